@@ -32,7 +32,9 @@ describe('startDynalite', () => {
     const home = await createAwsSandboxHome({ credentials: dynamo.credentials });
     try {
       const env = { PATH: process.env.PATH ?? '', ...home.env };
-      const { stdout } = await run('aws', ['--endpoint-url', dynamo.endpoint, 'dynamodb', 'list-tables'], { env });
+      const { stdout } = await run('aws', ['--endpoint-url', dynamo.endpoint, 'dynamodb', 'list-tables'], {
+        env,
+      });
       expect(JSON.parse(stdout)).toEqual({ TableNames: [] });
     } finally {
       await dynamo.stop();

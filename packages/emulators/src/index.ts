@@ -2,7 +2,8 @@
  * Local AWS emulators for tests and the demo. Anything exported here is public within the workspace;
  * the package is private and never published.
  */
+
+export { createAwsSandboxHome } from './aws-home.js';
+export { DYNALITE_CREDENTIALS, startDynalite } from './dynalite.js';
 export type { Emulator, EmulatorCredentials } from './emulator.js';
 export { S3RVER_CREDENTIALS, startS3rver } from './s3rver.js';
-export { DYNALITE_CREDENTIALS, startDynalite } from './dynalite.js';
-export { createAwsSandboxHome } from './aws-home.js';

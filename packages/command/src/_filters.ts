@@ -1,0 +1,721 @@
+import { CommandError } from './command-error.js';
+
+/** How an option is spelled and what follows it. */
+type OptionKind = 'flag' | 'value' | 'two-values';
+
+interface FilterSpec {
+  /** Short options such as `-n`, without the dash. */
+  short: Record<string, OptionKind>;
+  /** Long options such as `--lines`, without the dashes, spelled out in full. */
+  long: Record<string, OptionKind>;
+  /** `program`: exactly one program text (jq, awk, sed unless -e); `pattern`: grep's; `sets`: tr's; `none`. */
+  operands: 'program' | 'pattern' | 'sets' | 'none';
+  /** `head -5` and `tail -5` / `tail +5` */
+  numericShorthand?: boolean;
+  /** Options spelled here are refused with this reason, so a refusal says why and not just "unknown". */
+  refusals?: Record<string, string>;
+  /** Extra checks on the program text, after options are read. */
+  checkProgram?: (program: string) => void;
+  /** What actually runs: the binary and fixed leading arguments (e.g. `--sandbox`). */
+  executable?: { file: string; leadingArgs: string[]; packageHint: string };
+}
+
+const fileRefusal = 'filters read only the output of the previous stage, never files';
+
+/** The default filter programs a pipeline may use after the `aws` stage. */
+const filterSpecs: Record<string, FilterSpec> = {
+  jq: {
+    short: {
+      r: 'flag',
+      c: 'flag',
+      s: 'flag',
+      e: 'flag',
+      j: 'flag',
+      S: 'flag',
+      n: 'flag',
+      a: 'flag',
+      M: 'flag',
+    },
+    long: {
+      'raw-output': 'flag',
+      'compact-output': 'flag',
+      slurp: 'flag',
+      'exit-status': 'flag',
+      'join-output': 'flag',
+      'sort-keys': 'flag',
+      'null-input': 'flag',
+      'ascii-output': 'flag',
+      'monochrome-output': 'flag',
+      tab: 'flag',
+      indent: 'value',
+      arg: 'two-values',
+      argjson: 'two-values',
+    },
+    operands: 'program',
+    refusals: {
+      '-f': fileRefusal,
+      '--from-file': fileRefusal,
+      '--rawfile': fileRefusal,
+      '--slurpfile': fileRefusal,
+      '-L': 'jq modules are not loaded',
+      '--args': 'pass values with --arg NAME VALUE',
+      '--jsonargs': 'pass values with --argjson NAME JSON',
+    },
+    checkProgram(program) {
+      if (/(^|[^A-Za-z0-9_$])(import|include)\s*"/.test(program)) {
+        throw unsafeProgram('jq', 'import/include', 'jq modules are not loaded; write the filter inline');
+      }
+    },
+  },
+  grep: grepSpec(),
+  egrep: grepSpec(),
+  fgrep: grepSpec(),
+  head: {
+    short: { n: 'value', c: 'value', q: 'flag', z: 'flag' },
+    long: { lines: 'value', bytes: 'value', quiet: 'flag', silent: 'flag', 'zero-terminated': 'flag' },
+    operands: 'none',
+    numericShorthand: true,
+  },
+  tail: {
+    short: { n: 'value', c: 'value', q: 'flag', z: 'flag' },
+    long: { lines: 'value', bytes: 'value', quiet: 'flag', silent: 'flag', 'zero-terminated': 'flag' },
+    operands: 'none',
+    numericShorthand: true,
+    refusals: {
+      '-f': 'following never ends; the command must finish',
+      '-F': 'following never ends; the command must finish',
+      '--follow': 'following never ends; the command must finish',
+      '--retry': 'tail reads only the previous stage',
+      '--pid': 'tail reads only the previous stage',
+    },
+  },
+  sort: {
+    short: {
+      b: 'flag',
+      d: 'flag',
+      f: 'flag',
+      g: 'flag',
+      i: 'flag',
+      M: 'flag',
+      h: 'flag',
+      n: 'flag',
+      R: 'flag',
+      r: 'flag',
+      V: 'flag',
+      c: 'flag',
+      C: 'flag',
+      s: 'flag',
+      u: 'flag',
+      z: 'flag',
+      k: 'value',
+      t: 'value',
+      S: 'value',
+    },
+    long: {
+      'ignore-leading-blanks': 'flag',
+      'dictionary-order': 'flag',
+      'ignore-case': 'flag',
+      'general-numeric-sort': 'flag',
+      'ignore-nonprinting': 'flag',
+      'month-sort': 'flag',
+      'human-numeric-sort': 'flag',
+      'numeric-sort': 'flag',
+      'random-sort': 'flag',
+      reverse: 'flag',
+      'version-sort': 'flag',
+      stable: 'flag',
+      unique: 'flag',
+      'zero-terminated': 'flag',
+      key: 'value',
+      'field-separator': 'value',
+      sort: 'value',
+      'buffer-size': 'value',
+    },
+    operands: 'none',
+    refusals: {
+      '-o': 'output is returned to you, not written to files',
+      '--output': 'output is returned to you, not written to files',
+      '--compress-program': 'sort may not start other programs',
+      '-T': 'sort may not write temporary files elsewhere',
+      '--temporary-directory': 'sort may not write temporary files elsewhere',
+      '--files0-from': fileRefusal,
+      '--random-source': fileRefusal,
+      '-m': fileRefusal,
+      '--merge': fileRefusal,
+    },
+  },
+  uniq: {
+    short: {
+      c: 'flag',
+      d: 'flag',
+      D: 'flag',
+      u: 'flag',
+      i: 'flag',
+      z: 'flag',
+      f: 'value',
+      s: 'value',
+      w: 'value',
+    },
+    long: {
+      count: 'flag',
+      repeated: 'flag',
+      unique: 'flag',
+      'ignore-case': 'flag',
+      'zero-terminated': 'flag',
+      'skip-fields': 'value',
+      'skip-chars': 'value',
+      'check-chars': 'value',
+    },
+    operands: 'none',
+  },
+  wc: {
+    short: { l: 'flag', w: 'flag', c: 'flag', m: 'flag', L: 'flag' },
+    long: { lines: 'flag', words: 'flag', bytes: 'flag', chars: 'flag', 'max-line-length': 'flag' },
+    operands: 'none',
+    refusals: { '--files0-from': fileRefusal },
+  },
+  cut: {
+    short: { d: 'value', f: 'value', c: 'value', b: 'value', s: 'flag', z: 'flag', n: 'flag' },
+    long: {
+      delimiter: 'value',
+      fields: 'value',
+      characters: 'value',
+      bytes: 'value',
+      'output-delimiter': 'value',
+      'only-delimited': 'flag',
+      complement: 'flag',
+      'zero-terminated': 'flag',
+    },
+    operands: 'none',
+  },
+  tr: {
+    short: { d: 'flag', s: 'flag', c: 'flag', C: 'flag', t: 'flag' },
+    long: { delete: 'flag', 'squeeze-repeats': 'flag', complement: 'flag', 'truncate-set1': 'flag' },
+    operands: 'sets',
+  },
+  column: {
+    short: { t: 'flag', x: 'flag', n: 'flag', e: 'flag', s: 'value', o: 'value', c: 'value' },
+    long: {
+      table: 'flag',
+      fillrows: 'flag',
+      separator: 'value',
+      'output-separator': 'value',
+      'output-width': 'value',
+    },
+    operands: 'none',
+  },
+  nl: {
+    short: {
+      b: 'value',
+      d: 'value',
+      f: 'value',
+      h: 'value',
+      i: 'value',
+      l: 'value',
+      n: 'value',
+      s: 'value',
+      v: 'value',
+      w: 'value',
+      p: 'flag',
+    },
+    long: {
+      'body-numbering': 'value',
+      'section-delimiter': 'value',
+      'footer-numbering': 'value',
+      'header-numbering': 'value',
+      'line-increment': 'value',
+      'join-blank-lines': 'value',
+      'number-format': 'value',
+      'number-separator': 'value',
+      'starting-line-number': 'value',
+      'number-width': 'value',
+      'no-renumber': 'flag',
+    },
+    operands: 'none',
+  },
+  fold: {
+    short: { w: 'value', b: 'flag', s: 'flag' },
+    long: { width: 'value', bytes: 'flag', spaces: 'flag' },
+    operands: 'none',
+  },
+  rev: { short: {}, long: {}, operands: 'none' },
+  tac: {
+    short: { b: 'flag', r: 'flag', s: 'value' },
+    long: { before: 'flag', regex: 'flag', separator: 'value' },
+    operands: 'none',
+  },
+  base64: {
+    short: { d: 'flag', i: 'flag', w: 'value' },
+    long: { decode: 'flag', 'ignore-garbage': 'flag', wrap: 'value' },
+    operands: 'none',
+  },
+  paste: {
+    short: { s: 'flag', z: 'flag', d: 'value' },
+    long: { serial: 'flag', 'zero-terminated': 'flag', delimiters: 'value' },
+    operands: 'none',
+  },
+  awk: {
+    short: { F: 'value', v: 'value' },
+    long: {},
+    operands: 'program',
+    refusals: {
+      '-f': fileRefusal,
+      '-E': fileRefusal,
+      '-i': 'awk may not load source files',
+      '-l': 'awk may not load extensions',
+    },
+    checkProgram: checkAwkProgram,
+    executable: {
+      file: 'gawk',
+      leadingArgs: ['--sandbox'],
+      packageHint: 'gawk (Debian/Ubuntu: apt-get install gawk; macOS: brew install gawk)',
+    },
+  },
+  sed: {
+    short: { n: 'flag', E: 'flag', r: 'flag', s: 'flag', e: 'value' },
+    long: { quiet: 'flag', silent: 'flag', 'regexp-extended': 'flag', separate: 'flag', expression: 'value' },
+    operands: 'program',
+    refusals: {
+      '-i': 'sed may not edit files; its output is returned to you',
+      '--in-place': 'sed may not edit files; its output is returned to you',
+      '-f': fileRefusal,
+      '--file': fileRefusal,
+    },
+    checkProgram: checkSedScript,
+    executable: {
+      file: 'sed',
+      leadingArgs: ['--sandbox'],
+      packageHint: 'GNU sed 4.3 or later (Debian/Ubuntu: apt-get install sed; macOS: brew install gnu-sed)',
+    },
+  },
+};
+filterSpecs.gawk = { ...(filterSpecs.awk as FilterSpec) };
+
+function grepSpec(): FilterSpec {
+  return {
+    short: {
+      i: 'flag',
+      y: 'flag',
+      v: 'flag',
+      c: 'flag',
+      n: 'flag',
+      o: 'flag',
+      w: 'flag',
+      x: 'flag',
+      E: 'flag',
+      F: 'flag',
+      G: 'flag',
+      P: 'flag',
+      h: 'flag',
+      H: 'flag',
+      q: 'flag',
+      s: 'flag',
+      b: 'flag',
+      a: 'flag',
+      z: 'flag',
+      e: 'value',
+      m: 'value',
+      A: 'value',
+      B: 'value',
+      C: 'value',
+    },
+    long: {
+      'ignore-case': 'flag',
+      'no-ignore-case': 'flag',
+      'invert-match': 'flag',
+      count: 'flag',
+      'line-number': 'flag',
+      'only-matching': 'flag',
+      'word-regexp': 'flag',
+      'line-regexp': 'flag',
+      'extended-regexp': 'flag',
+      'fixed-strings': 'flag',
+      'basic-regexp': 'flag',
+      'perl-regexp': 'flag',
+      'no-filename': 'flag',
+      'with-filename': 'flag',
+      quiet: 'flag',
+      silent: 'flag',
+      'no-messages': 'flag',
+      'byte-offset': 'flag',
+      text: 'flag',
+      'null-data': 'flag',
+      regexp: 'value',
+      'max-count': 'value',
+      'after-context': 'value',
+      'before-context': 'value',
+      context: 'value',
+    },
+    operands: 'pattern',
+    refusals: {
+      '-f': fileRefusal,
+      '--file': fileRefusal,
+      '-r': fileRefusal,
+      '-R': fileRefusal,
+      '--recursive': fileRefusal,
+      '--dereference-recursive': fileRefusal,
+      '-d': fileRefusal,
+      '--directories': fileRefusal,
+      '-D': fileRefusal,
+      '--devices': fileRefusal,
+      '--include': fileRefusal,
+      '--exclude': fileRefusal,
+      '--exclude-dir': fileRefusal,
+      '--exclude-from': fileRefusal,
+    },
+  };
+}
+
+function unsafeProgram(filter: string, token: string, reason: string): CommandError {
+  return new CommandError({
+    code: 'UNSAFE_FILTER_PROGRAM',
+    token,
+    message: `The ${filter} program uses \`${token}\`: ${reason}.`,
+  });
+}
+
+/** Removes awk string literals so keywords inside strings do not count. */
+function stripAwkStrings(program: string): string {
+  return program.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+}
+
+function checkAwkProgram(program: string): void {
+  const code = stripAwkStrings(program);
+  for (const directive of ['@include', '@load', '@namespace']) {
+    if (code.includes(directive))
+      throw unsafeProgram('awk', directive, 'awk may not load files or extensions');
+  }
+  const forbidden: Array<[RegExp, string, string]> = [
+    [/\bsystem\s*\(/, 'system', 'awk may not run commands; put the command in its own call'],
+    [/\bgetline\b/, 'getline', 'awk reads only its input stream'],
+    [/\|&/, '|&', 'awk may not start coprocesses'],
+  ];
+  for (const [pattern, token, reason] of forbidden) {
+    if (pattern.test(code)) throw unsafeProgram('awk', token, reason);
+  }
+  // A `>` or `|` after print/printf in the same statement is a redirection, never a comparison.
+  let unparenthesized = code;
+  while (/\([^()]*\)/.test(unparenthesized)) unparenthesized = unparenthesized.replace(/\([^()]*\)/g, '_');
+  for (const statement of unparenthesized.split(/[;{}\n]/)) {
+    const match = statement.match(/\bprintf?\b(.*)$/);
+    if (match && /[>|]/.test(match[1] ?? '')) {
+      throw unsafeProgram(
+        'awk',
+        'print >',
+        'output redirection is not allowed; print to stdout (wrap a comparison in parentheses: print (a > b))',
+      );
+    }
+  }
+}
+
+/** Finds sed commands that run programs or touch files: e, r, R, w, W, and the s flags e and w. */
+function checkSedScript(script: string): void {
+  let index = 0;
+  const length = script.length;
+  const skipSpace = () => {
+    while (index < length && /[\s;]/.test(script[index] as string)) index++;
+  };
+  const readDelimited = (delimiter: string) => {
+    while (index < length && script[index] !== delimiter) {
+      if (script[index] === '\\') index++;
+      if (script[index] === '\n' && delimiter !== '\n') break;
+      index++;
+    }
+    index++;
+  };
+  while (index < length) {
+    skipSpace();
+    if (index >= length) break;
+    // Addresses: numbers, $, /regex/, \cREGEXc, ranges, steps and negation.
+    for (;;) {
+      const char = script[index];
+      if (char === undefined) break;
+      if (/[0-9$,~+!\s]/.test(char)) {
+        index++;
+      } else if (char === '/') {
+        index++;
+        readDelimited('/');
+        while (/[IM]/.test(script[index] ?? '')) index++;
+      } else if (char === '\\' && script[index + 1] !== undefined) {
+        const delimiter = script[index + 1] as string;
+        index += 2;
+        readDelimited(delimiter);
+        while (/[IM]/.test(script[index] ?? '')) index++;
+      } else break;
+    }
+    const command = script[index];
+    if (command === undefined) break;
+    index++;
+    if ('erRwW'.includes(command)) {
+      throw unsafeProgram('sed', command, 'sed may not run commands or read and write files');
+    }
+    if (command === 's' || command === 'y') {
+      const delimiter = script[index];
+      if (delimiter === undefined) break;
+      index++;
+      readDelimited(delimiter);
+      readDelimited(delimiter);
+      if (command === 's') {
+        while (index < length && /[0-9gpiImMew]/.test(script[index] as string)) {
+          const flag = script[index] as string;
+          if (flag === 'e' || flag === 'w') {
+            throw unsafeProgram('sed', `s///${flag}`, 'sed may not run commands or write files');
+          }
+          index++;
+        }
+      }
+    } else if ('aic'.includes(command)) {
+      // Text commands take the rest of the line as text.
+      while (index < length && script[index] !== '\n') index++;
+    } else if (command === ':' || command === 'b' || command === 't' || command === 'T') {
+      while (index < length && !/[;\n]/.test(script[index] as string)) index++;
+    } else if ('qQlL'.includes(command)) {
+      while (index < length && /[\s0-9]/.test(script[index] as string) && script[index] !== '\n') index++;
+    }
+  }
+}
+
+const neverAllowed: Record<string, string> = {
+  sh: 'shells are never run',
+  bash: 'shells are never run',
+  zsh: 'shells are never run',
+  dash: 'shells are never run',
+  ksh: 'shells are never run',
+  fish: 'shells are never run',
+  xargs: 'no stage may start other programs; run each command as its own call',
+  tee: 'output is returned to you, not written to files',
+  find: 'filters read only the previous stage, never the file system',
+  cat: 'filters read only the previous stage; drop `cat`',
+  curl: 'no stage may reach the network except the AWS CLI',
+  wget: 'no stage may reach the network except the AWS CLI',
+  nc: 'no stage may reach the network except the AWS CLI',
+  ssh: 'no stage may reach the network except the AWS CLI',
+  scp: 'no stage may reach the network except the AWS CLI',
+  python: 'interpreters are never run as filters; use jq or awk',
+  python3: 'interpreters are never run as filters; use jq or awk',
+  node: 'interpreters are never run as filters; use jq or awk',
+  perl: 'interpreters are never run as filters; use jq or awk',
+  ruby: 'interpreters are never run as filters; use jq or awk',
+  env: 'no stage may change its environment',
+  aws: 'only the first stage runs the AWS CLI; run another AWS command as its own call',
+  rm: 'filters may not touch files',
+  dd: 'filters may not touch files',
+};
+
+const wrappers = new Set([
+  'sudo',
+  'doas',
+  'env',
+  'exec',
+  'time',
+  'nohup',
+  'command',
+  'nice',
+  'timeout',
+  'builtin',
+  'eval',
+  'xargs',
+]);
+
+/** A filter stage as validated: its name and its argv (argv[0] is the name). */
+export interface FilterStage {
+  /** The filter's name as written, e.g. `jq`. */
+  name: string;
+  /** The argv as written, `argv[0]` being the name. */
+  argv: string[];
+}
+
+/** What runs for a filter stage: the file and the full argument list, sandbox flags included. */
+export interface FilterInvocation {
+  file: string;
+  args: string[];
+  /** The package to install when `file` is missing. */
+  packageHint?: string;
+}
+
+/** The names of the filters a pipeline may use after the `aws` stage. */
+export function listFilterNames(): string[] {
+  return Object.keys(filterSpecs).sort();
+}
+
+/** Whether `name` is a wrapper such as sudo or env, which is refused in any stage. */
+export function isWrapperCommand(name: string): boolean {
+  return wrappers.has(name);
+}
+
+/**
+ * Checks one filter stage against its allowlist: known program, exact option spellings, no file operands,
+ * safe program text. Throws CommandError naming the offending token.
+ */
+export function validateFilterStage(argv: string[]): FilterStage {
+  const name = argv[0] ?? '';
+  if (wrappers.has(name)) {
+    throw new CommandError({
+      code: 'WRAPPER_COMMAND',
+      token: name,
+      message: `\`${name}\` is not allowed: each stage is run directly, without wrappers. Drop \`${name}\`.`,
+    });
+  }
+  const spec = filterSpecs[name];
+  if (spec === undefined) {
+    const reason =
+      neverAllowed[name] ??
+      (name.includes('/') ? 'programs are named without a path' : 'it is not on the filter allowlist');
+    throw new CommandError({
+      code: 'FORBIDDEN_PROGRAM',
+      token: name,
+      message: `\`${name}\` cannot be a pipeline stage: ${reason}. Allowed filters: ${listFilterNames().join(', ')}.`,
+    });
+  }
+  const operands: string[] = [];
+  const programsFromOptions: string[] = [];
+  let index = 1;
+  let optionsEnded = false;
+  const refuse = (token: string): never => {
+    const reason = spec.refusals?.[token];
+    throw new CommandError({
+      code: 'FORBIDDEN_FILTER_OPTION',
+      token,
+      message: reason
+        ? `\`${name} ${token}\` is not allowed: ${reason}.`
+        : `\`${name}\` does not accept \`${token}\` here. Spell options in full from this list: ${describeOptions(spec)}.`,
+    });
+  };
+  const takeValue = (option: string, attached: string | undefined, count: 1 | 2): void => {
+    if (attached !== undefined) {
+      if (count === 2) refuse(option);
+      if (option === '-e' || option === '--expression' || option === '--regexp')
+        programsFromOptions.push(attached);
+      return;
+    }
+    for (let taken = 0; taken < count; taken++) {
+      index++;
+      const value = argv[index];
+      if (value === undefined) {
+        throw new CommandError({
+          code: 'MISSING_OPTION_VALUE',
+          token: option,
+          message: `\`${name} ${option}\` needs a value.`,
+        });
+      }
+      if (option === '-e' || option === '--expression' || option === '--regexp')
+        programsFromOptions.push(value);
+    }
+  };
+  for (; index < argv.length; index++) {
+    const token = argv[index] as string;
+    if (
+      optionsEnded ||
+      token === '-' ||
+      !token.startsWith('-') ||
+      (spec.numericShorthand && /^[-+]\d+$/.test(token))
+    ) {
+      if (!optionsEnded && spec.numericShorthand && /^[-+]\d+$/.test(token)) continue;
+      operands.push(token);
+      continue;
+    }
+    if (token === '--') {
+      optionsEnded = true;
+      continue;
+    }
+    if (token.startsWith('--')) {
+      const equals = token.indexOf('=');
+      const optionName = token.slice(2, equals === -1 ? undefined : equals);
+      const kind = spec.long[optionName];
+      if (kind === undefined) refuse(equals === -1 ? token : token.slice(0, equals));
+      if (kind === 'flag') {
+        if (equals !== -1) refuse(token);
+        continue;
+      }
+      takeValue(
+        `--${optionName}`,
+        equals === -1 ? undefined : token.slice(equals + 1),
+        kind === 'two-values' ? 2 : 1,
+      );
+      continue;
+    }
+    // A cluster of short options: `-rc`, `-n5`, `-F,`.
+    for (let position = 1; position < token.length; position++) {
+      const letter = token[position] as string;
+      const kind = spec.short[letter];
+      if (kind === undefined) refuse(`-${letter}`);
+      if (kind === 'flag') continue;
+      const rest = token.slice(position + 1);
+      takeValue(`-${letter}`, rest === '' ? undefined : rest, kind === 'two-values' ? 2 : 1);
+      break;
+    }
+  }
+  checkOperands({ name, spec, operands, programsFromOptions });
+  return { name, argv: [...argv] };
+}
+
+function checkOperands(options: {
+  name: string;
+  spec: FilterSpec;
+  operands: string[];
+  programsFromOptions: string[];
+}): void {
+  const { name, spec, operands, programsFromOptions } = options;
+  const extra = (token: string): never => {
+    throw new CommandError({
+      code: 'FILTER_OPERAND',
+      token,
+      message: `\`${name}\` reads only the previous stage's output, so \`${token}\` cannot be a file or extra operand. Remove it.`,
+    });
+  };
+  switch (spec.operands) {
+    case 'none':
+      if (operands[0] !== undefined) extra(operands[0]);
+      return;
+    case 'sets':
+      if (operands.length === 0 || operands.length > 2) {
+        throw new CommandError({
+          code: 'FILTER_OPERAND',
+          token: name,
+          message: '`tr` takes one or two character sets, e.g. `tr a-z A-Z`.',
+        });
+      }
+      return;
+    case 'pattern':
+    case 'program': {
+      const fromOperands = programsFromOptions.length > 0 ? 0 : 1;
+      if (operands.length > fromOperands) extra(operands[fromOperands] as string);
+      if (operands.length < fromOperands) {
+        throw new CommandError({
+          code: 'FILTER_OPERAND',
+          token: name,
+          message: `\`${name}\` needs a ${spec.operands}, e.g. ${examples[name] ?? `${name} '…'`}.`,
+        });
+      }
+      for (const program of [...programsFromOptions, ...operands]) spec.checkProgram?.(program);
+    }
+  }
+}
+
+const examples: Record<string, string> = {
+  jq: "`jq '.Buckets[].Name'`",
+  awk: "`awk '{print $1}'`",
+  gawk: "`gawk '{print $1}'`",
+  sed: "`sed -n '1,5p'`",
+  grep: '`grep PATTERN`',
+  egrep: "`egrep 'a|b'`",
+  fgrep: '`fgrep TEXT`',
+};
+
+function describeOptions(spec: FilterSpec): string {
+  const shorts = Object.keys(spec.short).map((letter) => `-${letter}`);
+  const longs = Object.keys(spec.long).map((option) => `--${option}`);
+  const all = [...shorts, ...longs];
+  return all.length === 0 ? '(none)' : all.join(' ');
+}
+
+/** What to execute for a validated filter stage: `awk` runs as `gawk --sandbox`, `sed` as `sed --sandbox`. */
+export function resolveFilterInvocation(stage: FilterStage): FilterInvocation {
+  const executable = filterSpecs[stage.name]?.executable;
+  if (executable === undefined) return { file: stage.name, args: stage.argv.slice(1) };
+  return {
+    file: executable.file,
+    args: [...executable.leadingArgs, ...stage.argv.slice(1)],
+    packageHint: executable.packageHint,
+  };
+}

@@ -1,0 +1,55 @@
+/** Why a command line was refused. Every refusal has exactly one code. */
+export type CommandErrorCode =
+  | 'EMPTY_COMMAND'
+  | 'NOT_AWS'
+  | 'UNBALANCED_QUOTE'
+  | 'CONTROL_CHARACTER'
+  | 'UNQUOTED_EXPANSION'
+  | 'COMMAND_SUBSTITUTION'
+  | 'COMMENT'
+  | 'FORBIDDEN_OPERATOR'
+  | 'ENV_ASSIGNMENT'
+  | 'WRAPPER_COMMAND'
+  | 'EMPTY_STAGE'
+  | 'FORBIDDEN_PROGRAM'
+  | 'FORBIDDEN_FILTER_OPTION'
+  | 'FILTER_OPERAND'
+  | 'UNSAFE_FILTER_PROGRAM'
+  | 'FILTER_UNAVAILABLE'
+  | 'UNKNOWN_GLOBAL_OPTION'
+  | 'MISSING_OPTION_VALUE'
+  | 'FORBIDDEN_GLOBAL_OPTION'
+  | 'FORBIDDEN_ENDPOINT'
+  | 'FORBIDDEN_AWS_COMMAND'
+  | 'LOCAL_PATH_OUTSIDE_WORKDIR'
+  | 'CONFLICTING_SETTING'
+  | 'PROFILE_NOT_ALLOWED'
+  | 'INVALID_POLICY'
+  | 'INVALID_ARGV';
+
+const marker = Symbol.for('@aws-mcp/command.CommandError');
+
+/**
+ * The one error this package throws for a refused command line or a bad policy. `code` says which rule refused,
+ * `token` names the offending word when there is one, and `message` says what to do instead.
+ */
+export class CommandError extends Error {
+  override readonly name = 'CommandError';
+  readonly code: CommandErrorCode;
+  readonly token: string | undefined;
+
+  constructor(options: { code: CommandErrorCode; message: string; token?: string; cause?: unknown }) {
+    super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = options.code;
+    this.token = options.token;
+  }
+
+  /** Unlike instanceof, this works when two copies of the package are loaded. */
+  static isInstance(value: unknown): value is CommandError {
+    return typeof value === 'object' && value !== null && (value as { [marker]?: boolean })[marker] === true;
+  }
+
+  get [marker](): boolean {
+    return true;
+  }
+}

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { CommandError, type CommandErrorCode, parseCommandLine } from './index.js';
+
+function refusal(input: Parameters<typeof parseCommandLine>[0]): CommandError {
+  try {
+    parseCommandLine(input);
+  } catch (error) {
+    if (CommandError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error(`expected a refusal for ${JSON.stringify(input)}`);
+}
+
+describe('parseCommandLine', () => {
+  describe('accepts and keeps every word intact', () => {
+    it.each<[string, string[][]]>([
+      ['aws s3 ls', [['aws', 's3', 'ls']]],
+      [
+        "aws s3 ls | grep -E 'error|warn'",
+        [
+          ['aws', 's3', 'ls'],
+          ['grep', '-E', 'error|warn'],
+        ],
+      ],
+      [
+        "aws dynamodb scan --table-name t | jq '.a | .b'",
+        [
+          ['aws', 'dynamodb', 'scan', '--table-name', 't'],
+          ['jq', '.a | .b'],
+        ],
+      ],
+      [
+        `aws dynamodb scan --query "Items[?x=='a|b']"`,
+        [['aws', 'dynamodb', 'scan', '--query', "Items[?x=='a|b']"]],
+      ],
+      [
+        'aws ec2 run-instances --user-data "echo hello | grep world"',
+        [['aws', 'ec2', 'run-instances', '--user-data', 'echo hello | grep world']],
+      ],
+      [
+        'aws s3api list-objects-v2 --bucket b --query "Contents[?Size > `1000`]"',
+        [['aws', 's3api', 'list-objects-v2', '--bucket', 'b', '--query', 'Contents[?Size > `1000`]']],
+      ],
+      [
+        "aws s3api list-objects-v2 --query 'Contents[?Size > `1000`]'",
+        [['aws', 's3api', 'list-objects-v2', '--query', 'Contents[?Size > `1000`]']],
+      ],
+      ['aws s3 cp s3://b/a#b -', [['aws', 's3', 'cp', 's3://b/a#b', '-']]],
+      ['aws s3 ls *.txt', [['aws', 's3', 'ls', '*.txt']]],
+      ["aws s3 ls 'a$b'", [['aws', 's3', 'ls', 'a$b']]],
+      ['aws s3 ls "#tag"', [['aws', 's3', 'ls', '#tag']]],
+      ['aws s3 ls a\\ b', [['aws', 's3', 'ls', 'a b']]],
+      [
+        "aws ssm put-parameter --value 'line1\nline2'",
+        [['aws', 'ssm', 'put-parameter', '--value', 'line1\nline2']],
+      ],
+      ['aws  s3\tls', [['aws', 's3', 'ls']]],
+    ])('%j', (input, stages) => {
+      const pipeline = parseCommandLine(input);
+      expect([pipeline.aws.argv, ...pipeline.filters.map((filter) => filter.argv)]).toEqual(stages);
+    });
+  });
+
+  describe('refuses shell syntax it would otherwise alter or run', () => {
+    it.each<[string, CommandErrorCode, string]>([
+      ['', 'EMPTY_COMMAND', ''],
+      ['   ', 'EMPTY_COMMAND', ''],
+      ['ls -la', 'NOT_AWS', 'ls'],
+      ['/usr/bin/aws s3 ls', 'NOT_AWS', '/usr/bin/aws'],
+      ['AWS s3 ls', 'NOT_AWS', 'AWS'],
+      ['aws s3 ls && id', 'FORBIDDEN_OPERATOR', '&&'],
+      ['aws s3 ls || id', 'FORBIDDEN_OPERATOR', '||'],
+      ['aws s3 ls; id', 'FORBIDDEN_OPERATOR', ';'],
+      ['aws s3 ls & id', 'FORBIDDEN_OPERATOR', '&'],
+      ['aws s3 ls > out.txt', 'FORBIDDEN_OPERATOR', '>'],
+      ['aws s3 ls >> out.txt', 'FORBIDDEN_OPERATOR', '>>'],
+      ['aws s3 ls 2> err.txt', 'FORBIDDEN_OPERATOR', '>'],
+      ['aws s3 ls < in.txt', 'FORBIDDEN_OPERATOR', '<'],
+      ['aws s3 ls <(id)', 'FORBIDDEN_OPERATOR', '<('],
+      ['aws s3 ls |& cat', 'FORBIDDEN_OPERATOR', '|&'],
+      ['aws s3 ls $(id)', 'COMMAND_SUBSTITUTION', '$('],
+      ['aws s3 ls `id`', 'COMMAND_SUBSTITUTION', '`'],
+      ['aws s3 ls $HOME', 'UNQUOTED_EXPANSION', '$HOME'],
+      ['aws s3 ls ${HOME}', 'UNQUOTED_EXPANSION', '${HOME}'],
+      ['aws s3 ls "$HOME"', 'UNQUOTED_EXPANSION', '$HOME'],
+      ['aws s3 ls\nid', 'CONTROL_CHARACTER', '\\x0a'],
+      ['aws s3 ls\rid', 'CONTROL_CHARACTER', '\\x0d'],
+      ['aws s3 ls \u0007', 'CONTROL_CHARACTER', '\\x07'],
+      ["aws s3 ls 'unclosed", 'UNBALANCED_QUOTE', "'"],
+      ['aws s3 ls "unclosed', 'UNBALANCED_QUOTE', '"'],
+      ['aws s3 ls #comment', 'COMMENT', '#'],
+      ['FOO=1 aws s3 ls', 'ENV_ASSIGNMENT', 'FOO=1'],
+      ['sudo aws s3 ls', 'WRAPPER_COMMAND', 'sudo'],
+      ['env aws s3 ls', 'WRAPPER_COMMAND', 'env'],
+      ['aws s3 ls | sh -c id', 'FORBIDDEN_PROGRAM', 'sh'],
+      ['aws s3 ls | xargs rm', 'WRAPPER_COMMAND', 'xargs'],
+      ['aws s3 ls | aws s3 rb s3://x', 'FORBIDDEN_PROGRAM', 'aws'],
+      ['aws s3 ls |', 'EMPTY_STAGE', '|'],
+      ['aws s3 ls | | jq .', 'EMPTY_STAGE', '|'],
+      ['aws --debug s3 ls', 'FORBIDDEN_GLOBAL_OPTION', '--debug'],
+      ['aws s3 ls --no-verify-ssl', 'FORBIDDEN_GLOBAL_OPTION', '--no-verify-ssl'],
+      ['aws --bucket x s3api list-objects', 'UNKNOWN_GLOBAL_OPTION', '--bucket'],
+      ['aws s3 ls --region', 'MISSING_OPTION_VALUE', '--region'],
+    ])('%j → %s', (input, code, token) => {
+      const error = refusal(input);
+      expect(error.code).toBe(code);
+      expect(error.token ?? '').toBe(token);
+      expect(error.message.length).toBeGreaterThan(20);
+    });
+  });
+
+  it('says what to do instead of `&&`', () => {
+    expect(refusal('aws s3 ls && aws s3 ls').message).toContain('--query or a `| jq` stage');
+  });
+
+  it('reads global options wherever they stand', () => {
+    const { aws } = parseCommandLine('aws --region eu-west-1 s3api list-buckets --profile=dev --output text');
+    expect(aws).toMatchObject({
+      service: 's3api',
+      operation: 'list-buckets',
+      isHelp: false,
+      globals: { region: 'eu-west-1', profile: 'dev', output: 'text' },
+    });
+  });
+
+  it.each([
+    ['aws help', undefined, undefined],
+    ['aws s3 help', 's3', undefined],
+    ['aws s3 cp help', 's3', 'cp'],
+  ])('knows %j asks for help', (input, service, operation) => {
+    expect(parseCommandLine(input).aws).toMatchObject({ isHelp: true, service, operation });
+  });
+
+  it('accepts the argv form without any quoting', () => {
+    const pipeline = parseCommandLine({
+      args: ['aws', 'dynamodb', 'put-item', '--item', '{"id": {"S": "a|b $HOME `x`"}}'],
+      pipe: [['jq', '-c', '.']],
+    });
+    expect(pipeline.aws.options.get('item')).toEqual(['{"id": {"S": "a|b $HOME `x`"}}']);
+    expect(pipeline.filters).toEqual([{ name: 'jq', argv: ['jq', '-c', '.'] }]);
+  });
+
+  it.each<[Parameters<typeof parseCommandLine>[0], CommandErrorCode]>([
+    [{ args: [] }, 'EMPTY_COMMAND'],
+    [{ args: ['bash', '-c', 'id'] }, 'NOT_AWS'],
+    [{ args: ['aws', 's3', 'ls'], pipe: [[]] }, 'EMPTY_STAGE'],
+    [{ args: ['aws', 's3', 'ls'], pipe: [['sh', '-c', 'id']] }, 'FORBIDDEN_PROGRAM'],
+    [{ args: 'aws s3 ls' as unknown as string[] }, 'INVALID_ARGV'],
+    [{ args: ['aws', 's3', 'ls\0'] }, 'CONTROL_CHARACTER'],
+  ])('refuses the argv form %j with %s', (input, code) => {
+    expect(refusal(input).code).toBe(code);
+  });
+});
