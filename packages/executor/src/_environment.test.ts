@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { buildAwsEnvironment, buildFilterEnvironment } from './_environment.js';
+
+const serverEnvironment = {
+  PATH: '/usr/bin:/bin',
+  HOME: '/home/user',
+  LANG: 'C.UTF-8',
+  LC_CTYPE: 'C.UTF-8',
+  TZ: 'UTC',
+  AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'secret-value',
+  AWS_SESSION_TOKEN: 'token-value',
+  AWS_PROFILE: 'dev',
+  AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
+  AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000',
+  AWS_MCP_HTTP_TOKEN: 'server-token',
+  AWS_MCP_MODE: 'full',
+  AWS_DATA_PATH: '/tmp/models',
+  NODE_OPTIONS: '--inspect',
+  GITHUB_TOKEN: 'ghp_example',
+  PAGER: 'less',
+};
+
+describe('buildAwsEnvironment', () => {
+  it('passes the AWS variables by name and never the server settings or unrelated secrets', () => {
+    const env = buildAwsEnvironment(serverEnvironment, { credentialsMode: 'both' });
+    expect(env).toEqual({
+      PATH: '/usr/bin:/bin',
+      HOME: '/home/user',
+      LANG: 'C.UTF-8',
+      LC_CTYPE: 'C.UTF-8',
+      TZ: 'UTC',
+      AWS_ACCESS_KEY_ID: 'AKIAEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'secret-value',
+      AWS_SESSION_TOKEN: 'token-value',
+      AWS_PROFILE: 'dev',
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
+      AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000',
+      AWS_PAGER: '',
+      AWS_CLI_AUTO_PROMPT: 'off',
+    });
+  });
+
+  it('leaves the credential variables out in aws_config mode', () => {
+    const env = buildAwsEnvironment(serverEnvironment, { credentialsMode: 'aws_config' });
+    expect(Object.keys(env)).not.toContain('AWS_SECRET_ACCESS_KEY');
+    expect(Object.keys(env)).not.toContain('AWS_ACCESS_KEY_ID');
+    expect(env.AWS_PROFILE).toBe('dev');
+  });
+
+  it('sets the chosen profile and region where both CLI versions read them', () => {
+    const env = buildAwsEnvironment(
+      { ...serverEnvironment, AWS_DEFAULT_PROFILE: 'old' },
+      { credentialsMode: 'env', profile: 'prod', region: 'eu-west-1' },
+    );
+    expect(env).toMatchObject({
+      AWS_PROFILE: 'prod',
+      AWS_REGION: 'eu-west-1',
+      AWS_DEFAULT_REGION: 'eu-west-1',
+    });
+    expect(env.AWS_DEFAULT_PROFILE).toBeUndefined();
+  });
+});
+
+describe('buildFilterEnvironment', () => {
+  it('passes only PATH, locale and time zone', () => {
+    expect(buildFilterEnvironment(serverEnvironment)).toEqual({
+      PATH: '/usr/bin:/bin',
+      LANG: 'C.UTF-8',
+      LC_CTYPE: 'C.UTF-8',
+      TZ: 'UTC',
+    });
+  });
+});

@@ -1,0 +1,113 @@
+/** AWS variables the CLI reads, passed to the aws stage by exact name (never by an `AWS_` prefix). */
+const awsCredentialVariables = [
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+  'AWS_SECURITY_TOKEN',
+  'AWS_CREDENTIAL_EXPIRATION',
+] as const;
+
+const awsSettingVariables = [
+  'AWS_PROFILE',
+  'AWS_DEFAULT_PROFILE',
+  'AWS_CONFIG_FILE',
+  'AWS_SHARED_CREDENTIALS_FILE',
+  'AWS_CA_BUNDLE',
+  'AWS_ENDPOINT_URL',
+  'AWS_IGNORE_CONFIGURED_ENDPOINT_URLS',
+  'AWS_ROLE_ARN',
+  'AWS_ROLE_SESSION_NAME',
+  'AWS_WEB_IDENTITY_TOKEN_FILE',
+  'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+  'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN',
+  'AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE',
+  'AWS_EC2_METADATA_DISABLED',
+  'AWS_EC2_METADATA_SERVICE_ENDPOINT',
+  'AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE',
+  'AWS_METADATA_SERVICE_TIMEOUT',
+  'AWS_METADATA_SERVICE_NUM_ATTEMPTS',
+  'AWS_STS_REGIONAL_ENDPOINTS',
+  'AWS_S3_US_EAST_1_REGIONAL_ENDPOINT',
+  'AWS_USE_FIPS_ENDPOINT',
+  'AWS_USE_DUALSTACK_ENDPOINT',
+  'AWS_MAX_ATTEMPTS',
+  'AWS_RETRY_MODE',
+  'AWS_REQUEST_CHECKSUM_CALCULATION',
+  'AWS_RESPONSE_CHECKSUM_VALIDATION',
+  'AWS_SDK_UA_APP_ID',
+  'AWS_CLI_FILE_ENCODING',
+  'AWS_ACCOUNT_ID',
+] as const;
+
+/** Service-specific endpoints such as AWS_ENDPOINT_URL_S3; the suffix is a service id, never MCP_. */
+const serviceEndpointVariable = /^AWS_ENDPOINT_URL_[A-Z0-9_]+$/;
+
+const proxyVariables = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
+
+const localeVariable = /^LC_[A-Z_]+$/;
+
+/** How credentials reach the aws stage: variables, the AWS files, or both. */
+export type CredentialsMode = 'env' | 'aws_config' | 'both';
+
+function copyNamed(
+  source: NodeJS.ProcessEnv,
+  names: readonly string[],
+  target: Record<string, string>,
+): void {
+  for (const name of names) {
+    const value = source[name];
+    if (value !== undefined) target[name] = value;
+  }
+}
+
+function copyBase(source: NodeJS.ProcessEnv, target: Record<string, string>): void {
+  copyNamed(source, ['PATH', 'LANG', 'LC_ALL', 'TZ'], target);
+  for (const [name, value] of Object.entries(source)) {
+    if (value !== undefined && localeVariable.test(name)) target[name] = value;
+  }
+}
+
+/** The environment of a filter stage: PATH, locale and time zone only, so `$ENV` or `ENVIRON` reveal nothing. */
+export function buildFilterEnvironment(source: NodeJS.ProcessEnv): Record<string, string> {
+  const env: Record<string, string> = {};
+  copyBase(source, env);
+  return env;
+}
+
+/**
+ * The environment of the aws stage, from an explicit list. The region is set as AWS_DEFAULT_REGION too, since
+ * the CLI v1 reads only that one; the pager and auto-prompt are always off.
+ */
+export function buildAwsEnvironment(
+  source: NodeJS.ProcessEnv,
+  {
+    region,
+    profile,
+    credentialsMode,
+    isHelp = false,
+  }: { region?: string; profile?: string; credentialsMode: CredentialsMode; isHelp?: boolean },
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  copyBase(source, env);
+  copyNamed(source, ['HOME'], env);
+  copyNamed(source, proxyVariables, env);
+  copyNamed(source, awsSettingVariables, env);
+  for (const [name, value] of Object.entries(source)) {
+    if (value !== undefined && serviceEndpointVariable.test(name)) env[name] = value;
+  }
+  if (credentialsMode !== 'aws_config') copyNamed(source, awsCredentialVariables, env);
+  if (profile !== undefined) {
+    env.AWS_PROFILE = profile;
+    delete env.AWS_DEFAULT_PROFILE;
+  }
+  if (region !== undefined) {
+    env.AWS_REGION = region;
+    env.AWS_DEFAULT_REGION = region;
+  }
+  env.AWS_PAGER = '';
+  env.AWS_CLI_AUTO_PROMPT = 'off';
+  // The CLI v1 pipes help through MANPAGER/PAGER, `less -R` by default; cat never waits for a key.
+  if (isHelp) env.MANPAGER = 'cat';
+  return env;
+}

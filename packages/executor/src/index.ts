@@ -1,0 +1,18 @@
+/**
+ * @aws-mcp/executor: run a validated `aws … | filter …` pipeline without a shell, with bounded output, a
+ * timeout and cancellation. Anything exported here is public; nothing else may be imported from outside.
+ */
+export type { CredentialsMode } from './_environment.js';
+export { buildAwsEnvironment, buildFilterEnvironment } from './_environment.js';
+export type { AwsHelpResult, AwsHelpTopic } from './aws-help.js';
+export { cleanHelpText, runAwsHelp } from './aws-help.js';
+export type { AwsCliStatus } from './check-aws-cli.js';
+export { checkAwsCli } from './check-aws-cli.js';
+export type { ExecutionErrorCode } from './execution-error.js';
+export { awsCliInstallHint, ExecutionError } from './execution-error.js';
+export type { RunAwsCommandOptions, RunAwsCommandResult } from './run-aws-command.js';
+export { runAwsCommand } from './run-aws-command.js';
+export type { PipelineResult, PipelineStatus, RunPipelineOptions, StageResult } from './run-pipeline.js';
+export { buildAwsArguments, runPipeline } from './run-pipeline.js';
+export type { Sandbox, SandboxedCommand, SandboxStage } from './sandbox.js';
+export { noSandbox } from './sandbox.js';
