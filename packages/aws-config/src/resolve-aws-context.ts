@@ -1,0 +1,134 @@
+import type { AwsConfigErrorCode } from './aws-config-error.js';
+import type { AwsEnvironment, AwsProfileSummary, AwsSetup, ProfileCredentials } from './read-aws-setup.js';
+
+/** The region used when nothing sets one, as the reference server did. */
+export const DEFAULT_REGION = 'us-east-1';
+
+/** Where the AWS CLI will get credentials from for the current context. */
+export type CredentialOrigin =
+  | { source: 'environment'; hasSessionToken: boolean }
+  | { source: 'profile'; profile: string; credentials: ProfileCredentials }
+  | { source: 'web-identity-environment'; roleArn?: string; webIdentityTokenFile: string }
+  | {
+      source: 'container';
+      via: 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI' | 'AWS_CONTAINER_CREDENTIALS_FULL_URI';
+    }
+  /** Nothing else matched, so the CLI will ask the EC2 instance metadata service, which may or may not answer. */
+  | { source: 'instance-role'; disabled: boolean };
+
+/** The profile, region and credential source the AWS CLI would use, each with what decided it. */
+export interface AwsContext {
+  profile: {
+    name: string;
+    source: 'AWS_DEFAULT_PROFILE' | 'AWS_PROFILE' | 'default';
+    /** False when the name matches no profile in either file (the CLI then fails with ProfileNotFound). */
+    exists: boolean;
+  };
+  region: { name: string; source: 'AWS_REGION' | 'AWS_DEFAULT_REGION' | 'profile' | 'default' };
+  credentials: CredentialOrigin;
+  /** Files a sandbox must make readable: both AWS files, the SSO cache, and every path the profile chain needs. */
+  bindPaths: string[];
+  warnings: Array<{ code: AwsConfigErrorCode; message: string }>;
+}
+
+/**
+ * Works out the current profile, region and credential source from the environment and a setup read by
+ * readAwsSetup. Profile: AWS_DEFAULT_PROFILE, then AWS_PROFILE (botocore's order), then `default`. Region:
+ * AWS_REGION, then AWS_DEFAULT_REGION, then the profile, then us-east-1. The CLI v1 reads only AWS_DEFAULT_REGION,
+ * so pass the resolved region to it explicitly. Never throws; problems are listed in `warnings`.
+ */
+export function resolveAwsContext(options: { env?: AwsEnvironment; setup: AwsSetup }): AwsContext {
+  const env = options.env ?? process.env;
+  const { setup } = options;
+  const warnings: AwsContext['warnings'] = [];
+  const profile = resolveProfileName(env, warnings);
+  const summary = setup.profiles.find((item) => item.name === profile.name);
+  if (summary === undefined && profile.source !== 'default') {
+    warnings.push({
+      code: 'PROFILE_NOT_FOUND',
+      message: `${profile.source} names profile ${profile.name}, which is in neither AWS file; the AWS CLI will fail with ProfileNotFound.`,
+    });
+  }
+  return {
+    profile: { ...profile, exists: summary !== undefined },
+    region: resolveRegion(env, summary),
+    credentials: resolveCredentials(env, summary),
+    bindPaths: collectBindPaths(env, setup, summary),
+    warnings,
+  };
+}
+
+function resolveProfileName(
+  env: AwsEnvironment,
+  warnings: AwsContext['warnings'],
+): Omit<AwsContext['profile'], 'exists'> {
+  const legacy = env.AWS_DEFAULT_PROFILE;
+  const current = env.AWS_PROFILE;
+  if (legacy && current && legacy !== current) {
+    warnings.push({
+      code: 'CONFLICTING_ENVIRONMENT',
+      message: `AWS_DEFAULT_PROFILE (${legacy}) and AWS_PROFILE (${current}) differ; the AWS CLI uses AWS_DEFAULT_PROFILE. Unset one.`,
+    });
+  }
+  if (legacy) return { name: legacy, source: 'AWS_DEFAULT_PROFILE' };
+  if (current) return { name: current, source: 'AWS_PROFILE' };
+  return { name: 'default', source: 'default' };
+}
+
+function resolveRegion(env: AwsEnvironment, profile: AwsProfileSummary | undefined): AwsContext['region'] {
+  if (env.AWS_REGION) return { name: env.AWS_REGION, source: 'AWS_REGION' };
+  if (env.AWS_DEFAULT_REGION) return { name: env.AWS_DEFAULT_REGION, source: 'AWS_DEFAULT_REGION' };
+  if (profile?.region) return { name: profile.region, source: 'profile' };
+  return { name: DEFAULT_REGION, source: 'default' };
+}
+
+function resolveCredentials(env: AwsEnvironment, profile: AwsProfileSummary | undefined): CredentialOrigin {
+  if (env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY) {
+    return {
+      source: 'environment',
+      hasSessionToken: Boolean(env.AWS_SESSION_TOKEN || env.AWS_SECURITY_TOKEN),
+    };
+  }
+  if (profile !== undefined && profile.credentials.kind !== 'none') {
+    return { source: 'profile', profile: profile.name, credentials: profile.credentials };
+  }
+  if (env.AWS_WEB_IDENTITY_TOKEN_FILE) {
+    return {
+      source: 'web-identity-environment',
+      webIdentityTokenFile: env.AWS_WEB_IDENTITY_TOKEN_FILE,
+      ...(env.AWS_ROLE_ARN ? { roleArn: env.AWS_ROLE_ARN } : {}),
+    };
+  }
+  if (env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI) {
+    return { source: 'container', via: 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI' };
+  }
+  if (env.AWS_CONTAINER_CREDENTIALS_FULL_URI) {
+    return { source: 'container', via: 'AWS_CONTAINER_CREDENTIALS_FULL_URI' };
+  }
+  return { source: 'instance-role', disabled: env.AWS_EC2_METADATA_DISABLED?.toLowerCase() === 'true' };
+}
+
+function collectBindPaths(
+  env: AwsEnvironment,
+  setup: AwsSetup,
+  profile: AwsProfileSummary | undefined,
+): string[] {
+  const paths = new Set<string>();
+  for (const file of [setup.files.config, setup.files.credentials]) if (file.exists) paths.add(file.path);
+  paths.add(setup.files.ssoCacheDir);
+  for (const name of ['AWS_CA_BUNDLE', 'AWS_WEB_IDENTITY_TOKEN_FILE'] as const) {
+    const value = env[name];
+    if (value) paths.add(value);
+  }
+  const visited = new Set<string>();
+  let current = profile;
+  // Assume-role profiles need their source profile's files too; the visited set stops a source_profile loop.
+  while (current !== undefined && !visited.has(current.name)) {
+    visited.add(current.name);
+    for (const path of Object.values(current.paths)) paths.add(path);
+    const credentials: ProfileCredentials = current.credentials;
+    const next = credentials.kind === 'assume-role' ? credentials.sourceProfile : undefined;
+    current = next === undefined ? undefined : setup.profiles.find((item) => item.name === next);
+  }
+  return [...paths];
+}
