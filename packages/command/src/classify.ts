@@ -1,7 +1,8 @@
 import type { AwsStage } from './_aws-stage.js';
 
 /** What running an operation does: reads, changes something, or reads a secret or grants access. */
-export type AccessClass = 'read' | 'write' | 'sensitive-read';
+export type { AccessClass } from './_classify-rules.js';
+import type { AccessClass } from './_classify-rules.js';
 
 /** The class of one AWS command, and why. */
 export interface Classification {

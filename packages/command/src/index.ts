@@ -5,6 +5,8 @@
 export type { AwsGlobalOptions, AwsStage } from './_aws-stage.js';
 export type { FilterInvocation, FilterStage } from './_filters.js';
 export { listFilterNames, resolveFilterInvocation } from './_filters.js';
+export type { Catalog, CatalogData, CatalogDescriptions, CatalogOperation } from './catalog.js';
+export { buildCatalogFromBotocore, createCatalog, loadCatalogForCli, loadSnapshotCatalog } from './catalog.js';
 export type { AccessClass, Classification } from './classify.js';
 export { classifyAwsStage } from './classify.js';
 export type { CommandErrorCode } from './command-error.js';

@@ -1,0 +1,25 @@
+#!/usr/bin/env node
+// Regenerates catalog/catalog.json and catalog/descriptions.json from the botocore models of the installed AWS CLI.
+// Usage: pnpm build && node scripts/generate-catalog.mjs [botocore-data-dir] [cli-version]
+// Without arguments it asks `aws --version` and python for the pip (v1) layout; pass the v2 bundle's
+// `…/awscli/botocore/data` directory explicitly for a v2 CLI.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { buildCatalogFromBotocore } from '../dist/index.js';
+
+const versionLine = execFileSync('aws', ['--version'], { encoding: 'utf8' }).trim();
+const version = process.argv[3] ?? /aws-cli\/(\S+)/.exec(versionLine)?.[1];
+const dataDirectory =
+  process.argv[2] ??
+  execFileSync(
+    'python3',
+    ['-c', 'import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), "data"))'],
+    { encoding: 'utf8' },
+  ).trim();
+if (version === undefined) throw new Error(`Cannot read the CLI version from: ${versionLine}`);
+const { data, descriptions } = buildCatalogFromBotocore({ dataDirectory, version, source: versionLine });
+const catalogDirectory = new URL('../catalog/', import.meta.url);
+writeFileSync(new URL('catalog.json', catalogDirectory), `${JSON.stringify(data, null, 0)}\n`);
+writeFileSync(new URL('descriptions.json', catalogDirectory), `${JSON.stringify(descriptions, null, 0)}\n`);
+const operations = Object.values(data.services).reduce((sum, line) => sum + line.split(' ').length, 0);
+console.error(`catalog: ${Object.keys(data.services).length} services, ${operations} operations, CLI ${version}`);
