@@ -1,0 +1,43 @@
+/** Turns the AWS CLI's stderr into one sentence that says what to do next, when the cause is a known one. */
+export function explainAwsFailure(stderr: string, profile: string | undefined): string | undefined {
+  const profileText = profile === undefined ? 'the default profile' : `profile \`${profile}\``;
+  const loginProfile = profile === undefined ? '' : ` --profile ${profile}`;
+  if (
+    /SSO session .* expired|Error loading SSO Token|Token has expired and refresh failed|sso.*expired/i.test(
+      stderr,
+    )
+  ) {
+    return `The SSO session for ${profileText} has expired: the user must run \`aws sso login${loginProfile}\` in a terminal, then retry.`;
+  }
+  if (/Unable to locate credentials|NoCredentialProviders|partial credentials/i.test(stderr)) {
+    return `No AWS credentials were found for ${profileText}: the user must configure them (\`aws configure${loginProfile}\` in a terminal, or environment variables), or choose another profile.`;
+  }
+  if (/The config profile \(([^)]+)\) could not be found/.test(stderr)) {
+    return 'That profile is not configured; read the aws://config/profiles resource for the configured ones.';
+  }
+  if (/ExpiredToken|RequestExpired|security token included in the request is expired/i.test(stderr)) {
+    return `The credentials of ${profileText} have expired: refresh them (for SSO, \`aws sso login${loginProfile}\`), then retry.`;
+  }
+  if (
+    /InvalidClientTokenId|SignatureDoesNotMatch|UnrecognizedClientException|InvalidAccessKeyId/.test(stderr)
+  ) {
+    return `AWS rejected the credentials of ${profileText}: they are wrong or deactivated.`;
+  }
+  if (/AccessDenied|UnauthorizedOperation|not authorized to perform/i.test(stderr)) {
+    return `The identity behind ${profileText} is not allowed to do this; IAM denied it. Try a read, another profile, or ask for the permission.`;
+  }
+  if (/You must specify a region/i.test(stderr)) {
+    return 'No region is set: pass the `region` argument (e.g. `us-east-1`) or set AWS_REGION for the server.';
+  }
+  if (
+    /Invalid choice|Unknown options|argument .* is required|the following arguments are required/i.test(
+      stderr,
+    )
+  ) {
+    return 'The command or its options are not valid for this CLI: read `aws_cli_help` for the service and command, then retry.';
+  }
+  if (/Could not connect to the endpoint URL|Connection refused|Connect timeout/i.test(stderr)) {
+    return 'The AWS endpoint could not be reached: check the region, the endpoint URL and the network.';
+  }
+  return undefined;
+}

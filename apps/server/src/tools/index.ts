@@ -1,0 +1,10 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ServerContext } from '../server-context.js';
+import { registerAwsCliHelpTool } from './aws-cli-help.js';
+import { registerAwsCliPipelineTool } from './aws-cli-pipeline.js';
+
+/** Registers the server's two tools. */
+export function registerTools(server: McpServer, context: ServerContext): void {
+  registerAwsCliHelpTool(server, context);
+  registerAwsCliPipelineTool(server, context);
+}
