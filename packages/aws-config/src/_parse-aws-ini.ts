@@ -47,6 +47,8 @@ export function parseAwsIni(text: string): { sections: AwsIniSection[]; problems
   const pending: PendingSection[] = [];
   let section: PendingSection | undefined;
   let entry: PendingEntry | undefined;
+  // After a malformed header its settings are skipped quietly: the header's problem already covers them.
+  let skipping = false;
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/);
   lines.forEach((raw, index) => {
     const line = index + 1;
@@ -61,6 +63,7 @@ export function parseAwsIni(text: string): { sections: AwsIniSection[]; problems
     if (header) {
       const name = (header[1] ?? '').trim();
       entry = undefined;
+      skipping = name === '';
       if (name === '') {
         problems.push({
           code: 'MALFORMED_SECTION',
@@ -82,8 +85,10 @@ export function parseAwsIni(text: string): { sections: AwsIniSection[]; problems
       });
       section = undefined;
       entry = undefined;
+      skipping = true;
       return;
     }
+    if (skipping) return;
     const pair = splitPair(trimmed, /[=:]/);
     if (pair === undefined) {
       problems.push({

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type AwsIniSection, parseAwsIni } from './_parse-aws-ini.js';
-import { splitShellWords, withoutSecrets } from './_words.js';
+import { isSecretSettingName, splitShellWords, withoutSecrets } from './_words.js';
 import { AwsConfigError, type AwsConfigErrorCode } from './aws-config-error.js';
 
 /** Environment variables as `process.env` holds them. */
@@ -283,7 +283,9 @@ function filterNested(
   nested: Record<string, Record<string, string>>,
 ): Record<string, Record<string, string>> {
   const result: Record<string, Record<string, string>> = {};
-  for (const [service, settings] of Object.entries(nested)) result[service] = withoutSecrets(settings);
+  for (const [service, settings] of Object.entries(nested)) {
+    if (!isSecretSettingName(service)) result[service] = withoutSecrets(settings);
+  }
   return result;
 }
 
