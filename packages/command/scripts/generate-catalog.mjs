@@ -22,4 +22,6 @@ const catalogDirectory = new URL('../catalog/', import.meta.url);
 writeFileSync(new URL('catalog.json', catalogDirectory), `${JSON.stringify(data, null, 0)}\n`);
 writeFileSync(new URL('descriptions.json', catalogDirectory), `${JSON.stringify(descriptions, null, 0)}\n`);
 const operations = Object.values(data.services).reduce((sum, line) => sum + line.split(' ').length, 0);
-console.error(`catalog: ${Object.keys(data.services).length} services, ${operations} operations, CLI ${version}`);
+console.error(
+  `catalog: ${Object.keys(data.services).length} services, ${operations} operations, CLI ${version}`,
+);

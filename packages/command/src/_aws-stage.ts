@@ -52,6 +52,9 @@ const s3FlagOptions = new Set([
   'copy-props',
 ]);
 
+/** Every global option name, refused ones included, for spotting abbreviations. */
+const globalNames = [...new Set([...valueGlobals, ...flagGlobals, 'cli-auto-prompt', 'no-cli-auto-prompt'])];
+
 /** Options refused wherever they stand, with the reason. */
 const refusedGlobals: Record<string, string> = {
   debug: '`--debug` prints request signatures and session tokens to stderr; leave it out',
@@ -130,6 +133,17 @@ export function parseAwsStage(argv: string[]): AwsStage {
     if (token.startsWith('--') && token.length > 2) {
       const equals = token.indexOf('=');
       const name = token.slice(2, equals === -1 ? undefined : equals);
+      if (!valueGlobals.has(name) && !flagGlobals.has(name) && !(name in refusedGlobals)) {
+        const expanded = globalNames.filter((global) => global !== name && global.startsWith(name));
+        if (expanded.length > 0) {
+          // argparse reads any unique prefix of a global option as that option, wherever it stands.
+          throw new CommandError({
+            code: 'ABBREVIATED_OPTION',
+            token: `--${name}`,
+            message: `\`--${name}\` is an abbreviation the CLI would read as \`--${expanded.join('` or `--')}\`; write the option in full.`,
+          });
+        }
+      }
       const refusal = refusedGlobals[name];
       if (refusal !== undefined) {
         throw new CommandError({
@@ -184,6 +198,13 @@ export function parseAwsStage(argv: string[]): AwsStage {
       const isFlag = positionalWords[0] === 's3' && s3FlagOptions.has(optionName);
       currentOption = equals === -1 && !isFlag ? optionName : undefined;
       continue;
+    }
+    if (token === '--') {
+      throw new CommandError({
+        code: 'FORBIDDEN_GLOBAL_OPTION',
+        token,
+        message: 'A bare `--` changes how the CLI reads the words after it; leave it out.',
+      });
     }
     if (currentOption !== undefined && positionalWords.length >= 2) {
       // Without the operation's model, a word after an option is read as that option's value.

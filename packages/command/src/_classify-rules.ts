@@ -48,7 +48,10 @@ export const classOverrides: Readonly<Record<string, readonly [AccessClass, stri
   'sso-oidc:create-token-with-iam': ['sensitive-read', 'returns an access token'],
   'cognito-identity:get-credentials-for-identity': ['sensitive-read', 'returns temporary credentials'],
   'cognito-identity:get-open-id-token': ['sensitive-read', 'returns an identity token'],
-  'cognito-identity:get-open-id-token-for-developer-identity': ['sensitive-read', 'returns an identity token'],
+  'cognito-identity:get-open-id-token-for-developer-identity': [
+    'sensitive-read',
+    'returns an identity token',
+  ],
   'cognito-idp:initiate-auth': ['sensitive-read', 'returns user tokens'],
   'cognito-idp:admin-initiate-auth': ['sensitive-read', 'returns user tokens'],
   'cognito-idp:respond-to-auth-challenge': ['sensitive-read', 'returns user tokens'],

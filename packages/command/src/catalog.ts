@@ -1,8 +1,21 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { type AccessClass, classifyOperationName } from './_classify-rules.js';
-import { cliCustomizations, operationAliases, operationRenames, removedOperations } from './_customizations.js';
+import {
+  cliCustomizations,
+  operationAliases,
+  operationRenames,
+  removedOperations,
+} from './_customizations.js';
 import { toCliName } from './_operation-names.js';
 import { CommandError } from './command-error.js';
 
@@ -103,7 +116,10 @@ export function createCatalog(data: CatalogData, loadDescriptions?: () => Catalo
     typeof data.services !== 'object' ||
     typeof data.version !== 'string'
   ) {
-    throw new CommandError({ code: 'INVALID_CATALOG', message: 'The catalog data is not a format-1 catalog.' });
+    throw new CommandError({
+      code: 'INVALID_CATALOG',
+      message: 'The catalog data is not a format-1 catalog.',
+    });
   }
   const decoded = new Map<string, Map<string, CatalogOperation>>();
   let descriptions: CatalogDescriptions | undefined;
@@ -152,7 +168,9 @@ export function loadSnapshotCatalog(): Catalog {
   snapshot ??= createCatalog(
     JSON.parse(readFileSync(new URL('catalog.json', snapshotDirectory), 'utf8')) as CatalogData,
     () =>
-      JSON.parse(readFileSync(new URL('descriptions.json', snapshotDirectory), 'utf8')) as CatalogDescriptions,
+      JSON.parse(
+        readFileSync(new URL('descriptions.json', snapshotDirectory), 'utf8'),
+      ) as CatalogDescriptions,
   );
   return snapshot;
 }
@@ -234,8 +252,7 @@ function operationFromModel(
   }
   const payload = outputShape?.payload;
   const payloadReference = payload === undefined ? undefined : outputShape?.members?.[payload];
-  const outfile =
-    payloadReference !== undefined && model.shapes[payloadReference.shape]?.type === 'blob';
+  const outfile = payloadReference !== undefined && model.shapes[payloadReference.shape]?.type === 'blob';
   return {
     name,
     accessClass,
@@ -253,7 +270,11 @@ function operationFromModel(
  * the descriptions, ready for createCatalog or for writing out. Throws CommandError (INVALID_CATALOG) when the
  * directory holds no service models.
  */
-export function buildCatalogFromBotocore(options: { dataDirectory: string; version: string; source?: string }): {
+export function buildCatalogFromBotocore(options: {
+  dataDirectory: string;
+  version: string;
+  source?: string;
+}): {
   data: CatalogData;
   descriptions: CatalogDescriptions;
 } {

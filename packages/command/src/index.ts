@@ -3,16 +3,32 @@
  * public; nothing else may be imported from outside the package.
  */
 export type { AwsGlobalOptions, AwsStage } from './_aws-stage.js';
+export type { PathAccess } from './_customizations.js';
 export type { FilterInvocation, FilterStage } from './_filters.js';
 export { listFilterNames, resolveFilterInvocation } from './_filters.js';
+export type { LocalPath } from './_local-paths.js';
 export type { Catalog, CatalogData, CatalogDescriptions, CatalogOperation } from './catalog.js';
-export { buildCatalogFromBotocore, createCatalog, loadCatalogForCli, loadSnapshotCatalog } from './catalog.js';
+export {
+  buildCatalogFromBotocore,
+  createCatalog,
+  loadCatalogForCli,
+  loadSnapshotCatalog,
+} from './catalog.js';
+export type { CatalogMatch, CommandSuggestion } from './catalog-search.js';
+export {
+  listCatalogOperations,
+  listCatalogServices,
+  searchCatalog,
+  suggestCommands,
+} from './catalog-search.js';
 export type { AccessClass, Classification } from './classify.js';
 export { classifyAwsStage } from './classify.js';
 export type { CommandErrorCode } from './command-error.js';
 export { CommandError } from './command-error.js';
 export type { Pipeline, PipelineArgv } from './parse-command-line.js';
 export { parseCommandLine } from './parse-command-line.js';
+export type { DecisionAction, Policy, PolicyMode, PolicyRule } from './policy.js';
+export { loadPolicyFile, matchesGlob, parsePolicy } from './policy.js';
 export { formatArgvForDisplay, quoteArgv, quoteWord } from './render-argv.js';
-export type { Decision, DecisionAction, Policy, PolicyMode, ValidationContext } from './validate-pipeline.js';
+export type { Decision, ValidationContext } from './validate-pipeline.js';
 export { validatePipeline } from './validate-pipeline.js';

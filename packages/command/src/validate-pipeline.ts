@@ -1,38 +1,39 @@
-import { type Classification, classifyAwsStage } from './classify.js';
+import { type LocalPath, resolveLocalPaths } from './_local-paths.js';
+import { type Catalog, loadSnapshotCatalog } from './catalog.js';
+import { type Classification, classifyAwsStage, findCatalogOperation } from './classify.js';
 import { CommandError } from './command-error.js';
 import type { Pipeline } from './parse-command-line.js';
+import { type DecisionAction, findDecidingRule, matchesGlob, type Policy } from './policy.js';
 
-/** How much the server lets run without asking. */
-export type PolicyMode = 'read-only' | 'confirm-writes' | 'full';
-
-/** What the policy says about one pipeline. */
-export type DecisionAction = 'allow' | 'confirm' | 'deny';
-
-/** Which settings decide what may run. */
-export interface Policy {
-  mode: PolicyMode;
-  /** Endpoint URLs allowed besides loopback ones, e.g. the configured AWS_ENDPOINT_URL. */
-  allowedEndpoints?: string[];
-}
+export type { DecisionAction, Policy, PolicyMode, PolicyRule } from './policy.js';
 
 /** The caller's side of a call: settings from outside the command line. */
 export interface ValidationContext {
-  /** The profile the call runs with, when the caller chose one (tool argument or environment). */
+  /** The profile the call runs with, when the caller chose one (tool argument or AWS_PROFILE). */
   profile?: string;
   /** The region the call runs with, when the caller chose one. */
   region?: string;
+  /**
+   * The absolute working directory the executor runs the CLI in (cwd). Every local path on the line must resolve
+   * inside it; without it, any local path is refused.
+   */
+  workdir?: string;
+  /** The command catalog to classify with, e.g. from loadCatalogForCli; defaults to the committed snapshot. */
+  catalog?: Catalog;
 }
 
 /** The verdict on a pipeline: what to do, which rule decided, and the effective settings it was judged on. */
 export interface Decision {
   action: DecisionAction;
-  /** The rule that decided, e.g. `mode:read-only`. */
+  /** The rule that decided, e.g. `mode:read-only`, `rules[0]`, `profile-allowlist`. */
   rule: string;
   /** One sentence for the person or the model. */
   reason: string;
   classification: Classification;
   profile: string | undefined;
   region: string | undefined;
+  /** Local files and directories the CLI will read or write, resolved inside the workdir, for the sandbox to bind. */
+  localPaths: LocalPath[];
 }
 
 /** AWS CLI commands that change the CLI's own setup, start local programs, or wait for a person. */
@@ -44,8 +45,9 @@ const forbiddenAwsCommands: Record<string, string> = {
   'configure:sso': 'it waits for a person at a browser',
   'configure:sso-session': 'it waits for a person at a browser',
   'configure:': 'it waits for a person at a terminal',
-  'history:': 'it shows past commands with their arguments',
+  'history:*': 'it shows past commands with their arguments',
   'sso:login': 'it waits for a person at a browser; run `aws sso login` yourself in a terminal',
+  'sso:logout': 'it removes the cached sign-in of the person using this machine',
   'ssm:start-session': 'it starts an interactive session',
   'ecs:execute-command': 'it starts an interactive session',
   'emr:ssh': 'it starts a local ssh client',
@@ -56,8 +58,10 @@ const forbiddenAwsCommands: Record<string, string> = {
   'deploy:install': 'it installs an agent on this machine',
   'deploy:uninstall': 'it removes an agent from this machine',
   'codeartifact:login': 'it rewrites local package-manager configuration',
+  'codecommit:credential-helper': 'it is a git credential helper that prints credentials',
   'eks:update-kubeconfig': 'it rewrites the local kubeconfig',
   'ecr:get-login': 'it prints a docker login command',
+  'logs:start-live-tail': 'it streams until a person interrupts it; use `aws logs filter-log-events` instead',
 };
 
 const secretConfigKeys = /^(aws_)?(secret_access_key|session_token|security_token|access_key_id)$/;
@@ -86,9 +90,21 @@ function checkSameSetting(
   }
 }
 
+function forbiddenReason(service: string, operation: string | undefined, positional: string | undefined) {
+  if (service === 'history') return forbiddenAwsCommands['history:*'];
+  const reason = forbiddenAwsCommands[`${service}:${operation ?? ''}`];
+  if (reason !== undefined) return reason;
+  if (service === 'configure' && operation === 'get' && secretConfigKeys.test(positional ?? '')) {
+    return 'it reads secret keys from the CLI configuration; `aws sts get-caller-identity` tells who you are';
+  }
+  return undefined;
+}
+
 /**
- * Judges a parsed pipeline against a policy: refused commands throw CommandError (FORBIDDEN_AWS_COMMAND,
- * FORBIDDEN_ENDPOINT, CONFLICTING_SETTING); otherwise the Decision says allow, confirm or deny and which rule said so.
+ * Judges a parsed pipeline against a policy. Refused commands throw CommandError: FORBIDDEN_AWS_COMMAND,
+ * FORBIDDEN_ENDPOINT, CONFLICTING_SETTING, PROFILE_NOT_ALLOWED, and for local paths WORKDIR_NOT_CONFIGURED,
+ * LOCAL_PATH_OUTSIDE_WORKDIR, LOCAL_PATH_HIDDEN. Otherwise the Decision says allow, confirm or deny, which rule
+ * said so, and which local paths the CLI will touch.
  */
 export function validatePipeline(
   pipeline: Pipeline,
@@ -96,30 +112,20 @@ export function validatePipeline(
   context: ValidationContext = {},
 ): Decision {
   const { aws } = pipeline;
+  const catalog = context.catalog ?? loadSnapshotCatalog();
   checkSameSetting('profile', aws.globals.profile, context.profile);
   checkSameSetting('region', aws.globals.region, context.region);
-  const action = `${aws.service ?? ''}:${aws.operation ?? ''}`;
-  if (!aws.isHelp) {
-    const forbidden =
-      forbiddenAwsCommands[action] ??
-      (aws.service === 'history' ? forbiddenAwsCommands['history:'] : undefined);
-    if (forbidden !== undefined) {
+  const service = catalog.aliases[aws.service ?? ''] ?? aws.service ?? '';
+  const action = `${service}:${aws.operation ?? ''}`;
+  if (!aws.isHelp && aws.service !== undefined) {
+    const forbidden = forbiddenReason(service, aws.operation, aws.positionals[0]);
+    const allowed = (policy.allowedCommands ?? []).some((glob) => matchesGlob(glob, action));
+    if (forbidden !== undefined && !allowed) {
+      const words = `aws ${aws.service} ${aws.operation ?? ''}`.trim();
       throw new CommandError({
         code: 'FORBIDDEN_AWS_COMMAND',
-        token: `aws ${aws.service} ${aws.operation ?? ''}`.trim(),
-        message: `\`aws ${aws.service} ${aws.operation ?? ''}\` is not run by this server: ${forbidden}.`,
-      });
-    }
-    if (
-      aws.service === 'configure' &&
-      aws.operation === 'get' &&
-      secretConfigKeys.test(aws.positionals[0] ?? '')
-    ) {
-      throw new CommandError({
-        code: 'FORBIDDEN_AWS_COMMAND',
-        token: `aws configure get ${aws.positionals[0]}`,
-        message:
-          'Reading secret keys from the CLI configuration is refused; `aws sts get-caller-identity` tells who you are.',
+        token: words,
+        message: `\`${words}\` is not run by this server: ${forbidden}. A policy can allow it with "allowedCommands": ["${action}"].`,
       });
     }
   }
@@ -135,10 +141,36 @@ export function validatePipeline(
       message: `\`--endpoint-url ${endpoint}\` is not allowed: only loopback endpoints and the configured AWS_ENDPOINT_URL are. Leave --endpoint-url out to use AWS itself.`,
     });
   }
-  const classification = classifyAwsStage(aws);
   const profile = aws.globals.profile ?? context.profile;
   const region = aws.globals.region ?? context.region;
-  const base = { classification, profile, region };
+  if (policy.allowedProfiles !== undefined) {
+    const effective = profile ?? 'default';
+    if (!policy.allowedProfiles.some((glob) => matchesGlob(glob, effective))) {
+      throw new CommandError({
+        code: 'PROFILE_NOT_ALLOWED',
+        token: effective,
+        message: `The profile \`${effective}\` is not allowed by the policy; use one of: ${policy.allowedProfiles.join(', ')}.`,
+      });
+    }
+  }
+  const localPaths = aws.isHelp
+    ? []
+    : resolveLocalPaths(aws, findCatalogOperation(catalog, aws), context.workdir);
+  const classification = classifyAwsStage(aws, catalog);
+  const base = { classification, profile, region, localPaths };
+  const ruled = findDecidingRule(policy, { action: classification.action, profile, region });
+  if (ruled !== undefined) {
+    const because = ruled.rule.reason === undefined ? '' : `: ${ruled.rule.reason}`;
+    return {
+      ...base,
+      action: ruled.rule.effect,
+      rule: ruled.id,
+      reason:
+        ruled.rule.effect === 'deny'
+          ? `${classification.action} is denied by policy rule ${ruled.id}${because}.`
+          : `${classification.action} is set to ${ruled.rule.effect} by policy rule ${ruled.id}${because}.`,
+    };
+  }
   if (classification.accessClass === 'read' || policy.mode === 'full') {
     return {
       ...base,
