@@ -12,6 +12,11 @@ describe('cleanHelpText', () => {
     ['underline overstrike', '_\bf_\bi_\bl_\be', 'file'],
     ['ANSI colour', '\x1b[1mNAME\x1b[0m', 'NAME'],
     ['plain text', 'cp\n  copies', 'cp\n  copies'],
+    [
+      'the running header and blank runs',
+      'CP()          CP()\n\n\n\nNAME\n\n\n\n  cp -\n',
+      'NAME\n\n  cp -\n',
+    ],
   ])('removes %s', (_, input, expected) => {
     expect(cleanHelpText(input)).toBe(expected);
   });

@@ -31,7 +31,12 @@ export function cleanHelpText(text: string): string {
     cleaned = cleaned.replace(/[^\x08]\x08/g, '');
   } while (cleaned !== previous);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: a stray backspace is removed too
-  return cleaned.replace(/\x08/g, '');
+  cleaned = cleaned.replace(/\x08/g, '');
+  // The man page's running header (`CP()   CP()`) and runs of blank lines carry nothing.
+  return cleaned
+    .replace(/^\s*\S+\(\)\s+\S+\(\)[ \t]*\n/, '')
+    .replace(/\n{3,}/g, '\n\n')
+    .replace(/^\n+/, '');
 }
 
 function checkTopicName(kind: 'service' | 'command', value: string | undefined): void {

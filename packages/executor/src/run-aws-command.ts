@@ -4,6 +4,7 @@ import {
   type PipelineArgv,
   type Policy,
   parseCommandLine,
+  type ValidationContext,
   validatePipeline,
 } from '@aws-mcp/command';
 import { ExecutionError } from './execution-error.js';
@@ -41,7 +42,8 @@ export async function runAwsCommand(
   const decision = validatePipeline(
     pipeline,
     { ...policy, allowedEndpoints },
-    { profile: options.profile, region: options.region, workdir: options.cwd },
+    // `workdir` turns on the local-path checks where the command package has them.
+    { profile: options.profile, region: options.region, workdir: options.cwd } as ValidationContext,
   );
   if (decision.action === 'deny') {
     throw new ExecutionError({ code: 'DENIED', message: decision.reason, decision });

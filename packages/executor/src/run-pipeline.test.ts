@@ -198,6 +198,14 @@ describe('runPipeline with a refused connection', () => {
   });
 });
 
+describe('runPipeline output of s3 transfers', () => {
+  it('drops the progress lines the CLI overwrites with carriage returns', async () => {
+    await writeFile(join(workdir, 'notes.txt'), 'some notes\n');
+    const result = await run('aws s3 cp notes.txt s3://gamma-logs/notes.txt');
+    expect(result.output).toBe('upload: ./notes.txt to s3://gamma-logs/notes.txt\n');
+  });
+});
+
 describe('runPipeline argument handling', () => {
   it('passes arguments with spaces, quotes and shell characters as one argument each', async () => {
     const key = "it's $HOME; `id` | *.txt";

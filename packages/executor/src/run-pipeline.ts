@@ -235,6 +235,12 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       signal: result.signal,
     }));
     const captured = output.finish();
+    // The CLI's s3 progress lines end in a bare carriage return; only the text after the last one stays visible.
+    if (stages.length === 1) {
+      captured.text = captured.text.replace(/[^\n]*\r(?!\n)([^\n]*)/g, (_, visible: string) =>
+        visible.trimEnd(),
+      );
+    }
     const awsError = awsStderr.finish().text;
     const filterError = filterStderr.finish().text;
     const judged = judge(stageResults, awsError);
