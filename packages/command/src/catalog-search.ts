@@ -102,6 +102,7 @@ export function searchCatalog(
         if (service.split('-').includes(word)) serviceHits.add(service);
     }
   }
+  if (serviceHits.has('s3')) serviceHits.add('s3api');
   const candidates = serviceHits.size > 0 ? [...serviceHits] : catalog.serviceNames;
   const matches: CatalogMatch[] = [];
   for (const service of candidates) {

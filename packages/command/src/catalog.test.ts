@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { classifyOperationName } from './_classify-rules.js';
+import {
+  createCatalog,
+  listCatalogOperations,
+  listCatalogServices,
+  loadSnapshotCatalog,
+  searchCatalog,
+  suggestCommands,
+} from './index.js';
+
+const fixture = JSON.parse(
+  gunzipSync(readFileSync(new URL('./__fixtures__/cli-command-table.json.gz', import.meta.url))).toString(
+    'utf8',
+  ),
+) as { version: string; services: Record<string, string> };
+
+/** Commands only the v2 CLI has; the v1 table in the fixture cannot list them. */
+const v2Only = new Set([
+  'configure:import',
+  'configure:export-credentials',
+  'configure:sso',
+  'configure:sso-session',
+  'configure:list-profiles',
+  'logs:tail',
+  'sso:login',
+  'ddb:select',
+  'ddb:put',
+]);
+
+describe('loadSnapshotCatalog', () => {
+  const catalog = loadSnapshotCatalog();
+
+  it('was generated from the CLI the fixture was dumped from', () => {
+    expect(catalog.version).toBe(fixture.version);
+  });
+
+  it('names every service and operation exactly as the real CLI does (kebab-case, s3api/s3, configservice, deploy, aliases)', () => {
+    const missing: string[] = [];
+    for (const [service, operations] of Object.entries(fixture.services)) {
+      const known = catalog.getService(service);
+      for (const operation of operations.split(' ').filter(Boolean)) {
+        if (known?.has(operation) !== true) missing.push(`${service} ${operation}`);
+      }
+    }
+    const extra: string[] = [];
+    for (const service of catalog.serviceNames) {
+      const real = new Set((fixture.services[service] ?? '').split(' '));
+      for (const operation of catalog.getService(service)?.keys() ?? []) {
+        if (!real.has(operation) && !v2Only.has(`${service}:${operation}`))
+          extra.push(`${service} ${operation}`);
+      }
+    }
+    expect(missing).toEqual([]);
+    expect(extra).toEqual([]);
+  });
+
+  it.each([
+    ['s3api', 'list-objects-v2'],
+    ['s3', 'cp'],
+    ['configservice', 'describe-config-rules'],
+    ['deploy', 'list-applications'],
+    ['runtime.sagemaker', 'invoke-endpoint'],
+    ['storagegateway', 'create-cached-iscsi-volume'],
+    ['wafv2', 'list-web-acls'],
+  ])('knows %s %s', (service, operation) => {
+    expect(catalog.getService(service)?.has(operation)).toBe(true);
+  });
+
+  it.each(['config', 'codedeploy'])(
+    'does not know the botocore name %s, which the CLI renames',
+    (service) => {
+      expect(catalog.getService(service)).toBeUndefined();
+    },
+  );
+
+  it('stores the class the current rules give every model operation', () => {
+    const drift: string[] = [];
+    for (const service of catalog.serviceNames) {
+      for (const operation of catalog.getService(service)?.values() ?? []) {
+        const [expected] = classifyOperationName(service, operation.name);
+        if (operation.accessClass !== expected) drift.push(`${service} ${operation.name}`);
+      }
+    }
+    expect(drift).toEqual([]);
+  });
+
+  it('marks streaming outputs and inputs', () => {
+    expect(catalog.getService('s3api')?.get('get-object')?.outfile).toBe(true);
+    expect(catalog.getService('lambda')?.get('invoke')?.outfile).toBe(true);
+    expect(catalog.getService('s3api')?.get('put-object')?.streamingInputs).toEqual(['body']);
+    expect(catalog.getService('ec2')?.get('terminate-instances')?.dryRun).toBe(true);
+  });
+
+  it('loads in under 20 ms', () => {
+    const started = performance.now();
+    const data = JSON.parse(readFileSync(new URL('../catalog/catalog.json', import.meta.url), 'utf8'));
+    createCatalog(data).getService('ec2');
+    expect(performance.now() - started).toBeLessThan(20);
+  });
+});
+
+describe('searchCatalog', () => {
+  const catalog = loadSnapshotCatalog();
+  it.each([
+    ['list lambda functions', 'lambda list-functions'],
+    ['get secret value', 'secretsmanager get-secret-value'],
+    ['list s3 buckets', 's3api list-buckets'],
+    ['describe ec2 instances', 'ec2 describe-instances'],
+  ])('%j → %s first', (query, best) => {
+    const [first] = searchCatalog(catalog, query);
+    expect(`${first?.service} ${first?.operation}`).toBe(best);
+    expect(first?.description).not.toBe('');
+  });
+
+  it('returns nothing for an empty query', () => {
+    expect(searchCatalog(catalog, ' ')).toEqual([]);
+  });
+});
+
+describe('suggestCommands', () => {
+  const catalog = loadSnapshotCatalog();
+  it.each([
+    [{ service: 'lamda' }, 'lambda'],
+    [{ service: 'dynamo' }, 'dynamodb'],
+    [{ service: 'lambda', operation: 'list-function' }, 'lambda list-functions'],
+    [{ service: 'ec2', operation: 'describe-instance' }, 'ec2 describe-instances'],
+  ])('%j → %s', (command, best) => {
+    const [first] = suggestCommands(catalog, command);
+    expect([first?.service, first?.operation].filter(Boolean).join(' ')).toBe(best);
+  });
+
+  it('suggests nothing for a known command', () => {
+    expect(suggestCommands(catalog, { service: 'lambda', operation: 'list-functions' })).toEqual([]);
+  });
+});
+
+describe('listCatalogServices / listCatalogOperations', () => {
+  const catalog = loadSnapshotCatalog();
+  it('lists services with descriptions and operations with classes', () => {
+    expect(listCatalogServices(catalog).find((entry) => entry.service === 'lambda')?.description).not.toBe(
+      '',
+    );
+    const lambda = listCatalogOperations(catalog, 'lambda') ?? [];
+    expect(lambda.find((entry) => entry.operation === 'list-functions')?.accessClass).toBe('read');
+    expect(listCatalogOperations(catalog, 'nope')).toBeUndefined();
+  });
+});
