@@ -163,6 +163,8 @@ describe('aws-mcp-server over stdio', () => {
     ['aws s3 ls | sh -c id', /^Refused \(FORBIDDEN_PROGRAM\).*sh/],
     ['aws s3 ls > /tmp/out', /^Refused \(FORBIDDEN_OPERATOR\)/],
     ['aws s3 ls $(id)', /^Refused \(COMMAND_SUBSTITUTION\)/],
+    ['aws s3 cp s3://e2e-bucket/reports/report.txt ~/.bashrc', /^Refused \(LOCAL_PATH_OUTSIDE_WORKDIR\)/],
+    ['aws s3 cp s3://e2e-bucket/reports/report.txt ../escape.txt', /^Refused \(LOCAL_PATH_OUTSIDE_WORKDIR\)/],
   ])('refuses %j without running it', async (command, message) => {
     const result = await client.callTool({ name: 'aws_cli_pipeline', arguments: { command } });
     expect(result.isError).toBe(true);

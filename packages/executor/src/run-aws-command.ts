@@ -4,7 +4,6 @@ import {
   type PipelineArgv,
   type Policy,
   parseCommandLine,
-  type ValidationContext,
   validatePipeline,
 } from '@aws-mcp/command';
 import { ExecutionError } from './execution-error.js';
@@ -42,8 +41,7 @@ export async function runAwsCommand(
   const decision = validatePipeline(
     pipeline,
     { ...policy, allowedEndpoints },
-    // `workdir` turns on the local-path checks where the command package has them.
-    { profile: options.profile, region: options.region, workdir: options.cwd } as ValidationContext,
+    { profile: options.profile, region: options.region, workdir: options.cwd },
   );
   if (decision.action === 'deny') {
     throw new ExecutionError({ code: 'DENIED', message: decision.reason, decision });

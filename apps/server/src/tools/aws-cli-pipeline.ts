@@ -64,6 +64,9 @@ const outputSchema = {
       accessClass: z.enum(['read', 'write', 'sensitive-read']),
       action: z.string(),
       reason: z.string(),
+      known: z
+        .boolean()
+        .describe('Whether the command catalog knows this command; unknown commands count as writes.'),
     })
     .optional(),
   decision: z
@@ -160,18 +163,23 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
     },
     async (input, extra) => {
       let pipeline: Pipeline;
+      let decision: Decision;
       try {
         pipeline = parseInput(input);
+        decision = validatePipeline(
+          pipeline,
+          { mode: config.mode, allowedEndpoints: config.endpointUrl === undefined ? [] : [config.endpointUrl] },
+          { profile: input.profile, region: input.region, workdir: config.workdir },
+        );
       } catch (error) {
         if (CommandError.isInstance(error)) return refused(`Refused (${error.code}): ${error.message}`);
         throw error;
       }
-      const decision = validatePipeline(
-        pipeline,
-        { mode: config.mode, allowedEndpoints: config.endpointUrl === undefined ? [] : [config.endpointUrl] },
-        { profile: input.profile, region: input.region },
-      );
-      const decided = { classification: decision.classification, decision: summarizeDecision(decision) };
+      const { accessClass, action, reason, known } = decision.classification;
+      const decided = {
+        classification: { accessClass, action, reason, known },
+        decision: summarizeDecision(decision),
+      };
       if (decision.action === 'deny') {
         return refused(`Refused by ${decision.rule}: ${decision.reason}`, decided);
       }
