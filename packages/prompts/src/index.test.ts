@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import * as api from './index.js';
+
+describe('public API', () => {
+  it('exports exactly these values', () => {
+    expect(Object.keys(api).sort()).toEqual([
+      'PromptError',
+      'completeProfile',
+      'completeRegion',
+      'completeServiceName',
+      'getPrompt',
+      'listPrompts',
+    ]);
+  });
+});
