@@ -120,7 +120,11 @@ export function searchCatalog(
         if (alternatives.some((word) => nameWords.has(word))) {
           score += 4;
           matched++;
-        } else if (alternatives.some((word) => service === word || service.split('-').includes(word)))
+        } else if (
+          alternatives.some(
+            (word) => service === word || service === `${word}api` || service.split('-').includes(word),
+          )
+        )
           matched++;
         else if (alternatives.some((word) => descriptionWords.has(word))) {
           score += 1;
