@@ -180,7 +180,7 @@ describe('prompt command lines', () => {
       const text = render(name, args);
       const lines = extractCommandLines(text);
       expect(lines.length).toBeGreaterThan(0);
-      // validatePipeline's context gains `workdir` with local path checks; passed now so the test keeps up.
+      // The workdir turns on the command package's local path checks (fileb://, template files).
       const context = { workdir: '/tmp/work' };
       for (const line of lines) {
         expect(() => validatePipeline(parseCommandLine(line), { mode: 'full' }, context), line).not.toThrow();
