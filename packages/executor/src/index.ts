@@ -6,6 +6,7 @@ export type { CredentialsMode } from './_environment.js';
 export { buildAwsEnvironment, buildFilterEnvironment } from './_environment.js';
 export type { AwsHelpResult, AwsHelpTopic } from './aws-help.js';
 export { cleanHelpText, runAwsHelp } from './aws-help.js';
+export { buildBubblewrapArguments, createBubblewrapSandbox } from './bubblewrap-sandbox.js';
 export type { AwsCliStatus } from './check-aws-cli.js';
 export { checkAwsCli } from './check-aws-cli.js';
 export type { ExecutionErrorCode } from './execution-error.js';
@@ -16,3 +17,5 @@ export type { PipelineResult, PipelineStatus, RunPipelineOptions, StageResult } 
 export { buildAwsArguments, runPipeline } from './run-pipeline.js';
 export type { Sandbox, SandboxedCommand, SandboxStage } from './sandbox.js';
 export { noSandbox } from './sandbox.js';
+export type { SandboxMode, SandboxSelection } from './select-sandbox.js';
+export { selectSandbox } from './select-sandbox.js';

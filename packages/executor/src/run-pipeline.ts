@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { type FilterStage, type Pipeline, resolveFilterInvocation } from '@aws-mcp/command';
 import { execa, type ResultPromise } from 'execa';
+import { listAwsStagePaths, listCliInstallPaths, listHomes } from './_aws-paths.js';
 import { buildAwsEnvironment, buildFilterEnvironment, type CredentialsMode } from './_environment.js';
 import { findExecutable } from './_find-executable.js';
 import { OutputCollector } from './_output-collector.js';
@@ -120,6 +121,8 @@ function prepareStages(pipeline: Pipeline, options: RunPipelineOptions): Prepare
       message: awsCliInstallHint,
     });
   }
+  const credentialsMode = options.credentialsMode ?? 'both';
+  const awsPaths = listAwsStagePaths(source, credentialsMode);
   const awsStage: PreparedStage = {
     name: 'aws',
     sandboxStage: {
@@ -130,11 +133,15 @@ function prepareStages(pipeline: Pipeline, options: RunPipelineOptions): Prepare
       env: buildAwsEnvironment(source, {
         region: options.region,
         profile: options.profile,
-        credentialsMode: options.credentialsMode ?? 'both',
+        credentialsMode,
         isHelp: pipeline.aws.isHelp,
       }),
-      readOnlyPaths: options.readOnlyPaths ?? [],
-      writablePaths: [options.cwd, ...(options.writablePaths ?? [])],
+      readOnlyPaths: [
+        ...awsPaths.readOnly,
+        ...listCliInstallPaths(awsFile, listHomes(source)),
+        ...(options.readOnlyPaths ?? []),
+      ],
+      writablePaths: [options.cwd, ...awsPaths.writable, ...(options.writablePaths ?? [])],
     },
   };
   const filterEnv = buildFilterEnvironment(source);

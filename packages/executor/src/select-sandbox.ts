@@ -1,0 +1,101 @@
+import { execa } from 'execa';
+import { findExecutable } from './_find-executable.js';
+import { createBubblewrapSandbox } from './bubblewrap-sandbox.js';
+import { ExecutionError } from './execution-error.js';
+import { noSandbox, type Sandbox } from './sandbox.js';
+
+/** How to choose a sandbox: the best available, one or nothing, or none on purpose. */
+export type SandboxMode = 'auto' | 'required' | 'disabled';
+
+/** The sandbox chosen, and why, in words a person can act on. */
+export interface SandboxSelection {
+  sandbox: Sandbox;
+  mode: SandboxMode;
+  /** e.g. "bubblewrap 0.8.0" or "none: bubblewrap is not installed (sudo apt-get install bubblewrap)". */
+  description: string;
+  /** When no sandbox confines the commands although one was wanted: why. */
+  unavailableReason: string | undefined;
+}
+
+async function probeBubblewrap(
+  env: NodeJS.ProcessEnv,
+): Promise<{ bwrapPath?: string; failure?: string; version?: string }> {
+  const bwrapPath = findExecutable('bwrap', env.PATH);
+  if (bwrapPath === undefined) {
+    return { failure: 'bubblewrap is not installed (install it: `sudo apt-get install bubblewrap`)' };
+  }
+  const probe = await execa(
+    bwrapPath,
+    [
+      '--unshare-user',
+      '--unshare-pid',
+      '--disable-userns',
+      '--cap-drop',
+      'ALL',
+      '--die-with-parent',
+      '--ro-bind',
+      '/',
+      '/',
+      '--',
+      'true',
+    ],
+    { reject: false, stdin: 'ignore', timeout: 10_000, env: { PATH: env.PATH ?? '' }, extendEnv: false },
+  );
+  if (probe.exitCode !== 0) {
+    const reason = probe.stderr.trim().split('\n')[0] ?? '';
+    const hint = /setting up uid map|Operation not permitted|No permissions|user namespace/i.test(reason)
+      ? 'unprivileged user namespaces are disabled on this machine'
+      : 'it could not start a sandbox';
+    return { failure: `bubblewrap is installed but ${hint} (${reason || `exit ${probe.exitCode}`})` };
+  }
+  const version = await execa(bwrapPath, ['--version'], { reject: false, stdin: 'ignore', timeout: 10_000 });
+  return { bwrapPath, version: version.stdout.trim() || 'bubblewrap' };
+}
+
+/**
+ * Chooses the sandbox for `mode` on this machine: bubblewrap on Linux (checked by starting one), none on
+ * other systems for now. `required` throws ExecutionError `SANDBOX_UNAVAILABLE` with the reason when no
+ * sandbox works; `auto` falls back to none and says why in `unavailableReason`, never silently.
+ */
+export async function selectSandbox({
+  mode,
+  env = process.env,
+  platform = process.platform,
+}: {
+  mode: SandboxMode;
+  env?: NodeJS.ProcessEnv;
+  platform?: NodeJS.Platform;
+}): Promise<SandboxSelection> {
+  if (mode === 'disabled') {
+    return {
+      sandbox: noSandbox,
+      mode,
+      description: 'none (AWS_MCP_SANDBOX=disabled)',
+      unavailableReason: undefined,
+    };
+  }
+  let failure: string;
+  if (platform === 'linux') {
+    const probe = await probeBubblewrap(env);
+    if (probe.bwrapPath !== undefined) {
+      return {
+        sandbox: createBubblewrapSandbox({ bwrapPath: probe.bwrapPath }),
+        mode,
+        description: probe.version ?? 'bubblewrap',
+        unavailableReason: undefined,
+      };
+    }
+    failure = probe.failure ?? 'bubblewrap did not start';
+  } else if (platform === 'win32') {
+    failure = 'there is no sandbox backend on Windows';
+  } else {
+    failure = `there is no sandbox backend for ${platform} yet`;
+  }
+  if (mode === 'required') {
+    throw new ExecutionError({
+      code: 'SANDBOX_UNAVAILABLE',
+      message: `AWS_MCP_SANDBOX=required, but ${failure}. Fix that, or set AWS_MCP_SANDBOX=auto to run unconfined.`,
+    });
+  }
+  return { sandbox: noSandbox, mode, description: `none: ${failure}`, unavailableReason: failure };
+}
