@@ -168,7 +168,10 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
         pipeline = parseInput(input);
         decision = validatePipeline(
           pipeline,
-          { mode: config.mode, allowedEndpoints: config.endpointUrl === undefined ? [] : [config.endpointUrl] },
+          {
+            mode: config.mode,
+            allowedEndpoints: config.endpointUrl === undefined ? [] : [config.endpointUrl],
+          },
           { profile: input.profile, region: input.region, workdir: config.workdir },
         );
       } catch (error) {
