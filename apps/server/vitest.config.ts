@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
+// Generous limits: these tests start real processes (the AWS CLI, emulators), and turbo runs packages in parallel.
 export default defineConfig({
   test: {
     testTimeout: 60_000,

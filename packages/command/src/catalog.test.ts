@@ -94,11 +94,10 @@ describe('loadSnapshotCatalog', () => {
     expect(catalog.getService('ec2')?.get('terminate-instances')?.dryRun).toBe(true);
   });
 
-  it('loads in under 20 ms', () => {
-    const started = performance.now();
+  // Load time is measured by `pnpm bench` (catalog.bench.ts), not asserted here.
+  it('loads the committed snapshot file shipped in the package', () => {
     const data = JSON.parse(readFileSync(new URL('../catalog/catalog.json', import.meta.url), 'utf8'));
-    createCatalog(data).getService('ec2');
-    expect(performance.now() - started).toBeLessThan(20);
+    expect(createCatalog(data).getService('ec2')?.get('describe-instances')).toBeDefined();
   });
 });
 
