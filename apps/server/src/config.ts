@@ -19,6 +19,18 @@ export interface ServerConfig {
   sandbox: 'auto' | 'required' | 'disabled';
   sandboxCredentials: 'env' | 'aws_config' | 'both';
   transport: 'stdio';
+  /** The most a tool call may ask for as `timeout`, in seconds (AWS_MCP_MAX_TIMEOUT, default 900). */
+  maxTimeoutSeconds: number;
+  /** A JSON policy file for @aws-mcp/command (AWS_MCP_POLICY_FILE). */
+  policyFile: string | undefined;
+  /** Where to append one JSON line per tool call (AWS_MCP_AUDIT_LOG); none by default. */
+  auditLog: string | undefined;
+  /** Mask access keys, secrets, tokens and private keys in returned output (AWS_MCP_MASK_SECRETS, default true). */
+  maskSecrets: boolean;
+  /** The only profiles calls may use (AWS_MCP_PROFILES, comma-separated); undefined means any. */
+  profiles: string[] | undefined;
+  /** Whether AWS_MCP_MODE was set, so it overrides a policy file's mode. */
+  modeExplicit: boolean;
 }
 
 /** A setting that cannot be used; the message names the variable and the values it accepts. */
@@ -83,6 +95,11 @@ const environmentSchema = z.object({
   AWS_MCP_SANDBOX_CREDENTIALS: choice('AWS_MCP_SANDBOX_CREDENTIALS', ['env', 'aws_config', 'both'], 'both'),
   AWS_MCP_TRANSPORT: choice('AWS_MCP_TRANSPORT', ['stdio'], 'stdio'),
   AWS_MCP_WORKDIR: z.string().optional(),
+  AWS_MCP_MAX_TIMEOUT: positiveInteger('AWS_MCP_MAX_TIMEOUT', 900),
+  AWS_MCP_POLICY_FILE: z.string().optional(),
+  AWS_MCP_AUDIT_LOG: z.string().optional(),
+  AWS_MCP_MASK_SECRETS: choice('AWS_MCP_MASK_SECRETS', ['true', 'false'], 'true'),
+  AWS_MCP_PROFILES: z.string().optional(),
   AWS_ENDPOINT_URL: z.string().optional(),
 });
 
@@ -107,8 +124,33 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
       message: `AWS_ENDPOINT_URL must be a URL such as http://127.0.0.1:4566, not ${JSON.stringify(endpointUrl)}.`,
     });
   }
+  if (settings.AWS_MCP_TIMEOUT > settings.AWS_MCP_MAX_TIMEOUT) {
+    throw new ConfigError({
+      variable: 'AWS_MCP_TIMEOUT',
+      message: `AWS_MCP_TIMEOUT (${settings.AWS_MCP_TIMEOUT}) must not exceed AWS_MCP_MAX_TIMEOUT (${settings.AWS_MCP_MAX_TIMEOUT}).`,
+    });
+  }
+  const workdir = resolve(
+    settings.AWS_MCP_WORKDIR?.trim() ||
+      join(env.XDG_CACHE_HOME || join(env.HOME ?? homedir(), '.cache'), 'aws-mcp', 'workdir'),
+  );
+  if (workdir === '/' || workdir === resolve(env.HOME ?? homedir())) {
+    throw new ConfigError({
+      variable: 'AWS_MCP_WORKDIR',
+      message: `AWS_MCP_WORKDIR must be a dedicated folder, not ${workdir}: the CLI may write anywhere inside it.`,
+    });
+  }
+  const profiles = settings.AWS_MCP_PROFILES?.split(',')
+    .map((name) => name.trim())
+    .filter((name) => name !== '');
   return {
     timeoutSeconds: settings.AWS_MCP_TIMEOUT,
+    maxTimeoutSeconds: settings.AWS_MCP_MAX_TIMEOUT,
+    policyFile: settings.AWS_MCP_POLICY_FILE?.trim() || undefined,
+    auditLog: settings.AWS_MCP_AUDIT_LOG?.trim() || undefined,
+    maskSecrets: settings.AWS_MCP_MASK_SECRETS === 'true',
+    profiles: profiles === undefined || profiles.length === 0 ? undefined : profiles,
+    modeExplicit: (env.AWS_MCP_MODE ?? '').trim() !== '',
     maxOutputChars: settings.AWS_MCP_MAX_OUTPUT,
     consentTimeoutSeconds: settings.AWS_MCP_CONSENT_TIMEOUT,
     mode: settings.AWS_MCP_MODE,

@@ -5,8 +5,8 @@ import { createServer } from './server.js';
 
 async function main(): Promise<void> {
   const config = readServerConfig(process.env);
-  const { server, awsCli, cleanup } = await createServer({ config, env: process.env });
-  awsCli.then((status) => {
+  const { server, context, cleanup } = await createServer({ config, env: process.env });
+  context.awsCli.then((status) => {
     if (!status.available) console.error(`aws-mcp: ${status.message}`);
   });
   const transport = new StdioServerTransport();

@@ -1,42 +1,182 @@
-import type { AwsCliStatus, RunPipelineOptions, Sandbox } from '@aws-mcp/executor';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type AwsContext,
+  type AwsRegionList,
+  type AwsSetup,
+  type AwsSetupWatcher,
+  findBotocoreDataDir,
+  listRegions,
+  readAwsSetup,
+  resolveAwsContext,
+  watchAwsSetup,
+} from '@aws-mcp/aws-config';
+import {
+  type Catalog,
+  loadCatalogForCli,
+  loadPolicyFile,
+  loadSnapshotCatalog,
+  type Policy,
+} from '@aws-mcp/command';
+import {
+  type AwsCliStatus,
+  checkAwsCli,
+  type RunPipelineOptions,
+  type SandboxSelection,
+  selectSandbox,
+} from '@aws-mcp/executor';
+import { type AuditLog, openAuditLog } from './audit-log.js';
 import type { ServerConfig } from './config.js';
 
-/** What the tools share: the settings, the AWS CLI check and the base options of every run. */
+/**
+ * What every MCP session of one server process shares: the settings, the AWS CLI check, the sandbox, the policy,
+ * the live AWS setup, the catalog and the audit log. Sessions (one per stdio connection or HTTP session) are
+ * cheap McpServer objects built on it.
+ */
 export interface ServerContext {
   config: ServerConfig;
+  env: NodeJS.ProcessEnv;
   /** Started when the server starts, awaited by the first call that needs the CLI, so start-up never waits. */
   awsCli: Promise<AwsCliStatus>;
-  /** Options every pipeline runs with; a call adds its profile, region, timeout and caps. */
-  runOptions(): RunPipelineOptions;
-  /** The profile a call runs with when it names none. */
-  defaultProfile(): string | undefined;
-  /** The region a call runs with when it names none. */
-  defaultRegion(): string | undefined;
+  sandbox: SandboxSelection;
+  /** The policy from AWS_MCP_POLICY_FILE (if any) with the mode, endpoint and profile settings applied. */
+  policy: Policy;
+  /** The installed CLI's catalog once known, the committed snapshot until then. */
+  catalog(): Catalog;
+  /** The AWS setup as last read; edits to the files are picked up without a restart. */
+  setup(): AwsSetup;
+  /** Every region of every partition, from the installed CLI's data (read once). */
+  regions(): Promise<AwsRegionList>;
+  /** The profile, region and credential source calls run with when they name none. */
+  awsContext(): AwsContext;
+  /** Options every pipeline runs with for `profile`; a call adds its region, timeout, caps and signal. */
+  runOptions(profile?: string): RunPipelineOptions;
+  audit: AuditLog | undefined;
+  /** Help texts by CLI version and topic, so a repeated `aws_cli_help` costs no process. */
+  helpCache: Map<string, string>;
+  /** Writes one line to stderr (never stdout: on stdio it carries the protocol). */
+  log(message: string): void;
+  close(): Promise<void>;
 }
 
-/** Builds the context from the settings and the environment the children's variables are picked from. */
-export function createServerContext({
+/** Thrown when the server cannot start as configured (sandbox required but missing, bad policy file). */
+export class StartupError extends Error {
+  readonly code = 'STARTUP_FAILED';
+}
+
+function buildPolicy(config: ServerConfig): Policy {
+  const fromFile: Policy | undefined =
+    config.policyFile === undefined ? undefined : loadPolicyFile(config.policyFile);
+  const mode = config.modeExplicit || fromFile === undefined ? config.mode : fromFile.mode;
+  return {
+    ...fromFile,
+    mode,
+    allowedEndpoints: [
+      ...(fromFile?.allowedEndpoints ?? []),
+      ...(config.endpointUrl === undefined ? [] : [config.endpointUrl]),
+    ],
+    ...(config.profiles === undefined ? {} : { allowedProfiles: config.profiles }),
+  };
+}
+
+/**
+ * Builds the shared context: checks the AWS CLI in the background, chooses the sandbox, loads the policy, reads
+ * and watches the AWS setup. Throws StartupError when the settings cannot be honoured.
+ */
+export async function createServerContext({
   config,
   env,
-  awsCli,
-  sandbox,
+  awsCli = checkAwsCli({ env }),
+  log = (message: string) => process.stderr.write(`aws-mcp: ${message}\n`),
 }: {
   config: ServerConfig;
   env: NodeJS.ProcessEnv;
-  awsCli: Promise<AwsCliStatus>;
-  sandbox: Sandbox;
-}): ServerContext {
+  awsCli?: Promise<AwsCliStatus>;
+  log?: (message: string) => void;
+}): Promise<ServerContext> {
+  let policy: Policy;
+  try {
+    policy = buildPolicy(config);
+  } catch (error) {
+    throw new StartupError(`AWS_MCP_POLICY_FILE: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  let sandbox: SandboxSelection;
+  try {
+    sandbox = await selectSandbox({ mode: config.sandbox, env });
+  } catch (error) {
+    throw new StartupError(error instanceof Error ? error.message : String(error));
+  }
+  if (sandbox.unavailableReason !== undefined)
+    log(`no sandbox: ${sandbox.unavailableReason}; commands run unconfined`);
+
+  let setup = await readAwsSetup({ env });
+  let watcher: AwsSetupWatcher | undefined;
+  try {
+    watcher = watchAwsSetup({
+      env,
+      onChange: (next) => {
+        setup = next;
+      },
+      onError: () => {},
+    });
+  } catch {
+    watcher = undefined;
+  }
+
+  let catalog = loadSnapshotCatalog();
+  awsCli.then((status) => {
+    if (!status.available || status.version === catalog.version) return;
+    const location = findBotocoreDataDir({ env, awsPath: status.path });
+    if (location === undefined) return;
+    try {
+      catalog = loadCatalogForCli({
+        dataDirectory: location.dataDir,
+        version: status.version,
+        cacheDirectory: join(
+          env.XDG_CACHE_HOME || join(env.HOME ?? homedir(), '.cache'),
+          'aws-mcp',
+          'catalog',
+        ),
+      });
+    } catch (error) {
+      log(`could not read the installed CLI's models, using the built-in catalog: ${String(error)}`);
+    }
+  });
+
+  let regions: Promise<AwsRegionList> | undefined;
+  const audit = config.auditLog === undefined ? undefined : await openAuditLog(config.auditLog);
+
   return {
     config,
+    env,
     awsCli,
-    runOptions: () => ({
+    sandbox,
+    policy,
+    catalog: () => catalog,
+    setup: () => setup,
+    awsContext: () => resolveAwsContext({ env, setup }),
+    regions: () => {
+      regions ??= listRegions({ env });
+      return regions;
+    },
+    runOptions: (profile) => ({
       cwd: config.workdir,
       env,
       endpointUrl: config.endpointUrl,
-      sandbox,
+      sandbox: sandbox.sandbox,
       credentialsMode: config.sandboxCredentials,
+      // Files the profile chain points to (credential_process, web identity token, CA bundle) for the sandbox.
+      readOnlyPaths: resolveAwsContext({
+        env: profile === undefined ? env : { ...env, AWS_PROFILE: profile, AWS_DEFAULT_PROFILE: profile },
+        setup,
+      }).bindPaths,
     }),
-    defaultProfile: () => env.AWS_PROFILE || env.AWS_DEFAULT_PROFILE || undefined,
-    defaultRegion: () => env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+    audit,
+    helpCache: new Map(),
+    log,
+    close: async () => {
+      await watcher?.close();
+      await audit?.close();
+    },
   };
 }

@@ -1,53 +1,89 @@
 import { mkdir } from 'node:fs/promises';
-import { type AwsCliStatus, checkAwsCli, noSandbox, type Sandbox } from '@aws-mcp/executor';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ServerConfig } from './config.js';
-import { createServerContext } from './server-context.js';
+import { registerPrompts } from './prompts/index.js';
+import { registerResources } from './resources/index.js';
+import { createServerContext, type ServerContext } from './server-context.js';
 import { registerTools } from './tools/index.js';
 
-const packageVersion = '0.1.0';
+/** The server's version, as it reports it in `initialize`. */
+export const serverVersion = '0.1.0';
 
-/** What the server is built from; tests pass their own environment and settings. */
-export interface ServerDependencies {
-  config: ServerConfig;
-  /** The environment the AWS CLI's variables are picked from (by explicit lists). */
-  env: NodeJS.ProcessEnv;
-  /** The AWS CLI check; default: `checkAwsCli` started now and awaited by the first call that needs it. */
-  awsCli?: Promise<AwsCliStatus>;
-  sandbox?: Sandbox;
+function describeMode(context: ServerContext): string {
+  switch (context.policy.mode) {
+    case 'read-only':
+      return 'The server is read-only: commands that change anything or read secrets are refused.';
+    case 'confirm-writes':
+      return 'Reads run at once; a write or a sensitive read asks the user first, so say what it will do before calling.';
+    case 'full':
+      return 'Every command the IAM permissions allow runs without asking: state writes before running them.';
+  }
 }
 
 /**
- * Builds the MCP server with its tools, ready to connect to a transport. `cleanup` releases what it holds.
- * Creates the working directory if it does not exist.
+ * Builds one MCP session's server on the shared context: the two tools, the configuration resources and the
+ * prompt library. Cheap; an HTTP server builds one per session.
+ */
+export function createMcpServer(context: ServerContext): McpServer {
+  const server = new McpServer(
+    {
+      name: 'aws-mcp',
+      title: 'AWS CLI',
+      version: serverVersion,
+      websiteUrl: 'https://github.com/aws-mcp/aws-mcp',
+      icons: [
+        {
+          src: `data:image/svg+xml;base64,${Buffer.from(icon).toString('base64')}`,
+          mimeType: 'image/svg+xml',
+          sizes: ['any'],
+        },
+      ],
+    },
+    {
+      capabilities: { tools: {}, resources: {}, prompts: {}, logging: {}, completions: {} },
+      instructions: [
+        'AWS through the AWS CLI. Learn a command with aws_cli_help (service and command, or a free-text query such as',
+        '"list lambda functions"), then run it with aws_cli_pipeline. Each call is one `aws …` command line, optionally',
+        'piped into filters (jq, grep, head, sort, wc, …); there is no shell, so use --query, --output and filters instead',
+        `of \`&&\`, \`;\`, \`$(…)\` or redirections. Local files live in the working directory ${context.config.workdir};`,
+        `use paths relative to it. ${describeMode(context)} The resources aws://config/profiles, aws://config/regions and`,
+        'aws://config/environment show the AWS setup.',
+      ].join(' '),
+    },
+  );
+  registerTools(server, context);
+  registerResources(server, context);
+  registerPrompts(server, context);
+  return server;
+}
+
+/**
+ * Builds the shared context and one session's server, for stdio and tests. Creates the working directory.
+ * `cleanup` closes the server and releases the context (file watches, the audit log).
  */
 export async function createServer({
   config,
   env,
-  awsCli = checkAwsCli({ env }),
-  sandbox = noSandbox,
-}: ServerDependencies): Promise<{
-  server: McpServer;
-  awsCli: Promise<AwsCliStatus>;
-  cleanup: () => Promise<void>;
-}> {
+  context: given,
+}: {
+  config: ServerConfig;
+  env: NodeJS.ProcessEnv;
+  context?: ServerContext;
+}): Promise<{ server: McpServer; context: ServerContext; cleanup: () => Promise<void> }> {
   await mkdir(config.workdir, { recursive: true, mode: 0o700 });
-  const server = new McpServer(
-    { name: 'aws-mcp', title: 'AWS CLI', version: packageVersion },
-    {
-      capabilities: { tools: {}, logging: {} },
-      instructions:
-        'Gives access to AWS through the AWS CLI. Learn a command with aws_cli_help, then run it with aws_cli_pipeline. ' +
-        'Each call is one `aws …` command line, optionally piped into filters (jq, grep, head, sort, …); ' +
-        'there is no shell, so use --query, --output and filters instead of `&&`, `;` or `$(…)`.',
-    },
-  );
-  registerTools(server, createServerContext({ config, env, awsCli, sandbox }));
+  const context = given ?? (await createServerContext({ config, env }));
+  const server = createMcpServer(context);
   return {
     server,
-    awsCli,
+    context,
     cleanup: async () => {
       await server.close();
+      await context.close();
     },
   };
 }
+
+const icon =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64"><rect width="64" height="64" rx="12" fill="#232f3e"/>' +
+  '<path d="M14 40c10 6 26 6 36 0" stroke="#ff9900" stroke-width="4" fill="none" stroke-linecap="round"/>' +
+  '<text x="32" y="32" font-family="monospace" font-size="18" fill="#fff" text-anchor="middle">aws&gt;</text></svg>';

@@ -9,6 +9,7 @@ import { ExecutionError, type PipelineResult, runPipeline } from '@aws-mcp/execu
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { type AuditEntry, redactArgv } from '../audit-log.js';
 import type { ServerContext } from '../server-context.js';
 import { type ConsentOutcome, requestConsent } from './_consent.js';
 import { explainAwsFailure } from './_explain-failure.js';
@@ -144,7 +145,7 @@ function parseInput(input: { command?: string; args?: string[]; pipe?: string[][
 
 /** Registers `aws_cli_pipeline`: validates, asks consent where the policy says so, and runs the pipeline. */
 export function registerAwsCliPipelineTool(server: McpServer, context: ServerContext): void {
-  const { config } = context;
+  const { config, policy } = context;
   server.registerTool(
     'aws_cli_pipeline',
     {
@@ -152,63 +153,102 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
       description:
         'Run one AWS CLI command, optionally piped into filters such as jq or grep, and return its output. ' +
         'Learn a command first with aws_cli_help. Prefer --query and --output to trim output. ' +
-        `Mode: ${config.mode}${config.mode === 'confirm-writes' ? ' (writes ask the user first)' : ''}. ` +
+        `Mode: ${policy.mode}${policy.mode === 'confirm-writes' ? ' (writes ask the user first)' : ''}. ` +
         `Local files are read and written only inside ${config.workdir}; use relative paths.`,
       inputSchema,
       outputSchema,
       annotations:
-        config.mode === 'read-only'
+        policy.mode === 'read-only'
           ? { readOnlyHint: true, openWorldHint: true }
           : { readOnlyHint: false, destructiveHint: true, openWorldHint: true },
     },
     async (input, extra) => {
+      const started = Date.now();
+      const audit = (entry: Omit<AuditEntry, 'time' | 'session' | 'tool'>) =>
+        context.audit?.write({
+          time: new Date().toISOString(),
+          session: extra.sessionId,
+          tool: 'aws_cli_pipeline',
+          ...entry,
+        });
+      const choice = await checkChoices(context, input.profile, input.region);
+      if (choice !== undefined) {
+        audit({ status: 'refused', error: choice });
+        return refused(choice);
+      }
       let pipeline: Pipeline;
       let decision: Decision;
       try {
         pipeline = parseInput(input);
-        decision = validatePipeline(
-          pipeline,
-          {
-            mode: config.mode,
-            allowedEndpoints: config.endpointUrl === undefined ? [] : [config.endpointUrl],
-          },
-          { profile: input.profile, region: input.region, workdir: config.workdir },
-        );
+        decision = validatePipeline(pipeline, policy, {
+          profile: input.profile,
+          region: input.region,
+          workdir: config.workdir,
+          catalog: context.catalog(),
+        });
       } catch (error) {
-        if (CommandError.isInstance(error)) return refused(`Refused (${error.code}): ${error.message}`);
+        if (CommandError.isInstance(error)) {
+          audit({ status: 'refused', error: error.code });
+          return refused(`Refused (${error.code}): ${error.message}`);
+        }
         throw error;
       }
+      const stages = [pipeline.aws.argv, ...pipeline.filters.map((stage) => stage.argv)];
+      const awsContext = context.awsContext();
+      const profile = decision.profile ?? awsContext.profile.name;
+      const region = decision.region ?? awsContext.region.name;
       const { accessClass, action, reason, known } = decision.classification;
       const decided = {
         classification: { accessClass, action, reason, known },
         decision: summarizeDecision(decision),
       };
+      const auditBase = {
+        argv: stages.map(redactArgv),
+        profile,
+        region,
+        classification: accessClass,
+        action,
+        decision: decision.action,
+        rule: decision.rule,
+      };
       if (decision.action === 'deny') {
+        audit({ ...auditBase, status: 'refused' });
         return refused(`Refused by ${decision.rule}: ${decision.reason}`, decided);
       }
       const cli = await context.awsCli;
-      if (!cli.available) return refused(`AWS_CLI_MISSING: ${cli.message}`, decided);
+      if (!cli.available) {
+        audit({ ...auditBase, status: 'refused', error: 'AWS_CLI_MISSING' });
+        return refused(`AWS_CLI_MISSING: ${cli.message}`, decided);
+      }
       let consent: ConsentOutcome | undefined;
       if (decision.action === 'confirm') {
         consent = await requestConsent({
           server,
-          decision,
-          stages: [pipeline.aws.argv, ...pipeline.filters.map((stage) => stage.argv)],
+          decision: { ...decision, profile, region },
+          stages,
           timeoutMs: config.consentTimeoutSeconds * 1000,
         });
         if (!consent.granted) {
+          audit({ ...auditBase, status: 'refused', consent: consent.answer });
           return refused(describeConsentRefusal(consent, decision), { ...decided, consent: consent.answer });
         }
       }
-      const profile = decision.profile ?? context.defaultProfile();
       try {
         const result = await runPipeline(pipeline, {
-          ...context.runOptions(),
+          ...context.runOptions(decision.profile ?? input.profile),
           profile: decision.profile,
-          region: decision.region ?? context.defaultRegion(),
-          timeoutMs: Math.min(input.timeout ?? config.timeoutSeconds, config.timeoutSeconds) * 1000,
+          region,
+          timeoutMs: Math.min(input.timeout ?? config.timeoutSeconds, config.maxTimeoutSeconds) * 1000,
           maxOutputChars: Math.min(input.maxOutput ?? config.maxOutputChars, config.maxOutputChars),
           signal: extra.signal,
+        });
+        audit({
+          ...auditBase,
+          consent: consent?.answer,
+          status: result.status,
+          exitCode: result.exitCode,
+          durationMs: result.durationMs,
+          outputChars: result.totalChars,
         });
         const structured: PipelineOutput = {
           status: result.status,
@@ -225,10 +265,43 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
         return result.status === 'success' ? textResult(text, structured) : errorResult(text, structured);
       } catch (error) {
         if (ExecutionError.isInstance(error)) {
+          audit({ ...auditBase, status: 'refused', error: error.code, durationMs: Date.now() - started });
           return refused(`${error.code}: ${error.message}`, decided);
         }
         throw error;
       }
     },
   );
+}
+
+/** Checks the `profile` and `region` arguments against the AWS setup, the allowlist and the known regions. */
+async function checkChoices(
+  context: ServerContext,
+  profile: string | undefined,
+  region: string | undefined,
+): Promise<string | undefined> {
+  if (profile !== undefined) {
+    const allowed = context.policy.allowedProfiles;
+    if (allowed !== undefined && !allowed.includes(profile)) {
+      return `Refused (PROFILE_NOT_ALLOWED): profile \`${profile}\` is not in the server's allowlist (${allowed.join(', ')}).`;
+    }
+    const known = context.setup().profiles.map((item) => item.name);
+    if (!known.includes(profile)) {
+      return (
+        `Refused (UNKNOWN_PROFILE): there is no profile \`${profile}\` in the AWS files` +
+        `${known.length > 0 ? ` (configured: ${known.join(', ')})` : ''}. Read aws://config/profiles, or leave \`profile\` out.`
+      );
+    }
+  }
+  if (region !== undefined) {
+    const { regions } = await context.regions();
+    if (!regions.some((known) => known.code === region)) {
+      const close = regions.filter((known) => known.code.startsWith(region.split('-')[0] ?? '')).slice(0, 5);
+      return (
+        `Refused (UNKNOWN_REGION): \`${region}\` is not a known region code` +
+        `${close.length > 0 ? ` (e.g. ${close.map((known) => known.code).join(', ')})` : ''}; read aws://config/regions for the list.`
+      );
+    }
+  }
+  return undefined;
 }

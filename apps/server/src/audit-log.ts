@@ -1,0 +1,84 @@
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+
+/** One tool call, as the audit log records it. Values that carry secrets are redacted before this is built. */
+export interface AuditEntry {
+  time: string;
+  session: string | undefined;
+  tool: string;
+  argv?: string[][];
+  profile?: string;
+  region?: string;
+  classification?: string;
+  action?: string;
+  decision?: string;
+  rule?: string;
+  consent?: string;
+  status: string;
+  exitCode?: number;
+  durationMs?: number;
+  outputChars?: number;
+  error?: string;
+}
+
+/** An append-only JSON-lines file. Writes go through one stream, so concurrent calls never interleave a line. */
+export interface AuditLog {
+  path: string;
+  write(entry: AuditEntry): void;
+  close(): Promise<void>;
+}
+
+/** Opens (creating if needed) the audit log at `path` for appending, readable by its owner only. */
+export async function openAuditLog(path: string): Promise<AuditLog> {
+  await mkdir(dirname(path), { recursive: true });
+  const stream: WriteStream = createWriteStream(path, { flags: 'a', mode: 0o600 });
+  await new Promise<void>((resolve, reject) => {
+    stream.once('open', () => resolve());
+    stream.once('error', reject);
+  });
+  stream.on('error', () => {});
+  return {
+    path,
+    write(entry) {
+      stream.write(`${JSON.stringify(entry)}\n`);
+    },
+    close: () => new Promise<void>((resolve) => stream.end(resolve)),
+  };
+}
+
+const secretOption =
+  /^--(secret-string|secret-binary|.*password.*|.*token.*|.*secret.*|.*private-key.*|cli-input-json|cli-input-yaml|user-data|auth-parameters|.*credentials?)$/;
+
+/**
+ * The argv with the values of secret-bearing options replaced by `[redacted]`: `--secret-string`, any option
+ * naming a password, token, secret, private key or credentials, `--cli-input-json`/`--cli-input-yaml` and
+ * `--user-data` contents. `file://` references are kept: they name a file, not its content.
+ */
+export function redactArgv(argv: string[]): string[] {
+  const redacted: string[] = [];
+  let redactNext = false;
+  for (const word of argv) {
+    if (redactNext) {
+      redacted.push(word.startsWith('file://') || word.startsWith('fileb://') ? word : '[redacted]');
+      redactNext = false;
+      continue;
+    }
+    const equals = word.indexOf('=');
+    const name = equals > 0 && word.startsWith('--') ? word.slice(0, equals) : word;
+    if (secretOption.test(name)) {
+      if (equals > 0 && word.startsWith('--')) {
+        const value = word.slice(equals + 1);
+        redacted.push(
+          `${name}=${value.startsWith('file://') || value.startsWith('fileb://') ? value : '[redacted]'}`,
+        );
+      } else {
+        redacted.push(word);
+        redactNext = true;
+      }
+      continue;
+    }
+    redacted.push(word);
+  }
+  return redacted;
+}
