@@ -1,0 +1,202 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer, textOf } from '../_test-harness.js';
+
+describe('aws_cli_pipeline in confirm-writes mode', () => {
+  let test: TestServer;
+  beforeAll(async () => {
+    test = await startTestServer({ AWS_MCP_AUDIT_LOG: '' });
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('runs a read without asking', async () => {
+    test.consent.asked.length = 0;
+    const result = await test.call('aws_cli_pipeline', { command: 'aws s3 ls' });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({
+      status: 'success',
+      classification: { accessClass: 'read', action: 's3:ls', known: true },
+      decision: { action: 'allow', rule: 'mode:confirm-writes' },
+    });
+    expect(test.consent.asked).toEqual([]);
+  });
+
+  it('asks before a write, showing the command, class, profile and region', async () => {
+    test.consent.asked.length = 0;
+    const result = await test.call('aws_cli_pipeline', { command: 'aws s3 mb s3://asked-bucket' });
+    expect(textOf(result)).toBe('make_bucket: asked-bucket\n');
+    expect(test.consent.asked).toHaveLength(1);
+    expect(test.consent.asked[0]).toMatch(
+      /aws s3 mb s3:\/\/asked-bucket\n\nAccess: write \(s3:mb\)\nProfile: default\nRegion: us-east-1/,
+    );
+  });
+
+  it('refuses a write when the client cannot ask, saying how to allow it', async () => {
+    const client = await test.connectAnother('none');
+    const result = await client.callTool({
+      name: 'aws_cli_pipeline',
+      arguments: { command: 'aws s3 mb s3://never' },
+    });
+    expect(result.isError).toBe(true);
+    expect(textOf(result as never)).toMatch(/cannot ask the user \(no elicitation\).*AWS_MCP_MODE=full/s);
+    const listing = await test.call('aws_cli_pipeline', { command: 'aws s3 ls' });
+    expect(textOf(listing)).not.toContain('never');
+  });
+
+  it('accepts the argv form with inline JSON and filter stages', async () => {
+    const result = await test.call('aws_cli_pipeline', {
+      args: [
+        'aws',
+        's3api',
+        'list-buckets',
+        '--query',
+        'Buckets[?Name==`asked-bucket`].Name',
+        '--output',
+        'json',
+      ],
+      pipe: [['jq', '-r', '.[]']],
+    });
+    expect(textOf(result)).toBe('asked-bucket\n');
+  });
+
+  it.each([
+    [{ command: 'aws s3 ls', args: ['aws', 's3', 'ls'] }, /^Refused \(INVALID_ARGV\): Give either `command`/],
+    [{ command: 'aws s3 ls', pipe: [['jq', '.']] }, /^Refused \(INVALID_ARGV\): `pipe` goes with `args`/],
+    [
+      { command: 'aws s3 ls', profile: 'nobody' },
+      /^Refused \(UNKNOWN_PROFILE\): there is no profile `nobody`/,
+    ],
+    [
+      { command: 'aws s3 ls', region: 'mars-north-1' },
+      /^Refused \(UNKNOWN_REGION\): `mars-north-1` is not a known region/,
+    ],
+    [{ command: 'aws s3 ls --region eu-west-1', region: 'us-east-1' }, /^Refused \(CONFLICTING_SETTING\)/],
+    [{ command: 'aws configure set aws_access_key_id x' }, /^Refused .*configure/],
+    [{ command: 'aws s3 ls --debug' }, /^Refused \(FORBIDDEN_GLOBAL_OPTION\)/],
+    [{ command: 'aws s3 ls | awk \'BEGIN{system("id")}\'' }, /^Refused \(UNSAFE_FILTER_PROGRAM\)/],
+    [{ command: 'aws s3 ls --endpoint-url https://attacker.example' }, /^Refused \(FORBIDDEN_ENDPOINT\)/],
+  ])('refuses %j with a message that says what to do', async (args, message) => {
+    const result = await test.call('aws_cli_pipeline', args);
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(message);
+    expect(result.structuredContent).toMatchObject({ status: 'refused' });
+  });
+
+  it('caps output at maxOutput but never above the server cap', async () => {
+    const result = await test.call('aws_cli_pipeline', {
+      command: 'aws s3api list-buckets --output json',
+      maxOutput: 40,
+    });
+    expect(result.structuredContent).toMatchObject({ truncated: true });
+    expect(textOf(result)).toContain('characters omitted (output capped at 40)');
+  });
+
+  it('explains a missing bucket with the CLI message', async () => {
+    const result = await test.call('aws_cli_pipeline', { command: 'aws s3 ls s3://missing-bucket' });
+    expect(result.isError).toBe(true);
+    expect(result.structuredContent).toMatchObject({ status: 'error' });
+    expect(textOf(result)).toMatch(/NoSuchBucket/);
+  });
+
+  it('treats grep matching nothing as an empty result', async () => {
+    const result = await test.call('aws_cli_pipeline', { command: 'aws s3 ls | grep zzz-nothing' });
+    expect(result.isError).toBeFalsy();
+    expect(textOf(result)).toBe('(no lines matched the filter)');
+  });
+
+  it('reads and writes local files only in the working directory', async () => {
+    await writeFile(join(test.workdir, 'in.txt'), 'local data\n');
+    expect(
+      (await test.call('aws_cli_pipeline', { command: 'aws s3 cp in.txt s3://asked-bucket/in.txt' })).isError,
+    ).toBeFalsy();
+    expect(
+      (await test.call('aws_cli_pipeline', { command: 'aws s3 cp s3://asked-bucket/in.txt out.txt' }))
+        .isError,
+    ).toBeFalsy();
+    expect(await readFile(join(test.workdir, 'out.txt'), 'utf8')).toBe('local data\n');
+    const escape = await test.call('aws_cli_pipeline', {
+      command: 'aws s3 cp s3://asked-bucket/in.txt /etc/passwd',
+    });
+    expect(textOf(escape)).toMatch(/^Refused \(LOCAL_PATH_OUTSIDE_WORKDIR\)/);
+  });
+});
+
+describe('aws_cli_pipeline in read-only mode', () => {
+  let test: TestServer;
+  beforeAll(async () => {
+    test = await startTestServer({ AWS_MCP_MODE: 'read-only' });
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('is annotated read-only', async () => {
+    const { tools } = await test.client.listTools();
+    expect(tools.find((tool) => tool.name === 'aws_cli_pipeline')?.annotations).toMatchObject({
+      readOnlyHint: true,
+    });
+  });
+
+  it('refuses a write without asking and without running it', async () => {
+    const result = await test.call('aws_cli_pipeline', { command: 'aws s3 mb s3://read-only-bucket' });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/^Refused by mode:read-only:/);
+    expect(test.consent.asked).toEqual([]);
+    const listing = await test.call('aws_cli_pipeline', { command: 'aws s3 ls' });
+    expect(textOf(listing)).not.toContain('read-only-bucket');
+  });
+
+  it('refuses a sensitive read', async () => {
+    const result = await test.call('aws_cli_pipeline', {
+      command: 'aws secretsmanager get-secret-value --secret-id prod/db',
+    });
+    expect(textOf(result)).toMatch(/^Refused by mode:read-only:/);
+    expect(result.structuredContent).toMatchObject({ classification: { accessClass: 'sensitive-read' } });
+  });
+});
+
+describe('aws_cli_pipeline audit log', () => {
+  it('writes one JSON line per call with secret-bearing values redacted', async () => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const folder = await mkdtemp(join(tmpdir(), 'audit-'));
+    const auditLog = join(folder, 'audit.jsonl');
+    const test = await startTestServer({ AWS_MCP_AUDIT_LOG: auditLog, AWS_MCP_MODE: 'full' });
+    try {
+      await test.call('aws_cli_pipeline', { command: 'aws s3 ls' });
+      await test.call('aws_cli_pipeline', {
+        command: "aws secretsmanager create-secret --name app --secret-string 'hunter2-very-secret'",
+      });
+      await test.call('aws_cli_pipeline', { command: 'aws s3 ls && id' });
+    } finally {
+      await test.close();
+    }
+    const text = await readFile(auditLog, 'utf8');
+    const lines = text
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatchObject({
+      tool: 'aws_cli_pipeline',
+      argv: [['aws', 's3', 'ls']],
+      status: 'success',
+      decision: 'allow',
+    });
+    expect(lines[1].argv[0]).toEqual([
+      'aws',
+      'secretsmanager',
+      'create-secret',
+      '--name',
+      'app',
+      '--secret-string',
+      '[redacted]',
+    ]);
+    expect(lines[2]).toMatchObject({ status: 'refused', error: 'FORBIDDEN_OPERATOR' });
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toContain('S3RVER');
+  });
+});
