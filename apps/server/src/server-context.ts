@@ -17,11 +17,13 @@ import {
   loadPolicyFile,
   loadSnapshotCatalog,
   type Policy,
+  parseCommandLine,
 } from '@aws-mcp/command';
 import {
   type AwsCliStatus,
   checkAwsCli,
   type RunPipelineOptions,
+  runPipeline,
   type SandboxSelection,
   selectSandbox,
 } from '@aws-mcp/executor';
@@ -52,12 +54,28 @@ export interface ServerContext {
   /** Options every pipeline runs with for `profile`; a call adds its region, timeout, caps and signal. */
   runOptions(profile?: string): RunPipelineOptions;
   audit: AuditLog | undefined;
+  /**
+   * The caller identity of a profile (`aws sts get-caller-identity`), cached for five minutes; `error` says why
+   * it is unknown. Never throws.
+   */
+  lookupAccount(profile: string): Promise<AccountIdentity>;
   /** Help texts by CLI version and topic, so a repeated `aws_cli_help` costs no process. */
   helpCache: Map<string, string>;
   /** Writes one line to stderr (never stdout: on stdio it carries the protocol). */
   log(message: string): void;
   close(): Promise<void>;
 }
+
+/** Who the credentials of a profile belong to. */
+export interface AccountIdentity {
+  profile: string;
+  account?: string;
+  arn?: string;
+  userId?: string;
+  error?: string;
+}
+
+const accountCacheMs = 5 * 60_000;
 
 /** Thrown when the server cannot start as configured (sandbox required but missing, bad policy file). */
 export class StartupError extends Error {
@@ -144,9 +162,10 @@ export async function createServerContext({
   });
 
   let regions: Promise<AwsRegionList> | undefined;
+  const accounts = new Map<string, { at: number; identity: Promise<AccountIdentity> }>();
   const audit = config.auditLog === undefined ? undefined : await openAuditLog(config.auditLog);
 
-  return {
+  const context: ServerContext = {
     config,
     env,
     awsCli,
@@ -172,6 +191,18 @@ export async function createServerContext({
       }).bindPaths,
     }),
     audit,
+    lookupAccount(profile) {
+      const cached = accounts.get(profile);
+      if (cached !== undefined && Date.now() - cached.at < accountCacheMs) return cached.identity;
+      const identity = readCallerIdentity(context, profile);
+      accounts.set(profile, { at: Date.now(), identity });
+      identity.then((value) => {
+        // An error (expired credentials, no STS on an emulator) is retried after a minute, not five.
+        const entry = accounts.get(profile);
+        if (value.error !== undefined && entry !== undefined) entry.at = Date.now() - accountCacheMs + 60_000;
+      });
+      return identity;
+    },
     helpCache: new Map(),
     log,
     close: async () => {
@@ -179,4 +210,26 @@ export async function createServerContext({
       await audit?.close();
     },
   };
+  return context;
+}
+
+async function readCallerIdentity(context: ServerContext, profile: string): Promise<AccountIdentity> {
+  const cli = await context.awsCli;
+  if (!cli.available) return { profile, error: cli.message };
+  try {
+    const result = await runPipeline(parseCommandLine('aws sts get-caller-identity --output json'), {
+      ...context.runOptions(profile),
+      profile,
+      region: resolveAwsContext({ env: { ...context.env, AWS_PROFILE: profile }, setup: context.setup() })
+        .region.name,
+      timeoutMs: 15_000,
+    });
+    if (result.status !== 'success') {
+      return { profile, error: result.stderr.trim().split('\n').pop() || `aws exited ${result.exitCode}` };
+    }
+    const identity = JSON.parse(result.output) as { Account?: string; Arn?: string; UserId?: string };
+    return { profile, account: identity.Account, arn: identity.Arn, userId: identity.UserId };
+  } catch (error) {
+    return { profile, error: error instanceof Error ? error.message : String(error) };
+  }
 }

@@ -1,6 +1,4 @@
 import { describeRegion, readSsoTokenStatus } from '@aws-mcp/aws-config';
-import { parseCommandLine } from '@aws-mcp/command';
-import { runPipeline } from '@aws-mcp/executor';
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerContext } from '../server-context.js';
@@ -9,15 +7,12 @@ function json(uri: string, value: unknown): ReadResourceResult {
   return { contents: [{ uri, mimeType: 'application/json', text: `${JSON.stringify(value, null, 2)}\n` }] };
 }
 
-const accountCacheMs = 5 * 60_000;
-
 /**
  * Registers the configuration resources: profiles, regions (and one region, as a template with completion), the
  * environment the server runs with, and the caller's account. All JSON, none with a secret in it.
  */
 export function registerResources(server: McpServer, context: ServerContext): void {
   const loadRegions = () => context.regions();
-  const accounts = new Map<string, { at: number; value: unknown }>();
 
   const readProfiles = (uri: URL) => {
     const setup = context.setup();
@@ -63,25 +58,8 @@ export function registerResources(server: McpServer, context: ServerContext): vo
       warnings: awsContext.warnings,
     });
   };
-  const readAccount = async (uri: URL) => {
-    const profile = context.awsContext().profile.name;
-    const cached = accounts.get(profile);
-    if (cached !== undefined && Date.now() - cached.at < accountCacheMs) return json(uri.href, cached.value);
-    const cli = await context.awsCli;
-    if (!cli.available) return json(uri.href, { profile, error: cli.message });
-    const result = await runPipeline(parseCommandLine('aws sts get-caller-identity --output json'), {
-      ...context.runOptions(),
-      region: context.awsContext().region.name,
-      timeoutMs: 30_000,
-    });
-    if (result.status !== 'success') {
-      return json(uri.href, { profile, error: result.stderr.trim() || `aws exited ${result.exitCode}` });
-    }
-    const identity = JSON.parse(result.output) as { Account?: string; Arn?: string; UserId?: string };
-    const value = { profile, account: identity.Account, arn: identity.Arn, userId: identity.UserId };
-    accounts.set(profile, { at: Date.now(), value });
-    return json(uri.href, value);
-  };
+  const readAccount = async (uri: URL) =>
+    json(uri.href, await context.lookupAccount(context.awsContext().profile.name));
 
   const entries = [
     [

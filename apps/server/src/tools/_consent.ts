@@ -18,8 +18,11 @@ export async function requestConsent({
   server,
   decision,
   stages,
+  account,
   timeoutMs,
 }: {
+  /** The account the profile's credentials belong to, or why it is unknown. */
+  account: string;
   server: McpServer;
   decision: Decision;
   /** The pipeline's stages as argv arrays, the aws stage first. */
@@ -35,6 +38,7 @@ export async function requestConsent({
     '',
     `Access: ${decision.classification.accessClass} (${decision.classification.action})`,
     `Profile: ${decision.profile ?? 'default'}`,
+    `Account: ${account}`,
     `Region: ${decision.region ?? 'default'}`,
     `Why it asks: ${decision.reason}`,
   ].join('\n');

@@ -30,7 +30,7 @@ describe('aws_cli_pipeline in confirm-writes mode', () => {
     expect(textOf(result)).toBe('make_bucket: asked-bucket\n');
     expect(test.consent.asked).toHaveLength(1);
     expect(test.consent.asked[0]).toMatch(
-      /aws s3 mb s3:\/\/asked-bucket\n\nAccess: write \(s3:mb\)\nProfile: default\nRegion: us-east-1/,
+      /aws s3 mb s3:\/\/asked-bucket\n\nAccess: write \(s3:mb\)\nProfile: default\nAccount: unknown \(the caller identity could not be read\)\nRegion: us-east-1/,
     );
   });
 

@@ -1,3 +1,4 @@
+import { readSsoTokenStatus } from '@aws-mcp/aws-config';
 import {
   CommandError,
   type Decision,
@@ -220,9 +221,20 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
         audit({ ...auditBase, status: 'refused', error: 'AWS_CLI_MISSING' });
         return refused(`AWS_CLI_MISSING: ${cli.message}`, decided);
       }
+      const sso = await readSsoTokenStatus(profile, context.setup());
+      if (sso.status === 'expired' && sso.refreshable !== true) {
+        audit({ ...auditBase, status: 'refused', error: 'SSO_SESSION_EXPIRED' });
+        return refused(
+          `SSO_SESSION_EXPIRED: the SSO session of profile \`${profile}\` expired${sso.expiresAt === undefined ? '' : ` at ${sso.expiresAt}`}. ` +
+            `The user must run \`${sso.loginCommand ?? `aws sso login --profile ${profile}`}\` in a terminal, then retry.`,
+          decided,
+        );
+      }
       let consent: ConsentOutcome | undefined;
       if (decision.action === 'confirm') {
+        const identity = await context.lookupAccount(profile);
         consent = await requestConsent({
+          account: identity.account ?? 'unknown (the caller identity could not be read)',
           server,
           decision: { ...decision, profile, region },
           stages,
