@@ -16,6 +16,8 @@ export interface TestServer {
   client: Client;
   s3: Emulator;
   workdir: string;
+  /** HOME, AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE of the AWS setup the server reads. */
+  awsEnv: Record<string, string>;
   consent: { answer: ConsentPolicy; asked: string[] };
   call(tool: string, args: Record<string, unknown>): Promise<CallToolResult>;
   connectAnother(answer: ConsentPolicy): Promise<Client>;
@@ -73,6 +75,7 @@ export async function startTestServer(settings: Record<string, string> = {}): Pr
     client,
     s3,
     workdir,
+    awsEnv: home.env as Record<string, string>,
     consent,
     call: async (tool, args) => (await client.callTool({ name: tool, arguments: args })) as CallToolResult,
     connectAnother: (answer) => connect(answer),

@@ -200,3 +200,42 @@ describe('aws_cli_pipeline audit log', () => {
     expect(text).not.toContain('S3RVER');
   });
 });
+
+describe('aws_cli_pipeline with an expired SSO session', () => {
+  it('says to run aws sso login for that profile instead of running the command', async () => {
+    const { appendFile, mkdir } = await import('node:fs/promises');
+    const { createHash } = await import('node:crypto');
+    const test = await startTestServer();
+    try {
+      await appendFile(
+        test.awsEnv.AWS_CONFIG_FILE as string,
+        '\n[profile sso-dev]\nsso_session = corp\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\nregion = us-east-1\n' +
+          '\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n',
+      );
+      const cache = join(test.awsEnv.HOME as string, '.aws', 'sso', 'cache');
+      await mkdir(cache, { recursive: true });
+      const name = createHash('sha1').update('corp').digest('hex');
+      await writeFile(
+        join(cache, `${name}.json`),
+        JSON.stringify({
+          startUrl: 'https://corp.awsapps.com/start',
+          region: 'us-east-1',
+          accessToken: 'x',
+          expiresAt: '2020-01-01T00:00:00Z',
+        }),
+      );
+      let result = await test.call('aws_cli_pipeline', { command: 'aws s3 ls', profile: 'sso-dev' });
+      for (let attempt = 0; attempt < 50 && /UNKNOWN_PROFILE/.test(textOf(result)); attempt++) {
+        // The server picks up the edited config through its file watch.
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        result = await test.call('aws_cli_pipeline', { command: 'aws s3 ls', profile: 'sso-dev' });
+      }
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(
+        /^SSO_SESSION_EXPIRED: the SSO session of profile `sso-dev` expired at 2020-01-01T00:00:00.*Z?\. The user must run `aws sso login --profile sso-dev` in a terminal/,
+      );
+    } finally {
+      await test.close();
+    }
+  });
+});
