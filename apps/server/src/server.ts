@@ -54,6 +54,16 @@ export function createMcpServer(context: ServerContext): McpServer {
   registerTools(server, context);
   registerResources(server, context);
   registerPrompts(server, context);
+  server.server.oninitialized = () => {
+    if (context.sandbox.unavailableReason === undefined) return;
+    server
+      .sendLoggingMessage({
+        level: 'warning',
+        logger: 'aws-mcp',
+        data: `No sandbox confines the AWS CLI here: ${context.sandbox.unavailableReason}.`,
+      })
+      .catch(() => {});
+  };
   return server;
 }
 

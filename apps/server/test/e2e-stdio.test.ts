@@ -182,6 +182,57 @@ describe('aws-mcp-server over stdio', () => {
   });
 });
 
+describe('aws-mcp-server cancellation', () => {
+  it('kills a running command when the client cancels, leaving no process', async () => {
+    const { createServer } = await import('node:net');
+    const { execFileSync } = await import('node:child_process');
+    const hang = createServer(() => {});
+    await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
+    const address = hang.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const endpoint = `http://127.0.0.1:${address.port}`;
+    const workdir = await mkdtemp(join(tmpdir(), 'e2e-cancel-'));
+    const { client } = await connectClient(
+      {
+        PATH: process.env.PATH ?? '',
+        HOME: workdir,
+        AWS_MCP_WORKDIR: join(workdir, 'work'),
+        AWS_MAX_ATTEMPTS: '1',
+        AWS_DEFAULT_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'x',
+        AWS_SECRET_ACCESS_KEY: 'y',
+      },
+      { next: 'decline', asked: [] },
+    );
+    const processes = () =>
+      execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line.includes(endpoint) && !line.startsWith('ps '));
+    try {
+      const controller = new AbortController();
+      const call = client.callTool(
+        { name: 'aws_cli_pipeline', arguments: { command: `aws s3 ls --endpoint-url ${endpoint}` } },
+        undefined,
+        { signal: controller.signal },
+      );
+      for (let attempt = 0; attempt < 100 && processes().length === 0; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(processes().length).toBeGreaterThan(0);
+      controller.abort();
+      await expect(call).rejects.toThrow(/abort/i);
+      for (let attempt = 0; attempt < 60 && processes().length > 0; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(processes()).toEqual([]);
+    } finally {
+      await client.close();
+      hang.close();
+      await rm(workdir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('aws-mcp-server without the AWS CLI', () => {
   it('starts, says so once on stderr, and answers tool calls with how to install it', async () => {
     const workdir = await mkdtemp(join(tmpdir(), 'e2e-nocli-'));
