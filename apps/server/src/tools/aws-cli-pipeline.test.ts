@@ -239,3 +239,26 @@ describe('aws_cli_pipeline with an expired SSO session', () => {
     }
   });
 });
+
+describe('aws_cli_pipeline with a profile allowlist', () => {
+  let test: TestServer;
+  beforeAll(async () => {
+    test = await startTestServer({ AWS_MCP_PROFILES: 'audit,readonly', AWS_MCP_MODE: 'full' });
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it.each([
+    [{ command: 'aws s3 ls' }, /PROFILE_NOT_ALLOWED|profile-allowlist/],
+    [{ command: 'aws s3 ls --profile default' }, /PROFILE_NOT_ALLOWED|profile-allowlist/],
+    [
+      { command: 'aws s3 ls', profile: 'default' },
+      /^Refused \(PROFILE_NOT_ALLOWED\): profile `default` is not in the server's allowlist/,
+    ],
+  ])('refuses %j when the effective profile is not allowed', async (args, message) => {
+    const result = await test.call('aws_cli_pipeline', args);
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(message);
+  });
+});

@@ -181,9 +181,13 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
       let decision: Decision;
       try {
         pipeline = parseInput(input);
+        // Rules and the profile allowlist judge the effective settings: the line's, else the call's, else the
+        // server's defaults. Only the call's own arguments count as "given" for the conflict check.
+        const defaults = context.awsContext();
+        const globals = pipeline.aws.globals;
         decision = validatePipeline(pipeline, policy, {
-          profile: input.profile,
-          region: input.region,
+          profile: input.profile ?? (globals.profile === undefined ? defaults.profile.name : undefined),
+          region: input.region ?? (globals.region === undefined ? defaults.region.name : undefined),
           workdir: config.workdir,
           catalog: context.catalog(),
         });
@@ -248,7 +252,8 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
       try {
         const result = await runPipeline(pipeline, {
           ...context.runOptions(decision.profile ?? input.profile),
-          profile: decision.profile,
+          // Only a profile the call chose is forced; otherwise the CLI's own resolution stands (env credentials).
+          profile: input.profile,
           region,
           timeoutMs: Math.min(input.timeout ?? config.timeoutSeconds, config.maxTimeoutSeconds) * 1000,
           maxOutputChars: Math.min(input.maxOutput ?? config.maxOutputChars, config.maxOutputChars),
