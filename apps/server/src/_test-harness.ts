@@ -44,7 +44,16 @@ export async function startTestServer(settings: Record<string, string> = {}): Pr
     AWS_MCP_WORKDIR: workdir,
     ...settings,
   };
-  const { server, context, cleanup } = await createServer({ config: readServerConfig(env), env });
+  let created: Awaited<ReturnType<typeof createServer>>;
+  try {
+    created = await createServer({ config: readServerConfig(env), env });
+  } catch (error) {
+    await s3.stop();
+    await home.remove();
+    await rm(workdir, { recursive: true, force: true });
+    throw error;
+  }
+  const { server, context, cleanup } = created;
   const consent = { answer: 'accept' as ConsentPolicy, asked: [] as string[] };
   const clients: Client[] = [];
 

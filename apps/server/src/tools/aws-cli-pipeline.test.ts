@@ -262,3 +262,44 @@ describe('aws_cli_pipeline with a profile allowlist', () => {
     expect(textOf(result)).toMatch(message);
   });
 });
+
+describe('aws_cli_pipeline with a policy file', () => {
+  it('applies its rules and names the rule that decided', async () => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const folder = await mkdtemp(join(tmpdir(), 'policy-'));
+    const policyFile = join(folder, 'policy.json');
+    await writeFile(
+      policyFile,
+      JSON.stringify({
+        mode: 'full',
+        rules: [{ id: 'no-iam', effect: 'deny', actions: ['iam:*'], reason: 'IAM is managed by Terraform' }],
+      }),
+    );
+    const test = await startTestServer({ AWS_MCP_POLICY_FILE: policyFile });
+    try {
+      const denied = await test.call('aws_cli_pipeline', { command: 'aws iam list-users' });
+      expect(denied.isError).toBe(true);
+      expect(textOf(denied)).toMatch(/^Refused by no-iam: .*IAM is managed by Terraform/);
+      const allowed = await test.call('aws_cli_pipeline', { command: 'aws s3 mb s3://policy-allowed' });
+      expect(textOf(allowed)).toBe('make_bucket: policy-allowed\n');
+      expect(test.consent.asked).toEqual([]);
+    } finally {
+      await test.close();
+    }
+  });
+
+  it('refuses to start with a bad policy file, naming the field', async () => {
+    const { mkdtemp } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const folder = await mkdtemp(join(tmpdir(), 'policy-'));
+    const policyFile = join(folder, 'policy.json');
+    await writeFile(
+      policyFile,
+      JSON.stringify({ mode: 'full', rules: [{ effect: 'maybe', actions: ['iam:*'] }] }),
+    );
+    await expect(startTestServer({ AWS_MCP_POLICY_FILE: policyFile })).rejects.toThrow(
+      /AWS_MCP_POLICY_FILE: .*rules\[0\]\.effect/,
+    );
+  });
+});
