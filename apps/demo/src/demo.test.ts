@@ -10,6 +10,7 @@ const demoEntry = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'i
 describe('pnpm demo', () => {
   it('runs the scripted session against the emulators and exits 0', async () => {
     const { stdout } = await run(process.execPath, [demoEntry], { timeout: 120_000 });
+    expect(stdout).toMatch(/ {2}mode confirm-writes; sandbox: /);
     expect(stdout).toContain('make_bucket: demo-bucket');
     expect(stdout).toContain('✓ the demo approves it');
     expect(stdout).toContain('greetings/hello.txt 20 bytes');

@@ -75,7 +75,13 @@ async function main(): Promise<number> {
     });
     const connectStarted = performance.now();
     await client.connect(transport);
-    console.log(`Connected to aws-mcp-server in ${Math.round(performance.now() - connectStarted)} ms.\n`);
+    console.log(`Connected to aws-mcp-server in ${Math.round(performance.now() - connectStarted)} ms.`);
+    const environment = await client.readResource({ uri: 'aws://config/environment' });
+    const first = environment.contents[0];
+    if (first !== undefined && 'text' in first) {
+      const settings = JSON.parse(first.text) as { mode: string; sandbox: { description: string } };
+      console.log(`  mode ${settings.mode}; sandbox: ${settings.sandbox.description}\n`);
+    }
 
     const dynamoEndpoint = `--endpoint-url ${dynamo.endpoint}`;
     const steps: Step[] = [
