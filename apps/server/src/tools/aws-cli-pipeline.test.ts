@@ -117,10 +117,10 @@ describe('aws_cli_pipeline in confirm-writes mode', () => {
         .isError,
     ).toBeFalsy();
     expect(await readFile(join(test.workdir, 'out.txt'), 'utf8')).toBe('local data\n');
-    const escape = await test.call('aws_cli_pipeline', {
+    const outside = await test.call('aws_cli_pipeline', {
       command: 'aws s3 cp s3://asked-bucket/in.txt /etc/passwd',
     });
-    expect(textOf(escape)).toMatch(/^Refused \(LOCAL_PATH_OUTSIDE_WORKDIR\)/);
+    expect(textOf(outside)).toMatch(/^Refused \(LOCAL_PATH_OUTSIDE_WORKDIR\)/);
   });
 });
 
