@@ -127,7 +127,8 @@ export async function createServerContext({
   if (sandbox.unavailableReason !== undefined)
     log(`no sandbox: ${sandbox.unavailableReason}; commands run unconfined`);
 
-  let setup = await readAwsSetup({ env });
+  // The watcher's own first read is the starting setup, so an edit made while it starts is never lost.
+  let setup: AwsSetup;
   let watcher: AwsSetupWatcher | undefined;
   try {
     watcher = watchAwsSetup({
@@ -137,8 +138,11 @@ export async function createServerContext({
       },
       onError: () => {},
     });
+    setup = await watcher.ready;
   } catch {
+    watcher?.close();
     watcher = undefined;
+    setup = await readAwsSetup({ env });
   }
 
   let catalog = loadSnapshotCatalog();
