@@ -1,3 +1,4 @@
+import { urlParameterExemptions } from './_url-param-exemptions.js';
 import { CommandError } from './command-error.js';
 
 /** Global options of the AWS CLI that take a value. */
@@ -12,6 +13,18 @@ const valueGlobals = new Set([
   'cli-read-timeout',
   'cli-connect-timeout',
   'cli-binary-format',
+  'page-size',
+  'max-items',
+  'starting-token',
+  'cli-input-json',
+  'cli-input-yaml',
+]);
+
+/**
+ * Options this package reads as globals that the CLI v1 actually adds to each operation's argument table
+ * (pagination, `--cli-input-json`), so their values go through its URL fetching like any parameter's.
+ */
+const operationLevelGlobals = new Set([
   'page-size',
   'max-items',
   'starting-token',
@@ -110,7 +123,8 @@ function camelCase(option: string): keyof AwsGlobalOptions {
 /**
  * Reads the `aws` stage: global options wherever they stand (`--region x`, `--region=x`), the service, the
  * operation, the operation's options and positionals. Throws CommandError for a stage that does not start with
- * `aws`, an unknown option before the service, a refused option, or a global option without its value.
+ * `aws`, an unknown option before the service, a refused option, a global option without its value, or a
+ * parameter value the CLI would download as a URL (URL_PARAMETER_VALUE).
  */
 export function parseAwsStage(argv: string[]): AwsStage {
   const first = argv[0];
@@ -127,7 +141,9 @@ export function parseAwsStage(argv: string[]): AwsStage {
   const globals: AwsGlobalOptions = {};
   const positionalWords: string[] = [];
   const options = new Map<string, string[]>();
+  const parameterValues: ParameterValue[] = [];
   let currentOption: string | undefined;
+  let awaitsFirstValue = false;
   for (let index = 1; index < argv.length; index++) {
     const token = argv[index] as string;
     if (token.startsWith('--') && token.length > 2) {
@@ -176,6 +192,7 @@ export function parseAwsStage(argv: string[]): AwsStage {
           });
         }
         (globals as Record<string, string>)[key] = value;
+        if (operationLevelGlobals.has(name)) parameterValues.push({ option: name, value });
         currentOption = undefined;
         continue;
       }
@@ -193,10 +210,14 @@ export function parseAwsStage(argv: string[]): AwsStage {
       }
       const optionName = name;
       const values = options.get(optionName) ?? [];
-      if (equals !== -1) values.push(token.slice(equals + 1));
+      if (equals !== -1) {
+        values.push(token.slice(equals + 1));
+        parameterValues.push({ option: optionName, value: token.slice(equals + 1) });
+      }
       options.set(optionName, values);
       const isFlag = positionalWords[0] === 's3' && s3FlagOptions.has(optionName);
       currentOption = equals === -1 && !isFlag ? optionName : undefined;
+      awaitsFirstValue = currentOption !== undefined;
       continue;
     }
     if (token === '--') {
@@ -209,11 +230,16 @@ export function parseAwsStage(argv: string[]): AwsStage {
     if (currentOption !== undefined && positionalWords.length >= 2) {
       // Without the operation's model, a word after an option is read as that option's value.
       options.get(currentOption)?.push(token);
+      // Only the first word is surely the option's value for argparse; later ones may be positionals.
+      parameterValues.push({ option: awaitsFirstValue ? currentOption : undefined, value: token });
+      awaitsFirstValue = false;
       continue;
     }
     positionalWords.push(token);
+    parameterValues.push({ option: undefined, value: token });
   }
   const [service, operation, ...rest] = positionalWords;
+  checkUrlParameterValues(parameterValues, `${service ?? ''} ${operation ?? ''}`);
   const isHelp = positionalWords[positionalWords.length - 1] === 'help' && positionalWords.length <= 3;
   return {
     argv: [...argv],
@@ -224,6 +250,30 @@ export function parseAwsStage(argv: string[]): AwsStage {
     globals,
     isHelp,
   };
+}
+
+interface ParameterValue {
+  /** The option the value surely belongs to, as written; undefined for a positional or a doubtful value. */
+  option: string | undefined;
+  value: string;
+}
+
+/**
+ * The CLI v1 downloads a parameter value that starts with exactly `http://` or `https://` (a case-sensitive prefix
+ * match in awscli/paramfile.py, on by default through `cli_follow_urlparam`) and sends the page as the value, unless
+ * the parameter is exempt. Global options such as `--endpoint-url` and `--query` never are fetched.
+ */
+function checkUrlParameterValues(values: readonly ParameterValue[], command: string): void {
+  for (const { option, value } of values) {
+    if (!value.startsWith('http://') && !value.startsWith('https://')) continue;
+    if (option !== undefined && urlParameterExemptions.has(`${command} --${option}`)) continue;
+    const written = option === undefined ? value : `--${option} ${value}`;
+    throw new CommandError({
+      code: 'URL_PARAMETER_VALUE',
+      token: value,
+      message: `\`${written}\` is refused: the AWS CLI downloads a parameter value that starts with http:// or https:// and sends what it gets (any URL, even instance credentials from 169.254.169.254) as the value. Pass the content inline, or save it in a file in the working directory and pass \`file://NAME\`.`,
+    });
+  }
 }
 
 function exampleValue(option: string): string {
