@@ -249,3 +249,95 @@ describe('resolveAwsFilePaths', () => {
     expect(paths.ssoCacheDir).toBe('/h/.aws/sso/cache');
   });
 });
+
+describe('readAwsSetup: paths a sandbox binds and assume-role sources', () => {
+  let home: string;
+  let setup: AwsSetup;
+  beforeAll(async () => {
+    home = await mkdtemp(join(tmpdir(), 'aws-config-paths-'));
+    await mkdir(join(home, '.aws'));
+    await mkdir(join(home, 'first'));
+    await mkdir(join(home, 'second'));
+    // The first PATH entry holds a same-named file that is not executable, which execvp skips.
+    await writeFile(join(home, 'first', 'cred-helper'), '');
+    await writeFile(join(home, 'second', 'cred-helper'), '#!/bin/sh\n', { mode: 0o755 });
+    await writeFile(
+      join(home, '.aws', 'config'),
+      [
+        '[profile tilde]',
+        'credential_process = ~/bin/helper --token S3CRET-ARG',
+        'role_arn = arn:aws:iam::1:role/Web',
+        'web_identity_token_file = ~/token',
+        'ca_bundle = ~/ca.pem',
+        '[profile bare]',
+        'credential_process = cred-helper --profile x',
+        '[profile missing]',
+        'credential_process = no-such-helper-program',
+        '[profile sourceless]',
+        'role_arn = arn:aws:iam::1:role/Lost',
+        '[profile both]',
+        'role_arn = arn:aws:iam::1:role/Both',
+        'source_profile = bare',
+        'credential_source = Environment',
+        '[profile web-first]',
+        'role_arn = arn:aws:iam::1:role/Web',
+        'source_profile = bare',
+        'web_identity_token_file = /token',
+        '',
+      ].join('\n'),
+    );
+    setup = await readAwsSetup({
+      env: { PATH: ['relative/bin', join(home, 'first'), join(home, 'second')].join(':') },
+      homeDir: home,
+    });
+    await rm(home, { recursive: true });
+  });
+  const profile = (name: string) => setup.profiles.find((item) => item.name === name);
+  const messages = (code: string) =>
+    setup.warnings.filter((warning) => warning.code === code).map((warning) => warning.message);
+
+  it('expands a leading ~ in credential_process, web_identity_token_file and ca_bundle, and warns the CLI does not', () => {
+    expect(profile('tilde')?.paths).toEqual({
+      credentialProcess: join(home, 'bin', 'helper'),
+      webIdentityTokenFile: join(home, 'token'),
+      caBundle: join(home, 'ca.pem'),
+    });
+    expect(messages('HOME_NOT_EXPANDED')).toEqual([
+      `Profile tilde: credential_process starts with \`~\`, which the AWS CLI does not expand, so it will not find ${join(home, 'bin', 'helper')}. Write the full path.`,
+      `Profile tilde: web_identity_token_file starts with \`~\`, which the AWS CLI does not expand, so it will not find ${join(home, 'token')}. Write the full path.`,
+      `Profile tilde: ca_bundle starts with \`~\`, which the AWS CLI does not expand, so it will not find ${join(home, 'ca.pem')}. Write the full path.`,
+    ]);
+    expect(JSON.stringify(setup)).not.toContain('S3CRET-ARG');
+  });
+
+  it('resolves a bare credential_process program on PATH, skipping non-executable files', () => {
+    expect(profile('bare')?.credentials).toEqual({ kind: 'credential-process', program: 'cred-helper' });
+    expect(profile('bare')?.paths).toEqual({ credentialProcess: join(home, 'second', 'cred-helper') });
+  });
+
+  it('leaves out a bare program that is not on PATH and warns', () => {
+    expect(profile('missing')?.paths).toEqual({});
+    expect(messages('PROGRAM_NOT_FOUND')).toEqual([
+      'Profile missing: the credential_process program no-such-helper-program is not on PATH; the AWS CLI will fail to run it.',
+    ]);
+  });
+
+  it('warns about role_arn with neither source_profile nor credential_source, and with both', () => {
+    expect(profile('sourceless')?.credentials).toEqual({
+      kind: 'assume-role',
+      roleArn: 'arn:aws:iam::1:role/Lost',
+    });
+    expect(messages('INVALID_ROLE_SOURCE')).toEqual([
+      'Profile both has both source_profile and credential_source; the AWS CLI refuses that. Keep one.',
+      'Profile sourceless has role_arn but neither source_profile nor credential_source; the AWS CLI fails with "Partial credentials found in assume-role". Add source_profile = PROFILE or credential_source = Environment | Ec2InstanceMetadata | EcsContainer.',
+    ]);
+  });
+
+  it('reads role_arn with web_identity_token_file as web identity even with a source_profile, as botocore does', () => {
+    expect(profile('web-first')?.credentials).toEqual({
+      kind: 'web-identity',
+      roleArn: 'arn:aws:iam::1:role/Web',
+      webIdentityTokenFile: '/token',
+    });
+  });
+});

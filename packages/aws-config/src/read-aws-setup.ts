@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { type AwsIniSection, parseAwsIni } from './_parse-aws-ini.js';
 import { isSecretSettingName, splitShellWords, withoutSecrets } from './_words.js';
 import { AwsConfigError, type AwsConfigErrorCode } from './aws-config-error.js';
@@ -33,8 +34,13 @@ export type ProfileCredentials =
   | { kind: 'credential-process'; program: string }
   | { kind: 'none' };
 
-/** Files a sandbox must make readable for a profile to work. `credentialProcess` is the program only. */
+/**
+ * Files a sandbox must make readable for a profile to work, as absolute paths where they can be worked out: a
+ * leading `~` is expanded (with a HOME_NOT_EXPANDED warning, since the CLI itself does not), and a bare
+ * credential_process program name is looked up on the environment's PATH as the CLI's subprocess call does.
+ */
 export interface ProfilePaths {
+  /** The credential_process program only, never its arguments. Left out when a bare name is not on PATH. */
   credentialProcess?: string;
   webIdentityTokenFile?: string;
   caBundle?: string;
@@ -214,6 +220,13 @@ export async function readAwsSetup(options: ReadAwsSetupOptions = {}): Promise<A
     .map(([name, sources]) => summarizeProfile(name, sources, nestedByProfile.get(name) ?? {}))
     .sort((left, right) => left.name.localeCompare(right.name));
   checkReferences({ profiles, ssoSessions, services, configPath: config.status.path, warnings });
+  for (const profile of profiles) {
+    profile.paths = await resolveProfilePaths(profile, {
+      homeDir: paths.homeDir,
+      searchPath: (options.env ?? process.env).PATH,
+      warn: (code, message) => warnings.push({ code, message, path: config.status.path }),
+    });
+  }
   return {
     homeDir: paths.homeDir,
     files: { config: config.status, credentials: credentials.status, ssoCacheDir: paths.ssoCacheDir },
@@ -326,7 +339,12 @@ function describeCredentials(
   found: { inCredentialsFile: boolean; inConfigFile: boolean; program: string | undefined },
 ): ProfileCredentials {
   const roleArn = settings.role_arn;
-  if (roleArn && (settings.source_profile || settings.credential_source)) {
+  // botocore's assume-role provider skips a profile with web_identity_token_file and takes any other role_arn,
+  // failing later when it has neither source_profile nor credential_source (checkReferences warns about that).
+  if (roleArn && settings.web_identity_token_file) {
+    return { kind: 'web-identity', roleArn, webIdentityTokenFile: settings.web_identity_token_file };
+  }
+  if (roleArn) {
     return compact({
       kind: 'assume-role',
       roleArn,
@@ -334,9 +352,6 @@ function describeCredentials(
       credentialSource: settings.credential_source,
       mfaSerial: settings.mfa_serial,
     });
-  }
-  if (roleArn && settings.web_identity_token_file) {
-    return { kind: 'web-identity', roleArn, webIdentityTokenFile: settings.web_identity_token_file };
   }
   if (settings.sso_session || settings.sso_start_url) {
     return compact({
@@ -372,6 +387,20 @@ function checkReferences(options: {
     options.warnings.push({ code: 'UNKNOWN_REFERENCE', message, path: options.configPath });
   for (const profile of options.profiles) {
     const credentials = profile.credentials;
+    if (credentials.kind === 'assume-role' && !credentials.sourceProfile && !credentials.credentialSource) {
+      options.warnings.push({
+        code: 'INVALID_ROLE_SOURCE',
+        message: `Profile ${profile.name} has role_arn but neither source_profile nor credential_source; the AWS CLI fails with "Partial credentials found in assume-role". Add source_profile = PROFILE or credential_source = Environment | Ec2InstanceMetadata | EcsContainer.`,
+        path: options.configPath,
+      });
+    }
+    if (credentials.kind === 'assume-role' && credentials.sourceProfile && credentials.credentialSource) {
+      options.warnings.push({
+        code: 'INVALID_ROLE_SOURCE',
+        message: `Profile ${profile.name} has both source_profile and credential_source; the AWS CLI refuses that. Keep one.`,
+        path: options.configPath,
+      });
+    }
     if (
       credentials.kind === 'assume-role' &&
       credentials.sourceProfile &&
@@ -388,6 +417,65 @@ function checkReferences(options: {
       warn(`Profile ${profile.name} uses services ${profile.services}, which has no [services] section.`);
     }
   }
+}
+
+const pathSettingNames: Record<keyof ProfilePaths, string> = {
+  credentialProcess: 'credential_process',
+  webIdentityTokenFile: 'web_identity_token_file',
+  caBundle: 'ca_bundle',
+};
+
+async function resolveProfilePaths(
+  profile: AwsProfileSummary,
+  options: {
+    homeDir: string;
+    searchPath: string | undefined;
+    warn: (code: AwsConfigErrorCode, message: string) => void;
+  },
+): Promise<ProfilePaths> {
+  const resolved: ProfilePaths = {};
+  for (const key of Object.keys(profile.paths) as (keyof ProfilePaths)[]) {
+    let path = profile.paths[key] as string;
+    const setting = pathSettingNames[key];
+    if (path === '~' || path.startsWith('~/')) {
+      path = join(options.homeDir, path.slice(1));
+      // botocore opens these paths and runs the program as written, so `~` stays literal for the CLI.
+      options.warn(
+        'HOME_NOT_EXPANDED',
+        `Profile ${profile.name}: ${setting} starts with \`~\`, which the AWS CLI does not expand, so it will not find ${path}. Write the full path.`,
+      );
+    }
+    if (key === 'credentialProcess' && !path.includes('/')) {
+      const found = await findOnSearchPath(path, options.searchPath);
+      if (found === undefined) {
+        options.warn(
+          'PROGRAM_NOT_FOUND',
+          `Profile ${profile.name}: the credential_process program ${path} is not on PATH; the AWS CLI will fail to run it.`,
+        );
+        continue;
+      }
+      path = found;
+    }
+    resolved[key] = path;
+  }
+  return resolved;
+}
+
+/** Finds a program the way execvp does: the first executable regular file in a PATH directory. */
+async function findOnSearchPath(
+  program: string,
+  searchPath: string | undefined,
+): Promise<string | undefined> {
+  for (const directory of (searchPath ?? '').split(delimiter)) {
+    // An empty or relative entry means a directory relative to the CLI's cwd, which cannot be known here.
+    if (directory === '' || !isAbsolute(directory)) continue;
+    const candidate = join(directory, program);
+    try {
+      await access(candidate, constants.X_OK);
+      if ((await stat(candidate)).isFile()) return candidate;
+    } catch {}
+  }
+  return undefined;
 }
 
 /** Drops undefined properties so results compare and serialize cleanly. */

@@ -26,6 +26,18 @@ describe('resolveAwsContext', () => {
     expect(resolveAwsContext({ env, setup }).profile).toEqual({ name, source, exists: true });
   });
 
+  it.each([
+    [{ AWS_DEFAULT_PROFILE: '', AWS_PROFILE: 'web' }, 'AWS_DEFAULT_PROFILE'],
+    [{ AWS_PROFILE: '' }, 'AWS_PROFILE'],
+  ])('takes a variable set to an empty string, as the CLI does, and says it fails: %o', (env, source) => {
+    const context = resolveAwsContext({ env, setup });
+    expect(context.profile).toEqual({ name: '', source, exists: false });
+    expect(context.warnings.at(-1)).toEqual({
+      code: 'PROFILE_NOT_FOUND',
+      message: `${source} is set but empty; the AWS CLI then looks for a profile named "" and fails with ProfileNotFound. Unset it or name a profile.`,
+    });
+  });
+
   it('warns when AWS_DEFAULT_PROFILE and AWS_PROFILE disagree', () => {
     const context = resolveAwsContext({ env: { AWS_DEFAULT_PROFILE: 'assume', AWS_PROFILE: 'web' }, setup });
     expect(context.warnings.map((warning) => warning.code)).toEqual(['CONFLICTING_ENVIRONMENT']);

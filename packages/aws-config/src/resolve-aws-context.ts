@@ -33,7 +33,9 @@ export interface AwsContext {
 
 /**
  * Works out the current profile, region and credential source from the environment and a setup read by
- * readAwsSetup. Profile: AWS_DEFAULT_PROFILE, then AWS_PROFILE (botocore's order), then `default`. Region:
+ * readAwsSetup. Profile: AWS_DEFAULT_PROFILE, then AWS_PROFILE, then `default`, as the installed CLI v1 does
+ * (botocore's `profile` session variable lists both in that order; a variable set to an empty string still wins and
+ * names a profile that does not exist). Region:
  * AWS_REGION, then AWS_DEFAULT_REGION, then the profile, then us-east-1. The CLI v1 reads only AWS_DEFAULT_REGION,
  * so pass the resolved region to it explicitly. Never throws; problems are listed in `warnings`.
  */
@@ -46,7 +48,10 @@ export function resolveAwsContext(options: { env?: AwsEnvironment; setup: AwsSet
   if (summary === undefined && profile.source !== 'default') {
     warnings.push({
       code: 'PROFILE_NOT_FOUND',
-      message: `${profile.source} names profile ${profile.name}, which is in neither AWS file; the AWS CLI will fail with ProfileNotFound.`,
+      message:
+        profile.name === ''
+          ? `${profile.source} is set but empty; the AWS CLI then looks for a profile named "" and fails with ProfileNotFound. Unset it or name a profile.`
+          : `${profile.source} names profile ${profile.name}, which is in neither AWS file; the AWS CLI will fail with ProfileNotFound.`,
     });
   }
   return {
@@ -62,16 +67,17 @@ function resolveProfileName(
   env: AwsEnvironment,
   warnings: AwsContext['warnings'],
 ): Omit<AwsContext['profile'], 'exists'> {
+  // botocore's EnvironmentProvider takes a variable that is set, even to an empty string (then ProfileNotFound).
   const legacy = env.AWS_DEFAULT_PROFILE;
   const current = env.AWS_PROFILE;
-  if (legacy && current && legacy !== current) {
+  if (legacy !== undefined && current !== undefined && legacy !== current) {
     warnings.push({
       code: 'CONFLICTING_ENVIRONMENT',
       message: `AWS_DEFAULT_PROFILE (${legacy}) and AWS_PROFILE (${current}) differ; the AWS CLI uses AWS_DEFAULT_PROFILE. Unset one.`,
     });
   }
-  if (legacy) return { name: legacy, source: 'AWS_DEFAULT_PROFILE' };
-  if (current) return { name: current, source: 'AWS_PROFILE' };
+  if (legacy !== undefined) return { name: legacy, source: 'AWS_DEFAULT_PROFILE' };
+  if (current !== undefined) return { name: current, source: 'AWS_PROFILE' };
   return { name: 'default', source: 'default' };
 }
 
