@@ -1,8 +1,13 @@
 import { StringDecoder } from 'node:string_decoder';
+import type { SecretMasker } from './mask-secrets.js';
+
+/** A line longer than this is masked as it stands rather than waiting for its end. */
+const maxCarryChars = 1_048_576;
 
 /**
  * Keeps the first and last characters of a stream up to a cap, counting everything, so a huge output costs
- * bounded memory and the reader still sees how it starts and ends.
+ * bounded memory and the reader still sees how it starts and ends. With a masker, every complete line is masked
+ * before it is kept or cut, so the cut can never show half a secret that masking would have caught whole.
  */
 export class OutputCollector {
   private readonly decoder = new StringDecoder('utf8');
@@ -11,14 +16,39 @@ export class OutputCollector {
   private head = '';
   private tail = '';
   private total = 0;
+  private carry = '';
+  /** Bytes received so far, before decoding and masking. */
+  bytes = 0;
 
-  constructor(maxChars: number) {
+  constructor(
+    maxChars: number,
+    private readonly masker?: SecretMasker,
+  ) {
     this.headLimit = Math.ceil(maxChars * 0.75);
     this.tailLimit = maxChars - this.headLimit;
   }
 
   write(chunk: Buffer | string): void {
-    this.add(typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
+    this.bytes += chunk.length;
+    this.accept(typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
+  }
+
+  private accept(text: string): void {
+    if (this.masker === undefined) {
+      this.add(text);
+      return;
+    }
+    this.carry += text;
+    const end = this.carry.lastIndexOf('\n');
+    if (end !== -1) {
+      const block = this.carry.slice(0, end + 1);
+      this.carry = this.carry.slice(end + 1);
+      this.add(this.masker.maskBlock(block));
+    }
+    if (this.carry.length > maxCarryChars) {
+      this.add(this.masker.maskBlock(this.carry));
+      this.carry = '';
+    }
   }
 
   private add(text: string): void {
@@ -30,15 +60,23 @@ export class OutputCollector {
       text = text.slice(room);
     }
     if (text.length === 0 || this.tailLimit === 0) return;
-    this.tail = (this.tail + text).slice(-this.tailLimit);
+    this.tail =
+      text.length >= this.tailLimit ? text.slice(-this.tailLimit) : (this.tail + text).slice(-this.tailLimit);
   }
 
   /** The kept text, with a marker where characters were left out. */
   finish(): { text: string; truncated: boolean; totalChars: number } {
-    this.add(this.decoder.end());
+    const rest = this.decoder.end();
+    this.add(this.masker === undefined ? rest : this.masker.maskBlock(this.carry + rest));
+    this.carry = '';
     const omitted = this.total - this.head.length - this.tail.length;
+    if (this.masker !== undefined) {
+      // Values learned late (from the aws stage's own output) are masked once more in what is kept.
+      this.head = this.masker.maskLearned(this.head);
+      this.tail = this.masker.maskLearned(this.tail);
+    }
     if (omitted <= 0) return { text: this.head + this.tail, truncated: false, totalChars: this.total };
-    const marker = `\n… ${omitted} characters omitted (output capped at ${this.headLimit + this.tailLimit}) …\n`;
+    const marker = `\n… ${omitted.toLocaleString('en-US')} characters omitted (output capped at ${(this.headLimit + this.tailLimit).toLocaleString('en-US')}) …\n`;
     return { text: this.head + marker + this.tail, truncated: true, totalChars: this.total };
   }
 }
