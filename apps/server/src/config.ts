@@ -1,8 +1,12 @@
+import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
-/** The server's settings, read from the environment (names as the reference server had them, plus ours). */
+/** How clients reach the server. */
+export type ServerTransport = 'stdio' | 'streamable-http' | 'sse';
+
+/** The server's settings, read from the environment and the command line (names as the reference server had them, plus ours). */
 export interface ServerConfig {
   /** Longest a command may run, in seconds (AWS_MCP_TIMEOUT, default 300). */
   timeoutSeconds: number;
@@ -10,7 +14,7 @@ export interface ServerConfig {
   maxOutputChars: number;
   /** What runs without asking (AWS_MCP_MODE, default `confirm-writes`). */
   mode: 'read-only' | 'confirm-writes' | 'full';
-  /** The only local folder the CLI may read or write (AWS_MCP_WORKDIR, default ~/.cache/aws-mcp/workdir). */
+  /** The only local folder the CLI may read or write (AWS_MCP_WORKDIR, default $XDG_CACHE_HOME or ~/.cache, then aws-mcp/workdir). */
   workdir: string;
   /** AWS_ENDPOINT_URL, added as `--endpoint-url` for CLIs that ignore the variable. */
   endpointUrl: string | undefined;
@@ -18,7 +22,8 @@ export interface ServerConfig {
   consentTimeoutSeconds: number;
   sandbox: 'auto' | 'required' | 'disabled';
   sandboxCredentials: 'env' | 'aws_config' | 'both';
-  transport: 'stdio';
+  /** AWS_MCP_TRANSPORT, default `stdio`; `sse` is deprecated. */
+  transport: ServerTransport;
   /** The most a tool call may ask for as `timeout`, in seconds (AWS_MCP_MAX_TIMEOUT, default 900). */
   maxTimeoutSeconds: number;
   /** A JSON policy file for @aws-mcp/command (AWS_MCP_POLICY_FILE). */
@@ -31,31 +36,311 @@ export interface ServerConfig {
   profiles: string[] | undefined;
   /** Whether AWS_MCP_MODE was set, so it overrides a policy file's mode. */
   modeExplicit: boolean;
+  /** The HTTP transports' settings; read for every transport, used by the HTTP ones. */
+  http: HttpConfig;
 }
 
-/** A setting that cannot be used; the message names the variable and the values it accepts. */
+/** Where and how the HTTP transports listen. */
+export interface HttpConfig {
+  /** The address to listen on (AWS_MCP_HOST, default 127.0.0.1). */
+  host: string;
+  /** The port (AWS_MCP_PORT, default 8000); 0 picks a free one, printed at start. */
+  port: number;
+  /** The bearer token clients must send (AWS_MCP_AUTH_TOKEN); undefined means one is generated at start. */
+  authToken: string | undefined;
+  /** A new server and transport per request, no sessions (AWS_MCP_STATELESS, default false). */
+  stateless: boolean;
+  /** Most sessions open at once (AWS_MCP_MAX_SESSIONS, default 100). */
+  maxSessions: number;
+  /** A session with no open request for this long is closed, in seconds (AWS_MCP_SESSION_IDLE_TIMEOUT, default 1800). */
+  sessionIdleTimeoutSeconds: number;
+  /** Largest request body accepted, in bytes (AWS_MCP_MAX_REQUEST_BYTES, default 1 MiB). */
+  maxRequestBytes: number;
+  /** Host header names accepted besides the loopback names and the bound host (AWS_MCP_ALLOWED_HOSTS). */
+  allowedHosts: string[];
+  /** Browser origins accepted besides loopback ones (AWS_MCP_ALLOWED_ORIGINS). */
+  allowedOrigins: string[];
+}
+
+/** A setting that cannot be used; the message names the variable (or flag) and the values it accepts. */
 export class ConfigError extends Error {
   readonly code = 'INVALID_SETTING';
   readonly variable: string;
 
-  constructor({ variable, message }: { variable: string; message: string }) {
-    super(message);
+  constructor({ variable, message, cause }: { variable: string; message: string; cause?: unknown }) {
+    super(message, { cause });
     this.name = 'ConfigError';
     this.variable = variable;
   }
 }
 
-function positiveInteger(variable: string, fallback: number) {
+/** One setting: its variable, its flag and what `--help` says about it. */
+export interface SettingDefinition {
+  variable: string;
+  /** The long flag without `--`. Boolean settings also take `--no-<flag>`. */
+  flag: string;
+  kind: 'value' | 'boolean';
+  /** What the value looks like in `--help`, e.g. `SECONDS`. */
+  valueName: string;
+  /** The default as `--help` shows it; undefined for none. */
+  defaultText: string | undefined;
+  description: string;
+  group: 'General' | 'Safety' | 'AWS' | 'HTTP';
+}
+
+/** Every setting, in `--help` order. */
+export const settingDefinitions: readonly SettingDefinition[] = [
+  {
+    variable: 'AWS_MCP_TRANSPORT',
+    flag: 'transport',
+    kind: 'value',
+    valueName: 'stdio|streamable-http|sse',
+    defaultText: 'stdio',
+    description: 'How clients connect; sse is deprecated.',
+    group: 'General',
+  },
+  {
+    variable: 'AWS_MCP_TIMEOUT',
+    flag: 'timeout',
+    kind: 'value',
+    valueName: 'SECONDS',
+    defaultText: '300',
+    description: 'Longest a command runs when a call names no timeout.',
+    group: 'General',
+  },
+  {
+    variable: 'AWS_MCP_MAX_TIMEOUT',
+    flag: 'max-timeout',
+    kind: 'value',
+    valueName: 'SECONDS',
+    defaultText: '900',
+    description: 'The most a tool call may ask for as its timeout.',
+    group: 'General',
+  },
+  {
+    variable: 'AWS_MCP_MAX_OUTPUT',
+    flag: 'max-output',
+    kind: 'value',
+    valueName: 'CHARS',
+    defaultText: '100000',
+    description: 'Most characters of output a call returns.',
+    group: 'General',
+  },
+  {
+    variable: 'AWS_MCP_WORKDIR',
+    flag: 'workdir',
+    kind: 'value',
+    valueName: 'DIR',
+    defaultText: '~/.cache/aws-mcp/workdir',
+    description: 'The only local folder commands may read or write files in.',
+    group: 'General',
+  },
+  {
+    variable: 'AWS_MCP_MODE',
+    flag: 'mode',
+    kind: 'value',
+    valueName: 'read-only|confirm-writes|full',
+    defaultText: 'confirm-writes',
+    description: 'What runs without asking the user.',
+    group: 'Safety',
+  },
+  {
+    variable: 'AWS_MCP_POLICY_FILE',
+    flag: 'policy-file',
+    kind: 'value',
+    valueName: 'FILE',
+    defaultText: undefined,
+    description: 'A JSON policy file of allow/deny/confirm rules.',
+    group: 'Safety',
+  },
+  {
+    variable: 'AWS_MCP_PROFILES',
+    flag: 'profiles',
+    kind: 'value',
+    valueName: 'NAME,...',
+    defaultText: 'any',
+    description: 'The only AWS profiles calls may use.',
+    group: 'Safety',
+  },
+  {
+    variable: 'AWS_MCP_CONSENT_TIMEOUT',
+    flag: 'consent-timeout',
+    kind: 'value',
+    valueName: 'SECONDS',
+    defaultText: '120',
+    description: 'How long a consent request waits for the user before not running.',
+    group: 'Safety',
+  },
+  {
+    variable: 'AWS_MCP_SANDBOX',
+    flag: 'sandbox',
+    kind: 'value',
+    valueName: 'auto|required|disabled',
+    defaultText: 'auto',
+    description: 'Confine commands with bubblewrap; required: refuse to start without.',
+    group: 'Safety',
+  },
+  {
+    variable: 'AWS_MCP_SANDBOX_CREDENTIALS',
+    flag: 'sandbox-credentials',
+    kind: 'value',
+    valueName: 'env|aws_config|both',
+    defaultText: 'both',
+    description: 'How credentials reach the sandboxed CLI.',
+    group: 'Safety',
+  },
+  {
+    variable: 'AWS_MCP_MASK_SECRETS',
+    flag: 'mask-secrets',
+    kind: 'boolean',
+    valueName: '',
+    defaultText: 'true',
+    description: 'Mask access keys, secrets and tokens in returned output.',
+    group: 'Safety',
+  },
+  {
+    variable: 'AWS_MCP_AUDIT_LOG',
+    flag: 'audit-log',
+    kind: 'value',
+    valueName: 'FILE',
+    defaultText: undefined,
+    description: 'Append one JSON line per tool call to this file.',
+    group: 'Safety',
+  },
+  {
+    variable: 'AWS_PROFILE',
+    flag: 'profile',
+    kind: 'value',
+    valueName: 'NAME',
+    defaultText: 'default',
+    description: 'The AWS profile calls use when they name none.',
+    group: 'AWS',
+  },
+  {
+    variable: 'AWS_REGION',
+    flag: 'region',
+    kind: 'value',
+    valueName: 'REGION',
+    defaultText: "the profile's",
+    description: 'The AWS region calls use when they name none.',
+    group: 'AWS',
+  },
+  {
+    variable: 'AWS_ENDPOINT_URL',
+    flag: 'endpoint-url',
+    kind: 'value',
+    valueName: 'URL',
+    defaultText: undefined,
+    description: 'Send every AWS request to this endpoint (an emulator, a VPC endpoint).',
+    group: 'AWS',
+  },
+  {
+    variable: 'AWS_MCP_HOST',
+    flag: 'host',
+    kind: 'value',
+    valueName: 'ADDRESS',
+    defaultText: '127.0.0.1',
+    description: 'The address to listen on; a non-loopback address needs --auth-token.',
+    group: 'HTTP',
+  },
+  {
+    variable: 'AWS_MCP_PORT',
+    flag: 'port',
+    kind: 'value',
+    valueName: 'PORT',
+    defaultText: '8000',
+    description: 'The port to listen on; 0 picks a free one and prints it.',
+    group: 'HTTP',
+  },
+  {
+    variable: 'AWS_MCP_AUTH_TOKEN',
+    flag: 'auth-token',
+    kind: 'value',
+    valueName: 'TOKEN',
+    defaultText: 'generated and printed at start',
+    description: 'Token clients send as Bearer (16+ chars); prefer the variable.',
+    group: 'HTTP',
+  },
+  {
+    variable: 'AWS_MCP_STATELESS',
+    flag: 'stateless',
+    kind: 'boolean',
+    valueName: '',
+    defaultText: 'false',
+    description: 'No sessions: a server per request, for a load balancer.',
+    group: 'HTTP',
+  },
+  {
+    variable: 'AWS_MCP_MAX_SESSIONS',
+    flag: 'max-sessions',
+    kind: 'value',
+    valueName: 'COUNT',
+    defaultText: '100',
+    description: 'Most sessions open at once; more are refused with 503.',
+    group: 'HTTP',
+  },
+  {
+    variable: 'AWS_MCP_SESSION_IDLE_TIMEOUT',
+    flag: 'session-idle-timeout',
+    kind: 'value',
+    valueName: 'SECONDS',
+    defaultText: '1800',
+    description: 'Close a session with no open request for this long.',
+    group: 'HTTP',
+  },
+  {
+    variable: 'AWS_MCP_MAX_REQUEST_BYTES',
+    flag: 'max-request-bytes',
+    kind: 'value',
+    valueName: 'BYTES',
+    defaultText: '1048576',
+    description: 'Largest request body accepted; larger ones get 413.',
+    group: 'HTTP',
+  },
+  {
+    variable: 'AWS_MCP_ALLOWED_HOSTS',
+    flag: 'allowed-hosts',
+    kind: 'value',
+    valueName: 'HOST,...',
+    defaultText: 'loopback names and --host',
+    description: 'Host header names accepted (DNS rebinding protection).',
+    group: 'HTTP',
+  },
+  {
+    variable: 'AWS_MCP_ALLOWED_ORIGINS',
+    flag: 'allowed-origins',
+    kind: 'value',
+    valueName: 'ORIGIN,...',
+    defaultText: 'loopback origins',
+    description: 'Browser origins accepted, e.g. https://app.example.com.',
+    group: 'HTTP',
+  },
+];
+
+/** Reads a setting's name for messages: the flag when the value came from the command line. */
+type Describe = (variable: string) => string;
+
+function wholeNumber(
+  describe: Describe,
+  variable: string,
+  { fallback, minimum = 1, maximum }: { fallback: number; minimum?: number; maximum?: number },
+) {
   return z
     .string()
     .optional()
     .transform((value, context) => {
       if (value === undefined || value.trim() === '') return fallback;
-      const number = Number(value);
-      if (!Number.isInteger(number) || number <= 0) {
+      const number = Number(value.trim());
+      if (!Number.isInteger(number) || number < minimum || (maximum !== undefined && number > maximum)) {
+        const range =
+          maximum !== undefined
+            ? `a whole number from ${minimum} to ${maximum}`
+            : minimum === 1
+              ? 'a positive whole number'
+              : `a whole number of at least ${minimum}`;
         context.addIssue({
           code: 'custom',
-          message: `${variable} must be a positive whole number, not ${JSON.stringify(value)}.`,
+          message: `${describe(variable)} must be ${range}, not ${JSON.stringify(value)}.`,
         });
         return z.NEVER;
       }
@@ -64,6 +349,7 @@ function positiveInteger(variable: string, fallback: number) {
 }
 
 function choice<const Values extends readonly [string, ...string[]]>(
+  describe: Describe,
   variable: string,
   values: Values,
   fallback: Values[number],
@@ -78,7 +364,7 @@ function choice<const Values extends readonly [string, ...string[]]>(
       if (match === undefined) {
         context.addIssue({
           code: 'custom',
-          message: `${variable} must be one of ${values.join(', ')}, not ${JSON.stringify(value)}.`,
+          message: `${describe(variable)} must be one of ${values.join(', ')}, not ${JSON.stringify(value)}.`,
         });
         return z.NEVER;
       }
@@ -86,29 +372,75 @@ function choice<const Values extends readonly [string, ...string[]]>(
     });
 }
 
-const environmentSchema = z.object({
-  AWS_MCP_TIMEOUT: positiveInteger('AWS_MCP_TIMEOUT', 300),
-  AWS_MCP_MAX_OUTPUT: positiveInteger('AWS_MCP_MAX_OUTPUT', 100_000),
-  AWS_MCP_CONSENT_TIMEOUT: positiveInteger('AWS_MCP_CONSENT_TIMEOUT', 120),
-  AWS_MCP_MODE: choice('AWS_MCP_MODE', ['read-only', 'confirm-writes', 'full'], 'confirm-writes'),
-  AWS_MCP_SANDBOX: choice('AWS_MCP_SANDBOX', ['auto', 'required', 'disabled'], 'auto'),
-  AWS_MCP_SANDBOX_CREDENTIALS: choice('AWS_MCP_SANDBOX_CREDENTIALS', ['env', 'aws_config', 'both'], 'both'),
-  AWS_MCP_TRANSPORT: choice('AWS_MCP_TRANSPORT', ['stdio'], 'stdio'),
-  AWS_MCP_WORKDIR: z.string().optional(),
-  AWS_MCP_MAX_TIMEOUT: positiveInteger('AWS_MCP_MAX_TIMEOUT', 900),
-  AWS_MCP_POLICY_FILE: z.string().optional(),
-  AWS_MCP_AUDIT_LOG: z.string().optional(),
-  AWS_MCP_MASK_SECRETS: choice('AWS_MCP_MASK_SECRETS', ['true', 'false'], 'true'),
-  AWS_MCP_PROFILES: z.string().optional(),
-  AWS_ENDPOINT_URL: z.string().optional(),
-});
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function buildSchema(describe: Describe) {
+  return z.object({
+    AWS_MCP_TIMEOUT: wholeNumber(describe, 'AWS_MCP_TIMEOUT', { fallback: 300 }),
+    AWS_MCP_MAX_OUTPUT: wholeNumber(describe, 'AWS_MCP_MAX_OUTPUT', { fallback: 100_000 }),
+    AWS_MCP_CONSENT_TIMEOUT: wholeNumber(describe, 'AWS_MCP_CONSENT_TIMEOUT', { fallback: 120 }),
+    AWS_MCP_MODE: choice(describe, 'AWS_MCP_MODE', ['read-only', 'confirm-writes', 'full'], 'confirm-writes'),
+    AWS_MCP_SANDBOX: choice(describe, 'AWS_MCP_SANDBOX', ['auto', 'required', 'disabled'], 'auto'),
+    AWS_MCP_SANDBOX_CREDENTIALS: choice(
+      describe,
+      'AWS_MCP_SANDBOX_CREDENTIALS',
+      ['env', 'aws_config', 'both'],
+      'both',
+    ),
+    AWS_MCP_TRANSPORT: choice(describe, 'AWS_MCP_TRANSPORT', ['stdio', 'streamable-http', 'sse'], 'stdio'),
+    AWS_MCP_WORKDIR: z.string().optional(),
+    AWS_MCP_MAX_TIMEOUT: wholeNumber(describe, 'AWS_MCP_MAX_TIMEOUT', { fallback: 900 }),
+    AWS_MCP_POLICY_FILE: z.string().optional(),
+    AWS_MCP_AUDIT_LOG: z.string().optional(),
+    AWS_MCP_MASK_SECRETS: choice(describe, 'AWS_MCP_MASK_SECRETS', ['true', 'false'], 'true'),
+    AWS_MCP_PROFILES: z.string().optional(),
+    AWS_ENDPOINT_URL: z.string().optional(),
+    AWS_MCP_HOST: z.string().optional(),
+    AWS_MCP_PORT: wholeNumber(describe, 'AWS_MCP_PORT', { fallback: 8000, minimum: 0, maximum: 65_535 }),
+    AWS_MCP_AUTH_TOKEN: z.string().optional(),
+    AWS_MCP_STATELESS: choice(describe, 'AWS_MCP_STATELESS', ['true', 'false'], 'false'),
+    AWS_MCP_MAX_SESSIONS: wholeNumber(describe, 'AWS_MCP_MAX_SESSIONS', { fallback: 100 }),
+    AWS_MCP_SESSION_IDLE_TIMEOUT: wholeNumber(describe, 'AWS_MCP_SESSION_IDLE_TIMEOUT', { fallback: 1800 }),
+    AWS_MCP_MAX_REQUEST_BYTES: wholeNumber(describe, 'AWS_MCP_MAX_REQUEST_BYTES', {
+      fallback: 1024 * 1024,
+      minimum: 1024,
+    }),
+    AWS_MCP_ALLOWED_HOSTS: z.string().optional(),
+    AWS_MCP_ALLOWED_ORIGINS: z.string().optional(),
+  });
+}
+
+/** Whether `host` is a loopback address or name, so only processes on this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  if (isIP(bare) === 6) return bare === '::1' || bare === '0:0:0:0:0:0:0:1';
+  return false;
+}
+
+const minimumTokenLength = 16;
 
 /**
- * Reads the settings from `env`. Throws ConfigError naming the first bad variable and what it accepts, so the
- * server can refuse to start with one clear line instead of running with a setting it guessed.
+ * Reads the settings from `env`. `flags` maps a variable to the flag it was given as (see readCommandLine), so a
+ * message names what the user typed. Throws ConfigError naming the first bad setting and what it accepts, so the
+ * server refuses to start with one clear line instead of running with a setting it guessed.
  */
-export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
-  const parsed = environmentSchema.safeParse(env);
+export function readServerConfig(
+  env: NodeJS.ProcessEnv,
+  { flags = {} }: { flags?: Readonly<Record<string, string>> } = {},
+): ServerConfig {
+  const describe: Describe = (variable) =>
+    flags[variable] === undefined ? variable : `${flags[variable]} (${variable})`;
+  const fail = (variable: string, message: string): never => {
+    throw new ConfigError({ variable, message: `${describe(variable)} ${message}` });
+  };
+  const parsed = buildSchema(describe).safeParse(env);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new ConfigError({
@@ -119,37 +451,37 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const settings = parsed.data;
   const endpointUrl = settings.AWS_ENDPOINT_URL?.trim() || undefined;
   if (endpointUrl !== undefined && !URL.canParse(endpointUrl)) {
-    throw new ConfigError({
-      variable: 'AWS_ENDPOINT_URL',
-      message: `AWS_ENDPOINT_URL must be a URL such as http://127.0.0.1:4566, not ${JSON.stringify(endpointUrl)}.`,
-    });
+    fail(
+      'AWS_ENDPOINT_URL',
+      `must be a URL such as http://127.0.0.1:4566, not ${JSON.stringify(endpointUrl)}.`,
+    );
   }
   if (settings.AWS_MCP_TIMEOUT > settings.AWS_MCP_MAX_TIMEOUT) {
-    throw new ConfigError({
-      variable: 'AWS_MCP_TIMEOUT',
-      message: `AWS_MCP_TIMEOUT (${settings.AWS_MCP_TIMEOUT}) must not exceed AWS_MCP_MAX_TIMEOUT (${settings.AWS_MCP_MAX_TIMEOUT}).`,
-    });
+    fail(
+      'AWS_MCP_TIMEOUT',
+      `must be at most ${describe('AWS_MCP_MAX_TIMEOUT')} (${settings.AWS_MCP_MAX_TIMEOUT}), not ${settings.AWS_MCP_TIMEOUT}.`,
+    );
   }
+  const home = resolve(env.HOME ?? homedir());
   const workdir = resolve(
     settings.AWS_MCP_WORKDIR?.trim() ||
-      join(env.XDG_CACHE_HOME || join(env.HOME ?? homedir(), '.cache'), 'aws-mcp', 'workdir'),
+      join(env.XDG_CACHE_HOME || join(home, '.cache'), 'aws-mcp', 'workdir'),
   );
-  if (workdir === '/' || workdir === resolve(env.HOME ?? homedir())) {
-    throw new ConfigError({
-      variable: 'AWS_MCP_WORKDIR',
-      message: `AWS_MCP_WORKDIR must be a dedicated folder, not ${workdir}: the CLI may write anywhere inside it.`,
-    });
+  if (workdir === '/' || workdir === home) {
+    fail(
+      'AWS_MCP_WORKDIR',
+      `must be a dedicated folder, not ${workdir}: the CLI may write anywhere inside it.`,
+    );
   }
-  const profiles = settings.AWS_MCP_PROFILES?.split(',')
-    .map((name) => name.trim())
-    .filter((name) => name !== '');
+  const profiles = list(settings.AWS_MCP_PROFILES);
+  const http = readHttpConfig(settings, { fail, describe, transport: settings.AWS_MCP_TRANSPORT });
   return {
     timeoutSeconds: settings.AWS_MCP_TIMEOUT,
     maxTimeoutSeconds: settings.AWS_MCP_MAX_TIMEOUT,
     policyFile: settings.AWS_MCP_POLICY_FILE?.trim() || undefined,
     auditLog: settings.AWS_MCP_AUDIT_LOG?.trim() || undefined,
     maskSecrets: settings.AWS_MCP_MASK_SECRETS === 'true',
-    profiles: profiles === undefined || profiles.length === 0 ? undefined : profiles,
+    profiles: profiles.length === 0 ? undefined : profiles,
     modeExplicit: (env.AWS_MCP_MODE ?? '').trim() !== '',
     maxOutputChars: settings.AWS_MCP_MAX_OUTPUT,
     consentTimeoutSeconds: settings.AWS_MCP_CONSENT_TIMEOUT,
@@ -157,9 +489,58 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     sandbox: settings.AWS_MCP_SANDBOX,
     sandboxCredentials: settings.AWS_MCP_SANDBOX_CREDENTIALS,
     transport: settings.AWS_MCP_TRANSPORT,
-    workdir: resolve(
-      settings.AWS_MCP_WORKDIR?.trim() || join(env.HOME ?? homedir(), '.cache', 'aws-mcp', 'workdir'),
-    ),
+    workdir,
     endpointUrl,
+    http,
+  };
+}
+
+function readHttpConfig(
+  settings: z.infer<ReturnType<typeof buildSchema>>,
+  {
+    fail,
+    describe,
+    transport,
+  }: { fail: (variable: string, message: string) => never; describe: Describe; transport: ServerTransport },
+): HttpConfig {
+  const host = settings.AWS_MCP_HOST?.trim() || '127.0.0.1';
+  if (!/^(\[[0-9a-fA-F:.]+\]|[0-9a-fA-F:.]+|[A-Za-z0-9.-]+)$/.test(host)) {
+    fail(
+      'AWS_MCP_HOST',
+      `must be an IP address or a host name such as 127.0.0.1, not ${JSON.stringify(host)}.`,
+    );
+  }
+  const authToken = settings.AWS_MCP_AUTH_TOKEN?.trim() || undefined;
+  if (authToken !== undefined && (authToken.length < minimumTokenLength || /\s/.test(authToken))) {
+    fail(
+      'AWS_MCP_AUTH_TOKEN',
+      `must be at least ${minimumTokenLength} characters without spaces (for example \`openssl rand -hex 32\`).`,
+    );
+  }
+  if (transport !== 'stdio' && authToken === undefined && !isLoopbackHost(host)) {
+    fail(
+      'AWS_MCP_AUTH_TOKEN',
+      `(or --auth-token) must be set when ${describe('AWS_MCP_HOST')} is ${host}, not a loopback address: anyone who can reach the port could spend your AWS credentials.`,
+    );
+  }
+  const allowedOrigins = list(settings.AWS_MCP_ALLOWED_ORIGINS);
+  for (const origin of allowedOrigins) {
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+      fail(
+        'AWS_MCP_ALLOWED_ORIGINS',
+        `must list origins such as https://app.example.com (scheme, host, optional port), not ${JSON.stringify(origin)}.`,
+      );
+    }
+  }
+  return {
+    host,
+    port: settings.AWS_MCP_PORT,
+    authToken,
+    stateless: settings.AWS_MCP_STATELESS === 'true',
+    maxSessions: settings.AWS_MCP_MAX_SESSIONS,
+    sessionIdleTimeoutSeconds: settings.AWS_MCP_SESSION_IDLE_TIMEOUT,
+    maxRequestBytes: settings.AWS_MCP_MAX_REQUEST_BYTES,
+    allowedHosts: list(settings.AWS_MCP_ALLOWED_HOSTS).map((name) => name.toLowerCase()),
+    allowedOrigins,
   };
 }

@@ -1,33 +1,91 @@
 #!/usr/bin/env node
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { mkdir } from 'node:fs/promises';
+import { formatHelp, readCommandLine } from './cli-flags.js';
 import { ConfigError, readServerConfig } from './config.js';
-import { createServer } from './server.js';
+import { serverVersion } from './server.js';
+import { createServerContext } from './server-context.js';
+import { stopChildProcesses } from './transports/_processes.js';
+import { startHttpServer } from './transports/http.js';
+import { startStdioServer } from './transports/stdio.js';
+
+const log = (message: string) => process.stderr.write(`aws-mcp: ${message}\n`);
+
+// After a stop is asked for, commands get this long to exit after their abort before they are killed.
+const childGraceMs = 500;
 
 async function main(): Promise<void> {
-  const config = readServerConfig(process.env);
-  const { server, context, cleanup } = await createServer({ config, env: process.env });
+  const commandLine = readCommandLine(process.argv.slice(2));
+  if (commandLine.action === 'help') {
+    process.stdout.write(formatHelp());
+    return;
+  }
+  if (commandLine.action === 'version') {
+    process.stdout.write(`aws-mcp-server ${serverVersion}\n`);
+    return;
+  }
+  for (const warning of commandLine.warnings) log(`warning: ${warning}`);
+  const env: NodeJS.ProcessEnv = { ...process.env, ...commandLine.settings };
+  const config = readServerConfig(env, { flags: commandLine.flags });
+  // The token is the server's, not the AWS CLI's: keep it out of everything the context hands on.
+  const { AWS_MCP_AUTH_TOKEN: _token, ...contextEnv } = env;
+  await mkdir(config.workdir, { recursive: true, mode: 0o700 });
+  const context = await createServerContext({ config, env: contextEnv, log });
   context.awsCli.then((status) => {
-    if (!status.available) console.error(`aws-mcp: ${status.message}`);
+    if (!status.available) log(status.message);
   });
-  const transport = new StdioServerTransport();
-  let closing = false;
-  const shutdown = async () => {
-    if (closing) return;
-    closing = true;
-    await cleanup();
-    process.exit(0);
+
+  let stopping = false;
+  let closeTransport: () => Promise<void> = async () => {};
+  const stop = async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`stopping: ${reason}`);
+    try {
+      await closeTransport();
+      await context.close();
+      await stopChildProcesses({ graceMs: childGraceMs });
+    } finally {
+      process.exit(0);
+    }
   };
-  transport.onclose = () => void shutdown();
-  process.stdin.on('end', () => void shutdown());
-  process.on('SIGINT', () => void shutdown());
-  process.on('SIGTERM', () => void shutdown());
-  await server.connect(transport);
-  console.error(`aws-mcp: serving over stdio (mode ${config.mode}, working directory ${config.workdir})`);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => void stop(signal));
+  }
+
+  const summary = `mode ${context.policy.mode}, working directory ${config.workdir}`;
+  if (config.transport === 'stdio') {
+    const stdio = await startStdioServer({ context, onEnd: (reason) => void stop(reason) });
+    closeTransport = stdio.close;
+    log(`serving over stdio (${summary})`);
+    return;
+  }
+  if (config.transport === 'sse') {
+    log(
+      'warning: the sse transport is deprecated (MCP replaced it with streamable HTTP); use --transport streamable-http',
+    );
+  }
+  const http = await startHttpServer({ context });
+  closeTransport = http.close;
+  const kind =
+    config.transport === 'sse' ? 'SSE' : `streamable HTTP${config.http.stateless ? ' (stateless)' : ''}`;
+  log(`serving ${kind} at ${http.url} (${summary})`);
+  if (config.http.authToken === undefined) {
+    log('no AWS_MCP_AUTH_TOKEN set, so this run made a token; clients must send the header');
+    log(`  Authorization: Bearer ${http.authToken}`);
+  }
+  if (config.http.host === '0.0.0.0' || config.http.host === '::') {
+    log(
+      'listening on every network interface: anyone who can reach this port and has the token can use your AWS credentials',
+    );
+  }
 }
 
 main().catch((error: unknown) => {
-  console.error(
-    `aws-mcp: ${error instanceof ConfigError ? error.message : `could not start: ${String(error)}`}`,
-  );
+  if (error instanceof ConfigError) {
+    log(error.message);
+    process.exit(2);
+  }
+  // StartupError and anything unexpected alike: one line, no stack trace.
+  log(`could not start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });
