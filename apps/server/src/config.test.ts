@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, isLoopbackHost, readServerConfig, settingDefinitions } from './config.js';
+
+const home = { HOME: '/home/someone' };
+
+function readError(env: NodeJS.ProcessEnv, flags?: Record<string, string>): ConfigError {
+  try {
+    readServerConfig(env, { flags });
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('no ConfigError');
+}
+
+describe('readServerConfig', () => {
+  it('has safe defaults for every setting', () => {
+    expect(readServerConfig(home)).toEqual({
+      timeoutSeconds: 300,
+      maxTimeoutSeconds: 900,
+      maxOutputChars: 100_000,
+      consentTimeoutSeconds: 120,
+      mode: 'confirm-writes',
+      modeExplicit: false,
+      sandbox: 'auto',
+      sandboxCredentials: 'both',
+      transport: 'stdio',
+      workdir: '/home/someone/.cache/aws-mcp/workdir',
+      endpointUrl: undefined,
+      policyFile: undefined,
+      auditLog: undefined,
+      maskSecrets: true,
+      profiles: undefined,
+      http: {
+        host: '127.0.0.1',
+        port: 8000,
+        authToken: undefined,
+        stateless: false,
+        maxSessions: 100,
+        sessionIdleTimeoutSeconds: 1800,
+        maxRequestBytes: 1_048_576,
+        allowedHosts: [],
+        allowedOrigins: [],
+      },
+    });
+  });
+
+  it.each([
+    ['AWS_MCP_TIMEOUT', '60', { timeoutSeconds: 60 }],
+    ['AWS_MCP_MAX_TIMEOUT', '1200', { maxTimeoutSeconds: 1200 }],
+    ['AWS_MCP_MAX_OUTPUT', ' 5000 ', { maxOutputChars: 5000 }],
+    ['AWS_MCP_CONSENT_TIMEOUT', '30', { consentTimeoutSeconds: 30 }],
+    ['AWS_MCP_MODE', 'read-only', { mode: 'read-only', modeExplicit: true }],
+    ['AWS_MCP_MODE', 'READ_ONLY', { mode: 'read-only', modeExplicit: true }],
+    ['AWS_MCP_SANDBOX', 'required', { sandbox: 'required' }],
+    ['AWS_MCP_SANDBOX_CREDENTIALS', 'aws_config', { sandboxCredentials: 'aws_config' }],
+    ['AWS_MCP_SANDBOX_CREDENTIALS', 'aws-config', { sandboxCredentials: 'aws_config' }],
+    ['AWS_MCP_TRANSPORT', 'streamable-http', { transport: 'streamable-http' }],
+    ['AWS_MCP_TRANSPORT', 'sse', { transport: 'sse' }],
+    ['AWS_MCP_WORKDIR', '/tmp/work/../work', { workdir: '/tmp/work' }],
+    ['AWS_ENDPOINT_URL', 'http://127.0.0.1:4566', { endpointUrl: 'http://127.0.0.1:4566' }],
+    ['AWS_MCP_POLICY_FILE', '/etc/aws-mcp/policy.json', { policyFile: '/etc/aws-mcp/policy.json' }],
+    ['AWS_MCP_AUDIT_LOG', '/var/log/aws-mcp.jsonl', { auditLog: '/var/log/aws-mcp.jsonl' }],
+    ['AWS_MCP_MASK_SECRETS', 'false', { maskSecrets: false }],
+    ['AWS_MCP_PROFILES', ' dev, prod ,', { profiles: ['dev', 'prod'] }],
+    ['AWS_MCP_PROFILES', ' , ', { profiles: undefined }],
+  ])('reads %s=%j', (variable, value, expected) => {
+    expect(readServerConfig({ ...home, [variable]: value })).toMatchObject(expected);
+  });
+
+  it.each([
+    ['AWS_MCP_HOST', '::1', { host: '::1' }],
+    ['AWS_MCP_PORT', '0', { port: 0 }],
+    ['AWS_MCP_PORT', '65535', { port: 65_535 }],
+    ['AWS_MCP_AUTH_TOKEN', '0123456789abcdef', { authToken: '0123456789abcdef' }],
+    ['AWS_MCP_STATELESS', 'TRUE', { stateless: true }],
+    ['AWS_MCP_MAX_SESSIONS', '5', { maxSessions: 5 }],
+    ['AWS_MCP_SESSION_IDLE_TIMEOUT', '60', { sessionIdleTimeoutSeconds: 60 }],
+    ['AWS_MCP_MAX_REQUEST_BYTES', '4096', { maxRequestBytes: 4096 }],
+    [
+      'AWS_MCP_ALLOWED_HOSTS',
+      'MCP.example.com, mcp.internal:9000',
+      { allowedHosts: ['mcp.example.com', 'mcp.internal:9000'] },
+    ],
+    ['AWS_MCP_ALLOWED_ORIGINS', 'https://app.example.com', { allowedOrigins: ['https://app.example.com'] }],
+  ])('reads the HTTP setting %s=%j', (variable, value, expected) => {
+    expect(readServerConfig({ ...home, [variable]: value }).http).toMatchObject(expected);
+  });
+
+  it('puts the default working directory under XDG_CACHE_HOME when it is set', () => {
+    expect(readServerConfig({ ...home, XDG_CACHE_HOME: '/var/cache/me' }).workdir).toBe(
+      '/var/cache/me/aws-mcp/workdir',
+    );
+  });
+
+  it('starts on a non-loopback address when a token is configured', () => {
+    const config = readServerConfig({
+      ...home,
+      AWS_MCP_TRANSPORT: 'streamable-http',
+      AWS_MCP_HOST: '0.0.0.0',
+      AWS_MCP_AUTH_TOKEN: 'a-long-enough-token',
+    });
+    expect(config.http).toMatchObject({ host: '0.0.0.0', authToken: 'a-long-enough-token' });
+  });
+
+  it.each([
+    ['AWS_MCP_TIMEOUT', '0', 'AWS_MCP_TIMEOUT must be a positive whole number, not "0".'],
+    ['AWS_MCP_TIMEOUT', '1.5', 'AWS_MCP_TIMEOUT must be a positive whole number, not "1.5".'],
+    ['AWS_MCP_MAX_OUTPUT', 'lots', 'AWS_MCP_MAX_OUTPUT must be a positive whole number, not "lots".'],
+    ['AWS_MCP_TIMEOUT', '1000', 'AWS_MCP_TIMEOUT must be at most AWS_MCP_MAX_TIMEOUT (900), not 1000.'],
+    ['AWS_MCP_MODE', 'yolo', 'AWS_MCP_MODE must be one of read-only, confirm-writes, full, not "yolo".'],
+    ['AWS_MCP_SANDBOX', 'off', 'AWS_MCP_SANDBOX must be one of auto, required, disabled, not "off".'],
+    [
+      'AWS_MCP_SANDBOX_CREDENTIALS',
+      'files',
+      'AWS_MCP_SANDBOX_CREDENTIALS must be one of env, aws_config, both, not "files".',
+    ],
+    [
+      'AWS_MCP_TRANSPORT',
+      'http',
+      'AWS_MCP_TRANSPORT must be one of stdio, streamable-http, sse, not "http".',
+    ],
+    ['AWS_MCP_MASK_SECRETS', 'no', 'AWS_MCP_MASK_SECRETS must be one of true, false, not "no".'],
+    ['AWS_MCP_STATELESS', '1', 'AWS_MCP_STATELESS must be one of true, false, not "1".'],
+    ['AWS_MCP_PORT', '65536', 'AWS_MCP_PORT must be a whole number from 0 to 65535, not "65536".'],
+    ['AWS_MCP_PORT', '-1', 'AWS_MCP_PORT must be a whole number from 0 to 65535, not "-1".'],
+    ['AWS_MCP_MAX_SESSIONS', '0', 'AWS_MCP_MAX_SESSIONS must be a positive whole number, not "0".'],
+    [
+      'AWS_MCP_MAX_REQUEST_BYTES',
+      '100',
+      'AWS_MCP_MAX_REQUEST_BYTES must be a whole number of at least 1024, not "100".',
+    ],
+    [
+      'AWS_ENDPOINT_URL',
+      '127.0.0.1:4566',
+      'AWS_ENDPOINT_URL must be a URL such as http://127.0.0.1:4566, not "127.0.0.1:4566".',
+    ],
+    [
+      'AWS_MCP_WORKDIR',
+      '/',
+      'AWS_MCP_WORKDIR must be a dedicated folder, not /: the CLI may write anywhere inside it.',
+    ],
+    [
+      'AWS_MCP_WORKDIR',
+      '/home/someone/',
+      'AWS_MCP_WORKDIR must be a dedicated folder, not /home/someone: the CLI may write anywhere inside it.',
+    ],
+    [
+      'AWS_MCP_HOST',
+      'http://example.com',
+      'AWS_MCP_HOST must be an IP address or a host name such as 127.0.0.1, not "http://example.com".',
+    ],
+    [
+      'AWS_MCP_AUTH_TOKEN',
+      'short',
+      'AWS_MCP_AUTH_TOKEN must be at least 16 characters without spaces (for example `openssl rand -hex 32`).',
+    ],
+    [
+      'AWS_MCP_ALLOWED_ORIGINS',
+      'app.example.com',
+      'AWS_MCP_ALLOWED_ORIGINS must list origins such as https://app.example.com (scheme, host, optional port), not "app.example.com".',
+    ],
+  ])('refuses %s=%j with one line naming it', (variable, value, message) => {
+    const error = readError({ ...home, [variable]: value });
+    expect(error).toMatchObject({ code: 'INVALID_SETTING', variable, message });
+  });
+
+  it.each([['0.0.0.0'], ['192.168.1.10'], ['my-host.example.com']])(
+    'refuses to serve HTTP on %s without a configured token',
+    (host) => {
+      const error = readError({ ...home, AWS_MCP_TRANSPORT: 'streamable-http', AWS_MCP_HOST: host });
+      expect(error.variable).toBe('AWS_MCP_AUTH_TOKEN');
+      expect(error.message).toBe(
+        `AWS_MCP_AUTH_TOKEN (or --auth-token) must be set when AWS_MCP_HOST is ${host}, not a loopback address: anyone who can reach the port could spend your AWS credentials.`,
+      );
+    },
+  );
+
+  it('names the flag when the bad value came from the command line', () => {
+    expect(readError({ ...home, AWS_MCP_PORT: 'abc' }, { AWS_MCP_PORT: '--port' }).message).toBe(
+      '--port (AWS_MCP_PORT) must be a whole number from 0 to 65535, not "abc".',
+    );
+    expect(
+      readError(
+        { ...home, AWS_MCP_TIMEOUT: '50', AWS_MCP_MAX_TIMEOUT: '10' },
+        { AWS_MCP_MAX_TIMEOUT: '--max-timeout' },
+      ).message,
+    ).toBe('AWS_MCP_TIMEOUT must be at most --max-timeout (AWS_MCP_MAX_TIMEOUT) (10), not 50.');
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['localhost', true],
+    ['LOCALHOST', true],
+    ['app.localhost', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['10.0.0.1', false],
+    ['localhost.example.com', false],
+    ['128.0.0.1', false],
+  ])('%s → %s', (host, expected) => {
+    expect(isLoopbackHost(host)).toBe(expected);
+  });
+});
+
+describe('settingDefinitions', () => {
+  it('gives every variable the schema reads a flag that mirrors its name', () => {
+    const flags = settingDefinitions.map((definition) => definition.flag);
+    expect(new Set(flags).size).toBe(flags.length);
+    for (const definition of settingDefinitions) {
+      if (definition.variable.startsWith('AWS_MCP_')) {
+        expect(definition.flag).toBe(
+          definition.variable.slice('AWS_MCP_'.length).toLowerCase().replaceAll('_', '-'),
+        );
+      }
+    }
+  });
+});
