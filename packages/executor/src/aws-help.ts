@@ -70,6 +70,8 @@ export async function runAwsHelp(topic: AwsHelpTopic, options: RunPipelineOption
   const result = await runPipeline(parseCommandLine({ args }), {
     ...options,
     maxOutputChars: options.maxOutputChars ?? 1_000_000,
+    // Help pages name secret fields but hold no secrets; masking would only mangle the examples.
+    maskSecrets: options.maskSecrets ?? false,
   });
   return {
     status: result.status,

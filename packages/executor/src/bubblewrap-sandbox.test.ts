@@ -174,7 +174,7 @@ describe('runPipeline in the bubblewrap sandbox', () => {
   });
 
   it('leaves no process behind after a timeout', async () => {
-    const hang = createServer(() => {});
+    const hang = createServer((socket) => socket.on('error', () => {}));
     await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
     const address = hang.address();
     if (address === null || typeof address === 'string') throw new Error('no port');

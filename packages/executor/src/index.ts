@@ -9,11 +9,24 @@ export { cleanHelpText, runAwsHelp } from './aws-help.js';
 export { buildBubblewrapArguments, createBubblewrapSandbox } from './bubblewrap-sandbox.js';
 export type { AwsCliStatus } from './check-aws-cli.js';
 export { checkAwsCli } from './check-aws-cli.js';
-export type { ExecutionErrorCode } from './execution-error.js';
-export { awsCliInstallHint, ExecutionError } from './execution-error.js';
+export type { ExecutionErrorCode, ExecutionErrorOptions } from './execution-error.js';
+export { awsCliInstallHint, ExecutionError, gawkInstallHint, gnuSedInstallHint } from './execution-error.js';
+export { isSecretFieldName, isSecretOnlyOutput, maskedValue, maskSecrets } from './mask-secrets.js';
+export type { PipelineLimiter } from './pipeline-limiter.js';
+export {
+  createPipelineLimiter,
+  defaultMaxConcurrentPipelines,
+  defaultPipelineLimiter,
+} from './pipeline-limiter.js';
 export type { RunAwsCommandOptions, RunAwsCommandResult } from './run-aws-command.js';
 export { runAwsCommand } from './run-aws-command.js';
-export type { PipelineResult, PipelineStatus, RunPipelineOptions, StageResult } from './run-pipeline.js';
+export type {
+  PipelineProgress,
+  PipelineResult,
+  PipelineStatus,
+  RunPipelineOptions,
+  StageResult,
+} from './run-pipeline.js';
 export { buildAwsArguments, runPipeline } from './run-pipeline.js';
 export type { Sandbox, SandboxedCommand, SandboxStage } from './sandbox.js';
 export { noSandbox } from './sandbox.js';

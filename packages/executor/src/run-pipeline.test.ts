@@ -1,13 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { parseCommandLine } from '@aws-mcp/command';
 import { createAwsSandboxHome, type Emulator, startS3rver } from '@aws-mcp/emulators';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ExecutionError } from './execution-error.js';
-import { type RunPipelineOptions, runPipeline } from './run-pipeline.js';
+import { createPipelineLimiter } from './pipeline-limiter.js';
+import { type PipelineProgress, type RunPipelineOptions, runPipeline } from './run-pipeline.js';
+
+const fixtures = join(import.meta.dirname, '__fixtures__');
 
 let s3: Emulator;
 let home: Awaited<ReturnType<typeof createAwsSandboxHome>>;
@@ -125,8 +128,8 @@ describe('runPipeline', () => {
       await expect(attempt).rejects.toSatisfy(
         (error) =>
           ExecutionError.isInstance(error) &&
-          error.code === 'FILTER_UNAVAILABLE' &&
-          /`gawk`/.test(error.message) &&
+          error.code === 'GAWK_MISSING' &&
+          /gawk --sandbox/.test(error.message) &&
           /apt-get install gawk/.test(error.message),
       );
     } finally {
@@ -222,5 +225,186 @@ describe('runPipeline argument handling', () => {
       "aws s3api list-objects-v2 --bucket beta-data --query 'Contents[].Key' --output text",
     );
     expect(listing.output.trim()).toBe(key);
+  });
+});
+
+describe('runPipeline secret masking', () => {
+  const credentials = {
+    AccessKey: {
+      UserName: 'Bob',
+      AccessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+      SecretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    },
+  };
+  beforeAll(async () => {
+    await writeFile(join(workdir, 'key.json'), `${JSON.stringify(credentials, null, 2)}\n`);
+    expect((await run('aws s3 cp key.json s3://beta-data/key.json')).status).toBe('success');
+  });
+
+  it.each([
+    ['the raw object', 'aws s3 cp s3://beta-data/key.json -', 2],
+    ['a filter that keeps the field names', "aws s3 cp s3://beta-data/key.json - | jq -c '.AccessKey'", 2],
+    [
+      'a filter that drops the field names',
+      "aws s3 cp s3://beta-data/key.json - | jq -r '.AccessKey.SecretAccessKey'",
+      1,
+    ],
+    ['awk printing the values', "aws s3 cp s3://beta-data/key.json - | awk '/Secret/ {print $2}'", 1],
+  ])('masks the secrets in %s from the real CLI', async (_, command, count) => {
+    const result = await run(command);
+    expect(result.status).toBe('success');
+    expect(result.output).not.toContain('wJalrXUtnFEMI');
+    expect(result.output).not.toContain('AKIAIOSFODNN7EXAMPLE');
+    expect(result.output).toContain('[MASKED]');
+    expect(result.maskedSecrets).toBe(count);
+  });
+
+  it('returns the output as it is with maskSecrets: false', async () => {
+    const result = await run("aws s3 cp s3://beta-data/key.json - | jq -r '.AccessKey.SecretAccessKey'", {
+      maskSecrets: false,
+    });
+    expect(result).toMatchObject({ output: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n', maskedSecrets: 0 });
+  });
+
+  it('masks the CLI stderr and the filters stderr', async () => {
+    const fromCli = await run('aws s3 ls s3://alpha-logs --no-such-option AKIAIOSFODNN7EXAMPLE');
+    expect(fromCli.stderr).toContain('AKIA[MASKED]');
+    const fromFilter = await run(
+      'aws s3api list-buckets --output json | jq \'error("ASIAQNZGKIQY56JQ7WML")\'',
+    );
+    expect(fromFilter.filterStderr).toMatch(/^jq: .*ASIA\[MASKED\]/m);
+    expect(fromFilter.maskedSecrets).toBeGreaterThanOrEqual(1);
+  });
+
+  it('masks credentials from the environment wherever they appear', async () => {
+    const secret = 'Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0';
+    await writeFile(join(workdir, 'echo.txt'), `token ${secret}\n`);
+    expect((await run('aws s3 cp echo.txt s3://beta-data/echo.txt')).status).toBe('success');
+    const result = await run('aws s3 cp s3://beta-data/echo.txt -', {
+      env: { ...options.env, AWS_SESSION_TOKEN: secret },
+      credentialsMode: 'aws_config',
+    });
+    expect(result.output).toBe('token [MASKED]\n');
+  });
+});
+
+describe('runPipeline errors', () => {
+  it('throws a structured ExecutionError for a failed command with reject: true', async () => {
+    const attempt = run('aws s3 ls s3://no-such-bucket', { reject: true });
+    await expect(attempt).rejects.toSatisfy(
+      (error) =>
+        ExecutionError.isInstance(error) &&
+        error.code === 'COMMAND_FAILED' &&
+        error.exitCode !== 0 &&
+        error.timedOut === false &&
+        error.canceled === false &&
+        typeof error.durationMs === 'number' &&
+        error.argv?.join(' ') === `aws s3 ls s3://no-such-bucket --endpoint-url ${s3.endpoint}` &&
+        error.cause !== undefined,
+    );
+  });
+
+  it.each([
+    ['a BSD-like sed', 'bin'],
+    ['BusyBox sed', 'busybox'],
+  ])('refuses %s instead of running it without --sandbox', async (_, folder) => {
+    const path = `${join(fixtures, folder)}:${dirname(execFileSync('which', ['aws'], { encoding: 'utf8' }).trim())}`;
+    const attempt = run("aws s3 ls | sed -n '1p'", { env: { ...options.env, PATH: path } });
+    await expect(attempt).rejects.toSatisfy(
+      (error) =>
+        ExecutionError.isInstance(error) &&
+        error.code === 'GNU_SED_MISSING' &&
+        /brew install gnu-sed/.test(error.message),
+    );
+  });
+
+  it('runs GNU sed with --sandbox', async () => {
+    const result = await run("aws s3 ls | sed -n 's/.* //p'");
+    expect(result.output).toBe('alpha-logs\nbeta-data\ngamma-logs\n');
+  });
+
+  it.each([
+    ['the root folder', '/'],
+    ['the home folder', homedir()],
+    ['a parent of the home folder', dirname(homedir())],
+  ])('refuses %s as the working directory', async (_, cwd) => {
+    await expect(run('aws s3 ls', { cwd })).rejects.toSatisfy(
+      (error) => ExecutionError.isInstance(error) && error.code === 'UNSAFE_WORKDIR',
+    );
+  });
+});
+
+describe('runPipeline progress', () => {
+  it('reports a heartbeat and the s3 progress lines of a slow transfer', async () => {
+    const beats: PipelineProgress[] = [];
+    const result = await runPipeline(parseCommandLine('aws s3 cp big.bin s3://bucket/big.bin'), {
+      ...options,
+      awsCli: join(fixtures, 'fake-s3-cp.mjs'),
+      onProgress: (progress) => beats.push(progress),
+      progressIntervalMs: 50,
+    });
+    expect(result.output).toBe('upload: ./big.bin to s3://bucket/big.bin\n');
+    const messages = [
+      ...new Set(beats.map((beat) => beat.message).filter((message) => message !== undefined)),
+    ];
+    expect(messages.length).toBeGreaterThanOrEqual(2);
+    expect(messages.at(-1)).toMatch(
+      /^Completed \d\.0 MiB\/4\.0 MiB \(1\.0 MiB\/s\) with 1 file\(s\) remaining$/,
+    );
+    const elapsed = beats.map((beat) => beat.elapsedMs);
+    expect(elapsed).toEqual([...elapsed].sort((left, right) => left - right));
+    expect(beats.every((beat) => beat.queued === false)).toBe(true);
+  });
+
+  it('reads the real CLI progress while uploading to s3rver', async () => {
+    await writeFile(join(workdir, 'large.bin'), Buffer.alloc(24 * 1024 * 1024, 7));
+    const messages: string[] = [];
+    const result = await run('aws s3 cp large.bin s3://gamma-logs/large.bin', {
+      onProgress: ({ message }) => {
+        if (message !== undefined) messages.push(message);
+      },
+      progressIntervalMs: 10,
+    });
+    expect(result.status).toBe('success');
+    expect(messages.length).toBeGreaterThan(0);
+    expect(messages[0]).toMatch(/^Completed [\d.]+ [KM]iB\/24\.0 MiB/);
+  });
+});
+
+describe('runPipeline concurrency limit', () => {
+  it.each([
+    ['timeout', { timeoutMs: 300 }],
+    ['canceled', { signal: AbortSignal.timeout(300) }],
+  ] as const)('ends a queued pipeline with %s without starting it', async (status, extra) => {
+    const limiter = createPipelineLimiter({ maxConcurrent: 1 });
+    const holder = new AbortController();
+    const running = run('aws s3 ls', { awsCli: join(fixtures, 'sleep.mjs'), limiter, signal: holder.signal });
+    const waiting = await run('aws s3 ls', { limiter, ...extra });
+    expect(waiting).toMatchObject({ status, stages: [{ name: 'aws', exitCode: undefined }] });
+    expect(waiting.queuedMs).toBe(waiting.durationMs);
+    expect(limiter).toMatchObject({ active: 1, queued: 0 });
+    holder.abort();
+    expect((await running).status).toBe('canceled');
+    expect(limiter.active).toBe(0);
+  });
+
+  it('starts a queued pipeline when a slot frees up', async () => {
+    const limiter = createPipelineLimiter({ maxConcurrent: 1 });
+    const holder = new AbortController();
+    const running = run('aws s3 ls', { awsCli: join(fixtures, 'sleep.mjs'), limiter, signal: holder.signal });
+    const beats: PipelineProgress[] = [];
+    const waiting = run('aws s3 ls', {
+      limiter,
+      onProgress: (beat) => beats.push(beat),
+      progressIntervalMs: 20,
+    });
+    await vi.waitFor(() => expect(beats.some((beat) => beat.queued)).toBe(true));
+    expect(limiter.queued).toBe(1);
+    holder.abort();
+    const result = await waiting;
+    expect(result.status).toBe('success');
+    expect(result.output).toContain('alpha-logs');
+    expect(result.queuedMs).toBeGreaterThan(0);
+    await running;
   });
 });

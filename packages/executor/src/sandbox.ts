@@ -18,6 +18,8 @@ export interface SandboxedCommand {
   file: string;
   args: string[];
   cwd: string;
+  /** The environment to run with, when the backend changes the stage's (e.g. a private TMPDIR). */
+  env?: Record<string, string>;
 }
 
 /** An OS sandbox backend. `wrap` never spawns anything; it returns the command that runs the stage confined. */

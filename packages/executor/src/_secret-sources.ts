@@ -1,0 +1,36 @@
+import { readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { CredentialsMode } from './_environment.js';
+import type { LearnedSecrets } from './mask-secrets.js';
+
+const credentialVariables = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN'];
+const credentialLine = /^\s*(?:aws_secret_access_key|aws_session_token|aws_security_token)\s*=\s*(\S+)\s*$/gm;
+/** Shorter values (such as an emulator's test key) would mask ordinary words. */
+const minimumLength = 16;
+
+/**
+ * Teaches `learned` the credentials the aws stage can use (from the variables and the AWS files), so they are
+ * masked even where they appear without a field name (`aws configure get`, a filter printing them bare).
+ */
+export function learnConfiguredSecrets(
+  learned: LearnedSecrets,
+  env: NodeJS.ProcessEnv,
+  credentialsMode: CredentialsMode,
+): void {
+  const add = (value: string | undefined) => {
+    if (value !== undefined && value.length >= minimumLength) learned.add(value);
+  };
+  for (const name of credentialVariables) add(env[name]);
+  if (credentialsMode === 'env') return;
+  const home = env.HOME ?? homedir();
+  for (const file of [
+    env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials'),
+    env.AWS_CONFIG_FILE || join(home, '.aws', 'config'),
+  ]) {
+    try {
+      if (statSync(file).size > 1_048_576) continue;
+      for (const match of readFileSync(file, 'utf8').matchAll(credentialLine)) add(match[1]);
+    } catch {}
+  }
+}
