@@ -30,5 +30,6 @@ export type {
 export { buildAwsArguments, runPipeline } from './run-pipeline.js';
 export type { Sandbox, SandboxedCommand, SandboxStage } from './sandbox.js';
 export { noSandbox } from './sandbox.js';
+export { buildSeatbeltProfile, createSeatbeltSandbox, sandboxExecPath } from './seatbelt-sandbox.js';
 export type { SandboxMode, SandboxSelection } from './select-sandbox.js';
 export { selectSandbox } from './select-sandbox.js';

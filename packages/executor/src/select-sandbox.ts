@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import { findExecutable } from './_find-executable.js';
 import { createBubblewrapSandbox } from './bubblewrap-sandbox.js';
 import { ExecutionError } from './execution-error.js';
 import { noSandbox, type Sandbox } from './sandbox.js';
+import { createSeatbeltSandbox, sandboxExecPath } from './seatbelt-sandbox.js';
 
 /** How to choose a sandbox: the best available, one or nothing, or none on purpose. */
 export type SandboxMode = 'auto' | 'required' | 'disabled';
@@ -53,18 +55,20 @@ async function probeBubblewrap(
 }
 
 /**
- * Chooses the sandbox for `mode` on this machine: bubblewrap on Linux (checked by starting one), none on
- * other systems for now. `required` throws ExecutionError `SANDBOX_UNAVAILABLE` with the reason when no
+ * Chooses the sandbox for `mode` on this machine: bubblewrap on Linux (checked by starting one), seatbelt on
+ * macOS (when /usr/bin/sandbox-exec exists; `fileExists` can be replaced in tests), none on Windows. `required` throws ExecutionError `SANDBOX_UNAVAILABLE` with the reason when no
  * sandbox works; `auto` falls back to none and says why in `unavailableReason`, never silently.
  */
 export async function selectSandbox({
   mode,
   env = process.env,
   platform = process.platform,
+  fileExists = existsSync,
 }: {
   mode: SandboxMode;
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
+  fileExists?: (path: string) => boolean;
 }): Promise<SandboxSelection> {
   if (mode === 'disabled') {
     return {
@@ -86,6 +90,16 @@ export async function selectSandbox({
       };
     }
     failure = probe.failure ?? 'bubblewrap did not start';
+  } else if (platform === 'darwin') {
+    if (fileExists(sandboxExecPath)) {
+      return {
+        sandbox: createSeatbeltSandbox(),
+        mode,
+        description: `seatbelt (${sandboxExecPath})`,
+        unavailableReason: undefined,
+      };
+    }
+    failure = `seatbelt is unavailable: ${sandboxExecPath} does not exist`;
   } else if (platform === 'win32') {
     failure = 'there is no sandbox backend on Windows';
   } else {
