@@ -1,0 +1,141 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { createServer as createNetServer, type Server } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The built server's entry, as `npx`/the bin runs it. */
+export const serverEntry = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js');
+
+/** A built server started as its own process. */
+export interface SpawnedServer {
+  child: ChildProcess;
+  /** The URL it printed on stderr (`serving … at URL`). */
+  url: string;
+  /** The token it printed, when it made one. */
+  printedToken: string | undefined;
+  stderr(): string;
+  /** Resolves with the exit code (or signal name) once the process has exited. */
+  exited: Promise<number | string>;
+  /** Sends SIGTERM and waits for the exit. */
+  stop(): Promise<number | string>;
+}
+
+/** Waits for a spawned process to exit, with its code, or its signal when killed. */
+export function waitForExit(child: ChildProcess): Promise<number | string> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  if (child.signalCode !== null) return Promise.resolve(child.signalCode);
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+}
+
+/**
+ * Starts `node dist/index.js ...args` and waits for the line saying where it serves. Rejects with its stderr if
+ * it exits first.
+ */
+export async function spawnServer({
+  args,
+  env,
+}: {
+  args: string[];
+  env: Record<string, string>;
+}): Promise<SpawnedServer> {
+  const child = spawn(process.execPath, [serverEntry, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const exited = waitForExit(child);
+  // Without a configured token the server prints the one it made right after the URL; wait for both.
+  const expectToken = env.AWS_MCP_AUTH_TOKEN === undefined && !args.includes('--auth-token');
+  const tokenPattern = /Authorization: Bearer (\S+)/;
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /serving .* at (http:\/\/\S+)/.exec(stderr);
+      if (match?.[1] !== undefined && (!expectToken || tokenPattern.test(stderr))) resolve(match[1]);
+    });
+    void exited.then((code) => reject(new Error(`the server exited (${code}) before serving:\n${stderr}`)));
+  });
+  const server: SpawnedServer = {
+    child,
+    url,
+    printedToken: tokenPattern.exec(stderr)?.[1],
+    stderr: () => stderr,
+    exited,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+  return server;
+}
+
+/** A raw HTTP exchange, for what an SDK client never sends (a wrong Host, broken JSON). */
+export interface RawResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** Sends one HTTP request with exactly these headers and reads the whole answer. */
+export function sendRaw(
+  url: string,
+  {
+    method = 'POST',
+    headers = {},
+    body,
+  }: { method?: string; headers?: Record<string, string>; body?: string | Buffer },
+): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { method, headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/** Command lines of running processes that contain `text` (other than `ps` itself). */
+export function processesContaining(text: string): string[] {
+  return execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line.includes(text) && !line.startsWith('ps '));
+}
+
+/** Reads a value every 50 ms until `done` accepts it, at most `attempts` times; resolves with the last value. */
+export async function pollUntil<T>(
+  read: () => T | Promise<T>,
+  done: (value: T) => boolean,
+  attempts = 100,
+): Promise<T> {
+  let value = await read();
+  for (let attempt = 0; attempt < attempts && !done(value); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await read();
+  }
+  return value;
+}
+
+/** A TCP endpoint on loopback that accepts connections and never answers, so an AWS CLI call hangs. */
+export async function startHangingEndpoint(): Promise<{ endpoint: string; close(): void }> {
+  const sockets = new Set<import('node:net').Socket>();
+  const server: Server = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
