@@ -188,6 +188,7 @@ export async function createServerContext({
       endpointUrl: config.endpointUrl,
       sandbox: sandbox.sandbox,
       credentialsMode: config.sandboxCredentials,
+      maskSecrets: config.maskSecrets,
       // Files the profile chain points to (credential_process, web identity token, CA bundle) for the sandbox.
       readOnlyPaths: resolveAwsContext({
         env: profile === undefined ? env : { ...env, AWS_PROFILE: profile, AWS_DEFAULT_PROFILE: profile },

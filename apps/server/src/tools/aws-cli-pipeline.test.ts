@@ -124,6 +124,59 @@ describe('aws_cli_pipeline in confirm-writes mode', () => {
   });
 });
 
+describe('aws_cli_pipeline output safety and progress', () => {
+  let test: TestServer;
+  beforeAll(async () => {
+    test = await startTestServer({ AWS_MCP_MODE: 'full' });
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('masks secrets in what it returns and says how many', async () => {
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    await writeFile(
+      join(test.workdir, 'creds.json'),
+      `${JSON.stringify({ AccessKeyId: 'AKIAIOSFODNN7EXAMPLE', SecretAccessKey: secret, Region: 'us-east-1' })}\n`,
+    );
+    await test.call('aws_cli_pipeline', { command: 'aws s3 mb s3://masking' });
+    await test.call('aws_cli_pipeline', { command: 'aws s3 cp creds.json s3://masking/creds.json' });
+    const result = await test.call('aws_cli_pipeline', {
+      command: 'aws s3 cp s3://masking/creds.json - | jq -c .',
+    });
+    expect(textOf(result)).not.toContain(secret);
+    expect(textOf(result)).not.toContain('AKIAIOSFODNN7EXAMPLE');
+    expect(textOf(result)).toContain('"Region":"us-east-1"');
+    expect(result.structuredContent).toMatchObject({ maskedSecrets: 2 });
+  });
+
+  it('sends progress notifications while a command runs, when asked', async () => {
+    const { createServer } = await import('node:net');
+    const hang = createServer(() => {});
+    await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
+    const address = hang.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const updates: Array<{ progress: number; message?: string }> = [];
+    try {
+      const result = await test.client.callTool(
+        {
+          name: 'aws_cli_pipeline',
+          arguments: { command: `aws s3 ls --endpoint-url http://127.0.0.1:${address.port}`, timeout: 3 },
+        },
+        undefined,
+        { onprogress: (progress) => updates.push(progress) },
+      );
+      expect(result.structuredContent).toMatchObject({ status: 'timeout' });
+    } finally {
+      hang.close();
+    }
+    expect(updates.length).toBeGreaterThanOrEqual(1);
+    expect(updates[0]?.message).toMatch(/^running for \d+ s, 0 bytes of output so far$/);
+    const progressValues = updates.map((update) => update.progress);
+    expect(progressValues).toEqual([...progressValues].sort((left, right) => left - right));
+  });
+});
+
 describe('aws_cli_pipeline in read-only mode', () => {
   let test: TestServer;
   beforeAll(async () => {

@@ -6,9 +6,10 @@ import {
   parseCommandLine,
   validatePipeline,
 } from '@aws-mcp/command';
-import { ExecutionError, type PipelineResult, runPipeline } from '@aws-mcp/executor';
+import { ExecutionError, type PipelineProgress, type PipelineResult, runPipeline } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { type AuditEntry, redactArgv } from '../audit-log.js';
 import type { ServerContext } from '../server-context.js';
@@ -75,6 +76,7 @@ const outputSchema = {
     .object({ action: z.enum(['allow', 'confirm', 'deny']), rule: z.string(), reason: z.string() })
     .optional(),
   consent: z.enum(['accepted', 'declined', 'canceled', 'timed out', 'unsupported']).optional(),
+  maskedSecrets: z.number().int().describe('How many secret values were masked in output and stderr.'),
 };
 
 type PipelineOutput = z.infer<z.ZodObject<typeof outputSchema>>;
@@ -87,6 +89,7 @@ function refused(text: string, fields: Partial<PipelineOutput> = {}): CallToolRe
     truncated: false,
     totalChars: 0,
     durationMs: 0,
+    maskedSecrets: 0,
     ...fields,
   };
   return errorResult(text, structured);
@@ -258,6 +261,7 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
           timeoutMs: Math.min(input.timeout ?? config.timeoutSeconds, config.maxTimeoutSeconds) * 1000,
           maxOutputChars: Math.min(input.maxOutput ?? config.maxOutputChars, config.maxOutputChars),
           signal: extra.signal,
+          onProgress: progressReporter(extra),
         });
         audit({
           ...auditBase,
@@ -275,6 +279,7 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
           truncated: result.truncated,
           totalChars: result.totalChars,
           durationMs: result.durationMs,
+          maskedSecrets: result.maskedSecrets,
           ...decided,
           ...(consent === undefined ? {} : { consent: consent.answer }),
         };
@@ -289,6 +294,29 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
       }
     },
   );
+}
+
+type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+
+/**
+ * Sends `notifications/progress` while a command runs, when the request asked for them (a progress token):
+ * elapsed time, bytes so far, and the CLI's own s3 transfer lines.
+ */
+function progressReporter(extra: ToolExtra): ((progress: PipelineProgress) => void) | undefined {
+  const progressToken = extra._meta?.progressToken;
+  if (progressToken === undefined) return undefined;
+  return (progress) => {
+    const seconds = Math.round(progress.elapsedMs / 1000);
+    const message = progress.queued
+      ? `waiting for a free slot (${seconds} s)`
+      : (progress.message ?? `running for ${seconds} s, ${progress.outputBytes} bytes of output so far`);
+    extra
+      .sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken, progress: progress.elapsedMs, message },
+      })
+      .catch(() => {});
+  };
 }
 
 /** Checks the `profile` and `region` arguments against the AWS setup, the allowlist and the known regions. */
