@@ -28,7 +28,7 @@ const yamlLine = /^(\s*(?:-\s+)?)([A-Za-z][\w-]*):[ \t]+(.*)$/;
 const tableSeparator = /^\|*\+[-+]+\+\|*$/;
 const plainValues = new Set(['', 'null', 'true', 'false', 'None', maskedValue, `'${maskedValue}'`]);
 /** Text that might need masking; anything else passes through untouched when no multi-line state is open. */
-const trigger = /akia|asia|private key|password|passwd|secret|token|keymaterial|\|/i;
+const trigger = /akia|asia|private key|password|passwd|secret|token|keymaterial|^\s*[|+]/im;
 const maxLearned = 256;
 
 /**
