@@ -12,6 +12,8 @@ const log = (message: string) => process.stderr.write(`aws-mcp: ${message}\n`);
 
 // After a stop is asked for, commands get this long to exit after their abort before they are killed.
 const childGraceMs = 500;
+// A stop that hangs anyway (a stuck file close) still ends the process.
+const stopDeadlineMs = 3000;
 
 async function main(): Promise<void> {
   const commandLine = readCommandLine(process.argv.slice(2));
@@ -40,6 +42,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     log(`stopping: ${reason}`);
+    setTimeout(() => process.exit(1), stopDeadlineMs).unref();
     try {
       await closeTransport();
       await context.close();
@@ -49,7 +52,8 @@ async function main(): Promise<void> {
     }
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
-    process.on(signal, () => void stop(signal));
+    // A second signal while stopping means "now".
+    process.on(signal, () => (stopping ? process.exit(1) : void stop(signal)));
   }
 
   const summary = `mode ${context.policy.mode}, working directory ${config.workdir}`;

@@ -33,6 +33,8 @@ export async function startStdioServer({
   process.stdin.once('end', () => end('stdin ended'));
   process.stdin.once('close', () => end('stdin closed'));
   transport.onclose = () => end('the transport closed');
+  // A client gone without closing our stdin shows as EPIPE on stdout; without a listener it would crash.
+  process.stdout.on('error', () => end('stdout closed'));
   await server.connect(transport);
   return {
     close: async () => {
