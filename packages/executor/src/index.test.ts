@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import * as executor from './index.js';
+
+describe('@aws-mcp/executor public API', () => {
+  it('exports exactly these values', () => {
+    expect(Object.keys(executor).sort()).toEqual([
+      'ExecutionError',
+      'awsCliInstallHint',
+      'buildAwsArguments',
+      'buildAwsEnvironment',
+      'buildBubblewrapArguments',
+      'buildFilterEnvironment',
+      'buildSeatbeltProfile',
+      'checkAwsCli',
+      'cleanHelpText',
+      'createBubblewrapSandbox',
+      'createPipelineLimiter',
+      'createSeatbeltSandbox',
+      'defaultMaxConcurrentPipelines',
+      'defaultPipelineLimiter',
+      'gawkInstallHint',
+      'gnuSedInstallHint',
+      'isSecretFieldName',
+      'isSecretOnlyOutput',
+      'maskSecrets',
+      'maskedValue',
+      'noSandbox',
+      'runAwsCommand',
+      'runAwsHelp',
+      'runPipeline',
+      'sandboxExecPath',
+      'selectSandbox',
+    ]);
+  });
+});
