@@ -63,8 +63,10 @@ const snippets = [
   ' || id',
   ' $(id)',
   ' `id`',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, not a template
   ' ${HOME}',
   ' $HOME',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, not a template
   ' ${IFS}',
   ' > /etc/passwd',
   ' < /etc/shadow',
