@@ -26,6 +26,8 @@ export interface ServerConfig {
   transport: ServerTransport;
   /** The most a tool call may ask for as `timeout`, in seconds (AWS_MCP_MAX_TIMEOUT, default 900). */
   maxTimeoutSeconds: number;
+  /** How many commands run at once; more wait in a queue that counts toward their timeout (AWS_MCP_MAX_CONCURRENT, default 8). */
+  maxConcurrent: number;
   /** A JSON policy file for @aws-mcp/command (AWS_MCP_POLICY_FILE). */
   policyFile: string | undefined;
   /** Where to append one JSON line per tool call (AWS_MCP_AUDIT_LOG); none by default. */
@@ -115,6 +117,15 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     valueName: 'SECONDS',
     defaultText: '900',
     description: 'The most a tool call may ask for as its timeout.',
+    group: 'General',
+  },
+  {
+    variable: 'AWS_MCP_MAX_CONCURRENT',
+    flag: 'max-concurrent',
+    kind: 'value',
+    valueName: 'COUNT',
+    defaultText: '8',
+    description: 'Commands that run at once; more wait in a queue that counts toward their timeout.',
     group: 'General',
   },
   {
@@ -395,6 +406,7 @@ function buildSchema(describe: Describe) {
     AWS_MCP_TRANSPORT: choice(describe, 'AWS_MCP_TRANSPORT', ['stdio', 'streamable-http', 'sse'], 'stdio'),
     AWS_MCP_WORKDIR: z.string().optional(),
     AWS_MCP_MAX_TIMEOUT: wholeNumber(describe, 'AWS_MCP_MAX_TIMEOUT', { fallback: 900 }),
+    AWS_MCP_MAX_CONCURRENT: wholeNumber(describe, 'AWS_MCP_MAX_CONCURRENT', { fallback: 8 }),
     AWS_MCP_POLICY_FILE: z.string().optional(),
     AWS_MCP_AUDIT_LOG: z.string().optional(),
     AWS_MCP_MASK_SECRETS: choice(describe, 'AWS_MCP_MASK_SECRETS', ['true', 'false'], 'true'),
@@ -478,6 +490,7 @@ export function readServerConfig(
   return {
     timeoutSeconds: settings.AWS_MCP_TIMEOUT,
     maxTimeoutSeconds: settings.AWS_MCP_MAX_TIMEOUT,
+    maxConcurrent: settings.AWS_MCP_MAX_CONCURRENT,
     policyFile: settings.AWS_MCP_POLICY_FILE?.trim() || undefined,
     auditLog: settings.AWS_MCP_AUDIT_LOG?.trim() || undefined,
     maskSecrets: settings.AWS_MCP_MASK_SECRETS === 'true',

@@ -22,6 +22,7 @@ import {
 import {
   type AwsCliStatus,
   checkAwsCli,
+  createPipelineLimiter,
   type RunPipelineOptions,
   runPipeline,
   type SandboxSelection,
@@ -167,6 +168,7 @@ export async function createServerContext({
 
   let regions: Promise<AwsRegionList> | undefined;
   const accounts = new Map<string, { at: number; identity: Promise<AccountIdentity> }>();
+  const limiter = createPipelineLimiter({ maxConcurrent: config.maxConcurrent });
   const audit = config.auditLog === undefined ? undefined : await openAuditLog(config.auditLog);
 
   const context: ServerContext = {
@@ -189,6 +191,7 @@ export async function createServerContext({
       sandbox: sandbox.sandbox,
       credentialsMode: config.sandboxCredentials,
       maskSecrets: config.maskSecrets,
+      limiter,
       // Files the profile chain points to (credential_process, web identity token, CA bundle) for the sandbox.
       readOnlyPaths: resolveAwsContext({
         env: profile === undefined ? env : { ...env, AWS_PROFILE: profile, AWS_DEFAULT_PROFILE: profile },

@@ -322,6 +322,9 @@ describe('aws-mcp-server over streamable HTTP', () => {
         });
         expect(write.isError).toBe(true);
         expect(write.structuredContent).toMatchObject({ status: 'refused' });
+        expect(text(write)).toMatch(
+          /stateless HTTP mode, where it cannot ask the user.*without AWS_MCP_STATELESS/s,
+        );
       } finally {
         await statelessClient.close();
       }

@@ -156,7 +156,9 @@ export function splitCommandLine(text: string): string[][] {
   const escaped = scanRawText(text);
   // The env callback keeps a surviving `$name` literal, but makes shell-quote re-split every word with a fresh
   // RegExp; most command lines have no `$` at all, and for those both calls return the same words.
-  const entries = escaped.includes('$') ? parseShellWords(escaped, (name) => `$${name}`) : parseShellWords(escaped);
+  const entries = escaped.includes('$')
+    ? parseShellWords(escaped, (name) => `$${name}`)
+    : parseShellWords(escaped);
   const stages: string[][] = [[]];
   for (const entry of entries) {
     const current = stages[stages.length - 1] as string[];

@@ -99,11 +99,14 @@ function summarizeDecision(decision: Decision): PipelineOutput['decision'] {
   return { action: decision.action, rule: decision.rule, reason: decision.reason };
 }
 
-function describeConsentRefusal(outcome: ConsentOutcome, decision: Decision): string {
+function describeConsentRefusal(outcome: ConsentOutcome, decision: Decision, stateless: boolean): string {
   if (outcome.answer === 'unsupported') {
+    const why = stateless
+      ? 'This server runs in stateless HTTP mode, where it cannot ask the user (a consent request needs a session)'
+      : 'This MCP client cannot ask the user (no elicitation)';
     return (
-      `Needs consent (${decision.rule}): ${decision.reason} This MCP client cannot ask the user (no elicitation), ` +
-      'so it did not run. To allow it, the user can set AWS_MCP_MODE=full for the server or allow it in a policy file.'
+      `Needs consent (${decision.rule}): ${decision.reason} ${why}, so it did not run. To allow it, the user can ` +
+      `${stateless ? 'run the server with sessions (without AWS_MCP_STATELESS), ' : ''}set AWS_MCP_MODE=full for the server, or allow it in a policy file.`
     );
   }
   return `Not run: the user ${outcome.answer === 'timed out' ? 'did not answer in time' : `${outcome.answer} it`}. Do not retry unless the user asks.`;
@@ -249,7 +252,10 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
         });
         if (!consent.granted) {
           audit({ ...auditBase, status: 'refused', consent: consent.answer });
-          return refused(describeConsentRefusal(consent, decision), { ...decided, consent: consent.answer });
+          return refused(
+            describeConsentRefusal(consent, decision, config.transport !== 'stdio' && config.http.stateless),
+            { ...decided, consent: consent.answer },
+          );
         }
       }
       try {
