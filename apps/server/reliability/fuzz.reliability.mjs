@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createAwsSpy,
+  createRandom,
   findStackTraces,
   listDescendants,
   now,
@@ -11,24 +12,6 @@ import {
   waitFor,
 } from '../bench/_lib.mjs';
 import { profile } from './_profile.mjs';
-
-/** mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */
-function createRandom(seed) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-  return {
-    next,
-    integer: (limit) => Math.floor(next() * limit),
-    pick: (items) => items[Math.floor(next() * items.length)],
-    chance: (probability) => next() < probability,
-  };
-}
 
 const bucket = 'fuzz-bucket';
 

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   authToken,
   connectHttpClient,
+  createRandom,
   findStackTraces,
   listDescendants,
   listFileDescriptors,
@@ -115,6 +116,7 @@ describe('HTTP soak (streamable HTTP, stateful)', () => {
     };
 
     const worker = async (workerIndex, requests) => {
+      const random = createRandom(profile.seed + workerIndex);
       const connection = await connectHttpClient(url, { name: `soak-${workerIndex}` });
       const { client, transport } = connection;
       const session = () => ({
@@ -249,7 +251,7 @@ describe('HTTP soak (streamable HTTP, stateful)', () => {
                 { name: 'aws_cli_pipeline', arguments: { command: `aws s3 ls s3://${bucket}` } },
                 99,
               ),
-              destroyAfterMs: 20 + Math.floor(Math.random() * 400),
+              destroyAfterMs: 20 + random.integer(400),
             });
           },
         ],
@@ -286,10 +288,9 @@ describe('HTTP soak (streamable HTTP, stateful)', () => {
           },
         ],
       ];
-      const totalWeight = kinds.reduce((sum, [, weight]) => sum + weight, 0);
+      const actions = kinds.map(([, weight, action]) => [action, weight]);
       for (let index = 0; index < requests; index += 1) {
-        let roll = (((index * 7919 + workerIndex * 104729) % 1000) / 1000) * totalWeight;
-        const [, , action] = kinds.find(([, weight]) => (roll -= weight) < 0) ?? kinds[0];
+        const action = random.weighted(actions);
         try {
           await action();
         } catch (error) {
