@@ -18,6 +18,7 @@ describe('readServerConfig', () => {
     expect(readServerConfig(home)).toEqual({
       timeoutSeconds: 300,
       maxTimeoutSeconds: 900,
+      maxConcurrent: 8,
       maxOutputChars: 100_000,
       consentTimeoutSeconds: 120,
       mode: 'confirm-writes',

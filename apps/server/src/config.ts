@@ -125,7 +125,7 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     kind: 'value',
     valueName: 'COUNT',
     defaultText: '8',
-    description: 'Commands that run at once; more wait in a queue that counts toward their timeout.',
+    description: 'Commands run at once; more wait, and the wait counts toward their timeout.',
     group: 'General',
   },
   {
