@@ -125,7 +125,7 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     kind: 'value',
     valueName: 'COUNT',
     defaultText: '8',
-    description: 'Commands run at once; more wait, and the wait counts toward their timeout.',
+    description: 'Commands run at once; the rest queue (counted in their timeout).',
     group: 'General',
   },
   {
