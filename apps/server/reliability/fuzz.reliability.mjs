@@ -271,11 +271,12 @@ describe('fuzzing aws_cli_pipeline', () => {
         if (spawned !== 0) leaks.push({ index, fuzzCase, spawned });
         continue;
       }
-      const status =
-        result.structuredContent?.status ?? (result.isError ? 'error-without-status' : 'no-status');
+      // Arguments the schema rejects come back as an error result without structured content.
+      const status = result.structuredContent?.status ?? (result.isError ? 'invalid-arguments' : 'no-status');
       tally.statuses[status] = (tally.statuses[status] ?? 0) + 1;
       samples[status] ??= resultText(result).slice(0, 160);
-      if (status === 'refused' || status === 'error-without-status') {
+      if (status === 'invalid-arguments') tally.rejectedBySchema += 1;
+      if (status === 'refused' || status === 'invalid-arguments') {
         tally.refused += 1;
         if (spawned !== 0) leaks.push({ index, fuzzCase, spawned, text: resultText(result).slice(0, 200) });
       } else {
