@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { z } from 'zod';
 import { CommandError } from './command-error.js';
 
 /** How much the server lets run without asking. */
@@ -66,111 +67,81 @@ function invalid(field: string, message: string): CommandError {
   });
 }
 
-function readStringList(value: unknown, field: string, pattern?: RegExp): string[] {
-  if (!Array.isArray(value)) throw invalid(field, 'must be an array of strings.');
-  return value.map((item, index) => {
-    if (typeof item !== 'string' || item === '')
-      throw invalid(`${field}[${index}]`, 'must be a non-empty string.');
-    if (pattern !== undefined && !pattern.test(item)) {
-      throw invalid(
-        `${field}[${index}]`,
-        `must look like \`service:operation\` (globs allowed), got \`${item}\`.`,
-      );
-    }
-    return item;
-  });
-}
-
-function checkKeys(value: Record<string, unknown>, field: string, allowed: readonly string[]): void {
-  for (const key of Object.keys(value)) {
-    if (!allowed.includes(key)) {
-      throw invalid(
-        field === '' ? key : `${field}.${key}`,
-        `is not a known field; expected one of ${allowed.join(', ')}.`,
-      );
-    }
-  }
-}
-
-function canParseUrl(url: string): boolean {
-  try {
-    new URL(url);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const actionPattern = /^[^:\s]+:[^:\s]*$/;
-const modes: readonly PolicyMode[] = ['read-only', 'confirm-writes', 'full'];
-const effects: readonly DecisionAction[] = ['allow', 'confirm', 'deny'];
+const modes = ['read-only', 'confirm-writes', 'full'] as const;
+const effects = ['allow', 'confirm', 'deny'] as const;
+
+const nonEmpty = z.string().min(1);
+const actionGlob = nonEmpty.regex(actionPattern, 'must look like `service:operation` (globs allowed)');
+const endpointUrl = nonEmpty.refine((url) => URL.canParse(url), 'must be a URL');
+
+const ruleSchema = z.strictObject({
+  id: z.string().optional(),
+  effect: z.enum(effects),
+  actions: z.array(actionGlob).min(1, 'must list at least one action.'),
+  profiles: z.array(nonEmpty).optional(),
+  regions: z.array(nonEmpty).optional(),
+  reason: z.string().optional(),
+});
+
+/** The policy file's schema. Strict: an unknown field is refused, so a typo cannot silently weaken a rule. */
+const policySchema = z.strictObject({
+  $schema: z.string().optional(),
+  mode: z.enum(modes),
+  allowedEndpoints: z.array(endpointUrl).optional(),
+  rules: z.array(ruleSchema).optional(),
+  allowedProfiles: z.array(nonEmpty).optional(),
+  allowedCommands: z.array(actionGlob).optional(),
+});
+
+function fieldPath(path: readonly PropertyKey[]): string {
+  let field = '';
+  for (const part of path) {
+    field += typeof part === 'number' ? `[${part}]` : field === '' ? String(part) : `.${String(part)}`;
+  }
+  return field === '' ? '(root)' : field;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): { field: string; message: string } {
+  const field = fieldPath(issue.path);
+  const got = 'input' in issue && issue.input !== undefined ? `; got ${JSON.stringify(issue.input)}` : '';
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const key = issue.keys[0] ?? '';
+      return {
+        field: field === '(root)' ? key : `${field}.${key}`,
+        message: 'is not a known field; check its spelling against the documented fields.',
+      };
+    }
+    case 'invalid_value':
+      return { field, message: `must be one of ${issue.values.map(String).join(', ')}${got}.` };
+    case 'invalid_type':
+      if (field === '(root)') return { field, message: 'must be an object such as { "mode": "read-only" }.' };
+      return {
+        field,
+        message: `must be ${issue.expected === 'array' ? 'an array' : `a ${issue.expected}`}${got}.`,
+      };
+    case 'too_small':
+      return { field, message: issue.origin === 'string' ? 'must be a non-empty string.' : issue.message };
+    default:
+      return { field, message: `${issue.message}${got}.` };
+  }
+}
 
 /**
- * Checks a policy value (e.g. parsed JSON) and returns it typed. Unknown fields are refused so a typo cannot
- * silently weaken a rule. Throws CommandError (INVALID_POLICY) whose `token` is the bad field's path, e.g.
- * `rules[2].effect`.
+ * Checks a policy value (e.g. parsed JSON) against the policy schema (zod) and returns it typed. Unknown fields
+ * are refused so a typo cannot silently weaken a rule. Throws CommandError (INVALID_POLICY) whose `token` is the
+ * bad field's path, e.g. `rules[2].effect`.
  */
 export function parsePolicy(value: unknown): Policy {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalid('(root)', 'must be an object such as { "mode": "read-only" }.');
+  const parsed = policySchema.safeParse(value, { reportInput: true });
+  if (parsed.success) {
+    const { $schema: _schema, ...policy } = parsed.data;
+    return policy;
   }
-  const input = value as Record<string, unknown>;
-  checkKeys(input, '', [
-    '$schema',
-    'mode',
-    'allowedEndpoints',
-    'rules',
-    'allowedProfiles',
-    'allowedCommands',
-  ]);
-  if (!modes.includes(input.mode as PolicyMode)) {
-    throw invalid('mode', `must be one of ${modes.join(', ')}; got ${JSON.stringify(input.mode)}.`);
-  }
-  const policy: Policy = { mode: input.mode as PolicyMode };
-  if (input.allowedEndpoints !== undefined) {
-    policy.allowedEndpoints = readStringList(input.allowedEndpoints, 'allowedEndpoints');
-    policy.allowedEndpoints.forEach((url, index) => {
-      if (!canParseUrl(url)) throw invalid(`allowedEndpoints[${index}]`, `must be a URL, got \`${url}\`.`);
-    });
-  }
-  if (input.allowedProfiles !== undefined) {
-    policy.allowedProfiles = readStringList(input.allowedProfiles, 'allowedProfiles');
-  }
-  if (input.allowedCommands !== undefined) {
-    policy.allowedCommands = readStringList(input.allowedCommands, 'allowedCommands', actionPattern);
-  }
-  if (input.rules !== undefined) {
-    if (!Array.isArray(input.rules)) throw invalid('rules', 'must be an array of rules.');
-    policy.rules = input.rules.map((rule: unknown, index) => {
-      const field = `rules[${index}]`;
-      if (typeof rule !== 'object' || rule === null || Array.isArray(rule)) {
-        throw invalid(field, 'must be an object such as { "effect": "deny", "actions": ["iam:*"] }.');
-      }
-      const entry = rule as Record<string, unknown>;
-      checkKeys(entry, field, ['id', 'effect', 'actions', 'profiles', 'regions', 'reason']);
-      if (!effects.includes(entry.effect as DecisionAction)) {
-        throw invalid(
-          `${field}.effect`,
-          `must be one of ${effects.join(', ')}; got ${JSON.stringify(entry.effect)}.`,
-        );
-      }
-      const parsed: PolicyRule = {
-        effect: entry.effect as DecisionAction,
-        actions: readStringList(entry.actions, `${field}.actions`, actionPattern),
-      };
-      if (parsed.actions.length === 0) throw invalid(`${field}.actions`, 'must list at least one action.');
-      for (const key of ['id', 'reason'] as const) {
-        if (entry[key] !== undefined) {
-          if (typeof entry[key] !== 'string') throw invalid(`${field}.${key}`, 'must be a string.');
-          parsed[key] = entry[key] as string;
-        }
-      }
-      if (entry.profiles !== undefined) parsed.profiles = readStringList(entry.profiles, `${field}.profiles`);
-      if (entry.regions !== undefined) parsed.regions = readStringList(entry.regions, `${field}.regions`);
-      return parsed;
-    });
-  }
-  return policy;
+  const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+  const { field, message } = describeIssue(issue);
+  throw invalid(field, message);
 }
 
 /**
