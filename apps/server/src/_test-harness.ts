@@ -7,6 +7,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { type CallToolResult, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { readServerConfig } from './config.js';
 import { createServer } from './server.js';
+import type { ServerContext } from './server-context.js';
 
 /** How the test client answers consent requests; `none` declares no elicitation capability at all. */
 export type ConsentPolicy = 'accept' | 'decline' | 'none';
@@ -16,6 +17,7 @@ export interface TestServer {
   client: Client;
   s3: Emulator;
   workdir: string;
+  context: ServerContext;
   /** HOME, AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE of the AWS setup the server reads. */
   awsEnv: Record<string, string>;
   consent: { answer: ConsentPolicy; asked: string[] };
@@ -85,6 +87,7 @@ export async function startTestServer(settings: Record<string, string> = {}): Pr
     s3,
     workdir,
     awsEnv: home.env as Record<string, string>,
+    context,
     consent,
     call: async (tool, args) => (await client.callTool({ name: tool, arguments: args })) as CallToolResult,
     connectAnother: (answer) => connect(answer),

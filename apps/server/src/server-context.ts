@@ -28,6 +28,7 @@ import {
   type SandboxSelection,
   selectSandbox,
 } from '@aws-mcp/executor';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { type AuditLog, openAuditLog } from './audit-log.js';
 import type { ServerConfig } from './config.js';
 
@@ -62,8 +63,13 @@ export interface ServerContext {
   lookupAccount(profile: string): Promise<AccountIdentity>;
   /** Help texts by CLI version and topic, so a repeated `aws_cli_help` costs no process. */
   helpCache: Map<string, string>;
-  /** Writes one line to stderr (never stdout: on stdio it carries the protocol). */
-  log(message: string): void;
+  /** The servers of the open sessions, so log lines reach clients too. */
+  sessions: Set<McpServer>;
+  /**
+   * Writes one line to stderr (never stdout: on stdio it carries the protocol) and sends it to every open session
+   * as an MCP logging notification.
+   */
+  log(message: string, level?: 'info' | 'warning' | 'error'): void;
   close(): Promise<void>;
 }
 
@@ -106,13 +112,21 @@ export async function createServerContext({
   config,
   env,
   awsCli = checkAwsCli({ env }),
-  log = (message: string) => process.stderr.write(`aws-mcp: ${message}\n`),
+  log: writeLine = (message: string) => process.stderr.write(`aws-mcp: ${message}\n`),
 }: {
   config: ServerConfig;
   env: NodeJS.ProcessEnv;
   awsCli?: Promise<AwsCliStatus>;
   log?: (message: string) => void;
 }): Promise<ServerContext> {
+  const sessions = new Set<McpServer>();
+  const log = (message: string, level: 'info' | 'warning' | 'error' = 'info') => {
+    writeLine(message);
+    for (const session of sessions) {
+      if (!session.isConnected()) continue;
+      session.sendLoggingMessage({ level, logger: 'aws-mcp', data: message }).catch(() => {});
+    }
+  };
   let policy: Policy;
   try {
     policy = buildPolicy(config);
@@ -126,7 +140,7 @@ export async function createServerContext({
     throw new StartupError(error instanceof Error ? error.message : String(error));
   }
   if (sandbox.unavailableReason !== undefined)
-    log(`no sandbox: ${sandbox.unavailableReason}; commands run unconfined`);
+    log(`no sandbox: ${sandbox.unavailableReason}; commands run unconfined`, 'warning');
 
   // The watcher's own first read is the starting setup, so an edit made while it starts is never lost.
   let setup: AwsSetup;
@@ -136,6 +150,9 @@ export async function createServerContext({
       env,
       onChange: (next) => {
         setup = next;
+        log(
+          `the AWS files changed; profiles now: ${next.profiles.map((profile) => profile.name).join(', ') || 'none'}`,
+        );
       },
       onError: () => {},
     });
@@ -162,7 +179,10 @@ export async function createServerContext({
         ),
       });
     } catch (error) {
-      log(`could not read the installed CLI's models, using the built-in catalog: ${String(error)}`);
+      log(
+        `could not read the installed CLI's models, using the built-in catalog: ${String(error)}`,
+        'warning',
+      );
     }
   });
 
@@ -212,6 +232,7 @@ export async function createServerContext({
       return identity;
     },
     helpCache: new Map(),
+    sessions,
     log,
     close: async () => {
       await watcher?.close();

@@ -54,6 +54,8 @@ export function createMcpServer(context: ServerContext): McpServer {
   registerTools(server, context);
   registerResources(server, context);
   registerPrompts(server, context);
+  context.sessions.add(server);
+  server.server.onclose = () => context.sessions.delete(server);
   server.server.oninitialized = () => {
     if (context.sandbox.unavailableReason === undefined) return;
     server
