@@ -186,7 +186,7 @@ describe('aws-mcp-server cancellation', () => {
   it('kills a running command when the client cancels, leaving no process', async () => {
     const { createServer } = await import('node:net');
     const { execFileSync } = await import('node:child_process');
-    const hang = createServer(() => {});
+    const hang = createServer((socket) => socket.on('error', () => {}));
     await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
     const address = hang.address();
     if (address === null || typeof address === 'string') throw new Error('no port');

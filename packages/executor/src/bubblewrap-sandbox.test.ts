@@ -104,7 +104,10 @@ describe('bubblewrap sandbox escapes', () => {
   });
 
   it('gives a filter stage no network', async () => {
-    const server = createServer((socket) => socket.end('hello'));
+    const server = createServer((socket) => {
+      socket.on('error', () => {});
+      socket.end('hello');
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();
     if (address === null || typeof address === 'string') throw new Error('no port');

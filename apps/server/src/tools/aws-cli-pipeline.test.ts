@@ -152,7 +152,7 @@ describe('aws_cli_pipeline output safety and progress', () => {
 
   it('sends progress notifications while a command runs, when asked', async () => {
     const { createServer } = await import('node:net');
-    const hang = createServer(() => {});
+    const hang = createServer((socket) => socket.on('error', () => {}));
     await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
     const address = hang.address();
     if (address === null || typeof address === 'string') throw new Error('no port');
