@@ -126,6 +126,7 @@ export async function startHangingEndpoint(): Promise<{ endpoint: string; close(
   const sockets = new Set<import('node:net').Socket>();
   const server: Server = createNetServer((socket) => {
     sockets.add(socket);
+    socket.on('error', () => {});
     socket.on('close', () => sockets.delete(socket));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
