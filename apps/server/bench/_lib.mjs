@@ -25,6 +25,33 @@ export function median(values) {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** mulberry32: a small seeded generator, so a failing case can be replayed from its seed. */
+export function createRandom(seed) {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
+  return {
+    next,
+    integer: (limit) => Math.floor(next() * limit),
+    pick: (items) => items[Math.floor(next() * items.length)],
+    chance: (probability) => next() < probability,
+    /** One of `[item, weight]` pairs, in proportion to its weight. */
+    weighted(pairs) {
+      let roll = next() * pairs.reduce((sum, [, weight]) => sum + weight, 0);
+      for (const [item, weight] of pairs) {
+        roll -= weight;
+        if (roll < 0) return item;
+      }
+      return pairs[pairs.length - 1][0];
+    },
+  };
+}
+
 /** Milliseconds since an arbitrary point, with sub-millisecond precision. */
 export const now = () => performance.now();
 
@@ -196,6 +223,19 @@ export async function readMemory(pid) {
     return { peakMb: field('VmHWM'), rssMb: field('VmRSS') };
   } catch {
     return undefined;
+  }
+}
+
+const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** CPU seconds (user + system) a process itself has used, not counting its children; NaN once it is gone. */
+export async function readCpuSeconds(pid) {
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+  } catch {
+    return Number.NaN;
   }
 }
 

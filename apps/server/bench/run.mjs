@@ -16,6 +16,7 @@ import {
   describeMachine,
   median,
   now,
+  readCpuSeconds,
   readMemory,
   resetPeakMemory,
   resultText,
@@ -164,6 +165,9 @@ async function benchStartup(env) {
   const durations = await interleave(
     {
       'node -e 0 (floor)': async () => (await runShell(`"${process.execPath}" -e 0`, { env })).durationMs,
+      // Loads every module the server imports, then prints and exits: the share of start-up spent loading code.
+      'aws-mcp-server --version (imports only)': async () =>
+        (await runShell(`"${process.execPath}" "${serverEntry}" --version`, { env })).durationMs,
       'aws-mcp-server initialize': async () => {
         const server = await startStdioClient({ env });
         await server.close();
@@ -240,7 +244,7 @@ async function benchHelp(env) {
       baseline,
     );
     printComparison(rows, baseline);
-    const speedup = round(1 / rows['aws_cli_help warm (stdio)'].ratio, 0);
+    const speedup = round(rows[baseline].medianMs / rows['aws_cli_help warm (stdio)'].medianMs, 0);
     console.log(`  cold (first) call: ${fmt(coldMs)}`);
     console.log(`  target: warm at least 50x faster → ${speedup}x: ${verdict(speedup >= 50)}`);
     summary.results.help = {
@@ -264,11 +268,15 @@ async function benchLargeOutput(env) {
   await rm(scratch, { recursive: true, force: true });
   console.log(`  uploaded ${bytes} bytes in ${fmt(uploaded.durationMs)}`);
   const stdio = await startStdioClient({ env });
+  const unsandboxed = await startStdioClient({ env: { ...env, AWS_MCP_SANDBOX: 'disabled' } });
   const peaks = { filtered: [], truncated: [] };
+  const serverCpu = { filtered: [], truncated: [] };
   const measured = async (kind, command, check) => {
     await resetPeakMemory(stdio.pid);
+    const cpuBefore = await readCpuSeconds(stdio.pid);
     const { result, durationMs } = await callPipeline(stdio.client, command);
     check(result);
+    serverCpu[kind].push((await readCpuSeconds(stdio.pid)) - cpuBefore);
     peaks[kind].push((await readMemory(stdio.pid))?.peakMb ?? Number.NaN);
     return durationMs;
   };
@@ -288,6 +296,12 @@ async function benchLargeOutput(env) {
             if (Number(resultText(result).trim()) !== bytes)
               throw new Error(`tool wc -c gave ${resultText(result)}`);
           }),
+        'tool, sandbox disabled: … | wc -c': async () => {
+          const { result, durationMs } = await callPipeline(unsandboxed.client, filteredCommand);
+          if (Number(resultText(result).trim()) !== bytes)
+            throw new Error(`tool wc -c gave ${resultText(result)}`);
+          return durationMs;
+        },
         'raw: … (stdout read and dropped)': async () => {
           const run = await runRawDiscarding(truncatedCommand, env);
           if (run.bytes !== bytes) throw new Error(`raw read ${run.bytes} bytes`);
@@ -302,7 +316,14 @@ async function benchLargeOutput(env) {
     );
     const mbPerSecond = (ms) => round(bytes / 1024 / 1024 / (ms / 1000), 1);
     const rows = {
-      filtered: compare({ raw: durations['raw: … | wc -c'], tool: durations['tool: … | wc -c'] }, 'raw'),
+      filtered: compare(
+        {
+          raw: durations['raw: … | wc -c'],
+          tool: durations['tool: … | wc -c'],
+          toolSandboxDisabled: durations['tool, sandbox disabled: … | wc -c'],
+        },
+        'raw',
+      ),
       truncated: compare(
         { raw: durations['raw: … (stdout read and dropped)'], tool: durations['tool: … (truncated)'] },
         'raw',
@@ -314,10 +335,12 @@ async function benchLargeOutput(env) {
       const tool = mbPerSecond(rows[kind].tool.medianMs);
       const share = round(tool / raw, 3);
       const peakMb = round(Math.max(...peaks[kind]), 1);
+      const cpuSeconds = round(median(serverCpu[kind]), 2);
       console.log(
-        `  ${kind.padEnd(9)} raw ${String(raw).padStart(6)} MiB/s (${fmt(rows[kind].raw.medianMs)})  tool ${String(tool).padStart(6)} MiB/s (${fmt(rows[kind].tool.medianMs)})  tool/raw ${share.toFixed(3)}  server peak RSS ${peakMb} MB`,
+        `  ${kind.padEnd(9)} raw ${String(raw).padStart(6)} MiB/s (${fmt(rows[kind].raw.medianMs)})  tool ${String(tool).padStart(6)} MiB/s (${fmt(rows[kind].tool.medianMs)})  tool/raw ${share.toFixed(3)}  server peak RSS ${peakMb} MB, server CPU ${cpuSeconds} s`,
       );
       report[kind] = {
+        serverCpuSeconds: cpuSeconds,
         ...rows[kind],
         rawMiBps: raw,
         toolMiBps: tool,
@@ -326,6 +349,11 @@ async function benchLargeOutput(env) {
         peaksMb: peaks[kind].map((value) => round(value)),
       };
     }
+    const unconfined = mbPerSecond(rows.filtered.toolSandboxDisabled.medianMs);
+    console.log(
+      `  filtered, sandbox disabled: tool ${unconfined} MiB/s, tool/raw ${round(unconfined / report.filtered.rawMiBps, 3).toFixed(3)}`,
+    );
+    report.filtered.toolSandboxDisabledMiBps = unconfined;
     const worstShare = Math.min(report.filtered.throughputShare, report.truncated.throughputShare);
     const worstPeak = Math.max(report.filtered.serverPeakRssMb, report.truncated.serverPeakRssMb);
     console.log(`  server RSS when idle before: ${round(idle?.rssMb ?? Number.NaN)} MB`);
@@ -342,7 +370,7 @@ async function benchLargeOutput(env) {
       target: { minThroughputShare: 0.8, maxPeakRssMb: 200, met: worstShare >= 0.8 && worstPeak < 200 },
     };
   } finally {
-    await stdio.close();
+    await Promise.all([stdio.close(), unsandboxed.close()]);
     await runRaw(`aws s3 rm s3://${bucket}/big --only-show-errors`, env).catch(() => {});
   }
 }
