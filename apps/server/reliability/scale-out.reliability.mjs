@@ -4,8 +4,12 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  authToken,
   connectHttpClient,
   findOnPath,
   findStackTraces,
@@ -30,7 +34,8 @@ async function findFreePort() {
 }
 
 /** nginx in the foreground with everything (config, logs, pid, temp files) under a temporary prefix. */
-async function startNginx({ upstreamPorts }) {
+/** `balance`: nginx's default round-robin, or `ip_hash` (client affinity, what a stateful deployment needs). */
+async function startNginx({ upstreamPorts, balance = 'round-robin' }) {
   const prefix = await mkdtemp(join(tmpdir(), 'aws-mcp-nginx-'));
   const port = await findFreePort();
   for (const folder of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'])
@@ -38,7 +43,7 @@ async function startNginx({ upstreamPorts }) {
   const asRoot = process.getuid?.() === 0;
   const config = `
 ${asRoot ? `user ${userInfo().username};` : ''}
-worker_processes 2;
+worker_processes 1;
 pid ${prefix}/nginx.pid;
 error_log ${prefix}/error.log warn;
 events { worker_connections 256; }
@@ -51,7 +56,7 @@ http {
   uwsgi_temp_path ${prefix}/uwsgi;
   scgi_temp_path ${prefix}/scgi;
   upstream aws_mcp {
-${upstreamPorts.map((upstreamPort) => `    server 127.0.0.1:${upstreamPort};`).join('\n')}
+${balance === 'ip_hash' ? '    ip_hash;\n' : ''}${upstreamPorts.map((upstreamPort) => `    server 127.0.0.1:${upstreamPort};`).join('\n')}
   }
   server {
     listen 127.0.0.1:${port};
@@ -202,5 +207,59 @@ describe.skipIf(nginx === undefined)('scale-out: two stateless servers behind ng
     }
     for (const worker of workers) expect(existsSync(`/proc/${worker.pid}`)).toBe(false);
     expect(existsSync(proxy.prefix)).toBe(false);
+  });
+});
+
+describe.skipIf(nginx === undefined)('scale-out: two stateful servers behind nginx', () => {
+  let environment;
+  const servers = [];
+  const proxies = [];
+
+  beforeAll(async () => {
+    environment = await startS3Environment();
+    for (let index = 0; index < 2; index += 1) {
+      servers.push(await startHttpServer({ env: { ...environment.env, AWS_MAX_ATTEMPTS: '1' } }));
+    }
+  });
+
+  afterAll(async () => {
+    for (const proxy of proxies) await proxy.stop();
+    for (const server of servers) await server.stop();
+    await environment?.stop();
+  });
+
+  const upstreamPorts = () => servers.map((server) => new URL(server.url).port);
+
+  it('loses the session under round-robin: the second request reaches the instance that never saw it', async () => {
+    const proxy = await startNginx({ upstreamPorts: upstreamPorts() });
+    proxies.push(proxy);
+    await expect(connectHttpClient(`${proxy.url}/mcp`)).rejects.toThrow(/404|Session not found/);
+  });
+
+  it('keeps a session, consent included, with client affinity (ip_hash)', async () => {
+    const proxy = await startNginx({ upstreamPorts: upstreamPorts(), balance: 'ip_hash' });
+    proxies.push(proxy);
+    const transport = new StreamableHTTPClientTransport(new URL(`${proxy.url}/mcp`), {
+      requestInit: { headers: { Authorization: `Bearer ${authToken}` } },
+    });
+    const client = new Client({ name: 'sticky', version: '1.0.0' }, { capabilities: { elicitation: {} } });
+    const asked = [];
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      asked.push(request.params.message);
+      return { action: 'accept', content: { approve: true } };
+    });
+    await client.connect(transport);
+    expect(transport.sessionId).toBeDefined();
+    const made = await client.callTool({
+      name: 'aws_cli_pipeline',
+      arguments: { command: 'aws s3 mb s3://sticky-bucket' },
+    });
+    expect(resultText(made)).toBe('make_bucket: sticky-bucket\n');
+    expect(made.structuredContent).toMatchObject({ consent: 'accepted' });
+    expect(asked).toHaveLength(1);
+    const listed = await client.callTool({ name: 'aws_cli_pipeline', arguments: { command: 'aws s3 ls' } });
+    expect(resultText(listed)).toContain('sticky-bucket');
+    await transport.terminateSession();
+    await client.close();
   });
 });
