@@ -4,7 +4,7 @@ import { formatHelp, readCommandLine } from './cli-flags.js';
 import { ConfigError, readServerConfig } from './config.js';
 import { serverVersion } from './server.js';
 import { createServerContext } from './server-context.js';
-import { stopChildProcesses } from './transports/_processes.js';
+import { listDescendantProcesses, stopChildProcesses } from './transports/_processes.js';
 import { startHttpServer } from './transports/http.js';
 import { startStdioServer } from './transports/stdio.js';
 
@@ -44,9 +44,10 @@ async function main(): Promise<void> {
     log(`stopping: ${reason}`);
     setTimeout(() => process.exit(1), stopDeadlineMs).unref();
     try {
+      const before = await listDescendantProcesses();
       await closeTransport();
       await context.close();
-      await stopChildProcesses({ graceMs: childGraceMs });
+      await stopChildProcesses({ graceMs: childGraceMs, before });
     } finally {
       process.exit(0);
     }
