@@ -231,6 +231,45 @@ describe('aws-mcp-server cancellation', () => {
       await rm(workdir, { recursive: true, force: true });
     }
   });
+
+  it('sends progress notifications while a command runs', async () => {
+    const { createServer } = await import('node:net');
+    const hang = createServer((socket) => socket.on('error', () => {}));
+    await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
+    const address = hang.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const workdir = await mkdtemp(join(tmpdir(), 'e2e-progress-'));
+    const { client } = await connectClient(
+      {
+        PATH: process.env.PATH ?? '',
+        HOME: workdir,
+        AWS_MCP_WORKDIR: join(workdir, 'work'),
+        AWS_MAX_ATTEMPTS: '1',
+        AWS_DEFAULT_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'x',
+        AWS_SECRET_ACCESS_KEY: 'y',
+      },
+      { next: 'decline', asked: [] },
+    );
+    const updates: Array<{ progress: number; message?: string }> = [];
+    try {
+      const result = await client.callTool(
+        {
+          name: 'aws_cli_pipeline',
+          arguments: { command: `aws s3 ls --endpoint-url http://127.0.0.1:${address.port}`, timeout: 3 },
+        },
+        undefined,
+        { onprogress: (progress) => updates.push(progress) },
+      );
+      expect(result.structuredContent).toMatchObject({ status: 'timeout' });
+      expect(updates.length).toBeGreaterThanOrEqual(1);
+      expect(updates[0]?.message).toMatch(/^running for \d+ s, 0 bytes of output so far$/);
+    } finally {
+      await client.close();
+      hang.close();
+      await rm(workdir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('aws-mcp-server without the AWS CLI', () => {
