@@ -7,6 +7,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { type CallToolResult, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pollUntil, processesContaining, startHangingEndpoint } from './http-harness.js';
 
 const serverEntry = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js');
 
@@ -182,17 +183,14 @@ describe('aws-mcp-server over stdio', () => {
   });
 });
 
-describe('aws-mcp-server cancellation', () => {
-  it('kills a running command when the client cancels, leaving no process', async () => {
-    const { createServer } = await import('node:net');
-    const { execFileSync } = await import('node:child_process');
-    const hang = createServer((socket) => socket.on('error', () => {}));
-    await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
-    const address = hang.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    const endpoint = `http://127.0.0.1:${address.port}`;
-    const workdir = await mkdtemp(join(tmpdir(), 'e2e-cancel-'));
-    const { client } = await connectClient(
+describe('aws-mcp-server with a command that hangs', () => {
+  let hang: Awaited<ReturnType<typeof startHangingEndpoint>>;
+  let workdir: string;
+  let client: Client;
+  beforeAll(async () => {
+    hang = await startHangingEndpoint();
+    workdir = await mkdtemp(join(tmpdir(), 'e2e-hang-'));
+    ({ client } = await connectClient(
       {
         PATH: process.env.PATH ?? '',
         HOME: workdir,
@@ -203,72 +201,48 @@ describe('aws-mcp-server cancellation', () => {
         AWS_SECRET_ACCESS_KEY: 'y',
       },
       { next: 'decline', asked: [] },
+    ));
+  });
+  afterAll(async () => {
+    await client?.close();
+    hang?.close();
+    await rm(workdir, { recursive: true, force: true });
+  });
+
+  it('kills a running command when the client cancels, leaving no process', async () => {
+    const controller = new AbortController();
+    const call = client.callTool(
+      { name: 'aws_cli_pipeline', arguments: { command: `aws s3 ls --endpoint-url ${hang.endpoint}` } },
+      undefined,
+      { signal: controller.signal },
     );
-    const processes = () =>
-      execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
-        .split('\n')
-        .filter((line) => line.includes(endpoint) && !line.startsWith('ps '));
-    try {
-      const controller = new AbortController();
-      const call = client.callTool(
-        { name: 'aws_cli_pipeline', arguments: { command: `aws s3 ls --endpoint-url ${endpoint}` } },
-        undefined,
-        { signal: controller.signal },
-      );
-      for (let attempt = 0; attempt < 100 && processes().length === 0; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      expect(processes().length).toBeGreaterThan(0);
-      controller.abort();
-      await expect(call).rejects.toThrow(/abort/i);
-      for (let attempt = 0; attempt < 60 && processes().length > 0; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      expect(processes()).toEqual([]);
-    } finally {
-      await client.close();
-      hang.close();
-      await rm(workdir, { recursive: true, force: true });
-    }
+    const running = await pollUntil(
+      () => processesContaining(hang.endpoint),
+      (lines) => lines.length > 0,
+    );
+    expect(running.length).toBeGreaterThan(0);
+    controller.abort();
+    await expect(call).rejects.toThrow(/abort/i);
+    const left = await pollUntil(
+      () => processesContaining(hang.endpoint),
+      (lines) => lines.length === 0,
+    );
+    expect(left).toEqual([]);
   });
 
   it('sends progress notifications while a command runs', async () => {
-    const { createServer } = await import('node:net');
-    const hang = createServer((socket) => socket.on('error', () => {}));
-    await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
-    const address = hang.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    const workdir = await mkdtemp(join(tmpdir(), 'e2e-progress-'));
-    const { client } = await connectClient(
-      {
-        PATH: process.env.PATH ?? '',
-        HOME: workdir,
-        AWS_MCP_WORKDIR: join(workdir, 'work'),
-        AWS_MAX_ATTEMPTS: '1',
-        AWS_DEFAULT_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'x',
-        AWS_SECRET_ACCESS_KEY: 'y',
-      },
-      { next: 'decline', asked: [] },
-    );
     const updates: Array<{ progress: number; message?: string }> = [];
-    try {
-      const result = await client.callTool(
-        {
-          name: 'aws_cli_pipeline',
-          arguments: { command: `aws s3 ls --endpoint-url http://127.0.0.1:${address.port}`, timeout: 3 },
-        },
-        undefined,
-        { onprogress: (progress) => updates.push(progress) },
-      );
-      expect(result.structuredContent).toMatchObject({ status: 'timeout' });
-      expect(updates.length).toBeGreaterThanOrEqual(1);
-      expect(updates[0]?.message).toMatch(/^running for \d+ s, 0 bytes of output so far$/);
-    } finally {
-      await client.close();
-      hang.close();
-      await rm(workdir, { recursive: true, force: true });
-    }
+    const result = await client.callTool(
+      {
+        name: 'aws_cli_pipeline',
+        arguments: { command: `aws s3 ls --endpoint-url ${hang.endpoint}`, timeout: 3 },
+      },
+      undefined,
+      { onprogress: (progress) => updates.push(progress) },
+    );
+    expect(result.structuredContent).toMatchObject({ status: 'timeout' });
+    expect(updates.length).toBeGreaterThanOrEqual(1);
+    expect(updates[0]?.message).toMatch(/^running for \d+ s, 0 bytes of output so far$/);
   });
 });
 
