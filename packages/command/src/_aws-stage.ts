@@ -1,8 +1,8 @@
 import { urlParameterExemptions } from './_url-param-exemptions.js';
 import { CommandError } from './command-error.js';
 
-/** Global options of the AWS CLI that take a value. */
-const valueGlobals = new Set([
+/** Global options of the AWS CLI that take a value (the next word is their value, not a positional). */
+export const valueGlobals = new Set([
   'profile',
   'region',
   'endpoint-url',

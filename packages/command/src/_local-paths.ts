@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import type { AwsStage } from './_aws-stage.js';
+import { type AwsStage, valueGlobals } from './_aws-stage.js';
 import { type PathAccess, pathOptions } from './_customizations.js';
 import type { CatalogOperation } from './catalog.js';
 import { CommandError } from './command-error.js';
@@ -21,25 +21,6 @@ interface PathReference {
   source: string;
   token: string;
 }
-
-/** Global options that take a value, so the next word is not a positional. */
-const globalValueOptions = new Set([
-  'profile',
-  'region',
-  'endpoint-url',
-  'output',
-  'query',
-  'ca-bundle',
-  'color',
-  'cli-read-timeout',
-  'cli-connect-timeout',
-  'cli-binary-format',
-  'page-size',
-  'max-items',
-  'starting-token',
-  'cli-input-json',
-  'cli-input-yaml',
-]);
 
 /** `aws s3` options that take exactly one value (awscli s3 ARG_TABLE; `nargs='?'` ones are left out). */
 const s3ValueOptions = new Set([
@@ -108,7 +89,7 @@ function walkOperationWords(
         continue;
       }
       const next = argv[index + 1];
-      const takesValue = globalValueOptions.has(name) || (seen >= 2 && consumesValue(token));
+      const takesValue = valueGlobals.has(name) || (seen >= 2 && consumesValue(token));
       if (takesValue && next !== undefined && !next.startsWith('--')) {
         options.push({ token, values: [next] });
         index++;
