@@ -200,6 +200,41 @@ describe('runPipeline in the bubblewrap sandbox', () => {
   });
 });
 
+describe('runPipeline canceled while bubblewrap starts', () => {
+  it('leaves no sandbox helper behind, whenever the cancel lands', async () => {
+    const hang = createServer((socket) => socket.on('error', () => {}));
+    await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
+    const address = hang.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const endpoint = `http://127.0.0.1:${address.port}`;
+    const leftovers = () =>
+      execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
+        .split('\n')
+        .filter((line) => line.includes(endpoint) && !line.startsWith('ps '));
+    try {
+      for (const delayMs of [0, 2, 5, 10, 20, 40, 80, 160]) {
+        const controller = new AbortController();
+        setTimeout(() => controller.abort(), delayMs);
+        const result = await runPipeline(parseCommandLine(`aws s3 ls --endpoint-url ${endpoint}`), {
+          cwd: workdir,
+          env: { PATH: process.env.PATH, HOME: homedir(), AWS_MAX_ATTEMPTS: '1' },
+          sandbox,
+          signal: controller.signal,
+        });
+        expect(result.status).toBe('canceled');
+      }
+      let left = leftovers();
+      for (let attempt = 0; attempt < 60 && left.length > 0; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        left = leftovers();
+      }
+      expect(left).toEqual([]);
+    } finally {
+      hang.close();
+    }
+  });
+});
+
 describe('selectSandbox', () => {
   it('says plainly when there is no backend', async () => {
     const selection = await selectSandbox({ mode: 'auto', platform: 'win32' });

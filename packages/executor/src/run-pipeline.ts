@@ -318,6 +318,25 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
 
   const subprocesses: ResultPromise[] = [];
   const reads: Promise<void>[] = [];
+  // A sandbox may fork helpers of its own: bubblewrap killed while it sets up leaves its namespace's init behind,
+  // holding the stage's pipes forever. Each sandboxed stage therefore leads its own process group, and a timeout
+  // or cancel kills the whole group, not only the process execa started.
+  const ownGroups = sandbox.name !== 'none' && process.platform !== 'win32';
+  const killGroups = (signal: NodeJS.Signals) => {
+    for (const subprocess of subprocesses) {
+      if (subprocess.pid === undefined) continue;
+      try {
+        process.kill(-subprocess.pid, signal);
+      } catch {
+        // The group is gone.
+      }
+    }
+  };
+  const onCancel = () => {
+    killGroups('SIGTERM');
+    setTimeout(() => killGroups('SIGKILL'), 1000).unref();
+  };
+  if (ownGroups) controller.signal.addEventListener('abort', onCancel, { once: true });
   try {
     stages.forEach((stage, index) => {
       const command = sandbox.wrap(stage.sandboxStage);
@@ -333,6 +352,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
         reject: false,
         cancelSignal: controller.signal,
         forceKillAfterDelay: 1000,
+        detached: ownGroups,
         windowsHide: true,
       });
       const previous = subprocesses[index - 1];
@@ -416,6 +436,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       cause: error,
     });
   } finally {
+    controller.signal.removeEventListener('abort', onCancel);
     release();
     stopClock();
   }
