@@ -1,7 +1,14 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsSandboxHome, type Emulator, startDynalite, startS3rver } from './index.js';
+import {
+  createAwsSandboxHome,
+  type Emulator,
+  findMotoServer,
+  startDynalite,
+  startMoto,
+  startS3rver,
+} from './index.js';
 
 const run = promisify(execFile);
 
@@ -43,3 +50,38 @@ describe('startDynalite', () => {
     await dynamo.stop();
   });
 });
+
+const motoMissing = findMotoServer() === undefined;
+
+describe.skipIf(motoMissing)(
+  `startMoto${motoMissing ? ' (skipped: moto_server is not installed)' : ''}`,
+  () => {
+    it('serves STS and SNS on loopback, resets its state and stops', async () => {
+      const moto = await startMoto();
+      const home = await createAwsSandboxHome({ credentials: moto.credentials, region: 'eu-west-1' });
+      try {
+        expect(moto.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+        const env = { PATH: process.env.PATH ?? '', ...home.env };
+        const identity = await run('aws', ['--endpoint-url', moto.endpoint, 'sts', 'get-caller-identity'], {
+          env,
+        });
+        expect(JSON.parse(identity.stdout).Account).toMatch(/^\d{12}$/);
+        const created = await run(
+          'aws',
+          ['--endpoint-url', moto.endpoint, 'sns', 'create-topic', '--name', 't'],
+          {
+            env,
+          },
+        );
+        expect(JSON.parse(created.stdout).TopicArn).toMatch(/^arn:aws:sns:eu-west-1:\d{12}:t$/);
+        await moto.reset();
+        const listed = await run('aws', ['--endpoint-url', moto.endpoint, 'sns', 'list-topics'], { env });
+        expect(JSON.parse(listed.stdout).Topics).toEqual([]);
+      } finally {
+        await moto.stop();
+        await home.remove();
+      }
+      await expect(fetch(`${moto.endpoint}/moto-api/data.json`)).rejects.toThrow();
+    });
+  },
+);
