@@ -51,8 +51,11 @@ export interface ServerContext {
   setup(): AwsSetup;
   /** Every region of every partition, from the installed CLI's data (read once). */
   regions(): Promise<AwsRegionList>;
-  /** The profile, region and credential source calls run with when they name none. */
-  awsContext(): AwsContext;
+  /**
+   * The profile, region and credential source a call runs with: the server's defaults, or with `profile` (one
+   * the call chose) that profile's, its region resolved as `aws --profile NAME` would.
+   */
+  awsContext(profile?: string): AwsContext;
   /** Options every pipeline runs with for `profile`; a call adds its region, timeout, caps and signal. */
   runOptions(profile?: string): RunPipelineOptions;
   audit: AuditLog | undefined;
@@ -199,7 +202,7 @@ export async function createServerContext({
     policy,
     catalog: () => catalog,
     setup: () => setup,
-    awsContext: () => resolveAwsContext({ env, setup }),
+    awsContext: (profile) => resolveAwsContext({ env, setup, profile }),
     regions: () => {
       regions ??= listRegions({ env });
       return regions;
@@ -213,10 +216,7 @@ export async function createServerContext({
       maskSecrets: config.maskSecrets,
       limiter,
       // Files the profile chain points to (credential_process, web identity token, CA bundle) for the sandbox.
-      readOnlyPaths: resolveAwsContext({
-        env: profile === undefined ? env : { ...env, AWS_PROFILE: profile, AWS_DEFAULT_PROFILE: profile },
-        setup,
-      }).bindPaths,
+      readOnlyPaths: resolveAwsContext({ env, setup, profile }).bindPaths,
     }),
     audit,
     lookupAccount(profile) {
@@ -249,8 +249,7 @@ async function readCallerIdentity(context: ServerContext, profile: string): Prom
     const result = await runPipeline(parseCommandLine('aws sts get-caller-identity --output json'), {
       ...context.runOptions(profile),
       profile,
-      region: resolveAwsContext({ env: { ...context.env, AWS_PROFILE: profile }, setup: context.setup() })
-        .region.name,
+      region: context.awsContext(profile).region.name,
       timeoutMs: 15_000,
     });
     if (result.status !== 'success') {

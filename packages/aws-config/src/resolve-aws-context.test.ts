@@ -108,6 +108,31 @@ describe('resolveAwsContext', () => {
     expect(JSON.stringify(context)).not.toMatch(/envSecret|envToken|AKIAENV/);
   });
 
+  it.each([
+    [{}, 'web', 'us-east-1', 'default'],
+    [{ AWS_PROFILE: 'web', AWS_DEFAULT_PROFILE: 'web' }, 'default', 'eu-west-1', 'profile'],
+    [{ AWS_DEFAULT_REGION: 'eu-north-1' }, 'default', 'eu-north-1', 'AWS_DEFAULT_REGION'],
+  ])(
+    "with a chosen profile, ignores the profile variables and takes that profile's region (%o, %s)",
+    (env, chosen, region, source) => {
+      const context = resolveAwsContext({ env, setup, profile: chosen });
+      expect(context.profile).toEqual({ name: chosen, source: 'chosen', exists: true });
+      expect(context.region).toEqual({ name: region, source });
+      expect(context.warnings).toEqual([]);
+    },
+  );
+
+  it('says when a chosen profile does not exist', () => {
+    const context = resolveAwsContext({ env: {}, setup, profile: 'ghost' });
+    expect(context.warnings).toEqual([
+      {
+        code: 'PROFILE_NOT_FOUND',
+        message:
+          'The call names profile ghost, which is in neither AWS file; the AWS CLI will fail with ProfileNotFound.',
+      },
+    ]);
+  });
+
   it('lists bind paths along the source_profile chain', () => {
     const withChain: AwsSetup = {
       ...setup,

@@ -20,7 +20,8 @@ export type CredentialOrigin =
 export interface AwsContext {
   profile: {
     name: string;
-    source: 'AWS_DEFAULT_PROFILE' | 'AWS_PROFILE' | 'default';
+    /** `chosen`: the caller named it (a tool argument or `--profile`), which beats the environment as in the CLI. */
+    source: 'chosen' | 'AWS_DEFAULT_PROFILE' | 'AWS_PROFILE' | 'default';
     /** False when the name matches no profile in either file (the CLI then fails with ProfileNotFound). */
     exists: boolean;
   };
@@ -37,21 +38,30 @@ export interface AwsContext {
  * (botocore's `profile` session variable lists both in that order; a variable set to an empty string still wins and
  * names a profile that does not exist). Region:
  * AWS_REGION, then AWS_DEFAULT_REGION, then the profile, then us-east-1. The CLI v1 reads only AWS_DEFAULT_REGION,
- * so pass the resolved region to it explicitly. Never throws; problems are listed in `warnings`.
+ * so pass the resolved region to it explicitly. `profile` is a profile the caller chose (`--profile`, a tool
+ * argument): it replaces the environment's, and the region then comes from that profile unless a variable sets
+ * one, exactly as `aws --profile NAME` resolves it. Never throws; problems are listed in `warnings`.
  */
-export function resolveAwsContext(options: { env?: AwsEnvironment; setup: AwsSetup }): AwsContext {
+export function resolveAwsContext(options: {
+  env?: AwsEnvironment;
+  setup: AwsSetup;
+  profile?: string;
+}): AwsContext {
   const env = options.env ?? process.env;
   const { setup } = options;
   const warnings: AwsContext['warnings'] = [];
-  const profile = resolveProfileName(env, warnings);
+  const profile: Omit<AwsContext['profile'], 'exists'> =
+    options.profile === undefined
+      ? resolveProfileName(env, warnings)
+      : { name: options.profile, source: 'chosen' };
   const summary = setup.profiles.find((item) => item.name === profile.name);
   if (summary === undefined && profile.source !== 'default') {
     warnings.push({
       code: 'PROFILE_NOT_FOUND',
       message:
         profile.name === ''
-          ? `${profile.source} is set but empty; the AWS CLI then looks for a profile named "" and fails with ProfileNotFound. Unset it or name a profile.`
-          : `${profile.source} names profile ${profile.name}, which is in neither AWS file; the AWS CLI will fail with ProfileNotFound.`,
+          ? `${profile.source === 'chosen' ? 'The chosen profile' : profile.source} is set but empty; the AWS CLI then looks for a profile named "" and fails with ProfileNotFound. Unset it or name a profile.`
+          : `${profile.source === 'chosen' ? 'The call' : profile.source} names profile ${profile.name}, which is in neither AWS file; the AWS CLI will fail with ProfileNotFound.`,
     });
   }
   return {

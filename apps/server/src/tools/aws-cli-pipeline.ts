@@ -188,12 +188,16 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
       try {
         pipeline = parseInput(input);
         // Rules and the profile allowlist judge the effective settings: the line's, else the call's, else the
-        // server's defaults. Only the call's own arguments count as "given" for the conflict check.
+        // server's defaults. The region follows the effective profile as the CLI resolves it (a variable, then
+        // that profile's `region`), never the default profile's.
         const defaults = context.awsContext();
         const globals = pipeline.aws.globals;
+        const chosenProfile = globals.profile ?? input.profile;
         decision = validatePipeline(pipeline, policy, {
           profile: input.profile ?? (globals.profile === undefined ? defaults.profile.name : undefined),
-          region: input.region ?? (globals.region === undefined ? defaults.region.name : undefined),
+          region:
+            input.region ??
+            (globals.region === undefined ? context.awsContext(chosenProfile).region.name : undefined),
           workdir: config.workdir,
           catalog: context.catalog(),
         });
@@ -205,9 +209,8 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
         throw error;
       }
       const stages = [pipeline.aws.argv, ...pipeline.filters.map((stage) => stage.argv)];
-      const awsContext = context.awsContext();
-      const profile = decision.profile ?? awsContext.profile.name;
-      const region = decision.region ?? awsContext.region.name;
+      const profile = decision.profile ?? context.awsContext().profile.name;
+      const region = decision.region ?? context.awsContext(profile).region.name;
       const { accessClass, action, reason, known } = decision.classification;
       const decided = {
         classification: { accessClass, action, reason, known },
