@@ -1,0 +1,290 @@
+import {
+  type ArgparseParser,
+  type ArgparseResult,
+  createArgparseParser,
+  parseKnownArgs,
+  type TakenAction,
+} from './_argparse.js';
+import type { CliAction, CliCommandModel, CliModel, CliServiceModel } from './cli-model-types.js';
+
+/**
+ * The AWS CLI's own walk through an argv, on its argument model: the main parser takes the global options
+ * wherever they stand and the command; a service's parser takes the operation and the operation's parser the
+ * rest (with the `help` positional the CLI adds); a customization's parser takes its own options and an
+ * optional subcommand, recursively. Each parser sees only what the one before left over, as in clidriver.py.
+ */
+
+/** A taken action with its word positions made absolute (indices into the argv after `aws`). */
+export interface ReadAction extends TakenAction {
+  /** Which parser took it: `main`, or the command path (`s3 cp`, `ec2 describe-instances`). */
+  parser: string;
+}
+
+/** Where the walk stopped. */
+export type ReadingKind = 'command' | 'help' | 'version';
+
+/** One reading of an argv, word by word. */
+export interface AwsCommandReading {
+  kind: ReadingKind;
+  /** The top-level command (`ec2`, `s3`, `configure`), undefined for `aws help` and `aws --version`. */
+  service: string | undefined;
+  /** The command path below it: `['describe-instances']`, `['cp']`, `['wait', 'instance-running']`. */
+  path: string[];
+  serviceModel: CliServiceModel | undefined;
+  /** The command that runs (undefined for help on a service, for the CLI's help or version). */
+  command: CliCommandModel | undefined;
+  /** The main parser's actions (global options), without the `command` positional. */
+  globals: ReadAction[];
+  /** The final command's actions, without the `help`/`subcommand` positionals. */
+  arguments: ReadAction[];
+  /** Actions of customizations above the final command (their own options). */
+  intermediate: ReadAction[];
+  /** Words (indices) no parser took: the CLI fails with "Unknown options" on any. */
+  unknown: number[];
+}
+
+/** A word the reading cannot place, or a command the model does not have. */
+export class ReadingError extends Error {
+  readonly kind: 'unknown-command' | 'no-command';
+  /** The word (index into the argv after `aws`), or -1. */
+  readonly index: number;
+  /** The names that were possible at that point. */
+  readonly choices: string[];
+  /** The command path read so far. */
+  readonly path: string[];
+
+  constructor(options: {
+    kind: ReadingError['kind'];
+    index: number;
+    choices: string[];
+    path: string[];
+    message: string;
+  }) {
+    super(options.message);
+    this.name = 'ReadingError';
+    this.kind = options.kind;
+    this.index = options.index;
+    this.choices = options.choices;
+    this.path = options.path;
+  }
+}
+
+const helpPositional: CliAction = { options: [], dest: 'help', nargs: '?', kind: 'store', required: false };
+
+const parserCache = new WeakMap<object, ArgparseParser>();
+
+function parserOf(key: object, actions: () => CliAction[]): ArgparseParser {
+  let parser = parserCache.get(key);
+  if (parser === undefined) {
+    parser = createArgparseParser(actions());
+    parserCache.set(key, parser);
+  }
+  return parser;
+}
+
+/** awscli's CommandAction: a positional whose choices are a command table (a service's has `help` too). */
+function choiceAction(dest: string, choices: string[], nargs: CliAction['nargs']): CliAction {
+  return { options: [], dest, nargs, kind: 'command', choices, required: nargs === null };
+}
+
+/** Runs one parser over the words at `indices`, mapping its result back to absolute indices. */
+function runParser(
+  parser: ArgparseParser,
+  words: readonly string[],
+  indices: readonly number[],
+  options: { requiredOff?: boolean } = {},
+): ArgparseResult {
+  const result = parseKnownArgs(
+    parser,
+    indices.map((index) => words[index] as string),
+    options,
+  );
+  const absolute = (index: number) => (index === -1 ? -1 : (indices[index] as number));
+  return {
+    taken: result.taken.map((entry) => ({ ...entry, index: absolute(entry.index) })),
+    extras: result.extras.map(absolute),
+    exitedForVersion: result.exitedForVersion,
+  };
+}
+
+function label(parser: string, entries: TakenAction[]): ReadAction[] {
+  return entries.map((entry) => ({ ...entry, parser }));
+}
+
+/**
+ * Reads `words` (the argv after `aws`) the way the installed CLI does. Throws ArgparseError where one of the
+ * CLI's parsers would stop with an error, and ReadingError for a command the model does not have.
+ */
+export function readAwsCommand(model: CliModel, words: readonly string[]): AwsCommandReading {
+  const mainParser = parserOf(model.index, () => model.index.globals);
+  const all = words.map((_, index) => index);
+  const main = runParser(mainParser, words, all);
+  const globals = label(
+    'main',
+    main.taken.filter((entry) => entry.action.kind !== 'command'),
+  );
+  const base = { globals, intermediate: [] as ReadAction[], unknown: [] as number[] };
+  if (main.exitedForVersion) {
+    return {
+      kind: 'version',
+      service: undefined,
+      path: [],
+      serviceModel: undefined,
+      command: undefined,
+      arguments: [],
+      ...base,
+    };
+  }
+  const commandEntry = main.taken.find((entry) => entry.action.kind === 'command');
+  const service = commandEntry?.values[0];
+  if (service === undefined) {
+    throw new ReadingError({
+      kind: 'no-command',
+      index: -1,
+      choices: model.index.services,
+      path: [],
+      message: 'no command',
+    });
+  }
+  if (service === 'help') {
+    return {
+      kind: 'help',
+      service: undefined,
+      path: [],
+      serviceModel: undefined,
+      command: undefined,
+      arguments: [],
+      ...base,
+      unknown: main.extras,
+    };
+  }
+  const serviceModel = model.loadService(service);
+  if (serviceModel === undefined) {
+    throw new ReadingError({
+      kind: 'unknown-command',
+      index: commandEntry?.index ?? -1,
+      choices: model.index.services,
+      path: [],
+      message: `the model has no command ${service}`,
+    });
+  }
+  const reading: AwsCommandReading = {
+    kind: 'command',
+    service,
+    path: [],
+    serviceModel,
+    command: undefined,
+    arguments: [],
+    ...base,
+  };
+  if (serviceModel.kind === 'service') readService(words, main.extras, serviceModel, reading);
+  else readCustomization(words, main.extras, serviceModel, serviceModel.commands, reading, service);
+  return reading;
+}
+
+function readService(
+  words: readonly string[],
+  remaining: number[],
+  serviceModel: CliServiceModel,
+  reading: AwsCommandReading,
+): void {
+  const names = Object.keys(serviceModel.commands);
+  const parser = parserOf(serviceModel, () => [choiceAction('operation', [...names, 'help'], null)]);
+  const result = runParser(parser, words, remaining);
+  const entry = result.taken[0];
+  const name = entry?.values[0] as string;
+  if (name === 'help') {
+    reading.kind = 'help';
+    reading.unknown = result.extras;
+    return;
+  }
+  const command = serviceModel.commands[name] as CliCommandModel;
+  reading.path.push(name);
+  if (command.kind === 'customization') {
+    readCustomization(
+      words,
+      result.extras,
+      command,
+      command.subcommands ?? {},
+      reading,
+      `${reading.service} ${name}`,
+    );
+    return;
+  }
+  readOperation(words, result.extras, command, reading);
+}
+
+function readOperation(
+  words: readonly string[],
+  remaining: number[],
+  command: CliCommandModel,
+  reading: AwsCommandReading,
+): void {
+  const parser = parserOf(command, () =>
+    command.actions.some((action) => action.dest === 'help' && action.options.length === 0)
+      ? command.actions
+      : [...command.actions, helpPositional],
+  );
+  // The CLI lifts `required` when this exact word is among the operation's words (OverrideRequiredArgsArgument).
+  const requiredOff = remaining.some((index) => {
+    const word = words[index];
+    return word === '--cli-input-json' || word === '--generate-cli-skeleton' || word === '--cli-input-yaml';
+  });
+  const result = runParser(parser, words, remaining, { requiredOff });
+  reading.command = command;
+  const help = result.taken.find(
+    (entry) => entry.action.dest === 'help' && entry.action.options.length === 0,
+  );
+  reading.arguments = label(
+    `${reading.service} ${reading.path.join(' ')}`,
+    result.taken.filter((entry) => entry !== help),
+  );
+  reading.unknown = [...result.extras];
+  if (help !== undefined && help.values.length > 0) {
+    if (help.values[0] === 'help') reading.kind = 'help';
+    else reading.unknown.push(help.index);
+  }
+  reading.unknown.sort((a, b) => a - b);
+}
+
+/** A BasicCommand: `['help']` alone is help; else its own options and an optional subcommand. */
+function readCustomization(
+  words: readonly string[],
+  remaining: number[],
+  command: CliServiceModel | CliCommandModel,
+  subcommands: Record<string, CliCommandModel>,
+  reading: AwsCommandReading,
+  name: string,
+): void {
+  // A top-level customization run without a subcommand (`aws configure`) runs as a command of its own.
+  const runs: CliCommandModel =
+    'commands' in command ? { name: command.name, kind: 'customization', actions: command.actions } : command;
+  if (remaining.length === 1 && words[remaining[0] as number] === 'help') {
+    reading.kind = 'help';
+    reading.command = runs;
+    return;
+  }
+  const names = Object.keys(subcommands);
+  const parser = parserOf(command, () =>
+    names.length === 0 ? command.actions : [...command.actions, choiceAction('subcommand', names, '?')],
+  );
+  const result = runParser(parser, words, remaining);
+  const subcommand = result.taken.find(
+    (entry) => entry.action.kind === 'command' && entry.action.options.length === 0,
+  );
+  const own = label(
+    name,
+    result.taken.filter((entry) => entry !== subcommand),
+  );
+  const chosen = subcommand?.values[0];
+  if (chosen === undefined) {
+    reading.command = runs;
+    reading.arguments = own;
+    reading.unknown = result.extras;
+    return;
+  }
+  reading.intermediate.push(...own);
+  reading.path.push(chosen);
+  const next = subcommands[chosen] as CliCommandModel;
+  readCustomization(words, result.extras, next, next.subcommands ?? {}, reading, `${name} ${chosen}`);
+}
