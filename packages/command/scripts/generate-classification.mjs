@@ -1,0 +1,525 @@
+#!/usr/bin/env node
+// Regenerates catalog/classification.json and docs/classification-report.md from the botocore models of the
+// installed AWS CLI: every API operation's access class (read, write, sensitive-read), the output members that
+// carry secrets, and the inputs that make an operation return them. The reviewed exceptions live in
+// src/_classification-overrides.ts and the CLI's own commands in src/_customization-actions.ts; the report shows
+// what the rules and the overrides each decide.
+// Usage: node scripts/generate-classification.mjs [botocore-data-dir]
+// Without an argument it asks python for the pip (v1) layout, as generate-catalog.mjs does.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+
+/** Operation-name prefixes that only read. */
+const readPrefixes = [
+  'describe-',
+  'list-',
+  'get-',
+  'head-',
+  'search-',
+  'lookup-',
+  'batch-get-',
+  'batch-describe-',
+  'estimate-',
+  'validate-',
+  'simulate-',
+];
+
+/**
+ * The rules, in the order they are tried. `access` rules decide read or write from the name, the shapes and the
+ * documentation; `secret` rules then turn a read into a sensitive read. Codes are what classification.json stores.
+ */
+export const rules = {
+  n: { id: 'read-name', text: 'reads by its name (`describe-`, `list-`, `get-` …)' },
+  a: { id: 'admin-read-name', text: 'an `admin-` form of a read (`admin-get-user`), which reads by its name' },
+  c: { id: 'count', text: '`count-` only counts' },
+  k: { id: 'check-with-result', text: '`check-` returns the result of a check and changes nothing' },
+  e: {
+    id: 'export-returns-content',
+    text: '`export-` returns the exported content itself, names no destination and starts no job',
+  },
+  v: {
+    id: 'docs-state-change',
+    text: 'named as a read, but its documentation says it starts, sends or registers something',
+  },
+  w: { id: 'write-name', text: 'is not known to be read-only by its name' },
+  t: { id: 'waiter', text: 'a waiter only polls read operations' },
+  h: { id: 'secret-unless-hidden', text: 'returns a secret unless an input asks to leave it out' },
+  x: { id: 'writes-to-s3', text: 'named as a read, but it writes its result into an S3 location given in the input' },
+  s: { id: 'secret-output', text: 'the output is a secret: a credential, token, key or access URL at its top' },
+  d: { id: 'secret-documented', text: 'the documentation says it hands out credentials, and the output carries them' },
+  u: { id: 'access-url-documented', text: 'the documentation says the URL it returns grants access by itself' },
+};
+
+/**
+ * Names of output members that carry secrets, matched against the whole member name (case-insensitive). `kind`:
+ * `credential` (a key, token, password or secret value: when it is what the call returns, the call is a sensitive
+ * read), `url` (a URL that signs the caller in or grants access, same effect) and `configuration` (environment
+ * variables and user data, which often hold secrets but are part of describing a resource, so they are only masked).
+ * `types` limits the shapes a name counts for; `sensitiveOnly` counts a name only when the model marks it sensitive.
+ */
+export const secretNames = [
+  { pattern: /^(\w*secretaccesskey|secretkey)$/i, kind: 'credential' },
+  { pattern: /^(\w*(session|security|access|refresh|auth|bearer|oauth|authorization|webidentity)token|idtoken)$/i, kind: 'credential', types: ['string', 'blob'] },
+  { pattern: /^(token|key|\w*credentials?)$/i, kind: 'credential', types: ['string', 'blob'], sensitiveOnly: true },
+  { pattern: /^\w*password(data)?$/i, kind: 'credential', types: ['string', 'blob'] },
+  { pattern: /^\w*privatekey(s|plaintext|base64)?$/i, kind: 'credential', types: ['string', 'blob', 'list'] },
+  { pattern: /^(wrapped)?keymaterial$/i, kind: 'credential', types: ['string', 'blob', 'structure'] },
+  { pattern: /^plaintext$/i, kind: 'credential', types: ['blob'] },
+  { pattern: /^(\w*secret|secret(string|binary|value)|\w*secretvalue|secretto\w+)$/i, kind: 'credential', types: ['string', 'blob'] },
+  { pattern: /^\w*passphrase$/i, kind: 'credential', types: ['string', 'blob'] },
+  { pattern: /^streamkey$/i, kind: 'credential', types: ['string'] },
+  { pattern: /^(\w*presharedkey|customergatewayconfiguration|vpnconnectiondevicesampleconfiguration)$/i, kind: 'credential', types: ['string'] },
+  { pattern: /^(unlockcode|base32stringseed|qrcodepng|apikey|signedconnectionstring)$/i, kind: 'credential', types: ['string', 'blob'] },
+  { pattern: /^(signin|login|embed|authcode|authentication|\w*presigned\w*|\w*signed|\w*streamingsession)ur[li]$/i, kind: 'url', types: ['string'] },
+  { pattern: /^presignedurl$/i, kind: 'url', types: ['structure'] },
+  { pattern: /^(environment|environmentvariables|variables|environmentoverride)$/i, kind: 'configuration', types: ['map', 'list'] },
+  { pattern: /^(userdata|userdataoverride)$/i, kind: 'configuration', types: ['string', 'blob', 'structure'] },
+];
+
+/** Names that match a secret pattern but are not secrets: a sync concurrency token, pagination. */
+const notSecretNames = /^(syncsessiontoken|nexttoken|paginationtoken)$/i;
+
+/** Members whose secret names AWS never fills in an answer (a requested change that has not happened yet). */
+const unfilledContainers = /^pendingmodifiedvalues$/i;
+
+/** Members holding a credential: inside one, any member the model marks sensitive is a secret too. */
+const credentialContainers = /(credentials?|streamkeys?|secrets?|authorizationdata)$/i;
+
+/** Names inside a credential container that identify rather than hold it, even when marked sensitive. */
+const identifyingNames = /(id|arn|name|type|status)$/i;
+
+/**
+ * Phrases in an operation's documentation that say it hands out a secret. They count only in a sentence that does
+ * not deny it ("does not return the secret access key") and only when the output carries a secret member, so a
+ * mention in passing moves nothing on its own.
+ */
+const secretPhrases =
+  /\b(temporary (\w+ ){0,3}credentials|(security|session|access|programmatic|basic) credentials|(access|authori[sz]ation|authentication|session|auth) tokens?|(returns|retrieves) the (\w+ ){0,2}(password|secret)|user ?name,? and (a )?password|stream keys?|pre-shared keys?|private keys?|unlock ?code)\b/i;
+
+/** Phrases that say the answer is a URL that grants access by itself. */
+const accessUrlPhrases =
+  /\b(pre-?signed (\w+ ){0,3}ur[li]s?|sign-?(in|on) ur[li]s?|embed(ding)? ur[li]s?|temporary (\w+ ){0,2}ur[li]s?|ur[li] that (you can use|can be used) to (access|connect))\b/i;
+
+/** A sentence that says something is left out of the answer ("does not return", "never reveals"). */
+const denial = /(\bnot|\bnever|n't)\s+(\w+\s+){0,2}(return|reveal|include|contain|provide)/i;
+
+/** Members that name where a secret is kept rather than hold it (`CdnIdentifierSecret`: "The ARN for the secret…"). */
+const referenceDocumentation = /\b(ARN|Amazon Resource Name|identifier|ID) (of|for) the secret\b|^The (ARN|Amazon Resource Name)\b/i;
+
+/** Reads one model file, plain or gzipped; undefined when neither exists. */
+function readModelFile(directory, name) {
+  const plain = join(directory, name);
+  if (existsSync(plain)) return JSON.parse(readFileSync(plain, 'utf8'));
+  if (existsSync(`${plain}.gz`)) return JSON.parse(gunzipSync(readFileSync(`${plain}.gz`)).toString('utf8'));
+  return undefined;
+}
+
+/**
+ * The newest model of every service in a botocore `data` directory, as the CLI loads it:
+ * `[{ directory, model, waiters }]`, sorted by directory name.
+ */
+export function readServiceModels(dataDirectory) {
+  const found = [];
+  for (const directory of readdirSync(dataDirectory).sort()) {
+    const serviceDirectory = join(dataDirectory, directory);
+    if (!statSync(serviceDirectory).isDirectory()) continue;
+    const versions = readdirSync(serviceDirectory)
+      .filter((entry) => /^\d{4}-\d{2}-\d{2}$/.test(entry))
+      .sort();
+    const newest = versions.at(-1);
+    if (newest === undefined) continue;
+    const model = readModelFile(join(serviceDirectory, newest), 'service-2.json');
+    if (model?.operations === undefined) continue;
+    const waiters = readModelFile(join(serviceDirectory, newest), 'waiters-2.json')?.waiters ?? {};
+    found.push({ directory, model, waiters });
+  }
+  return found;
+}
+
+/** Plain text of a model's HTML documentation. */
+export function documentationText(html) {
+  return (html ?? '')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;|&apos;/g, "'")
+    .replace(/&nbsp;/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+function firstSentence(text) {
+  return /^.*?[.!?](?=\s|$)/.exec(text)?.[0] ?? text;
+}
+
+function secretNameRule(name, shape, sensitive) {
+  if (notSecretNames.test(name)) return undefined;
+  const type = shape?.type;
+  return secretNames.find(
+    (rule) =>
+      rule.pattern.test(name) &&
+      (rule.types === undefined || rule.types.includes(type)) &&
+      (rule.sensitiveOnly !== true || sensitive),
+  );
+}
+
+/**
+ * Where a member sits: `root` (the output), `direct` (a member of a top-level structure), `credential-top` (inside a
+ * credential container reached without crossing a list), `credential-deep` (inside one further down) or `deep`.
+ */
+function childPlacement(placement, member, target) {
+  if (placement.startsWith('credential')) return placement;
+  if (credentialContainers.test(member)) {
+    return placement === 'root' || placement === 'direct' ? 'credential-top' : 'credential-deep';
+  }
+  if (placement === 'root' && target?.type === 'structure') return 'direct';
+  return 'deep';
+}
+
+/**
+ * The secret members of a shape, as paths: `.` between structure members, `[]` for a list's items, `{}` for a
+ * map's values (`Functions[].Environment.Variables`). Each comes with its kind, whether the model marks it
+ * sensitive, and `top`: whether it is what the answer is about (a member of the output or of a structure at its
+ * top, or anything inside a credential container such as `Credentials` or `streamKey`), as opposed to a field deep
+ * in a list of resources. Inside a credential container every member the model marks sensitive is a secret too.
+ */
+export function findSecretMembers(model, shapeName) {
+  const found = [];
+  const walk = (name, path, placement, stack) => {
+    const shape = model.shapes[name];
+    if (shape === undefined || stack.includes(name)) return;
+    const inner = [...stack, name];
+    const itemPlacement = placement.startsWith('credential') ? placement : 'deep';
+    if (shape.type === 'list') walk(shape.member.shape, `${path}[]`, itemPlacement, inner);
+    if (shape.type === 'map') walk(shape.value.shape, `${path}{}`, itemPlacement, inner);
+    if (shape.type !== 'structure') return;
+    for (const [member, reference] of Object.entries(shape.members ?? {})) {
+      if (unfilledContainers.test(member)) continue;
+      const target = model.shapes[reference.shape];
+      const memberPath = path === '' ? member : `${path}.${member}`;
+      const sensitive = target?.sensitive === true || reference.sensitive === true;
+      const top = placement === 'root' || placement === 'direct' || placement === 'credential-top';
+      const rule = secretNameRule(member, target, sensitive);
+      const isReference = referenceDocumentation.test(firstSentence(documentationText(reference.documentation)));
+      if (rule !== undefined && !isReference) {
+        found.push({ path: memberPath, name: member, kind: rule.kind, sensitive, top, named: true });
+      } else if (
+        placement.startsWith('credential') &&
+        sensitive &&
+        ['string', 'blob'].includes(target?.type) &&
+        !identifyingNames.test(member)
+      ) {
+        found.push({ path: memberPath, name: member, kind: 'credential', sensitive, top, named: false });
+      } else if (rule === undefined) walk(reference.shape, memberPath, childPlacement(placement, member, target), inner);
+    }
+  };
+  if (shapeName !== undefined) walk(shapeName, '', 'root', []);
+  return found;
+}
+
+/** Whole operation names that only read (DynamoDB's `Query` and `Scan`). */
+const readNames = new Set(['query', 'scan']);
+const destinationInputs = /(s3|destination|output(config|uri|location)?$|location$|bucket|role(name|arn)$)/i;
+const exportJobOutputs = /^(\w*jobid|\w*taskid|exportid|jobarn|operations|s3\w*|\w*destination\w*)$/i;
+const s3DestinationInputs = /(destinations3|s3destination|configdeliverys3)/i;
+const stateChangeOpening = /^(?:given [^,]+, )?(starts|sends|registers)\b|^\w+ \(or retrieves\)/i;
+
+function memberNames(model, reference) {
+  return Object.keys(model.shapes[reference?.shape ?? '']?.members ?? {});
+}
+
+function readsByName(name) {
+  return readNames.has(name) || readPrefixes.some((prefix) => name.startsWith(prefix));
+}
+
+/** The access rule (a code of `rules`) that decides whether an API operation reads or writes. */
+export function decideAccess({ name, model, definition, documentation }) {
+  const opening = firstSentence(documentation);
+  if (readsByName(name)) {
+    if (stateChangeOpening.test(opening)) return 'v';
+    if (memberNames(model, definition.input).some((member) => s3DestinationInputs.test(member))) return 'x';
+    return 'n';
+  }
+  if (name.startsWith('admin-') && readsByName(name.slice('admin-'.length))) return 'a';
+  if (name.startsWith('count-')) return 'c';
+  const outputs = memberNames(model, definition.output);
+  if (name.startsWith('check-') && outputs.length > 0) return 'k';
+  if (
+    name.startsWith('export-') &&
+    outputs.length > 0 &&
+    !outputs.some((member) => exportJobOutputs.test(member)) &&
+    !memberNames(model, definition.input).some((member) => destinationInputs.test(member)) &&
+    !/\bS3\b|\bbucket\b/i.test(opening)
+  ) {
+    return 'e';
+  }
+  return 'w';
+}
+
+const revealingInputs = /^(with|include|show|return|reveal)(decryption|values?|secrets?|passwords?|credentials?|plaintext)$/i;
+const hidingInputs = /^(hide|without|omit|exclude)(values?|secrets?|passwords?|credentials?)$/i;
+
+/**
+ * Paths of the members an input toggle reveals: members named like what it reveals (`includeValues` → `value`),
+ * and members the model marks sensitive whose name says they hold a value (`Parameter.Value` for `WithDecryption`).
+ */
+function findRevealedMembers(model, shapeName, object) {
+  const found = [];
+  const singular = object.toLowerCase().replace(/s$/, '');
+  const walk = (name, path, stack) => {
+    const shape = model.shapes[name];
+    if (shape === undefined || stack.includes(name)) return;
+    const inner = [...stack, name];
+    if (shape.type === 'list') walk(shape.member.shape, `${path}[]`, inner);
+    if (shape.type === 'map') walk(shape.value.shape, `${path}{}`, inner);
+    for (const [member, reference] of Object.entries(shape.type === 'structure' ? shape.members : {})) {
+      const target = model.shapes[reference.shape];
+      const memberPath = path === '' ? member : `${path}.${member}`;
+      const sensitive = target?.sensitive === true || reference.sensitive === true;
+      const lower = member.toLowerCase();
+      const leaf = ['string', 'blob'].includes(target?.type);
+      if (leaf && (lower.replace(/s$/, '') === singular || (sensitive && /^values?$/.test(lower)))) {
+        found.push(memberPath);
+      } else walk(reference.shape, memberPath, inner);
+    }
+  };
+  if (shapeName !== undefined) walk(shapeName, '', []);
+  return found;
+}
+
+/**
+ * Inputs that decide whether a read returns secrets: a boolean that asks for them (`WithDecryption`,
+ * `includeValue`, `withSecret`), a boolean that leaves them out (`HidePassword`), or an enum that selects a secret
+ * member of the output (`Attribute: userData`). Returns `[member, value, class, secret paths]` rows; the class is
+ * what the operation becomes with that value.
+ */
+export function findSecretInputs({ model, definition, secrets }) {
+  const rows = [];
+  const input = model.shapes[definition.input?.shape ?? ''];
+  for (const [member, reference] of Object.entries(input?.members ?? {})) {
+    const shape = model.shapes[reference.shape];
+    const revealing = revealingInputs.exec(member);
+    if (shape?.type === 'boolean' && revealing !== null) {
+      const revealed = findRevealedMembers(model, definition.output?.shape, revealing[2]);
+      const paths = [...new Set([...secrets.map((secret) => secret.path), ...revealed])];
+      rows.push([member, true, 'sensitive-read', paths]);
+    } else if (shape?.type === 'boolean' && hidingInputs.test(member)) {
+      rows.push([member, true, 'read', []]);
+    }
+    for (const value of shape?.enum ?? []) {
+      const selected = secrets.find((secret) => secret.path.toLowerCase() === value.toLowerCase());
+      if (selected !== undefined) rows.push([member, value, 'sensitive-read', [selected.path]]);
+    }
+  }
+  return rows;
+}
+
+function isRevealing(secret) {
+  return (secret.kind === 'credential' || secret.kind === 'url') && secret.unfilled !== true;
+}
+
+function sentencesOf(documentation) {
+  return documentation.split(/(?<=[.!?])\s+/);
+}
+
+/** The first phrase of `pattern` in a sentence of the documentation that does not deny it. */
+function findAffirmed(documentation, pattern) {
+  for (const sentence of sentencesOf(documentation)) {
+    const match = pattern.exec(sentence);
+    if (match !== null && !denial.test(sentence)) return match[0];
+  }
+  return undefined;
+}
+
+/**
+ * Marks the secrets the documentation says AWS leaves out ("the response never reveals the actual secret value in
+ * ClientSecretValue", "does not return the secret access key"): a denying sentence that names the member.
+ */
+export function markUnfilled(secrets, documentation) {
+  const denied = sentencesOf(documentation)
+    .filter((sentence) => denial.test(sentence))
+    .map((sentence) => sentence.toLowerCase().replace(/[^a-z0-9]/g, ''));
+  for (const secret of secrets) {
+    const name = secret.name.toLowerCase();
+    if (denied.some((sentence) => sentence.includes(name))) secret.unfilled = true;
+  }
+  return secrets;
+}
+
+/**
+ * The secret rule (a code of `rules`) that makes a read a sensitive read, and the member that does it: a
+ * credential or access URL at the top of the answer (`s`), one anywhere in it when the documentation says the call
+ * hands out credentials (`d`), or a top-level URL member when the documentation says the URL grants access (`u`).
+ */
+export function decideSecrecy({ secrets, documentation, outputMembers }) {
+  const revealing = secrets.filter(isRevealing).sort((left, right) => Number(right.named) - Number(left.named));
+  const top = revealing.find((secret) => secret.top);
+  if (top !== undefined) return { rule: 's', member: top.path };
+  const phrase = findAffirmed(documentation, secretPhrases);
+  // A plain `token` member is a credential only when the documentation says the call hands out a token.
+  const token = Object.keys(outputMembers).find((name) => /^token$/i.test(name));
+  const documented = revealing[0]?.path ?? token;
+  if (phrase !== undefined && documented !== undefined) {
+    return { rule: 'd', member: documented, documentation: phrase };
+  }
+  const urlPhrase = findAffirmed(documentation, accessUrlPhrases);
+  const url = Object.entries(outputMembers).find(([name]) => /(ur[il]|link)$/i.test(name))?.[0];
+  if (urlPhrase !== undefined && url !== undefined) return { rule: 'u', member: url, documentation: urlPhrase };
+  return undefined;
+}
+
+const classLetters = { read: 'r', write: 'w', 'sensitive-read': 's' };
+const letterClasses = { r: 'read', w: 'write', s: 'sensitive-read' };
+const readRules = new Set(['n', 'a', 'c', 'k', 'e']);
+
+/** Classifies one API operation from its model: `{ letter, rule, details }`. */
+export function classifyModelOperation({ model, operationName, name }) {
+  const definition = model.operations[operationName];
+  const documentation = documentationText(definition.documentation);
+  const access = decideAccess({ name, model, definition, documentation });
+  const secrets = markUnfilled(findSecretMembers(model, definition.output?.shape), documentation);
+  const details = {};
+  if (secrets.length > 0) details.output = secrets.map((secret) => secret.path);
+  if (!readRules.has(access)) return { letter: 'w', rule: access, details };
+  const inputs = findSecretInputs({ model, definition, secrets });
+  if (inputs.length > 0) details.inputs = inputs;
+  if (inputs.some((row) => row[2] === 'sensitive-read')) return { letter: 'r', rule: access, details };
+  const hidden = inputs.find((row) => row[2] === 'read');
+  if (hidden !== undefined) {
+    details.because = { input: hidden[0] };
+    return { letter: 's', rule: 'h', details };
+  }
+  const outputMembers = model.shapes[definition.output?.shape ?? '']?.members ?? {};
+  const secrecy = decideSecrecy({ secrets, documentation, outputMembers });
+  if (secrecy === undefined) return { letter: 'r', rule: access, details };
+  details.because = { member: secrecy.member };
+  if (secrecy.documentation !== undefined) details.because.documentation = secrecy.documentation;
+  return { letter: 's', rule: secrecy.rule, details };
+}
+
+function catalogOperationNames(catalog) {
+  const names = {};
+  for (const [service, encoded] of Object.entries(catalog.services)) {
+    names[service] = new Set(encoded.split(' ').map((entry) => entry.split(':')[0]));
+  }
+  return names;
+}
+
+/** The CLI service a model belongs to: the catalog service that names most of its operations (`s3` → `s3api`). */
+function findCliService(directory, names, catalogNames) {
+  let best = directory;
+  let bestCount = catalogNames[directory] === undefined ? -1 : names.filter((name) => catalogNames[directory].has(name)).length;
+  for (const [service, known] of Object.entries(catalogNames)) {
+    const count = names.filter((name) => known.has(name)).length;
+    if (count > bestCount) [best, bestCount] = [service, count];
+  }
+  return best;
+}
+
+function encodeEntry(name, { letter, rule }) {
+  return `${name}:${letter}:${rule}`;
+}
+
+/**
+ * Classifies every API operation of the models and every `wait` command, under the CLI's service and operation
+ * names. `naming` brings the package's own naming tables (`toCliName`, `operationRenames`, `operationAliases`,
+ * `removedOperations` from src/), so names are computed in one place. Operations the CLI removes are classified
+ * too, because customizations call them (`emr create-cluster` → `emr:run-job-flow`). Returns the data written to
+ * catalog/classification.json.
+ */
+export function deriveClassification({ models, catalog, naming, botocoreVersion }) {
+  const catalogNames = catalogOperationNames(catalog);
+  const services = {};
+  const details = {};
+  for (const { directory, model, waiters } of models) {
+    const operationNames = Object.keys(model.operations);
+    const cliNames = operationNames.map((operation) => naming.toCliName(operation));
+    const service = findCliService(directory, cliNames, catalogNames);
+    const entries = [];
+    const byName = new Map();
+    operationNames.forEach((operationName, index) => {
+      const modelName = cliNames[index];
+      const name = naming.operationRenames[`${service}:${modelName}`] ?? modelName;
+      const result = classifyModelOperation({ model, operationName, name });
+      byName.set(name, result);
+      entries.push(encodeEntry(name, result));
+      if (Object.keys(result.details).length > 0) details[`${service}:${name}`] = result.details;
+    });
+    for (const [alias, target] of Object.entries(naming.operationAliases)) {
+      const [aliasService, aliasName] = alias.split(':');
+      const result = byName.get(target);
+      if (aliasService !== service || result === undefined) continue;
+      entries.push(encodeEntry(aliasName, result));
+      if (Object.keys(result.details).length > 0) details[alias] = result.details;
+    }
+    const waited = [...new Set(Object.values(waiters).map((waiter) => naming.toCliName(waiter.operation)))];
+    if (catalogNames[service]?.has('wait') && waited.length > 0) {
+      // A waiter prints nothing, so a sensitive read it polls reveals nothing.
+      const letter = waited.some((name) => byName.get(name)?.letter !== 'r' && byName.get(name)?.letter !== 's') ? 'w' : 'r';
+      entries.push(encodeEntry('wait', { letter, rule: 't' }));
+      details[`${service}:wait`] = { actions: waited.sort().map((name) => `${service}:${name}`) };
+    }
+    services[service] = entries.join(' ');
+  }
+  const sorted = Object.fromEntries(Object.keys(services).sort().map((service) => [service, services[service]]));
+  return {
+    format: 1,
+    botocore: botocoreVersion,
+    source: catalog.source,
+    rules: Object.fromEntries(Object.entries(rules).map(([code, rule]) => [code, rule])),
+    aliases: catalog.aliases,
+    services: sorted,
+    details: Object.fromEntries(Object.keys(details).sort().map((key) => [key, details[key]])),
+  };
+}
+
+/**
+ * Imports a TypeScript module of this package that has no runtime imports (a table), by compiling it with the
+ * workspace's TypeScript, so this script can run on plain Node without a build.
+ */
+async function importTableModule(relativePath) {
+  const { default: ts } = await import('typescript');
+  const source = readFileSync(new URL(relativePath, import.meta.url), 'utf8');
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+  });
+  return import(`data:text/javascript;base64,${Buffer.from(outputText).toString('base64')}`);
+}
+
+/** The `__version__` of the botocore package a `data` directory belongs to. */
+export function readBotocoreVersion(dataDirectory) {
+  const init = readFileSync(join(dataDirectory, '..', '__init__.py'), 'utf8');
+  const version = /^__version__ = ['"]([^'"]+)['"]/m.exec(init)?.[1];
+  if (version === undefined) throw new Error(`No botocore __version__ next to ${dataDirectory}`);
+  return version;
+}
+
+function askPython(code) {
+  return execFileSync('python3', ['-c', code], { encoding: 'utf8' }).trim();
+}
+
+async function main() {
+  const dataDirectory =
+    process.argv[2] ??
+    askPython('import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), "data"))');
+  const botocoreVersion = readBotocoreVersion(dataDirectory);
+  const naming = {
+    ...(await importTableModule('../src/_operation-names.ts')),
+    ...(await importTableModule('../src/_customizations.ts')),
+  };
+  const catalog = JSON.parse(readFileSync(new URL('../catalog/catalog.json', import.meta.url), 'utf8'));
+  const data = deriveClassification({ models: readServiceModels(dataDirectory), catalog, naming, botocoreVersion });
+  writeFileSync(new URL('../catalog/classification.json', import.meta.url), `${JSON.stringify(data)}\n`);
+  const counts = { r: 0, w: 0, s: 0 };
+  for (const encoded of Object.values(data.services)) {
+    for (const entry of encoded.split(' ')) counts[entry.split(':')[1]] += 1;
+  }
+  console.error(`classification: ${counts.r} read, ${counts.w} write, ${counts.s} sensitive-read (botocore ${botocoreVersion})`);
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await main();
