@@ -7,9 +7,10 @@
 // Usage: node scripts/generate-classification.mjs [botocore-data-dir]
 // Without an argument it asks python for the pip (v1) layout, as generate-catalog.mjs does.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
 /** Operation-name prefixes that only read. */
@@ -33,7 +34,14 @@ const readPrefixes = [
  */
 export const rules = {
   n: { id: 'read-name', text: 'reads by its name (`describe-`, `list-`, `get-` …)' },
-  a: { id: 'admin-read-name', text: 'an `admin-` form of a read (`admin-get-user`), which reads by its name' },
+  a: {
+    id: 'admin-read-name',
+    text: 'an `admin-` form of a read (`admin-get-user`), which reads by its name',
+  },
+  q: {
+    id: 'query-name',
+    text: 'reads by its name (`query-`, `select-`, `is-`, `view-`, `contains-`, or just `search` or `select`)',
+  },
   c: { id: 'count', text: '`count-` only counts' },
   k: { id: 'check-with-result', text: '`check-` returns the result of a check and changes nothing' },
   e: {
@@ -47,10 +55,22 @@ export const rules = {
   w: { id: 'write-name', text: 'is not known to be read-only by its name' },
   t: { id: 'waiter', text: 'a waiter only polls read operations' },
   h: { id: 'secret-unless-hidden', text: 'returns a secret unless an input asks to leave it out' },
-  x: { id: 'writes-to-s3', text: 'named as a read, but it writes its result into an S3 location given in the input' },
-  s: { id: 'secret-output', text: 'the output is a secret: a credential, token, key or access URL at its top' },
-  d: { id: 'secret-documented', text: 'the documentation says it hands out credentials, and the output carries them' },
-  u: { id: 'access-url-documented', text: 'the documentation says the URL it returns grants access by itself' },
+  x: {
+    id: 'writes-to-s3',
+    text: 'named as a read, but it writes its result into an S3 location given in the input',
+  },
+  s: {
+    id: 'secret-output',
+    text: 'the output is a secret: a credential, token, key or access URL at its top',
+  },
+  d: {
+    id: 'secret-documented',
+    text: 'the documentation says it hands out credentials, and the output carries them',
+  },
+  u: {
+    id: 'access-url-documented',
+    text: 'the documentation says the URL it returns grants access by itself',
+  },
 };
 
 /**
@@ -62,21 +82,56 @@ export const rules = {
  */
 export const secretNames = [
   { pattern: /^(\w*secretaccesskey|secretkey)$/i, kind: 'credential' },
-  { pattern: /^(\w*(session|security|access|refresh|auth|bearer|oauth|authorization|webidentity)token|idtoken)$/i, kind: 'credential', types: ['string', 'blob'] },
-  { pattern: /^(token|key|\w*credentials?)$/i, kind: 'credential', types: ['string', 'blob'], sensitiveOnly: true },
+  {
+    pattern:
+      /^(\w*(session|security|access|refresh|auth|bearer|oauth|authorization|webidentity)token|idtoken)$/i,
+    kind: 'credential',
+    types: ['string', 'blob'],
+  },
+  {
+    pattern: /^(token|key|\w*credentials?)$/i,
+    kind: 'credential',
+    types: ['string', 'blob'],
+    sensitiveOnly: true,
+  },
   { pattern: /^\w*password(data)?$/i, kind: 'credential', types: ['string', 'blob'] },
   { pattern: /^\w*privatekey(s|plaintext|base64)?$/i, kind: 'credential', types: ['string', 'blob', 'list'] },
   { pattern: /^(wrapped)?keymaterial$/i, kind: 'credential', types: ['string', 'blob', 'structure'] },
   { pattern: /^plaintext$/i, kind: 'credential', types: ['blob'] },
-  { pattern: /^(\w*secret|secret(string|binary|value)|\w*secretvalue|secretto\w+)$/i, kind: 'credential', types: ['string', 'blob'] },
+  {
+    pattern: /^(\w*secret|secret(string|binary|value)|\w*secretvalue|secretto\w+)$/i,
+    kind: 'credential',
+    types: ['string', 'blob'],
+  },
   { pattern: /^\w*passphrase$/i, kind: 'credential', types: ['string', 'blob'] },
   { pattern: /^streamkey$/i, kind: 'credential', types: ['string'] },
-  { pattern: /^(\w*presharedkey|customergatewayconfiguration|vpnconnectiondevicesampleconfiguration)$/i, kind: 'credential', types: ['string'] },
-  { pattern: /^(unlockcode|base32stringseed|qrcodepng|apikey|signedconnectionstring)$/i, kind: 'credential', types: ['string', 'blob'] },
-  { pattern: /^(signin|login|embed|authcode|authentication|\w*presigned\w*|\w*signed|\w*streamingsession)ur[li]$/i, kind: 'url', types: ['string'] },
+  {
+    pattern: /^(\w*presharedkey|customergatewayconfiguration|vpnconnectiondevicesampleconfiguration)$/i,
+    kind: 'credential',
+    types: ['string'],
+  },
+  {
+    pattern: /^(unlockcode|base32stringseed|qrcodepng|apikey|signedconnectionstring)$/i,
+    kind: 'credential',
+    types: ['string', 'blob'],
+  },
+  {
+    pattern:
+      /^(signin|login|embed|authcode|authentication|\w*presigned\w*|\w*signed|\w*streamingsession)ur[li]$/i,
+    kind: 'url',
+    types: ['string'],
+  },
   { pattern: /^presignedurl$/i, kind: 'url', types: ['structure'] },
-  { pattern: /^(environment|environmentvariables|variables|environmentoverride)$/i, kind: 'configuration', types: ['map', 'list'] },
-  { pattern: /^(userdata|userdataoverride)$/i, kind: 'configuration', types: ['string', 'blob', 'structure'] },
+  {
+    pattern: /^(environment|environmentvariables|variables|environmentoverride)$/i,
+    kind: 'configuration',
+    types: ['map', 'list'],
+  },
+  {
+    pattern: /^(userdata|userdataoverride)$/i,
+    kind: 'configuration',
+    types: ['string', 'blob', 'structure'],
+  },
 ];
 
 /** Names that match a secret pattern but are not secrets: a sync concurrency token, pagination. */
@@ -107,7 +162,8 @@ const accessUrlPhrases =
 const denial = /(\bnot|\bnever|n't)\s+(\w+\s+){0,2}(return|reveal|include|contain|provide)/i;
 
 /** Members that name where a secret is kept rather than hold it (`CdnIdentifierSecret`: "The ARN for the secret…"). */
-const referenceDocumentation = /\b(ARN|Amazon Resource Name|identifier|ID) (of|for) the secret\b|^The (ARN|Amazon Resource Name)\b/i;
+const referenceDocumentation =
+  /\b(ARN|Amazon Resource Name|identifier|ID) (of|for) the secret\b|^The (ARN|Amazon Resource Name)\b/i;
 
 /** Reads one model file, plain or gzipped; undefined when neither exists. */
 function readModelFile(directory, name) {
@@ -205,7 +261,9 @@ export function findSecretMembers(model, shapeName) {
       const sensitive = target?.sensitive === true || reference.sensitive === true;
       const top = placement === 'root' || placement === 'direct' || placement === 'credential-top';
       const rule = secretNameRule(member, target, sensitive);
-      const isReference = referenceDocumentation.test(firstSentence(documentationText(reference.documentation)));
+      const isReference = referenceDocumentation.test(
+        firstSentence(documentationText(reference.documentation)),
+      );
       if (rule !== undefined && !isReference) {
         found.push({ path: memberPath, name: member, kind: rule.kind, sensitive, top, named: true });
       } else if (
@@ -215,7 +273,8 @@ export function findSecretMembers(model, shapeName) {
         !identifyingNames.test(member)
       ) {
         found.push({ path: memberPath, name: member, kind: 'credential', sensitive, top, named: false });
-      } else if (rule === undefined) walk(reference.shape, memberPath, childPlacement(placement, member, target), inner);
+      } else if (rule === undefined)
+        walk(reference.shape, memberPath, childPlacement(placement, member, target), inner);
     }
   };
   if (shapeName !== undefined) walk(shapeName, '', 'root', []);
@@ -224,6 +283,9 @@ export function findSecretMembers(model, shapeName) {
 
 /** Whole operation names that only read (DynamoDB's `Query` and `Scan`). */
 const readNames = new Set(['query', 'scan']);
+/** Names the CLI's first rules missed that also only read. */
+const queryPrefixes = ['query-', 'select-', 'is-', 'view-', 'contains-'];
+const queryNames = new Set(['search', 'select']);
 const destinationInputs = /(s3|destination|output(config|uri|location)?$|location$|bucket|role(name|arn)$)/i;
 const exportJobOutputs = /^(\w*jobid|\w*taskid|exportid|jobarn|operations|s3\w*|\w*destination\w*)$/i;
 const s3DestinationInputs = /(destinations3|s3destination|configdeliverys3)/i;
@@ -246,6 +308,7 @@ export function decideAccess({ name, model, definition, documentation }) {
     return 'n';
   }
   if (name.startsWith('admin-') && readsByName(name.slice('admin-'.length))) return 'a';
+  if (queryNames.has(name) || queryPrefixes.some((prefix) => name.startsWith(prefix))) return 'q';
   if (name.startsWith('count-')) return 'c';
   const outputs = memberNames(model, definition.output);
   if (name.startsWith('check-') && outputs.length > 0) return 'k';
@@ -261,7 +324,8 @@ export function decideAccess({ name, model, definition, documentation }) {
   return 'w';
 }
 
-const revealingInputs = /^(with|include|show|return|reveal)(decryption|values?|secrets?|passwords?|credentials?|plaintext)$/i;
+const revealingInputs =
+  /^(with|include|show|return|reveal)(decryption|values?|secrets?|passwords?|credentials?|plaintext)$/i;
 const hidingInputs = /^(hide|without|omit|exclude)(values?|secrets?|passwords?|credentials?)$/i;
 
 /**
@@ -357,7 +421,9 @@ export function markUnfilled(secrets, documentation) {
  * hands out credentials (`d`), or a top-level URL member when the documentation says the URL grants access (`u`).
  */
 export function decideSecrecy({ secrets, documentation, outputMembers }) {
-  const revealing = secrets.filter(isRevealing).sort((left, right) => Number(right.named) - Number(left.named));
+  const revealing = secrets
+    .filter(isRevealing)
+    .sort((left, right) => Number(right.named) - Number(left.named));
   const top = revealing.find((secret) => secret.top);
   if (top !== undefined) return { rule: 's', member: top.path };
   const phrase = findAffirmed(documentation, secretPhrases);
@@ -369,13 +435,13 @@ export function decideSecrecy({ secrets, documentation, outputMembers }) {
   }
   const urlPhrase = findAffirmed(documentation, accessUrlPhrases);
   const url = Object.entries(outputMembers).find(([name]) => /(ur[il]|link)$/i.test(name))?.[0];
-  if (urlPhrase !== undefined && url !== undefined) return { rule: 'u', member: url, documentation: urlPhrase };
+  if (urlPhrase !== undefined && url !== undefined)
+    return { rule: 'u', member: url, documentation: urlPhrase };
   return undefined;
 }
 
-const classLetters = { read: 'r', write: 'w', 'sensitive-read': 's' };
 const letterClasses = { r: 'read', w: 'write', s: 'sensitive-read' };
-const readRules = new Set(['n', 'a', 'c', 'k', 'e']);
+const readRules = new Set(['n', 'a', 'q', 'c', 'k', 'e']);
 
 /** Classifies one API operation from its model: `{ letter, rule, details }`. */
 export function classifyModelOperation({ model, operationName, name }) {
@@ -413,7 +479,10 @@ function catalogOperationNames(catalog) {
 /** The CLI service a model belongs to: the catalog service that names most of its operations (`s3` → `s3api`). */
 function findCliService(directory, names, catalogNames) {
   let best = directory;
-  let bestCount = catalogNames[directory] === undefined ? -1 : names.filter((name) => catalogNames[directory].has(name)).length;
+  let bestCount =
+    catalogNames[directory] === undefined
+      ? -1
+      : names.filter((name) => catalogNames[directory].has(name)).length;
   for (const [service, known] of Object.entries(catalogNames)) {
     const count = names.filter((name) => known.has(name)).length;
     if (count > bestCount) [best, bestCount] = [service, count];
@@ -460,13 +529,21 @@ export function deriveClassification({ models, catalog, naming, botocoreVersion 
     const waited = [...new Set(Object.values(waiters).map((waiter) => naming.toCliName(waiter.operation)))];
     if (catalogNames[service]?.has('wait') && waited.length > 0) {
       // A waiter prints nothing, so a sensitive read it polls reveals nothing.
-      const letter = waited.some((name) => byName.get(name)?.letter !== 'r' && byName.get(name)?.letter !== 's') ? 'w' : 'r';
+      const letter = waited.some(
+        (name) => byName.get(name)?.letter !== 'r' && byName.get(name)?.letter !== 's',
+      )
+        ? 'w'
+        : 'r';
       entries.push(encodeEntry('wait', { letter, rule: 't' }));
       details[`${service}:wait`] = { actions: waited.sort().map((name) => `${service}:${name}`) };
     }
     services[service] = entries.join(' ');
   }
-  const sorted = Object.fromEntries(Object.keys(services).sort().map((service) => [service, services[service]]));
+  const sorted = Object.fromEntries(
+    Object.keys(services)
+      .sort()
+      .map((service) => [service, services[service]]),
+  );
   return {
     format: 1,
     botocore: botocoreVersion,
@@ -474,21 +551,253 @@ export function deriveClassification({ models, catalog, naming, botocoreVersion 
     rules: Object.fromEntries(Object.entries(rules).map(([code, rule]) => [code, rule])),
     aliases: catalog.aliases,
     services: sorted,
-    details: Object.fromEntries(Object.keys(details).sort().map((key) => [key, details[key]])),
+    details: Object.fromEntries(
+      Object.keys(details)
+        .sort()
+        .map((key) => [key, details[key]]),
+    ),
   };
 }
 
+/** Every `service:operation` of the generated data with its class letter and rule code, in data order. */
+export function listEntries(data) {
+  const entries = [];
+  for (const [service, encoded] of Object.entries(data.services)) {
+    for (const entry of encoded.split(' ')) {
+      const [operation, letter, rule] = entry.split(':');
+      entries.push({ service, operation, key: `${service}:${operation}`, letter, rule });
+    }
+  }
+  return entries;
+}
+
+/** The class the first rules gave by name alone (read prefixes, `query`, `scan`, `wait`), before any model evidence. */
+function classByNameAlone(operation) {
+  return readsByName(operation) || operation === 'wait' ? 'read' : 'write';
+}
+
+function countClasses(classes) {
+  const counts = { read: 0, write: 0, 'sensitive-read': 0 };
+  for (const accessClass of classes) counts[accessClass] += 1;
+  return counts;
+}
+
+function code(text) {
+  return `\`${text}\``;
+}
+
+function cell(text) {
+  return String(text).replace(/\|/g, '\\|');
+}
+
+function renderCounts(lines, { generated, final, customizations }) {
+  lines.push('## Counts', '', '| | read | write | sensitive-read |', '| --- | ---: | ---: | ---: |');
+  for (const [label, counts] of [
+    ['API operations and waiters, rules alone', generated],
+    ['API operations and waiters, with the reviewed overrides', final],
+    ['CLI customizations (`s3 cp`, `configure set` …)', customizations],
+  ]) {
+    lines.push(`| ${label} | ${counts.read} | ${counts.write} | ${counts['sensitive-read']} |`);
+  }
+  lines.push('');
+}
+
+function renderRules(lines, { data, entries }) {
+  lines.push(
+    '## Rules and what each one moves',
+    '',
+    'Each operation is decided by the first rule that applies. "Moves" counts the operations whose class differs',
+    'from the class the name alone gives (read prefixes such as `describe-`, `list-`, `get-`; anything else a write).',
+    '',
+    '| rule | what it says | decides | moves |',
+    '| --- | --- | ---: | ---: |',
+  );
+  const moved = new Map();
+  for (const entry of entries) {
+    const accessClass = letterClasses[entry.letter];
+    const before = classByNameAlone(entry.operation);
+    if (accessClass !== before) {
+      if (!moved.has(entry.rule)) moved.set(entry.rule, []);
+      moved.get(entry.rule).push({ ...entry, before, accessClass });
+    }
+  }
+  for (const [ruleCode, rule] of Object.entries(data.rules)) {
+    const decides = entries.filter((entry) => entry.rule === ruleCode).length;
+    lines.push(
+      `| ${code(rule.id)} | ${cell(rule.text)} | ${decides} | ${moved.get(ruleCode)?.length ?? 0} |`,
+    );
+  }
+  lines.push('');
+  for (const [ruleCode, rule] of Object.entries(data.rules)) {
+    const list = moved.get(ruleCode) ?? [];
+    if (list.length === 0) continue;
+    lines.push(`### ${code(rule.id)} moves ${list.length}`, '');
+    for (const entry of list) {
+      const because = data.details[entry.key]?.because;
+      const evidence = because?.member ?? because?.input;
+      const said = because?.documentation === undefined ? '' : ` ("${because.documentation}")`;
+      lines.push(
+        `- ${code(`${entry.service} ${entry.operation}`)}: ${entry.before} → ${entry.accessClass}${evidence === undefined ? '' : `, ${code(evidence)}`}${said}`,
+      );
+    }
+    lines.push('');
+  }
+}
+
+function renderOverrides(lines, { entries, overrides }) {
+  lines.push(
+    '## Reviewed overrides',
+    '',
+    'Rows of `src/_classification-overrides.ts`: what the rules decide, what the row decides, and the sentence of the',
+    "model's documentation it rests on.",
+    '',
+    '| operation | rules | override | documentation | reason |',
+    '| --- | --- | --- | --- | --- |',
+  );
+  const byKey = new Map(entries.map((entry) => [entry.key, entry]));
+  for (const [key, row] of Object.entries(overrides)) {
+    const generated = byKey.get(key);
+    const before = generated === undefined ? 'unknown' : letterClasses[generated.letter];
+    const [service, operation] = key.split(':');
+    lines.push(
+      `| ${code(`${service} ${operation}`)} | ${before} | ${row.accessClass} | ${cell(row.documentation)} | ${cell(row.reason)} |`,
+    );
+  }
+  lines.push('');
+}
+
+function renderSensitive(lines, { entries, classify }) {
+  lines.push(
+    '## Every sensitive read',
+    '',
+    'With the overrides applied; the member is the output member that makes it one.',
+    '',
+  );
+  for (const entry of entries) {
+    const result = classify({ service: entry.service, operation: entry.operation });
+    if (result.accessClass !== 'sensitive-read') continue;
+    const member = result.sensitiveBecause?.member;
+    lines.push(
+      `- ${code(`${entry.service} ${entry.operation}`)}${member === undefined ? '' : `: ${code(member)}`} (${result.rule})`,
+    );
+  }
+  lines.push('', '### Reads that become sensitive with an input', '');
+  for (const entry of entries) {
+    for (const [member, value, accessClass, paths] of classify.data.details[entry.key]?.inputs ?? []) {
+      if (accessClass !== 'sensitive-read') continue;
+      const shown = paths.length === 0 ? '' : `: ${paths.map(code).join(', ')}`;
+      lines.push(
+        `- ${code(`${entry.service} ${entry.operation}`)} with ${code(`${member}: ${value}`)}${shown}`,
+      );
+    }
+  }
+  lines.push('');
+}
+
+function renderSecretOutput(lines, { entries, classify }) {
+  const withSecrets = entries
+    .map((entry) => ({ entry, result: classify({ service: entry.service, operation: entry.operation }) }))
+    .filter(({ result }) => result.secretOutput.length > 0);
+  const counts = countClasses(withSecrets.map(({ result }) => result.accessClass));
+  lines.push(
+    '## Secret output members',
+    '',
+    `${withSecrets.length} operations list output members to mask: ${counts.read} reads, ${counts.write} writes, ${counts['sensitive-read']} sensitive reads.`,
+    'Reads among them stay runnable in read-only mode; the members are masked. The full list is in',
+    '`catalog/classification.json` (`details[…].output`).',
+    '',
+  );
+}
+
+function renderCustomizations(lines, { customizations, classify }) {
+  lines.push(
+    '## CLI customizations',
+    '',
+    '| command | class | API operations | reason |',
+    '| --- | --- | --- | --- |',
+  );
+  for (const key of Object.keys(customizations)) {
+    const [service, operation] = key.split(':');
+    const result = classify({ service, operation });
+    lines.push(
+      `| ${code(`${service} ${operation}`)} | ${result.accessClass} | ${result.apiActions.map(code).join(' ') || '(local)'} | ${cell(customizations[key].reason)} |`,
+    );
+  }
+  lines.push(
+    '',
+    'The `s3` transfers list every direction here; with `paths` given they perform only the one that applies',
+    '(`s3 cp s3://b/k .` → `s3api:head-object`, `s3api:get-object`).',
+    '',
+  );
+}
+
 /**
- * Imports a TypeScript module of this package that has no runtime imports (a table), by compiling it with the
- * workspace's TypeScript, so this script can run on plain Node without a build.
+ * The Markdown of docs/classification-report.md: counts per class, what each rule decides and moves, the override
+ * rows, every sensitive read with the member that makes it one, and the customizations. `classifyOperation` is the
+ * package's own, so the report shows what the package decides.
  */
-async function importTableModule(relativePath) {
-  const { default: ts } = await import('typescript');
-  const source = readFileSync(new URL(relativePath, import.meta.url), 'utf8');
-  const { outputText } = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+export function renderReport({ data, classifyOperation, classifyApiOperation, overrides, customizations }) {
+  const classify = (input) => classifyApiOperation(input, { data });
+  classify.data = data;
+  const classifyCommand = (input) => classifyOperation(input, { data });
+  const generatedOnly = (input) => classifyApiOperation(input, { data, overrides: false });
+  const entries = listEntries(data);
+  const lines = [
+    '# Classification report',
+    '',
+    `Generated by \`packages/command/scripts/generate-classification.mjs\` from botocore ${data.botocore}`,
+    `(${data.source}); do not edit by hand.`,
+    '',
+  ];
+  renderCounts(lines, {
+    generated: countClasses(entries.map((entry) => generatedOnly(entry).accessClass)),
+    final: countClasses(entries.map((entry) => classify(entry).accessClass)),
+    customizations: countClasses(
+      Object.keys(customizations).map((key) => {
+        const [service, operation] = key.split(':');
+        return classifyCommand({ service, operation }).accessClass;
+      }),
+    ),
   });
-  return import(`data:text/javascript;base64,${Buffer.from(outputText).toString('base64')}`);
+  renderRules(lines, { data, entries });
+  renderOverrides(lines, { entries, overrides });
+  renderSensitive(lines, { entries, classify });
+  renderSecretOutput(lines, { entries, classify });
+  renderCustomizations(lines, { customizations, classify: classifyCommand });
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+const packageModules = [
+  '_operation-names',
+  '_customizations',
+  '_classification-overrides',
+  '_customization-actions',
+  '_classification',
+];
+
+/**
+ * Loads the package's table modules and `_classification.ts` (which import nothing else at run time) by compiling
+ * them with the workspace's TypeScript into a temporary folder, so this script runs on plain Node without a build.
+ */
+async function importPackageModules() {
+  const { default: ts } = await import('typescript');
+  const folder = mkdtempSync(join(tmpdir(), 'aws-mcp-classification-'));
+  try {
+    for (const name of packageModules) {
+      const source = readFileSync(new URL(`../src/${name}.ts`, import.meta.url), 'utf8');
+      const { outputText } = ts.transpileModule(source, {
+        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+      });
+      writeFileSync(join(folder, `${name}.js`), outputText);
+    }
+    const modules = {};
+    for (const name of packageModules) {
+      Object.assign(modules, await import(pathToFileURL(join(folder, `${name}.js`)).href));
+    }
+    return modules;
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
 }
 
 /** The `__version__` of the botocore package a `data` directory belongs to. */
@@ -499,27 +808,38 @@ export function readBotocoreVersion(dataDirectory) {
   return version;
 }
 
-function askPython(code) {
-  return execFileSync('python3', ['-c', code], { encoding: 'utf8' }).trim();
+/** The botocore `data` directory of the `python3` on PATH (the pip layout of the CLI v1). */
+export function findPythonBotocoreData() {
+  return execFileSync(
+    'python3',
+    ['-c', 'import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), "data"))'],
+    { encoding: 'utf8' },
+  ).trim();
 }
 
 async function main() {
-  const dataDirectory =
-    process.argv[2] ??
-    askPython('import botocore, os; print(os.path.join(os.path.dirname(botocore.__file__), "data"))');
-  const botocoreVersion = readBotocoreVersion(dataDirectory);
-  const naming = {
-    ...(await importTableModule('../src/_operation-names.ts')),
-    ...(await importTableModule('../src/_customizations.ts')),
-  };
+  const dataDirectory = process.argv[2] ?? findPythonBotocoreData();
+  const modules = await importPackageModules();
   const catalog = JSON.parse(readFileSync(new URL('../catalog/catalog.json', import.meta.url), 'utf8'));
-  const data = deriveClassification({ models: readServiceModels(dataDirectory), catalog, naming, botocoreVersion });
+  const data = deriveClassification({
+    models: readServiceModels(dataDirectory),
+    catalog,
+    naming: modules,
+    botocoreVersion: readBotocoreVersion(dataDirectory),
+  });
   writeFileSync(new URL('../catalog/classification.json', import.meta.url), `${JSON.stringify(data)}\n`);
-  const counts = { r: 0, w: 0, s: 0 };
-  for (const encoded of Object.values(data.services)) {
-    for (const entry of encoded.split(' ')) counts[entry.split(':')[1]] += 1;
-  }
-  console.error(`classification: ${counts.r} read, ${counts.w} write, ${counts.s} sensitive-read (botocore ${botocoreVersion})`);
+  const report = renderReport({
+    data,
+    classifyOperation: modules.classifyOperation,
+    classifyApiOperation: modules.classifyApiOperation,
+    overrides: modules.classificationOverrides,
+    customizations: modules.customizationActions,
+  });
+  writeFileSync(new URL('../../../docs/classification-report.md', import.meta.url), report);
+  const counts = countClasses(listEntries(data).map((entry) => letterClasses[entry.letter]));
+  console.error(
+    `classification: ${counts.read} read, ${counts.write} write, ${counts['sensitive-read']} sensitive-read (botocore ${data.botocore})`,
+  );
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) await main();
