@@ -17,6 +17,15 @@ describe('aws_cli_help', () => {
     expect(textOf(result)).toContain('o create-table');
   });
 
+  it.each([
+    ['aws_cli_help', { servce: 's3' }, 'servce'],
+    ['aws_cli_pipeline', { command: 'aws s3 ls', timout: 5 }, 'timout'],
+  ])('refuses a misspelled argument of %s, naming it, instead of dropping it', async (tool, args, key) => {
+    const result = await test.call(tool, args);
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(new RegExp(`Unrecognized key.*${key}`));
+  });
+
   it('answers a repeated call from the cache with the same text', async () => {
     const first = textOf(await test.call('aws_cli_help', { service: 's3', command: 'ls' }));
     const second = textOf(await test.call('aws_cli_help', { service: 's3', command: 'ls' }));

@@ -60,7 +60,7 @@ export function registerAwsCliHelpTool(server: McpServer, context: ServerContext
         'Read the AWS CLI help for a service or one of its commands (the text of `aws SERVICE COMMAND help`), ' +
         'or search every service and command by what you want to do (`query`). ' +
         'Use it to learn a command and its options before running it with aws_cli_pipeline.',
-      inputSchema,
+      inputSchema: z.object(inputSchema).strict(),
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ service: rawService, command: rawCommand, query }, extra) => {

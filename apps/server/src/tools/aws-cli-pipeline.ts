@@ -162,7 +162,7 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
         'Learn a command first with aws_cli_help. Prefer --query and --output to trim output. ' +
         `Mode: ${policy.mode}${policy.mode === 'confirm-writes' ? ' (writes ask the user first)' : ''}. ` +
         `Local files are read and written only inside ${config.workdir}; use relative paths.`,
-      inputSchema,
+      inputSchema: z.object(inputSchema).strict(),
       outputSchema,
       annotations:
         policy.mode === 'read-only'
