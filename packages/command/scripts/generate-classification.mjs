@@ -490,6 +490,51 @@ function findCliService(directory, names, catalogNames) {
   return best;
 }
 
+/**
+ * Where each `service:operation` (CLI names) of the models is defined: `Map<key, { model, operationName }>`, with
+ * `naming` as for {@link deriveClassification}.
+ */
+export function indexModelOperations({ models, catalog, naming }) {
+  const catalogNames = catalogOperationNames(catalog);
+  const index = new Map();
+  for (const { directory, model } of models) {
+    const operationNames = Object.keys(model.operations);
+    const cliNames = operationNames.map((operation) => naming.toCliName(operation));
+    const service = findCliService(directory, cliNames, catalogNames);
+    operationNames.forEach((operationName, position) => {
+      const name = naming.operationRenames[`${service}:${cliNames[position]}`] ?? cliNames[position];
+      index.set(`${service}:${name}`, { model, operationName });
+    });
+  }
+  return index;
+}
+
+/**
+ * The documentation of an operation as plain text: its own, and that of every shape and member its input and
+ * output reach. The override rows' quotes are checked against this.
+ */
+export function collectDocumentation(model, operationName) {
+  const definition = model.operations[operationName];
+  const texts = [documentationText(definition.documentation)];
+  const seen = new Set();
+  const walk = (name) => {
+    const shape = model.shapes[name];
+    if (shape === undefined || seen.has(name)) return;
+    seen.add(name);
+    texts.push(documentationText(shape.documentation));
+    if (shape.type === 'list') walk(shape.member.shape);
+    if (shape.type === 'map') walk(shape.value.shape);
+    for (const reference of Object.values(shape.members ?? {})) {
+      texts.push(documentationText(reference.documentation));
+      walk(reference.shape);
+    }
+  };
+  for (const reference of [definition.input, definition.output]) {
+    if (reference !== undefined) walk(reference.shape);
+  }
+  return texts.filter((text) => text !== '');
+}
+
 function encodeEntry(name, { letter, rule }) {
   return `${name}:${letter}:${rule}`;
 }
