@@ -78,7 +78,9 @@ export const rules = {
  * `credential` (a key, token, password or secret value: when it is what the call returns, the call is a sensitive
  * read), `url` (a URL that signs the caller in or grants access, same effect) and `configuration` (environment
  * variables and user data, which often hold secrets but are part of describing a resource, so they are only masked).
- * `types` limits the shapes a name counts for; `sensitiveOnly` counts a name only when the model marks it sensitive.
+ * `types` limits the shapes a name counts for; `sensitiveOnly` counts a name only when the model marks it sensitive,
+ * `topOnly` only at the top of the answer (a `Key` there is an API key, in `Tags[]` a tag's name), `parent` only
+ * inside a member of that name (Lambda's `Environment.Variables`, not a policy's `variables`).
  */
 export const secretNames = [
   { pattern: /^(\w*secretaccesskey|secretkey)$/i, kind: 'credential' },
@@ -89,11 +91,12 @@ export const secretNames = [
     types: ['string', 'blob'],
   },
   {
-    pattern: /^(token|key|\w*credentials?)$/i,
+    pattern: /^(token|\w*credentials?)$/i,
     kind: 'credential',
     types: ['string', 'blob'],
     sensitiveOnly: true,
   },
+  { pattern: /^key$/i, kind: 'credential', types: ['string'], sensitiveOnly: true, topOnly: true },
   { pattern: /^\w*password(data)?$/i, kind: 'credential', types: ['string', 'blob'] },
   { pattern: /^\w*privatekey(s|plaintext|base64)?$/i, kind: 'credential', types: ['string', 'blob', 'list'] },
   { pattern: /^(wrapped)?keymaterial$/i, kind: 'credential', types: ['string', 'blob', 'structure'] },
@@ -116,17 +119,17 @@ export const secretNames = [
     types: ['string', 'blob'],
   },
   {
-    pattern:
-      /^(signin|login|embed|authcode|authentication|\w*presigned\w*|\w*signed|\w*streamingsession)ur[li]$/i,
+    pattern: /^(signin|login|embed|authcode|\w*presigned\w*|\w*signed|\w*streamingsession)ur[li]$/i,
     kind: 'url',
     types: ['string'],
   },
   { pattern: /^presignedurl$/i, kind: 'url', types: ['structure'] },
   {
-    pattern: /^(environment|environmentvariables|variables|environmentoverride)$/i,
+    pattern: /^(environment|environmentvariables|environmentoverride)$/i,
     kind: 'configuration',
     types: ['map', 'list'],
   },
+  { pattern: /^variables$/i, kind: 'configuration', types: ['map'], parent: /^environment$/i },
   {
     pattern: /^(userdata|userdataoverride)$/i,
     kind: 'configuration',
@@ -135,7 +138,7 @@ export const secretNames = [
 ];
 
 /** Names that match a secret pattern but are not secrets: a sync concurrency token, pagination. */
-const notSecretNames = /^(syncsessiontoken|nexttoken|paginationtoken)$/i;
+const notSecretNames = /^(syncsessiontoken|nexttoken|paginationtoken|subjectfrom\w+)$/i;
 
 /** Members whose secret names AWS never fills in an answer (a requested change that has not happened yet). */
 const unfilledContainers = /^pendingmodifiedvalues$/i;
@@ -161,9 +164,13 @@ const accessUrlPhrases =
 /** A sentence that says something is left out of the answer ("does not return", "never reveals"). */
 const denial = /(\bnot|\bnever|n't)\s+(\w+\s+){0,2}(return|reveal|include|contain|provide)/i;
 
-/** Members that name where a secret is kept rather than hold it (`CdnIdentifierSecret`: "The ARN for the secret…"). */
+/**
+ * Members that say where a secret is kept rather than hold it: `CdnIdentifierSecret` ("The ARN for the secret…"),
+ * `CertificateSecret` ("the name or ARN of the AWS Secrets Manager secret"), App Mesh's `privateKey` ("stored on the
+ * file system").
+ */
 const referenceDocumentation =
-  /\b(ARN|Amazon Resource Name|identifier|ID) (of|for) the secret\b|^The (ARN|Amazon Resource Name)\b/i;
+  /\b(ARN|Amazon Resource Name|identifier|ID|name)( or ARN)? (of|for) the (AWS )?(Secrets Manager )?secret\b|^(The|Specify the) (ARN|Amazon Resource Name)\b|\bstored on the file system\b/i;
 
 /** Reads one model file, plain or gzipped; undefined when neither exists. */
 function readModelFile(directory, name) {
@@ -213,27 +220,31 @@ function firstSentence(text) {
   return /^.*?[.!?](?=\s|$)/.exec(text)?.[0] ?? text;
 }
 
-function secretNameRule(name, shape, sensitive) {
+function secretNameRule({ name, shape, sensitive, top, parent }) {
   if (notSecretNames.test(name)) return undefined;
   const type = shape?.type;
   return secretNames.find(
     (rule) =>
       rule.pattern.test(name) &&
       (rule.types === undefined || rule.types.includes(type)) &&
-      (rule.sensitiveOnly !== true || sensitive),
+      (rule.sensitiveOnly !== true || sensitive) &&
+      (rule.topOnly !== true || top) &&
+      (rule.parent === undefined || rule.parent.test(parent)),
   );
 }
 
 /**
- * Where a member sits: `root` (the output), `direct` (a member of a top-level structure), `credential-top` (inside a
- * credential container reached without crossing a list), `credential-deep` (inside one further down) or `deep`.
+ * Where a member sits: `root` (the output), `direct` (a member of a top-level structure, or of an item of a batch
+ * get), `batch` (a top-level list of a batch get), `credential-top` (inside a credential container reached without
+ * crossing a list), `credential-deep` (inside one further down) or `deep`.
  */
-function childPlacement(placement, member, target) {
+function childPlacement({ placement, member, target, batch }) {
   if (placement.startsWith('credential')) return placement;
   if (credentialContainers.test(member)) {
     return placement === 'root' || placement === 'direct' ? 'credential-top' : 'credential-deep';
   }
   if (placement === 'root' && target?.type === 'structure') return 'direct';
+  if (placement === 'root' && batch && target?.type === 'list') return 'batch';
   return 'deep';
 }
 
@@ -244,13 +255,18 @@ function childPlacement(placement, member, target) {
  * top, or anything inside a credential container such as `Credentials` or `streamKey`), as opposed to a field deep
  * in a list of resources. Inside a credential container every member the model marks sensitive is a secret too.
  */
-export function findSecretMembers(model, shapeName) {
+export function findSecretMembers(model, shapeName, { batch = false } = {}) {
   const found = [];
-  const walk = (name, path, placement, stack) => {
+  const walk = (name, path, placement, context) => {
     const shape = model.shapes[name];
-    if (shape === undefined || stack.includes(name)) return;
-    const inner = [...stack, name];
-    const itemPlacement = placement.startsWith('credential') ? placement : 'deep';
+    if (shape === undefined || context.stack.includes(name)) return;
+    const inner = { stack: [...context.stack, name], parent: context.parent };
+    // The items of a batch get are each what a get would return.
+    const itemPlacement = placement.startsWith('credential')
+      ? placement
+      : placement === 'batch'
+        ? 'direct'
+        : 'deep';
     if (shape.type === 'list') walk(shape.member.shape, `${path}[]`, itemPlacement, inner);
     if (shape.type === 'map') walk(shape.value.shape, `${path}{}`, itemPlacement, inner);
     if (shape.type !== 'structure') return;
@@ -260,7 +276,7 @@ export function findSecretMembers(model, shapeName) {
       const memberPath = path === '' ? member : `${path}.${member}`;
       const sensitive = target?.sensitive === true || reference.sensitive === true;
       const top = placement === 'root' || placement === 'direct' || placement === 'credential-top';
-      const rule = secretNameRule(member, target, sensitive);
+      const rule = secretNameRule({ name: member, shape: target, sensitive, top, parent: context.parent });
       const isReference = referenceDocumentation.test(
         firstSentence(documentationText(reference.documentation)),
       );
@@ -273,11 +289,13 @@ export function findSecretMembers(model, shapeName) {
         !identifyingNames.test(member)
       ) {
         found.push({ path: memberPath, name: member, kind: 'credential', sensitive, top, named: false });
-      } else if (rule === undefined)
-        walk(reference.shape, memberPath, childPlacement(placement, member, target), inner);
+      } else if (rule === undefined) {
+        const next = childPlacement({ placement, member, target, batch });
+        walk(reference.shape, memberPath, next, { stack: inner.stack, parent: member });
+      }
     }
   };
-  if (shapeName !== undefined) walk(shapeName, '', 'root', []);
+  if (shapeName !== undefined) walk(shapeName, '', 'root', { stack: [], parent: '' });
   return found;
 }
 
@@ -448,7 +466,10 @@ export function classifyModelOperation({ model, operationName, name }) {
   const definition = model.operations[operationName];
   const documentation = documentationText(definition.documentation);
   const access = decideAccess({ name, model, definition, documentation });
-  const secrets = markUnfilled(findSecretMembers(model, definition.output?.shape), documentation);
+  const secrets = markUnfilled(
+    findSecretMembers(model, definition.output?.shape, { batch: name.startsWith('batch-get-') }),
+    documentation,
+  );
   const details = {};
   if (secrets.length > 0) details.output = secrets.map((secret) => secret.path);
   if (!readRules.has(access)) return { letter: 'w', rule: access, details };
@@ -535,8 +556,11 @@ export function collectDocumentation(model, operationName) {
   return texts.filter((text) => text !== '');
 }
 
+/** The rule an entry names when it names none: the name rules. */
+const defaultRules = { r: 'n', w: 'w' };
+
 function encodeEntry(name, { letter, rule }) {
-  return `${name}:${letter}:${rule}`;
+  return defaultRules[letter] === rule ? `${name}:${letter}` : `${name}:${letter}:${rule}`;
 }
 
 /**
@@ -609,7 +633,7 @@ export function listEntries(data) {
   const entries = [];
   for (const [service, encoded] of Object.entries(data.services)) {
     for (const entry of encoded.split(' ')) {
-      const [operation, letter, rule] = entry.split(':');
+      const [operation, letter, rule = defaultRules[letter]] = entry.split(':');
       entries.push({ service, operation, key: `${service}:${operation}`, letter, rule });
     }
   }

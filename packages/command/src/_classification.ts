@@ -35,7 +35,7 @@ export interface ClassificationData {
   /** Rule codes, `code → { id, text }`. */
   rules: Record<string, { id: string; text: string }>;
   aliases: Record<string, string>;
-  /** `service → "operation:class:rule …"`; class is r, w or s. */
+  /** `service → "operation:class[:rule] …"`; class is r, w or s; without a rule, the name rules decided. */
   services: Record<string, string>;
   /** `service:operation → details`, only where there are any. */
   details: Record<string, OperationDetails>;
@@ -88,6 +88,8 @@ interface Entry {
 }
 
 const classOfLetter: Record<string, AccessClass> = { r: 'read', w: 'write', s: 'sensitive-read' };
+/** The rule of an entry that names none: the name rules. */
+const defaultRules: Record<string, string> = { r: 'n', w: 'w' };
 const decoded = new WeakMap<ClassificationData, Map<string, Map<string, Entry>>>();
 let snapshot: ClassificationData | undefined;
 
@@ -112,7 +114,7 @@ function findEntry(data: ClassificationData, service: string, operation: string)
   if (operations === undefined) {
     operations = new Map();
     for (const encoded of (data.services[service] ?? '').split(' ')) {
-      const [name = '', letter = 'w', rule = 'w'] = encoded.split(':');
+      const [name = '', letter = 'w', rule = defaultRules[letter] ?? 'w'] = encoded.split(':');
       if (name !== '') operations.set(name, { letter, rule });
     }
     services.set(service, operations);

@@ -116,10 +116,36 @@ describe('classifyOperation', () => {
       expect(result.secretOutput).toContain(member);
     });
 
+    it('lists no secret for variables that are not an environment (a policy’s `variables`)', () => {
+      expect(classify('bedrock:export-automated-reasoning-policy-version').secretOutput).toEqual([]);
+    });
+
     it('rds describe-db-instances is a read, and the password AWS never returns is not listed', () => {
       const result = classify('rds:describe-db-instances');
       expect(result.accessClass).toBe('read');
       expect(result.secretOutput.some((path) => path.includes('MasterUserPassword'))).toBe(false);
+    });
+  });
+
+  describe('reads that return a secret', () => {
+    it.each([
+      ['secretsmanager:get-secret-value', 'SecretString'],
+      ['secretsmanager:batch-get-secret-value', 'SecretValues[].SecretBinary'],
+      ['sts:get-session-token', 'Credentials.SecretAccessKey'],
+      ['ecr:get-authorization-token', 'authorizationData[].authorizationToken'],
+    ])('%s is a sensitive read because of %s', (operation, member) => {
+      const result = classify(operation);
+      expect(result.accessClass).toBe('sensitive-read');
+      expect(result.secretOutput).toContain(member);
+    });
+
+    it.each([
+      ['cognito-idp:list-user-pool-client-secrets', 'ClientSecrets[].ClientSecretValue'],
+      ['lightsail:get-bucket-access-keys', 'accessKeys[].secretAccessKey'],
+    ])('%s stays a read: its documentation says %s is never returned', (operation, member) => {
+      const result = classify(operation);
+      expect(result.accessClass).toBe('read');
+      expect(result.secretOutput).toContain(member);
     });
   });
 
