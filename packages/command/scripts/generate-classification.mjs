@@ -735,6 +735,45 @@ function renderOverrides(lines, { entries, overrides }) {
   lines.push('');
 }
 
+function renderComparison(lines, { catalog, entries, customizations, classify, classifyCommand }) {
+  const today = new Map();
+  for (const [service, encoded] of Object.entries(catalog.services)) {
+    for (const entry of encoded.split(' ')) {
+      const [operation, letter] = entry.split(':');
+      today.set(`${service}:${operation}`, letterClasses[letter]);
+    }
+  }
+  const commands = new Set(Object.keys(customizations));
+  const rows = [
+    ...entries
+      .filter((entry) => today.has(entry.key) && !commands.has(entry.key))
+      .map((entry) => ({ key: entry.key, now: classify(entry).accessClass })),
+    ...[...commands].map((key) => {
+      const [service, operation] = key.split(':');
+      return { key, now: classifyCommand({ service, operation }).accessClass };
+    }),
+  ];
+  const moves = new Map();
+  for (const { key, now } of rows) {
+    const before = today.get(key);
+    if (before === undefined || before === now) continue;
+    const label = `${before} → ${now}`;
+    if (!moves.has(label)) moves.set(label, []);
+    moves.get(label).push(key.replace(':', ' '));
+  }
+  lines.push(
+    '## Compared with the catalog today',
+    '',
+    'What changes against the classes in `catalog/catalog.json` (the name rules and their hand-kept list), for the',
+    'commands the catalog lists, with the overrides and the customization table applied.',
+    '',
+  );
+  for (const [label, keys] of [...moves.entries()].sort()) {
+    lines.push(`- ${label} (${keys.length}): ${keys.map(code).join(', ')}`);
+  }
+  lines.push('');
+}
+
 function renderSensitive(lines, { entries, classify }) {
   lines.push(
     '## Every sensitive read',
@@ -802,10 +841,18 @@ function renderCustomizations(lines, { customizations, classify }) {
 
 /**
  * The Markdown of docs/classification-report.md: counts per class, what each rule decides and moves, the override
- * rows, every sensitive read with the member that makes it one, and the customizations. `classifyOperation` is the
+ * rows, what changes against the catalog's classes, every sensitive read with the member that makes it one, and
+ * the customizations. `classifyOperation` is the
  * package's own, so the report shows what the package decides.
  */
-export function renderReport({ data, classifyOperation, classifyApiOperation, overrides, customizations }) {
+export function renderReport({
+  data,
+  catalog,
+  classifyOperation,
+  classifyApiOperation,
+  overrides,
+  customizations,
+}) {
   const classify = (input) => classifyApiOperation(input, { data });
   classify.data = data;
   const classifyCommand = (input) => classifyOperation(input, { data });
@@ -830,6 +877,7 @@ export function renderReport({ data, classifyOperation, classifyApiOperation, ov
   });
   renderRules(lines, { data, entries });
   renderOverrides(lines, { entries, overrides });
+  renderComparison(lines, { catalog, entries, customizations, classify, classifyCommand });
   renderSensitive(lines, { entries, classify });
   renderSecretOutput(lines, { entries, classify });
   renderCustomizations(lines, { customizations, classify: classifyCommand });
@@ -899,6 +947,7 @@ async function main() {
   writeFileSync(new URL('../catalog/classification.json', import.meta.url), `${JSON.stringify(data)}\n`);
   const report = renderReport({
     data,
+    catalog,
     classifyOperation: modules.classifyOperation,
     classifyApiOperation: modules.classifyApiOperation,
     overrides: modules.classificationOverrides,

@@ -26,6 +26,7 @@ interface GeneratorScript {
   }): ClassificationData;
   renderReport(options: {
     data: ClassificationData;
+    catalog: CatalogData;
     classifyOperation: typeof classifyOperation;
     classifyApiOperation: typeof classifyApiOperation;
     overrides: typeof classificationOverrides;
@@ -357,6 +358,7 @@ describe.skipIf(dataDirectory === undefined)('catalog/classification.json', () =
   it('has its report up to date in docs/classification-report.md', () => {
     const report = script.renderReport({
       data: committed,
+      catalog,
       classifyOperation,
       classifyApiOperation,
       overrides: classificationOverrides,
