@@ -1,0 +1,933 @@
+"""Answers how the installed AWS CLI reads an argv, by running it through the CLI's own driver.
+
+Run it with the interpreter behind `aws` (see findCliPython in test/cli-oracle.ts). It reads one JSON request a
+line on stdin and writes one JSON answer a line on stdout, in the order the runs finish (match them by id):
+
+  request  {"id": 1, "argv": ["s3", "cp", "a", "s3://b/x"],        argv without the leading "aws"
+            "files": {"a": "text"},                                 optional: files created in the run's cwd
+            "stdin": "text", "timeoutMs": 20000,                    optional
+            "until": "call" | "parsed"}                             optional, see below
+  answer   {"id": 1, "parsers": [...], "calls": [...], "transfers": [...], "actions": [...],
+            "stopped": null | "parsed" | "call" | "transfer" | "help" | "process" | "network" | "prompt",
+            "exitCode": 0 | null, "stdout": "...", "stderr": "...", "error": "...", "durationMs": 12}
+
+The first line out is a greeting: {"ready": true, "cli": {"version", "major", "python", "botocore"}, "jobs": n}.
+
+Each parser entry is one parse_known_args call of an argparse parser the CLI built, in call order:
+  {"name": "main" | "service" | "operation" | "help" | "first-pass" | <customization NAME, e.g. "cp">,
+   "command": ["s3", "cp"], "parser": "ArgTableArgParser", "args": [...the words it was given...],
+   "options": [{"index": 2, "word": "--quie", "option": "--query", "explicit": null, "known": true}],
+   "consumed": [{"dest": "query", "positional": false, "words": ["a"]}],
+   "namespace": {...} | null, "remaining": [...] | null,
+   "error": "argparse's message" (when it rejects argv), "exit": 0 (when an action exits, as --version does)}
+`options` is argparse's own reading of every option-like word (prefixes resolved, `--a=b` split); `consumed`
+lists the words each action took, in the order argparse took them.
+
+Nothing a run does reaches AWS or the real machine: the first API call (BaseClient._make_api_call), transfer
+(s3transfer's TransferManager / CRTTransferManager), help page, subprocess, socket or auto-prompt is recorded
+and the run ends there (`stopped` says which; `exitCode` is then null because the CLI never got to finish).
+`configure set` and friends record the config write instead of writing and carry on. Every run is a fork of a
+warmed-up parent, so no run sees another's state, and a crash or a hang (timeoutMs) costs only that run. Each
+run gets a fresh cwd and HOME under a private temp root, the fake static credentials below and region us-east-1.
+With "until": "parsed" a run stops as soon as the command's own parser has accepted argv (after the CLI's
+"Unknown options" check and its operation-args-parsed handlers, before any client exists): `stopped` is then
+"parsed", and a run costs a fraction of a full one. The process exits when stdin closes, after answering what it has read.
+
+Usage: python3 cli-oracle.py [--jobs N] [--profiles default,dev]
+"""
+import argparse
+import base64
+import datetime
+import decimal
+import gc
+import json
+import math
+import os
+import selectors
+import shutil
+import signal
+import sys
+import tempfile
+import time
+import traceback
+
+FAKE_ACCESS_KEY = 'AKIAIOSFODNN7EXAMPLE'
+FAKE_SECRET_KEY = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'
+DEFAULT_TIMEOUT_MS = 20_000
+LOADER_METHODS = (
+    'load_service_model',
+    'load_data_with_path',
+    'list_available_services',
+    'determine_latest_version',
+    'list_api_versions',
+)
+
+
+def read_options():
+    parser = argparse.ArgumentParser(description='A long-lived oracle for how the AWS CLI reads argv.')
+    parser.add_argument('--jobs', type=int, default=os.cpu_count() or 1, help='runs in flight at once')
+    parser.add_argument('--profiles', default='default', help='comma-separated profiles the config defines')
+    return parser.parse_args()
+
+
+def prepare_environment(root, profiles):
+    """Points the CLI at an empty private config before awscli is imported (botocore reads env at import)."""
+    for name in list(os.environ):
+        if name.startswith('AWS_') or name in ('BOTO_CONFIG', 'PAGER', 'MANPAGER'):
+            del os.environ[name]
+    config_lines, credential_lines = [], []
+    for profile in profiles:
+        config_lines += ['[default]' if profile == 'default' else f'[profile {profile}]',
+                         'region = us-east-1', 'output = json', '']
+        credential_lines += [f'[{profile}]', f'aws_access_key_id = {FAKE_ACCESS_KEY}',
+                             f'aws_secret_access_key = {FAKE_SECRET_KEY}', '']
+    config_file = os.path.join(root, 'config')
+    credentials_file = os.path.join(root, 'credentials')
+    with open(config_file, 'w') as out:
+        out.write('\n'.join(config_lines))
+    with open(credentials_file, 'w') as out:
+        out.write('\n'.join(credential_lines))
+    os.makedirs(os.path.join(root, 'home'))
+    os.environ.update({
+        'HOME': os.path.join(root, 'home'),
+        'AWS_CONFIG_FILE': config_file,
+        'AWS_SHARED_CREDENTIALS_FILE': credentials_file,
+        'AWS_MAX_ATTEMPTS': '1',
+        'AWS_EC2_METADATA_DISABLED': 'true',
+        'AWS_PAGER': '',
+        'AWS_CLI_AUTO_PROMPT': 'off',
+        # What shutil.get_terminal_size falls back to on a pipe anyway; set, it skips an ioctl per parser argument.
+        'COLUMNS': '80',
+        'LINES': '24',
+    })
+
+
+class Stop(BaseException):
+    """Never raised into CLI code: a stop ends the run on the spot (see stop())."""
+
+
+class Run:
+    """What one run records. Exists only in a forked child; the parent's RUN stays None."""
+
+    def __init__(self, request, paths):
+        self.request = request
+        self.paths = paths
+        self.parsers = []
+        self.calls = []
+        self.transfers = []
+        self.actions = []
+        self.loads = set()
+        self.until = request.get('until', 'call')
+        self.parse_stack = []
+        self.started = time.monotonic()
+        self.out_fd = None
+        self.stdout = None
+        self.stderr = None
+
+
+RUN = None
+MAIN_THREAD_ONLY_NAMES = ('main', 'service', 'operation')
+
+
+def local_path(path):
+    """Names a path relative to the run's cwd, HOME or config files, so answers don't carry temp names."""
+    if not isinstance(path, str) or RUN is None:
+        return path
+    paths = RUN.paths
+    for anchor, name in ((os.environ.get('AWS_CONFIG_FILE'), '$AWS_CONFIG_FILE'),
+                         (os.environ.get('AWS_SHARED_CREDENTIALS_FILE'), '$AWS_SHARED_CREDENTIALS_FILE')):
+        if anchor and path == anchor:
+            return name
+    absolute = os.path.abspath(path)
+    if absolute == paths['work'] or absolute.startswith(paths['work'] + os.sep):
+        return os.path.relpath(absolute, paths['work'])
+    if absolute.startswith(paths['home'] + os.sep):
+        return '~/' + os.path.relpath(absolute, paths['home'])
+    return path
+
+
+def json_safe(value, depth=0):
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if depth > 40:
+        return {'$repr': repr(value)[:200]}
+    if isinstance(value, float):
+        return value if math.isfinite(value) else {'$float': repr(value)}
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return {'$base64': base64.b64encode(bytes(value)).decode('ascii')}
+    if isinstance(value, (datetime.datetime, datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return {'$decimal': str(value)}
+    if isinstance(value, dict):
+        return {str(key): json_safe(item, depth + 1) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item, depth + 1) for item in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((json_safe(item, depth + 1) for item in value), key=repr)
+    if hasattr(value, 'read'):
+        return {'$file': local_path(getattr(value, 'name', None))}
+    return {'$repr': repr(value)[:200]}
+
+
+def stop(kind, **details):
+    """Ends the run where it stands: the recorded state is the answer. Unwinding instead would let the CLI's
+    own `except BaseException` handlers (v2's error chain, s3transfer's futures) turn the stop into an error."""
+    if RUN is None:
+        raise Stop(kind)
+    RUN.actions.append({'kind': kind, **json_safe(details)})
+    finish(stopped=kind, exit_code=None)
+
+
+def finish(stopped=None, exit_code=None, error=None):
+    run = RUN
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    answer = {
+        'id': run.request.get('id'),
+        'parsers': [{key: value for key, value in record.items() if not key.startswith('_')}
+                    for record in run.parsers],
+        'calls': run.calls,
+        'transfers': run.transfers,
+        'actions': run.actions,
+        'stopped': stopped,
+        'exitCode': exit_code,
+        'stdout': read_output(run.stdout, 1),
+        'stderr': read_output(run.stderr, 2),
+        'durationMs': round((time.monotonic() - run.started) * 1000, 1),
+        'cpuMs': cpu_ms(),
+        '_warm': {'loads': sorted(run.loads, key=repr), 'modules': sorted(set(sys.modules) - PARENT_MODULES),
+                  'patterns': new_patterns(),
+                  'commands': sorted({tuple(record['command'][:2]) for record in run.parsers
+                                      if record['name'] in ('service', 'operation')})},
+    }
+    if error is not None:
+        answer['error'] = error
+    try:
+        payload = json.dumps(answer).encode('utf-8')
+    except Exception as failure:
+        payload = json.dumps({'id': answer['id'], 'error': f'answer not serialisable: {failure!r}'}).encode()
+    view = memoryview(payload)
+    while view:
+        written = os.write(run.out_fd, view)
+        view = view[written:]
+    os._exit(0)
+
+
+def new_patterns():
+    import re
+
+    return [[key[1], key[2]] for key in list(getattr(re, '_cache', {}))
+            if isinstance(key, tuple) and len(key) == 3 and isinstance(key[1], str) and key not in PARENT_PATTERNS]
+
+
+def cpu_ms():
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {'user': round(usage.ru_utime * 1000, 1), 'system': round(usage.ru_stime * 1000, 1),
+            'faults': usage.ru_minflt}
+
+
+def read_output(buffer, fd):
+    text = buffer.getvalue().decode('utf-8', 'backslashreplace') if buffer is not None else ''
+    # Anything written to the fd directly (a C extension, a stray child) lands in this file instead.
+    spill = os.path.join(RUN.paths['root'], f'fd{fd}')
+    if os.path.exists(spill):
+        with open(spill, 'rb') as source:
+            text += source.read().decode('utf-8', 'backslashreplace')
+    return text
+
+
+class KeptBytes(__import__('io').BytesIO):
+    """A buffer that survives the CLI closing sys.stdout (streaming output does)."""
+
+    def close(self):
+        pass
+
+
+# ---- hooks: installed once in the parent, inert until a child sets RUN ----
+
+def caller_self(frame):
+    return frame.f_locals.get('self') if frame is not None else None
+
+
+def name_parser(parser, owner, classes):
+    kind = type(parser).__name__
+    if kind == 'MainArgParser':
+        return 'main'
+    if kind == 'ServiceArgParser':
+        return 'service'
+    if kind == 'FirstPassGlobalArgParser':
+        return 'first-pass'
+    if classes['ServiceOperation'] is not None and isinstance(owner, classes['ServiceOperation']):
+        return 'operation'
+    if isinstance(owner, classes['HelpCommand']):
+        return 'help'
+    name = getattr(owner, 'NAME', None) or getattr(owner, 'name', None)
+    return name if isinstance(name, str) else kind
+
+
+def lineage(owner):
+    try:
+        names = getattr(owner, 'lineage_names', None)
+        return list(names) if names is not None else []
+    except Exception:
+        return []
+
+
+def install_parser_hooks(classes):
+    """Wraps parse_known_args (and error) on argparse.ArgumentParser and every subclass that overrides them,
+    recording only the outermost call per parser so a subclass's super() chain counts once."""
+
+    def wrap_parse(cls):
+        original = cls.__dict__['parse_known_args']
+
+        def parse_known_args(self, args=None, namespace=None):
+            run = RUN
+            if run is None or (run.parse_stack and run.parse_stack[-1]['_parser'] is self):
+                return original(self, args, namespace)
+            owner = caller_self(sys._getframe(1))
+            record = {
+                'name': name_parser(self, owner, classes),
+                'command': lineage(owner),
+                'parser': type(self).__name__,
+                'args': json_safe(list(args) if args is not None else None),
+                'options': [],
+                'consumed': [],
+                'namespace': None,
+                'remaining': None,
+                '_parser': self,
+                '_scanned': 0,
+            }
+            run.parsers.append(record)
+            run.parse_stack.append(record)
+            try:
+                result = original(self, args, namespace)
+            except BaseException as failure:
+                message = record.pop('_message', None)
+                if message is not None:
+                    record['error'] = message
+                elif isinstance(failure, SystemExit):
+                    record['exit'] = exit_code_of(failure.code)
+                else:
+                    record['error'] = f'{type(failure).__name__}: {failure}'
+                raise
+            finally:
+                run.parse_stack.pop()
+            record.pop('_message', None)
+            # v2's SubCommandArgParser answers (args without the subcommand, subcommand) or None.
+            if isinstance(result, tuple) and len(result) == 2 and isinstance(result[0], argparse.Namespace):
+                record['namespace'] = json_safe(vars(result[0]))
+                record['remaining'] = json_safe(result[1])
+            else:
+                record['result'] = json_safe(result)
+            return result
+
+        cls.parse_known_args = parse_known_args
+
+    def wrap_error(cls):
+        original = cls.__dict__['error']
+
+        def error(self, message):
+            run = RUN
+            if run is not None and run.parse_stack and run.parse_stack[-1]['_parser'] is self:
+                run.parse_stack[-1].setdefault('_message', message)
+            return original(self, message)
+
+        cls.error = error
+
+    seen, queue = set(), [argparse.ArgumentParser]
+    while queue:
+        cls = queue.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        queue.extend(cls.__subclasses__())
+        if 'parse_known_args' in cls.__dict__:
+            wrap_parse(cls)
+        if 'error' in cls.__dict__:
+            wrap_error(cls)
+
+    original_parse_optional = argparse.ArgumentParser._parse_optional
+    original_get_values = argparse.ArgumentParser._get_values
+
+    def current(parser):
+        run = RUN
+        if run is not None and run.parse_stack and run.parse_stack[-1]['_parser'] is parser:
+            return run.parse_stack[-1]
+        return None
+
+    def _parse_optional(self, arg_string):
+        record = current(self)
+        if record is None:
+            return original_parse_optional(self, arg_string)
+        index = record['_scanned']
+        record['_scanned'] += 1
+        found = original_parse_optional(self, arg_string)
+        if found is not None:
+            action, option_string, explicit = found[0], found[1], found[2]
+            record['options'].append({'index': index, 'word': arg_string, 'option': option_string,
+                                      'explicit': explicit, 'known': action is not None})
+        return found
+
+    def _get_values(self, action, arg_strings):
+        record = current(self)
+        if record is not None:
+            record['consumed'].append({'dest': action.dest, 'positional': not action.option_strings,
+                                       'words': list(arg_strings)})
+        return original_get_values(self, action, arg_strings)
+
+    argparse.ArgumentParser._parse_optional = _parse_optional
+    argparse.ArgumentParser._get_values = _get_values
+
+
+def install_action_hooks(classes):
+    import socket
+    import subprocess
+    import webbrowser
+
+    import botocore.client
+    import botocore.loaders
+    from botocore.validate import ParamValidator
+
+    original_call = botocore.client.BaseClient._make_api_call
+
+    def _make_api_call(self, operation_name, api_params):
+        if RUN is None:
+            return original_call(self, operation_name, api_params)
+        call = {
+            'service': self.meta.service_model.service_name,
+            'operation': operation_name,
+            'params': json_safe(api_params),
+            'region': self.meta.region_name,
+            'endpointUrl': getattr(self.meta, 'endpoint_url', None),
+        }
+        try:
+            if getattr(self.meta.config, 'parameter_validation', True):
+                shape = self.meta.service_model.operation_model(operation_name).input_shape
+                report = ParamValidator().validate(api_params, shape)
+                if report.has_errors():
+                    call['paramError'] = report.generate_report()
+        except Exception as failure:
+            call['paramError'] = f'oracle could not validate: {failure!r}'
+        RUN.calls.append(call)
+        stop('call', operation=operation_name)
+
+    botocore.client.BaseClient._make_api_call = _make_api_call
+
+    def record_transfer(method, fields):
+        def hooked(self, *args, **kwargs):
+            names = fields[: len(args)]
+            values = dict(zip(names, args), **kwargs)
+            values.pop('subscribers', None)
+            values.pop('source_client', None)
+            entry = {'method': method}
+            for key, value in values.items():
+                camel = ''.join(part if i == 0 else part.capitalize() for i, part in enumerate(key.split('_')))
+                entry[camel] = local_path(value) if key == 'fileobj' else json_safe(value)
+            if RUN is None:
+                raise Stop('transfer outside a run')
+            RUN.transfers.append(json_safe(entry))
+            stop('transfer', method=method)
+
+        return hooked
+
+    transfer_fields = {
+        'upload': ['fileobj', 'bucket', 'key', 'extra_args', 'subscribers'],
+        'download': ['bucket', 'key', 'fileobj', 'extra_args', 'subscribers'],
+        'copy': ['copy_source', 'bucket', 'key', 'extra_args', 'subscribers', 'source_client'],
+        'delete': ['bucket', 'key', 'extra_args', 'subscribers'],
+    }
+    managers = []
+    try:
+        from s3transfer.manager import TransferManager
+        managers.append(TransferManager)
+    except ImportError:
+        pass
+    try:
+        from s3transfer.crt import CRTTransferManager
+        managers.append(CRTTransferManager)
+    except Exception:
+        pass
+    for manager in managers:
+        for method, fields in transfer_fields.items():
+            if hasattr(manager, method):
+                setattr(manager, method, record_transfer(method, fields))
+
+    from awscli.customizations.configure.writer import ConfigFileWriter
+    original_update = ConfigFileWriter.update_config
+
+    def update_config(self, new_values, config_filename):
+        if RUN is None:
+            return original_update(self, new_values, config_filename)
+        RUN.actions.append({'kind': 'write-config', 'file': local_path(config_filename),
+                            'values': json_safe(new_values)})
+        return None
+
+    ConfigFileWriter.update_config = update_config
+
+    from awscli.bcdoc import docevents
+    original_generate = docevents.generate_events
+
+    def generate_events(session, help_command):
+        if RUN is None:
+            return original_generate(session, help_command)
+        stop('help', command=getattr(help_command, 'event_class', None), helpClass=type(help_command).__name__)
+
+    docevents.generate_events = generate_events
+
+    try:
+        from awscli.autoprompt.core import AutoPromptDriver
+
+        def prompt_for_args(self, args):
+            stop('prompt', args=args)
+
+        AutoPromptDriver.prompt_for_args = prompt_for_args
+    except ImportError:
+        pass
+
+    original_popen_init = subprocess.Popen.__init__
+
+    def popen_init(self, args, *rest, **kwargs):
+        if RUN is not None:
+            stop('process', argv=args if isinstance(args, (list, tuple)) else [args])
+        return original_popen_init(self, args, *rest, **kwargs)
+
+    subprocess.Popen.__init__ = popen_init
+    for name in ('system', 'execv', 'execve', 'execvp', 'execvpe', 'posix_spawn', 'posix_spawnp'):
+        original = getattr(os, name, None)
+        if original is not None:
+            setattr(os, name, guard_process(name, original))
+
+    def guard_network(name, original):
+        def guarded(*args, **kwargs):
+            if RUN is not None:
+                address = args[1] if name in ('connect', 'connect_ex') and len(args) > 1 else args[:2]
+                stop('network', via=name, address=json_safe(address))
+            return original(*args, **kwargs)
+
+        return guarded
+
+    for name in ('connect', 'connect_ex'):
+        setattr(socket.socket, name, guard_network(name, getattr(socket.socket, name)))
+    socket.create_connection = guard_network('create_connection', socket.create_connection)
+    socket.getaddrinfo = guard_network('getaddrinfo', socket.getaddrinfo)
+
+    def browser(name):
+        def opened(url, *args, **kwargs):
+            if RUN is None:
+                return False
+            RUN.actions.append({'kind': 'browser', 'url': json_safe(url)})
+            return True
+
+        return opened
+
+    for name in ('open', 'open_new', 'open_new_tab'):
+        setattr(webbrowser, name, browser(name))
+
+    def record_load(name, original):
+        def loaded(self, *args, **kwargs):
+            if RUN is not None:
+                RUN.loads.add((name, json.dumps([args, kwargs], sort_keys=True, default=repr)))
+            return original(self, *args, **kwargs)
+
+        return loaded
+
+    for name in LOADER_METHODS:
+        setattr(botocore.loaders.Loader, name, record_load(name, getattr(botocore.loaders.Loader, name)))
+
+
+def install_parsed_hooks(classes):
+    """Stops an "until": "parsed" run where the CLI turns from reading argv to acting on it: an operation's
+    operation-args-parsed event (after its handlers ran), a customization's _run_main."""
+    operation = classes['ServiceOperation']
+    original_emit = operation._emit
+
+    def _emit(self, name, **kwargs):
+        response = original_emit(self, name, **kwargs)
+        if RUN is not None and RUN.until == 'parsed' and name.startswith('operation-args-parsed.'):
+            stop('parsed')
+        return response
+
+    operation._emit = _emit
+    wrap_run_mains(classes['BasicCommand'])
+
+
+def wrap_run_mains(base):
+    seen, queue = set(), [base]
+    while queue:
+        cls = queue.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        queue.extend(cls.__subclasses__())
+        original = cls.__dict__.get('_run_main')
+        if original is None or getattr(original, 'oracle_wrapped', False):
+            continue
+
+        def _run_main(self, parsed_args, parsed_globals, _original=original):
+            if RUN is not None and RUN.until == 'parsed':
+                stop('parsed')
+            return _original(self, parsed_args, parsed_globals)
+
+        _run_main.oracle_wrapped = True
+        cls._run_main = _run_main
+
+
+def guard_process(name, original):
+    def guarded(*args, **kwargs):
+        if RUN is not None:
+            stop('process', via=name, argv=json_safe(list(args[:2])))
+        return original(*args, **kwargs)
+
+    return guarded
+
+
+# ---- the CLI ----
+
+class Cli:
+    """The installed CLI, warmed up once: its driver, its entry point and the classes the hooks name."""
+
+    def __init__(self):
+        import awscli
+        import awscli.clidriver as clidriver
+        import botocore
+
+        self.version = awscli.__version__
+        self.major = int(self.version.split('.')[0])
+        self.module = clidriver
+        self.driver = clidriver.create_clidriver()
+        self.driver._get_command_table()
+        self.driver._get_argument_table()
+        self.loader = self.driver.session.get_component('data_loader')
+        from botocore.httpsession import create_urllib3_context
+
+        # OpenSSL's one-time set-up, which every client's HTTP session would otherwise pay for in each child.
+        create_urllib3_context()
+        from awscli.customizations.commands import BasicCommand
+        from awscli.help import HelpCommand
+
+        self.classes = {
+            'ServiceOperation': getattr(clidriver, 'ServiceOperation', None),
+            'HelpCommand': HelpCommand,
+            'BasicCommand': BasicCommand,
+        }
+        self.describe = {
+            'version': self.version,
+            'major': self.major,
+            'python': sys.version.split()[0],
+            'botocore': botocore.__version__,
+        }
+        self._create_clidriver = clidriver.create_clidriver
+        clidriver.create_clidriver = self.provide_driver
+
+    def provide_driver(self, args=None):
+        """Stands in for create_clidriver inside the CLI's own main(): the same driver, already built. v2's
+        create_clidriver reads --debug with a first-pass parser before building the driver; that parse is
+        the CLI's too, so it runs (and is recorded) here."""
+        if self.major >= 2 and args is not None:
+            from awscli.argparser import FirstPassGlobalArgParser
+
+            first, _ = FirstPassGlobalArgParser().parse_known_args(args)
+            if first.debug:
+                self.driver._set_logging(True)
+        return self.driver
+
+    def run(self, argv):
+        """The CLI's own entry point, as bin/aws calls it: `sys.exit(awscli.clidriver.main())`."""
+        sys.argv = ['aws'] + list(argv)
+        return self.module.main()
+
+    def warm(self, warm_info, done):
+        """Replays in the parent what a child had to load, so later forks find it cached."""
+        import importlib
+
+        for name in warm_info.get('modules', []):
+            if name in sys.modules or name in done:
+                continue
+            done.add(name)
+            try:
+                importlib.import_module(name)
+            except BaseException:
+                pass
+        PARENT_MODULES.update(sys.modules)
+        wrap_run_mains(self.classes['BasicCommand'])
+        for names in warm_info.get('commands', []):
+            key = ('command', tuple(names))
+            if key in done:
+                continue
+            done.add(key)
+            try:
+                self.warm_command(names)
+            except BaseException:
+                pass
+        import re
+
+        for pattern, flags in warm_info.get('patterns', []):
+            try:
+                re.compile(pattern, flags)
+            except BaseException:
+                pass
+        PARENT_PATTERNS.update(getattr(re, '_cache', {}))
+        for method, encoded in warm_info.get('loads', []):
+            key = (method, encoded)
+            if key in done:
+                continue
+            done.add(key)
+            try:
+                args, kwargs = json.loads(encoded)
+                getattr(self.loader, method)(*args, **kwargs)
+            except BaseException:
+                pass
+
+
+    def warm_command(self, names):
+        """Builds a service's command table and an operation's argument table, as the CLI would on its way
+        to them. They are caches the CLI fills the same way whatever the run: our profiles all read alike, and
+        a run naming a missing profile fails before it reaches a service."""
+        service = self.driver._get_command_table().get(names[0])
+        if not isinstance(service, self.module.ServiceCommand):
+            return
+        operations = service._get_command_table()
+        if len(names) > 1 and isinstance(operations.get(names[1]), self.module.ServiceOperation):
+            operations[names[1]].arg_table
+
+
+PARENT_MODULES = set()
+PARENT_PATTERNS = set()
+
+
+# ---- one run, in a forked child ----
+
+def run_child(cli, request, paths, out_fd):
+    global RUN
+    import io
+    import tempfile as tempfile_module
+
+    RUN = Run(request, paths)
+    RUN.out_fd = out_fd
+    gc.disable()
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    stdin_bytes = request.get('stdin', '')
+    if not isinstance(stdin_bytes, str):
+        stdin_bytes = ''
+    stdin_bytes = stdin_bytes.encode('utf-8')
+    if stdin_bytes:
+        stdin_path = os.path.join(paths['root'], 'stdin')
+        with open(stdin_path, 'wb') as out:
+            out.write(stdin_bytes)
+        os.dup2(os.open(stdin_path, os.O_RDONLY), 0)
+    else:
+        os.dup2(devnull, 0)
+    for fd in (1, 2):
+        spill = os.open(os.path.join(paths['root'], f'fd{fd}'), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.dup2(spill, fd)
+        os.close(spill)
+    RUN.stdout, RUN.stderr = KeptBytes(), KeptBytes()
+    sys.stdin = io.TextIOWrapper(io.BytesIO(stdin_bytes), encoding='utf-8')
+    sys.stdout = io.TextIOWrapper(RUN.stdout, encoding='utf-8', write_through=True)
+    sys.stderr = io.TextIOWrapper(RUN.stderr, encoding='utf-8', errors='backslashreplace', write_through=True)
+    os.environ['HOME'] = paths['home']
+    os.environ['TMPDIR'] = paths['tmp']
+    tempfile_module.tempdir = None
+    os.chdir(paths['work'])
+    try:
+        write_files(paths['work'], request.get('files') or {})
+        code = cli.run(request['argv'])
+        finish(exit_code=exit_code_of(code))
+    except SystemExit as exiting:
+        if isinstance(exiting.code, str):
+            sys.stderr.write(exiting.code + '\n')
+        finish(exit_code=exit_code_of(exiting.code))
+    except BaseException:
+        text = traceback.format_exc()
+        sys.stderr.write(text)
+        finish(exit_code=1, error='uncaught exception in the CLI: ' + text.strip().splitlines()[-1])
+
+
+def exit_code_of(code):
+    """What the shell would see from sys.exit(code)."""
+    if code is None:
+        return 0
+    if isinstance(code, bool):
+        return int(code)
+    if isinstance(code, int):
+        return code & 0xFF
+    return 1
+
+
+def write_files(work, files):
+    for name, content in files.items():
+        path = os.path.normpath(os.path.join(work, name))
+        if not path.startswith(work + os.sep):
+            raise ValueError(f'file outside the run directory: {name}')
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w', encoding='utf-8') as out:
+            out.write(content if isinstance(content, str) else json.dumps(content))
+
+
+# ---- the parent: a loop over stdin and the children's pipes ----
+
+class Server:
+    def __init__(self, cli, root, jobs):
+        self.cli = cli
+        self.root = root
+        self.jobs = max(1, jobs)
+        # poll, unlike epoll, also accepts a regular file as stdin (`cli-oracle.py < requests.jsonl`).
+        self.selector = getattr(selectors, 'PollSelector', selectors.SelectSelector)()
+        self.pending = []
+        self.children = {}
+        self.input_buffer = b''
+        self.input_open = True
+        self.sequence = 0
+        self.warmed = set()
+
+    def answer(self, payload):
+        sys.stdout.write(json.dumps(payload) + '\n')
+        sys.stdout.flush()
+
+    def serve(self):
+        os.set_blocking(0, False)
+        self.selector.register(0, selectors.EVENT_READ, 'stdin')
+        while self.input_open or self.pending or self.children:
+            self.dispatch()
+            timeout = None
+            if self.children:
+                timeout = max(0.0, min(child['deadline'] for child in self.children.values()) - time.monotonic())
+            for key, _ in self.selector.select(timeout):
+                if key.data == 'stdin':
+                    self.read_input()
+                else:
+                    self.read_child(key.data)
+            self.expire()
+
+    def read_input(self):
+        chunk = os.read(0, 1 << 16)
+        if not chunk:
+            self.input_open = False
+            self.selector.unregister(0)
+            if self.input_buffer.strip():
+                self.accept(self.input_buffer)
+            self.input_buffer = b''
+            return
+        self.input_buffer += chunk
+        *lines, self.input_buffer = self.input_buffer.split(b'\n')
+        for line in lines:
+            if line.strip():
+                self.accept(line)
+
+    def accept(self, line):
+        try:
+            request = json.loads(line)
+            if not isinstance(request, dict) or not isinstance(request.get('argv'), list) or not all(
+                    isinstance(word, str) for word in request['argv']):
+                raise ValueError('expected {"id": …, "argv": [strings]}')
+        except ValueError as failure:
+            request_id = None
+            try:
+                request_id = json.loads(line).get('id')
+            except Exception:
+                pass
+            self.answer({'id': request_id, 'error': f'bad request: {failure}'})
+            return
+        self.pending.append(request)
+
+    def dispatch(self):
+        while self.pending and len(self.children) < self.jobs:
+            request = self.pending.pop(0)
+            self.sequence += 1
+            run_root = os.path.join(self.root, 'runs', str(self.sequence))
+            paths = {name: os.path.join(run_root, name) for name in ('work', 'home', 'tmp')}
+            paths['root'] = run_root
+            for name in ('work', 'home', 'tmp'):
+                os.makedirs(paths[name])
+            read_fd, write_fd = os.pipe()
+            sys.stdout.flush()
+            sys.stderr.flush()
+            gc.freeze()
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    os.close(read_fd)
+                    for child in self.children.values():
+                        os.close(child['fd'])
+                    run_child(self.cli, request, paths, write_fd)
+                finally:
+                    os._exit(70)
+            os.close(write_fd)
+            timeout_ms = request.get('timeoutMs')
+            if not isinstance(timeout_ms, (int, float)) or timeout_ms <= 0:
+                timeout_ms = DEFAULT_TIMEOUT_MS
+            child = {'pid': pid, 'fd': read_fd, 'request': request, 'chunks': [], 'root': run_root,
+                     'started': time.monotonic(), 'deadline': time.monotonic() + timeout_ms / 1000}
+            self.children[read_fd] = child
+            self.selector.register(read_fd, selectors.EVENT_READ, read_fd)
+
+    def read_child(self, fd):
+        child = self.children[fd]
+        chunk = os.read(fd, 1 << 16)
+        if chunk:
+            child['chunks'].append(chunk)
+            return
+        self.reap(child)
+        payload = b''.join(child['chunks'])
+        try:
+            result = json.loads(payload)
+        except ValueError:
+            status = child.get('status', 0)
+            how = f'signal {os.WTERMSIG(status)}' if os.WIFSIGNALED(status) else f'exit {os.WEXITSTATUS(status)}'
+            result = {'id': child['request'].get('id'), 'error': f'oracle run died without answering ({how})'}
+        warm = result.pop('_warm', None)
+        self.answer(result)
+        if warm:
+            self.cli.warm(warm, self.warmed)
+
+    def reap(self, child, kill=False):
+        self.selector.unregister(child['fd'])
+        os.close(child['fd'])
+        del self.children[child['fd']]
+        if kill:
+            try:
+                os.kill(child['pid'], signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        _, child['status'] = os.waitpid(child['pid'], 0)
+        shutil.rmtree(child['root'], ignore_errors=True)
+
+    def expire(self):
+        now = time.monotonic()
+        for child in [child for child in self.children.values() if child['deadline'] <= now]:
+            self.reap(child, kill=True)
+            elapsed = round((now - child['started']) * 1000)
+            self.answer({'id': child['request'].get('id'), 'error': f'timeout after {elapsed} ms'})
+
+
+def main():
+    options = read_options()
+    root = tempfile.mkdtemp(prefix='cli-oracle-')
+    profiles = [name.strip() for name in options.profiles.split(',') if name.strip()] or ['default']
+    if 'default' not in profiles:
+        profiles.insert(0, 'default')
+    prepare_environment(root, profiles)
+    protocol = sys.stdout
+    try:
+        cli = Cli()
+        install_parser_hooks(cli.classes)
+        install_action_hooks(cli.classes)
+        install_parsed_hooks(cli.classes)
+        PARENT_MODULES.update(sys.modules)
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+        protocol.write(json.dumps({'ready': True, 'cli': cli.describe, 'jobs': options.jobs}) + '\n')
+        protocol.flush()
+        Server(cli, root, options.jobs).serve()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == '__main__':
+    main()
