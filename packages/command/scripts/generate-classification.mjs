@@ -34,42 +34,39 @@ const readPrefixes = [
  */
 export const rules = {
   n: { id: 'read-name', text: 'reads by its name (`describe-`, `list-`, `get-` …)' },
-  a: {
-    id: 'admin-read-name',
-    text: 'an `admin-` form of a read (`admin-get-user`), which reads by its name',
-  },
+  a: { id: 'admin-read-name', text: 'is the `admin-` form of a read, which reads by its name' },
   q: {
     id: 'query-name',
     text: 'reads by its name (`query-`, `select-`, `is-`, `view-`, `contains-`, or just `search` or `select`)',
   },
-  c: { id: 'count', text: '`count-` only counts' },
-  k: { id: 'check-with-result', text: '`check-` returns the result of a check and changes nothing' },
+  c: { id: 'count', text: 'only counts (`count-`)' },
+  k: { id: 'check-with-result', text: 'returns the result of a check (`check-`) and changes nothing' },
   e: {
     id: 'export-returns-content',
-    text: '`export-` returns the exported content itself, names no destination and starts no job',
+    text: 'returns the exported content itself (`export-`), names no destination and starts no job',
   },
   v: {
     id: 'docs-state-change',
-    text: 'named as a read, but its documentation says it starts, sends or registers something',
+    text: 'is named as a read, but its documentation says it starts, sends or registers something',
   },
   w: { id: 'write-name', text: 'is not known to be read-only by its name' },
-  t: { id: 'waiter', text: 'a waiter only polls read operations' },
+  t: { id: 'waiter', text: 'only polls read operations, as every waiter does' },
   h: { id: 'secret-unless-hidden', text: 'returns a secret unless an input asks to leave it out' },
   x: {
     id: 'writes-to-s3',
-    text: 'named as a read, but it writes its result into an S3 location given in the input',
+    text: 'is named as a read, but writes its result into an S3 location given in the input',
   },
   s: {
     id: 'secret-output',
-    text: 'the output is a secret: a credential, token, key or access URL at its top',
+    text: 'returns a secret as its answer (a credential, token, key or access URL at the top of the output)',
   },
   d: {
     id: 'secret-documented',
-    text: 'the documentation says it hands out credentials, and the output carries them',
+    text: 'hands out credentials, its documentation says, and the output carries them',
   },
   u: {
     id: 'access-url-documented',
-    text: 'the documentation says the URL it returns grants access by itself',
+    text: 'returns a URL that grants access by itself, its documentation says',
   },
 };
 

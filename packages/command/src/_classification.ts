@@ -182,13 +182,13 @@ export function classifyApiOperation(
   const override = options.overrides === false ? undefined : classificationOverrides[key];
   if (override !== undefined) {
     result.accessClass = override.accessClass;
-    result.reason = `${override.reason} (reviewed override)`;
+    result.reason = `\`${input.operation}\` ${override.reason} (reviewed override)`;
     result.rule = 'override';
     if (override.secretOutput !== undefined) result.secretOutput = [...override.secretOutput];
     if (override.accessClass !== 'sensitive-read') result.sensitiveBecause = undefined;
-    else
-      result.sensitiveBecause ??=
-        result.secretOutput[0] === undefined ? {} : { member: result.secretOutput[0] };
+    else if (result.sensitiveBecause?.member === undefined && result.secretOutput[0] !== undefined) {
+      result.sensitiveBecause = { member: result.secretOutput[0] };
+    }
   }
   return applySecretInputs({ result, details, parameters: input.parameters ?? {} });
 }
@@ -215,8 +215,8 @@ function classifyGenerated(context: {
     const { member, input, documentation } = details.because ?? {};
     result.sensitiveBecause = member !== undefined ? { member } : {};
     const said = documentation === undefined ? '' : ` (the documentation says "${documentation}")`;
-    if (member !== undefined) result.reason = `returns \`${member}\`: ${rule.text}${said}`;
-    if (input !== undefined) result.reason = `${rule.text} (\`${input}\`)`;
+    if (member !== undefined) result.reason = `\`${context.operation}\` ${rule.text}: \`${member}\`${said}`;
+    if (input !== undefined) result.reason = `\`${context.operation}\` ${rule.text} (\`${input}\`)`;
   }
   return result;
 }
