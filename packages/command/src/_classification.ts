@@ -60,7 +60,8 @@ export interface OperationClassification {
   reason: string;
   /**
    * Output member paths that carry secrets: `.` between members, `[]` for list items, `{}` for map values
-   * (`Functions[].Environment.Variables`, `Credentials.SecretAccessKey`). `*` means the whole output is the secret
+   * (`Functions[].Environment.Variables`, `Credentials.SecretAccessKey`); a map key named after `.` is that one
+   * key (`Connection.ConnectionProperties.PASSWORD`). `*` means the whole output is the secret
    * (`ecr get-login-password`).
    */
   secretOutput: string[];
