@@ -9,7 +9,10 @@ line on stdin and writes one JSON answer a line on stdout, in the order the runs
             "until": "call" | "parsed"}                             optional, see below
   answer   {"id": 1, "parsers": [...], "calls": [...], "transfers": [...], "actions": [...],
             "stopped": null | "parsed" | "call" | "transfer" | "help" | "process" | "network" | "prompt",
-            "exitCode": 0 | null, "stdout": "...", "stderr": "...", "error": "...", "durationMs": 12}
+            "exitCode": 0 | null, "stdout": "...", "stderr": "...", "durationMs": 12, "cpuMs": {...},
+            "uncaught": "KeyError: 'x'"}                           when the CLI itself crashed (exit 1)
+  failure  {"id": 1, "errorCode": "timeout" | "died" | "bad-request" | "unserialisable", "error": "..."}
+           when the oracle could not answer for the CLI; never a CLI outcome
 
 The first line out is a greeting: {"ready": true, "cli": {"version", "major", "python", "botocore"}, "jobs": n}.
 
@@ -179,7 +182,7 @@ def stop(kind, **details):
     finish(stopped=kind, exit_code=None)
 
 
-def finish(stopped=None, exit_code=None, error=None):
+def finish(stopped=None, exit_code=None, uncaught=None):
     run = RUN
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -204,12 +207,13 @@ def finish(stopped=None, exit_code=None, error=None):
                   'commands': sorted({tuple(record['command'][:2]) for record in run.parsers
                                       if record['name'] in ('service', 'operation')})},
     }
-    if error is not None:
-        answer['error'] = error
+    if uncaught is not None:
+        answer['uncaught'] = uncaught
     try:
         payload = json.dumps(answer).encode('utf-8')
     except Exception as failure:
-        payload = json.dumps({'id': answer['id'], 'error': f'answer not serialisable: {failure!r}'}).encode()
+        payload = json.dumps({'id': answer['id'], 'errorCode': 'unserialisable',
+                              'error': f'answer not serialisable: {failure!r}'}).encode()
     view = memoryview(payload)
     while view:
         written = os.write(run.out_fd, view)
@@ -747,7 +751,7 @@ def run_child(cli, request, paths, out_fd):
     except BaseException:
         text = traceback.format_exc()
         sys.stderr.write(text)
-        finish(exit_code=1, error='uncaught exception in the CLI: ' + text.strip().splitlines()[-1])
+        finish(exit_code=1, uncaught=text.strip().splitlines()[-1])
 
 
 def exit_code_of(code):
@@ -833,7 +837,7 @@ class Server:
                 request_id = json.loads(line).get('id')
             except Exception:
                 pass
-            self.answer({'id': request_id, 'error': f'bad request: {failure}'})
+            self.answer({'id': request_id, 'errorCode': 'bad-request', 'error': f'bad request: {failure}'})
             return
         self.pending.append(request)
 
@@ -881,7 +885,8 @@ class Server:
         except ValueError:
             status = child.get('status', 0)
             how = f'signal {os.WTERMSIG(status)}' if os.WIFSIGNALED(status) else f'exit {os.WEXITSTATUS(status)}'
-            result = {'id': child['request'].get('id'), 'error': f'oracle run died without answering ({how})'}
+            result = {'id': child['request'].get('id'), 'errorCode': 'died',
+                      'error': f'oracle run died without answering ({how})'}
         warm = result.pop('_warm', None)
         self.answer(result)
         if warm:
@@ -904,7 +909,7 @@ class Server:
         for child in [child for child in self.children.values() if child['deadline'] <= now]:
             self.reap(child, kill=True)
             elapsed = round((now - child['started']) * 1000)
-            self.answer({'id': child['request'].get('id'), 'error': f'timeout after {elapsed} ms'})
+            self.answer({'id': child['request'].get('id'), 'errorCode': 'timeout', 'error': f'timeout after {elapsed} ms'})
 
 
 def main():
