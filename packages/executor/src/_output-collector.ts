@@ -1,13 +1,13 @@
 import { StringDecoder } from 'node:string_decoder';
-import type { SecretMasker } from './mask-secrets.js';
-
-/** A line longer than this is masked as it stands rather than waiting for its end. */
-const maxCarryChars = 1_048_576;
+import { maxLineChars, type SecretMasker } from './mask-secrets.js';
 
 /**
  * Keeps the first and last characters of a stream up to a cap, counting everything, so a huge output costs
  * bounded memory and the reader still sees how it starts and ends. With a masker, every complete line is masked
  * before it is kept or cut, so the cut can never show half a secret that masking would have caught whole.
+ *
+ * Masking happens in `write`, one chunk at a time, so a large output is masked between turns of the event loop
+ * rather than in one go: each call does work linear in its chunk and at most one carried line (`maxLineChars`).
  */
 export class OutputCollector {
   private readonly decoder = new StringDecoder('utf8');
@@ -38,16 +38,28 @@ export class OutputCollector {
       this.add(text);
       return;
     }
-    this.carry += text;
-    const end = this.carry.lastIndexOf('\n');
-    if (end !== -1) {
-      const block = this.carry.slice(0, end + 1);
-      this.carry = this.carry.slice(end + 1);
-      this.add(this.masker.maskBlock(block));
+    // Only the new text is searched, so a long line arriving in small chunks is not searched again each time.
+    const end = text.lastIndexOf('\n');
+    if (end === -1) this.carry += text;
+    else {
+      const block = this.carry + text.slice(0, end + 1);
+      this.carry = text.slice(end + 1);
+      this.addMasked(block);
     }
-    if (this.carry.length > maxCarryChars) {
-      this.add(this.masker.maskBlock(this.carry));
+    // A line too long to scan goes to the masker in pieces; it masks the rest of it whole if need be.
+    if (this.carry.length > maxLineChars) {
+      this.addMasked(this.carry);
       this.carry = '';
+    }
+  }
+
+  private addMasked(block: string): void {
+    if (this.masker === undefined) return;
+    if (this.headLimit + this.tailLimit > 0) this.add(this.masker.maskBlock(block));
+    else {
+      // Nothing is kept (a stream read only to learn its secrets), so the learned values need not be looked for.
+      this.masker.scanBlock(block);
+      this.total += block.length;
     }
   }
 
@@ -67,7 +79,8 @@ export class OutputCollector {
   /** The kept text, with a marker where characters were left out. */
   finish(): { text: string; truncated: boolean; totalChars: number } {
     const rest = this.decoder.end();
-    this.add(this.masker === undefined ? rest : this.masker.maskBlock(this.carry + rest));
+    if (this.masker === undefined) this.add(rest);
+    else this.addMasked(this.carry + rest);
     this.carry = '';
     const omitted = this.total - this.head.length - this.tail.length;
     if (this.masker !== undefined) {

@@ -1,35 +1,110 @@
 /** What a masked value is replaced with. */
 export const maskedValue = '[MASKED]';
 
-const secretNameSuffix =
-  /(?:secretaccesskey|sessiontoken|securitytoken|password|passwd|secretstring|secretbinary|clientsecret|accesstoken|refreshtoken|idtoken|authorizationtoken|privatekey|keymaterial)$/;
+/**
+ * The longest line that is scanned for secrets. A longer line that might hold one (a trigger word, a table row,
+ * an open multi-line value) is masked whole instead, and one that cannot passes with only the learned values
+ * masked. 64 KiB is the size of the chunks Node reads from a pipe, so one turn of the event loop masks at most
+ * about two chunks' worth (the carried line and the new chunk), well under a millisecond at the scanner's speed;
+ * and it keeps the line the collector must hold before deciding to 64 KiB per stream. The aws CLI's own lines
+ * are far shorter except a value that is itself large (a SecretString holds up to 64 KiB).
+ */
+export const maxLineChars = 65_536;
+
+const secretNameSuffixes = [
+  'secretaccesskey',
+  'sessiontoken',
+  'securitytoken',
+  'password',
+  'passwd',
+  'secretstring',
+  'secretbinary',
+  'clientsecret',
+  'accesstoken',
+  'refreshtoken',
+  'idtoken',
+  'authorizationtoken',
+  'privatekey',
+  'keymaterial',
+];
 const secretNames = new Set(['token', 'secret']);
+/**
+ * Twice the longest member name in the aws CLI's service models (64 characters,
+ * `x-amz-fwd-header-x-amz-server-side-encryption-customer-algorithm`): anything longer is data, not a name.
+ */
+const maxFieldNameChars = 128;
+
+/**
+ * Every regular expression that runs on output, and why it is linear in what it reads. None has a quantifier
+ * inside another, and adjacent quantifiers never share a character, so an attempt cannot retry a split; the
+ * rest of the masking is hand-written scanning (one pass per line, no backtracking).
+ */
+const linearPatterns = {
+  triggerWord: {
+    pattern: /akia|asia|passw|secret|token|private[-_ ]?key|key[-_ ]?material/i,
+    linear: 'literals and one optional character: an attempt reads at most 12 characters',
+  },
+  tableStart: {
+    pattern: /(?:^|\n)[^\S\n]*[|+]/,
+    linear:
+      'attempts start only at the start or at a newline, and the run of blanks cannot cross a newline, so no two attempts read the same character',
+  },
+  accessKeyId: {
+    pattern: /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g,
+    linear: 'fixed width: an attempt reads at most 20 characters',
+  },
+  hasAccessKeyId: {
+    pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/,
+    linear: 'fixed width: an attempt reads at most 20 characters',
+  },
+  secretKeyLike: {
+    // A secret access key: 40 base64 characters with upper, lower case and digits.
+    pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g,
+    linear: 'fixed width: an attempt reads at most 42 characters',
+  },
+  longTokenLike: {
+    pattern: /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{80,}={0,2}(?![A-Za-z0-9/+=])/g,
+    linear:
+      'the lookbehind admits only the first character of a run, so each run is read by one attempt; `=` is outside the run, so the two quantifiers cannot trade characters',
+  },
+  nameSeparator: { pattern: /[-_ ]/g, linear: 'one character per attempt' },
+  queryName: {
+    pattern: /[A-Za-z_][\w-]*/g,
+    linear: 'a greedy run with nothing after it never backtracks (and it reads the --query, not output)',
+  },
+} satisfies Record<string, { pattern: RegExp; linear: string }>;
+
+/** How far a trigger word can reach back into the previous piece of a line seen in pieces. */
+const triggerOverlap = 16;
+/** Steps charged per character of a scanned line: maskLine makes about a dozen passes, each linear. */
+const linePasses = 12;
 
 /**
  * Whether a field name holds a secret: `SecretAccessKey`, `aws_session_token`, `MasterUserPassword`,
- * `X-Amz-Security-Token`, `SecretString`… (but not `PasswordLastUsed` or `NextToken`).
+ * `X-Amz-Security-Token`, `SecretString`… (but not `PasswordLastUsed` or `NextToken`, nor a name longer than
+ * any real one).
  */
 export function isSecretFieldName(name: string): boolean {
-  const normalized = name.toLowerCase().replace(/[-_ ]/g, '');
-  return secretNameSuffix.test(normalized) || secretNames.has(normalized);
+  if (name.length > maxFieldNameChars) return false;
+  const normalized = name.toLowerCase().replace(linearPatterns.nameSeparator.pattern, '');
+  return secretNames.has(normalized) || secretNameSuffixes.some((suffix) => normalized.endsWith(suffix));
 }
 
-const accessKeyId = /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g;
-const accessKeyIdTest = /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/;
-/** A secret access key: 40 base64 characters with upper, lower case and digits. */
-const secretKeyLike = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])/g;
-const longTokenLike = /(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{80,}={0,2}(?![A-Za-z0-9/+=])/g;
-const pemBlock = /-----BEGIN ([A-Z0-9 ]*PRIVATE KEY)-----[\s\S]*?(?:-----END \1-----|$)/g;
-/** `"key": "value"`, `'key': b'value'`, `key=value`, `key: value` in JSON, Python reprs, env files, headers, URLs. */
-const keyValue =
-  /(["']?)([A-Za-z][\w-]*)\1(\s*[:=]\s*)(?:"((?:[^"\\]|\\.)*)(?:"|$)|b?'((?:[^'\\]|\\.)*)(?:'|$)|([^\s,;&}\]"'|]+))/g;
-/** A YAML mapping line (CLI v2 `--output yaml`), whose value runs to the end of the line. */
-const yamlLine = /^(\s*(?:-\s+)?)([A-Za-z][\w-]*):[ \t]+(.*)$/;
-const tableSeparator = /^\|*\+[-+]+\+\|*$/;
-const plainValues = new Set(['', 'null', 'true', 'false', 'None', maskedValue, `'${maskedValue}'`]);
 /** Text that might need masking; anything else passes through untouched when no multi-line state is open. */
-const trigger = /akia|asia|private key|password|passwd|secret|token|keymaterial|^\s*[|+]/im;
+function needsScan(text: string): boolean {
+  return linearPatterns.triggerWord.pattern.test(text) || linearPatterns.tableStart.pattern.test(text);
+}
+
+const plainValues = new Set(['', 'null', 'true', 'false', 'None', maskedValue, `'${maskedValue}'`]);
 const maxLearned = 256;
+/** The learned values' total size, which bounds their memory: the CLI's credentials files are read up to 1 MiB. */
+const maxLearnedChars = 1_048_576;
+/**
+ * How much of a value the automaton holds: a longer value is found by its first 64 characters and masked for its
+ * whole length from there (more than the value when the rest differs, never less). 64 characters of a secret are
+ * as telling as all of it, and 256 values of 64 keep the automaton small enough to rebuild whenever one is learned.
+ */
+const anchorChars = 64;
 
 /**
  * Secret values seen so far (in the aws stage's own output, the credential variables, the credentials file),
@@ -37,11 +112,21 @@ const maxLearned = 256;
  */
 export class LearnedSecrets {
   readonly values = new Set<string>();
+  /** Values that could not be learned (over the caps), and unscanned lines that may have held some. */
+  missed = 0;
+  private chars = 0;
+  private automaton: ValueAutomaton | undefined;
+  private indexedSize = 0;
 
   add(value: string): void {
     const trimmed = value.trim();
-    if (trimmed.length < 6 || trimmed === maskedValue || this.values.size >= maxLearned) return;
+    if (trimmed.length < 6 || trimmed === maskedValue || this.values.has(trimmed)) return;
+    if (this.values.size >= maxLearned || this.chars + trimmed.length > maxLearnedChars) {
+      this.missed += 1;
+      return;
+    }
     this.values.add(trimmed);
+    this.chars += trimmed.length;
     // The same value as a filter would print it: JSON-unescaped, and its leaves if it is itself JSON.
     try {
       const unescaped = JSON.parse(`"${trimmed}"`) as string;
@@ -54,27 +139,205 @@ export class LearnedSecrets {
     }
   }
 
-  private addLeaves(value: unknown): void {
-    if (typeof value === 'string') this.add(value);
-    else if (Array.isArray(value)) for (const item of value) this.addLeaves(item);
-    else if (typeof value === 'object' && value !== null) {
-      for (const item of Object.values(value)) this.addLeaves(item);
+  /** Iterative, so a deeply nested secret cannot overflow the stack. */
+  private addLeaves(root: unknown): void {
+    const stack = [root];
+    while (stack.length > 0) {
+      const value = stack.pop();
+      if (typeof value === 'string') this.add(value);
+      else if (Array.isArray(value))
+        for (let index = value.length - 1; index >= 0; index -= 1) stack.push(value[index]);
+      else if (typeof value === 'object' && value !== null) stack.push(...Object.values(value).reverse());
     }
   }
 
-  /** Replaces every learned value in `text`, longest first. */
-  mask(text: string): { text: string; count: number } {
-    if (this.values.size === 0) return { text, count: 0 };
-    let count = 0;
-    const ordered = [...this.values].sort((left, right) => right.length - left.length);
-    for (const value of ordered) {
-      if (!text.includes(value)) continue;
-      const parts = text.split(value);
-      count += parts.length - 1;
-      text = parts.join(maskedValue);
+  /**
+   * Replaces each stretch of `text` covered by learned values with one `[MASKED]`, in one pass whatever the number
+   * of values. `work` counts the characters read, rebuilding the automaton (after values were learned) included.
+   */
+  mask(text: string): { text: string; count: number; work: number } {
+    if (text.length === 0 || this.values.size === 0) return { text, count: 0, work: 0 };
+    let work = 0;
+    if (this.automaton === undefined || this.indexedSize !== this.values.size) {
+      this.automaton = new ValueAutomaton([...this.values]);
+      this.indexedSize = this.values.size;
+      work += this.automaton.chars;
     }
-    return { text, count };
+    work += text.length;
+    const cover = this.automaton.cover(text);
+    if (cover === undefined) return { text, count: 0, work };
+    let masked = '';
+    let copied = 0;
+    let depth = 0;
+    let count = 0;
+    for (let index = 0; index <= text.length; index += 1) {
+      const before = depth;
+      depth += cover[index] as number;
+      if (before === 0 && depth > 0) {
+        masked += text.slice(copied, index) + maskedValue;
+        count += 1;
+      } else if (before > 0 && depth === 0) copied = index;
+    }
+    return { text: masked + text.slice(copied), count, work: work + text.length };
   }
+}
+
+/**
+ * An Aho–Corasick automaton over the values' anchors (their first `anchorChars` characters): one pass over a text
+ * finds every place where one ends. Transitions out of the root are a table, the others an open-addressing hash
+ * in one typed array. While no anchor has begun, a table of the code unit pairs that start one lets the scan skip
+ * ahead without stepping the automaton.
+ */
+class ValueAutomaton {
+  readonly chars: number;
+  private readonly root = new Int32Array(65_536);
+  private readonly starts = new Uint8Array(65_536);
+  /** Four numbers a slot: the source state (0: empty; the root's transitions are in `root`), code, target. */
+  private readonly edges: Int32Array;
+  private readonly slotMask: number;
+  private readonly fail: Int32Array;
+  /** The longest anchor ending at a state (its own, or a suffix's), or 0. */
+  private readonly longest: Int32Array;
+  /** How far past its end the values of the anchors ending at a state reach, at most. */
+  private readonly reach: Int32Array;
+
+  constructor(values: string[]) {
+    const anchors = values.map((value) => value.slice(0, anchorChars));
+    this.chars = anchors.reduce((sum, anchor) => sum + anchor.length, 0);
+    const capacity = this.chars + 1;
+    let slots = 16;
+    while (slots < capacity * 2) slots *= 2;
+    this.slotMask = slots - 1;
+    this.edges = new Int32Array(slots * 4);
+    this.fail = new Int32Array(capacity);
+    this.longest = new Int32Array(capacity);
+    this.reach = new Int32Array(capacity);
+    const depth = new Int32Array(capacity);
+    const firstChild = new Int32Array(capacity).fill(-1);
+    const nextSibling = new Int32Array(capacity).fill(-1);
+    const label = new Uint16Array(capacity);
+    let states = 1;
+    for (const [index, anchor] of anchors.entries()) {
+      this.starts[pairIndex(anchor.charCodeAt(0), anchor.charCodeAt(1))] = 1;
+      let state = 0;
+      for (let position = 0; position < anchor.length; position += 1) {
+        const code = anchor.charCodeAt(position);
+        let child = this.next(state, code);
+        if (child === 0) {
+          child = states;
+          states += 1;
+          this.link(state, code, child);
+          depth[child] = (depth[state] as number) + 1;
+          label[child] = code;
+          nextSibling[child] = firstChild[state] as number;
+          firstChild[state] = child;
+        }
+        state = child;
+      }
+      this.longest[state] = anchor.length;
+      const beyond = (values[index] as string).length - anchor.length;
+      this.reach[state] = Math.max(this.reach[state] as number, beyond);
+    }
+    // Breadth first, so a state's failure link (its longest proper suffix in the trie) is known before its children's.
+    const queue = new Int32Array(states);
+    let head = 0;
+    let tail = 0;
+    for (let child = firstChild[0] as number; child !== -1; child = nextSibling[child] as number) {
+      queue[tail] = child;
+      tail += 1;
+    }
+    while (head < tail) {
+      const state = queue[head] as number;
+      head += 1;
+      const suffix = this.fail[state] as number;
+      if (this.longest[state] === 0) this.longest[state] = this.longest[suffix] as number;
+      // Every anchor ending here contains this position, so together they cover one stretch.
+      this.reach[state] = Math.max(this.reach[state] as number, this.reach[suffix] as number);
+      for (let child = firstChild[state] as number; child !== -1; child = nextSibling[child] as number) {
+        this.fail[child] = this.step(suffix, label[child] as number);
+        queue[tail] = child;
+        tail += 1;
+      }
+    }
+  }
+
+  /** The state after `state` reads `code`, or 0 (the root) when there is no such transition. */
+  private next(state: number, code: number): number {
+    if (state === 0) return this.root[code] as number;
+    const edges = this.edges;
+    for (let slot = slotOf(state, code) & this.slotMask; ; slot = (slot + 1) & this.slotMask) {
+      const source = edges[slot * 4] as number;
+      if (source === 0) return 0;
+      if (source === state && edges[slot * 4 + 1] === code) return edges[slot * 4 + 2] as number;
+    }
+  }
+
+  private link(state: number, code: number, target: number): void {
+    if (state === 0) {
+      this.root[code] = target;
+      return;
+    }
+    let slot = slotOf(state, code) & this.slotMask;
+    while (this.edges[slot * 4] !== 0) slot = (slot + 1) & this.slotMask;
+    this.edges[slot * 4] = state;
+    this.edges[slot * 4 + 1] = code;
+    this.edges[slot * 4 + 2] = target;
+  }
+
+  /** Reads `code` in `state`, following failure links until a transition exists or the root is reached. */
+  private step(state: number, code: number): number {
+    let target = this.next(state, code);
+    while (target === 0 && state !== 0) {
+      state = this.fail[state] as number;
+      target = this.next(state, code);
+    }
+    return target;
+  }
+
+  /**
+   * A difference array over `text` (+1 where a found value starts, -1 where it ends) whose running sum is positive
+   * exactly over the characters to mask, or undefined when nothing was found.
+   */
+  cover(text: string): Int32Array | undefined {
+    const { starts, longest, reach } = this;
+    const length = text.length;
+    let cover: Int32Array | undefined;
+    let state = 0;
+    let index = 0;
+    while (index < length) {
+      if (state === 0) {
+        // Nothing has begun, so an anchor can only start here: skip while the pair here starts none.
+        let code = text.charCodeAt(index);
+        let following = text.charCodeAt(index + 1);
+        while (starts[pairIndex(code, following)] === 0) {
+          index += 1;
+          if (index + 1 >= length) return cover;
+          code = following;
+          following = text.charCodeAt(index + 1);
+        }
+      }
+      state = this.step(state, text.charCodeAt(index));
+      index += 1;
+      const found = longest[state] as number;
+      if (found > 0) {
+        cover ??= new Int32Array(length + 1);
+        const end = Math.min(length, index + (reach[state] as number));
+        cover[index - found] = (cover[index - found] ?? 0) + 1;
+        cover[end] = (cover[end] ?? 0) - 1;
+      }
+    }
+    return cover;
+  }
+}
+
+function slotOf(state: number, code: number): number {
+  const hash = Math.imul(state ^ (code << 16), 0x9e3779b1);
+  return hash ^ (hash >>> 15);
+}
+
+/** A pair of code units hashed to 16 bits (exact for ASCII); the second is NaN, so 0, past the end. */
+function pairIndex(first: number, second: number): number {
+  return ((first << 7) ^ second) & 0xffff;
 }
 
 interface TableHeader {
@@ -82,18 +345,38 @@ interface TableHeader {
   secretColumns: Set<number>;
 }
 
+/** How the rest of a line that arrived in pieces is treated: passed, masked once, or already masked. */
+type LongLine = 'pass' | 'mask' | 'masked';
+
 /**
  * Masks secrets line by line, keeping the state that spans lines: PEM blocks, YAML values continued on
  * indented lines, table headers, and secretsmanager text output. One instance per stream.
+ *
+ * Every pass is linear in the line it reads, and lines are capped at `maxLineChars`, so the work is linear in
+ * the input. It is also counted: past `workPerChar` steps per character received plus `workAllowance`, the
+ * masker fails closed (`budgetExceeded`), masking everything after that whole.
  */
 export class SecretMasker {
   count = 0;
+  /** Characters masked whole without being scanned: over-long lines and anything after the budget ran out. */
+  unscannedChars = 0;
+  /** Lines longer than `maxLineChars` that were masked whole. */
+  overlongLines = 0;
+  /** Whether the work budget ran out, so that everything after it was masked whole. */
+  budgetExceeded = false;
+  /** Steps taken so far: characters read by the passes and by building the learned values' automata. */
+  workSteps = 0;
+  workPerChar = 64;
+  workAllowance = 16_777_216;
+  private receivedChars = 0;
   private inPem = false;
   private yamlIndent: number | undefined;
   private secretTextContinues = false;
   private tableHeader: TableHeader | undefined;
   private tableCandidate: TableHeader | undefined;
   private afterTitle = false;
+  private longLine: LongLine | undefined;
+  private longLineTail = '';
 
   constructor(
     private readonly learned: LearnedSecrets = new LearnedSecrets(),
@@ -101,11 +384,31 @@ export class SecretMasker {
     private readonly learn = false,
   ) {}
 
-  /** Masks a block of complete lines (each ending in `\n`, the last one may not). */
+  /**
+   * Masks a block of complete lines (each ending in `\n`, the last one may not). A last line without its end
+   * is a piece: the next block's first line continues it, and is masked whole if any piece needed scanning.
+   */
   maskBlock(text: string): string {
-    if (!this.hasOpenState() && !trigger.test(text)) return this.maskLearned(text);
-    const lines = text.split(/(?<=\n)/);
-    return lines.map((line) => this.maskLine(line)).join('');
+    return this.maskLearned(this.maskFields(text));
+  }
+
+  /**
+   * Reads a block as `maskBlock` does, for the values to learn, without producing its masked text: for a
+   * stream nothing is kept of, so the learned values are not looked for.
+   */
+  scanBlock(text: string): void {
+    this.maskFields(text);
+  }
+
+  private maskFields(text: string): string {
+    this.receivedChars += text.length;
+    if (this.budgetExceeded) return this.maskUnscanned(text);
+    if (this.longLine === undefined && !this.hasOpenState() && !needsScan(text)) {
+      this.workSteps += 2 * text.length;
+      if (!text.endsWith('\n') && text.length > 0) this.startLongLine('pass', text);
+      return text;
+    }
+    return this.maskLines(text);
   }
 
   private hasOpenState(): boolean {
@@ -120,9 +423,82 @@ export class SecretMasker {
 
   /** Masks the learned values only (for text already masked line by line, once more values are known). */
   maskLearned(text: string): string {
+    if (this.isOverBudget()) return this.maskUnscanned(text);
     const result = this.learned.mask(text);
+    this.workSteps += result.work;
     this.count += result.count;
     return result.text;
+  }
+
+  private isOverBudget(): boolean {
+    if (!this.budgetExceeded && this.workSteps > this.workPerChar * this.receivedChars + this.workAllowance) {
+      this.budgetExceeded = true;
+    }
+    return this.budgetExceeded;
+  }
+
+  private maskLines(text: string): string {
+    let masked = '';
+    for (let start = 0; start < text.length; ) {
+      if (this.isOverBudget()) return masked + this.maskUnscanned(text.slice(start));
+      const end = text.indexOf('\n', start);
+      const complete = end !== -1;
+      const line = text.slice(start, complete ? end : text.length);
+      start = complete ? end + 1 : text.length;
+      masked += this.maskSegment(line, complete ? '\n' : '');
+    }
+    return masked;
+  }
+
+  /** Masks one line (or a piece of one: `newline` is then empty). */
+  private maskSegment(line: string, newline: string): string {
+    this.workSteps += 2 * line.length;
+    const continued = this.longLine;
+    if (continued !== undefined) {
+      // The rest of a line seen in pieces: passed until a piece needs scanning, then masked to its end.
+      if (newline !== '') this.longLine = undefined;
+      if (continued === 'pass' && !linearPatterns.triggerWord.pattern.test(this.longLineTail + line)) {
+        if (newline === '') this.longLineTail = line.slice(-triggerOverlap);
+        return line + newline;
+      }
+      if (newline === '') this.longLine = 'masked';
+      if (continued === 'masked') {
+        this.unscannedChars += line.length;
+        return newline;
+      }
+      if (continued === 'pass') this.overlongLines += 1;
+      return this.maskWhole(line) + newline;
+    }
+    const scan = this.hasOpenState() || needsScan(line);
+    if (line.length > maxLineChars) {
+      if (newline === '') this.startLongLine(scan ? 'masked' : 'pass', line);
+      if (!scan) return line + newline;
+      this.overlongLines += 1;
+      return this.maskWhole(line) + newline;
+    }
+    if (newline === '') this.startLongLine(scan ? 'mask' : 'pass', line);
+    if (!scan) return line + newline;
+    this.workSteps += linePasses * line.length;
+    return this.maskLine(line, newline);
+  }
+
+  private startLongLine(state: LongLine, piece: string): void {
+    this.longLine = state;
+    this.longLineTail = piece.slice(-triggerOverlap);
+  }
+
+  /** Replaces text that was not scanned (and whose secrets were therefore not learned). */
+  private maskWhole(text: string): string {
+    if (text.length === 0) return '';
+    this.count += 1;
+    this.unscannedChars += text.length;
+    if (this.learn) this.learned.missed += 1;
+    return maskedValue;
+  }
+
+  private maskUnscanned(text: string): string {
+    const newline = text.endsWith('\n') ? '\n' : '';
+    return this.maskWhole(text) + newline;
   }
 
   private hide(value: string): string {
@@ -137,14 +513,12 @@ export class SecretMasker {
     return maskedValue;
   }
 
-  private maskLine(rawLine: string): string {
-    const newline = rawLine.endsWith('\n') ? '\n' : '';
-    let line = newline === '' ? rawLine : rawLine.slice(0, -1);
+  private maskLine(line: string, newline: string): string {
     if (this.inPem) {
-      const end = line.search(/-----END [A-Z0-9 ]*PRIVATE KEY-----/);
-      if (end === -1) return '';
+      const end = findPemLabel(line, '-----END ', 0);
+      if (end === undefined) return '';
       this.inPem = false;
-      return line.slice(end) + newline;
+      return line.slice(end.start) + newline;
     }
     if (this.yamlIndent !== undefined) {
       const indent = line.length - line.trimStart().length;
@@ -160,23 +534,19 @@ export class SecretMasker {
       this.secretTextContinues = false;
       return `${this.hideMore(line.slice(0, tab))}${line.slice(tab)}${newline}`;
     }
-    if (line.trimStart().startsWith('|') || tableSeparator.test(line.trim())) {
+    if (line.trimStart().startsWith('|') || isTableSeparator(line.trim())) {
       line = this.maskTableLine(line);
     } else {
       this.tableHeader = undefined;
       this.afterTitle = false;
     }
-    line = line.replace(pemBlock, (block, kind: string) => {
-      if (!block.includes(`-----END ${kind}-----`)) this.inPem = true;
-      this.count += 1;
-      return `-----BEGIN ${kind}-----${this.inPem ? '' : `${maskedValue}-----END ${kind}-----`}`;
-    });
+    line = this.maskPemBlocks(line);
     if (this.inPem) return `${line}\n${maskedValue}${newline}`;
-    const yaml = line.match(yamlLine);
-    if (yaml !== null && isSecretFieldName(yaml[2] as string)) {
-      const value = (yaml[3] as string).trim();
-      this.yamlIndent = (yaml[1] as string).length;
-      if (/^[|>][-+0-9]*$/.test(value)) {
+    const yaml = readYamlLine(line);
+    if (yaml !== undefined && isSecretFieldName(yaml.name)) {
+      const value = yaml.value.trim();
+      this.yamlIndent = yaml.indent.length;
+      if (isBlockScalarHeader(value)) {
         this.count += 1;
         return line + newline;
       }
@@ -184,42 +554,87 @@ export class SecretMasker {
         this.yamlIndent = undefined;
         return line + newline;
       }
-      return `${yaml[1]}${yaml[2]}: ${this.hide(value.replace(/^'(.*)'$|^"(.*)"$/, '$1$2'))}${newline}`;
+      return `${yaml.indent}${yaml.name}: ${this.hide(unquote(value))}${newline}`;
     }
     line = this.maskTextOutput(line);
-    line = line.replace(
-      keyValue,
-      (
-        match,
-        quote: string,
-        name: string,
-        separator: string,
-        double?: string,
-        single?: string,
-        bare?: string,
-      ) => {
-        const value = double ?? single ?? bare ?? '';
-        if (!isSecretFieldName(name) || plainValues.has(value) || value.includes(maskedValue)) return match;
-        const quoted =
-          double !== undefined ? `"${maskedValue}"` : single !== undefined ? `'${maskedValue}'` : maskedValue;
-        this.hide(value);
-        return `${quote}${name}${quote}${separator}${quoted}`;
-      },
-    );
-    line = line.replace(accessKeyId, (_, prefix: string) => {
+    line = this.maskKeyValues(line);
+    line = line.replace(linearPatterns.accessKeyId.pattern, (_, prefix: string) => {
       this.count += 1;
       return `${prefix}${maskedValue}`;
     });
-    return this.maskLearned(line) + newline;
+    return line + newline;
+  }
+
+  /** `-----BEGIN … PRIVATE KEY-----` up to its end on the same line, or to the end of the line (then inPem). */
+  private maskPemBlocks(line: string): string {
+    let masked = '';
+    let copied = 0;
+    for (let begin = findPemLabel(line, '-----BEGIN ', 0); begin !== undefined; ) {
+      const endMarker = `-----END ${begin.label}-----`;
+      const end = line.indexOf(endMarker, begin.end);
+      this.count += 1;
+      masked += `${line.slice(copied, begin.start)}-----BEGIN ${begin.label}-----`;
+      if (end === -1) {
+        this.inPem = true;
+        return masked;
+      }
+      masked += `${maskedValue}${endMarker}`;
+      copied = end + endMarker.length;
+      begin = findPemLabel(line, '-----BEGIN ', copied);
+    }
+    return masked + line.slice(copied);
+  }
+
+  /**
+   * `"key": "value"`, `'key': b'value'`, `key=value`, `key: value` in JSON, Python reprs, env files, headers,
+   * URLs: a name (a letter, then letters, digits, `_`, `-`), optionally quoted, `:` or `=`, then a quoted value
+   * (to its closing quote, or the end of the line) or a bare one (up to a blank or one of `,;&}]"'|`). One pass:
+   * a name that is not followed by a separator is skipped whole, and a value is never read twice.
+   */
+  private maskKeyValues(line: string): string {
+    let masked = '';
+    let copied = 0;
+    let at = 0;
+    while (at < line.length) {
+      const code = line.charCodeAt(at);
+      const quoted = (code === 0x22 || code === 0x27) && isAsciiLetter(line.charCodeAt(at + 1));
+      if (!quoted && !isAsciiLetter(code)) {
+        at += 1;
+        continue;
+      }
+      const nameStart = quoted ? at + 1 : at;
+      const nameEnd = skipNameChars(line, nameStart + 1);
+      const quote = quoted ? line.charAt(at) : '';
+      const separatorStart = quoted && line.charAt(nameEnd) === quote ? nameEnd + 1 : nameEnd;
+      const pair =
+        quoted && separatorStart === nameEnd ? undefined : readSeparatorAndValue(line, separatorStart);
+      if (pair === undefined) {
+        // Quoted, the same name is tried again unquoted from the next character; unquoted, every later start
+        // inside the name would end at the same place and fail the same way.
+        at = quoted ? at + 1 : nameEnd;
+        continue;
+      }
+      const name = line.slice(nameStart, nameEnd);
+      const { value, valueQuote } = pair;
+      if (isSecretFieldName(name) && !plainValues.has(value) && !value.includes(maskedValue)) {
+        this.hide(value);
+        const separator = line.slice(separatorStart, pair.valueStart);
+        const replacement = valueQuote === '' ? maskedValue : `${valueQuote}${maskedValue}${valueQuote}`;
+        masked += `${line.slice(copied, at)}${quote}${name}${quote}${separator}${replacement}`;
+        copied = pair.end;
+      }
+      at = pair.end;
+    }
+    return masked + line.slice(copied);
   }
 
   /** `--output text` has no field names: credentials rows are recognised by their key id, secrets by their ARN. */
   private maskTextOutput(line: string): string {
-    if (accessKeyIdTest.test(line)) {
-      line = line.replace(secretKeyLike, (token) =>
+    if (linearPatterns.hasAccessKeyId.pattern.test(line)) {
+      line = line.replace(linearPatterns.secretKeyLike.pattern, (token) =>
         /[A-Z]/.test(token) && /[a-z]/.test(token) && /[0-9]/.test(token) ? this.hide(token) : token,
       );
-      line = line.replace(longTokenLike, (token) => this.hide(token));
+      line = line.replace(linearPatterns.longTokenLike.pattern, (token) => this.hide(token));
     }
     if (line.includes('arn:aws:secretsmanager:') && line.includes('\t')) {
       const fields = line.split('\t');
@@ -241,15 +656,14 @@ export class SecretMasker {
    * naming a secret. The first row after a title may be either; it is a header when a separator follows.
    */
   private maskTableLine(line: string): string {
-    const trimmed = line.trim();
-    if (tableSeparator.test(trimmed)) {
+    if (isTableSeparator(line.trim())) {
       if (this.tableCandidate !== undefined) this.tableHeader = this.tableCandidate;
       this.tableCandidate = undefined;
       return line;
     }
-    const match = line.match(/^(\s*\|+)(.*?)(\|+\s*)$/);
-    if (match === null) return line;
-    const cells = (match[2] as string).split('|');
+    const row = splitTableRow(line);
+    if (row === undefined) return line;
+    const cells = row.inside.split('|');
     const names = cells.map((cell) => cell.trim());
     if (cells.length === 1) {
       this.afterTitle = true;
@@ -280,8 +694,206 @@ export class SecretMasker {
     } else if (cells.length === 2 && secretColumns.has(0) && !secretColumns.has(1)) {
       maskCell(1);
     }
-    return `${match[1]}${masked.join('|')}${match[3]}`;
+    return `${row.open}${masked.join('|')}${row.close}`;
   }
+}
+
+/** JavaScript's `\s`: white space and line terminators. */
+function isSpace(code: number): boolean {
+  return (
+    (code >= 0x09 && code <= 0x0d) ||
+    code === 0x20 ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}
+
+/** What a regular expression's `.` does not match (a line holds no `\n`). */
+function hasLineTerminator(text: string): boolean {
+  return text.includes('\r') || text.includes('\u2028') || text.includes('\u2029');
+}
+
+function isAsciiLetter(code: number): boolean {
+  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+}
+
+/** Skips `[\w-]*` from `at`. */
+function skipNameChars(text: string, at: number): number {
+  while (at < text.length) {
+    const code = text.charCodeAt(at);
+    if (!(isAsciiLetter(code) || (code >= 0x30 && code <= 0x39) || code === 0x5f || code === 0x2d)) break;
+    at += 1;
+  }
+  return at;
+}
+
+function skipSpaces(text: string, at: number): number {
+  while (at < text.length && isSpace(text.charCodeAt(at))) at += 1;
+  return at;
+}
+
+/** Where a bare value ends: a blank or one of `,;&}]"'|`. */
+function endsBareValue(code: number): boolean {
+  return (
+    isSpace(code) ||
+    code === 0x2c ||
+    code === 0x3b ||
+    code === 0x26 ||
+    code === 0x7d ||
+    code === 0x5d ||
+    code === 0x22 ||
+    code === 0x27 ||
+    code === 0x7c
+  );
+}
+
+/**
+ * After a name: blanks, `:` or `=`, blanks, and a value: `"…"`, `'…'` or `b'…'` (a backslash escapes the next
+ * character; unclosed, it runs to the end of the line) or a bare run. Undefined when there is no separator or no
+ * value.
+ */
+function readSeparatorAndValue(
+  line: string,
+  at: number,
+): { valueStart: number; value: string; valueQuote: string; end: number } | undefined {
+  let cursor = skipSpaces(line, at);
+  const separator = line.charCodeAt(cursor);
+  if (separator !== 0x3a && separator !== 0x3d) return undefined;
+  cursor = skipSpaces(line, cursor + 1);
+  const valueStart = cursor;
+  let open = line.charAt(cursor);
+  if (open === 'b' && line.charAt(cursor + 1) === "'") {
+    open = "'";
+    cursor += 1;
+  }
+  if (open === '"' || open === "'") {
+    let index = cursor + 1;
+    while (index < line.length) {
+      const char = line.charAt(index);
+      if (char === open) {
+        return { valueStart, value: line.slice(cursor + 1, index), valueQuote: open, end: index + 1 };
+      }
+      index += char === '\\' ? 2 : 1;
+    }
+    return { valueStart, value: line.slice(cursor + 1), valueQuote: open, end: line.length };
+  }
+  let end = cursor;
+  while (end < line.length && !endsBareValue(line.charCodeAt(end))) end += 1;
+  if (end === cursor) return undefined;
+  return { valueStart, value: line.slice(cursor, end), valueQuote: '', end };
+}
+
+/**
+ * A YAML mapping line (CLI v2 `--output yaml`): indent (blanks, optionally `- ` and blanks), a name, `:`, at least
+ * one space or tab, and a value running to the end of the line (which must hold no line terminator).
+ */
+function readYamlLine(line: string): { indent: string; name: string; value: string } | undefined {
+  let nameStart = skipSpaces(line, 0);
+  if (line.charAt(nameStart) === '-' && isSpace(line.charCodeAt(nameStart + 1))) {
+    const afterDash = skipSpaces(line, nameStart + 1);
+    if (isAsciiLetter(line.charCodeAt(afterDash))) nameStart = afterDash;
+  }
+  if (!isAsciiLetter(line.charCodeAt(nameStart))) return undefined;
+  const nameEnd = skipNameChars(line, nameStart + 1);
+  if (line.charAt(nameEnd) !== ':') return undefined;
+  let valueStart = nameEnd + 1;
+  while (line.charAt(valueStart) === ' ' || line.charAt(valueStart) === '\t') valueStart += 1;
+  if (valueStart === nameEnd + 1) return undefined;
+  const value = line.slice(valueStart);
+  if (hasLineTerminator(value)) return undefined;
+  return { indent: line.slice(0, nameStart), name: line.slice(nameStart, nameEnd), value };
+}
+
+/** `|`, `>`, `|-`, `>+2`…: a YAML block scalar, whose value is on the lines that follow. */
+function isBlockScalarHeader(value: string): boolean {
+  if (value.charAt(0) !== '|' && value.charAt(0) !== '>') return false;
+  for (let index = 1; index < value.length; index += 1) {
+    if (!'-+0123456789'.includes(value.charAt(index))) return false;
+  }
+  return true;
+}
+
+function unquote(value: string): string {
+  const quote = value.charAt(0);
+  if (value.length >= 2 && (quote === "'" || quote === '"') && value.endsWith(quote))
+    return value.slice(1, -1);
+  return value;
+}
+
+/** `+----+---+`, possibly inside the `|` of enclosing tables. */
+function isTableSeparator(trimmed: string): boolean {
+  let start = 0;
+  while (trimmed.charAt(start) === '|') start += 1;
+  let end = trimmed.length;
+  while (end > start && trimmed.charAt(end - 1) === '|') end -= 1;
+  if (end - start < 3 || trimmed.charAt(start) !== '+' || trimmed.charAt(end - 1) !== '+') return false;
+  for (let index = start + 1; index < end - 1; index += 1) {
+    const char = trimmed.charAt(index);
+    if (char !== '-' && char !== '+') return false;
+  }
+  return true;
+}
+
+/**
+ * A table row: leading blanks and `|`s, the cells, and the trailing `|`s and blanks. The same split as
+ * `/^(\s*\|+)(.*?)(\|+\s*)$/` (all leading pipes open, the last run closes), found from both ends at once.
+ */
+function splitTableRow(line: string): { open: string; inside: string; close: string } | undefined {
+  const start = skipSpaces(line, 0);
+  if (line.charAt(start) !== '|') return undefined;
+  let openEnd = start;
+  while (line.charAt(openEnd) === '|') openEnd += 1;
+  let end = line.length;
+  while (end > start && isSpace(line.charCodeAt(end - 1))) end -= 1;
+  if (line.charAt(end - 1) !== '|') return undefined;
+  let closeStart = end - 1;
+  while (closeStart > start && line.charAt(closeStart - 1) === '|') closeStart -= 1;
+  if (closeStart === start) {
+    // One run of pipes: the last one closes, the others open.
+    if (end - start < 2) return undefined;
+    return { open: line.slice(0, end - 1), inside: '', close: line.slice(end - 1) };
+  }
+  const inside = line.slice(openEnd, closeStart);
+  if (hasLineTerminator(inside)) return undefined;
+  return { open: line.slice(0, openEnd), inside, close: line.slice(closeStart) };
+}
+
+/** RFC 7468 labels are short (the longest private key one is `ENCRYPTED PRIVATE KEY`), so the end marker is too. */
+const maxPemLabelChars = 64;
+
+/** The next `-----BEGIN <label>-----` (or END) whose label is capitals, digits and spaces ending in `PRIVATE KEY`. */
+function findPemLabel(
+  line: string,
+  marker: string,
+  from: number,
+): { start: number; label: string; end: number } | undefined {
+  for (let start = line.indexOf(marker, from); start !== -1; ) {
+    const labelStart = start + marker.length;
+    let labelEnd = labelStart;
+    while (labelEnd < line.length && labelEnd - labelStart <= maxPemLabelChars) {
+      const code = line.charCodeAt(labelEnd);
+      if (!((code >= 0x41 && code <= 0x5a) || (code >= 0x30 && code <= 0x39) || code === 0x20)) break;
+      labelEnd += 1;
+    }
+    const label = line.slice(labelStart, labelEnd);
+    if (
+      label.length <= maxPemLabelChars &&
+      label.endsWith('PRIVATE KEY') &&
+      line.startsWith('-----', labelEnd)
+    ) {
+      return { start, label, end: labelEnd + 5 };
+    }
+    // A marker starts with `-`, which no label holds, so the next one starts after this label.
+    start = line.indexOf(marker, Math.max(start + 1, labelEnd));
+  }
+  return undefined;
 }
 
 /**
@@ -319,5 +931,5 @@ export function isSecretOnlyOutput(stage: {
     return stage.positionals.some((name) => isSecretFieldName(name.split('.').pop() ?? name));
   }
   const query = stage.globals.query;
-  return query !== undefined && (query.match(/[A-Za-z_][\w-]*/g) ?? []).some(isSecretFieldName);
+  return query !== undefined && (query.match(linearPatterns.queryName.pattern) ?? []).some(isSecretFieldName);
 }

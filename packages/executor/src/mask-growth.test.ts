@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { OutputCollector } from './_output-collector.js';
+import { LearnedSecrets, maskSecrets, SecretMasker } from './mask-secrets.js';
+
+// Growth ratios, not wall-clock thresholds: each case masks an input of size n and 10n in the same run, and linear
+// work grows about 10 times (quadratic 100, cubic 1000). The base sizes are small enough that the regexes this
+// replaced finish the 10n input in seconds (and fail), not hours. Time is the process's CPU time, so that other
+// processes on the machine do not count.
+const maxGrowth = 20;
+
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/** CPU milliseconds per call, repeating the call until `minimumMs` have passed. */
+function timePerCall(call: () => void, minimumMs = 40): number {
+  let calls = 0;
+  const started = cpuMs();
+  let elapsed = 0;
+  do {
+    call();
+    calls += 1;
+    elapsed = cpuMs() - started;
+  } while (elapsed < minimumMs);
+  return elapsed / calls;
+}
+
+/** The least of three measurements after a warm-up (noise only ever adds time); one when a call takes seconds. */
+function bestOf(call: () => void): number {
+  const first = timePerCall(call);
+  if (first > 1_000) return first;
+  return Math.min(timePerCall(call), timePerCall(call), timePerCall(call));
+}
+
+/** A flat string, as the collector gets from its decoder. */
+function flat(text: string): string {
+  return Buffer.from(text).toString();
+}
+
+function letters(count: number, seed = 1): string {
+  let text = '';
+  let state = seed;
+  for (let index = 0; index < count; index += 1) {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    text += String.fromCharCode(97 + (state % 26));
+  }
+  return text;
+}
+
+function learnedOf(count: number): { learned: LearnedSecrets; text: string } {
+  const learned = new LearnedSecrets();
+  const lines: string[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const value = `${letters(12, index + 7)}-${index}`;
+    learned.add(value);
+    lines.push(`item ${index}: ${value} and some ordinary words around it\n`);
+  }
+  return { learned, text: flat(lines.join('')) };
+}
+
+function collectInChunks(text: string, chunkSize: number): void {
+  const collector = new OutputCollector(10_000, new SecretMasker());
+  for (let start = 0; start < text.length; start += chunkSize)
+    collector.write(text.slice(start, start + chunkSize));
+  collector.finish();
+}
+
+const cases: Array<[string, number, (size: number) => () => void]> = [
+  ['a table row of `|` that does not close', 150, (size) => masks(`${'|'.repeat(size)}x\n`)],
+  ['`token ` and a run of letters', 3_000, (size) => masks(`token ${letters(size)}\n`)],
+  [
+    'a key id and a run of base64 characters',
+    3_000,
+    (size) => masks(`AKIAIOSFODNN7EXAMPLE ,=${'A'.repeat(size)}.\n`),
+  ],
+  ['blank lines before `token`', 3_000, (size) => masks(`${' \n'.repeat(size)}token`)],
+  ['a YAML key, spaces and a carriage return', 3_000, (size) => masks(`a:${' '.repeat(size)}\rtoken\n`)],
+  ['many `key=` pairs', 1_000, (size) => masks(`token=x ${'key= '.repeat(size)}\n`)],
+  ['names without values after `password`', 1_000, (size) => masks(`password ${'key '.repeat(size)}\n`)],
+  [
+    'nested brackets in a learned secret',
+    3_000,
+    (size) => {
+      const line = flat(`{"SecretString": "${'['.repeat(size)}${']'.repeat(size)}"}\n`);
+      return () => new SecretMasker(new LearnedSecrets(), true).maskBlock(line);
+    },
+  ],
+  ['1 MiB lines (0.1 MiB and 1 MiB)', 104_858, (size) => masks(`${'a='.repeat(size / 2)} token\n`)],
+  [
+    'a long line streamed in 1 KiB chunks',
+    100_000,
+    (size) => {
+      const text = flat(`token${'.'.repeat(size)}\n`);
+      return () => collectInChunks(text, 1_024);
+    },
+  ],
+  [
+    'many learned values (25 and 250) over text that grows with them',
+    25,
+    (size) => {
+      const { learned, text } = learnedOf(size);
+      return () => new SecretMasker(learned).maskBlock(text);
+    },
+  ],
+];
+
+function masks(text: string): () => void {
+  const input = flat(text);
+  return () => maskSecrets(input);
+}
+
+describe('masking work', () => {
+  it.each(cases)('grows linearly with %s', (_, size, make) => {
+    const small = bestOf(make(size));
+    const large = bestOf(make(size * 10));
+    const growth = large / small;
+    console.log(`${_}: ${small.toFixed(3)} ms → ${large.toFixed(3)} ms (×${growth.toFixed(1)})`);
+    expect(growth).toBeLessThan(maxGrowth);
+  });
+});
