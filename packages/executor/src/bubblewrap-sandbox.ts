@@ -1,61 +1,181 @@
+import { homedir, userInfo } from 'node:os';
 import { listHomes } from './_aws-paths.js';
-import type { Sandbox, SandboxedCommand, SandboxStage } from './sandbox.js';
+import { findExecutable } from './_find-executable.js';
+import {
+  buildRootArguments,
+  isInside,
+  isShownByRoot,
+  readSystemLayout,
+  type SystemLayout,
+} from './_sandbox-root.js';
+import {
+  buildCgroupHelperCommand,
+  buildPrlimitArguments,
+  probePidsCgroup,
+  resolveStageLimits,
+  stageLimitTable,
+} from './_stage-limits.js';
+import type {
+  Sandbox,
+  SandboxedCommand,
+  SandboxStage,
+  StageLimitOff,
+  StageLimitOptions,
+  StageLimits,
+} from './sandbox.js';
+
+/** What buildBubblewrapArguments needs to know besides the stage; createBubblewrapSandbox finds it once. */
+export interface BubblewrapHost {
+  /** Every home to hide: the stage's HOME, the server's HOME and os.homedir(), its home in the user database. */
+  homes: string[];
+  /** The host's /bin, /sbin and /lib*, as links or folders (readSystemLayout). */
+  layout: SystemLayout;
+  /** The limits of the stage's kind; without them the tmpfs mounts are unsized and no rlimit is set. */
+  limits?: StageLimits;
+  /** `prlimit`, run inside the sandbox before the stage's program to set its rlimits; without it, none are set. */
+  prlimitPath?: string;
+}
+
+const namespaceArguments = [
+  '--unshare-user',
+  '--unshare-pid',
+  '--unshare-ipc',
+  '--unshare-uts',
+  '--disable-userns',
+  '--cap-drop',
+  'ALL',
+  '--die-with-parent',
+  '--new-session',
+];
 
 /**
  * The bwrap arguments that confine one stage: new user, pid, ipc and uts namespaces with no capabilities and no
- * way to make more; the root filesystem read-only; private /tmp and homes. Only the aws stage gets the network,
- * its AWS files (read-only), its caches and the working directory (writable); filters get none of them.
+ * way to make more; a root built from nothing (see rootEntries: /usr and a listed part of /etc for the aws stage,
+ * only libraries and locales for a filter), read-only; /dev and /proc minimal; private, sized /tmp, /var/tmp,
+ * /dev/shm and homes. Only the aws stage gets the network, its paths (AWS files, CLI install, caches, the
+ * working directory); a filter gets its binary. With `host.limits` and `host.prlimitPath`, the stage's program
+ * runs under prlimit. Pure: reads nothing, spawns nothing.
  */
-export function buildBubblewrapArguments(stage: SandboxStage, homes: string[]): string[] {
-  const args = [
-    '--unshare-user',
-    '--unshare-pid',
-    '--unshare-ipc',
-    '--unshare-uts',
-    '--disable-userns',
-    '--cap-drop',
-    'ALL',
-    '--die-with-parent',
-    '--new-session',
-    '--ro-bind',
-    '/',
-    '/',
-    '--dev',
-    '/dev',
-    '--proc',
-    '/proc',
-    '--tmpfs',
-    '/tmp',
-    '--tmpfs',
-    '/var/tmp',
-  ];
-  for (const home of homes) args.push('--tmpfs', home);
-  if (stage.kind === 'filter') {
-    args.push('--unshare-net', '--chdir', '/tmp');
-  } else {
-    // Parents before children, so a bind inside another bind is not hidden by it.
-    const binds = [
-      ...stage.readOnlyPaths.map((path) => ({ path, writable: false })),
-      ...stage.writablePaths.map((path) => ({ path, writable: true })),
-    ].sort((left, right) => left.path.length - right.path.length);
-    for (const { path, writable } of binds) {
-      args.push(writable ? '--bind-try' : '--ro-bind-try', path, path);
-    }
-    args.push('--chdir', stage.cwd);
+export function buildBubblewrapArguments(stage: SandboxStage, host: BubblewrapHost): string[] {
+  const tmpfs = (path: string) =>
+    host.limits === undefined
+      ? ['--tmpfs', path]
+      : ['--size', String(host.limits.temporaryBytes), '--tmpfs', path];
+  const args = [...namespaceArguments];
+  if (stage.kind === 'filter') args.push('--unshare-net');
+  args.push(...buildRootArguments({ kind: stage.kind, layout: host.layout }));
+  args.push('--dev', '/dev', ...tmpfs('/dev/shm'), '--remount-ro', '/dev', '--proc', '/proc');
+  args.push(...tmpfs('/tmp'), ...tmpfs('/var/tmp'));
+  for (const home of new Set(host.homes)) args.push(...tmpfs(home));
+  const paths =
+    stage.kind === 'aws'
+      ? [
+          ...stage.readOnlyPaths.map((path) => ({ path, writable: false })),
+          ...stage.writablePaths.map((path) => ({ path, writable: true })),
+        ]
+      : [];
+  const programs = [stage.file, ...(host.limits === undefined ? [] : [host.prlimitPath])].filter(
+    (path): path is string =>
+      path !== undefined &&
+      !isShownByRoot(path, stage.kind) &&
+      !paths.some((bind) => isInside(path, bind.path)),
+  );
+  // Parents before children, so a bind inside another bind is not hidden by it.
+  const binds = [...programs.map((path) => ({ path, writable: false })), ...paths].sort(
+    (left, right) => left.path.length - right.path.length,
+  );
+  for (const { path, writable } of binds) {
+    args.push(writable ? '--bind-try' : '--ro-bind-try', path, path);
   }
-  args.push('--', stage.file, ...stage.args);
+  args.push('--chdir', stage.kind === 'aws' ? stage.cwd : '/tmp', '--remount-ro', '/', '--');
+  if (host.limits !== undefined && host.prlimitPath !== undefined) {
+    args.push(...buildPrlimitArguments(host.prlimitPath, host.limits));
+  }
+  args.push(stage.file, ...stage.args);
   return args;
 }
 
-/** A Sandbox that runs every stage under bubblewrap (`bwrap`, found at `bwrapPath`). */
-export function createBubblewrapSandbox({ bwrapPath }: { bwrapPath: string }): Sandbox {
+const systemPath = '/usr/bin:/bin:/usr/sbin:/sbin';
+
+function readPasswdHome(): string | undefined {
+  try {
+    return userInfo().homedir;
+  } catch {
+    // No entry for this uid in the user database (e.g. a container started with --user).
+    return undefined;
+  }
+}
+
+function listLimitsOff(prlimitPath: string | undefined, processesOff: string | undefined): StageLimitOff[] {
+  const off: StageLimitOff[] = [];
+  const push = (option: keyof StageLimits, reason: string) =>
+    off.push({ limit: stageLimitTable[option].name, option, reason });
+  if (prlimitPath === undefined) {
+    for (const option of ['addressSpaceBytes', 'cpuSeconds', 'openFiles'] as const) {
+      push(option, 'prlimit (util-linux) is not installed');
+    }
+  }
+  if (processesOff !== undefined) push('processes', processesOff);
+  return off;
+}
+
+/**
+ * A Sandbox that runs every stage under bubblewrap (`bwrap`, found at `bwrapPath`), within `limits` (see
+ * stageLimitTable for the defaults). Looks at the host once, here: the layout of its system folders, prlimit,
+ * and a pids cgroup it creates (`aws-mcp` under its own) when it can; `limitsOff` lists what it cannot apply.
+ * Throws ExecutionError `INVALID_OPTIONS` for a limit that is not a positive whole number.
+ */
+export function createBubblewrapSandbox({
+  bwrapPath,
+  limits,
+}: {
+  bwrapPath: string;
+  limits?: StageLimitOptions;
+}): Sandbox {
+  const stageLimits = resolveStageLimits(limits);
+  const layout = readSystemLayout();
+  const prlimitPath = findExecutable('prlimit', systemPath);
+  const passwdHome = readPasswdHome();
+  const tools = {
+    sh: findExecutable('sh', '/bin:/usr/bin'),
+    mkdir: findExecutable('mkdir', systemPath),
+    rmdir: findExecutable('rmdir', systemPath),
+  };
+  const cgroup = probePidsCgroup();
+  let processesOff = 'reason' in cgroup ? cgroup.reason : undefined;
+  if (tools.sh === undefined || tools.mkdir === undefined || tools.rmdir === undefined) {
+    processesOff = 'sh, mkdir or rmdir is missing from /usr/bin and /bin';
+  }
+  const limitsOff = listLimitsOff(prlimitPath, processesOff);
   return {
     name: 'bubblewrap',
+    limitsOff,
     wrap(stage: SandboxStage): SandboxedCommand {
+      const kindLimits = stageLimits[stage.kind];
+      const homes = [...listHomes(stage.env), ...(passwdHome === undefined ? [] : [passwdHome])];
+      const args = buildBubblewrapArguments(stage, { homes, layout, limits: kindLimits, prlimitPath });
+      const values: Partial<StageLimits> = {};
+      for (const option of Object.keys(kindLimits) as Array<keyof StageLimits>) {
+        if (!limitsOff.some((off) => off.option === option)) values[option] = kindLimits[option];
+      }
+      const command =
+        'reason' in cgroup || processesOff !== undefined
+          ? { file: bwrapPath, args }
+          : buildCgroupHelperCommand({
+              cgroup,
+              processes: kindLimits.processes,
+              tools: tools as { sh: string; mkdir: string; rmdir: string },
+              command: [bwrapPath, ...args],
+            });
       return {
-        file: bwrapPath,
-        args: buildBubblewrapArguments(stage, listHomes(stage.env)),
+        ...command,
         cwd: stage.kind === 'aws' ? stage.cwd : '/',
+        // Without HOME, Python would look the home up in /etc/passwd, which the sandbox does not show, and
+        // read `~/.aws/config` relative to the working directory instead.
+        ...(stage.kind === 'aws' && stage.env.HOME === undefined
+          ? { env: { ...stage.env, HOME: homedir() } }
+          : {}),
+        limits: { kind: stage.kind, values },
       };
     },
   };

@@ -13,6 +13,56 @@ export interface SandboxStage {
   writablePaths: string[];
 }
 
+/** What a stage can exhaust, as a message names it. */
+export type StageLimitName = 'memory' | 'cpu time' | 'open files' | 'processes' | 'temporary space';
+
+/** The bounds one stage runs under. Each is per stage; `addressSpaceBytes`, `cpuSeconds`, `openFiles` per process. */
+export interface StageLimits {
+  /** Address space of each process (RLIMIT_AS), in bytes: mapped memory, not only resident. */
+  addressSpaceBytes: number;
+  /** CPU time of each process (RLIMIT_CPU), in seconds: SIGXCPU then, SIGKILL 5 seconds later. */
+  cpuSeconds: number;
+  /** Open file descriptors of each process (RLIMIT_NOFILE). */
+  openFiles: number;
+  /** Processes and threads of the whole stage together (a `pids` cgroup). */
+  processes: number;
+  /** Size of each private tmpfs the stage gets (/tmp, /var/tmp, /dev/shm, each home), in bytes. */
+  temporaryBytes: number;
+}
+
+/** Limits to change, per kind of stage; what is left out keeps its default. */
+export interface StageLimitOptions {
+  aws?: Partial<StageLimits>;
+  filter?: Partial<StageLimits>;
+}
+
+/** The limits a wrapped stage runs under (only those that could be applied), to name the one it reached. */
+export interface AppliedStageLimits {
+  kind: SandboxStage['kind'];
+  values: Partial<StageLimits>;
+}
+
+/** A limit this machine cannot apply, and why: for the server to say at start. */
+export interface StageLimitOff {
+  limit: StageLimitName;
+  option: keyof StageLimits;
+  reason: string;
+}
+
+/** How a stage ended, as the executor saw it. */
+export interface StageEnding {
+  exitCode: number | undefined;
+  signal: string | undefined;
+  stderr: string;
+}
+
+/** A limit a stage reached: its name for messages, the option that sets it, and its value. */
+export interface ExceededStageLimit {
+  limit: StageLimitName;
+  option: keyof StageLimits;
+  value: number;
+}
+
 /** A confined command line: what to spawn instead of the stage's own program. */
 export interface SandboxedCommand {
   file: string;
@@ -20,11 +70,18 @@ export interface SandboxedCommand {
   cwd: string;
   /** The environment to run with, when the backend changes the stage's (e.g. a private TMPDIR). */
   env?: Record<string, string>;
+  /** The limits the stage runs under, to name the one a failed stage reached; absent when none apply. */
+  limits?: AppliedStageLimits;
 }
 
 /** An OS sandbox backend. `wrap` never spawns anything; it returns the command that runs the stage confined. */
 export interface Sandbox {
   readonly name: 'bubblewrap' | 'seatbelt' | 'none';
+  /**
+   * The stage limits this backend cannot apply on this machine, and why; empty when all apply. Absent for a
+   * backend that applies no limits at all.
+   */
+  readonly limitsOff?: readonly StageLimitOff[];
   wrap(stage: SandboxStage): SandboxedCommand;
 }
 
