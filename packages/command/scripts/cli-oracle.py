@@ -203,9 +203,7 @@ def finish(stopped=None, exit_code=None, uncaught=None):
         'durationMs': round((time.monotonic() - run.started) * 1000, 1),
         'cpuMs': cpu_ms(),
         '_warm': {'loads': sorted(run.loads, key=repr), 'modules': sorted(set(sys.modules) - PARENT_MODULES),
-                  'patterns': new_patterns(),
-                  'commands': sorted({tuple(record['command'][:2]) for record in run.parsers
-                                      if record['name'] in ('service', 'operation')})},
+                  'patterns': new_patterns()},
     }
     if uncaught is not None:
         answer['uncaught'] = uncaught
@@ -647,7 +645,10 @@ class Cli:
         return self.module.main()
 
     def warm(self, warm_info, done):
-        """Replays in the parent what a child had to load, so later forks find it cached."""
+        """Replays in the parent what a child had to load, so later forks find it cached: only pure caches
+        (modules, botocore's data loader, compiled regexes). Not the CLI's command or argument tables: building
+        an argument table registers session-wide handlers (--generate-cli-skeleton's on calling-command.*),
+        so a table built ahead would answer for every later operation."""
         import importlib
 
         for name in warm_info.get('modules', []):
@@ -660,15 +661,6 @@ class Cli:
                 pass
         PARENT_MODULES.update(sys.modules)
         wrap_run_mains(self.classes['BasicCommand'])
-        for names in warm_info.get('commands', []):
-            key = ('command', tuple(names))
-            if key in done:
-                continue
-            done.add(key)
-            try:
-                self.warm_command(names)
-            except BaseException:
-                pass
         import re
 
         for pattern, flags in warm_info.get('patterns', []):
@@ -688,17 +680,6 @@ class Cli:
             except BaseException:
                 pass
 
-
-    def warm_command(self, names):
-        """Builds a service's command table and an operation's argument table, as the CLI would on its way
-        to them. They are caches the CLI fills the same way whatever the run: our profiles all read alike, and
-        a run naming a missing profile fails before it reaches a service."""
-        service = self.driver._get_command_table().get(names[0])
-        if not isinstance(service, self.module.ServiceCommand):
-            return
-        operations = service._get_command_table()
-        if len(names) > 1 and isinstance(operations.get(names[1]), self.module.ServiceOperation):
-            operations[names[1]].arg_table
 
 
 PARENT_MODULES = set()

@@ -220,6 +220,14 @@ describe.each([1, 2])('startCliOracle, AWS CLI v%i', (major) => {
       expect(without.stderr).toContain('The user-provided path a does not exist.');
     });
 
+    it('gives no run what an earlier run built: argument tables register session-wide handlers', async () => {
+      await oracle.ask(['sts', 'get-caller-identity']);
+      const skeleton = await oracle.ask(['ec2', 'describe-instances', '--generate-cli-skeleton']);
+      // One JSON document, ec2's: with sts's handler leaked in, `{}` would come first.
+      expect(JSON.parse(skeleton.stdout)).toHaveProperty('InstanceIds');
+      expect(skeleton.exitCode).toBe(0);
+    });
+
     it('knows the profiles it was started with and no others', async () => {
       const known = await oracle.ask(['--profile', 'dev', 'sts', 'get-caller-identity']);
       expect(known.calls[0]).toMatchObject({ operation: 'GetCallerIdentity' });
