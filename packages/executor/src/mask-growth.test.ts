@@ -1,3 +1,5 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { OutputCollector } from './_output-collector.js';
 import { LearnedSecrets, maskSecrets, SecretMasker } from './mask-secrets.js';
@@ -117,5 +119,55 @@ describe('masking work', () => {
     const growth = large / small;
     console.log(`${_}: ${small.toFixed(3)} ms → ${large.toFixed(3)} ms (×${growth.toFixed(1)})`);
     expect(growth).toBeLessThan(maxGrowth);
+  });
+});
+
+/** The child's output: about 1 MiB that each of the regexes this replaced took seconds to minutes over. */
+const hostileOutput = `
+const parts = [];
+for (let i = 0; i < 4; i++) parts.push('|'.repeat(60000) + 'x\\n');
+for (let i = 0; i < 4; i++) parts.push('token ' + 'a'.repeat(60000) + '\\n');
+parts.push('a:' + ' '.repeat(60000) + '\\rtoken\\n');
+parts.push(' \\n'.repeat(30000) + 'token\\n');
+parts.push('password=' + 'A'.repeat(300000) + '\\n');
+parts.push('{"SecretString": "hunter2-hostile-secret"}\\n');
+process.stdout.write(parts.join(''));
+`;
+
+/** The longest a `setTimeout(0)` waited, probed over and over until `work` settles. */
+async function worstTimerDelay(work: Promise<unknown>): Promise<number> {
+  let settled = false;
+  void work.finally(() => {
+    settled = true;
+  });
+  let worst = 0;
+  while (!settled) {
+    const scheduled = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    worst = Math.max(worst, performance.now() - scheduled);
+  }
+  await work;
+  return worst;
+}
+
+describe('OutputCollector with masking', () => {
+  it('lets a timer fire while it masks a hostile 1 MiB output streamed from a process', async () => {
+    const idle = await worstTimerDelay(new Promise((resolve) => setTimeout(resolve, 300)));
+    const masker = new SecretMasker(new LearnedSecrets(), true);
+    const collector = new OutputCollector(100_000, masker);
+    const child = spawn(process.execPath, ['-e', hostileOutput], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let chunks = 0;
+    child.stdout.on('data', (chunk: Buffer) => {
+      chunks += 1;
+      collector.write(chunk);
+    });
+    const hostile = await worstTimerDelay(once(child, 'close'));
+    const { text, totalChars } = collector.finish();
+    console.log(
+      `timer delay: idle ${idle.toFixed(1)} ms, while masking ${hostile.toFixed(1)} ms (${chunks} chunks, ${totalChars} characters kept of)`,
+    );
+    expect(text).not.toContain('hunter2-hostile-secret');
+    expect(masker.overlongLines).toBe(1);
+    expect(hostile).toBeLessThan(20 * Math.max(idle, 5));
   });
 });

@@ -3,7 +3,14 @@ import { join } from 'node:path';
 import { parseCommandLine } from '@aws-mcp/command';
 import { describe, expect, it } from 'vitest';
 import { OutputCollector } from './_output-collector.js';
-import { isSecretOnlyOutput, LearnedSecrets, maskSecrets, SecretMasker } from './mask-secrets.js';
+import {
+  isSecretFieldName,
+  isSecretOnlyOutput,
+  LearnedSecrets,
+  maskSecrets,
+  maxLineChars,
+  SecretMasker,
+} from './mask-secrets.js';
 
 function fixture(name: string): string {
   return readFileSync(join(import.meta.dirname, '__fixtures__', 'secrets', name), 'utf8');
@@ -125,6 +132,217 @@ describe('OutputCollector with masking', () => {
     for (const secret of assumeRoleSecrets) {
       for (let cut = 6; cut <= secret.length; cut += 6) expect(kept).not.toContain(secret.slice(0, cut));
     }
+  });
+});
+
+// The regular expressions the scanners replaced: exact, but super-linear on hostile lines, so they serve as the
+// oracle on short random ones (a line of up to 12 pieces).
+const regexKeyValue =
+  /(["']?)([A-Za-z][\w-]*)\1(\s*[:=]\s*)(?:"((?:[^"\\]|\\.)*)(?:"|$)|b?'((?:[^'\\]|\\.)*)(?:'|$)|([^\s,;&}\]"'|]+))/g;
+const regexYamlLine = /^(\s*(?:-\s+)?)([A-Za-z][\w-]*):[ \t]+(.*)$/;
+const regexTableRow = /^(\s*\|+)(.*?)(\|+\s*)$/;
+const regexTableSeparator = /^\|*\+[-+]+\+\|*$/;
+const plainValues = new Set(['', 'null', 'true', 'false', 'None', '[MASKED]', "'[MASKED]'"]);
+
+function maskKeyValuesByRegex(line: string): string {
+  return line.replace(regexKeyValue, (match, quote, name, separator, double, single, bare) => {
+    const value = double ?? single ?? bare ?? '';
+    if (!isSecretFieldName(name) || plainValues.has(value) || value.includes('[MASKED]')) return match;
+    const masked = double !== undefined ? '"[MASKED]"' : single !== undefined ? "'[MASKED]'" : '[MASKED]';
+    return `${quote}${name}${quote}${separator}${masked}`;
+  });
+}
+
+function maskYamlLineByRegex(line: string): string {
+  const yaml = line.match(regexYamlLine);
+  if (yaml === null || !isSecretFieldName(yaml[2] as string)) return maskKeyValuesByRegex(line);
+  const value = (yaml[3] as string).trim();
+  if (/^[|>][-+0-9]*$/.test(value) || plainValues.has(value)) return line;
+  return `${yaml[1]}${yaml[2]}: [MASKED]`;
+}
+
+/** A key/value row on its own (no header before it): the value of a secret name in the second cell. */
+function maskTableRowByRegex(line: string): string {
+  if (regexTableSeparator.test(line.trim())) return line;
+  const row = line.match(regexTableRow);
+  if (row === null) return line;
+  const cells = (row[2] as string).split('|');
+  const [name, value] = cells.map((cell) => cell.trim()) as [string, string];
+  if (cells.length !== 2 || !isSecretFieldName(name) || isSecretFieldName(value)) return line;
+  if (value === '' || plainValues.has(value)) return line;
+  return `${row[1]}${cells[0]}|${(cells[1] as string).replace(value, '[MASKED]'.padEnd(value.length))}${row[3]}`;
+}
+
+function randomLines(pieces: string[], count: number, seed: number): string[] {
+  let state = seed;
+  const random = (limit: number) => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return (state >>> 8) % limit;
+  };
+  return Array.from({ length: count }, () =>
+    Array.from({ length: 1 + random(12) }, () => pieces[random(pieces.length)]).join(''),
+  );
+}
+
+const startsTable = (line: string) => /^\s*[|+]/.test(line);
+const keyValuePieces =
+  'token SessionToken password Name x 9 _ - " \' b = : , ; & } ] | \\x None null [MASKED]';
+const yamlPieces = 'token Name password : x \' " | > + 1 = null';
+const tablePieces = '| || Password Token Name a x+y null + -';
+
+describe('maskSecrets against the regexes it replaced', () => {
+  it.each([
+    [
+      'key=value pairs',
+      [...keyValuePieces.split(' '), ' ', '\t', '\r'],
+      (line: string) => (startsTable(line) || regexYamlLine.test(line) ? undefined : line),
+      maskKeyValuesByRegex,
+    ],
+    [
+      'YAML lines',
+      [...yamlPieces.split(' '), ' ', '  ', ': ', ':\t', '- ', '\r'],
+      (line: string) => (startsTable(line) ? undefined : line),
+      maskYamlLineByRegex,
+    ],
+    [
+      'table rows',
+      [...tablePieces.split(' '), ' ', '  ', '\t', '\r', '\u00a0'],
+      (line: string) => [line, `|${line}|`, ` ||${line}|| `, `\t|${line}|\r`][line.length % 4],
+      maskTableRowByRegex,
+    ],
+  ])('masks %s as the regexes did', (_, pieces, input, byRegex) => {
+    const lines = randomLines(pieces, 20_000, 7)
+      .map(input)
+      .filter((line) => line !== undefined);
+    const differences = lines
+      .map((line) => ({ line, expected: byRegex(line), actual: maskSecrets(line).text }))
+      .filter(({ expected, actual }) => expected !== actual);
+    expect(lines.length).toBeGreaterThan(5_000);
+    expect(lines.filter((line) => byRegex(line) !== line).length).toBeGreaterThan(50);
+    expect(differences.slice(0, 5)).toEqual([]);
+  });
+});
+
+describe('maskSecrets on lines the regexes got wrong', () => {
+  it.each([
+    [
+      'a private key field without other secret words',
+      '{"PrivateKey": "abc123xyz"}\n',
+      '{"PrivateKey": "[MASKED]"}\n',
+    ],
+    ['key material with an underscore', 'key_material=abc123xyz\n', 'key_material=[MASKED]\n'],
+    ['an unclosed value ending in a backslash', 'password="abc\\', 'password="[MASKED]"'],
+  ])('masks %s', (_, input, expected) => {
+    expect(maskSecrets(input).text).toBe(expected);
+  });
+});
+
+describe('SecretMasker on long lines', () => {
+  const long = 'a'.repeat(maxLineChars + 1);
+  const atCap = `token ${'a'.repeat(maxLineChars - 6)}`;
+  it.each([
+    ['a long line that may hold a secret', `token ${long}\nnext\n`, '[MASKED]\nnext\n', 6 + long.length],
+    ['a long table row', `|${long}|\n`, '[MASKED]\n', long.length + 2],
+    ['a long line in an open PEM block', `-----BEGIN PRIVATE KEY-----\n${long}\n`, undefined, long.length],
+    ['a long line that cannot', `${long} ${long}\n`, `${long} ${long}\n`, 0],
+    ['a line at the cap (scanned)', `${atCap}\n`, `${atCap}\n`, 0],
+  ])('masks %s whole or passes it', (_, input, expected, unscanned) => {
+    const masker = new SecretMasker();
+    const masked = masker.maskBlock(input);
+    if (expected !== undefined) expect(masked).toBe(expected);
+    if (unscanned > 0) expect(masked).not.toContain('aaaa');
+    expect(masker.overlongLines).toBe(unscanned > 0 ? 1 : 0);
+    expect(masker.unscannedChars).toBe(unscanned);
+  });
+
+  it('masks the rest of a line seen in pieces from the piece that may hold a secret', () => {
+    const collector = new OutputCollector(1_000_000, new SecretMasker());
+    const text = `${'x'.repeat(100_000)} password=hunter2-secret ${'y'.repeat(100_000)}\nnext line\n`;
+    for (let start = 0; start < text.length; start += 1_000)
+      collector.write(text.slice(start, start + 1_000));
+    const kept = collector.finish().text;
+    expect(kept).not.toContain('hunter2');
+    expect(kept).not.toContain('yyy');
+    expect(kept).toMatch(/^x{60000,}/);
+    expect(kept.endsWith('[MASKED]\nnext line\n')).toBe(true);
+  });
+
+  it('passes a long line that holds no secret, in pieces', () => {
+    const collector = new OutputCollector(1_000_000, new SecretMasker());
+    const text = `${'x'.repeat(200_000)}\n`;
+    for (let start = 0; start < text.length; start += 4_096)
+      collector.write(text.slice(start, start + 4_096));
+    expect(collector.finish().text).toBe(text);
+  });
+});
+
+describe('SecretMasker work budget', () => {
+  it('masks everything after the budget ran out, and says so', () => {
+    const masker = new SecretMasker();
+    masker.workPerChar = 0;
+    masker.workAllowance = 10;
+    expect(masker.maskBlock('token=abc\nline two\n')).toBe('[MASKED]\n');
+    expect(masker.maskBlock('plain line\n')).toBe('[MASKED]\n');
+    expect(masker.budgetExceeded).toBe(true);
+    expect(masker.unscannedChars).toBeGreaterThan(0);
+  });
+
+  it('is not reached by ordinary output', () => {
+    const masker = new SecretMasker();
+    for (const name of [
+      'assume-role.json',
+      'debug.log',
+      'assume-role.table',
+      'get-secret-value-multiline.yaml',
+    ]) {
+      masker.maskBlock(fixture(name));
+    }
+    expect(masker.budgetExceeded).toBe(false);
+  });
+});
+
+describe('LearnedSecrets', () => {
+  it.each([
+    ['overlapping values as one stretch', ['abcdefgh', 'efghijkl'], 'x abcdefghijkl y', 'x [MASKED] y', 1],
+    [
+      'a value longer than its anchor, whole',
+      ['v'.repeat(50) + 'w'.repeat(150)],
+      `<${'v'.repeat(50)}${'w'.repeat(150)}>`,
+      '<[MASKED]>',
+      1,
+    ],
+    [
+      'every one of many values',
+      Array.from({ length: 200 }, (_, index) => `secret-${index}-value`),
+      'secret-7-value secret-199-value',
+      '[MASKED] [MASKED]',
+      2,
+    ],
+  ])('masks %s', (_, values, text, expected, count) => {
+    const learned = new LearnedSecrets();
+    for (const value of values) learned.add(value);
+    expect(learned.mask(text)).toMatchObject({ text: expected, count });
+  });
+
+  it('learns the leaves of a deeply nested secret without overflowing the stack', () => {
+    const learned = new LearnedSecrets();
+    learned.add(`${'['.repeat(100_000)}"leaf-secret"${']'.repeat(100_000)}`);
+    expect(learned.values.has('leaf-secret')).toBe(true);
+  });
+
+  it('counts the values it could not learn', () => {
+    const learned = new LearnedSecrets();
+    for (let index = 0; index < 300; index += 1) learned.add(`value-number-${index}`);
+    expect(learned.values.size).toBe(256);
+    expect(learned.missed).toBe(44);
+  });
+
+  it('is learned from a stream whose text is not kept', () => {
+    const learned = new LearnedSecrets();
+    const learner = new OutputCollector(0, new SecretMasker(learned, true));
+    learner.write(fixture('get-secret-value.json'));
+    learner.finish();
+    expect(new SecretMasker(learned).maskBlock('EXAMPLE-PASSWORD\n')).toBe('[MASKED]\n');
   });
 });
 
