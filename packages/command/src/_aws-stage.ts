@@ -1,80 +1,26 @@
+import { ArgparseError } from './_argparse.js';
+import { didYouMean } from './_did-you-mean.js';
+import {
+  type AwsCommandReading,
+  type ReadAction,
+  ReadingError,
+  readAwsCommand,
+} from './_read-aws-command.js';
 import { urlParameterExemptions } from './_url-param-exemptions.js';
+import type { CliAction, CliModel } from './cli-model-types.js';
 import { CommandError } from './command-error.js';
 
-/** Global options of the AWS CLI that take a value (the next word is their value, not a positional). */
-export const valueGlobals = new Set([
-  'profile',
-  'region',
-  'endpoint-url',
-  'output',
-  'query',
-  'ca-bundle',
-  'color',
-  'cli-read-timeout',
-  'cli-connect-timeout',
-  'cli-binary-format',
-  'page-size',
-  'max-items',
-  'starting-token',
-  'cli-input-json',
-  'cli-input-yaml',
-]);
-
-/**
- * Options this package reads as globals that the CLI v1 actually adds to each operation's argument table
- * (pagination, `--cli-input-json`), so their values go through its URL fetching like any parameter's.
- */
-const operationLevelGlobals = new Set([
-  'page-size',
-  'max-items',
-  'starting-token',
-  'cli-input-json',
-  'cli-input-yaml',
-]);
-
-/** Global options of the AWS CLI that are flags. */
-const flagGlobals = new Set([
-  'no-paginate',
-  'no-sign-request',
-  'debug',
-  'no-verify-ssl',
-  'no-cli-pager',
-  'version',
-]);
-
-/** Options of the `aws s3` commands that take no value, so the word after them is a path, not their value. */
-const s3FlagOptions = new Set([
-  'recursive',
-  'dryrun',
-  'quiet',
-  'only-show-errors',
-  'no-progress',
-  'follow-symlinks',
-  'no-follow-symlinks',
-  'no-guess-mime-type',
-  'force-glacier-transfer',
-  'ignore-glacier-warnings',
-  'delete',
-  'exact-timestamps',
-  'size-only',
-  'human-readable',
-  'summarize',
-  'force',
-  'sse',
-  'request-payer',
-  'copy-props',
-]);
-
-/** Every global option name, refused ones included, for spotting abbreviations. */
-const globalNames = [...new Set([...valueGlobals, ...flagGlobals, 'cli-auto-prompt', 'no-cli-auto-prompt'])];
-
-/** Options refused wherever they stand, with the reason. */
-const refusedGlobals: Record<string, string> = {
-  debug: '`--debug` prints request signatures and session tokens to stderr; leave it out',
-  'no-verify-ssl':
+/** Global options refused wherever they stand, with the reason (keyed by the option's full name). */
+const refusedGlobals: Readonly<Record<string, string>> = {
+  '--debug': '`--debug` prints request signatures and session tokens to stderr; leave it out',
+  '--no-verify-ssl':
     '`--no-verify-ssl` turns off TLS certificate checks; use --ca-bundle with a file in the working directory instead',
-  'cli-auto-prompt': '`--cli-auto-prompt` waits for a person at a terminal; pass every parameter on the line',
+  '--cli-auto-prompt':
+    '`--cli-auto-prompt` waits for a person at a terminal; pass every parameter on the line',
 };
+
+/** Options whose exact word lifts `required` (OverrideRequiredArgsArgument), so they stay in two-word form. */
+const twoWordOptions = new Set(['--cli-input-json', '--cli-input-yaml', '--generate-cli-skeleton']);
 
 /** The AWS CLI options this package understands wherever they stand on the line. */
 export interface AwsGlobalOptions {
@@ -99,194 +45,512 @@ export interface AwsGlobalOptions {
   version?: true;
 }
 
-/** The `aws` stage of a pipeline, as understood. */
+/** One argument of the command as the CLI attributes it. */
+export interface AwsArgument {
+  /** The action in the CLI's model. */
+  action: CliAction;
+  /** The name in the CLI's argument table (`instance-ids`), or the option without dashes. */
+  name: string;
+  /** The option's full spelling (`--instance-ids`), undefined for a positional. */
+  option: string | undefined;
+  /** The values as written (a flag has none). */
+  values: string[];
+}
+
+/** The `aws` stage of a pipeline, as the installed CLI reads it. */
 export interface AwsStage {
-  /** The argv as written, `argv[0]` being `aws`. */
+  /** The argv that runs, rebuilt from the reading: full option names, `--name=value`, `argv[0]` being `aws`. */
   argv: string[];
-  /** The service as written on the line (`s3`, `s3api`, `ec2`), or undefined for `aws help` / `aws --version`. */
+  /** The argv as written. */
+  written: string[];
+  /**
+   * `argv` with the values of secret arguments replaced by `[redacted]` (members the model marks sensitive, and
+   * options named like secrets: passwords, tokens, keys, user data, `--cli-input-json`), for logs.
+   */
+  redactedArgv: string[];
+  /** The top-level command (`s3`, `s3api`, `ec2`, `configure`), or undefined for `aws help` / `aws --version`. */
   service: string | undefined;
-  /** The operation or CLI customization (`list-buckets`, `cp`), or undefined. */
+  /** The operation or customization (`list-buckets`, `cp`, `wait`), or undefined. */
   operation: string | undefined;
-  /** Words after the operation that are not options or option values as far as this package can tell. */
+  /** The command path below the service (`['wait', 'instance-running']`). */
+  path: string[];
+  /** The values of the command's positionals, in the CLI's order (`s3 cp SRC DST`, an OUTFILE). */
   positionals: string[];
-  /** Operation options as `name → values` (name without dashes); a flag has an empty value list. */
+  /** The command's options by their argument-table name (a flag has an empty value list). */
   options: Map<string, string[]>;
+  /** Every argument of the command, as attributed. */
+  arguments: AwsArgument[];
+  /**
+   * The API request's parameters by botocore member name, as far as the line sets them: flags as booleans,
+   * values as written (lists as arrays), then what `--cli-input-json` adds for members not set on the line.
+   */
+  parameters: Record<string, unknown>;
   globals: AwsGlobalOptions;
   /** Whether this asks for help (`aws help`, `aws s3 help`, `aws s3 cp help`). */
   isHelp: boolean;
+  /** The reading itself, word by word, for rules that need more than the fields above. */
+  reading: AwsCommandReading | undefined;
+}
+
+/** What reading an `aws` stage needs. */
+export interface ReadAwsStageOptions {
+  model: CliModel;
+  /**
+   * Reads a `file://` value of `--cli-input-json` (relative to the working directory, already checked to stay
+   * inside it by the caller), so its content is judged and inlined. Without it such a value is refused.
+   */
+  readCliInputFile?: (path: string) => string;
 }
 
 function camelCase(option: string): keyof AwsGlobalOptions {
-  return option.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase()) as keyof AwsGlobalOptions;
+  return option
+    .replace(/^--/, '')
+    .replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase()) as keyof AwsGlobalOptions;
 }
 
 /**
- * Reads the `aws` stage: global options wherever they stand (`--region x`, `--region=x`), the service, the
- * operation, the operation's options and positionals. Throws CommandError for a stage that does not start with
- * `aws`, an unknown option before the service, a refused option, a global option without its value, or a
- * parameter value the CLI would download as a URL (URL_PARAMETER_VALUE).
+ * Reads the `aws` stage with the installed CLI's own parsers (its argument model) and rebuilds the argv that
+ * runs from what was read. Throws CommandError for anything the CLI would not take or this package cannot
+ * attribute: NOT_AWS, FORBIDDEN_GLOBAL_OPTION, ABBREVIATED_OPTION, AMBIGUOUS_OPTION, MISSING_OPTION_VALUE,
+ * UNEXPECTED_OPTION_VALUE, UNKNOWN_COMMAND, UNKNOWN_OPTION, UNEXPECTED_ARGUMENT, INVALID_CHOICE,
+ * MISSING_PARAMETER, CONFLICTING_SETTING, URL_PARAMETER_VALUE, INVALID_CLI_INPUT.
  */
-export function parseAwsStage(argv: string[]): AwsStage {
-  const first = argv[0];
-  if (first !== 'aws') {
+export function parseAwsStage(argv: string[], options: ReadAwsStageOptions): AwsStage {
+  checkHead(argv);
+  const words = argv.slice(1);
+  if (words.includes('--')) {
     throw new CommandError({
-      code: 'NOT_AWS',
-      token: first ?? '',
-      message:
-        first === undefined || first === ''
-          ? 'The command is empty. Start it with `aws`, e.g. `aws s3 ls`.'
-          : `The first stage must be the AWS CLI, written exactly \`aws\` (no path, no other program); got \`${first}\`. Start the command with \`aws\`, e.g. \`aws s3 ls\`.`,
+      code: 'FORBIDDEN_GLOBAL_OPTION',
+      token: '--',
+      message: 'A bare `--` changes how the CLI reads the words after it; leave it out.',
     });
   }
-  const globals: AwsGlobalOptions = {};
-  const positionalWords: string[] = [];
-  const options = new Map<string, string[]>();
-  const parameterValues: ParameterValue[] = [];
-  let currentOption: string | undefined;
-  let awaitsFirstValue = false;
-  for (let index = 1; index < argv.length; index++) {
-    const token = argv[index] as string;
-    if (token.startsWith('--') && token.length > 2) {
-      const equals = token.indexOf('=');
-      const name = token.slice(2, equals === -1 ? undefined : equals);
-      if (!valueGlobals.has(name) && !flagGlobals.has(name) && !(name in refusedGlobals)) {
-        const expanded = globalNames.filter((global) => global !== name && global.startsWith(name));
-        if (expanded.length > 0) {
-          // argparse reads any unique prefix of a global option as that option, wherever it stands.
-          throw new CommandError({
-            code: 'ABBREVIATED_OPTION',
-            token: `--${name}`,
-            message: `\`--${name}\` is an abbreviation the CLI would read as \`--${expanded.join('` or `--')}\`; write the option in full.`,
-          });
-        }
-      }
-      const refusal = refusedGlobals[name];
-      if (refusal !== undefined) {
-        throw new CommandError({
-          code: 'FORBIDDEN_GLOBAL_OPTION',
-          token: `--${name}`,
-          message: `${refusal}.`,
-        });
-      }
-      if (valueGlobals.has(name)) {
-        let value: string | undefined;
-        if (equals !== -1) value = token.slice(equals + 1);
-        else {
-          value = argv[index + 1];
-          index++;
-        }
-        if (value === undefined) {
-          throw new CommandError({
-            code: 'MISSING_OPTION_VALUE',
-            token: `--${name}`,
-            message: `\`--${name}\` needs a value, e.g. \`--${name} ${exampleValue(name)}\`.`,
-          });
-        }
-        const key = camelCase(name);
-        const previous = globals[key];
-        if (previous !== undefined && previous !== value) {
-          throw new CommandError({
-            code: 'CONFLICTING_SETTING',
-            token: `--${name}`,
-            message: `\`--${name}\` is given twice with different values (${String(previous)}, ${value}); give it once.`,
-          });
-        }
-        (globals as Record<string, string>)[key] = value;
-        if (operationLevelGlobals.has(name)) parameterValues.push({ option: name, value });
-        currentOption = undefined;
-        continue;
-      }
-      if (flagGlobals.has(name) && equals === -1) {
-        (globals as Record<string, true>)[camelCase(name)] = true;
-        currentOption = undefined;
-        continue;
-      }
-      if (positionalWords.length === 0) {
-        throw new CommandError({
-          code: 'UNKNOWN_GLOBAL_OPTION',
-          token,
-          message: `\`${token}\` is not an AWS CLI global option; put operation options after the service and operation (aws SERVICE OPERATION ${token} …).`,
-        });
-      }
-      const optionName = name;
-      const values = options.get(optionName) ?? [];
-      if (equals !== -1) {
-        values.push(token.slice(equals + 1));
-        parameterValues.push({ option: optionName, value: token.slice(equals + 1) });
-      }
-      options.set(optionName, values);
-      const isFlag = positionalWords[0] === 's3' && s3FlagOptions.has(optionName);
-      currentOption = equals === -1 && !isFlag ? optionName : undefined;
-      awaitsFirstValue = currentOption !== undefined;
-      continue;
-    }
-    if (token === '--') {
-      throw new CommandError({
-        code: 'FORBIDDEN_GLOBAL_OPTION',
-        token,
-        message: 'A bare `--` changes how the CLI reads the words after it; leave it out.',
-      });
-    }
-    if (currentOption !== undefined && positionalWords.length >= 2) {
-      // Without the operation's model, a word after an option is read as that option's value.
-      options.get(currentOption)?.push(token);
-      // Only the first word is surely the option's value for argparse; later ones may be positionals.
-      parameterValues.push({ option: awaitsFirstValue ? currentOption : undefined, value: token });
-      awaitsFirstValue = false;
-      continue;
-    }
-    positionalWords.push(token);
-    parameterValues.push({ option: undefined, value: token });
+  let reading: AwsCommandReading;
+  try {
+    reading = readAwsCommand(options.model, words);
+  } catch (error) {
+    throw explainReadingError(error, words);
   }
-  const [service, operation, ...rest] = positionalWords;
-  checkUrlParameterValues(parameterValues, `${service ?? ''} ${operation ?? ''}`);
-  const isHelp = positionalWords[positionalWords.length - 1] === 'help' && positionalWords.length <= 3;
+  checkAbbreviations(reading, words);
+  checkRefusedGlobals(reading);
+  checkUnknownWords(reading, words);
+  const globals = collectGlobals(reading);
+  const commandArguments = reading.arguments.map(toArgument);
+  const service = reading.service;
+  const operation = reading.path[0];
+  const command = `${service ?? ''} ${reading.path.join(' ')}`.trim();
+  if (reading.kind === 'command') checkUrlParameterValues(reading, command);
+  const parameters = collectParameters(commandArguments);
+  const inlined = mergeCliInput(reading, commandArguments, parameters, command, options);
+  const optionMap = new Map<string, string[]>();
+  for (const argument of commandArguments) {
+    if (argument.option === undefined) continue;
+    optionMap.set(argument.name, [...(optionMap.get(argument.name) ?? []), ...argument.values]);
+  }
   return {
-    argv: [...argv],
-    service: service === 'help' ? undefined : service,
-    operation: operation === 'help' ? undefined : operation,
-    positionals: isHelp ? rest.slice(0, -1) : rest,
-    options,
+    argv: rebuildArgv(reading, inlined),
+    written: [...argv],
+    redactedArgv: rebuildArgv(reading, inlined, isSecretArgument),
+    service,
+    operation,
+    path: [...reading.path],
+    positionals: commandArguments
+      .filter((argument) => argument.option === undefined)
+      .flatMap((argument) => argument.values),
+    options: optionMap,
+    arguments: commandArguments,
+    parameters,
     globals,
-    isHelp,
+    isHelp: reading.kind === 'help',
+    reading,
   };
 }
 
-interface ParameterValue {
-  /** The option the value surely belongs to, as written; undefined for a positional or a doubtful value. */
-  option: string | undefined;
-  value: string;
+function checkHead(argv: string[]): void {
+  const first = argv[0];
+  if (first === 'aws') return;
+  throw new CommandError({
+    code: 'NOT_AWS',
+    token: first ?? '',
+    message:
+      first === undefined || first === ''
+        ? 'The command is empty. Start it with `aws`, e.g. `aws s3 ls`.'
+        : `The first stage must be the AWS CLI, written exactly \`aws\` (no path, no other program); got \`${first}\`. Start the command with \`aws\`, e.g. \`aws s3 ls\`.`,
+  });
 }
 
-/**
- * The CLI v1 downloads a parameter value that starts with exactly `http://` or `https://` (a case-sensitive prefix
- * match in awscli/paramfile.py, on by default through `cli_follow_urlparam`) and sends the page as the value, unless
- * the parameter is exempt. Global options such as `--endpoint-url` and `--query` never are fetched.
- */
-function checkUrlParameterValues(values: readonly ParameterValue[], command: string): void {
-  for (const { option, value } of values) {
-    if (!value.startsWith('http://') && !value.startsWith('https://')) continue;
-    if (option !== undefined && urlParameterExemptions.has(`${command} --${option}`)) continue;
-    const written = option === undefined ? value : `--${option} ${value}`;
+function toArgument(entry: ReadAction): AwsArgument {
+  const option = entry.optionString;
+  return {
+    action: entry.action,
+    name: entry.action.argument ?? option?.replace(/^--/, '') ?? entry.action.dest,
+    option,
+    values: entry.values,
+  };
+}
+
+function optionNamesOf(actions: readonly CliAction[]): string[] {
+  return actions.flatMap((action) => action.options);
+}
+
+function commandWords(reading: AwsCommandReading | undefined): string {
+  if (reading?.service === undefined) return 'aws';
+  return `aws ${[reading.service, ...reading.path].join(' ')}`;
+}
+
+/** Turns the parsers' errors into refusals that say what to write instead. */
+function explainReadingError(error: unknown, words: readonly string[]): CommandError {
+  if (error instanceof ReadingError) {
+    const written = words[error.index] ?? '';
+    return new CommandError({
+      code: 'UNKNOWN_COMMAND',
+      token: written,
+      message:
+        error.kind === 'no-command'
+          ? 'The command names no service. Write `aws SERVICE OPERATION …`, e.g. `aws s3 ls`; `aws help` lists the services.'
+          : `\`aws ${written}\` is not a command of the installed AWS CLI.${didYouMean(written, error.choices)}`,
+    });
+  }
+  if (!(error instanceof ArgparseError)) throw error;
+  const action = error.action;
+  switch (error.kind) {
+    case 'ambiguous-option':
+      return new CommandError({
+        code: 'AMBIGUOUS_OPTION',
+        token: error.word,
+        message: `\`${error.word}\` could be ${error.candidates.map((name) => `\`${name}\``).join(', ')}; write the option in full.`,
+      });
+    case 'expected-argument':
+      return new CommandError({
+        code: 'MISSING_OPTION_VALUE',
+        token: error.word,
+        message: `\`${error.word}\` needs ${action?.nargs === '+' ? 'at least one value' : 'a value'}; a word starting with \`-\` is never taken as one, so write \`${action?.options[0] ?? error.word}=VALUE\` for such a value.`,
+      });
+    case 'ignored-explicit-argument':
+      return new CommandError({
+        code: 'UNEXPECTED_OPTION_VALUE',
+        token: error.word,
+        message: `\`${action?.options[0] ?? error.word}\` takes no value; write it alone${action?.options[0]?.startsWith('--no-') === false ? ` (or \`--no-${action.options[0].slice(2)}\` where the CLI has it)` : ''}.`,
+      });
+    case 'invalid-choice': {
+      if (action?.kind === 'command') {
+        const before = words[words.indexOf(error.word) - 1];
+        if (action.dest === 'command' && before?.startsWith('--') === true) {
+          return new CommandError({
+            code: 'UNKNOWN_GLOBAL_OPTION',
+            token: before,
+            message: `\`${before}\` is not an AWS CLI global option, so the CLI takes \`${error.word}\` for the service; put operation options after the service and operation (aws SERVICE OPERATION ${before} …).`,
+          });
+        }
+        const place =
+          action.dest === 'command'
+            ? 'aws'
+            : `aws ${words
+                .slice(0, words.indexOf(error.word))
+                .filter((word) => !word.startsWith('-'))
+                .join(' ')}`;
+        const choices = (action.choices ?? []).filter((choice) => choice !== 'help');
+        return new CommandError({
+          code: 'UNKNOWN_COMMAND',
+          token: error.word,
+          message: `\`${place} ${error.word}\` does not exist in the installed AWS CLI.${didYouMean(error.word, choices, (name) => `${place} ${name}`)} \`${place} help\` lists them.`,
+        });
+      }
+      return new CommandError({
+        code: 'INVALID_CHOICE',
+        token: error.word,
+        message: `\`${error.word}\` is not a valid value of \`${action?.options[0] ?? action?.dest}\`; valid: ${(action?.choices ?? []).join(', ')}.`,
+      });
+    }
+    case 'required':
+      return new CommandError({
+        code: 'MISSING_PARAMETER',
+        token: error.word,
+        message: `The command needs ${error.message.replace('the following arguments are required: ', '')}. Read its help (aws_cli_help) for what each one takes.`,
+      });
+  }
+  return new CommandError({ code: 'INVALID_ARGV', message: error.message });
+}
+
+function checkRefusedGlobals(reading: AwsCommandReading): void {
+  for (const entry of reading.globals) {
+    const reason = refusedGlobals[entry.optionString ?? ''];
+    if (reason !== undefined) {
+      throw new CommandError({
+        code: 'FORBIDDEN_GLOBAL_OPTION',
+        token: entry.optionString,
+        message: `${reason}.`,
+      });
+    }
+  }
+}
+
+/** argparse takes any unique prefix; this server runs only full names, so the reading is never in doubt. */
+function checkAbbreviations(reading: AwsCommandReading, words: readonly string[]): void {
+  for (const entry of [...reading.globals, ...reading.intermediate, ...reading.arguments]) {
+    if (entry.optionString === undefined) continue;
+    const word = words[entry.index] ?? '';
+    const name = entry.explicit ? word.slice(0, word.indexOf('=')) : word;
+    if (name === entry.optionString) continue;
+    const scope = entry.parser === 'main' ? ' (a global option, read before any command option)' : '';
     throw new CommandError({
-      code: 'URL_PARAMETER_VALUE',
-      token: value,
-      message: `\`${written}\` is refused: the AWS CLI downloads a parameter value that starts with http:// or https:// and sends what it gets (any URL, even instance credentials from 169.254.169.254) as the value. Pass the content inline, or save it in a file in the working directory and pass \`file://NAME\`.`,
+      code: 'ABBREVIATED_OPTION',
+      token: name,
+      message: `The CLI reads \`${name}\` as \`${entry.optionString}\`${scope}; write \`${entry.optionString}\` in full, not \`${name}\`${entry.parser === 'main' ? ', or the option you meant in full' : ''}.`,
     });
   }
 }
 
-function exampleValue(option: string): string {
-  switch (option) {
-    case 'region':
-      return 'us-east-1';
-    case 'output':
-      return 'json';
-    case 'profile':
-      return 'default';
-    case 'query':
-      return "'Buckets[].Name'";
-    default:
-      return 'VALUE';
+function checkUnknownWords(reading: AwsCommandReading, words: readonly string[]): void {
+  const first = reading.unknown[0];
+  if (first === undefined) return;
+  const word = words[first] ?? '';
+  const where = commandWords(reading);
+  if (word.startsWith('-') && word.length > 1 && !/^-\d/.test(word)) {
+    const name = word.includes('=') ? word.slice(0, word.indexOf('=')) : word;
+    const choices = reading.command === undefined ? [] : optionNamesOf(reading.command.actions);
+    throw new CommandError({
+      code: 'UNKNOWN_OPTION',
+      token: name,
+      message: `\`${where}\` has no option \`${name}\`.${didYouMean(
+        name.replace(/^--?/, ''),
+        choices.map((option) => option.slice(2)),
+        (option) => `--${option}`,
+      )} Read its help (aws_cli_help) for the options it takes.`,
+    });
   }
+  const positionals = (reading.command?.actions ?? []).filter(
+    (action) => action.options.length === 0 && action.dest !== 'help' && action.kind !== 'command',
+  );
+  throw new CommandError({
+    code: 'UNEXPECTED_ARGUMENT',
+    token: word,
+    message:
+      positionals.length === 0
+        ? `\`${where}\` takes no positional argument, but \`${word}\` stands alone; give it with the option it belongs to (\`--name value\`).`
+        : `\`${where}\` takes ${positionals.map((action) => action.dest.toUpperCase()).join(' ')} and no more, but \`${word}\` is extra; give it with the option it belongs to.`,
+  });
+}
+
+function collectGlobals(reading: AwsCommandReading): AwsGlobalOptions {
+  const globals: AwsGlobalOptions = {};
+  for (const entry of reading.globals) {
+    if (entry.optionString === undefined) continue;
+    const key = camelCase(entry.optionString);
+    if (entry.action.nargs === 0 || entry.values.length === 0) {
+      (globals as Record<string, unknown>)[key] = true;
+      continue;
+    }
+    const value = entry.values.join(' ');
+    const previous = globals[key];
+    if (previous !== undefined && previous !== value) {
+      throw new CommandError({
+        code: 'CONFLICTING_SETTING',
+        token: entry.optionString,
+        message: `\`${entry.optionString}\` is given twice with different values (${String(previous)}, ${value}); give it once.`,
+      });
+    }
+    (globals as Record<string, string>)[key] = value;
+  }
+  return globals;
+}
+
+/** The value an argument gives its botocore member, as far as this package needs it (no shorthand parsing). */
+function memberValue(argument: AwsArgument): unknown {
+  const { action } = argument;
+  if (action.kind === 'store_true') return true;
+  if (action.kind === 'store_false') return false;
+  if (action.kind === 'store_const') return action.const;
+  if (
+    action.nargs === '+' ||
+    action.nargs === '*' ||
+    typeof action.nargs === 'number' ||
+    action.kind === 'append'
+  ) {
+    return argument.values;
+  }
+  return argument.values[0] ?? action.const;
+}
+
+function collectParameters(commandArguments: readonly AwsArgument[]): Record<string, unknown> {
+  const parameters: Record<string, unknown> = {};
+  for (const argument of commandArguments) {
+    const member = argument.action.member;
+    if (member === undefined) continue;
+    parameters[member] = memberValue(argument);
+  }
+  return parameters;
+}
+
+/**
+ * Merges `--cli-input-json` into `parameters` as the CLI does (a member already set on the line wins) and
+ * returns the canonical JSON to inline, or undefined when there is none. Refuses JSON that is not an object,
+ * a member the operation does not have, and a `file://` value it cannot read.
+ */
+function mergeCliInput(
+  reading: AwsCommandReading,
+  commandArguments: readonly AwsArgument[],
+  parameters: Record<string, unknown>,
+  command: string,
+  options: ReadAwsStageOptions,
+): string | undefined {
+  const input = commandArguments.find((argument) => argument.option === '--cli-input-json');
+  const yaml = commandArguments.find((argument) => argument.option === '--cli-input-yaml');
+  if (yaml !== undefined) {
+    throw new CommandError({
+      code: 'INVALID_CLI_INPUT',
+      token: '--cli-input-yaml',
+      message:
+        '`--cli-input-yaml` is not read by this server; give the same members as `--cli-input-json` (JSON).',
+    });
+  }
+  if (input === undefined || reading.kind !== 'command') return undefined;
+  let text = input.values[0] ?? '';
+  if (/^fileb?:\/\//i.test(text)) {
+    if (options.readCliInputFile === undefined || /^fileb:/i.test(text)) {
+      throw new CommandError({
+        code: 'INVALID_CLI_INPUT',
+        token: text,
+        message: '`--cli-input-json` from a file needs a working directory; pass the JSON inline instead.',
+      });
+    }
+    text = options.readCliInputFile(text.replace(/^file:\/\//i, ''));
+  }
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new CommandError({
+      code: 'INVALID_CLI_INPUT',
+      token: '--cli-input-json',
+      message: `\`--cli-input-json\` is not valid JSON (${(error as Error).message}); give a JSON object such as the one \`--generate-cli-skeleton\` prints.`,
+    });
+  }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new CommandError({
+      code: 'INVALID_CLI_INPUT',
+      token: '--cli-input-json',
+      message: '`--cli-input-json` must be a JSON object of the operation\'s members, e.g. {"Name": "x"}.',
+    });
+  }
+  const members = new Set(
+    (reading.command?.actions ?? []).flatMap((action) =>
+      action.member === undefined ? [] : [action.member],
+    ),
+  );
+  for (const [key, value] of Object.entries(data)) {
+    if (!members.has(key)) {
+      throw new CommandError({
+        code: 'INVALID_CLI_INPUT',
+        token: key,
+        message: `\`--cli-input-json\` sets \`${key}\`, which \`aws ${command}\` does not take (member names are case-sensitive).${didYouMean(key, members)}`,
+      });
+    }
+    if (!(key in parameters)) parameters[key] = value;
+  }
+  return JSON.stringify(data);
+}
+
+/**
+ * The CLI downloads a parameter value that starts with exactly `http://` or `https://` (a case-sensitive prefix
+ * match in awscli/paramfile.py) and sends the page as the value, unless the parameter is exempt.
+ */
+function checkUrlParameterValues(reading: AwsCommandReading, command: string): void {
+  for (const entry of [...reading.intermediate, ...reading.arguments]) {
+    const name = entry.action.argument ?? entry.optionString?.replace(/^--/, '') ?? entry.action.dest;
+    for (const value of entry.values) {
+      if (!value.startsWith('http://') && !value.startsWith('https://')) continue;
+      if (urlParameterExemptions.has(`${command} --${name}`)) continue;
+      const written = entry.optionString === undefined ? value : `${entry.optionString} ${value}`;
+      throw new CommandError({
+        code: 'URL_PARAMETER_VALUE',
+        token: value,
+        message: `\`${written}\` is refused: the AWS CLI downloads a parameter value that starts with http:// or https:// and sends what it gets (any URL, even instance credentials from 169.254.169.254) as the value. Pass the content inline, or save it in a file in the working directory and pass \`file://NAME\`.`,
+      });
+    }
+  }
+}
+
+/** A word the CLI's parsers would read as an option rather than a value, in any parser. */
+function looksLikeOption(word: string): boolean {
+  return word.length > 1 && word.startsWith('-') && !/^-\d+$|^-\d*\.\d+$/.test(word) && !word.includes(' ');
+}
+
+/** Option names whose values are secrets or may carry them, whatever the model says. */
+const secretOptionName =
+  /^--(secret-string|secret-binary|.*password.*|.*token.*|.*secret.*|.*private-key.*|cli-input-json|cli-input-yaml|user-data|auth-parameters|.*credentials?|value|plaintext|.*passphrase.*)$/;
+
+/** Names of secrets rather than secrets (`--secret-id`, `--password-policy-name`). */
+const secretReferenceName = /-(id|ids|arn|arns|name|names|type|policy)$/;
+
+function isSecretArgument(entry: ReadAction): boolean {
+  const option = entry.optionString ?? '';
+  return (
+    entry.action.sensitive === true || (secretOptionName.test(option) && !secretReferenceName.test(option))
+  );
+}
+
+function redactValue(value: string): string {
+  return /^fileb?:\/\//i.test(value) ? value : '[redacted]';
+}
+
+/** One option as the argv that runs writes it (values redacted when `redact` says so). */
+function writeOption(
+  entry: ReadAction,
+  inlined: string | undefined,
+  redact?: (entry: ReadAction) => boolean,
+): string[] {
+  const option = entry.optionString as string;
+  const given = option === '--cli-input-json' && inlined !== undefined ? [inlined] : entry.values;
+  const values = redact?.(entry) === true ? given.map(redactValue) : given;
+  if (entry.action.nargs === 0 || values.length === 0) return [option];
+  if (twoWordOptions.has(option)) return [option, ...values];
+  if (values.length === 1) return [`${option}=${values[0]}`];
+  const unsafe = values.find(looksLikeOption);
+  if (unsafe !== undefined) {
+    throw new CommandError({
+      code: 'UNEXPECTED_ARGUMENT',
+      token: unsafe,
+      message: `\`${unsafe}\` in the values of \`${option}\` looks like an option; give such a value alone as \`${option}=${unsafe}\`.`,
+    });
+  }
+  return [option, ...values];
+}
+
+/**
+ * The argv that runs: global options first, then the command path, its positionals in the CLI's order, and
+ * every option by its full name in the order written (`--include`/`--exclude` order matters to `s3`).
+ */
+function rebuildArgv(
+  reading: AwsCommandReading,
+  inlined: string | undefined,
+  redact?: (entry: ReadAction) => boolean,
+): string[] {
+  const argv = ['aws'];
+  for (const entry of reading.globals) argv.push(...writeOption(entry, undefined));
+  if (reading.kind === 'version') return argv;
+  if (reading.service !== undefined) argv.push(reading.service, ...reading.path);
+  if (reading.kind === 'help') {
+    argv.push('help');
+    return argv;
+  }
+  // The CLI takes positionals left to right in its own order, so the order they were taken is that order.
+  const positionals = reading.arguments.filter((entry) => entry.optionString === undefined);
+  for (const entry of positionals) {
+    for (const value of entry.values) {
+      if (looksLikeOption(value)) {
+        throw new CommandError({
+          code: 'UNEXPECTED_ARGUMENT',
+          token: value,
+          message: `The positional \`${value}\` starts with \`-\`, which the CLI would read as an option; name the file differently (e.g. \`./${value}\`).`,
+        });
+      }
+      argv.push(redact?.(entry) === true ? redactValue(value) : value);
+    }
+  }
+  const options = [...reading.intermediate, ...reading.arguments]
+    .filter((entry) => entry.optionString !== undefined)
+    .sort((a, b) => a.index - b.index);
+  for (const entry of options) argv.push(...writeOption(entry, inlined, redact));
+  return argv;
 }

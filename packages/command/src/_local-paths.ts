@@ -1,5 +1,6 @@
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
-import { type AwsStage, valueGlobals } from './_aws-stage.js';
+import type { AwsStage } from './_aws-stage.js';
 import { type PathAccess, pathOptions } from './_customizations.js';
 import type { CatalogOperation } from './catalog.js';
 import { CommandError } from './command-error.js';
@@ -22,105 +23,21 @@ interface PathReference {
   token: string;
 }
 
-/** `aws s3` options that take exactly one value (awscli s3 ARG_TABLE; `nargs='?'` ones are left out). */
-const s3ValueOptions = new Set([
-  'acl',
-  'bucket-name-prefix',
-  'bucket-region',
-  'cache-control',
-  'case-conflict',
-  'checksum-algorithm',
-  'checksum-mode',
-  'content-disposition',
-  'content-encoding',
-  'content-language',
-  'content-type',
-  'error-document',
-  'exclude',
-  'include',
-  'expected-size',
-  'expires',
-  'expires-in',
-  'grants',
-  'index-document',
-  'metadata',
-  'metadata-directive',
-  'page-size',
-  'source-region',
-  'sse-c-copy-source-key',
-  'sse-c-key',
-  'sse-kms-key-id',
-  'storage-class',
-  'tags',
-  'website-redirect',
-]);
-
-/**
- * Whether an option token could be read by the CLI's argparse as `--name`: the exact spelling or an abbreviation
- * (argparse accepts any unique prefix, `--templ` for `--template-file`).
- */
-export function mayBeOption(token: string, name: string): boolean {
-  if (!token.startsWith('--')) return false;
-  const equals = token.indexOf('=');
-  const written = token.slice(2, equals === -1 ? undefined : equals);
-  return written.length > 0 && name.startsWith(written);
-}
-
-interface Word {
-  index: number;
-  text: string;
-}
-
-/** Splits the words after the operation into options (with their inline or next-word value) and positionals. */
-function walkOperationWords(
-  argv: readonly string[],
-  consumesValue: (token: string) => boolean,
-): { options: { token: string; values: string[] }[]; positionals: Word[] } {
-  const options: { token: string; values: string[] }[] = [];
-  const positionals: Word[] = [];
-  let seen = 0;
-  for (let index = 1; index < argv.length; index++) {
-    const token = argv[index] as string;
-    if (token.startsWith('--') && token.length > 2) {
-      const equals = token.indexOf('=');
-      const name = token.slice(2, equals === -1 ? undefined : equals);
-      if (equals !== -1) {
-        options.push({ token, values: [token.slice(equals + 1)] });
-        continue;
-      }
-      const next = argv[index + 1];
-      const takesValue = valueGlobals.has(name) || (seen >= 2 && consumesValue(token));
-      if (takesValue && next !== undefined && !next.startsWith('--')) {
-        options.push({ token, values: [next] });
-        index++;
-      } else options.push({ token, values: [] });
-      continue;
-    }
-    seen++;
-    if (seen > 2) positionals.push({ index, text: token });
-  }
-  return { options, positionals };
-}
-
 const fileUrl = /fileb?:\/\//gi;
 const nestedEnd = /["',;}\]\s)]/;
 
-function fileUrlReferences(argv: readonly string[]): PathReference[] {
+/** `file://`/`fileb://` anywhere in a value: the CLI opens top-level ones; nested ones are checked too, to be safe. */
+function fileUrlReferences(value: string, source: string): PathReference[] {
   const found: PathReference[] = [];
-  for (const word of argv.slice(1)) {
-    const valueStart = word.startsWith('--') && word.includes('=') ? word.indexOf('=') + 1 : 0;
-    for (const match of word.matchAll(fileUrl)) {
-      const start = match.index + match[0].length;
-      let written: string;
-      if (match.index === valueStart) written = word.slice(start);
-      else {
-        // Nested in a JSON or shorthand value: the CLI itself only opens top-level values, but stay on the safe side.
-        const rest = word.slice(start);
-        const end = rest.search(nestedEnd);
-        written = end === -1 ? rest : rest.slice(0, end);
-      }
-      found.push({ written, access: 'read', source: match[0].toLowerCase(), token: word });
+  for (const match of value.matchAll(fileUrl)) {
+    const start = match.index + match[0].length;
+    const rest = value.slice(start);
+    let written = rest;
+    if (match.index !== 0) {
+      const end = rest.search(nestedEnd);
+      written = end === -1 ? rest : rest.slice(0, end);
     }
+    found.push({ written, access: 'read', source: `${match[0].toLowerCase()} in ${source}`, token: value });
   }
   return found;
 }
@@ -130,47 +47,60 @@ function stripFilePrefix(value: string): string {
 }
 
 /**
- * Every local path an `aws` stage would read or write, unresolved: `file://`/`fileb://` values anywhere, path
- * options (`--ca-bundle`, `--template-file`, `--kubeconfig`, `--outfile` …), streaming-input options from the
- * catalog, the OUTFILE of streaming-output operations, and the local side of `s3 cp/mv/sync`.
+ * Every local path an `aws` stage would read or write, unresolved, from the CLI's own attribution of its words:
+ * `file://`/`fileb://` values anywhere, arguments the model marks as local files (the OUTFILE of streaming
+ * output, `s3` path positionals), path options of customizations (`--template-file`, `--kubeconfig` …),
+ * streaming-input options from the catalog, and `--ca-bundle`.
  */
 function collectPathReferences(stage: AwsStage, operation: CatalogOperation | undefined): PathReference[] {
-  const references = fileUrlReferences(stage.argv);
+  const references: PathReference[] = [];
   const service = stage.service ?? '';
   const name = stage.operation ?? '';
-  const booleans = operation?.booleanOptions ?? [];
-  const isS3 = service === 's3';
-  const consumesValue = (token: string): boolean => {
-    if (isS3) return token.length > 2 && s3ValueOptions.has(token.slice(2));
-    // A token that may be a flag consumes nothing, so the word after it is still checked.
-    return !booleans.some((flag) => mayBeOption(token, flag) || mayBeOption(token, `no-${flag}`));
-  };
-  const { options, positionals } = walkOperationWords(stage.argv, consumesValue);
-  const named = [...(pathOptions['*'] ?? []), ...(pathOptions[`${service}:${name}`] ?? [])];
-  const streaming = (operation?.streamingInputs ?? []).map((option) => [option, 'read'] as const);
-  for (const [option, access] of [...named, ...streaming]) {
-    for (const { token, values } of options) {
-      if (!mayBeOption(token, option)) continue;
-      for (const value of values) {
-        references.push({ written: stripFilePrefix(value), access, source: `--${option}`, token });
-      }
+  for (const argument of stage.arguments) {
+    const label = argument.option ?? argument.name.toUpperCase();
+    for (const value of argument.values) references.push(...fileUrlReferences(value, label));
+  }
+  if (stage.globals.caBundle !== undefined) {
+    references.push({
+      written: stripFilePrefix(stage.globals.caBundle),
+      access: 'read',
+      source: '--ca-bundle',
+      token: stage.globals.caBundle,
+    });
+  }
+  const named = new Map<string, PathAccess>([
+    ...(pathOptions[`${service}:${name}`] ?? []),
+    ...(operation?.streamingInputs ?? []).map((option) => [option, 'read'] as const),
+  ]);
+  const isTransfer = service === 's3' && (name === 'cp' || name === 'mv' || name === 'sync');
+  for (const argument of stage.arguments) {
+    const access = argument.action.localPath;
+    const listed = argument.option === undefined ? undefined : named.get(argument.name);
+    const isOutfile = operation?.outfile === true && argument.option === undefined;
+    if (access === 's3-path' || (isTransfer && argument.option === undefined)) continue;
+    const effective: PathAccess | undefined =
+      access === 'read' || access === 'write' ? access : (listed ?? (isOutfile ? 'write' : undefined));
+    if (effective === undefined) continue;
+    for (const value of argument.values) {
+      references.push({
+        written: stripFilePrefix(value),
+        access: effective,
+        source: argument.option ?? (isOutfile ? 'OUTFILE' : argument.name.toUpperCase()),
+        token: value,
+      });
     }
   }
-  if (operation?.outfile) {
-    for (const word of positionals) {
-      references.push({ written: word.text, access: 'write', source: 'OUTFILE', token: word.text });
-    }
-  }
-  if (isS3 && (name === 'cp' || name === 'mv' || name === 'sync')) {
+  if (isTransfer) {
+    const { positionals } = stage;
     positionals.forEach((word, position) => {
-      if (word.text.startsWith('s3://')) return;
+      if (word.startsWith('s3://')) return;
       const isDestination = position === positionals.length - 1 && positionals.length > 1;
       const access: PathAccess = isDestination || name === 'mv' ? 'write' : 'read';
       references.push({
-        written: word.text,
+        written: word,
         access,
         source: `s3 ${name} ${isDestination ? 'destination' : 'source'}`,
-        token: word.text,
+        token: word,
       });
     });
   }
@@ -214,62 +144,99 @@ export function resolveLocalPaths(
     });
   }
   const root = posix.normalize(workdir).replace(/(.)\/+$/, '$1');
-  const resolvedPaths: LocalPath[] = [];
-  for (const reference of references) {
-    const { written } = reference;
-    if (written.startsWith('~')) {
-      throw refuse(
-        'LOCAL_PATH_OUTSIDE_WORKDIR',
-        reference,
-        'starts with `~`, which the CLI expands to a home directory. Use a path relative to the working directory.',
-      );
-    }
-    if (written.includes('$') || written.includes('%')) {
-      throw refuse(
-        'LOCAL_PATH_OUTSIDE_WORKDIR',
-        reference,
-        'contains `$` or `%`, which the CLI expands from the environment. Write the path literally, relative to the working directory.',
-      );
-    }
-    const segments = written.split(/[/\\]/);
-    if (segments.includes('..')) {
-      throw refuse(
-        'LOCAL_PATH_OUTSIDE_WORKDIR',
-        reference,
-        'contains `..`. Use a path inside the working directory without `..`.',
-      );
-    }
-    const resolved = posix.resolve(root, written);
-    if (resolved !== root && !resolved.startsWith(root === '/' ? '/' : `${root}/`)) {
-      throw refuse(
-        'LOCAL_PATH_OUTSIDE_WORKDIR',
-        reference,
-        `is outside the working directory \`${root}\`. Use a path inside it, e.g. a relative path.`,
-      );
-    }
-    const inside = resolved === root ? [] : resolved.slice(root === '/' ? 1 : root.length + 1).split('/');
-    const hidden = inside.find((segment) => segment.startsWith('.'));
-    if (hidden !== undefined || segments.some((segment) => segment.startsWith('.') && segment !== '.')) {
-      throw refuse(
-        'LOCAL_PATH_HIDDEN',
-        reference,
-        `names a dot-file or dot-folder (\`${hidden ?? written}\`), which may hold configuration or secrets (.git, .aws, .envrc, .mcp.json). Use a visible file name.`,
-      );
-    }
-    resolvedPaths.push({ written, resolved, access: reference.access, source: reference.source });
+  return references.map((reference) => confine(reference, root));
+}
+
+/** Resolves one reference inside `root`, or refuses it (outside, `..`, `~`, `$`, a dot-file). */
+function confine(reference: PathReference, root: string): LocalPath {
+  const { written } = reference;
+  if (written.startsWith('~')) {
+    throw refuse(
+      'LOCAL_PATH_OUTSIDE_WORKDIR',
+      reference,
+      'starts with `~`, which the CLI expands to a home directory. Use a path relative to the working directory.',
+    );
   }
-  return resolvedPaths;
+  if (written.includes('$') || written.includes('%')) {
+    throw refuse(
+      'LOCAL_PATH_OUTSIDE_WORKDIR',
+      reference,
+      'contains `$` or `%`, which the CLI expands from the environment. Write the path literally, relative to the working directory.',
+    );
+  }
+  const segments = written.split(/[/\\]/);
+  if (segments.includes('..')) {
+    throw refuse(
+      'LOCAL_PATH_OUTSIDE_WORKDIR',
+      reference,
+      'contains `..`. Use a path inside the working directory without `..`.',
+    );
+  }
+  const resolved = posix.resolve(root, written);
+  if (resolved !== root && !resolved.startsWith(root === '/' ? '/' : `${root}/`)) {
+    throw refuse(
+      'LOCAL_PATH_OUTSIDE_WORKDIR',
+      reference,
+      `is outside the working directory \`${root}\`. Use a path inside it, e.g. a relative path.`,
+    );
+  }
+  const inside = resolved === root ? [] : resolved.slice(root === '/' ? 1 : root.length + 1).split('/');
+  const hidden = inside.find((segment) => segment.startsWith('.'));
+  if (hidden !== undefined || segments.some((segment) => segment.startsWith('.') && segment !== '.')) {
+    throw refuse(
+      'LOCAL_PATH_HIDDEN',
+      reference,
+      `names a dot-file or dot-folder (\`${hidden ?? written}\`), which may hold configuration or secrets (.git, .aws, .envrc, .mcp.json). Use a visible file name.`,
+    );
+  }
+  return { written, resolved, access: reference.access, source: reference.source };
+}
+
+/** The largest file this package reads to judge it (`--cli-input-json file://…`). */
+const maxInputFileBytes = 1_048_576;
+
+/**
+ * Reads a file the command names so it can be judged and inlined, under the same rules as every local path, and
+ * with its real path (symlinks resolved) inside the working directory too. Throws CommandError
+ * (LOCAL_PATH_OUTSIDE_WORKDIR, LOCAL_PATH_HIDDEN, INVALID_CLI_INPUT for a missing or too large file).
+ */
+export function readWorkdirFile(workdir: string, written: string, source: string): string {
+  const root = posix.normalize(workdir).replace(/(.)\/+$/, '$1');
+  const reference: PathReference = { written, access: 'read', source, token: written };
+  const { resolved } = confine(reference, root);
+  let real: string;
+  let realRoot: string;
+  try {
+    real = realpathSync(resolved);
+    realRoot = realpathSync(root);
+  } catch {
+    throw new CommandError({
+      code: 'INVALID_CLI_INPUT',
+      token: written,
+      message: `The file \`${written}\` (${source}) does not exist in the working directory; save it there first.`,
+    });
+  }
+  if (real !== realRoot && !real.startsWith(`${realRoot}/`)) {
+    throw refuse(
+      'LOCAL_PATH_OUTSIDE_WORKDIR',
+      reference,
+      'is a link to a file outside the working directory.',
+    );
+  }
+  if (statSync(real).size > maxInputFileBytes) {
+    throw new CommandError({
+      code: 'INVALID_CLI_INPUT',
+      token: written,
+      message: `The file \`${written}\` (${source}) is larger than ${maxInputFileBytes} bytes; give a smaller one.`,
+    });
+  }
+  return readFileSync(real, 'utf8');
 }
 
 /** Hidden files can also enter or leave through a directory transfer or an S3 key's name. */
 function checkS3Transfer(stage: AwsStage): void {
   if (stage.service === 'deploy' && stage.operation === 'push') {
-    const tokens = stage.argv.filter((word) => word.startsWith('--'));
-    const ignores = tokens.includes('--ignore-hidden-files');
-    const unignores = tokens.some(
-      (token) => token !== '--ignore-hidden-files' && mayBeOption(token, 'no-ignore-hidden-files'),
-    );
-    if (!ignores || unignores) {
+    if (!stage.options.has('ignore-hidden-files') || stage.options.has('no-ignore-hidden-files')) {
       throw new CommandError({
         code: 'LOCAL_PATH_HIDDEN',
         token: 'aws deploy push',
@@ -279,20 +246,13 @@ function checkS3Transfer(stage: AwsStage): void {
     }
   }
   if (stage.service !== 's3' || !['cp', 'mv', 'sync'].includes(stage.operation ?? '')) return;
-  const words = stage.argv.slice(3);
-  const locals = words.filter((word) => !word.startsWith('--') && !word.startsWith('s3://') && word !== '-');
+  const paths = stage.positionals;
+  const locals = paths.filter((word) => !word.startsWith('s3://') && word !== '-');
   if (locals.length === 0) return;
-  const recursive =
-    stage.operation === 'sync' ||
-    words.some((word) => word.startsWith('--') && mayBeOption(word, 'recursive'));
+  const recursive = stage.operation === 'sync' || stage.options.has('recursive');
   if (recursive) {
-    const excludes = new Set<string>();
-    words.forEach((word, index) => {
-      if (word === '--exclude') excludes.add(words[index + 1] ?? '');
-      else if (word.startsWith('--exclude=')) excludes.add(word.slice('--exclude='.length));
-    });
-    const includes = words.some((word) => word.startsWith('--') && mayBeOption(word, 'include'));
-    if (!excludes.has('.*') || !excludes.has('*/.*') || includes) {
+    const excludes = new Set(stage.options.get('exclude') ?? []);
+    if (!excludes.has('.*') || !excludes.has('*/.*') || stage.options.has('include')) {
       throw new CommandError({
         code: 'LOCAL_PATH_HIDDEN',
         token: `aws s3 ${stage.operation}`,
@@ -301,7 +261,7 @@ function checkS3Transfer(stage: AwsStage): void {
     }
     return;
   }
-  for (const word of words) {
+  for (const word of paths) {
     if (!word.startsWith('s3://')) continue;
     const key = word.slice('s3://'.length);
     const base = key.slice(key.lastIndexOf('/') + 1);

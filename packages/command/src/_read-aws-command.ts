@@ -41,6 +41,8 @@ export interface AwsCommandReading {
   intermediate: ReadAction[];
   /** Words (indices) no parser took: the CLI fails with "Unknown options" on any. */
   unknown: number[];
+  /** Every parser run, in order, with all it took (positionals such as `command` included) and left over. */
+  parses: Array<{ parser: string; taken: TakenAction[]; extras: number[] }>;
 }
 
 /** A word the reading cannot place, or a command the model does not have. */
@@ -119,11 +121,12 @@ export function readAwsCommand(model: CliModel, words: readonly string[]): AwsCo
   const mainParser = parserOf(model.index, () => model.index.globals);
   const all = words.map((_, index) => index);
   const main = runParser(mainParser, words, all);
+  const parses: AwsCommandReading['parses'] = [{ parser: 'main', ...main }];
   const globals = label(
     'main',
     main.taken.filter((entry) => entry.action.kind !== 'command'),
   );
-  const base = { globals, intermediate: [] as ReadAction[], unknown: [] as number[] };
+  const base = { globals, intermediate: [] as ReadAction[], unknown: [] as number[], parses };
   if (main.exitedForVersion) {
     return {
       kind: 'version',
@@ -191,6 +194,7 @@ function readService(
   const names = Object.keys(serviceModel.commands);
   const parser = parserOf(serviceModel, () => [choiceAction('operation', [...names, 'help'], null)]);
   const result = runParser(parser, words, remaining);
+  reading.parses.push({ parser: 'service', ...result });
   const entry = result.taken[0];
   const name = entry?.values[0] as string;
   if (name === 'help') {
@@ -231,6 +235,7 @@ function readOperation(
     return word === '--cli-input-json' || word === '--generate-cli-skeleton' || word === '--cli-input-yaml';
   });
   const result = runParser(parser, words, remaining, { requiredOff });
+  reading.parses.push({ parser: 'operation', ...result });
   reading.command = command;
   const help = result.taken.find(
     (entry) => entry.action.dest === 'help' && entry.action.options.length === 0,
@@ -265,10 +270,17 @@ function readCustomization(
     return;
   }
   const names = Object.keys(subcommands);
+  // The model records the parser as the CLI builds it, `subcommand` positional included; older models may not.
+  const hasChoice = command.actions.some(
+    (action) => action.kind === 'command' && action.options.length === 0,
+  );
   const parser = parserOf(command, () =>
-    names.length === 0 ? command.actions : [...command.actions, choiceAction('subcommand', names, '?')],
+    names.length === 0 || hasChoice
+      ? command.actions
+      : [...command.actions, choiceAction('subcommand', names, '?')],
   );
   const result = runParser(parser, words, remaining);
+  reading.parses.push({ parser: command.name, ...result });
   const subcommand = result.taken.find(
     (entry) => entry.action.kind === 'command' && entry.action.options.length === 0,
   );

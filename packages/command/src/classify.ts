@@ -1,7 +1,7 @@
 import type { AwsStage } from './_aws-stage.js';
+import { classifyOperation } from './_classification.js';
 import type { AccessClass } from './_classify-rules.js';
 import { classifyOperationName } from './_classify-rules.js';
-import { mayBeOption } from './_local-paths.js';
 import { type Catalog, type CatalogOperation, loadSnapshotCatalog } from './catalog.js';
 
 export type { AccessClass } from './_classify-rules.js';
@@ -14,14 +14,14 @@ export interface Classification {
   reason: string;
   /** Whether the catalog knows the command; unknown commands are writes. */
   known: boolean;
+  /**
+   * The API operations the command performs, `service:operation` (for an API operation, itself; for `s3 rm`,
+   * `s3api:delete-object`). A policy rule matches `action` or any of these.
+   */
+  apiActions: string[];
+  /** Output member paths that carry secrets (`Credentials.SecretAccessKey`; `*`: the whole output). */
+  secretOutput: string[];
 }
-
-const ssmDecrypting = new Set([
-  'get-parameter',
-  'get-parameters',
-  'get-parameters-by-path',
-  'get-parameter-history',
-]);
 
 /** The catalog entry of a stage's command, or undefined when the catalog does not know it. */
 export function findCatalogOperation(catalog: Catalog, stage: AwsStage): CatalogOperation | undefined {
@@ -29,87 +29,44 @@ export function findCatalogOperation(catalog: Catalog, stage: AwsStage): Catalog
   return catalog.getService(stage.service)?.get(stage.operation);
 }
 
-function optionTokens(stage: AwsStage): string[] {
-  return stage.argv.slice(1).filter((word) => word.startsWith('--'));
-}
-
-/** A flag counts only when written exactly and nothing else on the line could be read as it or its negation. */
-function hasExactFlag(stage: AwsStage, flag: string): boolean {
-  const tokens = optionTokens(stage);
-  if (!tokens.includes(`--${flag}`)) return false;
-  return !tokens.some(
-    (token) => token !== `--${flag}` && (mayBeOption(token, flag) || mayBeOption(token, `no-${flag}`)),
-  );
-}
-
-function s3DownloadReason(stage: AwsStage): string | undefined {
-  if (stage.service !== 's3' || (stage.operation !== 'cp' && stage.operation !== 'sync')) return undefined;
-  if (optionTokens(stage).some((token) => mayBeOption(token, 'delete'))) return undefined;
-  const paths = stage.argv.slice(3).filter((word, index, words) => {
-    const previous = index > 0 ? (words[index - 1] as string) : '';
-    return (
-      !word.startsWith('--') &&
-      !(previous.startsWith('--') && !previous.includes('=') && isS3ValueOption(previous))
-    );
-  });
-  const [source, destination] = paths;
-  if (
-    paths.length === 2 &&
-    source?.startsWith('s3://') &&
-    destination !== undefined &&
-    !destination.startsWith('s3://')
-  ) {
-    return `\`s3 ${stage.operation}\` from S3 into the working directory only reads AWS`;
+/** What a classifier is told about the arguments: API members for operations, argument names for customizations. */
+function classifierParameters(stage: AwsStage, isCustomization: boolean): Record<string, unknown> {
+  if (!isCustomization) return stage.parameters;
+  const parameters: Record<string, unknown> = {};
+  for (const argument of stage.arguments) {
+    const { kind } = argument.action;
+    parameters[argument.name] =
+      kind === 'store_true'
+        ? true
+        : kind === 'store_false'
+          ? false
+          : argument.values.length === 1
+            ? argument.values[0]
+            : argument.values;
   }
-  return undefined;
-}
-
-const s3FlagNames = new Set([
-  'dryrun',
-  'follow-symlinks',
-  'force',
-  'force-glacier-transfer',
-  'human-readable',
-  'ignore-glacier-warnings',
-  'no-follow-symlinks',
-  'no-guess-mime-type',
-  'no-progress',
-  'only-show-errors',
-  'quiet',
-  'recursive',
-  'summarize',
-  'validate-same-s3-paths',
-  'delete',
-  'exact-timestamps',
-  'size-only',
-  'sse',
-  'sse-c',
-  'request-payer',
-  'sse-c-copy-source',
-  'no-overwrite',
-]);
-
-function isS3ValueOption(token: string): boolean {
-  return !s3FlagNames.has(token.slice(2));
+  return parameters;
 }
 
 /**
- * Classifies an `aws` stage: commands the catalog does not know are writes (fail closed); known ones go by the
- * override list and name rules, then by options that change what they do (`--dry-run`/`--dryrun` make a write a
- * read, `--with-decryption` and `--attribute userData` make a read sensitive, an S3 download is a read). Uses the
- * snapshot catalog unless one is given.
+ * Classifies an `aws` stage from what the CLI read: commands the catalog does not know are writes (fail closed);
+ * known ones by the classification generated from the service models with its reviewed overrides, given the
+ * request's parameters (`WithDecryption: true` makes `ssm get-parameter` sensitive, wherever it was set), and the
+ * direction of an `s3` transfer. `--dry-run`/`--dryrun` make a write a read. Uses the snapshot catalog unless one
+ * is given.
  */
 export function classifyAwsStage(stage: AwsStage, catalog: Catalog = loadSnapshotCatalog()): Classification {
   const written = stage.service ?? '';
   const service = catalog.aliases[written] ?? written;
-  const operation = stage.operation ?? '';
-  const action = `${service}:${operation}`;
+  const operation = stage.path.join(' ') || (stage.operation ?? '');
+  const action = `${service}:${stage.operation ?? ''}`;
   if (stage.isHelp || stage.service === undefined || stage.globals.version) {
     return {
       accessClass: 'read',
       action,
       reason: 'help and version requests only read the CLI itself',
       known: true,
+      apiActions: [],
+      secretOutput: [],
     };
   }
   const entry = findCatalogOperation(catalog, stage);
@@ -119,47 +76,45 @@ export function classifyAwsStage(stage: AwsStage, catalog: Catalog = loadSnapsho
       action,
       reason: `\`aws ${written} ${operation}\` is not in the command catalog (CLI ${catalog.version}), so it is treated as a write`,
       known: false,
+      apiActions: [],
+      secretOutput: [],
     };
   }
-  let [accessClass, reason] = classifyOperationName(service, operation);
-  if (service === 'ssm' && ssmDecrypting.has(operation)) {
-    if (optionTokens(stage).some((token) => mayBeOption(token, 'with-decryption'))) {
-      return {
-        accessClass: 'sensitive-read',
-        action,
-        reason: '`--with-decryption` returns SecureString values',
-        known: true,
-      };
+  if (stage.options.has('generate-cli-skeleton')) {
+    return {
+      accessClass: 'read',
+      action,
+      reason: '`--generate-cli-skeleton` prints a template and sends no request',
+      known: true,
+      apiActions: [],
+      secretOutput: [],
+    };
+  }
+  const isCustomization = stage.reading?.command?.kind === 'customization';
+  const classified = classifyOperation({
+    service,
+    operation: stage.operation ?? '',
+    parameters: classifierParameters(stage, isCustomization),
+  });
+  const base = {
+    action,
+    known: true,
+    apiActions: classified.apiActions,
+    secretOutput: classified.secretOutput,
+  };
+  if (classified.accessClass === 'write') {
+    if (entry.dryRun && service !== 's3' && stage.parameters.DryRun === true) {
+      return { ...base, accessClass: 'read', reason: '`--dry-run` only checks permissions' };
+    }
+    if (entry.dryRun && service === 's3' && stage.options.has('dryrun')) {
+      return { ...base, accessClass: 'read', reason: '`--dryrun` only shows what would happen' };
     }
   }
-  if (service === 'ec2' && operation === 'describe-instance-attribute') {
-    if (stage.argv.some((word) => word.toLowerCase().includes('userdata'))) {
-      return {
-        accessClass: 'sensitive-read',
-        action,
-        reason: 'instance user data often holds secrets',
-        known: true,
-      };
-    }
+  // Until secret members are masked at the source (the secrets issue), a read the hand-kept table called
+  // sensitive stays sensitive, so nothing it returned unmasked before becomes a plain read now.
+  const [legacyClass, legacyReason] = classifyOperationName(service, stage.operation ?? '');
+  if (classified.accessClass === 'read' && legacyClass === 'sensitive-read') {
+    return { ...base, accessClass: 'sensitive-read', reason: legacyReason };
   }
-  if (service === 'apigateway' && (operation === 'get-api-key' || operation === 'get-api-keys')) {
-    if (
-      optionTokens(stage).some(
-        (token) => mayBeOption(token, 'include-value') || mayBeOption(token, 'include-values'),
-      )
-    ) {
-      return { accessClass: 'sensitive-read', action, reason: 'returns API key values', known: true };
-    }
-  }
-  if (accessClass === 'write') {
-    if (entry.dryRun && service !== 's3' && hasExactFlag(stage, 'dry-run')) {
-      return { accessClass: 'read', action, reason: '`--dry-run` only checks permissions', known: true };
-    }
-    if (entry.dryRun && service === 's3' && hasExactFlag(stage, 'dryrun')) {
-      return { accessClass: 'read', action, reason: '`--dryrun` only shows what would happen', known: true };
-    }
-    const download = s3DownloadReason(stage);
-    if (download !== undefined) [accessClass, reason] = ['read', download];
-  }
-  return { accessClass, action, reason, known: true };
+  return { ...base, accessClass: classified.accessClass, reason: classified.reason };
 }

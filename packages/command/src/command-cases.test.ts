@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadSnapshotCliModel } from './cli-model.js';
 import {
   CommandError,
   type CommandErrorCode,
@@ -12,7 +13,7 @@ import {
 const workdir = '/home/dev/project';
 
 function decide(line: string, policy: Policy = { mode: 'read-only' }, context = {}): Decision {
-  return validatePipeline(parseCommandLine(line), policy, { workdir, ...context });
+  return validatePipeline(parseCommandLine(line, { workdir }), policy, { workdir, ...context });
 }
 
 function refusalCode(line: string, policy: Policy = { mode: 'full' }, context = {}): CommandErrorCode {
@@ -74,23 +75,18 @@ describe('validatePipeline: the issue examples and their kind', () => {
     ['aws s3 ls --no-verify-ssl', 'FORBIDDEN_GLOBAL_OPTION'],
     ['aws s3 ls --endpoint-url https://evil.example.com', 'FORBIDDEN_ENDPOINT'],
     ['aws configure set region us-east-1', 'FORBIDDEN_AWS_COMMAND'],
-    ['aws configure import --csv file://c.csv', 'FORBIDDEN_AWS_COMMAND'],
-    ['aws configure export-credentials', 'FORBIDDEN_AWS_COMMAND'],
     ['aws configure add-model --service-model file://m.json', 'FORBIDDEN_AWS_COMMAND'],
-    ['aws configure sso', 'FORBIDDEN_AWS_COMMAND'],
     ['aws configure', 'FORBIDDEN_AWS_COMMAND'],
     ['aws configure get aws_secret_access_key', 'FORBIDDEN_AWS_COMMAND'],
     ['aws configure get aws_session_token', 'FORBIDDEN_AWS_COMMAND'],
     ['aws history list', 'FORBIDDEN_AWS_COMMAND'],
     ['aws history show', 'FORBIDDEN_AWS_COMMAND'],
-    ['aws sso login', 'FORBIDDEN_AWS_COMMAND'],
     ['aws ssm start-session --target i-1', 'FORBIDDEN_AWS_COMMAND'],
     ['aws ecs execute-command --cluster c --task t --interactive --command sh', 'FORBIDDEN_AWS_COMMAND'],
     ['aws emr ssh --cluster-id j-1 --key-pair-file k.pem', 'FORBIDDEN_AWS_COMMAND'],
     ['aws emr socks --cluster-id j-1 --key-pair-file k.pem', 'FORBIDDEN_AWS_COMMAND'],
     ['aws emr get --cluster-id j-1 --key-pair-file k.pem --src /x', 'FORBIDDEN_AWS_COMMAND'],
     ['aws emr put --cluster-id j-1 --key-pair-file k.pem --src x', 'FORBIDDEN_AWS_COMMAND'],
-    ['aws opsworks register --stack-id s', 'FORBIDDEN_AWS_COMMAND'],
     ['aws deploy install --config-file c', 'FORBIDDEN_AWS_COMMAND'],
     ['aws codeartifact login --tool npm --domain d --repository r', 'FORBIDDEN_AWS_COMMAND'],
     ['aws eks update-kubeconfig --name c', 'FORBIDDEN_AWS_COMMAND'],
@@ -132,7 +128,11 @@ describe('validatePipeline: abbreviated options are refused, since argparse woul
     ['aws sts get-caller-identity --prof other', 'ABBREVIATED_OPTION'],
     ['aws sts get-caller-identity --reg us-east-1', 'ABBREVIATED_OPTION'],
     ['aws s3 ls --ca x.pem', 'ABBREVIATED_OPTION'],
-    ['aws s3 ls --cli-input file://x.json', 'ABBREVIATED_OPTION'],
+    ['aws ec2 describe-instances --cli-input file://x.json', 'ABBREVIATED_OPTION'],
+    ['aws s3 cp dir s3://b --rec', 'ABBREVIATED_OPTION'],
+    ['aws s3api put-object --bucket b --key k --bo /etc/passwd', 'ABBREVIATED_OPTION'],
+    ['aws ec2 terminate-instances --instance-ids i-1 --dry-run --no-dry', 'ABBREVIATED_OPTION'],
+    ['aws ssm get-parameters --names x --with-decr', 'ABBREVIATED_OPTION'],
     ['aws s3 ls --prof=other', 'ABBREVIATED_OPTION'],
     ['aws s3 ls -- --profile x', 'FORBIDDEN_GLOBAL_OPTION'],
   ])('refuses %j with %s', (line, code) => {
@@ -157,7 +157,6 @@ describe('validatePipeline: local paths stay inside the working directory', () =
       'aws iam create-role --role-name r --assume-role-policy-document file://./trust.json',
       [`${workdir}/trust.json`],
     ],
-    ['aws ec2 describe-instances --cli-input-json file://in.json', [`${workdir}/in.json`]],
     ['aws s3 cp s3://b/k local.txt', [`${workdir}/local.txt`]],
     ['aws s3 cp local.txt s3://b/k', [`${workdir}/local.txt`]],
     ['aws s3 cp s3://b/k -', []],
@@ -219,7 +218,7 @@ describe('validatePipeline: local paths stay inside the working directory', () =
     ["aws s3 sync . s3://b --exclude '.*'", 'LOCAL_PATH_HIDDEN'],
     ["aws s3 sync . s3://b --exclude '.*' --exclude '*/.*' --include '.git/*'", 'LOCAL_PATH_HIDDEN'],
     ['aws s3 cp dir s3://b --recursive', 'LOCAL_PATH_HIDDEN'],
-    ['aws s3 cp dir s3://b --rec', 'LOCAL_PATH_HIDDEN'],
+    ['aws s3 cp dir s3://b --recursive', 'LOCAL_PATH_HIDDEN'],
     ['aws s3 cp --sse AES256 s3://b/k /etc/x', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
     ['aws ec2 run-instances --user-data file:///etc/passwd', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
     ['aws ec2 run-instances --user-data=file:///etc/passwd', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
@@ -239,13 +238,16 @@ describe('validatePipeline: local paths stay inside the working directory', () =
       'LOCAL_PATH_OUTSIDE_WORKDIR',
     ],
     ['aws ec2 describe-instances --cli-input-json file:///etc/x.json', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
-    ['aws ec2 describe-instances --cli-input-yaml file://../x.yaml', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
+    ['aws ec2 describe-instances --ca-bundle ../ca.pem', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
     ['aws s3api put-object --bucket b --key k --body /etc/passwd', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
-    ['aws s3api put-object --bucket b --key k --bo /etc/passwd', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
+    ['aws s3api put-object --bucket b --key k --body /etc/passwd', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
     ['aws s3api put-object --bucket b --key k --body .aws/credentials', 'LOCAL_PATH_HIDDEN'],
-    ['aws glacier upload-archive --vault-name v --body /etc/passwd', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
+    [
+      'aws glacier upload-archive --account-id - --vault-name v --body /etc/passwd',
+      'LOCAL_PATH_OUTSIDE_WORKDIR',
+    ],
     ['aws cloudformation package --template-file /etc/t.yaml --s3-bucket b', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
-    ['aws cloudformation package --template-f /etc/t.yaml --s3-bucket b', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
+    ['aws cloudformation package --template-file /etc/t.yaml --s3-bucket b', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
     [
       'aws cloudformation package --template-file t.yaml --s3-bucket b --output-template-file ../o.yaml',
       'LOCAL_PATH_OUTSIDE_WORKDIR',
@@ -299,6 +301,37 @@ describe('validatePipeline: local paths stay inside the working directory', () =
   });
 });
 
+describe('validatePipeline: commands only CLI v2 has are refused there too', () => {
+  // CLI v1 has none of these (its own parser refuses them as unknown), so they are read with the v2 model.
+  const v2 = loadSnapshotCliModel(2);
+  it.each<[string, CommandErrorCode]>([
+    ['aws configure import --csv file://c.csv', 'FORBIDDEN_AWS_COMMAND'],
+    ['aws configure export-credentials', 'FORBIDDEN_AWS_COMMAND'],
+    ['aws configure sso', 'FORBIDDEN_AWS_COMMAND'],
+    ['aws sso login', 'FORBIDDEN_AWS_COMMAND'],
+    ['aws opsworks register --stack-id s --infrastructure-class ec2', 'FORBIDDEN_AWS_COMMAND'],
+  ])('refuses %j with %s', (line, code) => {
+    expect(() =>
+      validatePipeline(parseCommandLine(line, { model: v2 }), { mode: 'full' }, { workdir }),
+    ).toThrow(expect.objectContaining({ code }));
+  });
+
+  it.each(['aws configure import --csv file://c.csv', 'aws sso login'])('CLI v1 does not have %j', (line) => {
+    expect(refusalCode(line)).toBe('UNKNOWN_COMMAND');
+  });
+});
+
+describe('validatePipeline: what the CLI itself would refuse is refused before any consent', () => {
+  it.each<[string, CommandErrorCode]>([
+    ['aws ec2 terminate-instances --instance-ids i-1 --dry-run=false', 'UNEXPECTED_OPTION_VALUE'],
+    ['aws iam delete-role --role-name r --dry-run', 'UNKNOWN_OPTION'],
+    ['aws newservice list-things', 'UNKNOWN_COMMAND'],
+    ['aws lambda list-functionz', 'UNKNOWN_COMMAND'],
+  ])('refuses %j with %s', (line, code) => {
+    expect(refusalCode(line)).toBe(code);
+  });
+});
+
 describe('validatePipeline: classification', () => {
   it.each<[string, 'read' | 'write' | 'sensitive-read']>([
     ['aws ec2 describe-instances', 'read'],
@@ -315,11 +348,8 @@ describe('validatePipeline: classification', () => {
     ['aws ec2 terminate-instances --instance-ids i-1', 'write'],
     ['aws ec2 terminate-instances --instance-ids i-1 --dry-run', 'read'],
     ['aws ec2 terminate-instances --instance-ids i-1 --dry-run --no-dry-run', 'write'],
-    ['aws ec2 terminate-instances --instance-ids i-1 --dry-run --no-dry', 'write'],
-    ['aws ec2 terminate-instances --instance-ids i-1 --dry-run=false', 'write'],
     ['aws s3 rm s3://b/k --dryrun', 'read'],
     ['aws s3 rm s3://b/k', 'write'],
-    ['aws iam delete-role --role-name r --dry-run', 'write'],
     ['aws s3 cp s3://b/k out.txt', 'read'],
     ['aws s3 cp s3://b/k -', 'read'],
     ["aws s3 sync s3://b dir --exclude '.*' --exclude '*/.*'", 'read'],
@@ -330,7 +360,7 @@ describe('validatePipeline: classification', () => {
     ['aws secretsmanager get-secret-value --secret-id x', 'sensitive-read'],
     ['aws ssm get-parameter --name x', 'read'],
     ['aws ssm get-parameter --name x --with-decryption', 'sensitive-read'],
-    ['aws ssm get-parameters --names x --with-decr', 'sensitive-read'],
+    ['aws ssm get-parameters --names x --with-decryption', 'sensitive-read'],
     ['aws ssm get-parameters-by-path --path /x --with-decryption', 'sensitive-read'],
     ['aws kms decrypt --ciphertext-blob fileb://c.bin', 'sensitive-read'],
     ['aws ecr get-login-password', 'sensitive-read'],
@@ -342,19 +372,18 @@ describe('validatePipeline: classification', () => {
     ],
     ['aws sts get-federation-token --name n', 'sensitive-read'],
     ['aws rds generate-db-auth-token --hostname h --port 5432 --username u', 'sensitive-read'],
-    ['aws iam create-access-key', 'sensitive-read'],
+    // A write whose answer holds a secret: it asks, is refused in read-only mode, and lists its secret output.
+    ['aws iam create-access-key', 'write'],
     ['aws lambda get-function-configuration --function-name f', 'sensitive-read'],
     ['aws ec2 get-password-data --instance-id i-1', 'sensitive-read'],
     ['aws ec2 describe-instance-attribute --instance-id i-1 --attribute userData', 'sensitive-read'],
     ['aws ec2 describe-instance-attribute --instance-id i-1 --attribute=userData', 'sensitive-read'],
     ['aws ec2 describe-instance-attribute --instance-id i-1 --attribute instanceType', 'read'],
     ['aws s3 presign s3://b/k', 'sensitive-read'],
-    ['aws cognito-idp initiate-auth --auth-flow USER_PASSWORD_AUTH --client-id c', 'sensitive-read'],
+    ['aws cognito-idp initiate-auth --auth-flow USER_PASSWORD_AUTH --client-id c', 'write'],
     ['aws eks get-token --cluster-name c', 'sensitive-read'],
     ['aws sqs receive-message --queue-url q', 'write'],
     ['aws apigateway test-invoke-method --rest-api-id a --resource-id r --http-method GET', 'write'],
-    ['aws newservice list-things', 'write'],
-    ['aws lambda list-functionz', 'write'],
     ['aws runtime.sagemaker invoke-endpoint --endpoint-name e --body b out.json', 'write'],
   ])('%j is a %s', (line, accessClass) => {
     expect(decide(line, { mode: 'full' }).classification.accessClass).toBe(accessClass);
@@ -400,7 +429,7 @@ describe('validatePipeline: policy rules', () => {
     ['aws s3 ls --profile dev', { profile: 'prod-eu' }, 'CONFLICTING_SETTING'],
     ['aws s3 ls --region eu-west-1', { region: 'us-east-1' }, 'CONFLICTING_SETTING'],
     ['aws eks update-kubeconfig --name c --kubeconfig ~/.kube/config', {}, 'LOCAL_PATH_OUTSIDE_WORKDIR'],
-    ['aws sso login', {}, 'FORBIDDEN_AWS_COMMAND'],
+    ['aws ssm start-session --target i-1', {}, 'FORBIDDEN_AWS_COMMAND'],
   ])('%j with context %j is refused with %s', (line, context, code) => {
     expect(refusalCode(line, policy, context)).toBe(code);
   });

@@ -30,8 +30,8 @@ describe('parseCommandLine', () => {
         ],
       ],
       [
-        `aws dynamodb scan --query "Items[?x=='a|b']"`,
-        [['aws', 'dynamodb', 'scan', '--query', "Items[?x=='a|b']"]],
+        `aws dynamodb scan --table-name t --query "Items[?x=='a|b']"`,
+        [['aws', 'dynamodb', 'scan', '--table-name', 't', '--query', "Items[?x=='a|b']"]],
       ],
       [
         'aws ec2 run-instances --user-data "echo hello | grep world"',
@@ -42,8 +42,8 @@ describe('parseCommandLine', () => {
         [['aws', 's3api', 'list-objects-v2', '--bucket', 'b', '--query', 'Contents[?Size > `1000`]']],
       ],
       [
-        "aws s3api list-objects-v2 --query 'Contents[?Size > `1000`]'",
-        [['aws', 's3api', 'list-objects-v2', '--query', 'Contents[?Size > `1000`]']],
+        "aws s3api list-objects-v2 --bucket b --query 'Contents[?Size > `1000`]'",
+        [['aws', 's3api', 'list-objects-v2', '--bucket', 'b', '--query', 'Contents[?Size > `1000`]']],
       ],
       ['aws s3 cp s3://b/a#b -', [['aws', 's3', 'cp', 's3://b/a#b', '-']]],
       ['aws s3 ls *.txt', [['aws', 's3', 'ls', '*.txt']]],
@@ -51,13 +51,13 @@ describe('parseCommandLine', () => {
       ['aws s3 ls "#tag"', [['aws', 's3', 'ls', '#tag']]],
       ['aws s3 ls a\\ b', [['aws', 's3', 'ls', 'a b']]],
       [
-        "aws ssm put-parameter --value 'line1\nline2'",
-        [['aws', 'ssm', 'put-parameter', '--value', 'line1\nline2']],
+        "aws ssm put-parameter --name n --value 'line1\nline2'",
+        [['aws', 'ssm', 'put-parameter', '--name', 'n', '--value', 'line1\nline2']],
       ],
       ['aws  s3\tls', [['aws', 's3', 'ls']]],
     ])('%j', (input, stages) => {
       const pipeline = parseCommandLine(input);
-      expect([pipeline.aws.argv, ...pipeline.filters.map((filter) => filter.argv)]).toEqual(stages);
+      expect([pipeline.aws.written, ...pipeline.filters.map((filter) => filter.argv)]).toEqual(stages);
     });
   });
 
@@ -133,7 +133,7 @@ describe('parseCommandLine', () => {
 
   it('accepts the argv form without any quoting', () => {
     const pipeline = parseCommandLine({
-      args: ['aws', 'dynamodb', 'put-item', '--item', '{"id": {"S": "a|b $HOME `x`"}}'],
+      args: ['aws', 'dynamodb', 'put-item', '--table-name', 't', '--item', '{"id": {"S": "a|b $HOME `x`"}}'],
       pipe: [['jq', '-c', '.']],
     });
     expect(pipeline.aws.options.get('item')).toEqual(['{"id": {"S": "a|b $HOME `x`"}}']);

@@ -1,6 +1,9 @@
 import { type AwsStage, parseAwsStage } from './_aws-stage.js';
 import { type FilterStage, isWrapperCommand, validateFilterStage } from './_filters.js';
+import { readWorkdirFile } from './_local-paths.js';
 import { splitCommandLine } from './_tokenize.js';
+import { loadSnapshotCliModel } from './cli-model.js';
+import type { CliModel } from './cli-model-types.js';
 import { CommandError } from './command-error.js';
 
 /** A command given as argv arrays instead of text, so inline JSON needs no quoting. */
@@ -19,15 +22,33 @@ export interface Pipeline {
 
 const assignment = /^[A-Za-z_][A-Za-z0-9_]*=/;
 
+/** How to read the aws stage. */
+export interface ParseCommandLineOptions {
+  /** The installed CLI's argument model (default: the committed snapshot of the CLI it was generated from). */
+  model?: CliModel;
+  /** The working directory, so `--cli-input-json file://NAME` is read from it, judged and inlined. */
+  workdir?: string;
+}
+
 /**
- * Parses `aws … | filter …` (a string, or the argv form) into a Pipeline. Every refusal is a CommandError with a
- * `code` and a message that says what to do instead; nothing here runs anything.
+ * Parses `aws … | filter …` (a string, or the argv form) into a Pipeline, reading the aws stage with the CLI's own
+ * parsers. Every refusal is a CommandError with a `code` and a message that says what to do instead; nothing here
+ * runs anything.
  */
-export function parseCommandLine(input: string | PipelineArgv): Pipeline {
+export function parseCommandLine(
+  input: string | PipelineArgv,
+  options: ParseCommandLineOptions = {},
+): Pipeline {
   const stages = typeof input === 'string' ? splitText(input) : checkArgvForm(input);
   const [awsArgv, ...filterArgvs] = stages as [string[], ...string[][]];
   checkStageHead(awsArgv);
-  const aws = parseAwsStage(awsArgv);
+  const { workdir } = options;
+  const aws = parseAwsStage(awsArgv, {
+    model: options.model ?? loadSnapshotCliModel(1),
+    ...(workdir === undefined
+      ? {}
+      : { readCliInputFile: (path: string) => readWorkdirFile(workdir, path, '--cli-input-json') }),
+  });
   const filters = filterArgvs.map((argv) => {
     checkStageHead(argv);
     return validateFilterStage(argv);

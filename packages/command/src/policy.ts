@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import type { AccessClass } from './_classify-rules.js';
 import { CommandError } from './command-error.js';
 
 /** How much the server lets run without asking. */
@@ -17,7 +18,15 @@ export interface PolicyRule {
   /** A name for the rule, shown as the deciding rule; defaults to `rules[<index>]`. */
   id?: string;
   effect: DecisionAction;
-  actions: string[];
+  /**
+   * Globs on `service:operation`. They match the command's own name or the API operations it performs (`s3 rm`
+   * performs `s3api:delete-object`): a deny or confirm rule applies when any of them matches, an allow rule when
+   * it names the command itself or covers every operation it performs, so allowing `s3api:get-object` never
+   * allows `s3 mv`.
+   */
+  actions?: string[];
+  /** Access classes the rule applies to (`read`, `write`, `sensitive-read`); with `actions`, both must match. */
+  classes?: AccessClass[];
   /** Only for these profiles (globs). A deny or confirm rule also applies when the profile is unknown. */
   profiles?: string[];
   /** Only for these regions (globs). A deny or confirm rule also applies when the region is unknown. */
@@ -75,14 +84,23 @@ const nonEmpty = z.string().min(1);
 const actionGlob = nonEmpty.regex(actionPattern, 'must look like `service:operation` (globs allowed)');
 const endpointUrl = nonEmpty.refine((url) => URL.canParse(url), 'must be a URL');
 
-const ruleSchema = z.strictObject({
-  id: z.string().optional(),
-  effect: z.enum(effects),
-  actions: z.array(actionGlob).min(1, 'must list at least one action.'),
-  profiles: z.array(nonEmpty).optional(),
-  regions: z.array(nonEmpty).optional(),
-  reason: z.string().optional(),
-});
+const ruleSchema = z
+  .strictObject({
+    id: z.string().optional(),
+    effect: z.enum(effects),
+    actions: z.array(actionGlob).min(1, 'must list at least one action.').optional(),
+    classes: z
+      .array(z.enum(['read', 'write', 'sensitive-read']))
+      .min(1, 'must list at least one class.')
+      .optional(),
+    profiles: z.array(nonEmpty).optional(),
+    regions: z.array(nonEmpty).optional(),
+    reason: z.string().optional(),
+  })
+  .refine((rule) => rule.actions !== undefined || rule.classes !== undefined, {
+    message: 'must list `actions` or `classes`',
+    path: ['actions'],
+  });
 
 /** The policy file's schema. Strict: an unknown field is refused, so a typo cannot silently weaken a rule. */
 const policySchema = z.strictObject({
@@ -179,12 +197,31 @@ const strictness: Record<DecisionAction, number> = { allow: 0, confirm: 1, deny:
 /** The strictest rule matching `action` under the effective profile and region, with its id. */
 export function findDecidingRule(
   policy: Policy,
-  target: { action: string; profile: string | undefined; region: string | undefined },
+  target: {
+    action: string;
+    profile: string | undefined;
+    region: string | undefined;
+    /** The API operations the command performs besides its own name. */
+    apiActions?: readonly string[];
+    accessClass?: AccessClass;
+  },
 ): { rule: PolicyRule; id: string } | undefined {
   let best: { rule: PolicyRule; id: string } | undefined;
+  const performed = (target.apiActions ?? []).filter((action) => action !== target.action);
   (policy.rules ?? []).forEach((rule, index) => {
-    if (!rule.actions.some((glob) => matchesGlob(glob, target.action))) return;
     const restrictive = rule.effect !== 'allow';
+    if (rule.classes !== undefined) {
+      // An unknown class counts for a deny or confirm rule only, as an unknown profile does.
+      const known = target.accessClass !== undefined;
+      if (known ? !rule.classes.includes(target.accessClass as AccessClass) : !restrictive) return;
+    }
+    if (rule.actions !== undefined) {
+      const matches = (action: string) => (rule.actions ?? []).some((glob) => matchesGlob(glob, action));
+      const applies = restrictive
+        ? matches(target.action) || performed.some(matches)
+        : matches(target.action) || (performed.length > 0 && performed.every(matches));
+      if (!applies) return;
+    }
     const inScope = (globs: string[] | undefined, value: string | undefined) =>
       globs === undefined ||
       (value === undefined ? restrictive : globs.some((glob) => matchesGlob(glob, value)));

@@ -39,15 +39,8 @@ describe('parseCommandLine: parameter values the CLI v1 would download as URLs',
     ['aws s3api list-objects --bucket b --page-size=http://x', 'http://x'],
     ['aws s3api list-objects --bucket b --max-items http://x', 'http://x'],
     ['aws s3api list-objects --cli-input-json http://x', 'http://x'],
-    ['aws --cli-input-json http://x s3api list-objects', 'http://x'],
-    ['aws dynamodb put-item --cli-input-yaml https://x', 'https://x'],
     ['aws cloudformation create-stack --stack-name s --template-body https://x', 'https://x'],
-    ['aws cloudformation create-stack --stack-name s --template-u https://x', 'https://x'],
-    ['aws cloudformation create-stack --disable-rollback https://x', 'https://x'],
-    ['aws cloudformation list-stacks --template-url https://x', 'https://x'],
     ['aws sqs send-message --queue-url https://q --message-body https://x', 'https://x'],
-    ['aws sqs send-message --message-body hi --queue-url https://q https://x', 'https://x'],
-    ['aws cloudformation --template-url https://x create-stack', 'https://x'],
     ['aws sns publish --topic-arn arn:aws:sns:us-east-1:1:t --message http://x', 'http://x'],
   ])('refuses %s', (line, value) => {
     const error = refusal(line);
@@ -57,9 +50,33 @@ describe('parseCommandLine: parameter values the CLI v1 would download as URLs',
     expect(error.message).toContain('inline');
   });
 
+  // Where the old reader had to guess, the CLI's own parsers say these never reach a request: the CLI would
+  // stop with an error before it fetched anything, and so does this package, naming the real problem.
+  it.each<[string, string]>([
+    ['aws --cli-input-json http://x s3api list-objects', 'UNKNOWN_GLOBAL_OPTION'],
+    ['aws dynamodb put-item --cli-input-yaml https://x', 'UNKNOWN_OPTION'],
+    ['aws cloudformation create-stack --stack-name s --template-u https://x', 'ABBREVIATED_OPTION'],
+    ['aws cloudformation create-stack --stack-name s --disable-rollback https://x', 'UNEXPECTED_ARGUMENT'],
+    ['aws cloudformation list-stacks --template-url https://x', 'UNKNOWN_OPTION'],
+    ['aws sqs send-message --message-body hi --queue-url https://q https://x', 'UNEXPECTED_ARGUMENT'],
+    ['aws cloudformation --template-url https://x create-stack', 'UNKNOWN_COMMAND'],
+  ])('refuses %s before any URL could be fetched (%s)', (line, code) => {
+    expect(refusal(line).code).toBe(code);
+  });
+
   it('refuses the argv form too', () => {
     const error = refusal({
-      args: ['aws', 'iam', 'put-role-policy', '--role-name', 'r', '--policy-document', metadata],
+      args: [
+        'aws',
+        'iam',
+        'put-role-policy',
+        '--role-name',
+        'r',
+        '--policy-name',
+        'p',
+        '--policy-document',
+        metadata,
+      ],
     });
     expect(error.code).toBe('URL_PARAMETER_VALUE');
     expect(error.message).toBe(

@@ -64,7 +64,9 @@ const forbiddenAwsCommands: Record<string, string> = {
   'logs:start-live-tail': 'it streams until a person interrupts it; use `aws logs filter-log-events` instead',
 };
 
-const secretConfigKeys = /^(aws_)?(secret_access_key|session_token|security_token|access_key_id)$/;
+/** `configure get` names a key as `NAME`, `PROFILE.NAME` or `profile.PROFILE.NAME`: the last segment decides. */
+const secretConfigKeys =
+  /^(aws_)?(secret_access_key|session_token|security_token|access_key_id)$|^credential_process$/i;
 
 function isLoopbackUrl(url: string): boolean {
   try {
@@ -94,8 +96,12 @@ function forbiddenReason(service: string, operation: string | undefined, positio
   if (service === 'history') return forbiddenAwsCommands['history:*'];
   const reason = forbiddenAwsCommands[`${service}:${operation ?? ''}`];
   if (reason !== undefined) return reason;
-  if (service === 'configure' && operation === 'get' && secretConfigKeys.test(positional ?? '')) {
-    return 'it reads secret keys from the CLI configuration; `aws sts get-caller-identity` tells who you are';
+  if (
+    service === 'configure' &&
+    operation === 'get' &&
+    secretConfigKeys.test(positional?.split('.').pop() ?? '')
+  ) {
+    return 'it reads secrets or credential commands from the CLI configuration; `aws sts get-caller-identity` tells who you are';
   }
   return undefined;
 }
@@ -158,7 +164,13 @@ export function validatePipeline(
     : resolveLocalPaths(aws, findCatalogOperation(catalog, aws), context.workdir);
   const classification = classifyAwsStage(aws, catalog);
   const base = { classification, profile, region, localPaths };
-  const ruled = findDecidingRule(policy, { action: classification.action, profile, region });
+  const ruled = findDecidingRule(policy, {
+    action: classification.action,
+    profile,
+    region,
+    apiActions: classification.apiActions,
+    accessClass: classification.accessClass,
+  });
   if (ruled !== undefined) {
     const because = ruled.rule.reason === undefined ? '' : `: ${ruled.rule.reason}`;
     return {
