@@ -336,7 +336,9 @@ def _build_recorded(arguments, build):
                 known = set(map(id, before))
                 added = [action for action in after if id(action) not in known]
             for action in added:
-                owners[id(action)] = (_name, _argument)
+                # The action itself is kept too: an id is only unique among live objects, and an action that
+                # conflict_handler='resolve' drops is freed and its id reused.
+                owners[id(action)] = (_name, _argument, action)
             return result
 
         argument.add_to_parser = add_to_parser
@@ -412,8 +414,8 @@ def _record(parser, owners, path, input_members=None):
         if action.type is not None and action.type is not str:
             row['valueType'] = getattr(action.type, '__name__', 'callable')
         owner = owners.get(id(action))
-        if owner is not None:
-            _describe_argument(row, command, owner, input_members)
+        if owner is not None and owner[2] is action:
+            _describe_argument(row, command, owner[:2], input_members)
         rows.append(row)
     return rows
 

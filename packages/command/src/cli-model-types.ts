@@ -46,15 +46,32 @@ export interface CliAction {
   choices?: string[];
   /** argparse `required`. */
   required: boolean;
+  /**
+   * argparse `type` when it is not `str` (`int`, `float`): a value it cannot convert is an argparse error (v1's
+   * `--page-size`, `long` and `double` members).
+   */
+  valueType?: string;
   /** The name in the CLI's argument table (`instance-ids`, `paths`), when the action comes from one. */
   argument?: string;
   /** For an API operation's argument: the botocore input member it fills (`InstanceIds`). */
   member?: string;
-  /** The botocore shape type of that member (`string`, `list`, `structure`, `boolean`, `blob`, …). */
+  /**
+   * The botocore shape type of that member (`string`, `list`, `structure`, `boolean`, `blob`, …); for a
+   * customization's argument, the type it declares.
+   */
   type?: string;
-  /** True when the member, or any member nested in it, is marked `sensitive` in the service model. */
+  /**
+   * True when the member, or any member nested in it, is marked `sensitive` in the service model; for a
+   * customization's argument, when the generator's reviewed table says its value is a secret.
+   */
   sensitive?: boolean;
   localPath?: CliLocalPath;
+  /**
+   * When argv holds this option string as a word of its own (exactly, not abbreviated, not `--x=value`), the CLI
+   * marks every argument of the command not required before it parses (`--cli-input-json`,
+   * `--generate-cli-skeleton`: awscli's OverrideRequiredArgsArgument).
+   */
+  clearsRequired?: true;
 }
 
 /** A command that takes arguments: an API operation, or a customization (`s3 cp`, `configure set`, `deploy push`). */

@@ -39,7 +39,10 @@ export type CommandErrorCode =
   | 'CONFLICTING_SETTING'
   | 'PROFILE_NOT_ALLOWED'
   | 'INVALID_POLICY'
-  | 'INVALID_ARGV';
+  | 'INVALID_ARGV'
+  | 'CLI_MODEL_INVALID'
+  | 'CLI_MODEL_MISMATCH'
+  | 'CLI_MODEL_GENERATION_FAILED';
 
 const marker = Symbol.for('@aws-mcp/command.CommandError');
 

@@ -23,9 +23,28 @@ export {
 } from './catalog-search.js';
 export type { AccessClass, Classification } from './classify.js';
 export { classifyAwsStage } from './classify.js';
+export {
+  cliModelCacheName,
+  generateCliModel,
+  loadCachedCliModel,
+  loadCliModel,
+  loadSnapshotCliModel,
+  readPythonFromShebang,
+} from './cli-model.js';
+export type {
+  CliAction,
+  CliActionKind,
+  CliCommandModel,
+  CliLocalPath,
+  CliModel,
+  CliModelIndex,
+  CliModelSource,
+  CliNargs,
+  CliServiceModel,
+} from './cli-model-types.js';
 export type { CommandErrorCode } from './command-error.js';
 export { CommandError } from './command-error.js';
-export type { Pipeline, PipelineArgv } from './parse-command-line.js';
+export type { ParseCommandLineOptions, Pipeline, PipelineArgv } from './parse-command-line.js';
 export { parseCommandLine } from './parse-command-line.js';
 export type { DecisionAction, Policy, PolicyMode, PolicyRule } from './policy.js';
 export { loadPolicyFile, matchesGlob, parsePolicy } from './policy.js';
