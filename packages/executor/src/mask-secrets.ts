@@ -28,6 +28,10 @@ const secretNameSuffixes = [
   'keymaterial',
 ];
 const secretNames = new Set(['token', 'secret']);
+/** The letters those end with, to turn most names away without normalizing them. */
+const secretNameEnds = new Set(
+  [...secretNameSuffixes, ...secretNames].map((name) => name.charAt(name.length - 1)),
+);
 /**
  * Twice the longest member name in the aws CLI's service models (64 characters,
  * `x-amz-fwd-header-x-amz-server-side-encryption-customer-algorithm`): anything longer is data, not a name.
@@ -86,6 +90,9 @@ const linePasses = 12;
  */
 export function isSecretFieldName(name: string): boolean {
   if (name.length > maxFieldNameChars) return false;
+  let last = name.length - 1;
+  while (last >= 0 && '-_ '.includes(name.charAt(last))) last -= 1;
+  if (!secretNameEnds.has(name.charAt(last).toLowerCase())) return false;
   const normalized = name.toLowerCase().replace(linearPatterns.nameSeparator.pattern, '');
   return secretNames.has(normalized) || secretNameSuffixes.some((suffix) => normalized.endsWith(suffix));
 }
@@ -93,6 +100,36 @@ export function isSecretFieldName(name: string): boolean {
 /** Text that might need masking; anything else passes through untouched when no multi-line state is open. */
 function needsScan(text: string): boolean {
   return linearPatterns.triggerWord.pattern.test(text) || linearPatterns.tableStart.pattern.test(text);
+}
+
+/**
+ * Finds, going forward through a text, the lines that `needsScan`: each pattern resumes after its last match once
+ * the lines up to it are done, so the text is read once however many lines there are.
+ */
+class TriggerFinder {
+  private readonly word = new RegExp(linearPatterns.triggerWord.pattern.source, 'gi');
+  private readonly table = new RegExp(linearPatterns.tableStart.pattern.source, 'g');
+  private wordLine = -1;
+  private tableLine = -1;
+
+  constructor(private readonly text: string) {}
+
+  /** The start of the first line at or after `from` (a line start) that needs scanning, or the text's length. */
+  nextLine(from: number): number {
+    if (this.wordLine < from) {
+      this.word.lastIndex = from;
+      const match = this.word.exec(this.text);
+      this.wordLine = match === null ? this.text.length : this.text.lastIndexOf('\n', match.index) + 1;
+    }
+    if (this.tableLine < from) {
+      // From the newline before `from`, which the pattern starts with.
+      this.table.lastIndex = Math.max(0, from - 1);
+      const match = this.table.exec(this.text);
+      this.tableLine =
+        match === null ? this.text.length : match.index + (this.text.charAt(match.index) === '\n' ? 1 : 0);
+    }
+    return Math.min(this.wordLine, this.tableLine);
+  }
 }
 
 const plainValues = new Set(['', 'null', 'true', 'false', 'None', maskedValue, `'${maskedValue}'`]);
@@ -439,8 +476,20 @@ export class SecretMasker {
 
   private maskLines(text: string): string {
     let masked = '';
+    const triggers = new TriggerFinder(text);
     for (let start = 0; start < text.length; ) {
       if (this.isOverBudget()) return masked + this.maskUnscanned(text.slice(start));
+      if (this.longLine === undefined && !this.hasOpenState()) {
+        // The lines before the next one that might hold a secret pass as they are.
+        const next = triggers.nextLine(start);
+        this.workSteps += 2 * (next - start);
+        masked += text.slice(start, next);
+        if (next === text.length) {
+          if (!text.endsWith('\n')) this.startLongLine('pass', text);
+          return masked;
+        }
+        start = next;
+      }
       const end = text.indexOf('\n', start);
       const complete = end !== -1;
       const line = text.slice(start, complete ? end : text.length);
@@ -664,37 +713,35 @@ export class SecretMasker {
     const row = splitTableRow(line);
     if (row === undefined) return line;
     const cells = row.inside.split('|');
-    const names = cells.map((cell) => cell.trim());
     if (cells.length === 1) {
       this.afterTitle = true;
       this.tableHeader = undefined;
       this.tableCandidate = undefined;
       return line;
     }
-    const secretColumns = new Set<number>();
-    names.forEach((name, index) => {
-      if (isSecretFieldName(name)) secretColumns.add(index);
-    });
-    const masked = [...cells];
+    const isSecretColumn = (index: number) => isSecretFieldName((cells[index] as string).trim());
+    let masked: string[] | undefined;
     const maskCell = (index: number) => {
       const cell = cells[index] as string;
       const value = cell.trim();
       if (value === '' || plainValues.has(value)) return;
       if (value.includes(maskedValue)) return;
+      masked ??= [...cells];
       masked[index] = cell.replace(value, this.hide(value).padEnd(value.length));
     };
     if (this.afterTitle) {
       this.afterTitle = false;
+      const secretColumns = new Set(cells.flatMap((_, index) => (isSecretColumn(index) ? [index] : [])));
       this.tableCandidate = { cells: cells.length, secretColumns };
     } else {
       this.tableCandidate = undefined;
     }
     if (this.tableHeader !== undefined && this.tableHeader.cells === cells.length) {
       for (const index of this.tableHeader.secretColumns) maskCell(index);
-    } else if (cells.length === 2 && secretColumns.has(0) && !secretColumns.has(1)) {
+    } else if (cells.length === 2 && isSecretColumn(0) && !isSecretColumn(1)) {
       maskCell(1);
     }
-    return `${row.open}${masked.join('|')}${row.close}`;
+    return masked === undefined ? line : `${row.open}${masked.join('|')}${row.close}`;
   }
 }
 
