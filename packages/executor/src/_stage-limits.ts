@@ -200,7 +200,12 @@ export function preparePidsCgroup(hierarchy: PidsHierarchy): PidsCgroup | { reas
       const enabled = readFileSync(join(home, 'cgroup.subtree_control'), 'utf8').split(/\s+/);
       if (!enabled.includes('pids')) writeFileSync(join(home, 'cgroup.subtree_control'), '+pids');
     }
-    mkdirSync(parent, { recursive: true });
+    // Not `recursive`: the server's own cgroup exists, and Node's recursive mkdir never returns under /proc.
+    try {
+      mkdirSync(parent);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
     if (hierarchy.version === 2) writeFileSync(join(parent, 'cgroup.subtree_control'), '+pids');
     if (hierarchy.version === 1 && !existsSync(join(parent, 'pids.max'))) {
       return { reason: `${parent} has no pids.max` };

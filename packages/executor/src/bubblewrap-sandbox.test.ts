@@ -15,7 +15,7 @@ import { listCliInstallPaths, listHomes } from './_aws-paths.js';
 import { findExecutable } from './_find-executable.js';
 import { identifyExceededLimit } from './_stage-limits.js';
 import { cleanHelpText } from './aws-help.js';
-import { createBubblewrapSandbox } from './bubblewrap-sandbox.js';
+import { buildBubblewrapArguments, createBubblewrapSandbox } from './bubblewrap-sandbox.js';
 import { runPipeline } from './run-pipeline.js';
 import type { Sandbox, SandboxStage, StageLimitOptions } from './sandbox.js';
 import { selectSandbox } from './select-sandbox.js';
@@ -104,6 +104,115 @@ async function runStage({
 function runConfined(kind: SandboxStage['kind'], script: string, env: Record<string, string> = {}) {
   return runStage({ kind, file: '/bin/bash', args: ['-c', script], env });
 }
+
+describe('buildBubblewrapArguments', () => {
+  const layout = { links: [{ path: '/lib', target: 'usr/lib' }], folders: [] };
+  const limits = { addressSpaceBytes: 1000, cpuSeconds: 2, openFiles: 3, processes: 4, temporaryBytes: 5 };
+  const awsStage: SandboxStage = {
+    kind: 'aws',
+    file: '/home/me/.pyenv/shims/aws',
+    args: ['s3', 'ls'],
+    cwd: '/home/me/.cache/aws-mcp/work',
+    env: { HOME: '/home/me' },
+    readOnlyPaths: ['/home/me/.pyenv', '/home/me/.aws/config'],
+    writablePaths: ['/home/me/.cache/aws-mcp/work'],
+  };
+  const filterStage: SandboxStage = {
+    kind: 'filter',
+    file: '/opt/tools/jq',
+    args: ['.'],
+    cwd: '/home/me/.cache/aws-mcp/work',
+    env: {},
+    readOnlyPaths: ['/home/me/.aws/config'],
+    writablePaths: ['/home/me/.cache/aws-mcp/work'],
+  };
+  const build = (stage: SandboxStage) =>
+    buildBubblewrapArguments(stage, {
+      homes: ['/home/me', '/root'],
+      layout,
+      limits,
+      prlimitPath: '/usr/bin/prlimit',
+    });
+
+  it('never shows the host root, and makes its own read-only at the end', () => {
+    for (const stage of [awsStage, filterStage]) {
+      const args = build(stage).join(' ');
+      expect(args).not.toMatch(/--(ro-)?bind(-try)? \/ \//);
+      expect(args).toMatch(
+        /--remount-ro \/ -- \/usr\/bin\/prlimit --as=1000 --cpu=2:7 --nofile=3 --core=0 -- /,
+      );
+    }
+  });
+
+  it('hides the homes before binding what the stage needs inside them', () => {
+    const args = build(awsStage).join(' ');
+    expect(args).toContain('--size 5 --tmpfs /home/me --size 5 --tmpfs /root');
+    expect(args.indexOf('--tmpfs /home/me')).toBeLessThan(args.indexOf('--ro-bind-try /home/me/.pyenv'));
+    expect(args).toContain('--bind-try /home/me/.cache/aws-mcp/work /home/me/.cache/aws-mcp/work');
+    expect(args).not.toContain('--ro-bind-try /home/me/.pyenv/shims/aws');
+  });
+
+  it('gives a filter no network, none of the stage paths, its own binary and prlimit', () => {
+    const args = build(filterStage).join(' ');
+    expect(args).toContain('--unshare-net');
+    expect(args).not.toContain('.aws/config');
+    expect(args).not.toContain('/home/me/.cache');
+    expect(args).toContain('--ro-bind-try /opt/tools/jq /opt/tools/jq');
+    expect(args).toContain('--ro-bind-try /usr/bin/prlimit /usr/bin/prlimit');
+    expect(args).toContain('--chdir /tmp');
+  });
+
+  it('sizes /tmp, /var/tmp and /dev/shm, and makes /dev read-only', () => {
+    const args = build(filterStage).join(' ');
+    expect(args).toContain('--dev /dev --size 5 --tmpfs /dev/shm --remount-ro /dev');
+    expect(args).toContain('--size 5 --tmpfs /tmp --size 5 --tmpfs /var/tmp');
+  });
+
+  it('sets no limits without them', () => {
+    const args = buildBubblewrapArguments(awsStage, { homes: [], layout }).join(' ');
+    expect(args).not.toContain('--size');
+    expect(args).not.toContain('prlimit');
+    expect(args).toMatch(/--remount-ro \/ -- \/home\/me\/\.pyenv\/shims\/aws s3 ls$/);
+  });
+});
+
+describe('createBubblewrapSandbox', () => {
+  it('sets HOME for an aws stage that has none, so Python never falls back to the missing /etc/passwd', () => {
+    const stage: SandboxStage = {
+      kind: 'aws',
+      file: '/usr/bin/aws',
+      args: [],
+      cwd: '/tmp',
+      env: { PATH: '/usr/bin' },
+      readOnlyPaths: [],
+      writablePaths: [],
+    };
+    expect(defaultSandbox.wrap(stage).env).toEqual({ PATH: '/usr/bin', HOME: homedir() });
+    expect(defaultSandbox.wrap({ ...stage, env: { HOME: '/x' } }).env).toBeUndefined();
+  });
+
+  it('says which limits the wrapped stage runs under', () => {
+    const command = defaultSandbox.wrap({
+      kind: 'filter',
+      file: '/usr/bin/jq',
+      args: [],
+      cwd: '/tmp',
+      env: {},
+      readOnlyPaths: [],
+      writablePaths: [],
+    });
+    expect(command.limits?.kind).toBe('filter');
+    expect(command.limits?.values.temporaryBytes).toBe(256 * 1024 * 1024);
+    if (processesOff === undefined) expect(command.limits?.values.processes).toBe(64);
+    else expect(command.limits?.values.processes).toBeUndefined();
+  });
+
+  it('refuses a limit that is not a positive whole number', () => {
+    expect(() => createBubblewrapSandbox({ bwrapPath, limits: { filter: { openFiles: 0 } } })).toThrow(
+      /limits\.filter\.openFiles must be a positive whole number/,
+    );
+  });
+});
 
 describe('bubblewrap sandbox escapes', () => {
   it('lets the aws stage write in the working directory only', async () => {
