@@ -184,7 +184,8 @@ function describeError(error: unknown): string {
 /**
  * Creates (or reuses) the cgroup `aws-mcp` under this process's own pids cgroup, where each stage then gets its
  * own with a `pids.max`, and sweeps stage cgroups left behind. Returns a reason instead when none can be made:
- * not root, a read-only /sys/fs/cgroup, or cgroup v2 without the pids controller delegated here.
+ * not root, a read-only /sys/fs/cgroup, or cgroup v2 without the pids controller enabled for this process's
+ * cgroup's children (it is never enabled here: that cgroup is not this library's to change).
  */
 export function preparePidsCgroup(hierarchy: PidsHierarchy): PidsCgroup | { reason: string } {
   const inside = relative(hierarchy.mountRoot, hierarchy.ownPath);
@@ -196,9 +197,14 @@ export function preparePidsCgroup(hierarchy: PidsHierarchy): PidsCgroup | { reas
   const home = join(hierarchy.mountPoint, inside);
   const parent = join(home, 'aws-mcp');
   try {
-    if (hierarchy.version === 2) {
-      const enabled = readFileSync(join(home, 'cgroup.subtree_control'), 'utf8').split(/\s+/);
-      if (!enabled.includes('pids')) writeFileSync(join(home, 'cgroup.subtree_control'), '+pids');
+    // The server's own cgroup is not this library's to change: v2 needs pids delegated to it already.
+    if (
+      hierarchy.version === 2 &&
+      !readFileSync(join(home, 'cgroup.subtree_control'), 'utf8').split(/\s+/).includes('pids')
+    ) {
+      return {
+        reason: `the pids controller is not enabled for the children of ${home} (cgroup.subtree_control)`,
+      };
     }
     // Not `recursive`: the server's own cgroup exists, and Node's recursive mkdir never returns under /proc.
     try {
