@@ -529,6 +529,7 @@ def _start_driver():
     arguments = driver._get_argument_table()
     parser, owners = _build_recorded(arguments, lambda: create(table))  # adds `help` to the table
     DRIVER['table'] = table
+    DRIVER['session'] = driver.session
     return _record(parser, owners, [])
 
 
@@ -787,10 +788,22 @@ def write_model(directory, index, bodies):
 
 
 def _size_hint(name):
+    """The size of a service's model file: the larger ones go to the workers first, so the workers end together."""
     command = DRIVER['table'][name]
-    if not hasattr(command, '_get_service_model'):
+    service = getattr(command, '_service_name', None)
+    if service is None:
         return 0
-    return len(command._get_service_model().operation_names)
+    loader = DRIVER['session'].get_component('data_loader')
+    try:
+        version = loader.determine_latest_version(service, 'service-2')
+    except Exception:
+        return 0
+    for root in loader.search_paths:
+        for file in ('service-2.json', 'service-2.json.gz'):
+            path = os.path.join(root, service, version, file)
+            if os.path.exists(path):
+                return os.path.getsize(path) * (8 if file.endswith('.gz') else 1)
+    return 0
 
 
 def main(argv):
@@ -814,7 +827,6 @@ def main(argv):
         if unknown:
             raise GenerationError('unknown top-level commands: %s' % ', '.join(unknown))
         names = wanted
-    # Loading the models here lets the forked workers share them; the largest go first so the workers end together.
     order = sorted(names, key=lambda name: (-_size_hint(name), name))
     services = {}
     if arguments.jobs > 1 and len(order) > 1:

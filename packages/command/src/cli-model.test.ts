@@ -334,6 +334,25 @@ describe('scripts/generate-cli-model.py', () => {
     },
   );
 
+  it.skipIf(pythonV1 === undefined)('ignores the user’s plugins, aliases and extra models', () => {
+    const home = mkdtempSync(join(scratch, 'home-'));
+    mkdirSync(join(home, '.aws', 'cli'), { recursive: true });
+    writeFileSync(join(home, '.aws', 'config'), '[plugins]\nbroken = no_such_plugin_module\n');
+    writeFileSync(
+      join(home, '.aws', 'cli', 'alias'),
+      '[toplevel]\ns3 = !echo shadowed\nwhoami = sts get-caller-identity\n',
+    );
+    const output = mkdtempSync(join(scratch, 'isolated-'));
+    const result = spawnSync(pythonV1 as string, [generator, '--output', output, '--services', 'configure'], {
+      env: { PATH: process.env.PATH ?? '', HOME: home, AWS_CONFIG_FILE: join(home, '.aws', 'config') },
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(0);
+    const model = loadCliModel(output);
+    expect(model.index.globals).toEqual(v1.index.globals);
+    expect(model.loadService('configure')).toEqual(v1.loadService('configure'));
+  });
+
   it.skipIf(pythonV1 === undefined)('refuses an unknown top-level command', () => {
     const result = spawnSync(
       pythonV1 as string,
