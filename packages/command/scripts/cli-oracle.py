@@ -14,12 +14,13 @@ line on stdin and writes one JSON answer a line on stdout, in the order the runs
   failure  {"id": 1, "errorCode": "timeout" | "died" | "bad-request" | "unserialisable", "error": "..."}
            when the oracle could not answer for the CLI; never a CLI outcome
 
-The first line out is a greeting: {"ready": true, "cli": {"version", "major", "python", "botocore"}, "jobs": n}.
+The first line out is a greeting: {"ready": true, "cli": {"version", "major", "python", "botocore"}, "jobs": n,
+"isolation": "fork" | "reuse"}.
 
 Each parser entry is one parse_known_args call of an argparse parser the CLI built, in call order:
   {"name": "main" | "service" | "operation" | "help" | "first-pass" | <customization NAME, e.g. "cp">,
    "command": ["s3", "cp"], "parser": "ArgTableArgParser", "args": [...the words it was given...],
-   "options": [{"index": 2, "word": "--quie", "option": "--query", "explicit": null, "known": true}],
+   "options": [{"index": 2, "word": "--que", "option": "--query", "explicit": null, "known": true}],
    "consumed": [{"dest": "query", "positional": false, "words": ["a"]}],
    "namespace": {...} | null, "remaining": [...] | null,
    "error": "argparse's message" (when it rejects argv), "exit": 0 (when an action exits, as --version does)}
@@ -29,20 +30,29 @@ lists the words each action took, in the order argparse took them.
 Nothing a run does reaches AWS or the real machine: the first API call (BaseClient._make_api_call), transfer
 (s3transfer's TransferManager / CRTTransferManager), help page, subprocess, socket or auto-prompt is recorded
 and the run ends there (`stopped` says which; `exitCode` is then null because the CLI never got to finish).
-`configure set` and friends record the config write instead of writing and carry on. Every run is a fork of a
-warmed-up parent, so no run sees another's state, and a crash or a hang (timeoutMs) costs only that run. Each
-run gets a fresh cwd and HOME under a private temp root, the fake static credentials below and region us-east-1.
-With "until": "parsed" a run stops as soon as the command's own parser has accepted argv (after the CLI's
-"Unknown options" check and its operation-args-parsed handlers, before any client exists): `stopped` is then
-"parsed", and a run costs a fraction of a full one. The process exits when stdin closes, after answering what it has read.
+`configure set` and friends record the config write instead of writing and carry on. Each run gets a fresh cwd
+and HOME under a private temp root, the fake static credentials below and region us-east-1; wherever those temp
+names appear in an answer (stdout, an error message) they read $CWD, $HOME, $TMPDIR, $AWS_CONFIG_FILE or
+$AWS_SHARED_CREDENTIALS_FILE, so one argv always gets the same answer. With "until":
+"parsed" a run stops as soon as the command's own parser has accepted argv (after the CLI's "Unknown options"
+check and its operation-args-parsed handlers, before any client exists): `stopped` is then "parsed".
 
-Usage: python3 cli-oracle.py [--jobs N] [--profiles default,dev]
+Runs happen in workers forked from a parent that loaded the CLI once and never runs anything itself. With
+--isolation fork (the default) a worker serves one run, so no run can see another's state. With --isolation
+reuse a worker serves up to --runs-per-worker runs in place and puts back, after each, the state the CLI is
+known to change (the session, its event handlers, the command and argument tables, loggers, warnings, the
+environment); a run that changes it in a way that cannot be put back retires the worker. Reuse is several
+times faster; test/cli-oracle.test.ts holds its answers to fork's. Either way a crash or a hang (timeoutMs)
+costs only that run. The process exits when stdin closes, after answering what it has read.
+
+Usage: python3 cli-oracle.py [--jobs N] [--profiles default,dev] [--isolation fork|reuse] [--runs-per-worker N]
 """
 import argparse
 import base64
 import datetime
 import decimal
 import gc
+import io
 import json
 import math
 import os
@@ -51,6 +61,7 @@ import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 import traceback
 
@@ -64,12 +75,15 @@ LOADER_METHODS = (
     'determine_latest_version',
     'list_api_versions',
 )
+SAVED_SIGNALS = ('SIGINT', 'SIGQUIT', 'SIGTSTP', 'SIGPIPE', 'SIGTERM')
 
 
 def read_options():
     parser = argparse.ArgumentParser(description='A long-lived oracle for how the AWS CLI reads argv.')
     parser.add_argument('--jobs', type=int, default=os.cpu_count() or 1, help='runs in flight at once')
     parser.add_argument('--profiles', default='default', help='comma-separated profiles the config defines')
+    parser.add_argument('--isolation', choices=['fork', 'reuse'], default='fork')
+    parser.add_argument('--runs-per-worker', type=int, default=200, help='with --isolation reuse')
     return parser.parse_args()
 
 
@@ -91,6 +105,7 @@ def prepare_environment(root, profiles):
     with open(credentials_file, 'w') as out:
         out.write('\n'.join(credential_lines))
     os.makedirs(os.path.join(root, 'home'))
+    os.makedirs(os.path.join(root, 'workers'))
     os.environ.update({
         'HOME': os.path.join(root, 'home'),
         'AWS_CONFIG_FILE': config_file,
@@ -105,31 +120,42 @@ def prepare_environment(root, profiles):
     })
 
 
-class Stop(BaseException):
-    """Never raised into CLI code: a stop ends the run on the spot (see stop())."""
+class EndRun(BaseException):
+    """Unwinds the CLI once a run's answer is sent. A BaseException, so the CLI's `except Exception` lets it by."""
 
 
 class Run:
-    """What one run records. Exists only in a forked child; the parent's RUN stays None."""
+    """What one run records. Exists only in a worker; the parent's RUN stays None."""
 
-    def __init__(self, request, paths):
+    def __init__(self, request, paths, one_shot):
         self.request = request
         self.paths = paths
+        self.one_shot = one_shot
+        self.until = request.get('until', 'call')
         self.parsers = []
         self.calls = []
         self.transfers = []
         self.actions = []
         self.loads = set()
-        self.until = request.get('until', 'call')
         self.parse_stack = []
         self.started = time.monotonic()
-        self.out_fd = None
-        self.stdout = None
-        self.stderr = None
+        self.usage = resource_usage()
+        self.answered = False
+        self.dirty = None
+        self.stdout = KeptBytes()
+        self.stderr = KeptBytes()
+        self.spill_offsets = {}
 
 
 RUN = None
-MAIN_THREAD_ONLY_NAMES = ('main', 'service', 'operation')
+WORKER = None
+
+
+class KeptBytes(io.BytesIO):
+    """A buffer that survives the CLI closing sys.stdout (streaming output does)."""
+
+    def close(self):
+        pass
 
 
 def local_path(path):
@@ -168,22 +194,30 @@ def json_safe(value, depth=0):
         return [json_safe(item, depth + 1) for item in value]
     if isinstance(value, (set, frozenset)):
         return sorted((json_safe(item, depth + 1) for item in value), key=repr)
-    if hasattr(value, 'read'):
-        return {'$file': local_path(getattr(value, 'name', None))}
-    return {'$repr': repr(value)[:200]}
+    if hasattr(value, 'read') or hasattr(value, 'write'):
+        return {'$file': local_path(getattr(value, 'name', None)), '$type': type(value).__name__}
+    text = repr(value)
+    # A default repr carries a memory address, which would differ between two runs of the same argv.
+    return {'$object': type(value).__qualname__} if ' at 0x' in text else {'$repr': text[:200]}
 
 
 def stop(kind, **details):
-    """Ends the run where it stands: the recorded state is the answer. Unwinding instead would let the CLI's
-    own `except BaseException` handlers (v2's error chain, s3transfer's futures) turn the stop into an error."""
+    """Ends the run where it stands: what is recorded so far is the answer."""
     if RUN is None:
-        raise Stop(kind)
-    RUN.actions.append({'kind': kind, **json_safe(details)})
+        raise EndRun(kind)
+    if not RUN.answered:
+        RUN.actions.append({'kind': kind, **json_safe(details)})
     finish(stopped=kind, exit_code=None)
 
 
 def finish(stopped=None, exit_code=None, uncaught=None):
+    """Sends the run's answer, then ends the run: a one-shot worker exits on the spot (nothing of the CLI's own
+    unwinding can matter), a reusing one unwinds with EndRun. A stop in another thread ends the worker, because
+    the main thread may be waiting on that one."""
     run = RUN
+    if run is None or run.answered:
+        raise EndRun()
+    run.answered = True
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
@@ -198,25 +232,30 @@ def finish(stopped=None, exit_code=None, uncaught=None):
         'actions': run.actions,
         'stopped': stopped,
         'exitCode': exit_code,
-        'stdout': read_output(run.stdout, 1),
-        'stderr': read_output(run.stderr, 2),
+        'stdout': read_output(run, 1),
+        'stderr': read_output(run, 2),
         'durationMs': round((time.monotonic() - run.started) * 1000, 1),
-        'cpuMs': cpu_ms(),
-        '_warm': {'loads': sorted(run.loads, key=repr), 'modules': sorted(set(sys.modules) - PARENT_MODULES),
-                  'patterns': new_patterns()},
+        'cpuMs': cpu_since(run.usage),
     }
     if uncaught is not None:
         answer['uncaught'] = uncaught
-    try:
-        payload = json.dumps(answer).encode('utf-8')
-    except Exception as failure:
-        payload = json.dumps({'id': answer['id'], 'errorCode': 'unserialisable',
-                              'error': f'answer not serialisable: {failure!r}'}).encode()
-    view = memoryview(payload)
-    while view:
-        written = os.write(run.out_fd, view)
-        view = view[written:]
-    os._exit(0)
+    warm = {'loads': sorted(run.loads, key=repr), 'modules': sorted(set(sys.modules) - PARENT_MODULES),
+            'patterns': new_patterns()}
+    WORKER.send({'answer': answer, 'warm': warm}, private_paths(run.paths))
+    if run.one_shot:
+        os._exit(0)
+    if threading.current_thread() is not threading.main_thread():
+        os._exit(0)
+    raise EndRun()
+
+
+def private_paths(paths):
+    """The oracle's temp names, longest first, with what an answer says instead: the CLI prints them (configure
+    list, error messages), and they differ from run to run."""
+    names = [(paths['work'], '$CWD'), (paths['home'], '$HOME'), (paths['tmp'], '$TMPDIR'),
+             (os.environ.get('AWS_CONFIG_FILE', ''), '$AWS_CONFIG_FILE'),
+             (os.environ.get('AWS_SHARED_CREDENTIALS_FILE', ''), '$AWS_SHARED_CREDENTIALS_FILE')]
+    return sorted(((path, name) for path, name in names if path), key=lambda pair: -len(pair[0]))
 
 
 def new_patterns():
@@ -226,29 +265,30 @@ def new_patterns():
             if isinstance(key, tuple) and len(key) == 3 and isinstance(key[1], str) and key not in PARENT_PATTERNS]
 
 
-def cpu_ms():
+def resource_usage():
     import resource
 
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return {'user': round(usage.ru_utime * 1000, 1), 'system': round(usage.ru_stime * 1000, 1),
-            'faults': usage.ru_minflt}
+    return resource.getrusage(resource.RUSAGE_SELF)
 
 
-def read_output(buffer, fd):
-    text = buffer.getvalue().decode('utf-8', 'backslashreplace') if buffer is not None else ''
-    # Anything written to the fd directly (a C extension, a stray child) lands in this file instead.
-    spill = os.path.join(RUN.paths['root'], f'fd{fd}')
-    if os.path.exists(spill):
+def cpu_since(before):
+    now = resource_usage()
+    return {'user': round((now.ru_utime - before.ru_utime) * 1000, 1),
+            'system': round((now.ru_stime - before.ru_stime) * 1000, 1),
+            'faults': now.ru_minflt - before.ru_minflt}
+
+
+def read_output(run, fd):
+    buffer = run.stdout if fd == 1 else run.stderr
+    text = buffer.getvalue().decode('utf-8', 'backslashreplace')
+    # Anything written to the fd itself (a C extension, a stray child) lands in the worker's spill file.
+    spill = WORKER.spill_paths[fd]
+    offset = run.spill_offsets.get(fd, 0)
+    if os.path.getsize(spill) > offset:
         with open(spill, 'rb') as source:
+            source.seek(offset)
             text += source.read().decode('utf-8', 'backslashreplace')
     return text
-
-
-class KeptBytes(__import__('io').BytesIO):
-    """A buffer that survives the CLI closing sys.stdout (streaming output does)."""
-
-    def close(self):
-        pass
 
 
 # ---- hooks: installed once in the parent, inert until a child sets RUN ----
@@ -432,7 +472,7 @@ def install_action_hooks(classes):
                 camel = ''.join(part if i == 0 else part.capitalize() for i, part in enumerate(key.split('_')))
                 entry[camel] = local_path(value) if key == 'fileobj' else json_safe(value)
             if RUN is None:
-                raise Stop('transfer outside a run')
+                raise EndRun('transfer outside a run')
             RUN.transfers.append(json_safe(entry))
             stop('transfer', method=method)
 
@@ -686,53 +726,240 @@ PARENT_MODULES = set()
 PARENT_PATTERNS = set()
 
 
-# ---- one run, in a forked child ----
+# ---- putting back what a run changed (--isolation reuse) ----
 
-def run_child(cli, request, paths, out_fd):
-    global RUN
-    import io
-    import tempfile as tempfile_module
+class Baseline:
+    """The state a reusing worker puts back after every run: shallow copies of the objects the CLI mutates,
+    one level into their dict and list attributes (the session's instance variables and components, the config
+    store's providers, the emitter's unique ids), the session emitter's registrations (undone from a log),
+    loggers, warnings filters, the environment, the cwd, signal handlers and the std streams."""
 
-    RUN = Run(request, paths)
-    RUN.out_fd = out_fd
-    gc.disable()
+    def __init__(self, cli):
+        import logging
+        import warnings
+
+        self.logging = logging
+        self.warnings = warnings
+        session = cli.driver.session
+        emitter = session.get_component('event_emitter')
+        self.emitter = getattr(emitter, '_emitter', emitter)
+        objects = [session, session._components, session._internal_components, session.session_var_map,
+                   session.get_component('config_store'), cli.driver, cli.driver.alias_loader, self.emitter,
+                   emitter]
+        objects += list(cli.driver._command_table.values()) + list(cli.driver._argument_table.values())
+        try:
+            from botocore.history import get_global_history_recorder
+
+            objects.append(get_global_history_recorder())
+        except ImportError:
+            pass
+        self.objects = [(target, *shallow_state(target)) for target in objects]
+        self.loggers = {name: logger_state(logger) for name, logger in logging.Logger.manager.loggerDict.items()
+                        if isinstance(logger, logging.Logger)}
+        self.root_logger = logger_state(logging.root)
+        self.filters = list(warnings.filters)
+        self.environ = dict(os.environ)
+        self.cwd = os.getcwd()
+        self.signals = {name: signal.getsignal(getattr(signal, name)) for name in SAVED_SIGNALS
+                        if hasattr(signal, name)}
+        self.streams = (sys.stdin, sys.stdout, sys.stderr, list(sys.argv))
+
+    def restore(self, registrations):
+        for event_name, handler in reversed(registrations):
+            self.emitter._handlers.remove_item(event_name, handler)
+        for target, attributes, nested in self.objects:
+            state = vars(target)
+            state.clear()
+            state.update(attributes)
+            for name, content in nested.items():
+                container = attributes[name]
+                if isinstance(container, dict):
+                    container.clear()
+                    container.update(content)
+                else:
+                    container[:] = content
+        self.emitter._lookup_cache = {}
+        manager = self.logging.Logger.manager
+        for name, logger in list(manager.loggerDict.items()):
+            if isinstance(logger, self.logging.Logger):
+                saved = self.loggers.get(name)
+                if saved is None:
+                    set_logger_state(logger, (self.logging.NOTSET, [], True, False))
+                else:
+                    set_logger_state(logger, saved)
+        set_logger_state(self.logging.root, self.root_logger)
+        manager._clear_cache()
+        self.warnings.filters[:] = self.filters
+        self.warnings._filters_mutated()
+        os.environ.clear()
+        os.environ.update(self.environ)
+        os.chdir(self.cwd)
+        for name, handler in self.signals.items():
+            signal.signal(getattr(signal, name), handler)
+        sys.stdin, sys.stdout, sys.stderr = self.streams[:3]
+        sys.argv[:] = self.streams[3]
+
+
+def shallow_state(target):
+    attributes = dict(vars(target))
+    nested = {}
+    for name, value in attributes.items():
+        if type(value) is dict:
+            nested[name] = dict(value)
+        elif type(value) is list:
+            nested[name] = list(value)
+    return attributes, nested
+
+
+def logger_state(logger):
+    return (logger.level, list(logger.handlers), logger.propagate, logger.disabled)
+
+
+def set_logger_state(logger, state):
+    logger.level, handlers, logger.propagate, logger.disabled = state
+    logger.handlers[:] = handlers
+
+
+class EmitterLog:
+    """Which handlers a run registered on the session's emitter, so they can be taken off again; an
+    unregistration or a counted unique id cannot be undone that way and marks the run dirty."""
+
+    def __init__(self, emitter):
+        import botocore.hooks
+
+        self.emitter = emitter
+        self.registrations = []
+        emitter_class = botocore.hooks.HierarchicalEmitter
+        original_register = emitter_class._register_section
+        original_unregister = emitter_class.unregister
+        log = self
+
+        def _register_section(self, event_name, handler, unique_id, unique_id_uses_count, section):
+            if self is log.emitter and RUN is not None:
+                if unique_id_uses_count:
+                    RUN.dirty = RUN.dirty or f'counted registration on {event_name}'
+                elif unique_id is None or unique_id not in self._unique_id_handlers:
+                    log.registrations.append((event_name, handler))
+            return original_register(self, event_name, handler, unique_id, unique_id_uses_count, section)
+
+        def unregister(self, event_name, *args, **kwargs):
+            if self is log.emitter and RUN is not None:
+                RUN.dirty = RUN.dirty or f'unregistration on {event_name}'
+            return original_unregister(self, event_name, *args, **kwargs)
+
+        emitter_class._register_section = _register_section
+        emitter_class.unregister = unregister
+
+    def take(self):
+        registrations, self.registrations = self.registrations, []
+        return registrations
+
+
+# ---- a worker: one run (fork) or many (reuse), in a child of the parent ----
+
+class WorkerChannel:
+    def __init__(self, answers_fd, folder):
+        self.answers_fd = answers_fd
+        self.folder = folder
+        self.spill_paths = {fd: os.path.join(folder, f'fd{fd}') for fd in (1, 2)}
+
+    def send(self, message, rewrites=()):
+        try:
+            payload = json.dumps(message)
+            for path, name in rewrites:
+                payload = payload.replace(json.dumps(path)[1:-1], name)
+        except Exception as failure:
+            answer = message.get('answer') or {}
+            payload = json.dumps({'answer': {'id': answer.get('id'), 'errorCode': 'unserialisable',
+                                             'error': f'answer not serialisable: {failure!r}'}})
+        view = memoryview((payload + '\n').encode('utf-8'))
+        while view:
+            written = os.write(self.answers_fd, view)
+            view = view[written:]
+
+
+def serve_worker(cli, requests_fd, answers_fd, folder, runs, emitter_log):
+    global WORKER
+    WORKER = WorkerChannel(answers_fd, folder)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
-    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    for fd, path in WORKER.spill_paths.items():
+        spill = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.dup2(spill, fd)
+        os.close(spill)
+    one_shot = runs <= 1
+    if one_shot:
+        gc.disable()
+    baseline = None if one_shot else Baseline(cli)
+    requests = os.fdopen(requests_fd, 'rb')
+    for number in range(max(1, runs)):
+        line = requests.readline()
+        if not line:
+            break
+        request = json.loads(line)
+        paths = {name: os.path.join(folder, str(number), name) for name in ('work', 'home', 'tmp')}
+        paths['root'] = os.path.join(folder, str(number))
+        for name in ('work', 'home', 'tmp'):
+            os.makedirs(paths[name])
+        dirty = run_request(cli, request, paths, one_shot)
+        shutil.rmtree(paths['root'], ignore_errors=True)
+        try:
+            baseline.restore(emitter_log.take())
+        except Exception as failure:
+            dirty = dirty or f'could not put the state back: {failure!r}'
+        if threading.active_count() > 1:
+            dirty = dirty or 'a thread outlived the run'
+        if dirty or number == runs - 1:
+            WORKER.send({'retire': dirty or 'served its runs'})
+            break
+        WORKER.send({'ready': True})
+    os._exit(0)
+
+
+def run_request(cli, request, paths, one_shot):
+    global RUN
+    RUN = run = Run(request, paths, one_shot)
     stdin_bytes = request.get('stdin', '')
-    if not isinstance(stdin_bytes, str):
-        stdin_bytes = ''
-    stdin_bytes = stdin_bytes.encode('utf-8')
+    stdin_bytes = stdin_bytes.encode('utf-8') if isinstance(stdin_bytes, str) else b''
     if stdin_bytes:
         stdin_path = os.path.join(paths['root'], 'stdin')
         with open(stdin_path, 'wb') as out:
             out.write(stdin_bytes)
-        os.dup2(os.open(stdin_path, os.O_RDONLY), 0)
-    else:
-        os.dup2(devnull, 0)
-    for fd in (1, 2):
-        spill = os.open(os.path.join(paths['root'], f'fd{fd}'), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        os.dup2(spill, fd)
-        os.close(spill)
-    RUN.stdout, RUN.stderr = KeptBytes(), KeptBytes()
+        stdin_fd = os.open(stdin_path, os.O_RDONLY)
+        os.dup2(stdin_fd, 0)
+        os.close(stdin_fd)
+    for fd, path in WORKER.spill_paths.items():
+        run.spill_offsets[fd] = os.path.getsize(path)
     sys.stdin = io.TextIOWrapper(io.BytesIO(stdin_bytes), encoding='utf-8')
-    sys.stdout = io.TextIOWrapper(RUN.stdout, encoding='utf-8', write_through=True)
-    sys.stderr = io.TextIOWrapper(RUN.stderr, encoding='utf-8', errors='backslashreplace', write_through=True)
+    sys.stdout = io.TextIOWrapper(run.stdout, encoding='utf-8', write_through=True)
+    sys.stderr = io.TextIOWrapper(run.stderr, encoding='utf-8', errors='backslashreplace', write_through=True)
     os.environ['HOME'] = paths['home']
     os.environ['TMPDIR'] = paths['tmp']
-    tempfile_module.tempdir = None
+    tempfile.tempdir = None
     os.chdir(paths['work'])
     try:
-        write_files(paths['work'], request.get('files') or {})
-        code = cli.run(request['argv'])
-        finish(exit_code=exit_code_of(code))
-    except SystemExit as exiting:
-        if isinstance(exiting.code, str):
-            sys.stderr.write(exiting.code + '\n')
-        finish(exit_code=exit_code_of(exiting.code))
-    except BaseException:
-        text = traceback.format_exc()
-        sys.stderr.write(text)
-        finish(exit_code=1, uncaught=text.strip().splitlines()[-1])
+        try:
+            write_files(paths['work'], request.get('files') or {})
+            code = cli.run(request['argv'])
+            finish(exit_code=exit_code_of(code))
+        except SystemExit as exiting:
+            if isinstance(exiting.code, str):
+                sys.stderr.write(exiting.code + '\n')
+            finish(exit_code=exit_code_of(exiting.code))
+        except EndRun:
+            raise
+        except BaseException:
+            text = traceback.format_exc()
+            sys.stderr.write(text)
+            finish(exit_code=1, uncaught=text.strip().splitlines()[-1])
+    except EndRun:
+        pass
+    finally:
+        RUN = None
+        tempfile.tempdir = None
+        if stdin_bytes:
+            os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+    return run.dirty
 
 
 def exit_code_of(code):
@@ -756,17 +983,19 @@ def write_files(work, files):
             out.write(content if isinstance(content, str) else json.dumps(content))
 
 
-# ---- the parent: a loop over stdin and the children's pipes ----
+# ---- the parent: a loop over stdin and the workers' pipes ----
 
 class Server:
-    def __init__(self, cli, root, jobs):
+    def __init__(self, cli, root, jobs, runs_per_worker, emitter_log):
         self.cli = cli
         self.root = root
         self.jobs = max(1, jobs)
+        self.runs_per_worker = runs_per_worker
+        self.emitter_log = emitter_log
         # poll, unlike epoll, also accepts a regular file as stdin (`cli-oracle.py < requests.jsonl`).
         self.selector = getattr(selectors, 'PollSelector', selectors.SelectSelector)()
         self.pending = []
-        self.children = {}
+        self.workers = {}
         self.input_buffer = b''
         self.input_open = True
         self.sequence = 0
@@ -778,18 +1007,19 @@ class Server:
 
     def serve(self):
         os.set_blocking(0, False)
-        self.selector.register(0, selectors.EVENT_READ, 'stdin')
-        while self.input_open or self.pending or self.children:
+        self.selector.register(0, selectors.EVENT_READ, None)
+        while self.input_open or self.pending or any(worker['request'] for worker in self.workers.values()):
             self.dispatch()
-            timeout = None
-            if self.children:
-                timeout = max(0.0, min(child['deadline'] for child in self.children.values()) - time.monotonic())
+            deadlines = [worker['deadline'] for worker in self.workers.values() if worker['deadline']]
+            timeout = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
             for key, _ in self.selector.select(timeout):
-                if key.data == 'stdin':
+                if key.data is None:
                     self.read_input()
                 else:
-                    self.read_child(key.data)
+                    self.read_worker(key.data)
             self.expire()
+        for worker in list(self.workers.values()):
+            self.reap(worker)
 
     def read_input(self):
         chunk = os.read(0, 1 << 16)
@@ -823,74 +1053,111 @@ class Server:
         self.pending.append(request)
 
     def dispatch(self):
-        while self.pending and len(self.children) < self.jobs:
-            request = self.pending.pop(0)
-            self.sequence += 1
-            run_root = os.path.join(self.root, 'runs', str(self.sequence))
-            paths = {name: os.path.join(run_root, name) for name in ('work', 'home', 'tmp')}
-            paths['root'] = run_root
-            for name in ('work', 'home', 'tmp'):
-                os.makedirs(paths[name])
-            read_fd, write_fd = os.pipe()
-            sys.stdout.flush()
-            sys.stderr.flush()
-            gc.freeze()
-            pid = os.fork()
-            if pid == 0:
-                try:
-                    os.close(read_fd)
-                    for child in self.children.values():
-                        os.close(child['fd'])
-                    run_child(self.cli, request, paths, write_fd)
-                finally:
-                    os._exit(70)
-            os.close(write_fd)
+        while self.pending:
+            idle = [worker for worker in self.workers.values() if worker['ready'] and not worker['request']]
+            if not idle:
+                if len(self.workers) >= self.jobs:
+                    return
+                self.start_worker()
+                continue
+            worker, request = idle[0], self.pending.pop(0)
             timeout_ms = request.get('timeoutMs')
             if not isinstance(timeout_ms, (int, float)) or timeout_ms <= 0:
                 timeout_ms = DEFAULT_TIMEOUT_MS
-            child = {'pid': pid, 'fd': read_fd, 'request': request, 'chunks': [], 'root': run_root,
-                     'started': time.monotonic(), 'deadline': time.monotonic() + timeout_ms / 1000}
-            self.children[read_fd] = child
-            self.selector.register(read_fd, selectors.EVENT_READ, read_fd)
+            worker.update(request=request, answered=False, ready=False, started=time.monotonic(),
+                          deadline=time.monotonic() + timeout_ms / 1000)
+            try:
+                os.write(worker['to'], (json.dumps(request) + '\n').encode('utf-8'))
+            except OSError:
+                self.fail(worker, 'died', 'oracle worker died before it read the request')
 
-    def read_child(self, fd):
-        child = self.children[fd]
+    def start_worker(self):
+        self.sequence += 1
+        folder = os.path.join(self.root, 'workers', str(self.sequence))
+        os.makedirs(folder)
+        requests_read, requests_write = os.pipe()
+        answers_read, answers_write = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        gc.freeze()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(requests_write)
+                os.close(answers_read)
+                for worker in self.workers.values():
+                    os.close(worker['to'])
+                    os.close(worker['from'])
+                serve_worker(self.cli, requests_read, answers_write, folder, self.runs_per_worker, self.emitter_log)
+            finally:
+                os._exit(70)
+        os.close(requests_read)
+        os.close(answers_write)
+        worker = {'pid': pid, 'to': requests_write, 'from': answers_read, 'folder': folder, 'buffer': b'',
+                  'ready': True, 'request': None, 'answered': False, 'deadline': None, 'started': None}
+        self.workers[answers_read] = worker
+        self.selector.register(answers_read, selectors.EVENT_READ, answers_read)
+
+    def read_worker(self, fd):
+        worker = self.workers[fd]
         chunk = os.read(fd, 1 << 16)
-        if chunk:
-            child['chunks'].append(chunk)
+        if not chunk:
+            if worker['request'] and not worker['answered']:
+                status = self.reap(worker)
+                how = f'signal {os.WTERMSIG(status)}' if os.WIFSIGNALED(status) else f'exit {os.WEXITSTATUS(status)}'
+                self.answer({'id': worker['request'].get('id'), 'errorCode': 'died',
+                             'error': f'oracle run died without answering ({how})'})
+            else:
+                self.reap(worker)
             return
-        self.reap(child)
-        payload = b''.join(child['chunks'])
-        try:
-            result = json.loads(payload)
-        except ValueError:
-            status = child.get('status', 0)
-            how = f'signal {os.WTERMSIG(status)}' if os.WIFSIGNALED(status) else f'exit {os.WEXITSTATUS(status)}'
-            result = {'id': child['request'].get('id'), 'errorCode': 'died',
-                      'error': f'oracle run died without answering ({how})'}
-        warm = result.pop('_warm', None)
-        self.answer(result)
-        if warm:
-            self.cli.warm(warm, self.warmed)
+        worker['buffer'] += chunk
+        *lines, worker['buffer'] = worker['buffer'].split(b'\n')
+        for line in lines:
+            message = json.loads(line)
+            if 'answer' in message:
+                worker['answered'] = True
+                self.answer(message['answer'])
+                if message.get('warm'):
+                    self.cli.warm(message['warm'], self.warmed)
+            elif 'ready' in message:
+                worker.update(ready=True, request=None, deadline=None)
+            elif 'retire' in message:
+                worker.update(request=None, deadline=None, ready=False)
 
-    def reap(self, child, kill=False):
-        self.selector.unregister(child['fd'])
-        os.close(child['fd'])
-        del self.children[child['fd']]
+    def fail(self, worker, code, message):
+        request = worker['request']
+        self.reap(worker, kill=True)
+        if request is not None:
+            self.answer({'id': request.get('id'), 'errorCode': code, 'error': message})
+
+    def reap(self, worker, kill=False):
+        if worker['from'] not in self.workers:
+            return worker.get('status', 0)
+        self.selector.unregister(worker['from'])
+        del self.workers[worker['from']]
+        for fd in (worker['to'], worker['from']):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
         if kill:
             try:
-                os.kill(child['pid'], signal.SIGKILL)
+                os.kill(worker['pid'], signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        _, child['status'] = os.waitpid(child['pid'], 0)
-        shutil.rmtree(child['root'], ignore_errors=True)
+        _, worker['status'] = os.waitpid(worker['pid'], 0)
+        shutil.rmtree(worker['folder'], ignore_errors=True)
+        return worker['status']
 
     def expire(self):
         now = time.monotonic()
-        for child in [child for child in self.children.values() if child['deadline'] <= now]:
-            self.reap(child, kill=True)
-            elapsed = round((now - child['started']) * 1000)
-            self.answer({'id': child['request'].get('id'), 'errorCode': 'timeout', 'error': f'timeout after {elapsed} ms'})
+        for worker in [worker for worker in self.workers.values() if worker['deadline'] and worker['deadline'] <= now]:
+            if worker['answered']:
+                # Answered, but the CLI's unwinding or the state put-back hangs: replace the worker quietly.
+                self.reap(worker, kill=True)
+                continue
+            elapsed = round((now - worker['started']) * 1000)
+            self.fail(worker, 'timeout', f'timeout after {elapsed} ms')
 
 
 def main():
@@ -900,17 +1167,20 @@ def main():
     if 'default' not in profiles:
         profiles.insert(0, 'default')
     prepare_environment(root, profiles)
-    protocol = sys.stdout
     try:
         cli = Cli()
         install_parser_hooks(cli.classes)
         install_action_hooks(cli.classes)
         install_parsed_hooks(cli.classes)
+        emitter = cli.driver.session.get_component('event_emitter')
+        emitter_log = EmitterLog(getattr(emitter, '_emitter', emitter))
         PARENT_MODULES.update(sys.modules)
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        protocol.write(json.dumps({'ready': True, 'cli': cli.describe, 'jobs': options.jobs}) + '\n')
-        protocol.flush()
-        Server(cli, root, options.jobs).serve()
+        runs = 1 if options.isolation == 'fork' else max(1, options.runs_per_worker)
+        greeting = {'ready': True, 'cli': cli.describe, 'jobs': options.jobs, 'isolation': options.isolation}
+        sys.stdout.write(json.dumps(greeting) + '\n')
+        sys.stdout.flush()
+        Server(cli, root, options.jobs, runs, emitter_log).serve()
     finally:
         shutil.rmtree(root, ignore_errors=True)
 

@@ -41,7 +41,12 @@ function parser(answer: OracleAnswer, name: string): OracleParser {
   return found;
 }
 
-describe.each([1, 2])('startCliOracle, AWS CLI v%i', (major) => {
+describe.each([
+  [1, 'fork'],
+  [1, 'reuse'],
+  [2, 'fork'],
+  [2, 'reuse'],
+] as const)('startCliOracle, AWS CLI v%i, isolation %s', (major, isolation) => {
   // What the CLI exits with when argparse rejects argv, and on "Unknown options" (verified with the real aws).
   const parseErrorExit = major === 1 ? 2 : 252;
   const unknownOptionExit = major === 1 ? 255 : 252;
@@ -49,7 +54,12 @@ describe.each([1, 2])('startCliOracle, AWS CLI v%i', (major) => {
   describe.skipIf(!clis.has(major))(titleFor(major), () => {
     let oracle: CliOracle;
     beforeAll(async () => {
-      oracle = await startCliOracle({ python: clis.get(major)?.python, jobs: 2, profiles: ['dev'] });
+      oracle = await startCliOracle({
+        python: clis.get(major)?.python,
+        jobs: 2,
+        profiles: ['dev'],
+        isolation,
+      });
     });
     afterAll(async () => {
       await oracle?.close();
@@ -58,6 +68,7 @@ describe.each([1, 2])('startCliOracle, AWS CLI v%i', (major) => {
     it('introduces the CLI it runs', () => {
       expect(oracle.cli.major).toBe(major);
       expect(oracle.cli.version).toBe(clis.get(major)?.version);
+      expect(oracle.isolation).toBe(isolation);
     });
 
     it('reads --no-paginate into the main namespace and out.json as the outfile, and records GetObject', async () => {
@@ -251,6 +262,142 @@ describe.each([1, 2])('startCliOracle, AWS CLI v%i', (major) => {
       );
       expect(answers.map((answer) => answer.calls[0]?.region)).toEqual(regions);
     });
+  });
+});
+
+/**
+ * Argv that reach the CLI's stateful corners: handlers registered while tables are built, global options that
+ * change the session, loggers or warnings, customizations with their own tables, help and config writes.
+ */
+const stateSample: ReadonlyArray<{ argv: string[]; files?: Record<string, string> }> = [
+  { argv: ['sts', 'get-caller-identity', '--generate-cli-skeleton'] },
+  { argv: ['ec2', 'describe-instances', '--generate-cli-skeleton'] },
+  { argv: ['ec2', 'describe-instances', '--instance-ids', 'i-1', '--cli-input-json', '{"DryRun": true}'] },
+  { argv: ['ec2', 'describe-instances', '--instance-ids', 'i-1'] },
+  { argv: ['ssm', 'get-parameter', '--cli-input-json', '{"Name": "P"}'] },
+  { argv: ['ssm', 'get-parameter'] },
+  { argv: ['--no-sign-request', 's3api', 'list-buckets'] },
+  { argv: ['s3api', 'list-buckets'] },
+  { argv: ['--no-verify-ssl', 'sts', 'get-caller-identity'] },
+  { argv: ['--debug', 'sts', 'get-caller-identity'] },
+  { argv: ['sts', 'get-caller-identity'] },
+  { argv: ['--profile', 'dev', 'iam', 'list-users'] },
+  { argv: ['iam', 'list-users', '--max-items', '2'] },
+  { argv: ['--region', 'eu-west-1', 'lambda', 'list-functions'] },
+  { argv: ['lambda', 'list-functions'] },
+  { argv: ['--endpoint-url', 'http://127.0.0.1:9', 'sqs', 'list-queues'] },
+  { argv: ['sqs', 'list-queues'] },
+  { argv: ['--output', 'table', '--query', 'Account', 'sts', 'get-caller-identity'] },
+  { argv: ['--color', 'on', 'dynamodb', 'list-tables'] },
+  { argv: ['dynamodb', 'get-item', '--table-name', 't', '--key', '{"a": {"S": "b"}}'] },
+  { argv: ['dynamodb', 'get-item', '--table-name', 't', '--key', 'a={S=b}'] },
+  { argv: ['s3', 'ls'] },
+  { argv: ['s3', 'ls', 's3://b/p/', '--recursive', '--human-readable'] },
+  { argv: ['s3', 'presign', 's3://b/k', '--expires-in', '60'] },
+  { argv: ['s3', 'mb', 's3://b'] },
+  { argv: ['s3', 'rm', 's3://b/k', '--recursive', '--dryrun'] },
+  { argv: ['s3', 'cp', 'x', 's3://b/y', '--sse', 'aws:kms', '--sse-kms-key-id', 'k'], files: { x: 'hello' } },
+  { argv: ['s3', 'cp', 'x', 's3://b/y'], files: { x: 'hello' } },
+  { argv: ['s3', 'mv', 's3://b/x', 's3://b/y'] },
+  { argv: ['s3', 'sync', '.', 's3://b/p', '--delete', '--exclude', '*.tmp'], files: { a: '1' } },
+  { argv: ['s3', 'sync', '.', 's3://b/p'] },
+  { argv: ['s3', 'cp', 's3://b/x', '-'] },
+  { argv: ['s3api', 'put-object', '--bucket', 'b', '--key', 'k', '--body', 'x'], files: { x: 'hello' } },
+  { argv: ['s3api', 'get-object', '--bucket', 'b', '--key', 'k', 'out'] },
+  { argv: ['configure', 'set', 'region', 'eu-west-3'] },
+  { argv: ['configure', 'get', 'region'] },
+  { argv: ['configure', 'list'] },
+  { argv: ['configure', 'set', 'default.s3.max_concurrent_requests', '4'] },
+  { argv: ['help'] },
+  { argv: ['s3', 'help'] },
+  { argv: ['s3', 'cp', 'help'] },
+  { argv: ['ec2', 'help'] },
+  {
+    argv: ['cloudformation', 'package', '--template-file', 't.yaml', '--s3-bucket', 'b'],
+    files: { 't.yaml': 'Resources: {}\n' },
+  },
+  {
+    argv: ['cloudformation', 'deploy', '--template-file', 't.yaml', '--stack-name', 's'],
+    files: { 't.yaml': 'Resources: {}\n' },
+  },
+  { argv: ['cloudformation', 'describe-stacks'] },
+  { argv: ['ecr', 'get-login-password'] },
+  { argv: ['eks', 'update-kubeconfig', '--name', 'c'] },
+  {
+    argv: [
+      'ec2',
+      'run-instances',
+      '--image-id',
+      'ami-1',
+      '--count',
+      '2',
+      '--secondary-private-ip-address-count',
+      '1',
+    ],
+  },
+  {
+    argv: [
+      'ec2',
+      'authorize-security-group-ingress',
+      '--group-id',
+      'sg-1',
+      '--protocol',
+      'tcp',
+      '--port',
+      '22',
+      '--cidr',
+      '0.0.0.0/0',
+    ],
+  },
+  { argv: ['ec2', 'wait', 'instance-running', '--instance-ids', 'i-1'] },
+  { argv: ['logs', 'filter-log-events', '--log-group-name', 'g', '--page-size', '5'] },
+  { argv: ['ssm', 'start-session', '--target', 'i-1'] },
+  { argv: ['deploy', 'push', '--application-name', 'a', '--s3-location', 's3://b/k', '--source', '.'] },
+  { argv: ['emr', 'create-default-roles'] },
+  { argv: ['codeartifact', 'login', '--tool', 'npm', '--domain', 'd', '--repository', 'r'] },
+  { argv: ['sts', 'assume-role', '--role-arn', 'arn:aws:iam::1:role/r', '--role-session-name', 's'] },
+  { argv: ['--version'] },
+  { argv: ['sts', 'get-caller-identity', '--bogus'] },
+  { argv: ['s3', 'cp', 'x', 's3://b/y', '--s'] },
+  { argv: ['nosuchservice', 'list'] },
+  { argv: ['sts', 'get-caller-identity'] },
+  { argv: ['ec2', 'describe-instances'] },
+];
+
+/** An answer with what differs between any two runs taken out: timings, signatures, --debug's log records. */
+function comparable(answer: OracleAnswer, argv: string[]): string {
+  const { durationMs: _duration, cpuMs: _cpu, id: _id, ...rest } = answer;
+  const text = JSON.stringify(argv.includes('--debug') ? { ...rest, stderr: '(--debug log)' } : rest);
+  return text.replace(/(Signature|Expires|Date)=[^&"\\]*/g, '$1=…');
+}
+
+describe.each([1, 2])('isolation reuse, AWS CLI v%i', (major) => {
+  describe.skipIf(!clis.has(major))(titleFor(major), () => {
+    it('answers as fork does, run after run in one worker', async () => {
+      const python = clis.get(major)?.python;
+      const [fork, reuse] = await Promise.all([
+        startCliOracle({ python, jobs: 2, profiles: ['dev'], isolation: 'fork' }),
+        startCliOracle({ python, jobs: 1, profiles: ['dev'], isolation: 'reuse', runsPerWorker: 1000 }),
+      ]);
+      try {
+        // The reusing worker sees the sample twice over, so every argv also runs after every other one.
+        const [forkAnswers, reuseAnswers] = await Promise.all([
+          fork.askMany(stateSample),
+          reuse.askMany([...stateSample, ...stateSample]),
+        ]);
+        const differences = reuseAnswers
+          .map((answer, index) => ({ answer, index: index % stateSample.length }))
+          .filter(({ answer, index }) => {
+            const argv = stateSample[index]?.argv ?? [];
+            const forkAnswer = forkAnswers[index];
+            return forkAnswer === undefined || comparable(forkAnswer, argv) !== comparable(answer, argv);
+          })
+          .map(({ index }) => stateSample[index]?.argv.join(' '));
+        expect(differences).toEqual([]);
+      } finally {
+        await Promise.all([fork.close(), reuse.close()]);
+      }
+    }, 300_000);
   });
 });
 

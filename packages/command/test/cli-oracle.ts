@@ -1,6 +1,7 @@
 /**
  * The installed AWS CLI as an oracle: `scripts/cli-oracle.py` runs each argv through the CLI's own driver and
- * parsers (a fork per run, nothing sent anywhere) and answers what every parser read. Differential tests hold
+ * parsers (in forks of a process that loaded the CLI once; nothing is sent anywhere) and answers what every
+ * parser read. Differential tests hold
  * our parser's reading against these answers. Test harness only: nothing here is exported by the package.
  */
 import { execFileSync, spawn } from 'node:child_process';
@@ -158,6 +159,7 @@ export class CliOracleError extends Error {
 
 export interface CliOracle {
   readonly cli: OracleCli;
+  readonly isolation: 'fork' | 'reuse';
   /** The Python process's id. */
   readonly pid: number;
   /** Asks about one argv (or a full request). Rejects with a CliOracleError only when the oracle failed. */
@@ -175,6 +177,15 @@ export interface StartCliOracleOptions {
   jobs?: number;
   /** Profiles the oracle's private config defines (all with the same fake credentials); `default` always. */
   profiles?: string[];
+  /**
+   * `fork` (default): every run in a fresh fork of the loaded CLI, so no run can see another's state.
+   * `reuse`: a worker serves many runs and puts back the state the CLI is known to change after each; several
+   * times faster, and held to fork's answers by cli-oracle.test.ts. A run whose changes cannot be put back
+   * retires its worker.
+   */
+  isolation?: 'fork' | 'reuse';
+  /** With `reuse`: runs a worker serves before it is replaced; default 200. */
+  runsPerWorker?: number;
   /** How long to wait for the CLI to load; default 60 s. */
   startTimeoutMs?: number;
 }
@@ -205,6 +216,8 @@ export async function startCliOracle(options: StartCliOracleOptions = {}): Promi
   const args = [oracleScript];
   if (options.jobs !== undefined) args.push('--jobs', String(options.jobs));
   if (options.profiles !== undefined) args.push('--profiles', options.profiles.join(','));
+  if (options.isolation !== undefined) args.push('--isolation', options.isolation);
+  if (options.runsPerWorker !== undefined) args.push('--runs-per-worker', String(options.runsPerWorker));
   const child = spawn(python, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderrTail = '';
   child.stderr.setEncoding('utf8');
@@ -217,44 +230,50 @@ export async function startCliOracle(options: StartCliOracleOptions = {}): Promi
   const pending = new Map<number, Pending>();
   let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
 
-  const cli = await new Promise<OracleCli>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new CliOracleError({
-          code: 'START_FAILED',
-          message: `${python} did not load the CLI in time`,
-          stderr: stderrTail,
-        }),
-      );
-    }, options.startTimeoutMs ?? 60_000);
-    const onExit = (code: number | null) => {
-      clearTimeout(timer);
-      reject(
-        new CliOracleError({
-          code: 'START_FAILED',
-          message: `${python} ${oracleScript} exited (${code}) before it was ready`,
-          stderr: stderrTail,
-        }),
-      );
-    };
-    child.once('error', (cause) => {
-      clearTimeout(timer);
-      reject(new CliOracleError({ code: 'START_FAILED', message: `cannot run ${python}`, cause }));
-    });
-    child.once('exit', onExit);
-    lines.once('line', (line) => {
-      clearTimeout(timer);
-      child.off('exit', onExit);
-      const greeting = JSON.parse(line) as { ready?: boolean; cli?: OracleCli };
-      if (greeting.ready !== true || greeting.cli === undefined) {
+  const { cli, isolation } = await new Promise<{ cli: OracleCli; isolation: 'fork' | 'reuse' }>(
+    (resolve, reject) => {
+      const timer = setTimeout(() => {
         child.kill('SIGKILL');
-        reject(new CliOracleError({ code: 'START_FAILED', message: `unexpected greeting: ${line}` }));
-        return;
-      }
-      resolve(greeting.cli);
-    });
-  });
+        reject(
+          new CliOracleError({
+            code: 'START_FAILED',
+            message: `${python} did not load the CLI in time`,
+            stderr: stderrTail,
+          }),
+        );
+      }, options.startTimeoutMs ?? 60_000);
+      const onExit = (code: number | null) => {
+        clearTimeout(timer);
+        reject(
+          new CliOracleError({
+            code: 'START_FAILED',
+            message: `${python} ${oracleScript} exited (${code}) before it was ready`,
+            stderr: stderrTail,
+          }),
+        );
+      };
+      child.once('error', (cause) => {
+        clearTimeout(timer);
+        reject(new CliOracleError({ code: 'START_FAILED', message: `cannot run ${python}`, cause }));
+      });
+      child.once('exit', onExit);
+      lines.once('line', (line) => {
+        clearTimeout(timer);
+        child.off('exit', onExit);
+        const greeting = JSON.parse(line) as {
+          ready?: boolean;
+          cli?: OracleCli;
+          isolation?: 'fork' | 'reuse';
+        };
+        if (greeting.ready !== true || greeting.cli === undefined) {
+          child.kill('SIGKILL');
+          reject(new CliOracleError({ code: 'START_FAILED', message: `unexpected greeting: ${line}` }));
+          return;
+        }
+        resolve({ cli: greeting.cli, isolation: greeting.isolation ?? 'fork' });
+      });
+    },
+  );
 
   lines.on('line', (line) => {
     const answer = JSON.parse(line) as Partial<OracleAnswer> & { errorCode?: string; error?: string };
@@ -326,6 +345,7 @@ export async function startCliOracle(options: StartCliOracleOptions = {}): Promi
 
   return {
     cli,
+    isolation,
     pid: child.pid ?? -1,
     ask,
     askMany: (requests) => Promise.all(requests.map(ask)),
