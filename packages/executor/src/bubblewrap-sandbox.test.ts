@@ -168,6 +168,19 @@ describe('buildBubblewrapArguments', () => {
     expect(args).toContain('--size 5 --tmpfs /tmp --size 5 --tmpfs /var/tmp');
   });
 
+  it.each([
+    [
+      'a working directory that is a home',
+      { ...awsStage, cwd: '/root', writablePaths: ['/root'] },
+      'UNSAFE_WORKDIR',
+    ],
+    ['a read-only path that holds a home', { ...awsStage, readOnlyPaths: ['/home'] }, 'INVALID_OPTIONS'],
+  ])('refuses %s', (_, stage, code) => {
+    expect(() => build(stage)).toThrow(
+      expect.objectContaining({ code, message: expect.stringMatching(/would see the home/) }),
+    );
+  });
+
   it('sets no limits without them', () => {
     const args = buildBubblewrapArguments(awsStage, { homes: [], layout }).join(' ');
     expect(args).not.toContain('--size');
@@ -189,6 +202,27 @@ describe('createBubblewrapSandbox', () => {
     };
     expect(defaultSandbox.wrap(stage).env).toEqual({ PATH: '/usr/bin', HOME: homedir() });
     expect(defaultSandbox.wrap({ ...stage, env: { HOME: '/x' } }).env).toBeUndefined();
+  });
+
+  it('refuses the real home as the working directory when HOME points elsewhere', () => {
+    const saved = process.env.HOME;
+    process.env.HOME = tmpdir();
+    try {
+      const realHome = userInfo().homedir;
+      expect(() =>
+        defaultSandbox.wrap({
+          kind: 'aws',
+          file: '/usr/bin/aws',
+          args: [],
+          cwd: realHome,
+          env: { HOME: tmpdir() },
+          readOnlyPaths: [],
+          writablePaths: [realHome],
+        }),
+      ).toThrow(expect.objectContaining({ code: 'UNSAFE_WORKDIR' }));
+    } finally {
+      process.env.HOME = saved;
+    }
   });
 
   it('says which limits the wrapped stage runs under', () => {

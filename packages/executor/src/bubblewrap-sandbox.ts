@@ -15,6 +15,7 @@ import {
   resolveStageLimits,
   stageLimitTable,
 } from './_stage-limits.js';
+import { ExecutionError } from './execution-error.js';
 import type {
   Sandbox,
   SandboxedCommand,
@@ -54,7 +55,9 @@ const namespaceArguments = [
  * only libraries and locales for a filter), read-only; /dev and /proc minimal; private, sized /tmp, /var/tmp,
  * /dev/shm and homes. Only the aws stage gets the network, its paths (AWS files, CLI install, caches, the
  * working directory); a filter gets its binary. With `host.limits` and `host.prlimitPath`, the stage's program
- * runs under prlimit. Pure: reads nothing, spawns nothing.
+ * runs under prlimit. Pure: reads nothing, spawns nothing. Throws ExecutionError `UNSAFE_WORKDIR` (a writable
+ * path) or `INVALID_OPTIONS` (a read-only one) for a path of the stage that is a home or holds one: the homes
+ * include the server's home in the user database, which the executor's own check does not know.
  */
 export function buildBubblewrapArguments(stage: SandboxStage, host: BubblewrapHost): string[] {
   const tmpfs = (path: string) =>
@@ -74,6 +77,17 @@ export function buildBubblewrapArguments(stage: SandboxStage, host: BubblewrapHo
           ...stage.writablePaths.map((path) => ({ path, writable: true })),
         ]
       : [];
+  for (const { path, writable } of paths) {
+    const home = host.homes.find((candidate) => isInside(candidate, path));
+    if (home !== undefined) {
+      throw new ExecutionError({
+        code: writable ? 'UNSAFE_WORKDIR' : 'INVALID_OPTIONS',
+        message:
+          `The aws stage would see the home ${home} through ${path}, which the sandbox hides. ` +
+          'Use a dedicated folder, e.g. one under ~/.cache, and give only the files the CLI needs.',
+      });
+    }
+  }
   const programs = [stage.file, ...(host.limits === undefined ? [] : [host.prlimitPath])].filter(
     (path): path is string =>
       path !== undefined &&
