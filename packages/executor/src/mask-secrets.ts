@@ -4,10 +4,11 @@ export const maskedValue = '[MASKED]';
 /**
  * The longest line that is scanned for secrets. A longer line that might hold one (a trigger word, a table row,
  * an open multi-line value) is masked whole instead, and one that cannot passes with only the learned values
- * masked. 64 KiB is the size of the chunks Node reads from a pipe, so one turn of the event loop masks at most
- * about two chunks' worth (the carried line and the new chunk), well under a millisecond at the scanner's speed;
- * and it keeps the line the collector must hold before deciding to 64 KiB per stream. The aws CLI's own lines
- * are far shorter except a value that is itself large (a SecretString holds up to 64 KiB).
+ * masked. 64 KiB is the size of the chunks Node reads from a pipe, so one turn of the event loop masks at most a
+ * chunk and one carried line: a few milliseconds at the slowest rate measured (about 20 MiB/s, for table rows;
+ * `bench/mask.bench.mjs`). It also bounds what the collector holds before deciding. The aws CLI's own lines are
+ * far shorter, except a large value (a SecretString holds up to 64 KiB) and `--output text` of a long list, which
+ * prints it on one line: such a line is masked whole when it holds a trigger word.
  */
 export const maxLineChars = 65_536;
 
@@ -155,6 +156,7 @@ export class LearnedSecrets {
   private automaton: ValueAutomaton | undefined;
   private indexedSize = 0;
 
+  /** Learns a value (trimmed; ignored under 6 characters), with its JSON-unescaped form and JSON leaves. */
   add(value: string): void {
     const trimmed = value.trim();
     if (trimmed.length < 6 || trimmed === maskedValue || this.values.has(trimmed)) return;
@@ -403,7 +405,9 @@ export class SecretMasker {
   budgetExceeded = false;
   /** Steps taken so far: characters read by the passes and by building the learned values' automata. */
   workSteps = 0;
+  /** Steps allowed per character received; all the passes together take about 16. */
   workPerChar = 64;
+  /** Steps allowed on top: rebuilding the learned values' automaton (at most 16,384 characters) 1,000 times. */
   workAllowance = 16_777_216;
   private receivedChars = 0;
   private inPem = false;
@@ -821,13 +825,14 @@ function readSeparatorAndValue(
     cursor += 1;
   }
   if (open === '"' || open === "'") {
+    const close = open.charCodeAt(0);
     let index = cursor + 1;
     while (index < line.length) {
-      const char = line.charAt(index);
-      if (char === open) {
+      const code = line.charCodeAt(index);
+      if (code === close) {
         return { valueStart, value: line.slice(cursor + 1, index), valueQuote: open, end: index + 1 };
       }
-      index += char === '\\' ? 2 : 1;
+      index += code === 0x5c ? 2 : 1;
     }
     return { valueStart, value: line.slice(cursor + 1), valueQuote: open, end: line.length };
   }
@@ -851,7 +856,7 @@ function readYamlLine(line: string): { indent: string; name: string; value: stri
   const nameEnd = skipNameChars(line, nameStart + 1);
   if (line.charAt(nameEnd) !== ':') return undefined;
   let valueStart = nameEnd + 1;
-  while (line.charAt(valueStart) === ' ' || line.charAt(valueStart) === '\t') valueStart += 1;
+  while (line.charCodeAt(valueStart) === 0x20 || line.charCodeAt(valueStart) === 0x09) valueStart += 1;
   if (valueStart === nameEnd + 1) return undefined;
   const value = line.slice(valueStart);
   if (hasLineTerminator(value)) return undefined;
@@ -874,16 +879,20 @@ function unquote(value: string): string {
   return value;
 }
 
+const pipe = 0x7c;
+const plus = 0x2b;
+
 /** `+----+---+`, possibly inside the `|` of enclosing tables. */
 function isTableSeparator(trimmed: string): boolean {
   let start = 0;
-  while (trimmed.charAt(start) === '|') start += 1;
+  while (trimmed.charCodeAt(start) === pipe) start += 1;
   let end = trimmed.length;
-  while (end > start && trimmed.charAt(end - 1) === '|') end -= 1;
-  if (end - start < 3 || trimmed.charAt(start) !== '+' || trimmed.charAt(end - 1) !== '+') return false;
+  while (end > start && trimmed.charCodeAt(end - 1) === pipe) end -= 1;
+  if (end - start < 3 || trimmed.charCodeAt(start) !== plus || trimmed.charCodeAt(end - 1) !== plus)
+    return false;
   for (let index = start + 1; index < end - 1; index += 1) {
-    const char = trimmed.charAt(index);
-    if (char !== '-' && char !== '+') return false;
+    const code = trimmed.charCodeAt(index);
+    if (code !== 0x2d && code !== plus) return false;
   }
   return true;
 }
@@ -894,14 +903,14 @@ function isTableSeparator(trimmed: string): boolean {
  */
 function splitTableRow(line: string): { open: string; inside: string; close: string } | undefined {
   const start = skipSpaces(line, 0);
-  if (line.charAt(start) !== '|') return undefined;
+  if (line.charCodeAt(start) !== pipe) return undefined;
   let openEnd = start;
-  while (line.charAt(openEnd) === '|') openEnd += 1;
+  while (line.charCodeAt(openEnd) === pipe) openEnd += 1;
   let end = line.length;
   while (end > start && isSpace(line.charCodeAt(end - 1))) end -= 1;
-  if (line.charAt(end - 1) !== '|') return undefined;
+  if (line.charCodeAt(end - 1) !== pipe) return undefined;
   let closeStart = end - 1;
-  while (closeStart > start && line.charAt(closeStart - 1) === '|') closeStart -= 1;
+  while (closeStart > start && line.charCodeAt(closeStart - 1) === pipe) closeStart -= 1;
   if (closeStart === start) {
     // One run of pipes: the last one closes, the others open.
     if (end - start < 2) return undefined;
