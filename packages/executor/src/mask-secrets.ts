@@ -184,9 +184,10 @@ export class LearnedSecrets {
     while (stack.length > 0) {
       const value = stack.pop();
       if (typeof value === 'string') this.add(value);
-      else if (Array.isArray(value))
-        for (let index = value.length - 1; index >= 0; index -= 1) stack.push(value[index]);
-      else if (typeof value === 'object' && value !== null) stack.push(...Object.values(value).reverse());
+      else if (typeof value === 'object' && value !== null) {
+        const items = Array.isArray(value) ? value : Object.values(value);
+        for (let index = items.length - 1; index >= 0; index -= 1) stack.push(items[index]);
+      }
     }
   }
 
@@ -396,6 +397,7 @@ type LongLine = 'pass' | 'mask' | 'masked';
  * masker fails closed (`budgetExceeded`), masking everything after that whole.
  */
 export class SecretMasker {
+  /** Values masked so far, each stretch masked whole counting as one. */
   count = 0;
   /** Characters masked whole without being scanned: over-long lines and anything after the budget ran out. */
   unscannedChars = 0;
