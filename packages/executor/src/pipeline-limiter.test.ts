@@ -38,6 +38,21 @@ describe('createPipelineLimiter', () => {
     expect(limiter.active).toBe(0);
   });
 
+  it('never hands the slot to a waiter whose signal aborted before its listener ran', async () => {
+    const limiter = createPipelineLimiter({ maxConcurrent: 1 });
+    const release = await limiter.acquire();
+    const controller = new AbortController();
+    // Runs before the limiter's own listener, as the abort that ends the running pipeline may.
+    controller.signal.addEventListener('abort', () => release());
+    const waiting = limiter.acquire(controller.signal);
+    const after = limiter.acquire();
+    controller.abort(new Error('stop'));
+    await expect(waiting).rejects.toThrow('stop');
+    expect(limiter).toMatchObject({ active: 1, queued: 0 });
+    (await after)();
+    expect(limiter.active).toBe(0);
+  });
+
   it.each([0, -1, 1.5, Number.NaN])('refuses maxConcurrent %s', (maxConcurrent) => {
     expect(() => createPipelineLimiter({ maxConcurrent })).toThrow(ExecutionError);
   });

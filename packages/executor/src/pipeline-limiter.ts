@@ -9,7 +9,8 @@ export interface PipelineLimiter {
   readonly queued: number;
   /**
    * Waits for a slot and resolves with the function that gives it back (call it exactly once). Rejects with
-   * the signal's reason when the signal aborts while waiting; the waiter then leaves the queue.
+   * the signal's reason when the signal aborts while waiting; the waiter then leaves the queue, and a slot is
+   * never handed to a waiter whose signal has aborted.
    */
   acquire(signal?: AbortSignal): Promise<() => void>;
 }
@@ -35,7 +36,7 @@ export function createPipelineLimiter({
     });
   }
   let active = 0;
-  const waiting: Array<() => void> = [];
+  const waiting: Array<{ signal: AbortSignal | undefined; grant: () => void; refuse: () => void }> = [];
 
   function release(): () => void {
     let released = false;
@@ -43,8 +44,15 @@ export function createPipelineLimiter({
       if (released) return;
       released = true;
       active -= 1;
-      const next = waiting.shift();
-      if (next !== undefined) next();
+      // A waiter whose signal aborted, but whose abort listener has not run yet, must not get the slot.
+      for (let next = waiting.shift(); next !== undefined; next = waiting.shift()) {
+        if (next.signal?.aborted) {
+          next.refuse();
+          continue;
+        }
+        next.grant();
+        return;
+      }
     };
   }
 
@@ -63,17 +71,24 @@ export function createPipelineLimiter({
         return Promise.resolve(release());
       }
       return new Promise((resolve, reject) => {
-        const onAbort = () => {
-          const index = waiting.indexOf(grant);
+        const waiter = {
+          signal,
+          grant: () => {
+            signal?.removeEventListener('abort', onAbort);
+            active += 1;
+            resolve(release());
+          },
+          refuse: () => {
+            signal?.removeEventListener('abort', onAbort);
+            reject(signal?.reason);
+          },
+        };
+        function onAbort() {
+          const index = waiting.indexOf(waiter);
           if (index !== -1) waiting.splice(index, 1);
           reject(signal?.reason);
-        };
-        const grant = () => {
-          signal?.removeEventListener('abort', onAbort);
-          active += 1;
-          resolve(release());
-        };
-        waiting.push(grant);
+        }
+        waiting.push(waiter);
         signal?.addEventListener('abort', onAbort, { once: true });
       });
     },

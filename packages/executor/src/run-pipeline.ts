@@ -8,6 +8,7 @@ import { buildAwsEnvironment, buildFilterEnvironment, type CredentialsMode } fro
 import { resolveFilterProgram } from './_filter-programs.js';
 import { findExecutable } from './_find-executable.js';
 import { OutputCollector } from './_output-collector.js';
+import { killGraceMs, killProcessGroup } from './_process-group.js';
 import { S3ProgressReader } from './_s3-progress.js';
 import { learnConfiguredSecrets } from './_secret-sources.js';
 import { awsCliInstallHint, ExecutionError } from './execution-error.js';
@@ -210,6 +211,19 @@ async function prepareStages(pipeline: Pipeline, options: RunPipelineOptions): P
   return [awsStage, ...filterStages];
 }
 
+/**
+ * Calls `listener` once when `signal` aborts, at once if it already has (a listener added to an aborted signal
+ * never runs). Returns the function that stops listening.
+ */
+function listenForAbort(signal: AbortSignal, listener: () => void): () => void {
+  if (signal.aborted) {
+    listener();
+    return () => {};
+  }
+  signal.addEventListener('abort', listener, { once: true });
+  return () => signal.removeEventListener('abort', listener);
+}
+
 function collect(stream: Readable | null, onChunk: (chunk: Buffer) => void): Promise<void> {
   if (stream === null) return Promise.resolve();
   return new Promise((resolve) => {
@@ -260,13 +274,16 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
 
   const controller = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => {
+  const timeoutMs = options.timeoutMs ?? defaultTimeoutMs;
+  const expire = () => {
     timedOut = true;
     controller.abort(new Error('timeout'));
-  }, options.timeoutMs ?? defaultTimeoutMs);
-  const onAbort = () => controller.abort(options.signal?.reason);
-  if (options.signal?.aborted) onAbort();
-  else options.signal?.addEventListener('abort', onAbort, { once: true });
+  };
+  const timer = setTimeout(expire, Math.max(0, timeoutMs - (performance.now() - started)));
+  const stopForwarding =
+    options.signal === undefined
+      ? () => {}
+      : listenForAbort(options.signal, () => controller.abort(options.signal?.reason));
   let queued = true;
   const heartbeat =
     options.onProgress === undefined
@@ -284,13 +301,10 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
   const stopClock = () => {
     clearTimeout(timer);
     if (heartbeat !== undefined) clearInterval(heartbeat);
-    options.signal?.removeEventListener('abort', onAbort);
+    stopForwarding();
   };
 
-  let release: () => void;
-  try {
-    release = await (options.limiter ?? defaultPipelineLimiter).acquire(controller.signal);
-  } catch {
+  const endInQueue = (): PipelineResult => {
     stopClock();
     const durationMs = Math.round(performance.now() - started);
     return finalize(
@@ -312,31 +326,35 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       },
       options,
     );
+  };
+  let release: () => void;
+  try {
+    release = await (options.limiter ?? defaultPipelineLimiter).acquire(controller.signal);
+  } catch {
+    return endInQueue();
+  }
+  // A limiter may hand over the slot just as the deadline or the cancel arrives, or before a busy event loop
+  // has run the timer: then nothing starts.
+  if (!controller.signal.aborted && performance.now() - started >= timeoutMs) expire();
+  if (controller.signal.aborted) {
+    release();
+    return endInQueue();
   }
   queued = false;
   const queuedMs = Math.round(performance.now() - started);
 
   const subprocesses: ResultPromise[] = [];
   const reads: Promise<void>[] = [];
-  // A sandbox may fork helpers of its own: bubblewrap killed while it sets up leaves its namespace's init behind,
-  // holding the stage's pipes forever. Each sandboxed stage therefore leads its own process group, and a timeout
-  // or cancel kills the whole group, not only the process execa started.
+  // A sandbox forks helpers of its own (bubblewrap's namespace init), which outlive the process execa started
+  // and hold the stage's pipes. Each sandboxed stage therefore leads its own process group, and a timeout or
+  // cancel kills the group and everything its leader forked.
   const ownGroups = sandbox.name !== 'none' && process.platform !== 'win32';
-  const killGroups = (signal: NodeJS.Signals) => {
+  const onCancel = () => {
     for (const subprocess of subprocesses) {
-      if (subprocess.pid === undefined) continue;
-      try {
-        process.kill(-subprocess.pid, signal);
-      } catch {
-        // The group is gone.
-      }
+      if (subprocess.pid !== undefined) killProcessGroup(subprocess.pid);
     }
   };
-  const onCancel = () => {
-    killGroups('SIGTERM');
-    setTimeout(() => killGroups('SIGKILL'), 1000).unref();
-  };
-  if (ownGroups) controller.signal.addEventListener('abort', onCancel, { once: true });
+  const stopKilling = ownGroups ? listenForAbort(controller.signal, onCancel) : () => {};
   try {
     stages.forEach((stage, index) => {
       const command = sandbox.wrap(stage.sandboxStage);
@@ -351,7 +369,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
         buffer: false,
         reject: false,
         cancelSignal: controller.signal,
-        forceKillAfterDelay: 1000,
+        forceKillAfterDelay: killGraceMs,
         detached: ownGroups,
         windowsHide: true,
       });
@@ -436,7 +454,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       cause: error,
     });
   } finally {
-    controller.signal.removeEventListener('abort', onCancel);
+    stopKilling();
     release();
     stopClock();
   }
