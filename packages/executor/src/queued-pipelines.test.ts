@@ -62,7 +62,7 @@ async function runQueued(
   };
   const result = await Promise.race([
     runPipeline(parseCommandLine(`aws s3 ls s3://${bucket}`), run),
-    new Promise<undefined>((resolve) => setTimeout(resolve, options.waitMs).unref()),
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), options.waitMs).unref()),
   ]);
   const base = { bucket, timeoutMs: options.timeoutMs };
   return result === undefined
