@@ -239,8 +239,9 @@ def finish(stopped=None, exit_code=None, uncaught=None):
     }
     if uncaught is not None:
         answer['uncaught'] = uncaught
-    warm = {'loads': sorted(run.loads, key=repr), 'modules': sorted(set(sys.modules) - PARENT_MODULES),
-            'patterns': new_patterns()}
+    modules = sorted(set(sys.modules) - PARENT_MODULES)
+    PARENT_MODULES.update(modules)
+    warm = {'loads': sorted(run.loads, key=repr), 'modules': modules, 'patterns': new_patterns()}
     WORKER.send({'answer': answer, 'warm': warm}, private_paths(run.paths))
     if run.one_shot:
         os._exit(0)
@@ -259,10 +260,13 @@ def private_paths(paths):
 
 
 def new_patterns():
+    """Regexes compiled since the fork that the parent has not been told about yet."""
     import re
 
-    return [[key[1], key[2]] for key in list(getattr(re, '_cache', {}))
-            if isinstance(key, tuple) and len(key) == 3 and isinstance(key[1], str) and key not in PARENT_PATTERNS]
+    fresh = [key for key in list(getattr(re, '_cache', {})) if key not in PARENT_PATTERNS]
+    PARENT_PATTERNS.update(fresh)
+    return [[key[1], key[2]] for key in fresh
+            if isinstance(key, tuple) and len(key) == 3 and isinstance(key[1], str)]
 
 
 def resource_usage():
@@ -768,17 +772,19 @@ class Baseline:
         for event_name, handler in reversed(registrations):
             self.emitter._handlers.remove_item(event_name, handler)
         for target, attributes, nested in self.objects:
+            # Comparing first is cheap (unchanged values are the same objects) and most objects are untouched.
             state = vars(target)
-            state.clear()
-            state.update(attributes)
+            if state != attributes:
+                state.clear()
+                state.update(attributes)
             for name, content in nested.items():
                 container = attributes[name]
-                if isinstance(container, dict):
-                    container.clear()
-                    container.update(content)
-                else:
-                    container[:] = content
-        self.emitter._lookup_cache = {}
+                if container != content:
+                    if isinstance(container, dict):
+                        container.clear()
+                        container.update(content)
+                    else:
+                        container[:] = content
         manager = self.logging.Logger.manager
         for name, logger in list(manager.loggerDict.items()):
             if isinstance(logger, self.logging.Logger):
@@ -791,19 +797,31 @@ class Baseline:
         manager._clear_cache()
         self.warnings.filters[:] = self.filters
         self.warnings._filters_mutated()
-        os.environ.clear()
-        os.environ.update(self.environ)
-        os.chdir(self.cwd)
+        if os.environ != self.environ:
+            for name in [name for name in os.environ if name not in self.environ]:
+                del os.environ[name]
+            for name, value in self.environ.items():
+                if os.environ.get(name) != value:
+                    os.environ[name] = value
+        if os.getcwd() != self.cwd:
+            os.chdir(self.cwd)
         for name, handler in self.signals.items():
             signal.signal(getattr(signal, name), handler)
         sys.stdin, sys.stdout, sys.stderr = self.streams[:3]
         sys.argv[:] = self.streams[3]
 
 
+# Caches keyed by event name that stay true across runs (botocore replaces _lookup_cache on every registration,
+# so the one in the snapshot only ever holds lookups made before the run changed any handler).
+PURE_CACHES = frozenset({'_lookup_cache', '_alias_name_cache'})
+
+
 def shallow_state(target):
     attributes = dict(vars(target))
     nested = {}
     for name, value in attributes.items():
+        if name in PURE_CACHES:
+            continue
         if type(value) is dict:
             nested[name] = dict(value)
         elif type(value) is list:
@@ -890,6 +908,14 @@ def serve_worker(cli, requests_fd, answers_fd, folder, runs, emitter_log):
     one_shot = runs <= 1
     if one_shot:
         gc.disable()
+    # One set of run folders per worker, emptied between runs, so a run never sees what another left.
+    paths = {name: os.path.join(folder, 'run', name) for name in ('work', 'home', 'tmp')}
+    paths['root'] = os.path.join(folder, 'run')
+    for name in ('work', 'home', 'tmp'):
+        os.makedirs(paths[name])
+    os.environ['HOME'] = paths['home']
+    os.environ['TMPDIR'] = paths['tmp']
+    os.chdir(paths['work'])
     baseline = None if one_shot else Baseline(cli)
     requests = os.fdopen(requests_fd, 'rb')
     for number in range(max(1, runs)):
@@ -897,12 +923,8 @@ def serve_worker(cli, requests_fd, answers_fd, folder, runs, emitter_log):
         if not line:
             break
         request = json.loads(line)
-        paths = {name: os.path.join(folder, str(number), name) for name in ('work', 'home', 'tmp')}
-        paths['root'] = os.path.join(folder, str(number))
-        for name in ('work', 'home', 'tmp'):
-            os.makedirs(paths[name])
         dirty = run_request(cli, request, paths, one_shot)
-        shutil.rmtree(paths['root'], ignore_errors=True)
+        empty_run_folders(paths)
         try:
             baseline.restore(emitter_log.take())
         except Exception as failure:
@@ -914,6 +936,19 @@ def serve_worker(cli, requests_fd, answers_fd, folder, runs, emitter_log):
             break
         WORKER.send({'ready': True})
     os._exit(0)
+
+
+def empty_run_folders(paths):
+    for name in ('work', 'home', 'tmp'):
+        if os.listdir(paths[name]):
+            shutil.rmtree(paths[name], ignore_errors=True)
+            os.makedirs(paths[name], exist_ok=True)
+    for entry in os.scandir(paths['root']):
+        if entry.name not in ('work', 'home', 'tmp'):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.remove(entry.path)
 
 
 def run_request(cli, request, paths, one_shot):
@@ -933,10 +968,9 @@ def run_request(cli, request, paths, one_shot):
     sys.stdin = io.TextIOWrapper(io.BytesIO(stdin_bytes), encoding='utf-8')
     sys.stdout = io.TextIOWrapper(run.stdout, encoding='utf-8', write_through=True)
     sys.stderr = io.TextIOWrapper(run.stderr, encoding='utf-8', errors='backslashreplace', write_through=True)
-    os.environ['HOME'] = paths['home']
-    os.environ['TMPDIR'] = paths['tmp']
     tempfile.tempdir = None
-    os.chdir(paths['work'])
+    if os.getcwd() != paths['work']:
+        os.chdir(paths['work'])
     try:
         try:
             write_files(paths['work'], request.get('files') or {})
