@@ -1,5 +1,8 @@
+import { execFile } from 'node:child_process';
+import { readFile, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   type AwsContext,
   type AwsRegionList,
@@ -13,11 +16,17 @@ import {
 } from '@aws-mcp/aws-config';
 import {
   type Catalog,
+  type CliModel,
+  CommandError,
+  generateCliModel,
+  loadCachedCliModel,
   loadCatalogForCli,
   loadPolicyFile,
   loadSnapshotCatalog,
+  loadSnapshotCliModel,
   type Policy,
   parseCommandLine,
+  readPythonFromShebang,
 } from '@aws-mcp/command';
 import {
   type AwsCliStatus,
@@ -31,6 +40,8 @@ import {
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { type AuditLog, openAuditLog } from './audit-log.js';
 import type { ServerConfig } from './config.js';
+
+const execFileAsync = promisify(execFile);
 
 /**
  * What every MCP session of one server process shares: the settings, the AWS CLI check, the sandbox, the policy,
@@ -47,6 +58,11 @@ export interface ServerContext {
   policy: Policy;
   /** The installed CLI's catalog once known, the committed snapshot until then. */
   catalog(): Catalog;
+  /**
+   * The installed CLI's argument model, which every command is read with. Throws CommandError
+   * (CLI_MODEL_UNAVAILABLE) while it is being learned or when it cannot be, saying which.
+   */
+  cliModel(): Promise<CliModel>;
   /** The AWS setup as last read; edits to the files are picked up without a restart. */
   setup(): AwsSetup;
   /** Every region of every partition, from the installed CLI's data (read once). */
@@ -189,6 +205,8 @@ export async function createServerContext({
     }
   });
 
+  const models = learnCliModel({ awsCli, env, log });
+
   let regions: Promise<AwsRegionList> | undefined;
   const accounts = new Map<string, { at: number; identity: Promise<AccountIdentity> }>();
   const limiter = createPipelineLimiter({ maxConcurrent: config.maxConcurrent });
@@ -201,6 +219,7 @@ export async function createServerContext({
     sandbox,
     policy,
     catalog: () => catalog,
+    cliModel: () => models.current(),
     setup: () => setup,
     awsContext: (profile) => resolveAwsContext({ env, setup, profile }),
     regions: () => {
@@ -246,12 +265,15 @@ async function readCallerIdentity(context: ServerContext, profile: string): Prom
   const cli = await context.awsCli;
   if (!cli.available) return { profile, error: cli.message };
   try {
-    const result = await runPipeline(parseCommandLine('aws sts get-caller-identity --output json'), {
-      ...context.runOptions(profile),
-      profile,
-      region: context.awsContext(profile).region.name,
-      timeoutMs: 15_000,
-    });
+    const result = await runPipeline(
+      parseCommandLine('aws sts get-caller-identity --output json', { model: await context.cliModel() }),
+      {
+        ...context.runOptions(profile),
+        profile,
+        region: context.awsContext(profile).region.name,
+        timeoutMs: 15_000,
+      },
+    );
     if (result.status !== 'success') {
       return { profile, error: result.stderr.trim().split('\n').pop() || `aws exited ${result.exitCode}` };
     }
@@ -260,4 +282,103 @@ async function readCallerIdentity(context: ServerContext, profile: string): Prom
   } catch (error) {
     return { profile, error: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** Where models learned from an installed CLI are kept: the user's cache, never the working directory. */
+export function cliModelCacheDirectory(env: NodeJS.ProcessEnv): string {
+  return join(env.XDG_CACHE_HOME || join(env.HOME ?? homedir(), '.cache'), 'aws-mcp', 'cli-model');
+}
+
+/** The Python behind an `aws` script (pip or Debian install), through a pyenv shim; undefined for a frozen binary. */
+async function findCliPython(awsPath: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  const real = await realpath(awsPath).catch(() => awsPath);
+  const head = await readFile(real, { encoding: 'latin1' }).then(
+    (text) => text.slice(0, 2048),
+    () => '',
+  );
+  const direct = readPythonFromShebang(head);
+  if (direct !== undefined) return direct;
+  if (!head.includes('pyenv')) return undefined;
+  const found = await execFileAsync('pyenv', ['which', basename(real)], { env, timeout: 30_000 }).catch(
+    () => undefined,
+  );
+  const target = found?.stdout.trim();
+  if (target === undefined || target === '' || target === real) return undefined;
+  const targetHead = await readFile(target, { encoding: 'latin1' }).then(
+    (text) => text.slice(0, 2048),
+    () => '',
+  );
+  return readPythonFromShebang(targetHead);
+}
+
+/**
+ * Chooses the argument model for the installed CLI: the committed snapshot when it is of that very CLI and Python,
+ * else one learned earlier into the cache, else one generated now in the background. Until a model of the
+ * installed CLI exists, `current()` refuses rather than read commands with another version's tables.
+ */
+function learnCliModel({
+  awsCli,
+  env,
+  log,
+}: {
+  awsCli: Promise<AwsCliStatus>;
+  env: NodeJS.ProcessEnv;
+  log: (message: string, level?: 'info' | 'warning' | 'error') => void;
+}): { current(): Promise<CliModel> } {
+  let model: CliModel | undefined;
+  let problem = 'the server is still checking the installed AWS CLI; try again in a few seconds';
+  const refuse = () => new CommandError({ code: 'CLI_MODEL_UNAVAILABLE', message: `Not run: ${problem}.` });
+  // Settles once the snapshot or the cache decided, or generation started: a call waits that long, not longer.
+  let decided!: () => void;
+  const decision = new Promise<void>((resolve) => {
+    decided = resolve;
+  });
+  awsCli
+    .then(async (status) => {
+      if (!status.available) {
+        problem = status.message.replace(/\.$/, '');
+        return;
+      }
+      const python = /Python\/(\d+\.\d+\.\d+)/.exec(status.versionLine)?.[1] ?? 'unknown';
+      const major = status.majorVersion === 2 ? 2 : 1;
+      const snapshot = loadSnapshotCliModel(major);
+      if (snapshot.index.cliVersion === status.version && snapshot.index.pythonVersion === python) {
+        model = snapshot;
+        return;
+      }
+      const cacheDirectory = cliModelCacheDirectory(env);
+      try {
+        model = loadCachedCliModel({ cacheDirectory, cliVersion: status.version, pythonVersion: python });
+        if (model !== undefined) return;
+      } catch {
+        // A cached model that does not validate is generated again.
+      }
+      const interpreter = await findCliPython(status.path, env);
+      if (interpreter === undefined) {
+        problem =
+          `the AWS CLI at ${status.path} (${status.version}) is not a Python install this server can read its ` +
+          `argument tables from, and the committed models are of CLI ${snapshot.index.cliVersion}; install the CLI with pip or your ` +
+          'package manager, or run the server with that version';
+        log(problem, 'warning');
+        return;
+      }
+      problem = `learning the installed AWS CLI ${status.version} (about a minute, once per version); try again in a few seconds`;
+      decided();
+      log(`learning the argument tables of AWS CLI ${status.version} with ${interpreter}`);
+      const generated = await generateCliModel({ python: interpreter, cacheDirectory });
+      model = generated.model;
+      log(`learned AWS CLI ${status.version} into ${generated.directory}`);
+    })
+    .catch((error: unknown) => {
+      problem = `the installed AWS CLI's argument tables could not be learned (${error instanceof Error ? error.message : String(error)})`;
+      log(problem, 'error');
+    })
+    .finally(() => decided());
+  return {
+    async current() {
+      await decision;
+      if (model === undefined) throw refuse();
+      return model;
+    },
+  };
 }

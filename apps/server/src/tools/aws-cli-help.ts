@@ -1,4 +1,4 @@
-import { type Catalog, searchCatalog, suggestCommands } from '@aws-mcp/command';
+import { type Catalog, CommandError, searchCatalog, suggestCommands } from '@aws-mcp/command';
 import { ExecutionError, runAwsHelp } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
@@ -102,6 +102,14 @@ export function registerAwsCliHelpTool(server: McpServer, context: ServerContext
         return textResult(result.text);
       } catch (error) {
         if (ExecutionError.isInstance(error)) return errorResult(`${error.code}: ${error.message}`);
+        if (CommandError.isInstance(error)) {
+          const topic = ['aws', service, command].filter(Boolean).join(' ');
+          const suggestion = service === undefined ? '' : didYouMean(catalog, service, command);
+          return errorResult(
+            `No help for \`${topic}\`: it is not a command of the installed AWS CLI (${error.code}).${suggestion}\n` +
+              'Call aws_cli_help with only a service to list its commands, with `query` to search, or with nothing for all services.',
+          );
+        }
         throw error;
       }
     },

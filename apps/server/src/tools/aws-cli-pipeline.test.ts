@@ -239,14 +239,13 @@ describe('aws_cli_pipeline audit log', () => {
       status: 'success',
       decision: 'allow',
     });
+    // The argv that ran, rebuilt from the CLI's reading, with the secret member's value redacted.
     expect(lines[1].argv[0]).toEqual([
       'aws',
       'secretsmanager',
       'create-secret',
-      '--name',
-      'app',
-      '--secret-string',
-      '[redacted]',
+      '--name=app',
+      '--secret-string=[redacted]',
     ]);
     expect(lines[2]).toMatchObject({ status: 'refused', error: 'FORBIDDEN_OPERATOR' });
     expect(text).not.toContain('hunter2');

@@ -2,6 +2,7 @@ import { readSsoTokenStatus } from '@aws-mcp/aws-config';
 import {
   CommandError,
   type Decision,
+  type ParseCommandLineOptions,
   type Pipeline,
   parseCommandLine,
   validatePipeline,
@@ -133,21 +134,24 @@ function formatRunResult(result: PipelineResult, profile: string | undefined): s
   return lines.join('\n');
 }
 
-function parseInput(input: { command?: string; args?: string[]; pipe?: string[][] }): Pipeline {
+function parseInput(
+  input: { command?: string; args?: string[]; pipe?: string[][] },
+  options: ParseCommandLineOptions,
+): Pipeline {
   if (input.command !== undefined && input.args !== undefined) {
     throw new CommandError({
       code: 'INVALID_ARGV',
       message: 'Give either `command` (a string) or `args` (an argv array), not both.',
     });
   }
-  if (input.args !== undefined) return parseCommandLine({ args: input.args, pipe: input.pipe });
+  if (input.args !== undefined) return parseCommandLine({ args: input.args, pipe: input.pipe }, options);
   if (input.pipe !== undefined) {
     throw new CommandError({
       code: 'INVALID_ARGV',
       message: '`pipe` goes with `args`; with `command`, write the `|` stages in the string.',
     });
   }
-  return parseCommandLine(input.command ?? '');
+  return parseCommandLine(input.command ?? '', options);
 }
 
 /** Registers `aws_cli_pipeline`: validates, asks consent where the policy says so, and runs the pipeline. */
@@ -186,7 +190,7 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
       let pipeline: Pipeline;
       let decision: Decision;
       try {
-        pipeline = parseInput(input);
+        pipeline = parseInput(input, { model: await context.cliModel(), workdir: config.workdir });
         // Rules and the profile allowlist judge the effective settings: the line's, else the call's, else the
         // server's defaults. The region follows the effective profile as the CLI resolves it (a variable, then
         // that profile's `region`), never the default profile's.
@@ -217,7 +221,7 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
         decision: summarizeDecision(decision),
       };
       const auditBase = {
-        argv: stages.map(redactArgv),
+        argv: [pipeline.aws.redactedArgv, ...pipeline.filters.map((stage) => redactArgv(stage.argv))],
         profile,
         region,
         classification: accessClass,
