@@ -147,10 +147,11 @@ export function parseAwsStage(argv: string[], options: ReadAwsStageOptions): Aws
     if (argument.option === undefined) continue;
     optionMap.set(argument.name, [...(optionMap.get(argument.name) ?? []), ...argument.values]);
   }
+  const extra = transferFlags(service, operation, commandArguments);
   return {
-    argv: rebuildArgv(reading, inlined),
+    argv: [...rebuildArgv(reading, inlined), ...extra],
     written: [...argv],
-    redactedArgv: rebuildArgv(reading, inlined, isSecretArgument),
+    redactedArgv: [...rebuildArgv(reading, inlined, isSecretArgument), ...extra],
     service,
     operation,
     path: [...reading.path],
@@ -164,6 +165,32 @@ export function parseAwsStage(argv: string[], options: ReadAwsStageOptions): Aws
     isHelp: reading.kind === 'help',
     reading,
   };
+}
+
+/**
+ * A recursive `s3` transfer with a local side runs with `--no-follow-symlinks`: a link in the working directory
+ * must not upload what it points to (the CLI follows links by default). `--follow-symlinks` is refused there.
+ */
+function transferFlags(
+  service: string | undefined,
+  operation: string | undefined,
+  commandArguments: readonly AwsArgument[],
+): string[] {
+  if (service !== 's3' || !['cp', 'mv', 'sync'].includes(operation ?? '')) return [];
+  const has = (name: string) => commandArguments.some((argument) => argument.name === name);
+  const paths = commandArguments
+    .filter((argument) => argument.option === undefined)
+    .flatMap((argument) => argument.values);
+  const local = paths.some((path) => !path.startsWith('s3://') && path !== '-');
+  if (!local || !(operation === 'sync' || has('recursive'))) return [];
+  if (has('follow-symlinks')) {
+    throw new CommandError({
+      code: 'LOCAL_PATH_OUTSIDE_WORKDIR',
+      token: '--follow-symlinks',
+      message: `\`--follow-symlinks\` would let a link in the working directory copy files from anywhere; leave it out (\`aws s3 ${operation}\` runs with \`--no-follow-symlinks\` here).`,
+    });
+  }
+  return has('no-follow-symlinks') ? [] : ['--no-follow-symlinks'];
 }
 
 function checkHead(argv: string[]): void {

@@ -189,3 +189,58 @@ describe('--cli-input-json file://NAME from the working directory', () => {
     ).toThrow(expect.objectContaining({ code }));
   });
 });
+
+describe('a download onto an existing file destroys it, so it counts as a write', () => {
+  let folder: string;
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'overwrite-'));
+    await writeFile(join(folder, 'Makefile'), 'all:\n');
+    await writeFile(join(folder, 'report.txt'), 'kept');
+    await writeFile(join(folder, 'report-1.txt'), 'kept too');
+  });
+  afterAll(async () => {
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  const judge = (line: string, mode: Policy['mode']) =>
+    validatePipeline(parseCommandLine(line, { workdir: folder }), { mode }, { workdir: folder });
+
+  it.each([
+    ['aws s3 cp s3://b/k Makefile', 'Makefile', 'Makefile-1'],
+    ['aws s3api get-object --bucket b --key k report.txt', 'report.txt', 'report-2.txt'],
+  ])('%s is refused in read-only mode, naming the file and a new name', (line, file, fresh) => {
+    const decision = judge(line, 'read-only');
+    expect(decision.action).toBe('deny');
+    expect(decision.classification.accessClass).toBe('write');
+    expect(decision.reason).toContain(`overwrites the existing local file \`${file}\``);
+    expect(decision.reason).toContain(`\`${fresh}\``);
+    expect(judge(line, 'confirm-writes').action).toBe('confirm');
+  });
+
+  it('a download to a new name stays a read', () => {
+    expect(judge('aws s3 cp s3://b/k fresh.txt', 'read-only').action).toBe('allow');
+  });
+});
+
+describe('recursive s3 transfers with a local side never follow links', () => {
+  it.each([
+    "aws s3 cp dir s3://b/p --recursive --exclude '.*' --exclude '*/.*'",
+    "aws s3 sync . s3://b --exclude '.*' --exclude '*/.*'",
+    "aws s3 sync s3://b . --exclude '.*' --exclude '*/.*'",
+  ])('%s runs with --no-follow-symlinks', (line) => {
+    expect(parseCommandLine(line).aws.argv.at(-1)).toBe('--no-follow-symlinks');
+  });
+
+  it('adds nothing to a copy within S3 or of one file', () => {
+    expect(parseCommandLine('aws s3 cp s3://a/k s3://b/k --recursive').aws.argv).not.toContain(
+      '--no-follow-symlinks',
+    );
+    expect(parseCommandLine('aws s3 cp a.txt s3://b/k').aws.argv).not.toContain('--no-follow-symlinks');
+  });
+
+  it('refuses --follow-symlinks on a recursive upload', () => {
+    expect(refusal("aws s3 sync . s3://b --exclude '.*' --exclude '*/.*' --follow-symlinks").code).toBe(
+      'LOCAL_PATH_OUTSIDE_WORKDIR',
+    );
+  });
+});

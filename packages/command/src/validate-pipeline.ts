@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { type LocalPath, resolveLocalPaths } from './_local-paths.js';
 import { type Catalog, loadSnapshotCatalog } from './catalog.js';
 import { type Classification, classifyAwsStage, findCatalogOperation } from './classify.js';
@@ -106,6 +107,35 @@ function forbiddenReason(service: string, operation: string | undefined, positio
   return undefined;
 }
 
+/** A name beside a file that does not exist yet (`report.txt` → `report-1.txt`), for the refusal to suggest. */
+function freshName(path: LocalPath): string {
+  const withSuffix = (name: string, suffix: string) => {
+    const dot = name.lastIndexOf('.');
+    const slash = name.lastIndexOf('/');
+    return dot > slash + 1 ? `${name.slice(0, dot)}${suffix}${name.slice(dot)}` : `${name}${suffix}`;
+  };
+  for (let index = 1; index < 1000; index++) {
+    if (!existsSync(withSuffix(path.resolved, `-${index}`))) return withSuffix(path.written, `-${index}`);
+  }
+  return withSuffix(path.written, '-new');
+}
+
+/**
+ * A download or outfile onto a file that exists destroys it, so a read that would do so counts as a write: refused
+ * in read-only mode, asked in confirm-writes, with a new name suggested.
+ */
+function withOverwrites(classification: Classification, localPaths: readonly LocalPath[]): Classification {
+  if (classification.accessClass !== 'read') return classification;
+  const overwritten = localPaths.find((path) => path.access === 'write' && existsSync(path.resolved));
+  if (overwritten === undefined) return classification;
+  const fresh = freshName(overwritten);
+  return {
+    ...classification,
+    accessClass: 'write',
+    reason: `it overwrites the existing local file \`${overwritten.written}\` (${overwritten.source}); to keep it, write to a new name such as \`${fresh}\``,
+  };
+}
+
 /**
  * Judges a parsed pipeline against a policy. Refused commands throw CommandError: FORBIDDEN_AWS_COMMAND,
  * FORBIDDEN_ENDPOINT, CONFLICTING_SETTING, PROFILE_NOT_ALLOWED, and for local paths WORKDIR_NOT_CONFIGURED,
@@ -162,7 +192,7 @@ export function validatePipeline(
   const localPaths = aws.isHelp
     ? []
     : resolveLocalPaths(aws, findCatalogOperation(catalog, aws), context.workdir);
-  const classification = classifyAwsStage(aws, catalog);
+  const classification = withOverwrites(classifyAwsStage(aws, catalog), localPaths);
   const base = { classification, profile, region, localPaths };
   const ruled = findDecidingRule(policy, {
     action: classification.action,
