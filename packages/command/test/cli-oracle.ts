@@ -178,10 +178,10 @@ export interface StartCliOracleOptions {
   /** Profiles the oracle's private config defines (all with the same fake credentials); `default` always. */
   profiles?: string[];
   /**
-   * `fork` (default): every run in a fresh fork of the loaded CLI, so no run can see another's state.
-   * `reuse`: a worker serves many runs and puts back the state the CLI is known to change after each; several
-   * times faster, and held to fork's answers by cli-oracle.test.ts. A run whose changes cannot be put back
-   * retires its worker.
+   * `reuse` (default): a worker serves many runs and puts back the state the CLI is known to change after each
+   * (a run whose changes cannot be put back retires its worker); cli-oracle.test.ts holds its answers to fork's.
+   * `fork`: every run in a fresh fork of the loaded CLI, so no run can see another's state by construction;
+   * the reference when an answer is in doubt, and 3-4 times slower.
    */
   isolation?: 'fork' | 'reuse';
   /** With `reuse`: runs a worker serves before it is replaced; default 200. */
@@ -270,7 +270,7 @@ export async function startCliOracle(options: StartCliOracleOptions = {}): Promi
           reject(new CliOracleError({ code: 'START_FAILED', message: `unexpected greeting: ${line}` }));
           return;
         }
-        resolve({ cli: greeting.cli, isolation: greeting.isolation ?? 'fork' });
+        resolve({ cli: greeting.cli, isolation: greeting.isolation ?? 'reuse' });
       });
     },
   );
