@@ -7,6 +7,7 @@ export { buildAwsEnvironment, buildFilterEnvironment } from './_environment.js';
 export type { AwsHelpResult, AwsHelpTopic } from './aws-help.js';
 export { cleanHelpText, runAwsHelp } from './aws-help.js';
 export { buildBubblewrapArguments, createBubblewrapSandbox } from './bubblewrap-sandbox.js';
+export { buildAwsArguments } from './build-aws-arguments.js';
 export type { AwsCliStatus } from './check-aws-cli.js';
 export { checkAwsCli } from './check-aws-cli.js';
 export type { ExecutionErrorCode, ExecutionErrorOptions } from './execution-error.js';
@@ -27,7 +28,7 @@ export type {
   RunPipelineOptions,
   StageResult,
 } from './run-pipeline.js';
-export { buildAwsArguments, runPipeline } from './run-pipeline.js';
+export { runPipeline } from './run-pipeline.js';
 export type { Sandbox, SandboxedCommand, SandboxStage } from './sandbox.js';
 export { noSandbox } from './sandbox.js';
 export { buildSeatbeltProfile, createSeatbeltSandbox, sandboxExecPath } from './seatbelt-sandbox.js';

@@ -1,0 +1,307 @@
+import type { Result } from 'execa';
+import { describe, expect, it } from 'vitest';
+import {
+  buildFailureError,
+  buildSpawnError,
+  buildUnstartedResult,
+  decideStatus,
+  finalizeResult,
+  isBrokenPipe,
+  isSpawnFailure,
+  judgeStages,
+} from './_judge-pipeline.js';
+import { ExecutionError } from './execution-error.js';
+import type { PipelineResult, StageResult } from './run-pipeline.js';
+
+/** `name:exit` or `name:SIGNAL`, e.g. `jq:5`, `head:0`, `aws:SIGPIPE`. */
+function stage(spec: string): StageResult {
+  const [name = '', end = ''] = spec.split(':');
+  return /^\d+$/.test(end)
+    ? { name, exitCode: Number(end), signal: undefined }
+    : { name, exitCode: undefined, signal: end };
+}
+
+const brokenPipe = 'BrokenPipeError: [Errno 32] Broken pipe';
+
+describe('judgeStages', () => {
+  it.each([
+    ['aws alone succeeding', ['aws:0'], '', { failed: false, exitCode: 0, noMatch: false }],
+    ['aws alone failing', ['aws:255'], 'An error occurred', { failed: true, exitCode: 255, noMatch: false }],
+    [
+      'every stage succeeding',
+      ['aws:0', 'jq:0', 'sort:0'],
+      '',
+      { failed: false, exitCode: 0, noMatch: false },
+    ],
+    ['aws failing before a filter', ['aws:254', 'jq:0'], '', { failed: true, exitCode: 254, noMatch: false }],
+    ['a failing filter after aws', ['aws:0', 'jq:5'], '', { failed: true, exitCode: 5, noMatch: false }],
+    [
+      'the first failing filter deciding',
+      ['aws:0', 'jq:5', 'sort:2'],
+      '',
+      { failed: true, exitCode: 5, noMatch: false },
+    ],
+    ['grep matching nothing', ['aws:0', 'grep:1'], '', { failed: false, exitCode: 0, noMatch: true }],
+    ['egrep matching nothing', ['aws:0', 'egrep:1'], '', { failed: false, exitCode: 0, noMatch: true }],
+    ['fgrep matching nothing', ['aws:0', 'fgrep:1'], '', { failed: false, exitCode: 0, noMatch: true }],
+    [
+      'grep matching nothing before sort',
+      ['aws:0', 'grep:1', 'sort:0'],
+      '',
+      { failed: false, exitCode: 0, noMatch: true },
+    ],
+    ['grep failing (exit 2)', ['aws:0', 'grep:2'], '', { failed: true, exitCode: 2, noMatch: false }],
+    [
+      'jq exiting 1 (not a match filter)',
+      ['aws:0', 'jq:1'],
+      '',
+      { failed: true, exitCode: 1, noMatch: false },
+    ],
+    [
+      'a filter failing after grep matched nothing',
+      ['aws:0', 'grep:1', 'jq:3'],
+      '',
+      { failed: true, exitCode: 3, noMatch: false },
+    ],
+    [
+      'SIGPIPE upstream of head',
+      ['aws:0', 'jq:SIGPIPE', 'head:0'],
+      '',
+      { failed: false, exitCode: 0, noMatch: false },
+    ],
+    [
+      'SIGPIPE upstream of a failing head',
+      ['aws:0', 'jq:SIGPIPE', 'head:1'],
+      '',
+      { failed: true, exitCode: 1, noMatch: false },
+    ],
+    [
+      'SIGPIPE on the last filter',
+      ['aws:0', 'jq:SIGPIPE'],
+      '',
+      { failed: true, exitCode: 1, noMatch: false },
+    ],
+    [
+      'a filter killed (SIGKILL)',
+      ['aws:0', 'sort:SIGKILL'],
+      '',
+      { failed: true, exitCode: 1, noMatch: false },
+    ],
+    [
+      'aws killed by SIGPIPE, the filters succeeding',
+      ['aws:SIGPIPE', 'head:0'],
+      '',
+      { failed: false, exitCode: 0, noMatch: false },
+    ],
+    [
+      'a broken pipe of aws (its stderr), the filters succeeding',
+      ['aws:255', 'jq:0', 'head:0'],
+      brokenPipe,
+      { failed: false, exitCode: 0, noMatch: false },
+    ],
+    [
+      'a broken pipe of aws with a failing filter',
+      ['aws:255', 'jq:5'],
+      brokenPipe,
+      { failed: true, exitCode: 255, noMatch: false },
+    ],
+    [
+      'a broken pipe of aws after grep matched nothing',
+      ['aws:255', 'grep:1'],
+      brokenPipe,
+      { failed: true, exitCode: 255, noMatch: false },
+    ],
+    ['aws alone killed by SIGPIPE', ['aws:SIGPIPE'], '', { failed: true, exitCode: 1, noMatch: false }],
+    [
+      'aws alone saying broken pipe',
+      ['aws:255'],
+      brokenPipe,
+      { failed: true, exitCode: 255, noMatch: false },
+    ],
+  ])('judges %s', (_, specs, awsStderr, judgement) => {
+    expect(judgeStages(specs.map(stage), awsStderr)).toEqual(judgement);
+  });
+});
+
+describe('isBrokenPipe', () => {
+  it.each([
+    ['SIGPIPE', 'aws:SIGPIPE', '', true],
+    ["Python's BrokenPipeError", 'aws:255', brokenPipe, true],
+    ['EPIPE', 'aws:1', 'Error: write EPIPE', true],
+    ['another signal', 'aws:SIGTERM', '', false],
+    ['another error', 'aws:255', 'An error occurred (AccessDenied)', false],
+  ])('says %s is %s', (_, spec, stderr, expected) => {
+    expect(isBrokenPipe(stage(spec), stderr)).toBe(expected);
+  });
+});
+
+describe('isSpawnFailure', () => {
+  it.each([
+    ['a program that was not found', { failed: true, isCanceled: false }, true],
+    ['a program that exited 1', { failed: true, exitCode: 1, isCanceled: false }, false],
+    ['a program killed by a signal', { failed: true, signal: 'SIGKILL', isCanceled: false }, false],
+    ['a canceled program', { failed: true, isCanceled: true }, false],
+    ['a program that succeeded', { failed: false, exitCode: 0, isCanceled: false }, false],
+  ])('says %s is %s', (_, result, expected) => {
+    expect(isSpawnFailure(result as unknown as Result)).toBe(expected);
+  });
+});
+
+describe('decideStatus', () => {
+  const failed = { failed: true, exitCode: 2, noMatch: false };
+  const passed = { failed: false, exitCode: 0, noMatch: false };
+  it.each([
+    ['success', passed, { timedOut: false, aborted: false }, 'success'],
+    ['a failure', failed, { timedOut: false, aborted: false }, 'error'],
+    ['a timeout over a failure', failed, { timedOut: true, aborted: true }, 'timeout'],
+    ['a timeout over a success', passed, { timedOut: true, aborted: true }, 'timeout'],
+    ['a cancel over a failure', failed, { timedOut: false, aborted: true }, 'canceled'],
+    ['a cancel over a success', passed, { timedOut: false, aborted: true }, 'canceled'],
+  ] as const)('decides %s', (_, judgement, clock, status) => {
+    expect(decideStatus(judgement, clock)).toBe(status);
+  });
+});
+
+function result(overrides: Partial<PipelineResult>): PipelineResult {
+  return {
+    status: 'error',
+    exitCode: 255,
+    output: '',
+    truncated: false,
+    totalChars: 0,
+    stderr: '',
+    filterStderr: '',
+    stages: [stage('aws:255')],
+    noMatch: false,
+    durationMs: 1500,
+    awsArgv: ['aws', 's3', 'ls'],
+    sandbox: 'none',
+    maskedSecrets: 0,
+    queuedMs: 0,
+    ...overrides,
+  };
+}
+
+describe('buildFailureError', () => {
+  it.each([
+    [
+      'a timeout',
+      result({ status: 'timeout', exitCode: 0, stages: [stage('aws:SIGTERM')] }),
+      {
+        code: 'TIMED_OUT',
+        message: '`aws s3 ls` timed out after 1500 ms.',
+        signal: 'SIGTERM',
+        timedOut: true,
+      },
+    ],
+    [
+      'a cancel',
+      result({ status: 'canceled', stages: [stage('aws:SIGTERM')] }),
+      { code: 'CANCELED', message: '`aws s3 ls` was canceled.', canceled: true, timedOut: false },
+    ],
+    [
+      'a failing aws stage, with the last three lines of its stderr',
+      result({ stderr: 'one\ntwo\nthree\nfour\n' }),
+      {
+        code: 'COMMAND_FAILED',
+        message: '`aws s3 ls` failed with exit code 255: two\nthree\nfour',
+        exitCode: 255,
+      },
+    ],
+    [
+      'a failing filter, with its stderr',
+      result({
+        exitCode: 5,
+        stages: [stage('aws:0'), stage('jq:5')],
+        filterStderr: 'jq: error: syntax error\n',
+      }),
+      {
+        code: 'COMMAND_FAILED',
+        message: '`aws s3 ls` failed with exit code 5: jq: error: syntax error',
+        exitCode: 5,
+      },
+    ],
+  ])('describes %s', (_, failed, fields) => {
+    const error = buildFailureError(failed);
+    expect(error).toBeInstanceOf(ExecutionError);
+    expect(error).toMatchObject({ ...fields, durationMs: 1500, argv: ['aws', 's3', 'ls'] });
+    expect(error.cause).toBe(failed);
+  });
+});
+
+describe('finalizeResult', () => {
+  it.each([
+    ['a success, reject: true', result({ status: 'success', exitCode: 0 }), true, undefined],
+    ['a failure, reject: false', result({}), false, undefined],
+    ['a failure, reject unset', result({}), undefined, undefined],
+    ['a failure, reject: true', result({}), true, 'COMMAND_FAILED'],
+    ['a timeout, reject: true', result({ status: 'timeout' }), true, 'TIMED_OUT'],
+  ])('with %s throws %s', (_, given, reject, code) => {
+    if (code === undefined) expect(finalizeResult(given, reject)).toBe(given);
+    else expect(() => finalizeResult(given, reject)).toThrow(expect.objectContaining({ code }));
+  });
+});
+
+describe('buildSpawnError', () => {
+  it.each([
+    [
+      "execa's failed result",
+      {
+        shortMessage: 'Command failed with ENOENT: /usr/bin/jq .',
+        command: '/usr/bin/jq .',
+        exitCode: undefined,
+      },
+      'The pipeline could not be started: Command failed with ENOENT: /usr/bin/jq .',
+      '/usr/bin/jq',
+    ],
+    ['an Error', new Error('spawn EACCES'), 'The pipeline could not be started: spawn EACCES', undefined],
+    ['anything else', 'boom', 'The pipeline could not be started: boom', undefined],
+  ])('describes %s', (_, error, message, program) => {
+    const built = buildSpawnError({ error, durationMs: 12, awsArgv: ['aws', 's3', 'ls'] });
+    expect(built).toMatchObject({
+      code: 'SPAWN_FAILED',
+      message,
+      program,
+      durationMs: 12,
+      argv: ['aws', 's3', 'ls'],
+    });
+    expect(built.cause).toBe(error);
+  });
+});
+
+describe('buildUnstartedResult', () => {
+  it.each([
+    [true, 'timeout'],
+    [false, 'canceled'],
+  ] as const)(
+    'with timedOut: %s reports %s, no stage started and the whole time queued',
+    (timedOut, status) => {
+      const built = buildUnstartedResult({
+        timedOut,
+        stageNames: ['aws', 'jq'],
+        durationMs: 300,
+        awsArgv: ['aws', 's3', 'ls'],
+        sandbox: 'bubblewrap',
+      });
+      expect(built).toEqual({
+        status,
+        exitCode: 1,
+        output: '',
+        truncated: false,
+        totalChars: 0,
+        stderr: '',
+        filterStderr: '',
+        stages: [
+          { name: 'aws', exitCode: undefined, signal: undefined },
+          { name: 'jq', exitCode: undefined, signal: undefined },
+        ],
+        noMatch: false,
+        durationMs: 300,
+        awsArgv: ['aws', 's3', 'ls'],
+        sandbox: 'bubblewrap',
+        maskedSecrets: 0,
+        queuedMs: 300,
+      });
+    },
+  );
+});

@@ -1,0 +1,156 @@
+import type { Result } from 'execa';
+import { ExecutionError } from './execution-error.js';
+import type { PipelineResult, PipelineStatus, StageResult } from './run-pipeline.js';
+import type { Sandbox } from './sandbox.js';
+
+/** Filters whose exit code 1 means "nothing matched" rather than failure. */
+const matchFilters = new Set(['grep', 'egrep', 'fgrep']);
+
+/** What the stages' exits say about the pipeline, before the clock has its say. */
+export interface Judgement {
+  failed: boolean;
+  /** The deciding exit code: the aws stage's, else the first failing filter's; 0 when none failed. */
+  exitCode: number;
+  /** True when a grep matched nothing and nothing else failed. */
+  noMatch: boolean;
+}
+
+/** Whether a stage was cut off by a reader that had read enough (SIGPIPE, or a CLI saying "broken pipe"). */
+export function isBrokenPipe(stage: StageResult, stderr: string): boolean {
+  return stage.signal === 'SIGPIPE' || /broken pipe|EPIPE/i.test(stderr);
+}
+
+/** Whether an execa result is a failure to spawn (no exit code, no signal) rather than a program that ran. */
+export function isSpawnFailure(result: Result): boolean {
+  return result.failed && result.exitCode === undefined && result.signal === undefined && !result.isCanceled;
+}
+
+/**
+ * Judges the pipeline by its stages' exits, as a shell user would: the aws stage decides unless a broken pipe
+ * cut it off after every filter succeeded; a filter cut off by a later one that succeeded (`head`) is fine; a
+ * grep that matched nothing is an empty result.
+ */
+export function judgeStages(stages: StageResult[], awsStderr: string): Judgement {
+  const [aws, ...filters] = stages as [StageResult, ...StageResult[]];
+  const downstreamSucceeded = filters.length > 0 && filters.every((stage) => stage.exitCode === 0);
+  const awsOk = aws.exitCode === 0 || (downstreamSucceeded && isBrokenPipe(aws, awsStderr));
+  if (!awsOk) return { failed: true, exitCode: aws.exitCode ?? 1, noMatch: false };
+  let noMatch = false;
+  for (const [index, stage] of filters.entries()) {
+    if (stage.exitCode === 0) continue;
+    const downstream = filters.slice(index + 1);
+    // An upstream filter cut off by a downstream `head` is the normal end of a pipe, as in a shell.
+    if (
+      downstream.length > 0 &&
+      downstream.every((next) => next.exitCode === 0) &&
+      stage.signal === 'SIGPIPE'
+    ) {
+      continue;
+    }
+    if (stage.exitCode === 1 && matchFilters.has(stage.name)) {
+      noMatch = true;
+      continue;
+    }
+    return { failed: true, exitCode: stage.exitCode ?? 1, noMatch: false };
+  }
+  return { failed: false, exitCode: 0, noMatch };
+}
+
+/** The status: the clock's verdict (timeout, then cancel) over the stages'. */
+export function decideStatus(
+  judgement: Judgement,
+  { timedOut, aborted }: { timedOut: boolean; aborted: boolean },
+): PipelineStatus {
+  if (timedOut) return 'timeout';
+  if (aborted) return 'canceled';
+  return judgement.failed ? 'error' : 'success';
+}
+
+/** The result of a call that timed out or was canceled while it waited for a slot: no stage started. */
+export function buildUnstartedResult({
+  timedOut,
+  stageNames,
+  durationMs,
+  awsArgv,
+  sandbox,
+}: {
+  timedOut: boolean;
+  stageNames: string[];
+  durationMs: number;
+  awsArgv: string[];
+  sandbox: Sandbox['name'];
+}): PipelineResult {
+  return {
+    status: timedOut ? 'timeout' : 'canceled',
+    exitCode: 1,
+    output: '',
+    truncated: false,
+    totalChars: 0,
+    stderr: '',
+    filterStderr: '',
+    stages: stageNames.map((name) => ({ name, exitCode: undefined, signal: undefined })),
+    noMatch: false,
+    durationMs,
+    awsArgv,
+    sandbox,
+    maskedSecrets: 0,
+    queuedMs: durationMs,
+  };
+}
+
+/**
+ * The ExecutionError that describes a failed result (`TIMED_OUT`, `CANCELED` or `COMMAND_FAILED`): the
+ * command, what happened, the last lines of its stderr, and the deciding stage's exit.
+ */
+export function buildFailureError(result: PipelineResult): ExecutionError {
+  const deciding = result.stages.find((stage) => stage.exitCode !== 0) ?? result.stages[0];
+  const code =
+    result.status === 'timeout' ? 'TIMED_OUT' : result.status === 'canceled' ? 'CANCELED' : 'COMMAND_FAILED';
+  const summary =
+    result.status === 'timeout'
+      ? `timed out after ${result.durationMs} ms`
+      : result.status === 'canceled'
+        ? 'was canceled'
+        : `failed with exit code ${result.exitCode}`;
+  const detail = (result.stderr || result.filterStderr).trim().split('\n').slice(-3).join('\n');
+  return new ExecutionError({
+    code,
+    message: `\`${result.awsArgv.join(' ')}\` ${summary}${detail === '' ? '.' : `: ${detail}`}`,
+    exitCode: result.exitCode,
+    signal: deciding?.signal,
+    timedOut: result.status === 'timeout',
+    canceled: result.status === 'canceled',
+    durationMs: result.durationMs,
+    argv: result.awsArgv,
+    cause: result,
+  });
+}
+
+/** Returns the result, or with `reject: true` throws the ExecutionError of a result that is not a success. */
+export function finalizeResult(result: PipelineResult, reject: boolean | undefined): PipelineResult {
+  if (reject !== true || result.status === 'success') return result;
+  throw buildFailureError(result);
+}
+
+/** The ExecutionError `SPAWN_FAILED` for a pipeline whose stage could not be started (execa's error as cause). */
+export function buildSpawnError({
+  error,
+  durationMs,
+  awsArgv,
+}: {
+  error: unknown;
+  durationMs: number;
+  awsArgv: string[];
+}): ExecutionError {
+  const failed = error as Partial<Result>;
+  return new ExecutionError({
+    code: 'SPAWN_FAILED',
+    message: `The pipeline could not be started: ${failed.shortMessage ?? (error instanceof Error ? error.message : String(error))}`,
+    program: typeof failed.command === 'string' ? failed.command.split(' ')[0] : undefined,
+    exitCode: failed.exitCode,
+    signal: failed.signal,
+    durationMs,
+    argv: awsArgv,
+    cause: error,
+  });
+}

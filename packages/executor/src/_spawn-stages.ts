@@ -1,0 +1,76 @@
+import { execa, type Result, type ResultPromise } from 'execa';
+import { listenForAbort } from './_pipeline-clock.js';
+import type { PipelineOutputs } from './_pipeline-outputs.js';
+import type { PreparedStage } from './_prepare-stages.js';
+import { killGraceMs, killProcessGroup } from './_process-group.js';
+import type { Sandbox } from './sandbox.js';
+
+/** What spawning needs: the stages, the sandbox that wraps them, when to kill them, where their output goes. */
+export interface SpawnStagesOptions {
+  stages: PreparedStage[];
+  sandbox: Sandbox;
+  /** Kills every stage when it aborts. */
+  signal: AbortSignal;
+  outputs: PipelineOutputs;
+}
+
+/**
+ * Spawns every stage with execa, each piped into the next, never through a shell; the aws stage's stdin is
+ * /dev/null. Resolves with each stage's execa result once every stage has exited and every stream has ended
+ * (a stage that could not be spawned is a failed result, see isSpawnFailure). Throws what `sandbox.wrap` or
+ * execa throws, after killing and waiting for the stages already started.
+ */
+export async function spawnStages({
+  stages,
+  sandbox,
+  signal,
+  outputs,
+}: SpawnStagesOptions): Promise<Result[]> {
+  const commands = stages.map((stage) => sandbox.wrap(stage.sandboxStage));
+  const subprocesses: ResultPromise[] = [];
+  const reads: Promise<void>[] = [];
+  // A sandbox forks helpers of its own (bubblewrap's namespace init), which outlive the process execa started
+  // and hold the stage's pipes. Each sandboxed stage therefore leads its own process group, and a timeout or
+  // cancel kills the group and everything its leader forked.
+  const ownGroups = sandbox.name !== 'none' && process.platform !== 'win32';
+  const killGroups = () => {
+    for (const subprocess of subprocesses) {
+      if (subprocess.pid !== undefined) killProcessGroup(subprocess.pid);
+    }
+  };
+  const stopKilling = ownGroups ? listenForAbort(signal, killGroups) : () => {};
+  try {
+    stages.forEach((stage, index) => {
+      const command = commands[index] as (typeof commands)[number];
+      const subprocess = execa(command.file, command.args, {
+        cwd: command.cwd,
+        env: command.env ?? stage.sandboxStage.env,
+        extendEnv: false,
+        stdin: index === 0 ? 'ignore' : 'pipe',
+        stdout: 'pipe',
+        stderr: 'pipe',
+        buffer: false,
+        reject: false,
+        cancelSignal: signal,
+        forceKillAfterDelay: killGraceMs,
+        detached: ownGroups,
+        windowsHide: true,
+      });
+      subprocesses[index - 1]?.pipe(subprocess).catch(() => {});
+      reads.push(
+        outputs.attach(subprocess, { index, name: stage.name, isLast: index === stages.length - 1 }),
+      );
+      subprocesses.push(subprocess);
+    });
+    const results = await Promise.all(subprocesses);
+    await Promise.all(reads);
+    return results;
+  } catch (error) {
+    for (const subprocess of subprocesses) subprocess.kill();
+    if (ownGroups) killGroups();
+    await Promise.allSettled(subprocesses);
+    throw error;
+  } finally {
+    stopKilling();
+  }
+}
