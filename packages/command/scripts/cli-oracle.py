@@ -387,6 +387,12 @@ def install_parser_hooks(classes):
 
         cls.error = error
 
+    def hook_class(cls):
+        if 'parse_known_args' in cls.__dict__:
+            wrap_parse(cls)
+        if 'error' in cls.__dict__:
+            wrap_error(cls)
+
     seen, queue = set(), [argparse.ArgumentParser]
     while queue:
         cls = queue.pop()
@@ -394,10 +400,14 @@ def install_parser_hooks(classes):
             continue
         seen.add(cls)
         queue.extend(cls.__subclasses__())
-        if 'parse_known_args' in cls.__dict__:
-            wrap_parse(cls)
-        if 'error' in cls.__dict__:
-            wrap_error(cls)
+        hook_class(cls)
+
+    def __init_subclass__(cls, **kwargs):
+        # A parser class defined during a run (a customization imported late) is recorded the same way.
+        super(argparse.ArgumentParser, cls).__init_subclass__(**kwargs)
+        hook_class(cls)
+
+    argparse.ArgumentParser.__init_subclass__ = classmethod(__init_subclass__)
 
     original_parse_optional = argparse.ArgumentParser._parse_optional
     original_get_values = argparse.ArgumentParser._get_values
@@ -601,7 +611,19 @@ def install_parsed_hooks(classes):
         return response
 
     operation._emit = _emit
-    wrap_run_mains(classes['BasicCommand'])
+    base = classes['BasicCommand']
+    wrap_run_mains(base)
+    inherited = base.__dict__.get('__init_subclass__')
+
+    def __init_subclass__(cls, **kwargs):
+        # A customization module imported during a run defines its commands then; they stop too.
+        if inherited is not None:
+            inherited.__func__(cls, **kwargs)
+        else:
+            super(base, cls).__init_subclass__(**kwargs)
+        wrap_run_mains(cls)
+
+    base.__init_subclass__ = classmethod(__init_subclass__)
 
 
 def wrap_run_mains(base):
