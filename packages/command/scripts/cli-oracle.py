@@ -691,7 +691,6 @@ class Cli:
             'python': sys.version.split()[0],
             'botocore': botocore.__version__,
         }
-        self._create_clidriver = clidriver.create_clidriver
         clidriver.create_clidriver = self.provide_driver
 
     def provide_driver(self, args=None):
@@ -746,7 +745,6 @@ class Cli:
                 getattr(self.loader, method)(*args, **kwargs)
             except BaseException:
                 pass
-
 
 
 PARENT_MODULES = set()
