@@ -14,7 +14,8 @@ export type ArgparseErrorKind =
   | 'expected-argument'
   | 'ignored-explicit-argument'
   | 'invalid-choice'
-  | 'required';
+  | 'required'
+  | 'invalid-value';
 
 /** An argparse error, with the word it is about. */
 export class ArgparseError extends Error {
@@ -210,6 +211,27 @@ function checkChoices(action: CliAction, values: readonly string[], word: string
   }
 }
 
+/** Python's int() and float() on a string (surrounding whitespace and `_` between digits allowed). */
+const pythonInt = /^\s*[-+]?\d+(_\d+)*\s*$/;
+const pythonFloat = /^\s*[-+]?((\d+(_\d+)*)?\.?\d+(_\d+)*([eE][-+]?\d+)?|\d+\.|inf(inity)?|nan)\s*$/i;
+
+/** argparse converts each value with the action's `type` and fails the parse when it cannot. */
+function checkType(action: CliAction, values: readonly string[], word: string): void {
+  const pattern =
+    action.valueType === 'int' ? pythonInt : action.valueType === 'float' ? pythonFloat : undefined;
+  if (pattern === undefined) return;
+  for (const value of values) {
+    if (!pattern.test(value)) {
+      throw new ArgparseError({
+        kind: 'invalid-value',
+        word: value === '' ? word : value,
+        action,
+        message: `argument ${displayName(action)}: invalid ${action.valueType} value: '${value}'`,
+      });
+    }
+  }
+}
+
 /** How many values an action's nargs takes without any (flags take none). */
 function takesValues(action: CliAction): boolean {
   return action.nargs !== 0;
@@ -241,9 +263,11 @@ export function parseKnownArgs(
   let exitedForVersion = false;
 
   const take = (entry: TakenAction): void => {
-    if (entry.action.kind !== 'command' && entry.action.kind !== 'store' && entry.action.kind !== 'append') {
-      // Flags and const actions read no value; their choices never apply.
-    } else checkChoices(entry.action, entry.values, words[entry.index] ?? '');
+    if (entry.action.kind === 'command' || entry.action.kind === 'store' || entry.action.kind === 'append') {
+      // Flags and const actions read no value, so neither `type` nor choices apply to them.
+      checkType(entry.action, entry.values, words[entry.index] ?? '');
+      checkChoices(entry.action, entry.values, words[entry.index] ?? '');
+    }
     taken.push(entry);
     if (entry.action.kind === 'version') exitedForVersion = true;
   };

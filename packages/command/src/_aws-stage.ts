@@ -289,6 +289,12 @@ function explainReadingError(error: unknown, words: readonly string[]): CommandE
         message: `\`${error.word}\` is not a valid value of \`${action?.options[0] ?? action?.dest}\`; valid: ${(action?.choices ?? []).join(', ')}.`,
       });
     }
+    case 'invalid-value':
+      return new CommandError({
+        code: 'INVALID_CHOICE',
+        token: error.word,
+        message: `\`${error.word}\` is not a valid value of \`${action?.options[0] ?? action?.dest}\`, which takes ${action?.valueType === 'int' ? 'a whole number' : 'a number'}.`,
+      });
     case 'required':
       return new CommandError({
         code: 'MISSING_PARAMETER',

@@ -41,6 +41,8 @@ export interface AwsCommandReading {
   intermediate: ReadAction[];
   /** Words (indices) no parser took: the CLI fails with "Unknown options" on any. */
   unknown: number[];
+  /** The CLI's major version (1 or 2): v2 hands a customization's subcommand its words differently. */
+  cliMajor: number;
   /** Every parser run, in order, with all it took (positionals such as `command` included) and left over. */
   parses: Array<{ parser: string; taken: TakenAction[]; extras: number[] }>;
 }
@@ -126,7 +128,13 @@ export function readAwsCommand(model: CliModel, words: readonly string[]): AwsCo
     'main',
     main.taken.filter((entry) => entry.action.kind !== 'command'),
   );
-  const base = { globals, intermediate: [] as ReadAction[], unknown: [] as number[], parses };
+  const base = {
+    globals,
+    intermediate: [] as ReadAction[],
+    unknown: [] as number[],
+    parses,
+    cliMajor: model.index.cliMajor,
+  };
   if (main.exitedForVersion) {
     return {
       kind: 'version',
@@ -234,6 +242,12 @@ function readOperation(
     const word = words[index];
     return word === '--cli-input-json' || word === '--generate-cli-skeleton' || word === '--cli-input-yaml';
   });
+  reading.command = command;
+  // ArgTableArgParser answers a lone `help` before argparse runs, required arguments or not.
+  if (remaining.length === 1 && words[remaining[0] as number] === 'help') {
+    reading.kind = 'help';
+    return;
+  }
   const result = runParser(parser, words, remaining, { requiredOff });
   reading.parses.push({ parser: 'operation', ...result });
   reading.command = command;
@@ -279,6 +293,23 @@ function readCustomization(
       ? command.actions
       : [...command.actions, choiceAction('subcommand', names, '?')],
   );
+  if (reading.cliMajor === 2 && names.length > 0) {
+    // CLI v2 first looks for the subcommand with nothing required, and hands it every other word.
+    const first = runParser(parser, words, remaining, { requiredOff: true });
+    const found = first.taken.find(
+      (entry) => entry.action.kind === 'command' && entry.action.options.length === 0,
+    );
+    const chosen = found?.values[0];
+    reading.parses.push({ parser: command.name, taken: first.taken, extras: [] });
+    if (found !== undefined && chosen !== undefined) {
+      reading.path.push(chosen);
+      const next = subcommands[chosen] as CliCommandModel;
+      const rest = remaining.filter((index) => index !== found.index);
+      if (next.kind === 'operation') readOperation(words, rest, next, reading);
+      else readCustomization(words, rest, next, next.subcommands ?? {}, reading, `${name} ${chosen}`);
+      return;
+    }
+  }
   const result = runParser(parser, words, remaining);
   reading.parses.push({ parser: command.name, ...result });
   const subcommand = result.taken.find(
@@ -298,5 +329,6 @@ function readCustomization(
   reading.intermediate.push(...own);
   reading.path.push(chosen);
   const next = subcommands[chosen] as CliCommandModel;
-  readCustomization(words, result.extras, next, next.subcommands ?? {}, reading, `${name} ${chosen}`);
+  if (next.kind === 'operation') readOperation(words, result.extras, next, reading);
+  else readCustomization(words, result.extras, next, next.subcommands ?? {}, reading, `${name} ${chosen}`);
 }
