@@ -36,8 +36,6 @@ describe('parseCommandLine: parameter values the CLI v1 would download as URLs',
     ['aws s3 sync . s3://b --exclude http://x --exclude .* --exclude */.*', 'http://x'],
     ['aws s3 website s3://b --index-document https://x', 'https://x'],
     ['aws s3api list-objects --bucket b --starting-token http://x', 'http://x'],
-    ['aws s3api list-objects --bucket b --page-size=http://x', 'http://x'],
-    ['aws s3api list-objects --bucket b --max-items http://x', 'http://x'],
     ['aws s3api list-objects --cli-input-json http://x', 'http://x'],
     ['aws cloudformation create-stack --stack-name s --template-body https://x', 'https://x'],
     ['aws sqs send-message --queue-url https://q --message-body https://x', 'https://x'],
@@ -60,6 +58,8 @@ describe('parseCommandLine: parameter values the CLI v1 would download as URLs',
     ['aws cloudformation list-stacks --template-url https://x', 'UNKNOWN_OPTION'],
     ['aws sqs send-message --message-body hi --queue-url https://q https://x', 'UNEXPECTED_ARGUMENT'],
     ['aws cloudformation --template-url https://x create-stack', 'UNKNOWN_COMMAND'],
+    ['aws s3api list-objects --bucket b --page-size=http://x', 'INVALID_CHOICE'],
+    ['aws s3api list-objects --bucket b --max-items http://x', 'INVALID_CHOICE'],
   ])('refuses %s before any URL could be fetched (%s)', (line, code) => {
     expect(refusal(line).code).toBe(code);
   });
