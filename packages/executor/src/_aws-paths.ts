@@ -1,13 +1,23 @@
 import { readFileSync, realpathSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { homedir, userInfo } from 'node:os';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import type { CredentialsMode } from './_environment.js';
 
 /** The homes a sandbox hides: the stage's HOME and the server user's own. */
 export function listHomes(env: NodeJS.ProcessEnv): string[] {
-  const homes = new Set<string>([homedir()]);
+  // The account's own home from the password database too: with HOME set elsewhere, a CLI installed under the
+  // real home (pyenv, pipx, ~/.local) must still be found and bound.
+  const homes = new Set<string>([homedir(), accountHome()]);
   if (env.HOME !== undefined && isAbsolute(env.HOME)) homes.add(env.HOME);
   return [...homes].filter((home) => home !== '/');
+}
+
+function accountHome(): string {
+  try {
+    return userInfo().homedir;
+  } catch {
+    return homedir();
+  }
 }
 
 function topFolderUnder(path: string, homes: string[]): string | undefined {

@@ -40,10 +40,10 @@ describe('runAwsHelp', () => {
     expect(result.text).not.toContain('\x1b');
   });
 
-  it('reports a service that does not exist as an error with the CLI message', async () => {
-    const result = await runAwsHelp({ service: 'no-such-service' }, { cwd });
-    expect(result.status).toBe('error');
-    expect(result.stderr).toMatch(/Invalid choice/);
+  it('refuses a service the installed CLI does not have, without running anything', async () => {
+    await expect(runAwsHelp({ service: 'no-such-service' }, { cwd })).rejects.toMatchObject({
+      code: 'UNKNOWN_COMMAND',
+    });
   });
 
   it.each([

@@ -267,7 +267,8 @@ describe('runPipeline secret masking', () => {
   });
 
   it('masks the CLI stderr and the filters stderr', async () => {
-    const fromCli = await run('aws s3 ls s3://alpha-logs --no-such-option AKIAIOSFODNN7EXAMPLE');
+    // The CLI reads the line, then fails converting the value and echoes it on stderr.
+    const fromCli = await run('aws s3 ls s3://alpha-logs --page-size AKIAIOSFODNN7EXAMPLE');
     expect(fromCli.stderr).toContain('AKIA[MASKED]');
     const fromFilter = await run(
       'aws s3api list-buckets --output json | jq \'error("ASIAQNZGKIQY56JQ7WML")\'',
