@@ -197,10 +197,17 @@ function displayName(action: CliAction): string {
   return action.options.length > 0 ? action.options.join('/') : action.dest;
 }
 
+const choiceSets = new WeakMap<CliAction, ReadonlySet<string>>();
+
 function checkChoices(action: CliAction, values: readonly string[], word: string): void {
   if (action.choices === undefined) return;
+  let choices = choiceSets.get(action);
+  if (choices === undefined) {
+    choices = new Set(action.choices);
+    choiceSets.set(action, choices);
+  }
   for (const value of values) {
-    if (!action.choices.includes(value)) {
+    if (!choices.has(value)) {
       throw new ArgparseError({
         kind: 'invalid-choice',
         word: value === '' ? word : value,

@@ -199,8 +199,9 @@ function readService(
   serviceModel: CliServiceModel,
   reading: AwsCommandReading,
 ): void {
-  const names = Object.keys(serviceModel.commands);
-  const parser = parserOf(serviceModel, () => [choiceAction('operation', [...names, 'help'], null)]);
+  const parser = parserOf(serviceModel, () => [
+    choiceAction('operation', [...Object.keys(serviceModel.commands), 'help'], null),
+  ]);
   const result = runParser(parser, words, remaining);
   reading.parses.push({ parser: 'service', ...result });
   const entry = result.taken[0];

@@ -1,14 +1,30 @@
 import { readFileSync } from 'node:fs';
 import { bench, describe } from 'vitest';
-import { createCatalog, loadSnapshotCatalog, parseCommandLine, validatePipeline } from './index.js';
+import {
+  createCatalog,
+  loadCliModel,
+  loadSnapshotCatalog,
+  loadSnapshotCliModel,
+  parseCommandLine,
+  validatePipeline,
+} from './index.js';
 
 const line =
   "aws ec2 describe-instances --region eu-west-1 --query 'Reservations[].Instances[]' | jq -r '.[].InstanceId' | sort";
 loadSnapshotCatalog();
+// Warm: the model's index and the services the lines use, as in a running server.
+const model = loadSnapshotCliModel(1);
+const upload = "aws s3 cp report.txt s3://bucket/reports/ --sse AES256 --exclude '.*'";
 
 describe('command', () => {
   bench('parse + validate a typical pipeline', () => {
     validatePipeline(parseCommandLine(line), { mode: 'read-only' }, { workdir: '/w' });
+  });
+  bench('parse + validate an s3 upload (a customization)', () => {
+    validatePipeline(parseCommandLine(upload, { model }), { mode: 'confirm-writes' }, { workdir: '/w' });
+  });
+  bench('load the CLI model index and ec2 on first use (the largest service)', () => {
+    loadCliModel(new URL('../cli-model/v1/', import.meta.url)).loadService('ec2');
   });
   bench('load the catalog snapshot (read + parse + first service)', () => {
     const data = JSON.parse(readFileSync(new URL('../catalog/catalog.json', import.meta.url), 'utf8'));
