@@ -1,4 +1,4 @@
-import { parseCommandLine, validatePipeline } from '@aws-mcp/command';
+import { loadSnapshotCliModel, parseCommandLine, validatePipeline } from '@aws-mcp/command';
 import { describe, expect, it } from 'vitest';
 import { getPrompt, listPrompts } from './list-prompts.js';
 import { PromptError } from './prompt-error.js';
@@ -183,7 +183,14 @@ describe('prompt command lines', () => {
       // The workdir turns on the command package's local path checks (fileb://, template files).
       const context = { workdir: '/tmp/work' };
       for (const line of lines) {
-        expect(() => validatePipeline(parseCommandLine(line), { mode: 'full' }, context), line).not.toThrow();
+        // A bare `aws SERVICE OPERATION` names a command for the model to fill in: it must exist.
+        const named = /^aws [a-z0-9-]+ [a-z0-9-]+$/.test(line) ? `${line} help` : line;
+        // `--cli-binary-format` exists only in CLI v2 (the one most people have): such lines are read with it.
+        const model = /--cli-binary-format/.test(line) ? loadSnapshotCliModel(2) : undefined;
+        expect(
+          () => validatePipeline(parseCommandLine(named, { model }), { mode: 'full' }, context),
+          line,
+        ).not.toThrow();
       }
     },
   );
