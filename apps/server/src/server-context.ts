@@ -160,6 +160,9 @@ export async function createServerContext({
   }
   if (sandbox.unavailableReason !== undefined)
     log(`no sandbox: ${sandbox.unavailableReason}; commands run unconfined`, 'warning');
+  for (const off of sandbox.sandbox.limitsOff ?? []) {
+    log(`sandbox limit off: ${off.limit} (${off.reason})`, 'warning');
+  }
 
   // The watcher's own first read is the starting setup, so an edit made while it starts is never lost.
   let setup: AwsSetup;
