@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { readFile, realpath } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import {
   type AwsContext,
@@ -138,6 +138,7 @@ export async function createServerContext({
   awsCli?: Promise<AwsCliStatus>;
   log?: (message: string) => void;
 }): Promise<ServerContext> {
+  checkModelCacheApart(config.workdir, cliModelCacheDirectory(env));
   const sessions = new Set<McpServer>();
   const log = (message: string, level: 'info' | 'warning' | 'error' = 'info') => {
     writeLine(message);
@@ -287,9 +288,28 @@ async function readCallerIdentity(context: ServerContext, profile: string): Prom
   }
 }
 
-/** Where models learned from an installed CLI are kept: the user's cache, never the working directory. */
+/**
+ * Where models learned from an installed CLI are kept: the user's cache, apart from the default working directory
+ * (`~/.cache/aws-mcp/workdir`), since what is read from there decides how every command is judged.
+ */
 export function cliModelCacheDirectory(env: NodeJS.ProcessEnv): string {
-  return join(env.XDG_CACHE_HOME || join(env.HOME ?? homedir(), '.cache'), 'aws-mcp', 'cli-model');
+  return join(env.XDG_CACHE_HOME || join(env.HOME ?? homedir(), '.cache'), 'aws-mcp-cli-model');
+}
+
+/**
+ * Refuses a working directory that is the model cache, holds it, lies in it or beside it: a command that may write
+ * there could change the tables every later command is judged by.
+ */
+function checkModelCacheApart(workdir: string, cache: string): void {
+  const work = resolve(workdir);
+  const model = resolve(cache);
+  const inside = (child: string, parent: string) => child === parent || child.startsWith(`${parent}${sep}`);
+  if (inside(work, model) || inside(model, work) || dirname(work) === dirname(model)) {
+    throw new StartupError(
+      `The working directory ${work} is the CLI model cache ${model}, holds it, lies in it or beside it; ` +
+        'commands could rewrite the tables they are judged by. Choose a working directory elsewhere (AWS_MCP_WORKDIR).',
+    );
+  }
 }
 
 /** The Python behind an `aws` script (pip or Debian install), through a pyenv shim; undefined for a frozen binary. */

@@ -34,3 +34,23 @@ describe('createMcpServer', () => {
     expect(received).toEqual([{ level: 'warning', data: 'the AWS files changed' }]);
   });
 });
+
+describe('createServerContext: the CLI model cache stays apart from the working directory', () => {
+  it.each([
+    ['the cache itself', (cache: string) => cache],
+    ['inside the cache', (cache: string) => `${cache}/work`],
+    ['beside the cache', (cache: string) => `${cache}-work`],
+    ['a parent of the cache', (cache: string) => cache.slice(0, cache.lastIndexOf('/'))],
+  ])('refuses a working directory that is %s', async (_, workdirOf) => {
+    const { createServerContext, cliModelCacheDirectory } = await import('./server-context.js');
+    const { readServerConfig } = await import('./config.js');
+    const env = {
+      PATH: process.env.PATH,
+      HOME: '/tmp/aws-mcp-cache-check-home',
+      XDG_CACHE_HOME: '/tmp/aws-mcp-cache-check',
+    };
+    const workdir = workdirOf(cliModelCacheDirectory(env));
+    const config = readServerConfig({ ...env, AWS_MCP_WORKDIR: workdir });
+    await expect(createServerContext({ config, env })).rejects.toThrow(/CLI model cache/);
+  });
+});
