@@ -99,7 +99,8 @@ describe('findBotocoreDataDir', () => {
 
   it('returns undefined when there is no aws on PATH or it leads nowhere', async () => {
     expect(findBotocoreDataDir({ env: { PATH: '' } })).toBeUndefined();
-    await writeExecutable(join(root, 'bin', 'aws'), '#!/nowhere/python\n');
+    // An interpreter under a prefix that holds no Python install (`/` would: Debian's awscli lives in /lib/python3).
+    await writeExecutable(join(root, 'bin', 'aws'), '#!/nowhere/bin/python\n');
     expect(findBotocoreDataDir({ env: { PATH: join(root, 'bin') } })).toBeUndefined();
   });
 
