@@ -206,6 +206,13 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
           catalog: context.catalog(),
         });
       } catch (error) {
+        if (CommandError.isInstance(error) && error.code === 'CLI_MODEL_UNAVAILABLE') {
+          const cli = await context.awsCli;
+          if (!cli.available) {
+            audit({ status: 'refused', error: 'AWS_CLI_MISSING' });
+            return refused(`AWS_CLI_MISSING: ${cli.message}`);
+          }
+        }
         if (CommandError.isInstance(error)) {
           audit({ status: 'refused', error: error.code });
           return refused(`Refused (${error.code}): ${error.message}`);
