@@ -26,20 +26,35 @@ const brokenPipe = 'BrokenPipeError: [Errno 32] Broken pipe';
 describe('judgeStages', () => {
   it.each([
     ['aws alone succeeding', ['aws:0'], '', { failed: false, exitCode: 0, noMatch: false }],
-    ['aws alone failing', ['aws:255'], 'An error occurred', { failed: true, exitCode: 255, noMatch: false }],
+    [
+      'aws alone failing',
+      ['aws:255'],
+      'An error occurred',
+      { failed: true, exitCode: 255, noMatch: false, failedStage: 'aws' },
+    ],
     [
       'every stage succeeding',
       ['aws:0', 'jq:0', 'sort:0'],
       '',
       { failed: false, exitCode: 0, noMatch: false },
     ],
-    ['aws failing before a filter', ['aws:254', 'jq:0'], '', { failed: true, exitCode: 254, noMatch: false }],
-    ['a failing filter after aws', ['aws:0', 'jq:5'], '', { failed: true, exitCode: 5, noMatch: false }],
+    [
+      'aws failing before a filter',
+      ['aws:254', 'jq:0'],
+      '',
+      { failed: true, exitCode: 254, noMatch: false, failedStage: 'aws' },
+    ],
+    [
+      'a failing filter after aws',
+      ['aws:0', 'jq:5'],
+      '',
+      { failed: true, exitCode: 5, noMatch: false, failedStage: 'jq' },
+    ],
     [
       'the first failing filter deciding',
       ['aws:0', 'jq:5', 'sort:2'],
       '',
-      { failed: true, exitCode: 5, noMatch: false },
+      { failed: true, exitCode: 5, noMatch: false, failedStage: 'jq' },
     ],
     ['grep matching nothing', ['aws:0', 'grep:1'], '', { failed: false, exitCode: 0, noMatch: true }],
     ['egrep matching nothing', ['aws:0', 'egrep:1'], '', { failed: false, exitCode: 0, noMatch: true }],
@@ -50,18 +65,23 @@ describe('judgeStages', () => {
       '',
       { failed: false, exitCode: 0, noMatch: true },
     ],
-    ['grep failing (exit 2)', ['aws:0', 'grep:2'], '', { failed: true, exitCode: 2, noMatch: false }],
+    [
+      'grep failing (exit 2)',
+      ['aws:0', 'grep:2'],
+      '',
+      { failed: true, exitCode: 2, noMatch: false, failedStage: 'grep' },
+    ],
     [
       'jq exiting 1 (not a match filter)',
       ['aws:0', 'jq:1'],
       '',
-      { failed: true, exitCode: 1, noMatch: false },
+      { failed: true, exitCode: 1, noMatch: false, failedStage: 'jq' },
     ],
     [
       'a filter failing after grep matched nothing',
       ['aws:0', 'grep:1', 'jq:3'],
       '',
-      { failed: true, exitCode: 3, noMatch: false },
+      { failed: true, exitCode: 3, noMatch: false, failedStage: 'jq' },
     ],
     [
       'SIGPIPE upstream of head',
@@ -73,19 +93,19 @@ describe('judgeStages', () => {
       'SIGPIPE upstream of a failing head',
       ['aws:0', 'jq:SIGPIPE', 'head:1'],
       '',
-      { failed: true, exitCode: 1, noMatch: false },
+      { failed: true, exitCode: 1, noMatch: false, failedStage: 'jq' },
     ],
     [
       'SIGPIPE on the last filter',
       ['aws:0', 'jq:SIGPIPE'],
       '',
-      { failed: true, exitCode: 1, noMatch: false },
+      { failed: true, exitCode: 1, noMatch: false, failedStage: 'jq' },
     ],
     [
       'a filter killed (SIGKILL)',
       ['aws:0', 'sort:SIGKILL'],
       '',
-      { failed: true, exitCode: 1, noMatch: false },
+      { failed: true, exitCode: 1, noMatch: false, failedStage: 'sort' },
     ],
     [
       'aws killed by SIGPIPE, the filters succeeding',
@@ -100,23 +120,41 @@ describe('judgeStages', () => {
       { failed: false, exitCode: 0, noMatch: false },
     ],
     [
+      // The filter failed first (a jq syntax error) and aws was cut off: the filter is the cause.
       'a broken pipe of aws with a failing filter',
       ['aws:255', 'jq:5'],
       brokenPipe,
-      { failed: true, exitCode: 255, noMatch: false },
+      { failed: true, exitCode: 5, noMatch: false, failedStage: 'jq' },
     ],
     [
       'a broken pipe of aws after grep matched nothing',
       ['aws:255', 'grep:1'],
       brokenPipe,
-      { failed: true, exitCode: 255, noMatch: false },
+      { failed: false, exitCode: 0, noMatch: true },
     ],
-    ['aws alone killed by SIGPIPE', ['aws:SIGPIPE'], '', { failed: true, exitCode: 1, noMatch: false }],
+    [
+      'a dry run the API says would have succeeded',
+      ['aws:255'],
+      'An error occurred (DryRunOperation) when calling the TerminateInstances operation: Request would have succeeded, but DryRun flag is set.',
+      { failed: false, exitCode: 0, noMatch: false, dryRunSucceeded: true },
+    ],
+    [
+      'a dry run the API refused',
+      ['aws:254'],
+      'An error occurred (UnauthorizedOperation) when calling the TerminateInstances operation',
+      { failed: true, exitCode: 254, noMatch: false, failedStage: 'aws' },
+    ],
+    [
+      'aws alone killed by SIGPIPE',
+      ['aws:SIGPIPE'],
+      '',
+      { failed: true, exitCode: 1, noMatch: false, failedStage: 'aws' },
+    ],
     [
       'aws alone saying broken pipe',
       ['aws:255'],
       brokenPipe,
-      { failed: true, exitCode: 255, noMatch: false },
+      { failed: true, exitCode: 255, noMatch: false, failedStage: 'aws' },
     ],
   ])('judges %s', (_, specs, awsStderr, judgement) => {
     expect(judgeStages(specs.map(stage), awsStderr)).toEqual(judgement);

@@ -13,6 +13,10 @@ export interface Judgement {
   exitCode: number;
   /** True when a grep matched nothing and nothing else failed. */
   noMatch: boolean;
+  /** The stage whose failure decided (`aws`, `jq`); undefined when none failed. */
+  failedStage?: string;
+  /** True when the CLI answered a `--dry-run` with "the request would have succeeded" (its exit is not 0). */
+  dryRunSucceeded?: boolean;
 }
 
 /** Whether a stage was cut off by a reader that had read enough (SIGPIPE, or a CLI saying "broken pipe"). */
@@ -25,35 +29,50 @@ export function isSpawnFailure(result: Result): boolean {
   return result.failed && result.exitCode === undefined && result.signal === undefined && !result.isCanceled;
 }
 
-/**
- * Judges the pipeline by its stages' exits, as a shell user would: the aws stage decides unless a broken pipe
- * cut it off after every filter succeeded; a filter cut off by a later one that succeeded (`head`) is fine; a
- * grep that matched nothing is an empty result.
- */
-export function judgeStages(stages: StageResult[], awsStderr: string): Judgement {
-  const [aws, ...filters] = stages as [StageResult, ...StageResult[]];
-  const downstreamSucceeded = filters.length > 0 && filters.every((stage) => stage.exitCode === 0);
-  const awsOk = aws.exitCode === 0 || (downstreamSucceeded && isBrokenPipe(aws, awsStderr));
-  if (!awsOk) return { failed: true, exitCode: aws.exitCode ?? 1, noMatch: false };
-  let noMatch = false;
-  for (const [index, stage] of filters.entries()) {
-    if (stage.exitCode === 0) continue;
+/** EC2-style APIs answer a permitted `--dry-run` with this error code; the CLI exits 255 (v1) or 254 (v2). */
+const dryRunSuccess = /\(DryRunOperation\)/;
+
+/** The first filter that failed on its own (not cut off by a later stage, not a grep that matched nothing). */
+function firstFailingFilter(filters: readonly StageResult[]): StageResult | undefined {
+  return filters.find((stage, index) => {
+    if (stage.exitCode === 0) return false;
     const downstream = filters.slice(index + 1);
-    // An upstream filter cut off by a downstream `head` is the normal end of a pipe, as in a shell.
     if (
       downstream.length > 0 &&
       downstream.every((next) => next.exitCode === 0) &&
       stage.signal === 'SIGPIPE'
     ) {
-      continue;
+      return false;
     }
-    if (stage.exitCode === 1 && matchFilters.has(stage.name)) {
-      noMatch = true;
-      continue;
-    }
-    return { failed: true, exitCode: stage.exitCode ?? 1, noMatch: false };
+    return !(stage.exitCode === 1 && matchFilters.has(stage.name));
+  });
+}
+
+/**
+ * Judges the pipeline by its stages' exits, as a shell user would: the aws stage decides unless a broken pipe
+ * cut it off — then the filter that failed first is the cause (`jq '.['` fails, aws gets EPIPE), or nothing failed
+ * if every filter succeeded; a filter cut off by a later one that succeeded (`head`) is fine; a grep that matched
+ * nothing is an empty result; a dry run the API says would have succeeded is a success.
+ */
+export function judgeStages(stages: StageResult[], awsStderr: string): Judgement {
+  const [aws, ...filters] = stages as [StageResult, ...StageResult[]];
+  const failingFilter = firstFailingFilter(filters);
+  const brokenPipe = aws.exitCode !== 0 && filters.length > 0 && isBrokenPipe(aws, awsStderr);
+  const dryRunSucceeded = aws.exitCode !== 0 && dryRunSuccess.test(awsStderr);
+  const awsOk = aws.exitCode === 0 || dryRunSucceeded || (brokenPipe && failingFilter === undefined);
+  if (!awsOk && !(brokenPipe && failingFilter !== undefined)) {
+    return { failed: true, exitCode: aws.exitCode ?? 1, noMatch: false, failedStage: aws.name };
   }
-  return { failed: false, exitCode: 0, noMatch };
+  if (failingFilter !== undefined) {
+    return {
+      failed: true,
+      exitCode: failingFilter.exitCode ?? 1,
+      noMatch: false,
+      failedStage: failingFilter.name,
+    };
+  }
+  const noMatch = filters.some((stage) => stage.exitCode === 1 && matchFilters.has(stage.name));
+  return { failed: false, exitCode: 0, noMatch, ...(dryRunSucceeded ? { dryRunSucceeded } : {}) };
 }
 
 /** The status: the clock's verdict (timeout, then cancel) over the stages'. */

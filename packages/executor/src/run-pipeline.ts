@@ -102,6 +102,10 @@ export interface PipelineResult {
   stages: StageResult[];
   /** True when a filter such as grep matched nothing: an empty result, not a failure. */
   noMatch: boolean;
+  /** The stage whose failure decided the status (`aws`, or a filter such as `jq`); undefined on success. */
+  failedStage?: string;
+  /** True when a `--dry-run` got "the request would have succeeded" (a success, though the CLI exits non-zero). */
+  dryRunSucceeded?: boolean;
   durationMs: number;
   /** The argv the aws stage ran with (after adding `--endpoint-url`); arguments only, no environment. */
   awsArgv: string[];
@@ -211,6 +215,8 @@ async function runStages({
     filterStderr: captured.filterStderr,
     stages: stageResults,
     noMatch: judgement.noMatch,
+    ...(judgement.failedStage === undefined ? {} : { failedStage: judgement.failedStage }),
+    ...(judgement.dryRunSucceeded === true ? { dryRunSucceeded: true } : {}),
     durationMs: clock.elapsedMs(),
     awsArgv,
     sandbox: sandbox.name,

@@ -101,6 +101,15 @@ describe('aws_cli_pipeline in confirm-writes mode', () => {
     expect(textOf(result)).toMatch(/NoSuchBucket/);
   });
 
+  it('blames a failing filter, not aws, and shows its message', async () => {
+    const result = await test.call('aws_cli_pipeline', {
+      command: "aws s3api list-buckets --output json | jq '.['",
+    });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/^The command failed \(jq exited \d+\)\.\njq: /);
+    expect(textOf(result)).not.toContain('BrokenPipe');
+  });
+
   it('treats grep matching nothing as an empty result', async () => {
     const result = await test.call('aws_cli_pipeline', { command: 'aws s3 ls | grep zzz-nothing' });
     expect(result.isError).toBeFalsy();

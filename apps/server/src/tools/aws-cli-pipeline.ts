@@ -115,17 +115,19 @@ function describeConsentRefusal(outcome: ConsentOutcome, decision: Decision, sta
 
 function formatRunResult(result: PipelineResult, profile: string | undefined): string {
   if (result.status === 'success') {
+    if (result.dryRunSucceeded === true) {
+      return 'Dry run: the request would have succeeded (DryRunOperation); nothing was changed. Run it without `--dry-run` to do it.';
+    }
     if (result.output !== '') return result.output;
     return result.noMatch ? '(no lines matched the filter)' : '(the command succeeded with no output)';
   }
   if (result.status === 'timeout')
     return `The command was stopped at the time limit after ${result.durationMs} ms.`;
   if (result.status === 'canceled') return 'The command was canceled.';
-  const failedStage = result.stages.find((stage) => stage.exitCode !== 0 && stage.name !== 'aws');
-  const awsFailed = result.stages[0]?.exitCode !== 0;
-  const lines = [
-    `The command failed (${awsFailed ? 'aws' : (failedStage?.name ?? 'a filter')} exited ${result.exitCode}).`,
-  ];
+  // The stage whose failure decided: a filter that failed first is the cause even when aws then hit a broken pipe.
+  const failedStage = result.failedStage ?? 'aws';
+  const awsFailed = failedStage === 'aws';
+  const lines = [`The command failed (${failedStage} exited ${result.exitCode}).`];
   const stderr = awsFailed ? result.stderr.trim() : result.filterStderr.trim();
   if (stderr !== '') lines.push(stderr);
   const hint = awsFailed ? explainAwsFailure(result.stderr, profile) : undefined;
