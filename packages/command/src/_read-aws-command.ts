@@ -135,17 +135,18 @@ export function readAwsCommand(model: CliModel, words: readonly string[]): AwsCo
     parses,
     cliMajor: model.index.cliMajor,
   };
-  if (main.exitedForVersion) {
-    return {
-      kind: 'version',
-      service: undefined,
-      path: [],
-      serviceModel: undefined,
-      command: undefined,
-      arguments: [],
-      ...base,
-    };
-  }
+  // `aws --version` and `aws help` stop at the main parser: nothing below it runs.
+  const topLevel = (kind: ReadingKind, unknown: number[]): AwsCommandReading => ({
+    ...base,
+    kind,
+    service: undefined,
+    path: [],
+    serviceModel: undefined,
+    command: undefined,
+    arguments: [],
+    unknown,
+  });
+  if (main.exitedForVersion) return topLevel('version', []);
   const commandEntry = main.taken.find((entry) => entry.action.kind === 'command');
   const service = commandEntry?.values[0];
   if (service === undefined) {
@@ -157,18 +158,7 @@ export function readAwsCommand(model: CliModel, words: readonly string[]): AwsCo
       message: 'no command',
     });
   }
-  if (service === 'help') {
-    return {
-      kind: 'help',
-      service: undefined,
-      path: [],
-      serviceModel: undefined,
-      command: undefined,
-      arguments: [],
-      ...base,
-      unknown: main.extras,
-    };
-  }
+  if (service === 'help') return topLevel('help', main.extras);
   const serviceModel = model.loadService(service);
   if (serviceModel === undefined) {
     throw new ReadingError({
