@@ -62,6 +62,13 @@ describe('describeRegion', () => {
     expect(await describeRegion('mars-north-1', { dataDir })).toBeUndefined();
   });
 
+  it.each(['constructor', '__proto__', 'toString'])(
+    'returns undefined for %s (an object key, not a region)',
+    async (code) => {
+      expect(await describeRegion(code, { dataDir })).toBeUndefined();
+    },
+  );
+
   it('describes a built-in region without services when the data is missing', async () => {
     expect(await describeRegion('eu-west-1', { dataDir: '/nowhere' })).toMatchObject({
       code: 'eu-west-1',

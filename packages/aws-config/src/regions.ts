@@ -86,7 +86,11 @@ export async function describeRegion(
     return region === undefined ? undefined : { ...region, services: [], globalServices: [] };
   }
   for (const partition of loaded.partitions) {
-    const region = partition.regions?.[code];
+    // Own keys only: `constructor` or `__proto__` is not a region.
+    const region =
+      partition.regions !== undefined && Object.hasOwn(partition.regions, code)
+        ? partition.regions[code]
+        : undefined;
     if (region === undefined) continue;
     const services: string[] = [];
     const globalServices: string[] = [];
