@@ -8,7 +8,8 @@ import { getPrompt } from './list-prompts.js';
 describe('completeServiceName', () => {
   it('completes service names from the command catalog', () => {
     expect(completeServiceName('dynamo')).toEqual(expect.arrayContaining(['dynamodb', 'dynamodbstreams']));
-    expect(completeServiceName('')).toHaveLength(100);
+    // Every service, not the first 100: the server counts `total` and `hasMore` from the whole list.
+    expect(completeServiceName('').length).toBeGreaterThan(300);
   });
 });
 

@@ -7,9 +7,6 @@ export interface CompletionOptions {
   homeDir?: string;
 }
 
-/** MCP allows at most 100 completion values per answer. */
-const maxValues = 100;
-
 /** Used only if the command package's catalog cannot be loaded. */
 const fallbackServices = [
   'cloudformation',
@@ -37,10 +34,13 @@ const fallbackServices = [
   'sts',
 ];
 
-/** The values that start with `value` (case-insensitive), at most 100. */
+/**
+ * Every value that starts with `value` (case-insensitive). Not cut to MCP's 100 per answer: the server sends the
+ * first 100 with the true `total` and `hasMore`, which it can only count from the whole list.
+ */
 export function filterCompletions(values: readonly string[], value: string): string[] {
   const prefix = value.trim().toLowerCase();
-  return values.filter((item) => item.toLowerCase().startsWith(prefix)).slice(0, maxValues);
+  return values.filter((item) => item.toLowerCase().startsWith(prefix));
 }
 
 let serviceNames: readonly string[] | undefined;

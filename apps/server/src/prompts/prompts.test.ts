@@ -64,6 +64,18 @@ describe('prompts', () => {
     expect(completion.completion.values).toContain('dynamodb');
   });
 
+  it('says how many service names there are when it sends the first 100', async () => {
+    const { listCatalogServices, loadSnapshotCatalog } = await import('@aws-mcp/command');
+    const services = listCatalogServices(loadSnapshotCatalog()).length;
+    const completion = await test.client.complete({
+      ref: { type: 'ref/prompt', name: 'security_audit' },
+      argument: { name: 'service', value: '' },
+    });
+    expect(services).toBeGreaterThan(100);
+    expect(completion.completion).toMatchObject({ total: services, hasMore: true });
+    expect(completion.completion.values).toHaveLength(100);
+  });
+
   it('rejects a missing required argument', async () => {
     await expect(test.client.getPrompt({ name: 'security_audit', arguments: {} })).rejects.toThrow(/service/);
   });

@@ -1,10 +1,17 @@
 import { describeRegion, readSsoTokenStatus } from '@aws-mcp/aws-config';
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import { McpError, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerContext } from '../server-context.js';
 
 function json(uri: string, value: unknown): ReadResourceResult {
   return { contents: [{ uri, mimeType: 'application/json', text: `${JSON.stringify(value, null, 2)}\n` }] };
+}
+
+/** The JSON-RPC code the MCP specification gives a resource that does not exist. */
+const resourceNotFound = -32002;
+
+function notFound(uri: string, message: string): McpError {
+  return new McpError(resourceNotFound, message, { uri });
 }
 
 /**
@@ -90,19 +97,37 @@ export function registerResources(server: McpServer, context: ServerContext): vo
       'The caller identity of the current profile (cached for 5 minutes).',
       readAccount,
     ],
-    ['profiles-alias', 'aws://profiles', 'AWS profiles', 'Same as aws://config/profiles.', readProfiles],
-    ['regions-alias', 'aws://regions', 'AWS regions', 'Same as aws://config/regions.', readRegions],
-    [
-      'config-alias',
-      'aws://config',
-      'Server environment',
-      'Same as aws://config/environment.',
-      readEnvironment,
-    ],
   ] as const;
   for (const [name, uri, title, description, read] of entries) {
     server.registerResource(name, uri, { title, description, mimeType: 'application/json' }, read);
   }
+
+  // The names the reference server's README used stay readable, but each resource is listed once, by its name.
+  const aliases: Record<string, (uri: URL) => ReadResourceResult | Promise<ReadResourceResult>> = {
+    profiles: readProfiles,
+    regions: readRegions,
+    config: readEnvironment,
+  };
+  server.registerResource(
+    'older-names',
+    new ResourceTemplate('aws://{name}', {
+      list: undefined,
+      complete: { name: (value) => Object.keys(aliases).filter((name) => name.startsWith(value)) },
+    }),
+    {
+      title: 'Older resource names',
+      description:
+        'aws://profiles, aws://regions and aws://config: the same as aws://config/profiles, aws://config/regions and aws://config/environment.',
+      mimeType: 'application/json',
+    },
+    (uri, { name }) => {
+      const read = Object.hasOwn(aliases, String(name)) ? aliases[String(name)] : undefined;
+      if (read === undefined) {
+        throw notFound(uri.href, `No resource ${uri.href}; the resources are listed by resources/list.`);
+      }
+      return read(uri);
+    },
+  );
 
   server.registerResource(
     'region',
@@ -120,11 +145,10 @@ export function registerResources(server: McpServer, context: ServerContext): vo
     },
     async (uri, { region }) => {
       const code = String(region);
-      const details = await describeRegion(code, { env: context.env });
+      const known = (await loadRegions()).regions.some((item) => item.code === code);
+      const details = known ? await describeRegion(code, { env: context.env }) : undefined;
       if (details === undefined) {
-        return json(uri.href, {
-          error: `Unknown region ${JSON.stringify(code)}; aws://config/regions lists them.`,
-        });
+        throw notFound(uri.href, `Unknown region ${JSON.stringify(code)}; aws://config/regions lists them.`);
       }
       return json(uri.href, details);
     },

@@ -20,18 +20,39 @@ describe('configuration resources', () => {
   it('lists every resource and the region template', async () => {
     const { resources } = await test.client.listResources();
     expect(resources.map((resource) => resource.uri).sort()).toEqual([
-      'aws://config',
       'aws://config/account',
       'aws://config/environment',
       'aws://config/profiles',
       'aws://config/regions',
-      'aws://profiles',
-      'aws://regions',
     ]);
+    expect(new Set(resources.map((resource) => resource.title)).size).toBe(resources.length);
     const { resourceTemplates } = await test.client.listResourceTemplates();
-    expect(resourceTemplates.map((template) => template.uriTemplate)).toEqual([
+    expect(resourceTemplates.map((template) => template.uriTemplate).sort()).toEqual([
       'aws://config/regions/{region}',
+      'aws://{name}',
     ]);
+  });
+
+  it.each([
+    ['aws://profiles', 'aws://config/profiles'],
+    ['aws://regions', 'aws://config/regions'],
+    ['aws://config', 'aws://config/environment'],
+  ])('still reads %s, the older name of %s, with the same content', async (alias, uri) => {
+    const older = await test.client.readResource({ uri: alias });
+    expect(older.contents[0]?.uri).toBe(alias);
+    expect(jsonOf(older)).toEqual(jsonOf(await test.client.readResource({ uri })));
+  });
+
+  it.each([
+    'aws://config/regions/xx-nowhere-9',
+    'aws://config/regions/constructor',
+    'aws://config/regions/__proto__',
+    'aws://nothing',
+    'aws://constructor',
+  ])('answers %s with a not-found error, not a success', async (uri) => {
+    const read = test.client.readResource({ uri });
+    await expect(read).rejects.toMatchObject({ code: -32002 });
+    await expect(read).rejects.toThrow(/Unknown region|No resource/);
   });
 
   it('shows profiles without any secret', async () => {
@@ -70,7 +91,6 @@ describe('configuration resources', () => {
       sandbox: { backend: 'bubblewrap' },
       awsCli: { version: expect.stringMatching(/^\d+\.\d+\.\d+$/) },
     });
-    expect(jsonOf(await test.client.readResource({ uri: 'aws://config' }))).toEqual(environment);
   });
 
   it('reads the caller identity through the CLI', async () => {
