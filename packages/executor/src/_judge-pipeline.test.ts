@@ -6,12 +6,15 @@ import {
   buildUnstartedResult,
   decideStatus,
   finalizeResult,
+  findExceededLimit,
   isBrokenPipe,
   isSpawnFailure,
   judgeStages,
+  readStageResult,
 } from './_judge-pipeline.js';
 import { ExecutionError } from './execution-error.js';
 import type { PipelineResult, StageResult } from './run-pipeline.js';
+import type { SandboxedCommand } from './sandbox.js';
 
 /** `name:exit` or `name:SIGNAL`, e.g. `jq:5`, `head:0`, `aws:SIGPIPE`. */
 function stage(spec: string): StageResult {
@@ -259,11 +262,152 @@ describe('buildFailureError', () => {
         exitCode: 5,
       },
     ],
+    [
+      'a stage stopped by a limit, with the limit named',
+      result({
+        exitCode: 5,
+        stages: [stage('aws:0'), stage('jq:5')],
+        filterStderr: 'jq: error: cannot allocate memory\n',
+        exceededLimit: {
+          stage: 'jq',
+          limit: 'memory',
+          option: 'addressSpaceBytes',
+          value: 512 * 1024 * 1024,
+          message: "jq was stopped by the sandbox's memory limit (512 MiB): …",
+        },
+      }),
+      {
+        code: 'COMMAND_FAILED',
+        message:
+          "`aws s3 ls` failed with exit code 5: jq was stopped by the sandbox's memory limit (512 MiB): …",
+      },
+    ],
   ])('describes %s', (_, failed, fields) => {
     const error = buildFailureError(failed);
     expect(error).toBeInstanceOf(ExecutionError);
     expect(error).toMatchObject({ ...fields, durationMs: 1500, argv: ['aws', 's3', 'ls'] });
     expect(error.cause).toBe(failed);
+  });
+});
+
+describe('readStageResult', () => {
+  const execaResult = (exitCode: number | undefined, signal?: string) =>
+    ({ exitCode, signal, failed: exitCode !== 0 }) as unknown as Result;
+  const bubblewrap: SandboxedCommand = { file: 'bwrap', args: [], cwd: '/', signalsAsExitStatus: true };
+  const plain: SandboxedCommand = { file: 'jq', args: [], cwd: '/' };
+  it.each([
+    ['exit 141 under bubblewrap as SIGPIPE', execaResult(141), bubblewrap, 'SIGPIPE'],
+    ['exit 137 under bubblewrap as SIGKILL', execaResult(137), bubblewrap, 'SIGKILL'],
+    ['exit 152 under bubblewrap as SIGXCPU', execaResult(152), bubblewrap, 'SIGXCPU'],
+    ['exit 5 under bubblewrap as no signal', execaResult(5), bubblewrap, undefined],
+    ['exit 141 unsandboxed as the exit it is', execaResult(141), plain, undefined],
+    ["execa's own signal as it is", execaResult(undefined, 'SIGTERM'), bubblewrap, 'SIGTERM'],
+  ])('reads %s', (_, given, command, signal) => {
+    expect(readStageResult('jq', given, command)).toEqual({ name: 'jq', exitCode: given.exitCode, signal });
+  });
+
+  it('lets gawk pass that a socket pair cut off with ECONNRESET (exit 2) when head then succeeded', () => {
+    const stages = ['aws:120', 'awk:2', 'head:0'].map(stage);
+    const filterStderr =
+      'awk: gawk: cmd. line:1: fatal: print to "standard output" failed: Connection reset by peer\n';
+    expect(judgeStages(stages, brokenPipe, filterStderr)).toEqual({
+      failed: false,
+      exitCode: 0,
+      noMatch: false,
+    });
+    expect(judgeStages(stages, brokenPipe, 'awk: fatal: division by zero\n')).toMatchObject({
+      failed: true,
+      failedStage: 'awk',
+    });
+  });
+
+  it('lets a filter cut off by head under bubblewrap pass, as a shell would', () => {
+    const stages = [
+      { name: 'aws', exitCode: 0, signal: undefined },
+      readStageResult('jq', execaResult(141), bubblewrap),
+      { name: 'head', exitCode: 0, signal: undefined },
+    ];
+    expect(judgeStages(stages, '')).toEqual({ failed: false, exitCode: 0, noMatch: false });
+  });
+});
+
+describe('findExceededLimit', () => {
+  const MiB = 1024 * 1024;
+  const wrapped = (kind: 'aws' | 'filter', values: object): SandboxedCommand => ({
+    file: 'bwrap',
+    args: [],
+    cwd: '/',
+    limits: { kind, values },
+  });
+  const commands = [
+    wrapped('aws', { addressSpaceBytes: 4096 * MiB, processes: 512 }),
+    wrapped('filter', { addressSpaceBytes: 512 * MiB, processes: 64, cpuSeconds: 600 }),
+  ];
+  it.each([
+    [
+      'the memory limit of a filter whose allocation failed',
+      ['aws:0', 'gawk:2'],
+      { stderr: '', filterStderr: 'gawk: cmd. line:1: fatal: cannot allocate memory\n' },
+      {
+        stage: 'gawk',
+        limit: 'memory',
+        value: 512 * MiB,
+        message:
+          "gawk was stopped by the sandbox's memory limit (512 MiB): work on less data at once (a --query, " +
+          '--max-items, a narrower filter), or raise limits.filter.addressSpaceBytes.',
+      },
+    ],
+    [
+      'the CPU limit of a filter bubblewrap reported as exit 152',
+      ['aws:0', 'jq:SIGXCPU'],
+      { stderr: '', filterStderr: '' },
+      { stage: 'jq', limit: 'cpu time', value: 600 },
+    ],
+    [
+      'the memory limit of the aws stage (MemoryError)',
+      ['aws:255'],
+      { stderr: 'Traceback …\nMemoryError\n', filterStderr: '' },
+      { stage: 'aws', limit: 'memory', message: expect.stringContaining('limits.aws.addressSpaceBytes') },
+    ],
+    [
+      'the filter that decided, not the aws stage cut off by it',
+      ['aws:SIGPIPE', 'jq:5'],
+      { stderr: 'Cannot allocate memory', filterStderr: 'jq: error: cannot allocate memory\n' },
+      { stage: 'jq', limit: 'memory' },
+    ],
+    [
+      "another filter's message, not taken for this one's",
+      ['aws:0', 'jq:5', 'sort:0'],
+      { stderr: '', filterStderr: 'sort: Cannot allocate memory\njq: error: syntax error\n' },
+      undefined,
+    ],
+    ['a failure that is no limit', ['aws:255'], { stderr: 'AccessDenied', filterStderr: '' }, undefined],
+    [
+      'a success, whatever it printed',
+      ['aws:0'],
+      { stderr: 'Cannot allocate memory', filterStderr: '' },
+      undefined,
+    ],
+  ])('finds %s', (_, specs, streams, expected) => {
+    const stages = specs.map(stage);
+    const judgement = judgeStages(stages, streams.stderr);
+    const found = findExceededLimit({ stages, commands, judgement, ...streams });
+    if (expected === undefined) expect(found).toBeUndefined();
+    else expect(found).toMatchObject(expected);
+  });
+
+  it('finds nothing for a stage that ran under no limits (no sandbox)', () => {
+    const stages = ['aws:0', 'jq:5'].map(stage);
+    const plain: SandboxedCommand = { file: 'jq', args: [], cwd: '/' };
+    expect(
+      findExceededLimit({
+        stages,
+        commands: [plain, plain],
+        judgement: judgeStages(stages, ''),
+        stderr: '',
+        filterStderr: 'jq: error: cannot allocate memory\n',
+      }),
+    ).toBeUndefined();
   });
 });
 

@@ -1,7 +1,8 @@
 import type { Result } from 'execa';
+import { formatStageLimit, identifyExceededLimit, signalOfExitStatus } from './_stage-limits.js';
 import { ExecutionError } from './execution-error.js';
 import type { PipelineResult, PipelineStatus, StageResult } from './run-pipeline.js';
-import type { Sandbox } from './sandbox.js';
+import type { Sandbox, SandboxedCommand, StageLimitReport, StageLimits } from './sandbox.js';
 
 /** Filters whose exit code 1 means "nothing matched" rather than failure. */
 const matchFilters = new Set(['grep', 'egrep', 'fgrep']);
@@ -19,9 +20,13 @@ export interface Judgement {
   dryRunSucceeded?: boolean;
 }
 
-/** Whether a stage was cut off by a reader that had read enough (SIGPIPE, or a CLI saying "broken pipe"). */
+/**
+ * Whether a stage was cut off by a reader that had read enough: SIGPIPE, or a program saying so — "broken pipe",
+ * or "connection reset by peer" (Node connects stages with socket pairs, so a write after the reader left can
+ * fail with ECONNRESET: gawk then exits 2).
+ */
 export function isBrokenPipe(stage: StageResult, stderr: string): boolean {
-  return stage.signal === 'SIGPIPE' || /broken pipe|EPIPE/i.test(stderr);
+  return stage.signal === 'SIGPIPE' || /broken pipe|EPIPE|connection reset by peer|ECONNRESET/i.test(stderr);
 }
 
 /** Whether an execa result is a failure to spawn (no exit code, no signal) rather than a program that ran. */
@@ -29,18 +34,93 @@ export function isSpawnFailure(result: Result): boolean {
   return result.failed && result.exitCode === undefined && result.signal === undefined && !result.isCanceled;
 }
 
+/**
+ * How one stage ended, from its execa result and the command the sandbox wrapped it into: a signal that bubblewrap
+ * reported as exit status 128 + N is the signal again, so a filter cut off by `head` (141) reads as SIGPIPE.
+ */
+export function readStageResult(name: string, result: Result, command: SandboxedCommand): StageResult {
+  const signal =
+    result.signal ?? (command.signalsAsExitStatus === true ? signalOfExitStatus(result.exitCode) : undefined);
+  return { name, exitCode: result.exitCode, signal };
+}
+
+/** What a person can do about each limit, for the message. */
+const limitAdvice: Record<keyof StageLimits, string> = {
+  addressSpaceBytes: 'work on less data at once (a --query, --max-items, a narrower filter)',
+  cpuSeconds: 'give it less to compute',
+  openFiles: 'transfer fewer files at once',
+  processes: 'run fewer threads or processes at once',
+  temporaryBytes: 'sort or package less at once',
+};
+
+/** The lines of one filter in the filters' stderr, where each line starts with the filter's name. */
+function linesOf(name: string, filterStderr: string): string {
+  const prefix = `${name}: `;
+  return filterStderr
+    .split('\n')
+    .filter((line) => line.startsWith(prefix))
+    .map((line) => line.slice(prefix.length))
+    .join('\n');
+}
+
+/**
+ * The limit a failed pipeline's stage reached, if one did: the deciding stage first, then the others in order
+ * (the aws stage's stderr is `stderr`, the filters' is `filterStderr`). Undefined when the pipeline did not fail or
+ * nothing points to a limit. The message names the stage, the limit with its value, and the option that raises it.
+ */
+export function findExceededLimit({
+  stages,
+  commands,
+  judgement,
+  stderr,
+  filterStderr,
+}: {
+  stages: readonly StageResult[];
+  commands: readonly SandboxedCommand[];
+  judgement: Judgement;
+  stderr: string;
+  filterStderr: string;
+}): StageLimitReport | undefined {
+  if (!judgement.failed) return undefined;
+  const order = stages.map((_, index) => index);
+  const deciding = stages.findIndex((stage) => stage.name === judgement.failedStage);
+  if (deciding > 0) order.unshift(...order.splice(deciding, 1));
+  for (const index of order) {
+    const stage = stages[index] as StageResult;
+    const limits = commands[index]?.limits;
+    const exceeded = identifyExceededLimit(
+      {
+        exitCode: stage.exitCode,
+        signal: stage.signal,
+        stderr: index === 0 ? stderr : linesOf(stage.name, filterStderr),
+      },
+      limits,
+    );
+    if (exceeded === undefined || limits === undefined) continue;
+    const value = formatStageLimit(exceeded.option, exceeded.value);
+    return {
+      ...exceeded,
+      stage: stage.name,
+      message:
+        `${stage.name} was stopped by the sandbox's ${exceeded.limit} limit (${value}): ` +
+        `${limitAdvice[exceeded.option]}, or raise limits.${limits.kind}.${exceeded.option}.`,
+    };
+  }
+  return undefined;
+}
+
 /** EC2-style APIs answer a permitted `--dry-run` with this error code; the CLI exits 255 (v1) or 254 (v2). */
 const dryRunSuccess = /\(DryRunOperation\)/;
 
 /** The first filter that failed on its own (not cut off by a later stage, not a grep that matched nothing). */
-function firstFailingFilter(filters: readonly StageResult[]): StageResult | undefined {
+function firstFailingFilter(filters: readonly StageResult[], filterStderr: string): StageResult | undefined {
   return filters.find((stage, index) => {
     if (stage.exitCode === 0) return false;
     const downstream = filters.slice(index + 1);
     if (
       downstream.length > 0 &&
       downstream.every((next) => next.exitCode === 0) &&
-      stage.signal === 'SIGPIPE'
+      isBrokenPipe(stage, linesOf(stage.name, filterStderr))
     ) {
       return false;
     }
@@ -52,11 +132,12 @@ function firstFailingFilter(filters: readonly StageResult[]): StageResult | unde
  * Judges the pipeline by its stages' exits, as a shell user would: the aws stage decides unless a broken pipe
  * cut it off — then the filter that failed first is the cause (`jq '.['` fails, aws gets EPIPE), or nothing failed
  * if every filter succeeded; a filter cut off by a later one that succeeded (`head`) is fine; a grep that matched
- * nothing is an empty result; a dry run the API says would have succeeded is a success.
+ * nothing is an empty result; a dry run the API says would have succeeded is a success. `filterStderr` is the
+ * filters' stderr, each line prefixed with the filter's name.
  */
-export function judgeStages(stages: StageResult[], awsStderr: string): Judgement {
+export function judgeStages(stages: StageResult[], awsStderr: string, filterStderr = ''): Judgement {
   const [aws, ...filters] = stages as [StageResult, ...StageResult[]];
-  const failingFilter = firstFailingFilter(filters);
+  const failingFilter = firstFailingFilter(filters, filterStderr);
   const brokenPipe = aws.exitCode !== 0 && filters.length > 0 && isBrokenPipe(aws, awsStderr);
   const dryRunSucceeded = aws.exitCode !== 0 && dryRunSuccess.test(awsStderr);
   const awsOk = aws.exitCode === 0 || dryRunSucceeded || (brokenPipe && failingFilter === undefined);
@@ -113,6 +194,7 @@ export function buildUnstartedResult({
     awsArgv,
     sandbox,
     maskedSecrets: 0,
+    secrets: { masked: 0, members: [] },
     queuedMs: durationMs,
   };
 }
@@ -131,7 +213,9 @@ export function buildFailureError(result: PipelineResult): ExecutionError {
       : result.status === 'canceled'
         ? 'was canceled'
         : `failed with exit code ${result.exitCode}`;
-  const detail = (result.stderr || result.filterStderr).trim().split('\n').slice(-3).join('\n');
+  const detail =
+    result.exceededLimit?.message ??
+    (result.stderr || result.filterStderr).trim().split('\n').slice(-3).join('\n');
   return new ExecutionError({
     code,
     message: `\`${result.awsArgv.join(' ')}\` ${summary}${detail === '' ? '.' : `: ${detail}`}`,

@@ -3,7 +3,7 @@ import { listenForAbort } from './_pipeline-clock.js';
 import type { PipelineOutputs } from './_pipeline-outputs.js';
 import type { PreparedStage } from './_prepare-stages.js';
 import { killGraceMs, killProcessGroup } from './_process-group.js';
-import type { Sandbox } from './sandbox.js';
+import type { Sandbox, SandboxedCommand } from './sandbox.js';
 
 /** What spawning needs: the stages, the sandbox that wraps them, when to kill them, where their output goes. */
 export interface SpawnStagesOptions {
@@ -14,10 +14,17 @@ export interface SpawnStagesOptions {
   outputs: PipelineOutputs;
 }
 
+/** The started stages' execa results, and the commands the sandbox wrapped them into (in stage order). */
+export interface SpawnedStages {
+  results: Result[];
+  commands: SandboxedCommand[];
+}
+
 /**
  * Spawns every stage with execa, each piped into the next, never through a shell; the aws stage's stdin is
- * /dev/null. Resolves with each stage's execa result once every stage has exited and every stream has ended
- * (a stage that could not be spawned is a failed result, see isSpawnFailure). Throws what `sandbox.wrap` or
+ * /dev/null. Resolves with each stage's execa result and wrapped command once every stage has exited and every
+ * stream has ended (a stage that could not be spawned is a failed result, see isSpawnFailure). Throws what
+ * `sandbox.wrap` or
  * execa throws, after killing and waiting for the stages already started.
  */
 export async function spawnStages({
@@ -25,7 +32,7 @@ export async function spawnStages({
   sandbox,
   signal,
   outputs,
-}: SpawnStagesOptions): Promise<Result[]> {
+}: SpawnStagesOptions): Promise<SpawnedStages> {
   const commands = stages.map((stage) => sandbox.wrap(stage.sandboxStage));
   const subprocesses: ResultPromise[] = [];
   const reads: Promise<void>[] = [];
@@ -64,7 +71,7 @@ export async function spawnStages({
     });
     const results = await Promise.all(subprocesses);
     await Promise.all(reads);
-    return results;
+    return { results, commands };
   } catch (error) {
     for (const subprocess of subprocesses) subprocess.kill();
     if (ownGroups) killGroups();

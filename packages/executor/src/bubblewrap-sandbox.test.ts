@@ -707,6 +707,64 @@ describe('runPipeline in the bubblewrap sandbox', () => {
     expect(file.stderr).toMatch(/No such file or directory/);
   });
 
+  it('names the memory limit that stopped the awk and jq bombs, fast, while a call beside them runs as usual', async () => {
+    const started = performance.now();
+    // In a UTF-8 locale, as the issue measured it (1.2 GiB); in C, gawk's 2^28 bytes fit in 512 MiB.
+    const [awk, jq, normal] = await Promise.all([
+      run(`aws --version | awk 'BEGIN{s="x"; for(i=0;i<28;i++) s=s s; print length(s)}'`, {
+        LANG: 'C.UTF-8',
+      }),
+      run("aws --version | jq -n '[range(40000000)] | length'"),
+      run('aws s3api list-buckets --output json | jq ".Buckets | length"'),
+    ]);
+    const seconds = (performance.now() - started) / 1000;
+    for (const [bomb, filter] of [
+      [awk, 'awk'],
+      [jq, 'jq'],
+    ] as const) {
+      expect(bomb).toMatchObject({ status: 'error', failedStage: filter, output: '' });
+      expect(bomb.exceededLimit).toMatchObject({
+        stage: filter,
+        limit: 'memory',
+        option: 'addressSpaceBytes',
+        value: 512 * 1024 * 1024,
+      });
+      expect(bomb.exceededLimit?.message).toMatch(
+        new RegExp(`^${filter} was stopped by the sandbox's memory limit \\(512 MiB\\)`),
+      );
+    }
+    expect(normal).toMatchObject({ status: 'success' });
+    expect(normal.exceededLimit).toBeUndefined();
+    expect(Number(normal.output.trim())).toBeGreaterThanOrEqual(0);
+    expect(seconds).toBeLessThan(30);
+  });
+
+  it('throws the limit named with reject: true', async () => {
+    await expect(
+      runPipeline(parseCommandLine("aws --version | jq -n '[range(40000000)] | length'"), {
+        cwd: workdir,
+        env: { PATH: process.env.PATH, ...home.env },
+        sandbox,
+        timeoutMs: 60_000,
+        reject: true,
+      }),
+    ).rejects.toMatchObject({
+      code: 'COMMAND_FAILED',
+      message: expect.stringContaining("jq was stopped by the sandbox's memory limit (512 MiB)"),
+    });
+  });
+
+  it('reads a filter cut off by head (SIGPIPE, which bubblewrap reports as exit 141) as no failure', async () => {
+    // gawk dies of SIGPIPE, or exits 2 saying "Connection reset by peer" (stages are joined by socket pairs).
+    for (let round = 0; round < 4; round++) {
+      const result = await run('aws --version | awk \'BEGIN { while (1) print "y" }\' | head -n 2');
+      expect(result).toMatchObject({ status: 'success', output: 'y\ny\n' });
+      const awk = result.stages[1];
+      if (awk?.exitCode === 141) expect(awk.signal).toBe('SIGPIPE');
+      else expect(result.filterStderr).toMatch(/Connection reset by peer/);
+    }
+  });
+
   it('leaves no process behind after a timeout', async () => {
     const hang = createServer((socket) => socket.on('error', () => {}));
     await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));

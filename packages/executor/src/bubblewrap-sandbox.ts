@@ -190,6 +190,7 @@ export function createBubblewrapSandbox({
           ? { env: { ...stage.env, HOME: homedir() } }
           : {}),
         limits: { kind: stage.kind, values },
+        signalsAsExitStatus: true,
       };
     },
   };

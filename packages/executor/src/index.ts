@@ -29,8 +29,21 @@ export type {
   StageResult,
 } from './run-pipeline.js';
 export { runPipeline } from './run-pipeline.js';
-export type { Sandbox, SandboxedCommand, SandboxStage } from './sandbox.js';
+export type {
+  AppliedStageLimits,
+  ExceededStageLimit,
+  Sandbox,
+  SandboxedCommand,
+  SandboxStage,
+  StageLimitName,
+  StageLimitOff,
+  StageLimitOptions,
+  StageLimitReport,
+  StageLimits,
+} from './sandbox.js';
 export { noSandbox } from './sandbox.js';
 export { buildSeatbeltProfile, createSeatbeltSandbox, sandboxExecPath } from './seatbelt-sandbox.js';
+export type { PipelineSecrets, SecretOutput, SecretsHandling } from './secret-output.js';
+export { secretOutputOf } from './secret-output.js';
 export type { SandboxMode, SandboxSelection } from './select-sandbox.js';
 export { selectSandbox } from './select-sandbox.js';

@@ -1,21 +1,22 @@
 import type { Pipeline } from '@aws-mcp/command';
-import type { Result } from 'execa';
 import type { CredentialsMode } from './_environment.js';
 import {
   buildSpawnError,
   buildUnstartedResult,
   decideStatus,
   finalizeResult,
+  findExceededLimit,
   isSpawnFailure,
   judgeStages,
+  readStageResult,
 } from './_judge-pipeline.js';
 import { type PipelineClock, startPipelineClock } from './_pipeline-clock.js';
 import { createPipelineOutputs, type PipelineOutputs } from './_pipeline-outputs.js';
 import { type PreparedStage, prepareStages } from './_prepare-stages.js';
-import { spawnStages } from './_spawn-stages.js';
+import { type SpawnedStages, spawnStages } from './_spawn-stages.js';
 import { ExecutionError } from './execution-error.js';
 import { defaultPipelineLimiter, type PipelineLimiter } from './pipeline-limiter.js';
-import { noSandbox, type Sandbox } from './sandbox.js';
+import { noSandbox, type Sandbox, type SandboxedCommand, type StageLimitReport } from './sandbox.js';
 
 /** A heartbeat while a pipeline waits or runs. */
 export interface PipelineProgress {
@@ -106,6 +107,8 @@ export interface PipelineResult {
   failedStage?: string;
   /** True when a `--dry-run` got "the request would have succeeded" (a success, though the CLI exits non-zero). */
   dryRunSucceeded?: boolean;
+  /** The sandbox limit a failed stage reached (memory, CPU time, open files, processes, temporary space). */
+  exceededLimit?: StageLimitReport;
   durationMs: number;
   /** The argv the aws stage ran with (after adding `--endpoint-url`); arguments only, no environment. */
   awsArgv: string[];
@@ -187,24 +190,24 @@ async function runStages({
   clock: PipelineClock;
   awsArgv: string[];
 }): Promise<Omit<PipelineResult, 'queuedMs'>> {
-  let results: Result[];
+  let spawned: SpawnedStages;
   try {
-    results = await spawnStages({ stages, sandbox, signal: clock.signal, outputs });
+    spawned = await spawnStages({ stages, sandbox, signal: clock.signal, outputs });
   } catch (error) {
     if (ExecutionError.isInstance(error)) throw error;
     throw buildSpawnError({ error, durationMs: clock.elapsedMs(), awsArgv });
   }
+  const { results, commands } = spawned;
   const spawnFailure = results.find(isSpawnFailure);
   if (spawnFailure !== undefined) {
     throw buildSpawnError({ error: spawnFailure, durationMs: clock.elapsedMs(), awsArgv });
   }
-  const stageResults: StageResult[] = results.map((result, index) => ({
-    name: (stages[index] as PreparedStage).name,
-    exitCode: result.exitCode,
-    signal: result.signal,
-  }));
+  const stageResults: StageResult[] = results.map((result, index) =>
+    readStageResult((stages[index] as PreparedStage).name, result, commands[index] as SandboxedCommand),
+  );
   const captured = outputs.finish();
-  const judgement = judgeStages(stageResults, captured.stderr);
+  const judgement = judgeStages(stageResults, captured.stderr, captured.filterStderr);
+  const exceededLimit = findExceededLimit({ stages: stageResults, commands, judgement, ...captured });
   return {
     status: decideStatus(judgement, { timedOut: clock.timedOut, aborted: clock.signal.aborted }),
     exitCode: judgement.exitCode,
@@ -217,6 +220,7 @@ async function runStages({
     noMatch: judgement.noMatch,
     ...(judgement.failedStage === undefined ? {} : { failedStage: judgement.failedStage }),
     ...(judgement.dryRunSucceeded === true ? { dryRunSucceeded: true } : {}),
+    ...(exceededLimit === undefined ? {} : { exceededLimit }),
     durationMs: clock.elapsedMs(),
     awsArgv,
     sandbox: sandbox.name,

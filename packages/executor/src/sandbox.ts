@@ -63,6 +63,14 @@ export interface ExceededStageLimit {
   value: number;
 }
 
+/** A limit a stage of a pipeline reached, as the result reports it: which stage, which limit, and what to do. */
+export interface StageLimitReport extends ExceededStageLimit {
+  /** The stage's program as written, e.g. `jq`. */
+  stage: string;
+  /** e.g. "jq was stopped by the sandbox's memory limit (512 MiB): …". */
+  message: string;
+}
+
 /** A confined command line: what to spawn instead of the stage's own program. */
 export interface SandboxedCommand {
   file: string;
@@ -72,6 +80,11 @@ export interface SandboxedCommand {
   env?: Record<string, string>;
   /** The limits the stage runs under, to name the one a failed stage reached; absent when none apply. */
   limits?: AppliedStageLimits;
+  /**
+   * True when a signal that kills the stage's program comes back as exit status 128 + N instead (bubblewrap's
+   * init reports its child so), to be mapped back to the signal.
+   */
+  signalsAsExitStatus?: boolean;
 }
 
 /** An OS sandbox backend. `wrap` never spawns anything; it returns the command that runs the stage confined. */

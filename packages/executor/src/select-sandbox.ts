@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { findExecutable } from './_find-executable.js';
 import { createBubblewrapSandbox } from './bubblewrap-sandbox.js';
 import { ExecutionError } from './execution-error.js';
-import { noSandbox, type Sandbox } from './sandbox.js';
+import { noSandbox, type Sandbox, type StageLimitOptions } from './sandbox.js';
 import { createSeatbeltSandbox, sandboxExecPath } from './seatbelt-sandbox.js';
 
 /** How to choose a sandbox: the best available, one or nothing, or none on purpose. */
@@ -57,15 +57,18 @@ async function probeBubblewrap(
 /**
  * Chooses the sandbox for `mode` on this machine: bubblewrap on Linux (checked by starting one), seatbelt on
  * macOS (when /usr/bin/sandbox-exec exists; `fileExists` can be replaced in tests), none on Windows. `required` throws ExecutionError `SANDBOX_UNAVAILABLE` with the reason when no
- * sandbox works; `auto` falls back to none and says why in `unavailableReason`, never silently.
+ * sandbox works; `auto` falls back to none and says why in `unavailableReason`, never silently. `limits` changes
+ * the stage limits of a bubblewrap sandbox (see createBubblewrapSandbox; a bad value throws `INVALID_OPTIONS`).
  */
 export async function selectSandbox({
   mode,
   env = process.env,
   platform = process.platform,
   fileExists = existsSync,
+  limits,
 }: {
   mode: SandboxMode;
+  limits?: StageLimitOptions;
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
   fileExists?: (path: string) => boolean;
@@ -83,7 +86,7 @@ export async function selectSandbox({
     const probe = await probeBubblewrap(env);
     if (probe.bwrapPath !== undefined) {
       return {
-        sandbox: createBubblewrapSandbox({ bwrapPath: probe.bwrapPath }),
+        sandbox: createBubblewrapSandbox({ bwrapPath: probe.bwrapPath, limits }),
         mode,
         description: probe.version ?? 'bubblewrap',
         unavailableReason: undefined,

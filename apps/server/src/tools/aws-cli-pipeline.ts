@@ -130,6 +130,7 @@ function formatRunResult(result: PipelineResult, profile: string | undefined): s
   const lines = [`The command failed (${failedStage} exited ${result.exitCode}).`];
   const stderr = awsFailed ? result.stderr.trim() : result.filterStderr.trim();
   if (stderr !== '') lines.push(stderr);
+  if (result.exceededLimit !== undefined) lines.push(result.exceededLimit.message);
   const hint = awsFailed ? explainAwsFailure(result.stderr, profile) : undefined;
   if (hint !== undefined) lines.push(hint);
   if (result.output !== '') lines.push('', 'Output before the failure:', result.output);
