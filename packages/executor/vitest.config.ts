@@ -5,5 +5,7 @@ export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,
+    // Loaded through vitest rather than Node, so find-aws-cli.test.ts can load it again as on Windows.
+    server: { deps: { inline: ['which'] } },
   },
 });

@@ -1,22 +1,61 @@
-import { accessSync, constants, statSync } from 'node:fs';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { dirname, delimiter as nativeDelimiter, posix, win32 } from 'node:path';
+import which from 'which';
 
-/** The absolute path `name` resolves to on `searchPath`, as execvp would find it; undefined when absent. */
-export function findExecutable(name: string, searchPath: string | undefined): string | undefined {
-  if (name.includes('/')) return isExecutableFile(name) ? name : undefined;
-  for (const directory of (searchPath ?? '').split(delimiter)) {
-    if (directory === '' || !isAbsolute(directory)) continue;
-    const candidate = join(directory, name);
-    if (isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
+/** What decides how a search runs; the defaults are this process's. */
+export interface FindExecutableOptions {
+  /** `win32` searches with PATHEXT (`aws` finds `aws.exe`) and `;` between folders. */
+  platform?: NodeJS.Platform;
+  /** The extensions to try on Windows (PATHEXT); Windows' own list when absent. */
+  pathExt?: string | undefined;
 }
 
-function isExecutableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
+/**
+ * The absolute path `name` resolves to on `searchPath`, as the OS would find it (execvp; on Windows with
+ * PATHEXT, so `aws` finds `aws.exe`); undefined when absent. Relative folders in the search path are skipped, and
+ * so is Windows' implicit current folder: a file planted where the server happens to run is never picked.
+ */
+export function findExecutable(
+  name: string,
+  searchPath: string | undefined,
+  { platform = process.platform, pathExt }: FindExecutableOptions = {},
+): string | undefined {
+  const paths = platform === 'win32' ? win32 : posix;
+  // `which` and `isexe` split lists at this process's own delimiter, the platform's on the platform itself.
+  const toNative = (list: string[]) => list.join(nativeDelimiter);
+  const extensions = pathExt === undefined ? undefined : toNative(pathExt.split(paths.delimiter));
+  if (name.includes('/') || (platform === 'win32' && name.includes('\\'))) {
+    return which.sync(name, { nothrow: true, pathExt: extensions }) ?? undefined;
   }
+  const folders = (searchPath ?? '')
+    .split(paths.delimiter)
+    .filter((folder) => folder !== '' && paths.isAbsolute(folder));
+  if (folders.length === 0) return undefined;
+  const found = which.sync(name, { all: true, nothrow: true, path: toNative(folders), pathExt: extensions });
+  const allowed = new Set(folders.map((folder) => paths.resolve(folder)));
+  return (found ?? []).find((file) => allowed.has(paths.resolve(dirname(file))));
+}
+
+/**
+ * The search path in `env`: `PATH`, or on Windows whichever spelling the environment uses (`Path`), since a
+ * copied environment object loses Windows' case-insensitive lookup.
+ */
+export function readSearchPath(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
+  return readVariable(env, 'PATH', platform);
+}
+
+/** PATHEXT from `env`, whatever its spelling on Windows; undefined elsewhere. */
+export function readPathExt(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+): string | undefined {
+  return platform === 'win32' ? readVariable(env, 'PATHEXT', platform) : undefined;
+}
+
+function readVariable(env: NodeJS.ProcessEnv, name: string, platform: NodeJS.Platform): string | undefined {
+  if (platform !== 'win32') return env[name];
+  const key = Object.keys(env).find((candidate) => candidate.toUpperCase() === name);
+  return key === undefined ? undefined : env[key];
 }

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { buildAwsEnvironment } from './_environment.js';
-import { findExecutable } from './_find-executable.js';
+import { findExecutable, readPathExt, readSearchPath } from './_find-executable.js';
 import { awsCliInstallHint } from './execution-error.js';
 
 /** Whether the AWS CLI can run here, and which one. */
@@ -9,20 +9,32 @@ export type AwsCliStatus =
   | { available: false; path: string | undefined; message: string };
 
 /**
- * Finds the AWS CLI on PATH and asks it for its version (`aws --version`, no network). Never throws: a missing
- * or broken CLI is reported with a message that says how to install it.
+ * Finds the AWS CLI (`awsCli`: a path, or a name looked up on PATH, with PATHEXT on Windows so `aws` finds
+ * `aws.exe`) and asks it for its version (`aws --version`, no network). Never throws: a missing or broken CLI is
+ * reported with a message that says how to install it or where to point `awsCliSetting`.
  */
 export async function checkAwsCli({
   env = process.env,
   awsCli = 'aws',
+  awsCliSetting = 'the `awsCli` option',
   timeoutMs = 30_000,
+  platform = process.platform,
 }: {
   env?: NodeJS.ProcessEnv;
+  /** The CLI's path, or the name to look up on PATH. */
   awsCli?: string;
+  /** How the caller's users set `awsCli` (a server names its setting), for the not-found message. */
+  awsCliSetting?: string;
   timeoutMs?: number;
+  platform?: NodeJS.Platform;
 } = {}): Promise<AwsCliStatus> {
-  const path = findExecutable(awsCli, env.PATH);
-  if (path === undefined) return { available: false, path, message: awsCliInstallHint };
+  const path = findExecutable(awsCli, readSearchPath(env, platform), {
+    platform,
+    pathExt: readPathExt(env, platform),
+  });
+  if (path === undefined) {
+    return { available: false, path, message: describeMissingCli({ awsCli, awsCliSetting, platform }) };
+  }
   const result = await execa(path, ['--version'], {
     env: buildAwsEnvironment(env, { credentialsMode: 'aws_config' }),
     extendEnv: false,
@@ -49,4 +61,33 @@ export async function checkAwsCli({
     majorVersion: Number(match[2]),
     versionLine: versionLine.trim(),
   };
+}
+
+/**
+ * Why no CLI was found, and what to do: the path that was given does not lead to one, or the name is not on
+ * PATH — often because a desktop app started the server without the login shell's PATH.
+ */
+function describeMissingCli({
+  awsCli,
+  awsCliSetting,
+  platform,
+}: {
+  awsCli: string;
+  awsCliSetting: string;
+  platform: NodeJS.Platform;
+}): string {
+  const isPath = awsCli.includes('/') || (platform === 'win32' && awsCli.includes('\\'));
+  const printPath =
+    platform === 'win32' ? '`where aws` in a terminal prints it' : '`command -v aws` in a terminal prints it';
+  if (isPath) {
+    return (
+      `The AWS CLI was not found at ${awsCli} (${awsCliSetting}): there is no executable file there. ` +
+      `Point ${awsCliSetting} at the \`aws\` program (${printPath}), then restart the server.`
+    );
+  }
+  return (
+    `${awsCliInstallHint} If \`aws\` works in your terminal, the app that started this server did not pass on ` +
+    `your shell's ${platform === 'win32' ? 'Path' : 'PATH'} (desktop apps such as Claude Desktop, Cursor or VS Code ` +
+    `started from the Dock, Finder or Start menu often do not): set ${awsCliSetting} to the CLI's full path (${printPath}).`
+  );
 }
