@@ -1,6 +1,6 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
-import { isAbsolute, join, relative, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { CredentialsMode } from './_environment.js';
 
 /** The homes a sandbox hides: the stage's HOME and the server user's own. */
@@ -29,19 +29,76 @@ function topFolderUnder(path: string, homes: string[]): string | undefined {
   return undefined;
 }
 
-function readShebangInterpreter(file: string): string | undefined {
+function readHead(file: string): string {
   try {
-    const head = readFileSync(file, { encoding: 'utf8', flag: 'r' }).slice(0, 256);
-    const match = head.match(/^#!\s*(\S+)/);
-    return match?.[1];
+    return readFileSync(file, { encoding: 'latin1', flag: 'r' }).slice(0, 2048);
+  } catch {
+    return '';
+  }
+}
+
+function readShebangInterpreter(file: string): string | undefined {
+  return readHead(file).match(/^#!\s*(\S+)/)?.[1];
+}
+
+function isExecutableFile(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function readVersionFile(file: string): string[] | undefined {
+  try {
+    const words = readFileSync(file, 'utf8')
+      .split(/\s+/)
+      .filter((word) => word !== '' && !word.startsWith('#'));
+    return words.length > 0 ? words : undefined;
   } catch {
     return undefined;
   }
 }
 
 /**
+ * The program a pyenv shim would run for `aws`: `<root>/versions/<version>/bin/aws` for the first version, in
+ * pyenv's order, that has one — PYENV_VERSION, then `.python-version` from `lookupFrom` up, then the root's
+ * `version` file. `lookupFrom` is the server's folder, never the working directory, so a `.python-version` a
+ * command writes there cannot choose the interpreter. Returns `awsFile` itself when it is no pyenv shim or no
+ * version has the program.
+ */
+export function resolvePyenvShim(awsFile: string, env: NodeJS.ProcessEnv, lookupFrom: string): string {
+  const head = readHead(awsFile);
+  if (!/\bpyenv["']?\s+exec\b/.test(head)) return awsFile;
+  const root = /^export PYENV_ROOT="([^"]+)"$/m.exec(head)?.[1] ?? env.PYENV_ROOT;
+  if (root === undefined) return awsFile;
+  let versions = env.PYENV_VERSION ? env.PYENV_VERSION.split(':') : undefined;
+  for (let folder = resolve(lookupFrom); versions === undefined; folder = dirname(folder)) {
+    versions = readVersionFile(join(folder, '.python-version'));
+    if (dirname(folder) === folder) break;
+  }
+  versions ??= readVersionFile(join(root, 'version')) ?? [];
+  for (const version of versions) {
+    if (version === 'system' || version.includes('/') || version.startsWith('.')) continue;
+    const target = join(root, 'versions', version, 'bin', basename(awsFile));
+    if (isExecutableFile(target)) return target;
+  }
+  return awsFile;
+}
+
+/** `<root>/versions/<version>` when `path` lies in a pyenv version tree (a root with `libexec/pyenv`). */
+function pyenvVersionTree(path: string): string | undefined {
+  const match = /^(.+)\/versions\/([^/]+)\//.exec(path);
+  if (match === null || !existsSync(join(match[1] as string, 'libexec', 'pyenv'))) return undefined;
+  return join(match[1] as string, 'versions', match[2] as string);
+}
+
+/**
  * Folders under a home that the AWS CLI needs to start (its install, its interpreter), read-only: a pip
- * `--user` install, pyenv, or the v2 installer under $HOME would vanish under the sandbox's private home.
+ * `--user` install, pyenv, or the v2 installer under $HOME would vanish under the sandbox's private home. For a
+ * CLI in a pyenv version tree only that tree (`~/.pyenv/versions/3.11.7`), not pyenv's other versions; a shim
+ * that could not be resolved (see resolvePyenvShim) needs pyenv itself, so its top folder.
  */
 export function listCliInstallPaths(awsFile: string, homes: string[]): string[] {
   const paths = new Set<string>();
@@ -55,7 +112,7 @@ export function listCliInstallPaths(awsFile: string, homes: string[]): string[] 
   }
   for (const candidate of candidates) {
     const folder = topFolderUnder(candidate, homes);
-    if (folder !== undefined) paths.add(folder);
+    if (folder !== undefined) paths.add(pyenvVersionTree(candidate) ?? folder);
   }
   return [...paths];
 }

@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { relative, resolve, sep } from 'node:path';
 import type { Pipeline } from '@aws-mcp/command';
-import { listAwsStagePaths, listCliInstallPaths, listHomes } from './_aws-paths.js';
+import { listAwsStagePaths, listCliInstallPaths, listHomes, resolvePyenvShim } from './_aws-paths.js';
 import { buildAwsEnvironment, buildFilterEnvironment } from './_environment.js';
 import { resolveFilterProgram } from './_filter-programs.js';
 import { findExecutable } from './_find-executable.js';
@@ -41,14 +41,16 @@ export function checkWorkdir(cwd: string, env: NodeJS.ProcessEnv): void {
 
 function prepareAwsStage(pipeline: Pipeline, options: RunPipelineOptions): PreparedStage {
   const source = options.env ?? process.env;
-  const awsFile = findExecutable(options.awsCli ?? 'aws', source.PATH);
-  if (awsFile === undefined) {
+  const found = findExecutable(options.awsCli ?? 'aws', source.PATH);
+  if (found === undefined) {
     throw new ExecutionError({
       code: 'AWS_CLI_MISSING',
       program: options.awsCli ?? 'aws',
       message: awsCliInstallHint,
     });
   }
+  // A pyenv shim's own script runs instead: the sandbox then shows that version tree only, not all of pyenv.
+  const awsFile = resolvePyenvShim(found, source, process.cwd());
   const credentialsMode = options.credentialsMode ?? 'both';
   const awsPaths = listAwsStagePaths(source, credentialsMode);
   return {

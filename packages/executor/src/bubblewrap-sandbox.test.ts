@@ -11,7 +11,7 @@ import { parseCommandLine } from '@aws-mcp/command';
 import { createAwsSandboxHome, type Emulator, startS3rver } from '@aws-mcp/emulators';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listCliInstallPaths, listHomes } from './_aws-paths.js';
+import { listCliInstallPaths, listHomes, resolvePyenvShim } from './_aws-paths.js';
 import { findExecutable } from './_find-executable.js';
 import { identifyExceededLimit } from './_stage-limits.js';
 import { cleanHelpText } from './aws-help.js';
@@ -446,7 +446,11 @@ async function startLoopbackS3(): Promise<LoopbackS3> {
 /** The real CLI as the executor prepares it: its install paths from listCliInstallPaths, fake keys, one attempt. */
 function runAws(
   args: string[],
-  { file = awsFile as string, readOnlyPaths = [] as string[], using = sandbox } = {},
+  {
+    file = resolvePyenvShim(awsFile as string, process.env, process.cwd()),
+    readOnlyPaths = [] as string[],
+    using = sandbox,
+  } = {},
 ) {
   const env = { PATH: systemPath, HOME: homedir() };
   return runStage({
@@ -494,7 +498,7 @@ describe.skipIf(awsFile === undefined)('the AWS CLI under the minimal root', () 
 
   const pyenvRoot = awsFile?.match(/^(.*)\/shims\/aws$/)?.[1];
   it.skipIf(pyenvRoot === undefined)(
-    'starts from its pyenv version tree alone, resolved through the shim (the narrowing _aws-paths could do)',
+    'starts from its pyenv version tree alone, resolved through the shim (as the executor binds it)',
     async () => {
       const real = execFileSync(join(pyenvRoot as string, 'bin', 'pyenv'), ['which', 'aws'], {
         encoding: 'utf8',
