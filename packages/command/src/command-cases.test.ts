@@ -452,9 +452,21 @@ describe('parsePolicy', () => {
     [{ mode: 'full', allowedProfiles: [1] }, 'allowedProfiles[0]'],
     [{ mode: 'full', allowedEndpoints: ['not a url'] }, 'allowedEndpoints[0]'],
     [{ mode: 'full', allowedCommands: ['sso login'] }, 'allowedCommands[0]'],
+    [{ mode: 'full', secrets: 'always' }, 'secrets'],
+    [{ mode: 'full', rules: [{ effect: 'allow', actions: ['sts:*'], secrets: 'yes' }] }, 'rules[0].secrets'],
   ])('refuses %j naming %s', (value, field) => {
     expect(() => parsePolicy(value)).toThrow(
       expect.objectContaining({ code: 'INVALID_POLICY', token: field }),
     );
+  });
+
+  it('reads the secrets pre-answer of the policy and of a rule', () => {
+    const policy = parsePolicy({
+      mode: 'full',
+      secrets: 'save',
+      rules: [{ effect: 'allow', actions: ['ec2:create-key-pair'], secrets: 'show' }],
+    });
+    expect(policy.secrets).toBe('save');
+    expect(policy.rules?.[0]?.secrets).toBe('show');
   });
 });

@@ -46,7 +46,7 @@ export type { CommandErrorCode } from './command-error.js';
 export { CommandError } from './command-error.js';
 export type { ParseCommandLineOptions, Pipeline, PipelineArgv } from './parse-command-line.js';
 export { parseCommandLine } from './parse-command-line.js';
-export type { DecisionAction, Policy, PolicyMode, PolicyRule } from './policy.js';
+export type { DecisionAction, Policy, PolicyMode, PolicyRule, SecretsAnswer } from './policy.js';
 export { loadPolicyFile, matchesGlob, parsePolicy } from './policy.js';
 export { formatArgvForDisplay, quoteArgv, quoteWord } from './render-argv.js';
 export type { Decision, ValidationContext } from './validate-pipeline.js';

@@ -33,7 +33,15 @@ export interface PolicyRule {
   regions?: string[];
   /** Shown to the person or the model. */
   reason?: string;
+  /**
+   * Pre-answers the consent question about secret output for the calls this rule decides: `show` returns them,
+   * `save` writes the unmasked output to the secrets folder, `ask` asks the person (the default).
+   */
+  secrets?: SecretsAnswer;
 }
+
+/** What happens to secrets in a call's output without asking: shown, saved to a file, or the person is asked. */
+export type SecretsAnswer = 'show' | 'save' | 'ask';
 
 /** Which settings decide what may run. */
 export interface Policy {
@@ -50,6 +58,8 @@ export interface Policy {
    * `--no-verify-ssl` stay refused.
    */
   allowedCommands?: string[];
+  /** The `secrets` pre-answer for calls whose deciding rule gives none (see PolicyRule); default `ask`. */
+  secrets?: SecretsAnswer;
 }
 
 const globCache = new Map<string, RegExp>();
@@ -96,6 +106,7 @@ const ruleSchema = z
     profiles: z.array(nonEmpty).optional(),
     regions: z.array(nonEmpty).optional(),
     reason: z.string().optional(),
+    secrets: z.enum(['show', 'save', 'ask']).optional(),
   })
   .refine((rule) => rule.actions !== undefined || rule.classes !== undefined, {
     message: 'must list `actions` or `classes`',
@@ -110,6 +121,7 @@ const policySchema = z.strictObject({
   rules: z.array(ruleSchema).optional(),
   allowedProfiles: z.array(nonEmpty).optional(),
   allowedCommands: z.array(actionGlob).optional(),
+  secrets: z.enum(['show', 'save', 'ask']).optional(),
 });
 
 function fieldPath(path: readonly PropertyKey[]): string {
