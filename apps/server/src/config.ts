@@ -18,6 +18,8 @@ export interface ServerConfig {
   workdir: string;
   /** AWS_ENDPOINT_URL, added as `--endpoint-url` for CLIs that ignore the variable. */
   endpointUrl: string | undefined;
+  /** The AWS CLI to run: a path, or `aws` looked up on PATH (AWS_MCP_AWS_CLI), for GUI clients without the shell's PATH. */
+  awsCli: string | undefined;
   /** How long a consent request waits for the person, in seconds (AWS_MCP_CONSENT_TIMEOUT, default 120). */
   consentTimeoutSeconds: number;
   sandbox: 'auto' | 'required' | 'disabled';
@@ -237,6 +239,15 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     group: 'AWS',
   },
   {
+    variable: 'AWS_MCP_AWS_CLI',
+    flag: 'aws-cli',
+    kind: 'value',
+    valueName: 'PATH',
+    defaultText: 'aws on PATH',
+    description: "The AWS CLI's path, when the client lacks your shell's PATH.",
+    group: 'AWS',
+  },
+  {
     variable: 'AWS_ENDPOINT_URL',
     flag: 'endpoint-url',
     kind: 'value',
@@ -412,6 +423,7 @@ function buildSchema(describe: Describe) {
     AWS_MCP_MASK_SECRETS: choice(describe, 'AWS_MCP_MASK_SECRETS', ['true', 'false'], 'true'),
     AWS_MCP_PROFILES: z.string().optional(),
     AWS_ENDPOINT_URL: z.string().optional(),
+    AWS_MCP_AWS_CLI: z.string().optional(),
     AWS_MCP_HOST: z.string().optional(),
     AWS_MCP_PORT: wholeNumber(describe, 'AWS_MCP_PORT', { fallback: 8000, minimum: 0, maximum: 65_535 }),
     AWS_MCP_AUTH_TOKEN: z.string().optional(),
@@ -504,6 +516,7 @@ export function readServerConfig(
     transport: settings.AWS_MCP_TRANSPORT,
     workdir,
     endpointUrl,
+    awsCli: settings.AWS_MCP_AWS_CLI?.trim() || undefined,
     http,
   };
 }

@@ -130,7 +130,7 @@ function buildPolicy(config: ServerConfig): Policy {
 export async function createServerContext({
   config,
   env,
-  awsCli = checkAwsCli({ env }),
+  awsCli = checkAwsCli({ env, awsCli: config.awsCli, awsCliSetting: 'AWS_MCP_AWS_CLI' }),
   log: writeLine = (message: string) => process.stderr.write(`aws-mcp: ${message}\n`),
 }: {
   config: ServerConfig;
@@ -234,6 +234,7 @@ export async function createServerContext({
       cwd: config.workdir,
       env,
       endpointUrl: config.endpointUrl,
+      awsCli: config.awsCli,
       sandbox: sandbox.sandbox,
       credentialsMode: config.sandboxCredentials,
       maskSecrets: config.maskSecrets,
