@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Emulator, EmulatorCredentials } from './emulator.js';
 
 /** moto accepts any key pair; these are the ones the tests and the demo use. */
@@ -29,14 +30,17 @@ process.on('SIGTERM', end);
 child.on('exit', (code) => process.exit(code ?? 1));
 `;
 
+/** The project-local virtual environment `scripts/setup-moto.mjs` makes where PyPI is reachable. */
+export const projectMotoVenv: string = fileURLToPath(new URL('../../../.venv/', import.meta.url));
+
 /**
- * Finds `moto_server`: in the virtual environment `venv` when given (a project-local `.venv`), else on PATH.
- * Returns undefined when there is none.
+ * Finds `moto_server`: in the virtual environment `venv` (default: the project's `.venv`, made by
+ * `scripts/setup-moto.mjs`), else on PATH. Returns undefined when there is none.
  */
 export function findMotoServer(options: { env?: NodeJS.ProcessEnv; venv?: string } = {}): string | undefined {
   const env = options.env ?? process.env;
   const candidates = [
-    ...(options.venv === undefined ? [] : [join(resolve(options.venv), 'bin', 'moto_server')]),
+    join(resolve(options.venv ?? projectMotoVenv), 'bin', 'moto_server'),
     ...(env.PATH ?? '')
       .split(delimiter)
       .filter((folder) => folder !== '')
@@ -62,7 +66,7 @@ export async function startMoto(
   const program = findMotoServer(options);
   if (program === undefined) {
     throw new Error(
-      'moto_server is not installed: install it with `pip install "moto[server]"` (it needs PyPI), or put an existing one on PATH.',
+      'moto_server is not installed: run `node scripts/setup-moto.mjs` (it makes .venv with `pip install "moto[server]"`, which needs PyPI), or put an existing moto_server on PATH.',
     );
   }
   // A watchdog parent ends moto's process group when our end of its stdin closes, so a test process that dies
