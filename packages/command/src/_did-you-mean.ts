@@ -72,16 +72,31 @@ function distance(written: string, candidate: string): number | undefined {
   return undefined;
 }
 
-/** Up to `limit` names from `candidates` nearest to `written`, nearest first; none when nothing is near. */
-export function suggestNames(written: string, candidates: Iterable<string>, limit = 3): string[] {
-  const scored: Array<[string, number]> = [];
+/** A name near what was written, with how near (0 is the same name; lower is nearer). */
+export interface NearName {
+  name: string;
+  distance: number;
+}
+
+/**
+ * Up to `limit` names from `candidates` nearest to `written`, nearest first (ties by name), each with its
+ * distance; none when nothing is near. The one did-you-mean ranking: the parse's refusals and the catalog's
+ * suggestions both use it.
+ */
+export function rankNames(written: string, candidates: Iterable<string>, limit = 3): NearName[] {
+  const scored: NearName[] = [];
   const plain = written.toLowerCase();
   for (const candidate of candidates) {
     const score = distance(plain, candidate.toLowerCase());
-    if (score !== undefined) scored.push([candidate, score]);
+    if (score !== undefined) scored.push({ name: candidate, distance: score });
   }
-  scored.sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]));
-  return scored.slice(0, limit).map(([name]) => name);
+  scored.sort((a, b) => a.distance - b.distance || a.name.localeCompare(b.name));
+  return scored.slice(0, limit);
+}
+
+/** Up to `limit` names from `candidates` nearest to `written`, nearest first; none when nothing is near. */
+export function suggestNames(written: string, candidates: Iterable<string>, limit = 3): string[] {
+  return rankNames(written, candidates, limit).map((near) => near.name);
 }
 
 /** ` Did you mean `a` or `b`?` (with a leading space), or an empty string when there is nothing near. */

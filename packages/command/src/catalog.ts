@@ -9,7 +9,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { type AccessClass, classifyOperationName } from './_classify-rules.js';
+import { classifyForLabel } from './_catalog-label.js';
+import type { AccessClass } from './_classify-rules.js';
 import {
   cliCustomizations,
   operationAliases,
@@ -23,6 +24,7 @@ import { CommandError } from './command-error.js';
 export interface CatalogOperation {
   /** The CLI name, e.g. `list-functions`. */
   name: string;
+  /** The class the policy gives it without arguments, from the classification (`classifyOperation`). */
   accessClass: AccessClass;
   /** Added by the CLI on top of the service model (`s3 cp`, `eks update-kubeconfig`). */
   customization: boolean;
@@ -65,17 +67,18 @@ export interface Catalog {
   describe(service: string): { service: string; operations: Map<string, string> } | undefined;
 }
 
-const classCodes: Record<string, AccessClass> = { r: 'read', w: 'write', s: 'sensitive-read' };
 const classLetters: Record<AccessClass, string> = { read: 'r', write: 'w', 'sensitive-read': 's' };
 
-function decodeService(encoded: string): Map<string, CatalogOperation> {
+function decodeService(service: string, encoded: string): Map<string, CatalogOperation> {
   const operations = new Map<string, CatalogOperation>();
   if (encoded === '') return operations;
   for (const entry of encoded.split(' ')) {
-    const [name = '', letter = 'w', ...flags] = entry.split(':');
+    // The letter written with each entry is what the classification said when the file was made; the label is
+    // asked of the classification now, so a reviewed override shows at once.
+    const [name = '', , ...flags] = entry.split(':');
     const operation: CatalogOperation = {
       name,
-      accessClass: classCodes[letter] ?? 'write',
+      accessClass: classifyForLabel(service, name),
       customization: false,
       outfile: false,
       dryRun: false,
@@ -138,7 +141,7 @@ export function createCatalog(data: CatalogData, loadDescriptions?: () => Catalo
       if (name === undefined) return undefined;
       let operations = decoded.get(name);
       if (operations === undefined) {
-        operations = decodeService(data.services[name] as string);
+        operations = decodeService(name, data.services[name] as string);
         decoded.set(name, operations);
       }
       return operations;
@@ -234,7 +237,7 @@ function operationFromModel(
   operationName: string,
 ): CatalogOperation {
   const definition = model.operations[operationName] ?? {};
-  const [accessClass] = classifyOperationName(service, name);
+  const accessClass = classifyForLabel(service, name);
   const inputShape = definition.input === undefined ? undefined : model.shapes[definition.input.shape];
   const outputShape = definition.output === undefined ? undefined : model.shapes[definition.output.shape];
   const streamingInputs: string[] = [];
@@ -359,7 +362,7 @@ export function buildCatalogFromBotocore(options: {
 }
 
 function customOperation(service: string, name: string): CatalogOperation {
-  const [accessClass] = classifyOperationName(service, name);
+  const accessClass = classifyForLabel(service, name);
   return {
     name,
     accessClass,
