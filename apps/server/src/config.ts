@@ -52,12 +52,27 @@ export interface HttpConfig {
   port: number;
   /** The bearer token clients must send (AWS_MCP_AUTH_TOKEN); undefined means one is generated at start. */
   authToken: string | undefined;
+  /**
+   * Every token accepted (AWS_MCP_AUTH_TOKEN, then AWS_MCP_AUTH_TOKENS); a session takes requests only with the
+   * token that created it. Empty when none is configured.
+   */
+  authTokens: string[];
   /** A new server and transport per request, no sessions (AWS_MCP_STATELESS, default false). */
   stateless: boolean;
   /** Most sessions open at once (AWS_MCP_MAX_SESSIONS, default 100). */
   maxSessions: number;
   /** A session with no open request for this long is closed, in seconds (AWS_MCP_SESSION_IDLE_TIMEOUT, default 1800). */
   sessionIdleTimeoutSeconds: number;
+  /**
+   * When every session slot is taken, the least recently used session idle this long (no request open, no call
+   * running, no consent pending) is closed for a new client, in seconds (AWS_MCP_SESSION_EVICT_IDLE, default 300).
+   */
+  sessionEvictIdleSeconds: number;
+  /**
+   * A call whose response stream broke is canceled unless the client resumes it (Last-Event-ID) within this many
+   * seconds (AWS_MCP_RESUME_GRACE, default 30).
+   */
+  resumeGraceSeconds: number;
   /** Largest request body accepted, in bytes (AWS_MCP_MAX_REQUEST_BYTES, default 1 MiB). */
   maxRequestBytes: number;
   /** Host header names accepted besides the loopback names and the bound host (AWS_MCP_ALLOWED_HOSTS). */
@@ -284,6 +299,15 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     group: 'HTTP',
   },
   {
+    variable: 'AWS_MCP_AUTH_TOKENS',
+    flag: 'auth-tokens',
+    kind: 'value',
+    valueName: 'TOKEN,...',
+    defaultText: undefined,
+    description: 'More tokens; a session answers only the token that started it.',
+    group: 'HTTP',
+  },
+  {
     variable: 'AWS_MCP_STATELESS',
     flag: 'stateless',
     kind: 'boolean',
@@ -308,6 +332,24 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     valueName: 'SECONDS',
     defaultText: '1800',
     description: 'Close a session with no open request for this long.',
+    group: 'HTTP',
+  },
+  {
+    variable: 'AWS_MCP_SESSION_EVICT_IDLE',
+    flag: 'session-evict-idle',
+    kind: 'value',
+    valueName: 'SECONDS',
+    defaultText: '300',
+    description: 'When full, close the least recently used session idle this long.',
+    group: 'HTTP',
+  },
+  {
+    variable: 'AWS_MCP_RESUME_GRACE',
+    flag: 'resume-grace',
+    kind: 'value',
+    valueName: 'SECONDS',
+    defaultText: '30',
+    description: 'Cancel a call whose stream broke unless resumed within this.',
     group: 'HTTP',
   },
   {
@@ -427,9 +469,12 @@ function buildSchema(describe: Describe) {
     AWS_MCP_HOST: z.string().optional(),
     AWS_MCP_PORT: wholeNumber(describe, 'AWS_MCP_PORT', { fallback: 8000, minimum: 0, maximum: 65_535 }),
     AWS_MCP_AUTH_TOKEN: z.string().optional(),
+    AWS_MCP_AUTH_TOKENS: z.string().optional(),
     AWS_MCP_STATELESS: choice(describe, 'AWS_MCP_STATELESS', ['true', 'false'], 'false'),
     AWS_MCP_MAX_SESSIONS: wholeNumber(describe, 'AWS_MCP_MAX_SESSIONS', { fallback: 100 }),
     AWS_MCP_SESSION_IDLE_TIMEOUT: wholeNumber(describe, 'AWS_MCP_SESSION_IDLE_TIMEOUT', { fallback: 1800 }),
+    AWS_MCP_SESSION_EVICT_IDLE: wholeNumber(describe, 'AWS_MCP_SESSION_EVICT_IDLE', { fallback: 300 }),
+    AWS_MCP_RESUME_GRACE: wholeNumber(describe, 'AWS_MCP_RESUME_GRACE', { fallback: 30 }),
     AWS_MCP_MAX_REQUEST_BYTES: wholeNumber(describe, 'AWS_MCP_MAX_REQUEST_BYTES', {
       fallback: 1024 * 1024,
       minimum: 1024,
@@ -536,13 +581,24 @@ function readHttpConfig(
       `must be an IP address or a host name such as 127.0.0.1, not ${JSON.stringify(host)}.`,
     );
   }
-  const authToken = settings.AWS_MCP_AUTH_TOKEN?.trim() || undefined;
-  if (authToken !== undefined && (authToken.length < minimumTokenLength || /\s/.test(authToken))) {
+  const firstToken = settings.AWS_MCP_AUTH_TOKEN?.trim() || undefined;
+  if (firstToken !== undefined && (firstToken.length < minimumTokenLength || /\s/.test(firstToken))) {
     fail(
       'AWS_MCP_AUTH_TOKEN',
       `must be at least ${minimumTokenLength} characters without spaces (for example \`openssl rand -hex 32\`).`,
     );
   }
+  const moreTokens = list(settings.AWS_MCP_AUTH_TOKENS);
+  for (const token of moreTokens) {
+    if (token.length < minimumTokenLength || /\s/.test(token)) {
+      fail(
+        'AWS_MCP_AUTH_TOKENS',
+        `must list tokens of at least ${minimumTokenLength} characters without spaces, separated by commas.`,
+      );
+    }
+  }
+  const authTokens = [...new Set([...(firstToken === undefined ? [] : [firstToken]), ...moreTokens])];
+  const authToken = authTokens[0];
   if (transport !== 'stdio' && authToken === undefined && !isLoopbackHost(host)) {
     fail(
       'AWS_MCP_AUTH_TOKEN',
@@ -551,7 +607,8 @@ function readHttpConfig(
   }
   const allowedOrigins = list(settings.AWS_MCP_ALLOWED_ORIGINS);
   for (const origin of allowedOrigins) {
-    if (!URL.canParse(origin) || new URL(origin).origin !== origin) {
+    // Exact origins only: a browser compares them as strings, and `*` or `null` would let any page in.
+    if (!URL.canParse(origin) || new URL(origin).origin !== origin || origin.includes('*')) {
       fail(
         'AWS_MCP_ALLOWED_ORIGINS',
         `must list origins such as https://app.example.com (scheme, host, optional port), not ${JSON.stringify(origin)}.`,
@@ -562,9 +619,12 @@ function readHttpConfig(
     host,
     port: settings.AWS_MCP_PORT,
     authToken,
+    authTokens,
     stateless: settings.AWS_MCP_STATELESS === 'true',
     maxSessions: settings.AWS_MCP_MAX_SESSIONS,
     sessionIdleTimeoutSeconds: settings.AWS_MCP_SESSION_IDLE_TIMEOUT,
+    sessionEvictIdleSeconds: settings.AWS_MCP_SESSION_EVICT_IDLE,
+    resumeGraceSeconds: settings.AWS_MCP_RESUME_GRACE,
     maxRequestBytes: settings.AWS_MCP_MAX_REQUEST_BYTES,
     allowedHosts: list(settings.AWS_MCP_ALLOWED_HOSTS).map((name) => name.toLowerCase()),
     allowedOrigins,

@@ -144,7 +144,10 @@ export async function createServerContext({
     writeLine(message);
     for (const session of sessions) {
       if (!session.isConnected()) continue;
-      session.sendLoggingMessage({ level, logger: 'aws-mcp', data: message }).catch(() => {});
+      // With its transport's session id, so the level that session set (logging/setLevel) applies.
+      session
+        .sendLoggingMessage({ level, logger: 'aws-mcp', data: message }, session.server.transport?.sessionId)
+        .catch(() => {});
     }
   };
   let policy: Policy;

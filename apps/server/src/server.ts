@@ -59,11 +59,14 @@ export function createMcpServer(context: ServerContext): McpServer {
   server.server.oninitialized = () => {
     if (context.sandbox.unavailableReason === undefined) return;
     server
-      .sendLoggingMessage({
-        level: 'warning',
-        logger: 'aws-mcp',
-        data: `No sandbox confines the AWS CLI here: ${context.sandbox.unavailableReason}.`,
-      })
+      .sendLoggingMessage(
+        {
+          level: 'warning',
+          logger: 'aws-mcp',
+          data: `No sandbox confines the AWS CLI here: ${context.sandbox.unavailableReason}.`,
+        },
+        server.server.transport?.sessionId,
+      )
       .catch(() => {});
   };
   return server;

@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { createServer as createNetServer, type Server } from 'node:net';
+import { connect, createServer as createNetServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -134,6 +134,66 @@ export async function startHangingEndpoint(): Promise<{ endpoint: string; close(
   if (address === null || typeof address === 'string') throw new Error('no port');
   return {
     endpoint: `http://127.0.0.1:${address.port}`,
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
+
+/**
+ * A TCP proxy on loopback in front of `target` (`host:port`): `cut()` breaks every connection open now (a
+ * network drop, as the client sees it), `refuse` makes it reset new connections, and `delayMs` holds each
+ * connection's first bytes from the target that long (a slow endpoint).
+ */
+export async function startTcpProxy({ target, delayMs = 0 }: { target: string; delayMs?: number }): Promise<{
+  endpoint: string;
+  cut(): void;
+  refuse(value: boolean): void;
+  close(): void;
+}> {
+  const [host, port] = [
+    target.slice(0, target.lastIndexOf(':')),
+    Number(target.slice(target.lastIndexOf(':') + 1)),
+  ];
+  const sockets = new Set<import('node:net').Socket>();
+  let refusing = false;
+  const server: Server = createNetServer((client) => {
+    if (refusing) {
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = connect({ host, port });
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+      socket.on('close', () => {
+        sockets.delete(socket);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream);
+    if (delayMs === 0) upstream.pipe(client);
+    else {
+      upstream.pause();
+      setTimeout(() => {
+        upstream.pipe(client);
+        upstream.resume();
+      }, delayMs);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return {
+    endpoint: `127.0.0.1:${address.port}`,
+    cut: () => {
+      for (const socket of sockets) socket.resetAndDestroy();
+    },
+    refuse: (value) => {
+      refusing = value;
+    },
     close: () => {
       for (const socket of sockets) socket.destroy();
       server.close();

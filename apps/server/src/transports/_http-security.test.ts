@@ -51,19 +51,20 @@ describe('createHostCheck', () => {
 });
 
 describe('createTokenCheck', () => {
-  const hasValidToken = createTokenCheck('the-right-token-123');
+  const whichToken = createTokenCheck(['the-right-token-123', 'the-other-token-456']);
 
   it.each([
-    ['Bearer the-right-token-123', true],
-    ['bearer the-right-token-123', true],
-    ['Bearer  the-right-token-123 ', true],
-    ['Bearer the-right-token-1234', false],
-    ['Bearer the-right-token-12', false],
-    ['Basic the-right-token-123', false],
-    ['the-right-token-123', false],
-    ['Bearer ', false],
-    ['', false],
-  ])('%j → %s', (authorization, expected) => {
-    expect(hasValidToken(requestWith(authorization === '' ? {} : { authorization }))).toBe(expected);
+    ['Bearer the-right-token-123', 0],
+    ['bearer the-right-token-123', 0],
+    ['Bearer  the-right-token-123 ', 0],
+    ['Bearer the-other-token-456', 1],
+    ['Bearer the-right-token-1234', undefined],
+    ['Bearer the-right-token-12', undefined],
+    ['Basic the-right-token-123', undefined],
+    ['the-right-token-123', undefined],
+    ['Bearer ', undefined],
+    ['', undefined],
+  ])('%j → token %s', (authorization, expected) => {
+    expect(whichToken(requestWith(authorization === '' ? {} : { authorization }))).toBe(expected);
   });
 });

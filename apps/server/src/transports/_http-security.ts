@@ -30,15 +30,71 @@ export function generateAuthToken(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** Compares a request's bearer token with the expected one in constant time (hashes hide the length too). */
-export function createTokenCheck(expected: string): (request: IncomingMessage) => boolean {
-  const expectedDigest = createHash('sha256').update(expected).digest();
+/**
+ * Finds which of the accepted tokens a request's bearer token is, comparing with every one in constant time
+ * (hashes hide the length too). Returns its index, or undefined for no token or a wrong one.
+ */
+export function createTokenCheck(
+  accepted: readonly string[],
+): (request: IncomingMessage) => number | undefined {
+  const digests = accepted.map((token) => createHash('sha256').update(token).digest());
   return (request) => {
     const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(request.headers.authorization ?? '');
     const digest = createHash('sha256')
       .update(match?.[1] ?? '')
       .digest();
-    return timingSafeEqual(digest, expectedDigest) && match !== null;
+    let found: number | undefined;
+    digests.forEach((expected, index) => {
+      if (timingSafeEqual(digest, expected) && found === undefined) found = index;
+    });
+    return match === null ? undefined : found;
+  };
+}
+
+/** The request headers a browser may send cross-origin (the MCP ones, the token and resumption). */
+const corsAllowedHeaders = 'authorization, content-type, mcp-session-id, mcp-protocol-version, last-event-id';
+
+/**
+ * CORS for the exact origins in AWS_MCP_ALLOWED_ORIGINS: `headers` for an answer to such an origin (its own
+ * origin, never `*`, never credentials), and `preflight` for an OPTIONS preflight, answered without a token.
+ * Another origin, or a request without Origin, gets no CORS header at all.
+ */
+export function createCorsPolicy(config: HttpConfig): {
+  headers(request: IncomingMessage): Record<string, string>;
+  isPreflight(request: IncomingMessage): boolean;
+  preflight(request: IncomingMessage, response: ServerResponse): void;
+} {
+  const allowed = new Set(config.allowedOrigins);
+  const originOf = (request: IncomingMessage) => {
+    const origin = request.headers.origin;
+    return origin !== undefined && allowed.has(origin) ? origin : undefined;
+  };
+  const vary: Record<string, string> = allowed.size > 0 ? { Vary: 'Origin' } : {};
+  const headers = (request: IncomingMessage): Record<string, string> => {
+    const origin = originOf(request);
+    if (origin === undefined) return vary;
+    return {
+      ...vary,
+      'Access-Control-Allow-Origin': origin,
+      'Access-Control-Expose-Headers': 'mcp-session-id',
+    };
+  };
+  return {
+    headers,
+    isPreflight: (request) =>
+      request.method === 'OPTIONS' &&
+      originOf(request) !== undefined &&
+      request.headers['access-control-request-method'] !== undefined,
+    preflight: (request, response) => {
+      response.writeHead(204, {
+        ...headers(request),
+        'Access-Control-Allow-Methods': 'GET, POST, DELETE',
+        'Access-Control-Allow-Headers': corsAllowedHeaders,
+        'Access-Control-Max-Age': '600',
+        'Content-Length': '0',
+      });
+      response.end();
+    },
   };
 }
 

@@ -1,19 +1,24 @@
-import { randomUUID } from 'node:crypto';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer as createNodeServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { isInitializeRequest, isJSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { createMcpServer } from '../server.js';
 import { type ServerContext, StartupError } from '../server-context.js';
+import { SessionEventStore } from './_event-store.js';
 import {
+  createCorsPolicy,
   createHostCheck,
   createTokenCheck,
   generateAuthToken,
   readBody,
   sendJsonRpcError,
 } from './_http-security.js';
+import { type SessionTraffic, watchSessionTraffic } from './_session-traffic.js';
+import { createStreamBreakWatch, type StreamBreakWatch } from './_stream-breaks.js';
 
 /** A running HTTP server. */
 export interface HttpServerHandle {
@@ -30,11 +35,38 @@ export interface HttpServerHandle {
 interface Session {
   server: McpServer;
   transport: StreamableHTTPServerTransport | SSEServerTransport;
+  /** Which accepted token created it; it takes requests with that token only. */
+  tokenIndex: number;
+  traffic: SessionTraffic;
+  /** Streamable HTTP only: the session's own event store and its broken-stream watch. */
+  events: SessionEventStore | undefined;
+  breaks: StreamBreakWatch | undefined;
+  createdAt: number;
   openRequests: number;
   idleTimer: NodeJS.Timeout | undefined;
 }
 
-type Handler = (request: IncomingMessage, response: ServerResponse) => Promise<void>;
+/** The POST whose handling is running, so the event store learns which stream carries its calls. */
+interface PostContext {
+  streamId: string | undefined;
+}
+
+// How often a client that lost a stream is told to retry (the SSE `retry` field), in ms.
+const retryIntervalMs = 1000;
+
+/** A name for a session in the server's own log that is not its id (the id is a credential). */
+function sessionLabel(id: string | undefined): string {
+  return id === undefined ? 'uninitialized' : createHash('sha256').update(id).digest('hex').slice(0, 8);
+}
+
+function formatAge(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  return seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
+}
+
+const writeStderr = (message: string) => process.stderr.write(`aws-mcp: ${message}\n`);
+
+type Handler = (request: IncomingMessage, response: ServerResponse, tokenIndex: number) => Promise<void>;
 
 function formatUrl(host: string, port: number, path: string): string {
   const shown = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
@@ -51,12 +83,24 @@ function headerValue(request: IncomingMessage, name: string): string | undefined
  * request when stateless) or the deprecated SSE transport at `/sse` + `/messages`, and `/healthz`. Every MCP
  * request needs the bearer token and a loopback (or allowed) Host. Throws StartupError when it cannot listen.
  */
-export async function startHttpServer({ context }: { context: ServerContext }): Promise<HttpServerHandle> {
-  const { config, log } = context;
+export async function startHttpServer({
+  context,
+  log = writeStderr,
+}: {
+  context: ServerContext;
+  /** The operator's log (stderr): what one session did never goes to the others as a notification. */
+  log?: (message: string) => void;
+}): Promise<HttpServerHandle> {
+  const { config } = context;
   const settings = config.http;
   const authToken = settings.authToken ?? generateAuthToken();
-  const hasValidToken = createTokenCheck(authToken);
+  const tokens = settings.authTokens.length > 0 ? settings.authTokens : [authToken];
+  const whichToken = createTokenCheck(tokens);
   const hostProblem = createHostCheck(settings);
+  const cors = createCorsPolicy(settings);
+  const postContext = new AsyncLocalStorage<PostContext>();
+  const eventBytes = Math.max(2 * 1024 * 1024, 8 * config.maxOutputChars);
+  const eventAgeMs = Math.max(2 * settings.resumeGraceSeconds, 60) * 1000;
   const sessions = new Map<string, Session>();
   const pending = new Set<Session>();
   const statelessServers = new Set<McpServer>();
@@ -71,6 +115,8 @@ export async function startHttpServer({ context }: { context: ServerContext }): 
 
   const forget = (session: Session) => {
     clearTimeout(session.idleTimer);
+    session.breaks?.clear();
+    session.events?.clear();
     pending.delete(session);
     const id = session.transport.sessionId;
     if (id !== undefined && sessions.get(id) === session) sessions.delete(id);
@@ -82,6 +128,7 @@ export async function startHttpServer({ context }: { context: ServerContext }): 
     clearTimeout(session.idleTimer);
     response.on('close', () => {
       session.openRequests -= 1;
+      session.traffic.touch();
       if (session.openRequests > 0 || closing) return;
       if (session.transport.sessionId === undefined || !sessions.has(session.transport.sessionId)) {
         if (pending.has(session)) void closeSession(session);
@@ -89,7 +136,7 @@ export async function startHttpServer({ context }: { context: ServerContext }): 
       }
       session.idleTimer = setTimeout(() => {
         log(
-          `closing session ${session.transport.sessionId} after ${settings.sessionIdleTimeoutSeconds} s idle`,
+          `closing session ${sessionLabel(session.transport.sessionId)} after ${settings.sessionIdleTimeoutSeconds} s idle`,
         );
         void closeSession(session);
       }, settings.sessionIdleTimeoutSeconds * 1000);
@@ -101,9 +148,67 @@ export async function startHttpServer({ context }: { context: ServerContext }): 
   const refuseOverCap = (response: ServerResponse) =>
     sendJsonRpcError(response, {
       status: 503,
-      message: `Service Unavailable: the server already has its maximum of ${settings.maxSessions} sessions open (AWS_MCP_MAX_SESSIONS).`,
+      message: `Service Unavailable: the server already has its maximum of ${settings.maxSessions} sessions open (AWS_MCP_MAX_SESSIONS), and none is idle long enough to close (AWS_MCP_SESSION_EVICT_IDLE).`,
       headers: { 'Retry-After': '60' },
     });
+
+  // At the cap, the least recently used session that is idle (no request open, no call running, no consent
+  // pending) for AWS_MCP_SESSION_EVICT_IDLE is closed to admit a new client. Returns whether there is room.
+  const makeRoom = async (): Promise<boolean> => {
+    if (openSessionCount() < settings.maxSessions) return true;
+    const now = Date.now();
+    let victim: Session | undefined;
+    for (const session of sessions.values()) {
+      const idle =
+        session.openRequests === 0 &&
+        session.traffic.running().size === 0 &&
+        !session.traffic.asking() &&
+        now - session.traffic.lastActive() >= settings.sessionEvictIdleSeconds * 1000;
+      if (idle && (victim === undefined || session.traffic.lastActive() < victim.traffic.lastActive())) {
+        victim = session;
+      }
+    }
+    if (victim === undefined) return false;
+    log(
+      `closing session ${sessionLabel(victim.transport.sessionId)} (age ${formatAge(now - victim.createdAt)}, idle ${formatAge(now - victim.traffic.lastActive())}) for a new client: all ${settings.maxSessions} sessions were taken`,
+    );
+    forget(victim);
+    await closeSession(victim);
+    return openSessionCount() < settings.maxSessions;
+  };
+
+  const newSession = (
+    transport: StreamableHTTPServerTransport | SSEServerTransport,
+    tokenIndex: number,
+    events?: SessionEventStore,
+  ): Session => {
+    const traffic = watchSessionTraffic(transport);
+    const session: Session = {
+      server: createMcpServer(context),
+      transport,
+      tokenIndex,
+      traffic,
+      events,
+      breaks:
+        events === undefined
+          ? undefined
+          : createStreamBreakWatch({
+              graceMs: settings.resumeGraceSeconds * 1000,
+              traffic,
+              onCancel: (requestId, reason) =>
+                log(
+                  `canceled call ${JSON.stringify(requestId)} of session ${sessionLabel(transport.sessionId)}: ${reason}`,
+                ),
+            }),
+      createdAt: Date.now(),
+      openRequests: 0,
+      idleTimer: undefined,
+    };
+    return session;
+  };
+
+  const badAnswer = (response: ServerResponse, problem: string) =>
+    sendJsonRpcError(response, { status: 400, code: -32600, message: problem });
 
   const readJson = async (
     request: IncomingMessage,
@@ -126,12 +231,47 @@ export async function startHttpServer({ context }: { context: ServerContext }): 
     }
   };
 
+  // The same answer for a session that never existed and one started with another token: neither is told apart.
   const unknownSession = (response: ServerResponse) =>
     sendJsonRpcError(response, {
       status: 404,
       code: -32001,
       message: 'Session not found: it ended or never existed; start a new one with initialize.',
     });
+
+  // Serves one request of an established streamable HTTP session: answers are claimed first (one answer per
+  // server request), a resume names a stream of this session's own store, and a broken call stream is watched.
+  const serveInSession = async (
+    session: Session,
+    transport: StreamableHTTPServerTransport,
+    request: IncomingMessage,
+    response: ServerResponse,
+    message: unknown,
+  ) => {
+    const messages = message === undefined ? [] : Array.isArray(message) ? message : [message];
+    const problem = session.traffic.claimAnswers(messages);
+    if (problem !== undefined) return badAnswer(response, problem);
+    const lastEventId = request.method === 'GET' ? headerValue(request, 'last-event-id') : undefined;
+    if (lastEventId !== undefined) {
+      const streamId = session.events?.streamOf(lastEventId);
+      if (streamId === undefined) {
+        return sendJsonRpcError(response, {
+          status: 404,
+          code: -32001,
+          message: `Not Found: this session holds no event ${JSON.stringify(lastEventId)} to resume after (events are kept ${eventAgeMs / 1000} s); call again.`,
+        });
+      }
+      const resumedEnds = session.breaks?.resumed(streamId);
+      response.on('close', () => resumedEnds?.());
+      return track(session, response, () => transport.handleRequest(request, response, message));
+    }
+    const requestIds: RequestId[] = messages.filter(isJSONRPCRequest).map((call) => call.id);
+    const post: PostContext = { streamId: undefined };
+    if (requestIds.length > 0) response.on('close', () => session.breaks?.ended(post.streamId, requestIds));
+    return track(session, response, () =>
+      postContext.run(post, () => transport.handleRequest(request, response, message)),
+    );
+  };
 
   const serveStateless: Handler = async (request, response) => {
     if (request.method !== 'POST') {
@@ -155,8 +295,8 @@ export async function startHttpServer({ context }: { context: ServerContext }): 
     await transport.handleRequest(request, response, body.message);
   };
 
-  const serveStreamable: Handler = async (request, response) => {
-    if (settings.stateless) return serveStateless(request, response);
+  const serveStreamable: Handler = async (request, response, tokenIndex) => {
+    if (settings.stateless) return serveStateless(request, response, tokenIndex);
     const method = request.method ?? '';
     if (!['GET', 'POST', 'DELETE'].includes(method)) {
       sendJsonRpcError(response, {
@@ -174,12 +314,16 @@ export async function startHttpServer({ context }: { context: ServerContext }): 
       message = body.message;
     }
     if (sessionId !== undefined) {
-      const transport = sessions.get(sessionId)?.transport;
       const session = sessions.get(sessionId);
-      if (session === undefined || !(transport instanceof StreamableHTTPServerTransport)) {
+      const transport = session?.transport;
+      if (
+        session === undefined ||
+        session.tokenIndex !== tokenIndex ||
+        !(transport instanceof StreamableHTTPServerTransport)
+      ) {
         return unknownSession(response);
       }
-      return track(session, response, () => transport.handleRequest(request, response, message));
+      return serveInSession(session, transport, request, response, message);
     }
     if (method !== 'POST' || !isInitializeRequest(message)) {
       sendJsonRpcError(response, {
@@ -188,28 +332,35 @@ export async function startHttpServer({ context }: { context: ServerContext }): 
       });
       return;
     }
-    if (openSessionCount() >= settings.maxSessions) return refuseOverCap(response);
-    const session: Session = {
-      server: createMcpServer(context),
-      transport: new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (id) => {
-          pending.delete(session);
-          sessions.set(id, session);
-        },
-      }),
-      openRequests: 0,
-      idleTimer: undefined,
-    };
+    if (!(await makeRoom())) return refuseOverCap(response);
+    const events = new SessionEventStore({
+      maxBytes: eventBytes,
+      maxAgeMs: eventAgeMs,
+      onStore: (streamId, stored) => {
+        // The priming event (no message) opens a call stream: remember it for the POST being handled.
+        const post = postContext.getStore();
+        if (post !== undefined && post.streamId === undefined && Object.keys(stored).length === 0) {
+          post.streamId = streamId;
+        }
+      },
+    });
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (id) => {
+        pending.delete(session);
+        sessions.set(id, session);
+      },
+      eventStore: events,
+      retryInterval: retryIntervalMs,
+    });
+    const session = newSession(transport, tokenIndex, events);
     pending.add(session);
-    session.transport.onclose = () => forget(session);
-    await session.server.connect(session.transport);
-    await track(session, response, () =>
-      (session.transport as StreamableHTTPServerTransport).handleRequest(request, response, message),
-    );
+    transport.onclose = () => forget(session);
+    await session.server.connect(transport);
+    await serveInSession(session, transport, request, response, message);
   };
 
-  const serveSseStream: Handler = async (request, response) => {
+  const serveSseStream: Handler = async (request, response, tokenIndex) => {
     if (request.method !== 'GET') {
       sendJsonRpcError(response, {
         status: 405,
@@ -218,20 +369,15 @@ export async function startHttpServer({ context }: { context: ServerContext }): 
       });
       return;
     }
-    if (openSessionCount() >= settings.maxSessions) return refuseOverCap(response);
+    if (!(await makeRoom())) return refuseOverCap(response);
     const transport = new SSEServerTransport('/messages', response);
-    const session: Session = {
-      server: createMcpServer(context),
-      transport,
-      openRequests: 0,
-      idleTimer: undefined,
-    };
+    const session = newSession(transport, tokenIndex);
     transport.onclose = () => forget(session);
     sessions.set(transport.sessionId, session);
     await track(session, response, () => session.server.connect(transport));
   };
 
-  const serveSseMessage: Handler = async (request, response) => {
+  const serveSseMessage: Handler = async (request, response, tokenIndex) => {
     if (request.method !== 'POST') {
       sendJsonRpcError(response, {
         status: 405,
@@ -242,9 +388,12 @@ export async function startHttpServer({ context }: { context: ServerContext }): 
     }
     const url = new URL(request.url ?? '/', 'http://localhost');
     const session = sessions.get(url.searchParams.get('sessionId') ?? '');
-    if (session === undefined) return unknownSession(response);
+    if (session === undefined || session.tokenIndex !== tokenIndex) return unknownSession(response);
     const body = await readJson(request, response);
     if (!body.ok) return;
+    const problem = session.traffic.claimAnswers(Array.isArray(body.message) ? body.message : [body.message]);
+    if (problem !== undefined) return badAnswer(response, problem);
+    session.traffic.touch();
     await (session.transport as SSEServerTransport).handlePostMessage(request, response, body.message);
   };
 
@@ -259,9 +408,11 @@ export async function startHttpServer({ context }: { context: ServerContext }): 
   );
   const mcpPath = config.transport === 'sse' ? '/sse' : '/mcp';
 
-  const handle: Handler = async (request, response) => {
+  const handle = async (request: IncomingMessage, response: ServerResponse) => {
     const problem = hostProblem(request);
     if (problem !== undefined) return sendJsonRpcError(response, { status: 403, message: problem });
+    if (cors.isPreflight(request)) return cors.preflight(request, response);
+    for (const [name, value] of Object.entries(cors.headers(request))) response.setHeader(name, value);
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     if (path === '/healthz') {
       if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -279,7 +430,8 @@ export async function startHttpServer({ context }: { context: ServerContext }): 
     if (route === undefined) {
       return sendJsonRpcError(response, { status: 404, message: `Not Found: MCP is served at ${mcpPath}.` });
     }
-    if (!hasValidToken(request)) {
+    const tokenIndex = whichToken(request);
+    if (tokenIndex === undefined) {
       return sendJsonRpcError(response, {
         status: 401,
         message: 'Unauthorized: send the header `Authorization: Bearer <token>` with the server token.',
@@ -292,14 +444,14 @@ export async function startHttpServer({ context }: { context: ServerContext }): 
         message: 'Service Unavailable: the server is stopping.',
       });
     }
-    await route(request, response);
+    await route(request, response, tokenIndex);
   };
 
   const httpServer = createNodeServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
-      log(
-        `HTTP ${request.method} ${request.url} failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      // The path only: a query can carry a session id (SSE's `?sessionId=`).
+      const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+      log(`HTTP ${request.method} ${path} failed: ${error instanceof Error ? error.message : String(error)}`);
       sendJsonRpcError(response, { status: 500, code: -32603, message: 'Internal error' });
     });
   });
