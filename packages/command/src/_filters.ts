@@ -1,3 +1,7 @@
+import { tokenizeAwk } from './_awk-lexer.js';
+import { checkInputSize } from './_input-limits.js';
+import { tokenizeJq } from './_jq-lexer.js';
+import { ProgramLexError } from './_program-lex-error.js';
 import { CommandError } from './command-error.js';
 
 /** How an option is spelled and what follows it. */
@@ -16,6 +20,8 @@ interface FilterSpec {
   refusals?: Record<string, string>;
   /** Extra checks on the program text, after options are read. */
   checkProgram?: (program: string) => void;
+  /** Options after which the remaining operands are values, never files (jq's `--args`, `--jsonargs`). */
+  valueOperandOptions?: string[];
   /** What actually runs: the binary and fixed leading arguments (e.g. `--sandbox`). */
   executable?: { file: string; leadingArgs: string[]; packageHint: string };
 }
@@ -50,22 +56,20 @@ const filterSpecs: Record<string, FilterSpec> = {
       indent: 'value',
       arg: 'two-values',
       argjson: 'two-values',
+      args: 'flag',
+      jsonargs: 'flag',
     },
     operands: 'program',
+    valueOperandOptions: ['--args', '--jsonargs'],
     refusals: {
       '-f': fileRefusal,
       '--from-file': fileRefusal,
       '--rawfile': fileRefusal,
       '--slurpfile': fileRefusal,
       '-L': 'jq modules are not loaded',
-      '--args': 'pass values with --arg NAME VALUE',
-      '--jsonargs': 'pass values with --argjson NAME JSON',
+      '--library-path': 'jq modules are not loaded',
     },
-    checkProgram(program) {
-      if (/(^|[^A-Za-z0-9_$])(import|include)\s*"/.test(program)) {
-        throw unsafeProgram('jq', 'import/include', 'jq modules are not loaded; write the filter inline');
-      }
-    },
+    checkProgram: checkJqProgram,
   },
   grep: grepSpec(),
   egrep: grepSpec(),
@@ -263,6 +267,7 @@ const filterSpecs: Record<string, FilterSpec> = {
       '-E': fileRefusal,
       '-i': 'awk may not load source files',
       '-l': 'awk may not load extensions',
+      '-e': 'give the program as the one operand',
     },
     checkProgram: checkAwkProgram,
     executable: {
@@ -374,36 +379,136 @@ function unsafeProgram(filter: string, token: string, reason: string): CommandEr
   });
 }
 
-/** Removes awk string literals so keywords inside strings do not count. */
-function stripAwkStrings(program: string): string {
-  return program.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+/**
+ * Words a jq program may not use outside strings and comments, each with the reason its refusal gives. A namespaced
+ * name (`m::f`) is refused too: it calls into a module, and modules are not loaded.
+ */
+const jqForbiddenNames: Record<string, string> = {
+  import: 'jq modules are not loaded; write the filter inline',
+  include: 'jq modules are not loaded; write the filter inline',
+  modulemeta: 'it reads module files from disk',
+  get_search_list: 'it shows where jq looks for modules on this machine',
+  get_prog_origin: 'it shows where the program was loaded from on this machine',
+  get_jq_origin: 'it shows where jq is installed on this machine',
+  input_filename: 'filters read only the previous stage, which has no file name',
+  __loc__: 'it shows where the program was loaded from; drop `$__loc__`',
+};
+
+/** The program's tokens by its interpreter's own lexer; a program it cannot read is refused as INVALID_FILTER_PROGRAM. */
+function readProgram<Token>(
+  filter: string,
+  program: string,
+  tokenize: (program: string) => Token[],
+): Token[] {
+  try {
+    return tokenize(program);
+  } catch (error) {
+    if (!(error instanceof ProgramLexError)) throw error;
+    throw new CommandError({
+      code: 'INVALID_FILTER_PROGRAM',
+      token: filter,
+      message: `The ${filter} program cannot be checked: ${error.message} (at character ${error.offset + 1}).`,
+    });
+  }
 }
 
+/** Judges a jq program by jq's own tokens, so a word inside a string or a comment never counts. */
+function checkJqProgram(program: string): void {
+  const tokens = readProgram('jq', program, tokenizeJq);
+  for (const token of tokens) {
+    if (token.kind !== 'ident' && token.kind !== 'binding') continue;
+    const shown = token.kind === 'binding' ? `$${token.text}` : token.text;
+    if (token.text.includes('::')) {
+      throw unsafeProgram('jq', shown, 'module functions are not available because modules are not loaded');
+    }
+    const reason = jqForbiddenNames[token.text];
+    if (reason === undefined || (token.kind === 'binding' && token.text !== '__loc__')) continue;
+    throw unsafeProgram(
+      'jq',
+      shown,
+      token.kind === 'binding' ? reason : `${reason} (as text or an object key, quote it: "${token.text}")`,
+    );
+  }
+}
+
+/** Names an awk program may not use outside strings, regexes and comments, with the reason a refusal gives. */
+const awkForbiddenNames: Record<string, string> = {
+  system: 'awk may not run commands; put the command in its own call',
+  getline: 'awk reads only its input stream',
+};
+
+/** gawk directives after `@`; any other `@name` is an indirect call, which could reach `system` by a string. */
+const awkDirectives: Record<string, string> = {
+  include: 'awk may not load source files',
+  load: 'awk may not load extensions',
+  namespace: 'awk programs stay in the default namespace',
+};
+
+/** Operators that redirect or pipe, wherever they stand, with the reason a refusal gives. */
+const awkForbiddenOperators: Record<string, [string, string]> = {
+  '|&': ['|&', 'awk may not start coprocesses'],
+  '>>': ['print >>', 'output redirection is not allowed; print to stdout'],
+};
+
+/** Tokens after which a newline does not end a statement (gawk's grammar allows a newline there). */
+const awkContinuations = new Set([',', '&&', '||', '?', ':', '{', 'do', 'else']);
+
+/**
+ * Judges an awk program by gawk's own tokens: no `system`, `getline`, pipes, coprocesses, `@` directives or
+ * indirect calls, and no `>` redirection in a print statement (a `>` inside parentheses there is a comparison).
+ */
 function checkAwkProgram(program: string): void {
-  const code = stripAwkStrings(program);
-  for (const directive of ['@include', '@load', '@namespace']) {
-    if (code.includes(directive))
-      throw unsafeProgram('awk', directive, 'awk may not load files or extensions');
-  }
-  const forbidden: Array<[RegExp, string, string]> = [
-    [/\bsystem\s*\(/, 'system', 'awk may not run commands; put the command in its own call'],
-    [/\bgetline\b/, 'getline', 'awk reads only its input stream'],
-    [/\|&/, '|&', 'awk may not start coprocesses'],
-  ];
-  for (const [pattern, token, reason] of forbidden) {
-    if (pattern.test(code)) throw unsafeProgram('awk', token, reason);
-  }
-  // A `>` or `|` after print/printf in the same statement is a redirection, never a comparison.
-  let unparenthesized = code;
-  while (/\([^()]*\)/.test(unparenthesized)) unparenthesized = unparenthesized.replace(/\([^()]*\)/g, '_');
-  for (const statement of unparenthesized.split(/[;{}\n]/)) {
-    const match = statement.match(/\bprintf?\b(.*)$/);
-    if (match && /[>|]/.test(match[1] ?? '')) {
-      throw unsafeProgram(
-        'awk',
-        'print >',
-        'output redirection is not allowed; print to stdout (wrap a comparison in parentheses: print (a > b))',
-      );
+  const tokens = readProgram('awk', program, tokenizeAwk);
+  // gawk's own rule: in a print statement, a `>` outside parentheses is a redirection.
+  let inPrint = false;
+  let printParens = 0;
+  let previous = '';
+  for (let index = 0; index < tokens.length; index++) {
+    const token = tokens[index] as (typeof tokens)[number];
+    if (token.kind === 'name') {
+      const name = token.text.slice(token.text.lastIndexOf(':') + 1);
+      const reason = awkForbiddenNames[name];
+      if (reason !== undefined) throw unsafeProgram('awk', name, reason);
+      if (name === 'print' || name === 'printf') {
+        inPrint = true;
+        printParens = 0;
+      }
+    } else if (token.kind === 'punct') {
+      const operator = awkForbiddenOperators[token.text];
+      if (operator !== undefined) throw unsafeProgram('awk', operator[0], operator[1]);
+      if (token.text === '@') {
+        const next = tokens[index + 1];
+        const directive = next?.kind === 'name' ? next.text : '';
+        throw unsafeProgram(
+          'awk',
+          `@${directive}`,
+          awkDirectives[directive] ??
+            'indirect function calls are not allowed; call the function by its name',
+        );
+      }
+      if (token.text === '|') {
+        throw inPrint && printParens <= 0
+          ? unsafeProgram(
+              'awk',
+              'print |',
+              'awk may not pipe its output to commands; the output is returned to you',
+            )
+          : unsafeProgram('awk', '|', 'awk may not read from commands; it reads only its input stream');
+      }
+      if (token.text === '(') printParens++;
+      else if (token.text === ')') printParens--;
+      else if (token.text === '>' && inPrint && printParens <= 0) {
+        throw unsafeProgram(
+          'awk',
+          'print >',
+          'output redirection is not allowed; print to stdout (wrap a comparison in parentheses: print (a > b))',
+        );
+      } else if (token.text === ';' || token.text === '}') inPrint = false;
+    } else if (token.kind === 'newline' && !awkContinuations.has(previous)) {
+      inPrint = false;
+    }
+    if (token.kind !== 'comment' && token.kind !== 'newline') {
+      previous = token.kind === 'punct' || token.kind === 'name' ? token.text : '';
     }
   }
 }
@@ -571,6 +676,8 @@ export function validateFilterStage(argv: string[]): FilterStage {
   const programsFromOptions: string[] = [];
   let index = 1;
   let optionsEnded = false;
+  // After jq's --args/--jsonargs, operands past the program are values ($ARGS.positional), never files.
+  let operandsAreValues = false;
   const refuse = (token: string): never => {
     const reason = spec.refusals?.[token];
     throw new CommandError({
@@ -611,7 +718,7 @@ export function validateFilterStage(argv: string[]): FilterStage {
       (spec.numericShorthand && /^[-+]\d+$/.test(token))
     ) {
       if (!optionsEnded && spec.numericShorthand && /^[-+]\d+$/.test(token)) continue;
-      operands.push(token);
+      if (!(operandsAreValues && operands.length > 0)) operands.push(token);
       continue;
     }
     if (token === '--') {
@@ -625,6 +732,7 @@ export function validateFilterStage(argv: string[]): FilterStage {
       if (kind === undefined) refuse(equals === -1 ? token : token.slice(0, equals));
       if (kind === 'flag') {
         if (equals !== -1) refuse(token);
+        if (spec.valueOperandOptions?.includes(token)) operandsAreValues = true;
         continue;
       }
       takeValue(
@@ -687,7 +795,10 @@ function checkOperands(options: {
           message: `\`${name}\` needs a ${spec.operands}, e.g. ${examples[name] ?? `${name} '…'`}.`,
         });
       }
-      for (const program of [...programsFromOptions, ...operands]) spec.checkProgram?.(program);
+      for (const program of [...programsFromOptions, ...operands]) {
+        checkInputSize('filter program', program, `The ${name} ${spec.operands}`);
+        spec.checkProgram?.(program);
+      }
     }
   }
 }

@@ -47,6 +47,24 @@ describe('filter stages', () => {
     "sed -n '1,5p'",
     "sed -E 's/a+/b/g'",
     "sed -e 's/a/b/' -e '/x/d'",
+    // Words inside strings and comments are text, not code.
+    `jq '"import"'`,
+    `jq '{"include": 1, "modulemeta": "get_search_list"} | .include'`,
+    `jq '. # import "x" as $p;'`,
+    `jq '"a\\(.b | "input_filename")c"'`,
+    `jq '.import'`,
+    `jq '$import_count'`,
+    "jq --args '$ARGS.positional' a b",
+    "jq -n --jsonargs '$ARGS.positional' 1 '{}'",
+    'jq --args . -- x',
+    `awk '{print "@include"}'`,
+    `awk '{print "system(1) | getline > x"}'`,
+    "awk '$1 ~ /getline|system/'",
+    `awk '$1 ~ /[/"]#/ { print $1 }'`,
+    `awk '{ print $1/2 "/" $3 }'`,
+    "awk '{ print a >= b, a || b }'",
+    'awk \'BEGIN { x = 1 } # print > "file"\'',
+    "awk '{ x = 1 > 0; print x }'",
   ])('allows %j', (filter) => {
     expect(parseCommandLine(`aws s3 ls | ${filter}`).filters).toHaveLength(1);
   });
@@ -55,7 +73,27 @@ describe('filter stages', () => {
     ['jq -f prog.jq', 'FORBIDDEN_FILTER_OPTION', '-f'],
     ['jq --rawfile x /etc/passwd .', 'FORBIDDEN_FILTER_OPTION', '--rawfile'],
     ['jq . /etc/passwd', 'FILTER_OPERAND', '/etc/passwd'],
-    ['jq \'import "x" as x; .\'', 'UNSAFE_FILTER_PROGRAM', 'import/include'],
+    ['jq \'import "x" as x; .\'', 'UNSAFE_FILTER_PROGRAM', 'import'],
+    // The repro: a comment between `import` and its path hid it from the old check.
+    ['jq \'import#\n"package" as $p {search: "/some/dir"}; .\'', 'UNSAFE_FILTER_PROGRAM', 'import'],
+    ['jq \'include "x"; .\'', 'UNSAFE_FILTER_PROGRAM', 'include'],
+    ['jq \'"\\(include "x"; .)"\'', 'UNSAFE_FILTER_PROGRAM', 'include'],
+    ["jq 'modulemeta'", 'UNSAFE_FILTER_PROGRAM', 'modulemeta'],
+    ["jq 'get_search_list'", 'UNSAFE_FILTER_PROGRAM', 'get_search_list'],
+    ["jq 'get_jq_origin'", 'UNSAFE_FILTER_PROGRAM', 'get_jq_origin'],
+    ["jq 'get_prog_origin'", 'UNSAFE_FILTER_PROGRAM', 'get_prog_origin'],
+    ["jq 'input_filename'", 'UNSAFE_FILTER_PROGRAM', 'input_filename'],
+    ["jq '$__loc__'", 'UNSAFE_FILTER_PROGRAM', '$__loc__'],
+    ["jq '$ __loc__'", 'UNSAFE_FILTER_PROGRAM', '__loc__'],
+    ["jq '{import: 1}'", 'UNSAFE_FILTER_PROGRAM', 'import'],
+    ["jq 'm::f'", 'UNSAFE_FILTER_PROGRAM', 'm::f'],
+    ['jq -L /some/dir .', 'FORBIDDEN_FILTER_OPTION', '-L'],
+    ['jq -L/some/dir .', 'FORBIDDEN_FILTER_OPTION', '-L'],
+    ['jq --slurpfile x /etc/passwd .', 'FORBIDDEN_FILTER_OPTION', '--slurpfile'],
+    ['jq . data.json --args x', 'FILTER_OPERAND', 'data.json'],
+    ["jq '\"unterminated'", 'INVALID_FILTER_PROGRAM', 'jq'],
+    ["jq '(.a'", 'INVALID_FILTER_PROGRAM', 'jq'],
+    ['jq \'. # a comment \\\nimport "x" as $p; .\'', 'INVALID_FILTER_PROGRAM', 'jq'],
     ['jq', 'FILTER_OPERAND', 'jq'],
     ['grep -f patterns.txt', 'FORBIDDEN_FILTER_OPTION', '-f'],
     ['grep -r x /', 'FORBIDDEN_FILTER_OPTION', '-r'],
@@ -72,9 +110,28 @@ describe('filter stages', () => {
     ['awk \'BEGIN{system("id")}\'', 'UNSAFE_FILTER_PROGRAM', 'system'],
     ['awk \'{getline x < "/etc/passwd"}\'', 'UNSAFE_FILTER_PROGRAM', 'getline'],
     ['awk \'{print > "/tmp/x"}\'', 'UNSAFE_FILTER_PROGRAM', 'print >'],
-    ['awk \'{print | "sh"}\'', 'UNSAFE_FILTER_PROGRAM', 'print >'],
+    ['awk \'{print | "sh"}\'', 'UNSAFE_FILTER_PROGRAM', 'print |'],
     ['awk \'@load "x"\'', 'UNSAFE_FILTER_PROGRAM', '@load'],
     ['awk -f prog.awk', 'FORBIDDEN_FILTER_OPTION', '-f'],
+    ['awk -i inc.awk 1', 'FORBIDDEN_FILTER_OPTION', '-i'],
+    ['awk -l ext 1', 'FORBIDDEN_FILTER_OPTION', '-l'],
+    ['awk -E prog.awk', 'FORBIDDEN_FILTER_OPTION', '-E'],
+    ["awk -e '1'", 'FORBIDDEN_FILTER_OPTION', '-e'],
+    ['awk --include=x 1', 'FORBIDDEN_FILTER_OPTION', '--include'],
+    ['awk \'@include "x"\'', 'UNSAFE_FILTER_PROGRAM', '@include'],
+    ['awk \'@ include "x"\'', 'UNSAFE_FILTER_PROGRAM', '@include'],
+    ['awk \'@namespace "x"\'', 'UNSAFE_FILTER_PROGRAM', '@namespace'],
+    ['awk \'BEGIN { f = "system"; @f("id") }\'', 'UNSAFE_FILTER_PROGRAM', '@f'],
+    ['awk \'BEGIN { awk::system("id") }\'', 'UNSAFE_FILTER_PROGRAM', 'system'],
+    // A regex holding a quote: the old check read a string from it and missed what followed.
+    ['awk \'$1 ~ /"/ { system("id") } /"/\'', 'UNSAFE_FILTER_PROGRAM', 'system'],
+    ['awk \'{ print a,\n b > "f" }\'', 'UNSAFE_FILTER_PROGRAM', 'print >'],
+    ['awk \'{ print >> "f" }\'', 'UNSAFE_FILTER_PROGRAM', 'print >>'],
+    ['awk \'{ printf("%s", $1) > "f" }\'', 'UNSAFE_FILTER_PROGRAM', 'print >'],
+    ['awk \'{ "date" | getline d }\'', 'UNSAFE_FILTER_PROGRAM', '|'],
+    ['awk \'{ print |& "sh" }\'', 'UNSAFE_FILTER_PROGRAM', '|&'],
+    ["awk '$1 ~ /unterminated'", 'INVALID_FILTER_PROGRAM', 'awk'],
+    ["awk '{ print \"unterminated }'", 'INVALID_FILTER_PROGRAM', 'awk'],
     ["sed 'e id'", 'UNSAFE_FILTER_PROGRAM', 'e'],
     ["sed 's/x/id/e'", 'UNSAFE_FILTER_PROGRAM', 's///e'],
     ["sed 'w /tmp/x'", 'UNSAFE_FILTER_PROGRAM', 'w'],
@@ -88,6 +145,25 @@ describe('filter stages', () => {
     ['/usr/bin/jq .', 'FORBIDDEN_PROGRAM', '/usr/bin/jq'],
   ])('refuses %j with %s', (filter, code, token) => {
     expect(refusalCode(filter)).toEqual({ code, token });
+  });
+
+  it.each([
+    ['jq', `jq '"${'x'.repeat(17_000)}"'`],
+    ['awk', `awk 'BEGIN { print ${'('.repeat(9_000)}1${')'.repeat(9_000)} }'`],
+    ['grep', `grep '${'a'.repeat(17_000)}'`],
+  ])('refuses a %s program over the size limit, saying the limit and what to do', (filter, stage) => {
+    const error = (() => {
+      try {
+        parseCommandLine(`aws s3 ls | ${stage}`);
+      } catch (caught) {
+        return caught as CommandError;
+      }
+    })();
+    expect(error?.code).toBe('INPUT_TOO_LARGE');
+    expect(error?.message).toMatch(
+      new RegExp(`^The ${filter} (program|pattern) is [\\d,]+ bytes; the limit is 16,384 `),
+    );
+    expect(error?.message).toContain('--query');
   });
 
   it('runs awk as gawk --sandbox and sed as sed --sandbox', () => {

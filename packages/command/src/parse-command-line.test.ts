@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CommandError, type CommandErrorCode, parseCommandLine } from './index.js';
 
@@ -149,5 +152,61 @@ describe('parseCommandLine', () => {
     [{ args: ['aws', 's3', 'ls\0'] }, 'CONTROL_CHARACTER'],
   ])('refuses the argv form %j with %s', (input, code) => {
     expect(refusal(input).code).toBe(code);
+  });
+
+  describe('refuses inputs over the size limits before reading them further', () => {
+    it.each<[string, Parameters<typeof parseCommandLine>[0], RegExp]>([
+      [
+        'a 1 MB argument (it reached spawn and failed with E2BIG)',
+        { args: ['aws', 's3', 'ls', 'x'.repeat(1_000_000)] },
+        /^An argument is 1,000,000 bytes; the limit is 65,536 /,
+      ],
+      [
+        'an argument over 64 KiB in the text form',
+        `aws s3 ls '${'é'.repeat(33_000)}'`,
+        /^An argument is 66,000 bytes; the limit is 65,536 /,
+      ],
+      [
+        'a command line over 128 KiB',
+        `aws s3 ls ${'abc '.repeat(40_000)}`,
+        /^The command line is 160,010 bytes; the limit is 131,072 /,
+      ],
+      [
+        'stages together over 128 KiB',
+        {
+          args: ['aws', 's3', 'ls'],
+          pipe: Array.from({ length: 5 }, () => ['grep', '-e', 'y'.repeat(30_000)]),
+        },
+        /^The command line is [\d,]+ bytes; the limit is 131,072 /,
+      ],
+    ])('%s', (_name, input, message) => {
+      const error = refusal(input);
+      expect(error.code).toBe('INPUT_TOO_LARGE');
+      expect(error.message).toMatch(message);
+      expect(error.message).toContain('file://NAME');
+      expect(error.token?.length ?? 0).toBeLessThanOrEqual(41);
+    });
+
+    it('counts what runs: a --cli-input-json file inlined over the limit is refused', () => {
+      const workdir = mkdtempSync(join(tmpdir(), 'size-limit-'));
+      try {
+        writeFileSync(join(workdir, 'big.json'), JSON.stringify({ Bucket: 'b', Prefix: 'p'.repeat(70_000) }));
+        const error = (() => {
+          try {
+            parseCommandLine('aws s3api list-objects-v2 --cli-input-json file://big.json', { workdir });
+          } catch (caught) {
+            return caught as CommandError;
+          }
+        })();
+        expect(error?.code).toBe('INPUT_TOO_LARGE');
+        expect(error?.message).toMatch(/^An argument is [\d,]+ bytes; the limit is 65,536 /);
+      } finally {
+        rmSync(workdir, { recursive: true, force: true });
+      }
+    });
+
+    it('accepts an argument just under the limit', () => {
+      expect(parseCommandLine({ args: ['aws', 's3', 'ls', 'x'.repeat(65_000)] }).aws.service).toBe('s3');
+    });
   });
 });

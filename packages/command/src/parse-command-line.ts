@@ -1,5 +1,6 @@
 import { type AwsStage, parseAwsStage } from './_aws-stage.js';
 import { type FilterStage, isWrapperCommand, validateFilterStage } from './_filters.js';
+import { checkInputSize, checkStageSizes } from './_input-limits.js';
 import { readWorkdirFile } from './_local-paths.js';
 import { splitCommandLine } from './_tokenize.js';
 import { loadSnapshotCliModel } from './cli-model.js';
@@ -33,13 +34,15 @@ export interface ParseCommandLineOptions {
 /**
  * Parses `aws … | filter …` (a string, or the argv form) into a Pipeline, reading the aws stage with the CLI's own
  * parsers. Every refusal is a CommandError with a `code` and a message that says what to do instead; nothing here
- * runs anything.
+ * runs anything. Inputs over the size limits (the command line, any argument, any filter program) are refused with
+ * `INPUT_TOO_LARGE` before they are read further.
  */
 export function parseCommandLine(
   input: string | PipelineArgv,
   options: ParseCommandLineOptions = {},
 ): Pipeline {
   const stages = typeof input === 'string' ? splitText(input) : checkArgvForm(input);
+  checkStageSizes(stages);
   const [awsArgv, ...filterArgvs] = stages as [string[], ...string[][]];
   checkStageHead(awsArgv);
   const { workdir } = options;
@@ -49,6 +52,10 @@ export function parseCommandLine(
       ? {}
       : { readCliInputFile: (path: string) => readWorkdirFile(workdir, path, '--cli-input-json') }),
   });
+  // What runs may be larger than what was written: --cli-input-json file:// is inlined.
+  if (aws.argv.length !== awsArgv.length || aws.argv.some((word, index) => word !== awsArgv[index])) {
+    checkStageSizes([aws.argv, ...filterArgvs]);
+  }
   const filters = filterArgvs.map((argv) => {
     checkStageHead(argv);
     return validateFilterStage(argv);
@@ -63,6 +70,7 @@ function splitText(text: string): string[][] {
       message: 'The command is empty. Start it with `aws`, e.g. `aws s3 ls`.',
     });
   }
+  checkInputSize('command line', text);
   const stages = splitCommandLine(text);
   stages.forEach((stage, index) => {
     if (stage.length === 0) {
