@@ -1,10 +1,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createAwsSandboxHome, type Emulator, startS3rver } from '@aws-mcp/emulators';
+import { createAwsSandboxHome, type Emulator, startMoto, startS3rver } from '@aws-mcp/emulators';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { type CallToolResult, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import {
+  type CallToolResult,
+  type ElicitRequest,
+  ElicitRequestSchema,
+  type ElicitResult,
+} from '@modelcontextprotocol/sdk/types.js';
 import { readServerConfig } from './config.js';
 import { createServer } from './server.js';
 import type { ServerContext } from './server-context.js';
@@ -23,6 +29,11 @@ export interface TestServer {
   consent: { answer: ConsentPolicy; asked: string[] };
   call(tool: string, args: Record<string, unknown>): Promise<CallToolResult>;
   connectAnother(answer: ConsentPolicy): Promise<Client>;
+  /** A client that declares `capabilities` and answers each elicitation with `answer` (and records it in `asked`). */
+  connectAnswering(
+    answer: (request: ElicitRequest) => ElicitResult,
+    capabilities?: ClientCapabilities,
+  ): Promise<Client>;
   close(): Promise<void>;
 }
 
@@ -32,9 +43,15 @@ export function textOf(result: CallToolResult): string {
   return block?.type === 'text' ? block.text : '';
 }
 
-/** Starts s3rver, an AWS home for it and the server with `settings` (AWS_MCP_* variables) on top. */
-export async function startTestServer(settings: Record<string, string> = {}): Promise<TestServer> {
-  const s3 = await startS3rver();
+/**
+ * Starts an emulator (s3rver, or moto for services beyond S3), an AWS home for it and the server with `settings`
+ * (AWS_MCP_* variables) on top.
+ */
+export async function startTestServer(
+  settings: Record<string, string> = {},
+  { emulator = 's3rver' }: { emulator?: 's3rver' | 'moto' } = {},
+): Promise<TestServer> {
+  const s3: Emulator = emulator === 'moto' ? await startMoto() : await startS3rver();
   const home = await createAwsSandboxHome({ credentials: s3.credentials, region: 'us-east-1' });
   const workdir = await mkdtemp(join(tmpdir(), 'server-test-workdir-'));
   const env = {
@@ -73,12 +90,30 @@ export async function startTestServer(settings: Record<string, string> = {}): Pr
           : { action: 'decline' };
       });
     }
+    return link(client);
+  }
+
+  async function link(client: Client): Promise<Client> {
     const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
     const target = clients.length === 0 ? server : (await import('./server.js')).createMcpServer(context);
     await target.connect(serverTransport);
     await client.connect(clientTransport);
     clients.push(client);
     return client;
+  }
+
+  async function connectAnswering(
+    answer: (request: ElicitRequest) => ElicitResult,
+    capabilities: ClientCapabilities = { elicitation: { form: {} } },
+  ): Promise<Client> {
+    const client = new Client({ name: 'test', version: '1.0.0' }, { capabilities });
+    if (capabilities.elicitation !== undefined) {
+      client.setRequestHandler(ElicitRequestSchema, async (request) => {
+        consent.asked.push(request.params.message);
+        return answer(request);
+      });
+    }
+    return link(client);
   }
 
   const client = await connect(() => consent.answer);
@@ -91,6 +126,7 @@ export async function startTestServer(settings: Record<string, string> = {}): Pr
     consent,
     call: async (tool, args) => (await client.callTool({ name: tool, arguments: args })) as CallToolResult,
     connectAnother: (answer) => connect(answer),
+    connectAnswering,
     close: async () => {
       for (const each of clients) await each.close();
       await cleanup();

@@ -1,6 +1,8 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { maskSecrets } from '@aws-mcp/executor';
+import { escapeHiddenJson } from './_escape-text.js';
 
 /** One tool call, as the audit log records it. Values that carry secrets are redacted before this is built. */
 export interface AuditEntry {
@@ -19,10 +21,19 @@ export interface AuditEntry {
   exitCode?: number;
   durationMs?: number;
   outputChars?: number;
+  /** What became of the output's secrets: `masked`, `shown` (the person chose) or `saved`. */
+  secrets?: 'masked' | 'shown' | 'saved';
+  /** The name of the file in the secrets folder the unmasked output was saved as (never its content). */
+  savedAs?: string;
   error?: string;
 }
 
-/** An append-only JSON-lines file. Writes go through one stream, so concurrent calls never interleave a line. */
+/**
+ * An append-only JSON-lines file. Writes go through one stream, so concurrent calls never interleave a line. Every
+ * argv word goes through the masking engine (a backstop behind the parse's redaction), and hidden characters
+ * (bidi, tags, zero-width, base-less combining marks …) are written as `\uXXXX`, so a person reading the file sees
+ * what ran.
+ */
 export interface AuditLog {
   path: string;
   write(entry: AuditEntry): void;
@@ -41,11 +52,28 @@ export async function openAuditLog(path: string): Promise<AuditLog> {
   return {
     path,
     write(entry) {
-      stream.write(`${JSON.stringify(entry)}\n`);
+      stream.write(`${formatAuditLine(entry)}\n`);
     },
     close: () => new Promise<void>((resolve) => stream.end(resolve)),
   };
 }
+
+/** One audit entry as its JSON line: argv words masked, hidden characters escaped. */
+export function formatAuditLine(entry: AuditEntry): string {
+  const masked: AuditEntry =
+    entry.argv === undefined
+      ? entry
+      : {
+          ...entry,
+          // A value the parse already redacted stays as it is (the masker would read `[redacted]` as a value).
+          argv: entry.argv.map((argv) =>
+            argv.map((word) => (word.endsWith(redacted) ? word : maskSecrets(word).text)),
+          ),
+        };
+  return escapeHiddenJson(JSON.stringify(masked));
+}
+
+const redacted = '[redacted]';
 
 const secretOption =
   /^--(secret-string|secret-binary|.*password.*|.*token.*|.*secret.*|.*private-key.*|cli-input-json|cli-input-yaml|user-data|auth-parameters|.*credentials?)$/;

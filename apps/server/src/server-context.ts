@@ -32,12 +32,19 @@ import {
   type AwsCliStatus,
   checkAwsCli,
   createPipelineLimiter,
+  maskSecrets,
   type RunPipelineOptions,
   runPipeline,
   type SandboxSelection,
   selectSandbox,
 } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import {
+  checkSecretsFolderApart,
+  prepareSecretsFolder,
+  resolveSecretsFolder,
+  SecretsFolderError,
+} from './_secrets-folder.js';
 import { type AuditLog, openAuditLog } from './audit-log.js';
 import type { ServerConfig } from './config.js';
 
@@ -75,6 +82,8 @@ export interface ServerContext {
   /** Options every pipeline runs with for `profile`; a call adds its region, timeout, caps and signal. */
   runOptions(profile?: string): RunPipelineOptions;
   audit: AuditLog | undefined;
+  /** Where unmasked output is saved (AWS_MCP_SECRETS_DIR): private, apart from the working directory. */
+  secretsFolder: string;
   /**
    * The caller identity of a profile (`aws sts get-caller-identity`), cached for five minutes; `error` says why
    * it is unknown. Never throws.
@@ -139,8 +148,18 @@ export async function createServerContext({
   log?: (message: string) => void;
 }): Promise<ServerContext> {
   checkModelCacheApart(config.workdir, cliModelCacheDirectory(env));
+  const secretsFolder = resolveSecretsFolder(env);
+  try {
+    checkSecretsFolderApart({ workdir: config.workdir, folder: secretsFolder });
+    prepareSecretsFolder(secretsFolder);
+  } catch (error) {
+    if (error instanceof SecretsFolderError) throw new StartupError(error.message, { cause: error });
+    throw error;
+  }
   const sessions = new Set<McpServer>();
-  const log = (message: string, level: 'info' | 'warning' | 'error' = 'info') => {
+  const log = (line: string, level: 'info' | 'warning' | 'error' = 'info') => {
+    // Log lines may quote a CLI's message or a path; they go through the same masking engine as output.
+    const message = maskSecrets(line).text;
     writeLine(message);
     for (const session of sessions) {
       if (!session.isConnected()) continue;
@@ -246,6 +265,7 @@ export async function createServerContext({
       readOnlyPaths: resolveAwsContext({ env, setup, profile }).bindPaths,
     }),
     audit,
+    secretsFolder,
     lookupAccount(profile) {
       const cached = accounts.get(profile);
       if (cached !== undefined && Date.now() - cached.at < accountCacheMs) return cached.identity;

@@ -1,18 +1,130 @@
-import { type Decision, formatArgvForDisplay } from '@aws-mcp/command';
+import type { Decision } from '@aws-mcp/command';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { escapeHiddenText, formatStagesForPerson } from '../_escape-text.js';
+
+/** What a person answered, or why there was no usable answer. */
+export type ConsentAnswer =
+  | 'accepted'
+  | 'declined'
+  | 'canceled'
+  | 'timed out'
+  | 'unsupported'
+  | 'invalid answer';
 
 /** What came of asking the person. */
 export interface ConsentOutcome {
   granted: boolean;
-  /** `accepted`, `declined`, `canceled`, `timed out`, or `unsupported` (the client cannot ask). */
-  answer: 'accepted' | 'declined' | 'canceled' | 'timed out' | 'unsupported';
+  answer: ConsentAnswer;
+  /** With the secrets form: what the person chose for the output's secrets. */
+  secrets?: 'show' | 'save';
+  /** For `unsupported` and `invalid answer`: what exactly happened, for the message. */
+  detail?: string;
+}
+
+/** The secrets question of a consent form, for a call whose output carries secrets. */
+export interface SecretsQuestion {
+  /** The secret output members (`Credentials.SecretAccessKey`; `*`: the whole output). */
+  members: string[];
+  /** Where `save` writes the unmasked output. */
+  savePath: string;
 }
 
 /**
- * Asks the person, through MCP elicitation, whether to run a command the policy marked `confirm`. The message
- * shows the argv rendered for a person (control and bidirectional characters escaped), the class, profile and
- * region. Anything but an explicit yes within the time limit means no.
+ * Whether this session's client can show a consent form: it declared form elicitation (an empty `elicitation`
+ * capability means forms). Returns why not otherwise, e.g. a client that declared only URL elicitation.
+ */
+export function checkConsentForm(server: McpServer): { canAsk: true } | { canAsk: false; why: string } {
+  const elicitation = server.server.getClientCapabilities()?.elicitation;
+  if (elicitation === undefined)
+    return { canAsk: false, why: 'This MCP client cannot ask the user (no elicitation)' };
+  if (elicitation.form === undefined) {
+    return {
+      canAsk: false,
+      why: 'This MCP client declared only URL elicitation, which cannot carry a consent form (it needs form elicitation)',
+    };
+  }
+  return { canAsk: true };
+}
+
+function describeMembers(members: string[]): string {
+  return members.includes('*') ? 'its whole output is a secret' : members.map(escapeHiddenText).join(', ');
+}
+
+function buildMessage({
+  decision,
+  stages,
+  account,
+  question,
+}: {
+  decision: Decision;
+  stages: string[][];
+  account: string;
+  question: SecretsQuestion | undefined;
+}): string {
+  const lines = [
+    'An AI assistant asks to run this AWS command:',
+    '',
+    `  ${formatStagesForPerson(stages)}`,
+    '',
+    `Access: ${decision.classification.accessClass} (${escapeHiddenText(decision.classification.action)})`,
+    `Profile: ${escapeHiddenText(decision.profile ?? 'default')}`,
+    `Account: ${escapeHiddenText(account)}`,
+    `Region: ${escapeHiddenText(decision.region ?? 'default')}`,
+    `Why it asks: ${escapeHiddenText(decision.action === 'confirm' ? decision.reason : 'its output carries secrets')}`,
+  ];
+  if (question !== undefined) {
+    lines.push(
+      '',
+      `Its output carries secrets (${describeMembers(question.members)}). Choose:`,
+      '  save: run it and write the whole output to a file only you open; the assistant sees the secrets masked',
+      `        (${escapeHiddenText(question.savePath)})`,
+      '  show: run it and give the secrets to the assistant as they are',
+      '  decline: do not run it',
+    );
+  }
+  return lines.join('\n');
+}
+
+type FormSchema = Parameters<McpServer['server']['elicitInput']>[0] & { mode: 'form' };
+
+const approveSchema: FormSchema['requestedSchema'] = {
+  type: 'object',
+  properties: {
+    approve: {
+      type: 'boolean',
+      title: 'Run this command',
+      description: 'Yes to run it once.',
+      default: false,
+    },
+  },
+  required: ['approve'],
+};
+
+const secretsSchema: FormSchema['requestedSchema'] = {
+  type: 'object',
+  properties: {
+    answer: {
+      type: 'string',
+      title: 'Run it, and the secrets in its output',
+      enum: ['save', 'show', 'decline'],
+      enumNames: [
+        'Run, save the secrets to a file only I open',
+        'Run, show the secrets to the assistant',
+        'Do not run',
+      ],
+      default: 'save',
+    },
+  },
+  required: ['answer'],
+};
+
+/**
+ * Asks the person, through MCP form elicitation, whether to run a command: a yes/no form, or for a call whose
+ * output carries secrets (`question`) one `answer` — `save` (the default, so a client that can only accept submits
+ * the safe answer), `show` or `decline`. The message shows the argv and every field with hidden characters escaped.
+ * Anything but an explicit yes within the time limit means no; an answer that does not fit the form is
+ * `invalid answer`, a client without form elicitation `unsupported`, each with `detail` saying what happened.
  */
 export async function requestConsent({
   server,
@@ -20,6 +132,7 @@ export async function requestConsent({
   stages,
   account,
   timeoutMs,
+  question,
 }: {
   /** The account the profile's credentials belong to, or why it is unknown. */
   account: string;
@@ -28,45 +141,51 @@ export async function requestConsent({
   /** The pipeline's stages as argv arrays, the aws stage first. */
   stages: string[][];
   timeoutMs: number;
+  question?: SecretsQuestion;
 }): Promise<ConsentOutcome> {
-  if (server.server.getClientCapabilities()?.elicitation === undefined)
-    return { granted: false, answer: 'unsupported' };
-  const message = [
-    'An AI assistant asks to run this AWS command:',
-    '',
-    `  ${formatArgvForDisplay(stages)}`,
-    '',
-    `Access: ${decision.classification.accessClass} (${decision.classification.action})`,
-    `Profile: ${decision.profile ?? 'default'}`,
-    `Account: ${account}`,
-    `Region: ${decision.region ?? 'default'}`,
-    `Why it asks: ${decision.reason}`,
-  ].join('\n');
+  const form = checkConsentForm(server);
+  if (!form.canAsk) return { granted: false, answer: 'unsupported', detail: form.why };
+  let result: Awaited<ReturnType<McpServer['server']['elicitInput']>>;
   try {
-    const result = await server.server.elicitInput(
+    result = await server.server.elicitInput(
       {
         mode: 'form',
-        message,
-        requestedSchema: {
-          type: 'object',
-          properties: {
-            approve: {
-              type: 'boolean',
-              title: 'Run this command',
-              description: 'Yes to run it once.',
-              default: false,
-            },
-          },
-          required: ['approve'],
-        },
+        message: buildMessage({ decision, stages, account, question }),
+        requestedSchema: question === undefined ? approveSchema : secretsSchema,
       },
       { timeout: timeoutMs },
     );
-    if (result.action === 'accept' && result.content?.approve === true)
-      return { granted: true, answer: 'accepted' };
-    return { granted: false, answer: result.action === 'cancel' ? 'canceled' : 'declined' };
   } catch (error) {
-    const timedOut = error instanceof McpError && error.code === ErrorCode.RequestTimeout;
-    return { granted: false, answer: timedOut ? 'timed out' : 'canceled' };
+    if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+      return { granted: false, answer: 'timed out' };
+    }
+    if (error instanceof McpError && error.code === ErrorCode.InvalidParams) {
+      return {
+        granted: false,
+        answer: 'invalid answer',
+        detail: error.message.replace(/^MCP error -?\d+: /, ''),
+      };
+    }
+    return {
+      granted: false,
+      answer: 'canceled',
+      detail: `the consent request failed: ${error instanceof Error ? error.message : String(error)}`,
+    };
   }
+  if (result.action !== 'accept')
+    return { granted: false, answer: result.action === 'cancel' ? 'canceled' : 'declined' };
+  if (question === undefined) {
+    return result.content?.approve === true
+      ? { granted: true, answer: 'accepted' }
+      : { granted: false, answer: 'declined' };
+  }
+  // An accept without content is the form's default, `save`: the safe answer.
+  const answer = result.content?.answer ?? 'save';
+  if (answer === 'decline') return { granted: false, answer: 'declined' };
+  if (answer === 'save' || answer === 'show') return { granted: true, answer: 'accepted', secrets: answer };
+  return {
+    granted: false,
+    answer: 'invalid answer',
+    detail: `the form's answer was ${JSON.stringify(answer)}`,
+  };
 }

@@ -1,3 +1,4 @@
+import { basename, join } from 'node:path';
 import { readSsoTokenStatus } from '@aws-mcp/aws-config';
 import {
   CommandError,
@@ -7,15 +8,26 @@ import {
   parseCommandLine,
   validatePipeline,
 } from '@aws-mcp/command';
-import { ExecutionError, type PipelineProgress, type PipelineResult, runPipeline } from '@aws-mcp/executor';
+import {
+  ExecutionError,
+  maskSecrets,
+  type PipelineProgress,
+  type PipelineResult,
+  runPipeline,
+  type SecretsHandling,
+  secretOutputOf,
+} from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import { isHiddenCharacter } from '../_escape-text.js';
+import { checkSaveName, defaultSaveName } from '../_secrets-folder.js';
 import { type AuditEntry, redactArgv } from '../audit-log.js';
 import type { ServerContext } from '../server-context.js';
-import { type ConsentOutcome, requestConsent } from './_consent.js';
+import { type ConsentOutcome, checkConsentForm, requestConsent, type SecretsQuestion } from './_consent.js';
 import { explainAwsFailure } from './_explain-failure.js';
+import { describeRefusal, type RefusalCode, type RefusalFields } from './_refusals.js';
 import { errorResult, textResult } from './_results.js';
 
 const inputSchema = {
@@ -53,6 +65,14 @@ const inputSchema = {
     .positive()
     .optional()
     .describe('Lower the cap on returned characters (the start and end are kept).'),
+  saveOutputTo: z
+    .string()
+    .optional()
+    .describe(
+      'A new file name (no folders, not a dot-file, e.g. `key-pair.json`): the whole output, secrets unmasked, is ' +
+        'written to the server’s secrets folder, which only the user opens; you get the file’s name and size and ' +
+        'the output with its secrets masked. No command can read that folder back.',
+    ),
 };
 
 const outputSchema = {
@@ -76,13 +96,47 @@ const outputSchema = {
   decision: z
     .object({ action: z.enum(['allow', 'confirm', 'deny']), rule: z.string(), reason: z.string() })
     .optional(),
-  consent: z.enum(['accepted', 'declined', 'canceled', 'timed out', 'unsupported']).optional(),
+  consent: z
+    .enum(['accepted', 'declined', 'canceled', 'timed out', 'unsupported', 'invalid answer'])
+    .optional(),
   maskedSecrets: z.number().int().describe('How many secret values were masked in output and stderr.'),
+  secrets: z
+    .object({
+      handling: z
+        .enum(['masked', 'shown', 'saved'])
+        .describe(
+          'masked: replaced by [MASKED]; shown: returned as they are (the user chose); saved: see `saved`.',
+        ),
+      masked: z.number().int(),
+      members: z
+        .array(z.string())
+        .describe('The secret output members the command returns (`*`: all of it).'),
+      saved: z
+        .object({ name: z.string(), bytes: z.number().int() })
+        .optional()
+        .describe('The file in the secrets folder holding the unmasked output.'),
+    })
+    .optional(),
+  code: z.string().optional().describe('For a refusal: which rule refused, e.g. `UNKNOWN_OPTION`.'),
+  reason: z.string().optional().describe('For a refusal: what was wrong.'),
+  suggestion: z.string().optional().describe('For a refusal: what to do next.'),
 };
 
 type PipelineOutput = z.infer<z.ZodObject<typeof outputSchema>>;
 
-function refused(text: string, fields: Partial<PipelineOutput> = {}): CallToolResult {
+/**
+ * A refused call: the text block is the readable message, `structuredContent` carries `code`, `reason` and
+ * `suggestion`. Both go through the masking engine, since a message may quote what the call was given.
+ */
+function refused(
+  refusal: { code: RefusalCode; text: string; reason?: string },
+  fields: Partial<PipelineOutput> = {},
+): CallToolResult {
+  const text = maskSecrets(refusal.text).text;
+  const described: RefusalFields = describeRefusal(
+    refusal.code,
+    maskSecrets(refusal.reason ?? refusal.text).text,
+  );
   const structured: PipelineOutput = {
     status: 'refused',
     output: '',
@@ -92,25 +146,62 @@ function refused(text: string, fields: Partial<PipelineOutput> = {}): CallToolRe
     durationMs: 0,
     maskedSecrets: 0,
     ...fields,
+    ...described,
   };
   return errorResult(text, structured);
+}
+
+/** A sentence ends with a full stop, whatever the rule's reason ended with. */
+function asSentence(text: string): string {
+  const trimmed = text.trim();
+  return /[.!?]$/.test(trimmed) ? trimmed : `${trimmed}.`;
 }
 
 function summarizeDecision(decision: Decision): PipelineOutput['decision'] {
   return { action: decision.action, rule: decision.rule, reason: decision.reason };
 }
 
-function describeConsentRefusal(outcome: ConsentOutcome, decision: Decision, stateless: boolean): string {
+const consentCodes: Record<Exclude<ConsentOutcome['answer'], 'accepted'>, RefusalCode> = {
+  declined: 'CONSENT_DECLINED',
+  canceled: 'CONSENT_CANCELED',
+  'timed out': 'CONSENT_TIMED_OUT',
+  unsupported: 'CONSENT_UNAVAILABLE',
+  'invalid answer': 'CONSENT_INVALID_ANSWER',
+};
+
+/** Why a call that needed consent did not run, saying what really happened. */
+function describeConsentRefusal(
+  outcome: ConsentOutcome,
+  decision: Decision,
+  stateless: boolean,
+): { code: RefusalCode; text: string } {
+  const code = consentCodes[outcome.answer as keyof typeof consentCodes];
   if (outcome.answer === 'unsupported') {
     const why = stateless
       ? 'This server runs in stateless HTTP mode, where it cannot ask the user (a consent request needs a session)'
-      : 'This MCP client cannot ask the user (no elicitation)';
-    return (
-      `Needs consent (${decision.rule}): ${decision.reason} ${why}, so it did not run. To allow it, the user can ` +
-      `${stateless ? 'run the server with sessions (without AWS_MCP_STATELESS), ' : ''}set AWS_MCP_MODE=full for the server, or allow it in a policy file.`
-    );
+      : (outcome.detail ?? 'This MCP client cannot ask the user (no elicitation)');
+    const needs =
+      decision.action === 'confirm'
+        ? `Needs consent (${decision.rule}): ${asSentence(decision.reason)}`
+        : 'Needs consent: its output carries secrets.';
+    return {
+      code,
+      text:
+        `${needs} ${why}, so it did not run. To allow it, the user can ` +
+        `${stateless ? 'run the server with sessions (without AWS_MCP_STATELESS), ' : ''}set AWS_MCP_MODE=full for the server, or allow it in a policy file.`,
+    };
   }
-  return `Not run: the user ${outcome.answer === 'timed out' ? 'did not answer in time' : `${outcome.answer} it`}. Do not retry unless the user asks.`;
+  if (outcome.answer === 'invalid answer') {
+    return {
+      code,
+      text: `Not run: the MCP client answered the consent form with something it does not allow (${outcome.detail ?? 'no detail'}). The user did not agree to anything.`,
+    };
+  }
+  if (outcome.answer === 'canceled' && outcome.detail !== undefined) {
+    return { code, text: `Not run: ${outcome.detail}. The user did not agree to anything.` };
+  }
+  const what = outcome.answer === 'timed out' ? 'did not answer in time' : `${outcome.answer} it`;
+  return { code, text: `Not run: the user ${what}. Do not retry unless the user asks.` };
 }
 
 function formatRunResult(result: PipelineResult, profile: string | undefined): string {
@@ -157,6 +248,54 @@ function parseInput(
   return parseCommandLine(input.command ?? '', options);
 }
 
+/** What becomes of the output's secrets, and whether the person is asked first. */
+interface SecretsPlan {
+  /** `mask`, `show`, or a file name to save the unmasked output as; with `question`, the person's answer decides. */
+  handling: 'mask' | 'show' | { saveName: string };
+  /** Ask with the secrets form (save / show / decline) rather than yes/no. */
+  question: boolean;
+  /** The secret output members the classification names. */
+  members: string[];
+}
+
+/** The deciding policy rule's `secrets` pre-answer, else the policy's own, else `ask`. */
+function readSecretsPreAnswer(policy: ServerContext['policy'], rule: string): 'show' | 'save' | 'ask' {
+  const rules = policy.rules ?? [];
+  const deciding = rules.find((candidate, index) => (candidate.id ?? `rules[${index}]`) === rule) as
+    | { secrets?: 'show' | 'save' | 'ask' }
+    | undefined;
+  return deciding?.secrets ?? (policy as { secrets?: 'show' | 'save' | 'ask' }).secrets ?? 'ask';
+}
+
+/**
+ * Decides what happens to the secrets of a call: `saveOutputTo` saves; output without secret members is masked
+ * (the backstop still runs); with secret members, a policy pre-answer (`show`, `save`) decides, or the person is
+ * asked with the secrets form — and when no form can be shown, the output is masked (a `confirm` call is refused
+ * before it gets here).
+ */
+function planSecrets({
+  members,
+  saveOutputTo,
+  preAnswer,
+  canAsk,
+  masking,
+  defaultName,
+}: {
+  members: string[];
+  saveOutputTo: string | undefined;
+  preAnswer: 'show' | 'save' | 'ask';
+  canAsk: boolean;
+  masking: boolean;
+  defaultName: string;
+}): SecretsPlan {
+  const plan = (handling: SecretsPlan['handling'], question = false) => ({ handling, question, members });
+  if (saveOutputTo !== undefined) return plan({ saveName: saveOutputTo });
+  if (!masking || preAnswer === 'show') return plan('show');
+  if (preAnswer === 'save' && members.length > 0) return plan({ saveName: defaultName });
+  if (members.length === 0) return plan('mask');
+  return canAsk ? plan({ saveName: defaultName }, true) : plan('mask');
+}
+
 /** Registers `aws_cli_pipeline`: validates, asks consent where the policy says so, and runs the pipeline. */
 export function registerAwsCliPipelineTool(server: McpServer, context: ServerContext): void {
   const { config, policy } = context;
@@ -168,7 +307,8 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
         'Run one AWS CLI command, optionally piped into filters such as jq or grep, and return its output. ' +
         'Learn a command first with aws_cli_help. Prefer --query and --output to trim output. ' +
         `Mode: ${policy.mode}${policy.mode === 'confirm-writes' ? ' (writes ask the user first)' : ''}. ` +
-        `Local files are read and written only inside ${config.workdir}; use relative paths.`,
+        `Local files are read and written only inside ${config.workdir}; use relative paths. ` +
+        'Secrets in output are masked unless the user chooses otherwise; `saveOutputTo` keeps them in a file for the user.',
       inputSchema: z.object(inputSchema).strict(),
       outputSchema,
       annotations:
@@ -185,15 +325,25 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
           tool: 'aws_cli_pipeline',
           ...entry,
         });
-      const choice = await checkChoices(context, input.profile, input.region);
-      if (choice !== undefined) {
-        audit({ status: 'refused', error: choice });
-        return refused(choice);
+      const early =
+        (await checkChoices(context, input.profile, input.region)) ?? checkSaveArgument(input.saveOutputTo);
+      if (early !== undefined) {
+        audit({ status: 'refused', error: early.code });
+        return refused(early);
       }
       let pipeline: Pipeline;
       let decision: Decision;
       try {
         pipeline = parseInput(input, { model: await context.cliModel(), workdir: config.workdir });
+        const lineRegion = await checkRegion(
+          context,
+          pipeline.aws.globals.region,
+          '`--region` on the command line',
+        );
+        if (lineRegion !== undefined) {
+          audit({ status: 'refused', error: lineRegion.code });
+          return refused(lineRegion);
+        }
         // Rules and the profile allowlist judge the effective settings: the line's, else the call's, else the
         // server's defaults. The region follows the effective profile as the CLI resolves it (a variable, then
         // that profile's `region`), never the default profile's.
@@ -213,12 +363,20 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
           const cli = await context.awsCli;
           if (!cli.available) {
             audit({ status: 'refused', error: 'AWS_CLI_MISSING' });
-            return refused(`AWS_CLI_MISSING: ${cli.message}`);
+            return refused({
+              code: 'AWS_CLI_MISSING',
+              text: `AWS_CLI_MISSING: ${cli.message}`,
+              reason: cli.message,
+            });
           }
         }
         if (CommandError.isInstance(error)) {
           audit({ status: 'refused', error: error.code });
-          return refused(`Refused (${error.code}): ${error.message}`);
+          return refused({
+            code: error.code,
+            text: `Refused (${error.code}): ${error.message}`,
+            reason: error.message,
+          });
         }
         throw error;
       }
@@ -240,32 +398,60 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
         rule: decision.rule,
       };
       if (decision.action === 'deny') {
-        audit({ ...auditBase, status: 'refused' });
-        return refused(`Refused by ${decision.rule}: ${decision.reason}`, decided);
+        audit({ ...auditBase, status: 'refused', error: 'DENIED_BY_POLICY' });
+        return refused(
+          {
+            code: 'DENIED_BY_POLICY',
+            text: `Refused by ${decision.rule}: ${decision.reason}`,
+            reason: decision.reason,
+          },
+          decided,
+        );
       }
       const cli = await context.awsCli;
       if (!cli.available) {
         audit({ ...auditBase, status: 'refused', error: 'AWS_CLI_MISSING' });
-        return refused(`AWS_CLI_MISSING: ${cli.message}`, decided);
+        return refused(
+          { code: 'AWS_CLI_MISSING', text: `AWS_CLI_MISSING: ${cli.message}`, reason: cli.message },
+          decided,
+        );
       }
       const sso = await readSsoTokenStatus(profile, context.setup());
       if (sso.status === 'expired' && sso.refreshable !== true) {
         audit({ ...auditBase, status: 'refused', error: 'SSO_SESSION_EXPIRED' });
+        const why = `the SSO session of profile \`${profile}\` expired${sso.expiresAt === undefined ? '' : ` at ${sso.expiresAt}`}.`;
         return refused(
-          `SSO_SESSION_EXPIRED: the SSO session of profile \`${profile}\` expired${sso.expiresAt === undefined ? '' : ` at ${sso.expiresAt}`}. ` +
-            `The user must run \`${sso.loginCommand ?? `aws sso login --profile ${profile}`}\` in a terminal, then retry.`,
+          {
+            code: 'SSO_SESSION_EXPIRED',
+            text: `SSO_SESSION_EXPIRED: ${why} The user must run \`${sso.loginCommand ?? `aws sso login --profile ${profile}`}\` in a terminal, then retry.`,
+            reason: why,
+          },
           decided,
         );
       }
+      const form = checkConsentForm(server);
+      const plan = planSecrets({
+        members: secretOutputOf(pipeline).members,
+        saveOutputTo: input.saveOutputTo,
+        preAnswer: readSecretsPreAnswer(policy, decision.rule),
+        canAsk: form.canAsk,
+        masking: config.maskSecrets,
+        defaultName: defaultSaveName({ service: pipeline.aws.service, operation: pipeline.aws.operation }),
+      });
       let consent: ConsentOutcome | undefined;
-      if (decision.action === 'confirm') {
+      if (decision.action === 'confirm' || plan.question) {
         const identity = await context.lookupAccount(profile);
+        const question: SecretsQuestion | undefined =
+          plan.question && typeof plan.handling === 'object'
+            ? { members: plan.members, savePath: join(context.secretsFolder, plan.handling.saveName) }
+            : undefined;
         consent = await requestConsent({
           account: identity.account ?? 'unknown (the caller identity could not be read)',
           server,
           decision: { ...decision, profile, region },
           stages,
           timeoutMs: config.consentTimeoutSeconds * 1000,
+          question,
         });
         if (!consent.granted) {
           audit({ ...auditBase, status: 'refused', consent: consent.answer });
@@ -274,7 +460,12 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
             { ...decided, consent: consent.answer },
           );
         }
+        if (consent.secrets === 'show') plan.handling = 'show';
       }
+      const secretsOption: SecretsHandling =
+        typeof plan.handling === 'object'
+          ? { saveTo: join(context.secretsFolder, plan.handling.saveName) }
+          : plan.handling;
       try {
         const result = await runPipeline(pipeline, {
           ...context.runOptions(decision.profile ?? input.profile),
@@ -285,7 +476,9 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
           maxOutputChars: Math.min(input.maxOutput ?? config.maxOutputChars, config.maxOutputChars),
           signal: extra.signal,
           onProgress: progressReporter(extra),
+          secrets: secretsOption,
         });
+        const secrets = describeSecrets(result, secretsOption);
         audit({
           ...auditBase,
           consent: consent?.answer,
@@ -293,6 +486,8 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
           exitCode: result.exitCode,
           durationMs: result.durationMs,
           outputChars: result.totalChars,
+          secrets: secrets.handling,
+          ...(secrets.saved === undefined ? {} : { savedAs: secrets.saved.name }),
         });
         const structured: PipelineOutput = {
           status: result.status,
@@ -303,15 +498,20 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
           totalChars: result.totalChars,
           durationMs: result.durationMs,
           maskedSecrets: result.maskedSecrets,
+          secrets,
           ...decided,
           ...(consent === undefined ? {} : { consent: consent.answer }),
         };
-        const text = formatRunResult(result, profile);
+        const note = describeSecretsNote(secrets, { folder: context.secretsFolder, canAsk: form.canAsk });
+        const text = [formatRunResult(result, profile), ...(note === undefined ? [] : ['', note])].join('\n');
         return result.status === 'success' ? textResult(text, structured) : errorResult(text, structured);
       } catch (error) {
         if (ExecutionError.isInstance(error)) {
           audit({ ...auditBase, status: 'refused', error: error.code, durationMs: Date.now() - started });
-          return refused(`${error.code}: ${error.message}`, decided);
+          return refused(
+            { code: error.code, text: `${error.code}: ${error.message}`, reason: error.message },
+            decided,
+          );
         }
         throw error;
       }
@@ -319,11 +519,64 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
   );
 }
 
+/** The `secrets` field of a result: how they were handled, how many were masked, which members, the saved file. */
+function describeSecrets(
+  result: PipelineResult,
+  option: SecretsHandling,
+): NonNullable<PipelineOutput['secrets']> {
+  const saved = result.secrets.saved;
+  return {
+    handling: saved !== undefined ? 'saved' : option === 'show' ? 'shown' : 'masked',
+    masked: result.secrets.masked,
+    members: result.secrets.members,
+    ...(saved === undefined ? {} : { saved: { name: basename(saved.path), bytes: saved.bytes } }),
+  };
+}
+
+/**
+ * What a result says about its secrets, after the output: where the unmasked output was saved, or how many values
+ * were masked and how to get them. Nothing when nothing was masked or saved.
+ */
+function describeSecretsNote(
+  secrets: NonNullable<PipelineOutput['secrets']>,
+  { folder, canAsk }: { folder: string; canAsk: boolean },
+): string | undefined {
+  const members = secrets.members.includes('*') ? 'the whole output' : secrets.members.join(', ');
+  const values = `${secrets.masked} secret value${secrets.masked === 1 ? ' was' : 's were'} masked as [MASKED]`;
+  if (secrets.saved !== undefined) {
+    return (
+      `The whole output, secrets unmasked, was saved as \`${secrets.saved.name}\` (${secrets.saved.bytes} bytes) in the ` +
+      `secrets folder ${folder}, which only the user opens; no command can read it. ${secrets.masked > 0 ? `Above, ${values}.` : ''}`
+    ).trim();
+  }
+  if (secrets.handling !== 'masked' || secrets.masked === 0) return undefined;
+  const ask = canAsk
+    ? ''
+    : ' A client that can show consent forms lets the user answer `show`; a policy file with `"secrets": "show"` answers it for them.';
+  return (
+    `${values}${members === '' ? '' : ` (${members})`}. To get them, call again with \`saveOutputTo: "NAME"\`: the ` +
+    `unmasked output goes to a file only the user opens.${ask}`
+  );
+}
+
+function checkSaveArgument(
+  name: string | undefined,
+): { code: RefusalCode; text: string; reason: string } | undefined {
+  if (name === undefined) return undefined;
+  const problem = checkSaveName(name, isHiddenCharacter);
+  if (problem === undefined) return undefined;
+  return {
+    code: 'SAVE_NAME_INVALID',
+    text: `Refused (SAVE_NAME_INVALID): ${problem.reason} ${problem.suggestion}`,
+    reason: problem.reason,
+  };
+}
+
 type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /**
  * Sends `notifications/progress` while a command runs, when the request asked for them (a progress token):
- * elapsed time, bytes so far, and the CLI's own s3 transfer lines.
+ * elapsed time, bytes so far, and the CLI's own s3 transfer lines (through the masking engine).
  */
 function progressReporter(extra: ToolExtra): ((progress: PipelineProgress) => void) | undefined {
   const progressToken = extra._meta?.progressToken;
@@ -332,7 +585,9 @@ function progressReporter(extra: ToolExtra): ((progress: PipelineProgress) => vo
     const seconds = Math.round(progress.elapsedMs / 1000);
     const message = progress.queued
       ? `waiting for a free slot (${seconds} s)`
-      : (progress.message ?? `running for ${seconds} s, ${progress.outputBytes} bytes of output so far`);
+      : progress.message !== undefined
+        ? maskSecrets(progress.message).text
+        : `running for ${seconds} s, ${progress.outputBytes} bytes of output so far`;
     extra
       .sendNotification({
         method: 'notifications/progress',
@@ -342,34 +597,51 @@ function progressReporter(extra: ToolExtra): ((progress: PipelineProgress) => vo
   };
 }
 
+type Refusal = { code: RefusalCode; text: string; reason: string };
+
 /** Checks the `profile` and `region` arguments against the AWS setup, the allowlist and the known regions. */
 async function checkChoices(
   context: ServerContext,
   profile: string | undefined,
   region: string | undefined,
-): Promise<string | undefined> {
+): Promise<Refusal | undefined> {
   if (profile !== undefined) {
     const allowed = context.policy.allowedProfiles;
     if (allowed !== undefined && !allowed.includes(profile)) {
-      return `Refused (PROFILE_NOT_ALLOWED): profile \`${profile}\` is not in the server's allowlist (${allowed.join(', ')}).`;
+      const reason = `profile \`${profile}\` is not in the server's allowlist (${allowed.join(', ')}).`;
+      return { code: 'PROFILE_NOT_ALLOWED', text: `Refused (PROFILE_NOT_ALLOWED): ${reason}`, reason };
     }
     const known = context.setup().profiles.map((item) => item.name);
     if (!known.includes(profile)) {
-      return (
-        `Refused (UNKNOWN_PROFILE): there is no profile \`${profile}\` in the AWS files` +
-        `${known.length > 0 ? ` (configured: ${known.join(', ')})` : ''}. Read aws://config/profiles, or leave \`profile\` out.`
-      );
+      const reason =
+        `there is no profile \`${profile}\` in the AWS files` +
+        `${known.length > 0 ? ` (configured: ${known.join(', ')})` : ''}.`;
+      return {
+        code: 'UNKNOWN_PROFILE',
+        text: `Refused (UNKNOWN_PROFILE): ${reason} Read aws://config/profiles, or leave \`profile\` out.`,
+        reason,
+      };
     }
   }
-  if (region !== undefined) {
-    const { regions } = await context.regions();
-    if (!regions.some((known) => known.code === region)) {
-      const close = regions.filter((known) => known.code.startsWith(region.split('-')[0] ?? '')).slice(0, 5);
-      return (
-        `Refused (UNKNOWN_REGION): \`${region}\` is not a known region code` +
-        `${close.length > 0 ? ` (e.g. ${close.map((known) => known.code).join(', ')})` : ''}; read aws://config/regions for the list.`
-      );
-    }
-  }
-  return undefined;
+  return checkRegion(context, region, undefined);
+}
+
+/** Checks a region (the argument, or `--region` on the line) against the known regions. */
+async function checkRegion(
+  context: ServerContext,
+  region: string | undefined,
+  where: string | undefined,
+): Promise<Refusal | undefined> {
+  if (region === undefined) return undefined;
+  const { regions } = await context.regions();
+  if (regions.some((known) => known.code === region)) return undefined;
+  const close = regions.filter((known) => known.code.startsWith(region.split('-')[0] ?? '')).slice(0, 5);
+  const reason = `\`${region}\`${where === undefined ? '' : ` (${where})`} is not a known region code.`;
+  return {
+    code: 'UNKNOWN_REGION',
+    text:
+      `Refused (UNKNOWN_REGION): \`${region}\`${where === undefined ? '' : ` (${where})`} is not a known region code` +
+      `${close.length > 0 ? ` (e.g. ${close.map((known) => known.code).join(', ')})` : ''}; read aws://config/regions for the list.`,
+    reason,
+  };
 }

@@ -1,0 +1,75 @@
+import type { CommandErrorCode } from '@aws-mcp/command';
+import type { ExecutionErrorCode } from '@aws-mcp/executor';
+
+/** Refusals the server itself decides (the libraries' codes come with their own errors). */
+export type ServerRefusalCode =
+  | 'UNKNOWN_PROFILE'
+  | 'UNKNOWN_REGION'
+  | 'DENIED_BY_POLICY'
+  | 'AWS_CLI_MISSING'
+  | 'SSO_SESSION_EXPIRED'
+  | 'CONSENT_DECLINED'
+  | 'CONSENT_CANCELED'
+  | 'CONSENT_TIMED_OUT'
+  | 'CONSENT_UNAVAILABLE'
+  | 'CONSENT_INVALID_ANSWER'
+  | 'SAVE_NAME_INVALID';
+
+/** Every code a refusal of `aws_cli_pipeline` can carry. */
+export type RefusalCode = ServerRefusalCode | CommandErrorCode | ExecutionErrorCode;
+
+/**
+ * What to do next after each refusal, by code: the `suggestion` a refusal carries in `structuredContent`. A code
+ * without a row gets the general one; the reason (the message of the rule that refused) says the specifics.
+ */
+const suggestions: Partial<Record<RefusalCode, string>> = {
+  UNKNOWN_PROFILE: 'Read aws://config/profiles for the configured profiles, or leave `profile` out.',
+  UNKNOWN_REGION: 'Read aws://config/regions for the region codes, or leave the region out.',
+  PROFILE_NOT_ALLOWED:
+    'Use one of the allowed profiles; the allowlist is the server’s setting (AWS_MCP_PROFILES).',
+  DENIED_BY_POLICY:
+    'Do not retry: the server’s policy forbids it. Tell the user, who can change the mode or the policy file.',
+  AWS_CLI_MISSING: 'Tell the user: the AWS CLI must be installed (or fixed) where the server runs.',
+  SSO_SESSION_EXPIRED: 'Ask the user to run `aws sso login` for that profile in a terminal, then retry.',
+  CONSENT_DECLINED: 'Do not retry unless the user asks for it.',
+  CONSENT_CANCELED: 'Do not retry unless the user asks for it.',
+  CONSENT_TIMED_OUT: 'Ask the user whether to try again; nobody answered the consent request.',
+  CONSENT_UNAVAILABLE:
+    'Tell the user what the command would do; they can allow it in the server’s mode or policy, or use a client that can ask.',
+  CONSENT_INVALID_ANSWER:
+    'Retry once; if it happens again, the MCP client’s consent form does not work with this server.',
+  SAVE_NAME_INVALID: 'Give `saveOutputTo` a new plain file name such as `credentials.json`.',
+  SAVE_TO_EXISTS: 'Give `saveOutputTo` a name not used yet; saved files are never overwritten.',
+  SAVE_TO_INVALID:
+    'Tell the user: the secrets folder (AWS_MCP_SECRETS_DIR) must be a private folder of theirs.',
+  CLI_MODEL_UNAVAILABLE: 'Wait a few seconds and retry.',
+  LOCAL_PATH_OUTSIDE_WORKDIR: 'Put the file in the working directory and give a relative path.',
+  LOCAL_PATH_HIDDEN: 'Use a file in the working directory that is not hidden.',
+  FORBIDDEN_OPERATOR:
+    'Run one command per call; use `--query`, `--output` or a `| jq` stage instead of a shell.',
+  UNKNOWN_COMMAND: 'Read aws_cli_help for the service to find the command’s name.',
+  UNKNOWN_OPTION: 'Read aws_cli_help for the command to find the option’s name.',
+  ABBREVIATED_OPTION: 'Write the option’s full name.',
+  MISSING_PARAMETER: 'Add the required parameter; aws_cli_help for the command lists them.',
+  FORBIDDEN_PROGRAM: 'Use one of the filters the tool description lists.',
+  UNSAFE_FILTER_PROGRAM: 'Write the filter without that construct, or use `--query` instead.',
+  FORBIDDEN_AWS_COMMAND: 'Ask the user to run that command in a terminal.',
+  FORBIDDEN_ENDPOINT: 'Leave `--endpoint-url` out, or ask the user to allow that endpoint in the policy.',
+  CONFLICTING_SETTING: 'Give the setting once: either on the command line or as the tool argument.',
+};
+
+const generalSuggestion = 'Correct the command as the reason says and call again.';
+
+/** What a refused call returns in `structuredContent`, besides `status: 'refused'`. */
+export interface RefusalFields {
+  code: RefusalCode;
+  /** What was wrong, in one or two sentences (the text block says the same, for a person). */
+  reason: string;
+  /** What to do next. */
+  suggestion: string;
+}
+
+/** The structured fields of a refusal: its code, the reason given, and the suggestion for that code. */
+export function describeRefusal(code: RefusalCode, reason: string): RefusalFields {
+  return { code, reason, suggestion: suggestions[code] ?? generalSuggestion };
+}
