@@ -18,6 +18,8 @@ export interface SessionTraffic {
   running(): ReadonlySet<RequestId>;
   /** Whether the server waits for an answer from the client (a consent form is open). */
   asking(): boolean;
+  /** The protocol version the session negotiated in `initialize`, once answered. */
+  protocolVersion(): string | undefined;
   /** When the client last sent a message, or an HTTP request of it ended (ms since the epoch). */
   lastActive(): number;
   touch(): void;
@@ -38,12 +40,18 @@ export function watchSessionTraffic(transport: Transport): SessionTraffic {
   const running = new Map<string, RequestId>();
   const asked = new Set<string>();
   let lastActive = Date.now();
+  let protocolVersion: string | undefined;
 
   const send = transport.send.bind(transport);
   transport.send = (message, options) => {
     if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) {
       // Before the send: the transport may end the stream inside it, and that must not look like a break.
       if (message.id !== undefined) running.delete(key(message.id));
+      const result =
+        'result' in message ? (message.result as { protocolVersion?: unknown; serverInfo?: unknown }) : {};
+      if (typeof result.protocolVersion === 'string' && result.serverInfo !== undefined) {
+        protocolVersion = result.protocolVersion;
+      }
     } else if (isJSONRPCRequest(message)) {
       asked.add(key(message.id));
     } else if (message.method === 'notifications/cancelled') {
@@ -67,6 +75,7 @@ export function watchSessionTraffic(transport: Transport): SessionTraffic {
   return {
     running: () => new Set(running.values()),
     asking: () => asked.size > 0,
+    protocolVersion: () => protocolVersion,
     lastActive: () => lastActive,
     touch: () => {
       lastActive = Date.now();

@@ -64,6 +64,16 @@ function formatAge(ms: number): string {
   return seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
 }
 
+/** Sets a request header for the SDK's transport, which reads `rawHeaders` (through @hono/node-server). */
+function setRequestHeader(request: IncomingMessage, name: string, value: string): void {
+  request.headers[name] = value;
+  const raw = request.rawHeaders;
+  for (let index = raw.length - 2; index >= 0; index -= 2) {
+    if (raw[index]?.toLowerCase() === name) raw.splice(index, 2);
+  }
+  raw.push(name, value);
+}
+
 const writeStderr = (message: string) => process.stderr.write(`aws-mcp: ${message}\n`);
 
 type Handler = (request: IncomingMessage, response: ServerResponse, tokenIndex: number) => Promise<void>;
@@ -251,6 +261,13 @@ export async function startHttpServer({
     const messages = message === undefined ? [] : Array.isArray(message) ? message : [message];
     const problem = session.traffic.claimAnswers(messages);
     if (problem !== undefined) return badAnswer(response, problem);
+    // The version the session negotiated decides what its streams carry (the priming event needs 2025-11-25),
+    // not a lower or missing header: the client agreed to that version in initialize.
+    const negotiated = session.traffic.protocolVersion();
+    const claimed = headerValue(request, 'mcp-protocol-version');
+    if (negotiated !== undefined && (claimed === undefined || claimed < negotiated)) {
+      setRequestHeader(request, 'mcp-protocol-version', negotiated);
+    }
     const lastEventId = request.method === 'GET' ? headerValue(request, 'last-event-id') : undefined;
     if (lastEventId !== undefined) {
       const streamId = session.events?.streamOf(lastEventId);
