@@ -261,8 +261,9 @@ export async function createServerContext({
       credentialsMode: config.sandboxCredentials,
       maskSecrets: config.maskSecrets,
       limiter,
-      // Files the profile chain points to (credential_process, web identity token, CA bundle) for the sandbox.
-      readOnlyPaths: resolveAwsContext({ env, setup, profile }).bindPaths,
+      // Facts for the executor, which alone decides what the aws stage sees (none of it with credentials=env).
+      profileFiles: resolveAwsContext({ env, setup, profile }).profileFiles,
+      cliCacheFiles: setup.cliCacheFiles,
     }),
     audit,
     secretsFolder,

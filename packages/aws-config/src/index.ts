@@ -4,6 +4,8 @@
  */
 export type { AwsConfigErrorCode } from './aws-config-error.js';
 export { AwsConfigError } from './aws-config-error.js';
+export type { CliCacheFiles } from './cli-cache-files.js';
+export { computeAssumeRoleCacheKey } from './cli-cache-files.js';
 export type { BotocoreLocation, FindBotocoreDataDirOptions } from './find-botocore-data-dir.js';
 export { findBotocoreDataDir } from './find-botocore-data-dir.js';
 export type {

@@ -5,6 +5,7 @@ import { delimiter, isAbsolute, join } from 'node:path';
 import { type AwsIniSection, parseAwsIni } from './_parse-aws-ini.js';
 import { isSecretSettingName, splitShellWords, withoutSecrets } from './_words.js';
 import { AwsConfigError, type AwsConfigErrorCode } from './aws-config-error.js';
+import { type CliCacheFiles, listCliCacheFiles } from './cli-cache-files.js';
 
 /** Environment variables as `process.env` holds them. */
 export type AwsEnvironment = Record<string, string | undefined>;
@@ -99,6 +100,8 @@ export interface AwsSetup {
   homeDir: string;
   files: { config: AwsFileStatus; credentials: AwsFileStatus; ssoCacheDir: string };
   profiles: AwsProfileSummary[];
+  /** The CLI cache entries this configuration makes (names only), the ones a private copy may give back. */
+  cliCacheFiles: CliCacheFiles;
   ssoSessions: AwsSsoSession[];
   services: AwsServicesSection[];
   warnings: AwsSetupWarning[];
@@ -231,6 +234,10 @@ export async function readAwsSetup(options: ReadAwsSetupOptions = {}): Promise<A
     homeDir: paths.homeDir,
     files: { config: config.status, credentials: credentials.status, ssoCacheDir: paths.ssoCacheDir },
     profiles,
+    cliCacheFiles: listCliCacheFiles({
+      profiles: [...raw.values()].map((sources) => ({ ...sources.config, ...sources.credentials })),
+      ssoSessions: ssoSessions.map((session) => session.name),
+    }),
     ssoSessions,
     services,
     warnings,

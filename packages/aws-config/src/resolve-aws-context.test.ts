@@ -133,7 +133,7 @@ describe('resolveAwsContext', () => {
     ]);
   });
 
-  it('lists bind paths along the source_profile chain', () => {
+  it("lists the profile chain's files along source_profile, and nothing the executor finds itself", () => {
     const withChain: AwsSetup = {
       ...setup,
       profiles: setup.profiles.map((profile) =>
@@ -146,13 +146,7 @@ describe('resolveAwsContext', () => {
       env: { AWS_PROFILE: 'assume', AWS_CA_BUNDLE: '/etc/ca.pem' },
       setup: withChain,
     });
-    expect(context.bindPaths).toEqual([
-      join(fixtures, 'config'),
-      join(fixtures, 'credentials'),
-      '/home/me/.aws/sso/cache',
-      '/etc/ca.pem',
-      '/var/run/secrets/eks/token',
-      '/etc/ssl/corp-ca.pem',
-    ]);
+    // The AWS files, the caches and the files variables name are the executor's to find, by credentials mode.
+    expect(context.profileFiles).toEqual(['/var/run/secrets/eks/token', '/etc/ssl/corp-ca.pem']);
   });
 });

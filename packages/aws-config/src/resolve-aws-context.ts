@@ -27,8 +27,12 @@ export interface AwsContext {
   };
   region: { name: string; source: 'AWS_REGION' | 'AWS_DEFAULT_REGION' | 'profile' | 'default' };
   credentials: CredentialOrigin;
-  /** Files a sandbox must make readable: both AWS files, the SSO cache, and every path the profile chain needs. */
-  bindPaths: string[];
+  /**
+   * The files the profile's credential chain needs besides the AWS files (each credential_process program,
+   * web_identity_token_file and ca_bundle along its source_profile chain), as facts for the executor, which alone
+   * decides what the aws stage sees (`profileFiles` of its run options; none with credentials from variables).
+   */
+  profileFiles: string[];
   warnings: Array<{ code: AwsConfigErrorCode; message: string }>;
 }
 
@@ -68,7 +72,7 @@ export function resolveAwsContext(options: {
     profile: { ...profile, exists: summary !== undefined },
     region: resolveRegion(env, summary),
     credentials: resolveCredentials(env, summary),
-    bindPaths: collectBindPaths(env, setup, summary),
+    profileFiles: collectProfileFiles(setup, summary),
     warnings,
   };
 }
@@ -124,18 +128,8 @@ function resolveCredentials(env: AwsEnvironment, profile: AwsProfileSummary | un
   return { source: 'instance-role', disabled: env.AWS_EC2_METADATA_DISABLED?.toLowerCase() === 'true' };
 }
 
-function collectBindPaths(
-  env: AwsEnvironment,
-  setup: AwsSetup,
-  profile: AwsProfileSummary | undefined,
-): string[] {
+function collectProfileFiles(setup: AwsSetup, profile: AwsProfileSummary | undefined): string[] {
   const paths = new Set<string>();
-  for (const file of [setup.files.config, setup.files.credentials]) if (file.exists) paths.add(file.path);
-  paths.add(setup.files.ssoCacheDir);
-  for (const name of ['AWS_CA_BUNDLE', 'AWS_WEB_IDENTITY_TOKEN_FILE'] as const) {
-    const value = env[name];
-    if (value) paths.add(value);
-  }
   const visited = new Set<string>();
   let current = profile;
   // Assume-role profiles need their source profile's files too; the visited set stops a source_profile loop.

@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, readFileSync, realpathSync, statSync
 import { homedir, userInfo } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { CredentialsMode } from './_environment.js';
+import type { CliCacheNames, PrivateCopyRequest } from './sandbox.js';
 
 /** The homes a sandbox hides: the stage's HOME and the server user's own. */
 export function listHomes(env: NodeJS.ProcessEnv): string[] {
@@ -118,21 +119,30 @@ export function listCliInstallPaths(awsFile: string, homes: string[]): string[] 
 }
 
 /**
- * What the aws stage must see: the AWS config and credentials files (honouring AWS_CONFIG_FILE and
- * AWS_SHARED_CREDENTIALS_FILE) unless credentials come from variables only, files that variables point to, and
- * the CLI's caches (writable, so SSO and assume-role keep working).
+ * What the aws stage must see, decided here alone: unless credentials come from variables only, the AWS config
+ * and credentials files (honouring AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE), the files the profile chain
+ * needs (`profileFiles`: credential_process programs, web identity tokens, CA bundles) and the CLI's caches as
+ * private copies of which only `cacheNames` come back; in every mode the files that variables point to.
  */
 export function listAwsStagePaths(
   env: NodeJS.ProcessEnv,
   credentialsMode: CredentialsMode,
-): { readOnly: string[]; writable: string[] } {
+  {
+    profileFiles = [],
+    cacheNames = { cli: [], sso: [] },
+  }: { profileFiles?: readonly string[]; cacheNames?: CliCacheNames } = {},
+): { readOnly: string[]; privateCopies: PrivateCopyRequest[] } {
   const home = env.HOME ?? homedir();
   const readOnly: string[] = [];
-  const writable: string[] = [];
+  const privateCopies: PrivateCopyRequest[] = [];
   if (credentialsMode !== 'env') {
     readOnly.push(env.AWS_CONFIG_FILE || join(home, '.aws', 'config'));
     readOnly.push(env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials'));
-    writable.push(join(home, '.aws', 'cli', 'cache'), join(home, '.aws', 'sso', 'cache'));
+    readOnly.push(...profileFiles.filter((path) => isAbsolute(path)));
+    privateCopies.push(
+      { target: join(home, '.aws', 'cli', 'cache'), keep: cacheNames.cli },
+      { target: join(home, '.aws', 'sso', 'cache'), keep: cacheNames.sso },
+    );
   }
   for (const name of [
     'AWS_CA_BUNDLE',
@@ -142,5 +152,5 @@ export function listAwsStagePaths(
     const value = env[name];
     if (value !== undefined && isAbsolute(value)) readOnly.push(value);
   }
-  return { readOnly, writable };
+  return { readOnly, privateCopies };
 }

@@ -52,7 +52,10 @@ function prepareAwsStage(pipeline: Pipeline, options: RunPipelineOptions): Prepa
   // A pyenv shim's own script runs instead: the sandbox then shows that version tree only, not all of pyenv.
   const awsFile = resolvePyenvShim(found, source, process.cwd());
   const credentialsMode = options.credentialsMode ?? 'both';
-  const awsPaths = listAwsStagePaths(source, credentialsMode);
+  const awsPaths = listAwsStagePaths(source, credentialsMode, {
+    profileFiles: options.profileFiles,
+    cacheNames: options.cliCacheFiles,
+  });
   return {
     name: 'aws',
     sandboxStage: {
@@ -71,7 +74,8 @@ function prepareAwsStage(pipeline: Pipeline, options: RunPipelineOptions): Prepa
         ...listCliInstallPaths(awsFile, listHomes(source)),
         ...(options.readOnlyPaths ?? []),
       ],
-      writablePaths: [options.cwd, ...awsPaths.writable, ...(options.writablePaths ?? [])],
+      writablePaths: [options.cwd, ...(options.writablePaths ?? [])],
+      privateCopies: awsPaths.privateCopies,
     },
   };
 }

@@ -1,4 +1,5 @@
 import { execa, type Result, type ResultPromise } from 'execa';
+import { preparePrivateCopies } from './_cli-cache.js';
 import { listenForAbort } from './_pipeline-clock.js';
 import type { PipelineOutputs } from './_pipeline-outputs.js';
 import type { PreparedStage } from './_prepare-stages.js';
@@ -23,9 +24,9 @@ export interface SpawnedStages {
 /**
  * Spawns every stage with execa, each piped into the next, never through a shell; the aws stage's stdin is
  * /dev/null. Resolves with each stage's execa result and wrapped command once every stage has exited and every
- * stream has ended (a stage that could not be spawned is a failed result, see isSpawnFailure). Throws what
- * `sandbox.wrap` or
- * execa throws, after killing and waiting for the stages already started.
+ * stream has ended (a stage that could not be spawned is a failed result, see isSpawnFailure), and the CLI's
+ * private cache copies are merged back (see preparePrivateCopies). Throws what `sandbox.wrap` or execa throws,
+ * after killing and waiting for the stages already started.
  */
 export async function spawnStages({
   stages,
@@ -33,7 +34,18 @@ export async function spawnStages({
   signal,
   outputs,
 }: SpawnStagesOptions): Promise<SpawnedStages> {
-  const commands = stages.map((stage) => sandbox.wrap(stage.sandboxStage));
+  // The CLI's caches get a private copy for the call; only entries of the user's roles come back (finish).
+  const copies = await preparePrivateCopies(
+    stages.map((stage) => stage.sandboxStage),
+    sandbox,
+  );
+  let commands: SandboxedCommand[];
+  try {
+    commands = copies.stages.map((stage) => sandbox.wrap(stage));
+  } catch (error) {
+    await copies.finish();
+    throw error;
+  }
   const subprocesses: ResultPromise[] = [];
   const reads: Promise<void>[] = [];
   // A sandbox forks helpers of its own (bubblewrap's namespace init), which outlive the process execa started
@@ -79,5 +91,6 @@ export async function spawnStages({
     throw error;
   } finally {
     stopKilling();
+    await copies.finish();
   }
 }

@@ -70,11 +70,16 @@ export function buildBubblewrapArguments(stage: SandboxStage, host: BubblewrapHo
   args.push('--dev', '/dev', ...tmpfs('/dev/shm'), '--remount-ro', '/dev', '--proc', '/proc');
   args.push(...tmpfs('/tmp'), ...tmpfs('/var/tmp'));
   for (const home of new Set(host.homes)) args.push(...tmpfs(home));
-  const paths =
+  const paths: Array<{ path: string; writable: boolean; source?: string }> =
     stage.kind === 'aws'
       ? [
           ...stage.readOnlyPaths.map((path) => ({ path, writable: false })),
           ...stage.writablePaths.map((path) => ({ path, writable: true })),
+          ...(stage.privateBinds ?? []).map(({ source, target }) => ({
+            path: target,
+            writable: true,
+            source,
+          })),
         ]
       : [];
   for (const { path, writable } of paths) {
@@ -95,11 +100,13 @@ export function buildBubblewrapArguments(stage: SandboxStage, host: BubblewrapHo
       !paths.some((bind) => isInside(path, bind.path)),
   );
   // Parents before children, so a bind inside another bind is not hidden by it.
-  const binds = [...programs.map((path) => ({ path, writable: false })), ...paths].sort(
+  const binds = [...programs.map((path) => ({ path, writable: false, source: undefined })), ...paths].sort(
     (left, right) => left.path.length - right.path.length,
   );
-  for (const { path, writable } of binds) {
-    args.push(writable ? '--bind-try' : '--ro-bind-try', path, path);
+  for (const { path, writable, source } of binds) {
+    // A private copy must be there: without it the stage would write nowhere it can be merged from.
+    if (source !== undefined) args.push('--bind', source, path);
+    else args.push(writable ? '--bind-try' : '--ro-bind-try', path, path);
   }
   args.push('--chdir', stage.kind === 'aws' ? stage.cwd : '/tmp', '--remount-ro', '/', '--');
   if (host.limits !== undefined && host.prlimitPath !== undefined) {
@@ -164,6 +171,7 @@ export function createBubblewrapSandbox({
   return {
     name: 'bubblewrap',
     limitsOff,
+    bindsPrivateCopies: true,
     wrap(stage: SandboxStage): SandboxedCommand {
       const kindLimits = stageLimits[stage.kind];
       const homes = [...listHomes(stage.env), ...(passwdHome === undefined ? [] : [passwdHome])];

@@ -31,7 +31,9 @@ export type {
 export { runPipeline } from './run-pipeline.js';
 export type {
   AppliedStageLimits,
+  CliCacheNames,
   ExceededStageLimit,
+  PrivateCopyRequest,
   Sandbox,
   SandboxedCommand,
   SandboxStage,

@@ -16,7 +16,13 @@ import { type PreparedStage, prepareStages } from './_prepare-stages.js';
 import { type SpawnedStages, spawnStages } from './_spawn-stages.js';
 import { ExecutionError } from './execution-error.js';
 import { defaultPipelineLimiter, type PipelineLimiter } from './pipeline-limiter.js';
-import { noSandbox, type Sandbox, type SandboxedCommand, type StageLimitReport } from './sandbox.js';
+import {
+  type CliCacheNames,
+  noSandbox,
+  type Sandbox,
+  type SandboxedCommand,
+  type StageLimitReport,
+} from './sandbox.js';
 
 /** A heartbeat while a pipeline waits or runs. */
 export interface PipelineProgress {
@@ -58,8 +64,20 @@ export interface RunPipelineOptions {
   awsCli?: string;
   /** Paths the aws stage must be able to read, e.g. the AWS files (used by the sandbox). */
   readOnlyPaths?: string[];
-  /** Paths the aws stage must be able to write besides `cwd`, e.g. the CLI's caches (used by the sandbox). */
+  /** Paths the aws stage must be able to write besides `cwd` (used by the sandbox). */
   writablePaths?: string[];
+  /**
+   * The files the chosen profile's credential chain needs (credential_process programs, web identity tokens, CA
+   * bundles), e.g. aws-config's `resolveAwsContext(…).profileFiles`. The sandbox shows them with the AWS files,
+   * so never with `credentialsMode: 'env'`.
+   */
+  profileFiles?: readonly string[];
+  /**
+   * The CLI cache entries that may come back from the call's private copy of the caches, e.g. aws-config's
+   * `setup.cliCacheFiles` (the roles and SSO sessions of the user's config). Default: none, so nothing the call
+   * writes there is kept.
+   */
+  cliCacheFiles?: CliCacheNames;
   /**
    * Mask secrets (access key ids, secret keys, session tokens, passwords, secret values, private keys) in
    * everything returned: output, stderr and filter stderr. Default: true.

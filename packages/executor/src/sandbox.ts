@@ -9,8 +9,29 @@ export interface SandboxStage {
   env: Record<string, string>;
   /** Paths the stage may read (AWS files, the CLI's install); only for the aws stage. */
   readOnlyPaths: string[];
-  /** Paths the stage may write (the working directory, the CLI's caches); only for the aws stage. */
+  /** Paths the stage may write (the working directory); only for the aws stage. */
   writablePaths: string[];
+  /**
+   * Folders the stage writes to through a private copy made for the call (the CLI's caches): only the entries
+   * named in `keep` are merged back afterwards. A sandbox without `bindsPrivateCopies` gets them writable instead.
+   */
+  privateCopies?: PrivateCopyRequest[];
+  /** Writable binds of a host folder onto another path (the private copies), for a sandbox that `bindsPrivateCopies`. */
+  privateBinds?: Array<{ source: string; target: string }>;
+}
+
+/** The names of the CLI cache entries that may come back from a call's private copy (aws-config's setup). */
+export interface CliCacheNames {
+  /** Entries of `~/.aws/cli/cache` (assumed roles, SSO role credentials). */
+  cli: readonly string[];
+  /** Entries of `~/.aws/sso/cache` (SSO tokens). */
+  sso: readonly string[];
+}
+
+/** A folder a stage writes through a private copy, and the entry names that may come back from it. */
+export interface PrivateCopyRequest {
+  target: string;
+  keep: readonly string[];
 }
 
 /** What a stage can exhaust, as a message names it. */
@@ -95,6 +116,8 @@ export interface Sandbox {
    * backend that applies no limits at all.
    */
   readonly limitsOff?: readonly StageLimitOff[];
+  /** True when `wrap` honours `privateBinds`, so a stage can write a private copy at a folder's own path. */
+  readonly bindsPrivateCopies?: boolean;
   wrap(stage: SandboxStage): SandboxedCommand;
 }
 
