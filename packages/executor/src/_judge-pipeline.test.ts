@@ -218,6 +218,7 @@ function result(overrides: Partial<PipelineResult>): PipelineResult {
     awsArgv: ['aws', 's3', 'ls'],
     sandbox: 'none',
     maskedSecrets: 0,
+    secrets: { masked: 0, members: [] },
     queuedMs: 0,
     ...overrides,
   };

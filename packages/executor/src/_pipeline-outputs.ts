@@ -1,14 +1,24 @@
-import type { Readable } from 'node:stream';
+import { pipeline as pipeStreams, type Readable } from 'node:stream';
 import type { Pipeline } from '@aws-mcp/command';
 import type { ResultPromise } from 'execa';
+import { type LauncherReport, launcherReportFd, parseLauncherReport } from './_aws-launcher.js';
 import type { CredentialsMode } from './_environment.js';
 import { OutputCollector } from './_output-collector.js';
 import { S3ProgressReader } from './_s3-progress.js';
+import type { SaveFile } from './_save-output.js';
 import { learnConfiguredSecrets } from './_secret-sources.js';
+import {
+  createBackstopMasking,
+  createMaskingTransform,
+  createStructuralMasking,
+  createWholeOutputMasking,
+  type SourceMasking,
+} from './_source-masking.js';
 import { isSecretOnlyOutput, LearnedSecrets, SecretMasker } from './mask-secrets.js';
+import type { PipelineSecrets, SecretOutput } from './secret-output.js';
 
-/** Output that is a secret as a whole is learned up to this many bytes. */
-const secretOnlyLearnLimit = 1_048_576;
+/** The launcher's report is read up to this many bytes (its masked views of a saved output included). */
+const maxReportBytes = 8 * 1_048_576;
 
 /** Where one pipeline's streams go: capped, masked, and read for progress. */
 export interface PipelineOutputs {
@@ -24,6 +34,8 @@ export interface PipelineOutputs {
    * Resolves once they have all ended.
    */
   attach(subprocess: ResultPromise, stage: { index: number; name: string; isLast: boolean }): Promise<void>;
+  /** Feeds the aws stage's stdout, masked at its source, into the first filter's stdin. */
+  feed(filter: ResultPromise): void;
   /** Ends the collectors: what the result reports. Call it once every stream has ended. */
   finish(): CapturedOutputs;
 }
@@ -37,13 +49,25 @@ export interface CapturedOutputs {
   filterStderr: string;
   /** Values masked in output, stderr and filter stderr together. */
   maskedSecrets: number;
+  secrets: PipelineSecrets;
 }
+
+/**
+ * How the aws stage's secrets are handled: `mask` at the source; `show` as they are; `save` the unmasked final
+ * stdout to a file and return a masked view.
+ */
+export type SecretsMode = 'mask' | 'show' | 'save';
 
 /** How a pipeline's outputs are capped and masked. */
 export interface PipelineOutputOptions {
   pipeline: Pipeline;
   stageCount: number;
-  maskSecrets: boolean;
+  mode: SecretsMode;
+  /** With `mode: 'save'`: where the unmasked final stdout goes. */
+  saveFile?: SaveFile;
+  secretOutput: SecretOutput;
+  /** Whether the aws stage runs through the launcher (it then reports on fd 3, and masks inside the CLI). */
+  launcher: boolean;
   maxOutputChars: number;
   maxStderrChars: number;
   /** Where the configured credentials are learned from, to be masked wherever they appear. */
@@ -80,94 +104,188 @@ function dropOverwrittenLines(text: string): string {
   return text.replace(/[^\n]*\r(?!\n)([^\n]*)/g, (_, visible: string) => visible.trimEnd());
 }
 
-/**
- * Reads the aws stage's own stdout beside the pipe: to learn the secrets it prints (masked again after the
- * filters, which may drop their field names) and the s3 progress lines.
- */
-function tapAwsStage(
-  subprocess: ResultPromise,
-  { pipeline, learned, maskSecrets, singleStage, progress, readsProgress }: TapOptions,
-): void {
-  const taps: Array<(chunk: Buffer) => void> = [];
-  if (maskSecrets && isSecretOnlyOutput(pipeline.aws)) {
-    let seen = 0;
-    let carry = '';
-    taps.push((chunk) => {
-      if (seen > secretOnlyLearnLimit) return;
-      seen += chunk.length;
-      const lines = (carry + chunk.toString('utf8')).split('\n');
-      carry = lines.pop() ?? '';
-      for (const line of lines) learned.add(line);
-    });
-    subprocess.stdout?.once('end', () => learned.add(carry));
-  } else if (maskSecrets && !singleStage) {
-    const learner = new OutputCollector(0, new SecretMasker(learned, true));
-    taps.push((chunk) => learner.write(chunk));
-    subprocess.stdout?.once('end', () => learner.finish());
-  }
-  if (readsProgress) {
-    taps.push((chunk) => progress.write(chunk));
-    subprocess.stderr?.on('data', (chunk: Buffer) => progress.write(chunk));
-  }
-  if (taps.length === 0) return;
-  // Registered before the pipe's and the collector's readers, so a value is learned before it can come back.
-  subprocess.stdout?.on('data', (chunk: Buffer) => {
-    for (const tap of taps) tap(chunk);
-  });
+/** Reads a stream into text, up to a cap. */
+function readCapped(stream: Readable | null | undefined, cap: number): Promise<string> {
+  if (stream === null || stream === undefined) return Promise.resolve('');
+  const chunks: Buffer[] = [];
+  let size = 0;
+  return collect(stream, (chunk) => {
+    size += chunk.length;
+    if (size <= cap) chunks.push(chunk);
+  }).then(() => Buffer.concat(chunks).toString('utf8'));
 }
 
-interface TapOptions {
-  pipeline: Pipeline;
-  learned: LearnedSecrets;
-  maskSecrets: boolean;
-  singleStage: boolean;
-  progress: S3ProgressReader;
-  readsProgress: boolean;
+/**
+ * What the aws stage's stdout goes through before any filter (or the result) sees it. Masking: the whole output
+ * for a command whose output is the secret, the response's members for a CLI without the launcher, and always
+ * the backstop. Showing or saving: nothing (the file gets what the CLI printed).
+ */
+function chooseSourceMasking(options: PipelineOutputOptions, learned: LearnedSecrets): SourceMasking[] {
+  const { mode, secretOutput, pipeline } = options;
+  if (mode !== 'mask' || pipeline.aws.isHelp) return [];
+  // A `--query` picking a secret field is masked whole, unless the launcher masked the members it can pick.
+  if (secretOutput.wholeOutput || (!options.launcher && isSecretOnlyOutput(pipeline.aws))) {
+    return [createWholeOutputMasking()];
+  }
+  const structural =
+    !options.launcher && secretOutput.hasSecretOutput ? [createStructuralMasking(secretOutput.members)] : [];
+  return [...structural, createBackstopMasking(new SecretMasker(learned, true))];
+}
+
+function chain(maskings: SourceMasking[]): SourceMasking | undefined {
+  if (maskings.length <= 1) return maskings[0];
+  const run = (text: string, from: number): string => {
+    let current = text;
+    for (const masking of maskings.slice(from)) current = masking.write(Buffer.from(current, 'utf8'));
+    return current;
+  };
+  return {
+    write: (chunk) => run(chunk.toString('utf8'), 0),
+    end() {
+      let text = '';
+      for (const [index, masking] of maskings.entries()) text = run(text, index) + masking.end();
+      return text;
+    },
+    get count() {
+      return maskings.reduce((sum, masking) => sum + masking.count, 0);
+    },
+    get members() {
+      return [...new Set(maskings.flatMap((masking) => masking.members))];
+    },
+  };
 }
 
 /** Creates the collectors and maskers of one pipeline, with the configured credentials already learned. */
 export function createPipelineOutputs(options: PipelineOutputOptions): PipelineOutputs {
-  const { maskSecrets, maxStderrChars } = options;
+  const { mode, maxStderrChars, pipeline } = options;
+  const masks = mode !== 'show';
   const learned = new LearnedSecrets();
-  if (maskSecrets) learnConfiguredSecrets(learned, options.env, options.credentialsMode);
+  if (masks) learnConfiguredSecrets(learned, options.env, options.credentialsMode);
   const singleStage = options.stageCount === 1;
+  const source = chain(chooseSourceMasking(options, learned));
+  // Help text documents example keys; it is never masked.
+  const masksOutput = masks && !pipeline.aws.isHelp;
+  const wholeView =
+    mode === 'save' &&
+    (options.secretOutput.wholeOutput || (!options.launcher && isSecretOnlyOutput(pipeline.aws)));
   const maskers = {
-    output: maskSecrets ? new SecretMasker(learned, singleStage) : undefined,
-    awsStderr: maskSecrets ? new SecretMasker(learned, true) : undefined,
-    filterStderr: maskSecrets ? new SecretMasker(learned) : undefined,
+    // A single stage's stdout was masked at its source already, learned values included.
+    output:
+      masksOutput && !(singleStage && source !== undefined)
+        ? new SecretMasker(learned, singleStage)
+        : undefined,
+    awsStderr: masks ? new SecretMasker(learned, true) : undefined,
+    filterStderr: masks ? new SecretMasker(learned) : undefined,
   };
   const output = new OutputCollector(options.maxOutputChars, maskers.output);
   const awsStderr = new OutputCollector(maxStderrChars, maskers.awsStderr);
   const filterStderr = new OutputCollector(maxStderrChars, maskers.filterStderr);
   const progress = new S3ProgressReader();
-  const tapOptions: TapOptions = { ...options, learned, singleStage, progress };
+  const wholeViewMasking = wholeView ? createWholeOutputMasking() : undefined;
+  // Saved without the launcher: the view is the response masked by its members, read beside the pipe.
+  const viewMasking =
+    mode === 'save' && !options.launcher && options.secretOutput.hasSecretOutput && !wholeView
+      ? createStructuralMasking(options.secretOutput.members)
+      : undefined;
+  let sourceStream: Readable | undefined;
+  let report: Promise<LauncherReport | undefined> = Promise.resolve(undefined);
+  let launcherReport: LauncherReport | undefined;
+  const writeFinal = (chunk: Buffer) => {
+    options.saveFile?.write(chunk);
+    output.write(wholeViewMasking === undefined ? chunk : wholeViewMasking.write(chunk));
+  };
   return {
     output,
     awsStderr,
     filterStderr,
     progress,
     attach(subprocess, { index, name, isLast }) {
-      if (index === 0) tapAwsStage(subprocess, tapOptions);
       const reads: Promise<void>[] = [];
-      if (isLast) reads.push(collect(subprocess.stdout, (chunk) => output.write(chunk)));
+      if (index === 0) {
+        if (options.readsProgress) {
+          subprocess.stdout?.on('data', (chunk: Buffer) => progress.write(chunk));
+          subprocess.stderr?.on('data', (chunk: Buffer) => progress.write(chunk));
+        }
+        if (viewMasking !== undefined)
+          subprocess.stdout?.on('data', (chunk: Buffer) => viewMasking.write(chunk));
+        if (options.launcher) {
+          const stream = subprocess.stdio[launcherReportFd] as Readable | null | undefined;
+          report = readCapped(stream, maxReportBytes).then((text) => {
+            launcherReport = parseLauncherReport(text);
+            for (const value of launcherReport?.values ?? []) learned.add(value);
+            return launcherReport;
+          });
+          reads.push(report.then(() => {}));
+        }
+        const stdout = subprocess.stdout;
+        sourceStream =
+          source === undefined || stdout === null
+            ? (stdout ?? undefined)
+            : pipeStreams(stdout, createMaskingTransform(source), () => {});
+      }
+      if (isLast) {
+        reads.push(collect(index === 0 ? (sourceStream ?? null) : subprocess.stdout, writeFinal));
+      }
       const onStderr =
         index === 0 ? (chunk: Buffer) => awsStderr.write(chunk) : prefixLines(name, filterStderr);
       reads.push(collect(subprocess.stderr, onStderr));
       return Promise.all(reads).then(() => {});
     },
+    feed(filter) {
+      if (sourceStream === undefined || filter.stdin === null) return;
+      // Errors (the filter exited early: EPIPE) end both sides; the aws stage then sees a broken pipe.
+      pipeStreams(sourceStream, filter.stdin, () => {});
+    },
     finish() {
-      const captured = output.finish();
-      const text = singleStage ? dropOverwrittenLines(captured.text) : captured.text;
+      if (wholeViewMasking !== undefined) output.write(wholeViewMasking.end());
+      const views = launcherReport?.views ?? [];
+      const viewText =
+        viewMasking !== undefined
+          ? viewMasking.end()
+          : views.length > 0
+            ? `${views.map((view) => JSON.stringify(view, null, 4)).join('\n')}\n`
+            : undefined;
+      let captured = output.finish();
+      let text = singleStage ? dropOverwrittenLines(captured.text) : captured.text;
+      const viewMasker = new SecretMasker(learned);
+      if (mode === 'save' && viewText !== undefined && viewText.trim() !== '') {
+        // The assistant's view of a saved output: the response with its secret members masked, capped as output is.
+        const view = new OutputCollector(options.maxOutputChars, viewMasker);
+        view.write(viewText);
+        captured = view.finish();
+        text = captured.text;
+      }
       const stderr = awsStderr.finish().text;
       const filterText = filterStderr.finish().text;
+      const masked =
+        (launcherReport?.masked ?? 0) +
+        (source?.count ?? 0) +
+        (wholeViewMasking?.count ?? 0) +
+        (viewMasking?.count ?? 0) +
+        (maskers.output?.count ?? 0) +
+        viewMasker.count +
+        (maskers.awsStderr?.count ?? 0) +
+        (maskers.filterStderr?.count ?? 0);
+      const members = [
+        ...new Set([
+          ...(launcherReport?.members ?? []),
+          ...(source?.members ?? []),
+          ...(wholeViewMasking?.members ?? []),
+          ...(viewMasking?.members ?? []),
+        ]),
+      ];
+      const saved =
+        options.saveFile === undefined
+          ? {}
+          : { saved: { path: options.saveFile.path, bytes: options.saveFile.bytes } };
       return {
         output: text,
         truncated: captured.truncated,
         totalChars: captured.totalChars,
         stderr,
         filterStderr: filterText,
-        maskedSecrets:
-          (maskers.output?.count ?? 0) + (maskers.awsStderr?.count ?? 0) + (maskers.filterStderr?.count ?? 0),
+        maskedSecrets: masked,
+        secrets: { masked, members, ...saved },
       };
     },
   };

@@ -65,9 +65,13 @@ export async function spawnStages({
         cwd: command.cwd,
         env: command.env ?? stage.sandboxStage.env,
         extendEnv: false,
-        stdin: index === 0 ? 'ignore' : 'pipe',
-        stdout: 'pipe',
-        stderr: 'pipe',
+        // The launcher's report comes back on a fourth descriptor, beside stdout and stderr.
+        stdio: [
+          index === 0 ? 'ignore' : 'pipe',
+          'pipe',
+          'pipe',
+          ...(stage.reportsOnFd3 ? ['pipe' as const] : []),
+        ],
         buffer: false,
         reject: false,
         cancelSignal: signal,
@@ -75,10 +79,12 @@ export async function spawnStages({
         detached: ownGroups,
         windowsHide: true,
       });
-      subprocesses[index - 1]?.pipe(subprocess).catch(() => {});
       reads.push(
         outputs.attach(subprocess, { index, name: stage.name, isLast: index === stages.length - 1 }),
       );
+      // The aws stage's stdout reaches the first filter masked at its source; filters pipe into each other.
+      if (index === 1) outputs.feed(subprocess);
+      else subprocesses[index - 1]?.pipe(subprocess).catch(() => {});
       subprocesses.push(subprocess);
     });
     const results = await Promise.all(subprocesses);

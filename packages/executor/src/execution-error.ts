@@ -14,6 +14,9 @@ export type ExecutionErrorCode =
   | 'SANDBOX_UNAVAILABLE'
   | 'INVALID_OPTIONS'
   | 'UNSAFE_WORKDIR'
+  | 'SAVE_TO_INVALID'
+  | 'SAVE_TO_EXISTS'
+  | 'SECRET_OUTPUT_UNMASKABLE'
   | 'DENIED'
   | 'SPAWN_FAILED'
   | 'COMMAND_FAILED'
@@ -32,6 +35,8 @@ export interface ExecutionErrorOptions {
   canceled?: boolean;
   durationMs?: number;
   argv?: string[];
+  /** For `SAVE_TO_INVALID` and `SAVE_TO_EXISTS`: the file or folder that was refused. */
+  path?: string;
   cause?: unknown;
 }
 
@@ -55,6 +60,8 @@ export class ExecutionError extends Error {
   readonly durationMs: number | undefined;
   /** The aws stage's argv (`['aws', …]`), when known. */
   readonly argv: string[] | undefined;
+  /** For `SAVE_TO_INVALID` and `SAVE_TO_EXISTS`: the file or folder that was refused. */
+  readonly path: string | undefined;
 
   constructor({
     code,
@@ -67,6 +74,7 @@ export class ExecutionError extends Error {
     canceled = false,
     durationMs,
     argv,
+    path,
     cause,
   }: ExecutionErrorOptions) {
     super(message, { cause });
@@ -80,6 +88,7 @@ export class ExecutionError extends Error {
     this.canceled = canceled;
     this.durationMs = durationMs;
     this.argv = argv;
+    this.path = path;
   }
 
   /** Unlike instanceof, this works when two copies of the package are loaded. */

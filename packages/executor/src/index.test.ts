@@ -29,6 +29,7 @@ describe('@aws-mcp/executor public API', () => {
       'runAwsHelp',
       'runPipeline',
       'sandboxExecPath',
+      'secretOutputOf',
       'selectSandbox',
     ]);
   });

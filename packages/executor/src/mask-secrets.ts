@@ -54,9 +54,10 @@ const linearPatterns = {
     linear:
       'attempts start only at the start or at a newline, and the run of blanks cannot cross a newline, so no two attempts read the same character',
   },
-  accessKeyId: {
-    pattern: /\b(AKIA|ASIA)[A-Z0-9]{16}\b/g,
-    linear: 'fixed width: an attempt reads at most 20 characters',
+  neverSecret: {
+    // An ISO timestamp, an ARN, a number, a resource id (`i-0abc…`, `vpc-…`): data that names or dates things.
+    pattern: /^(?:\d{4}-\d\d-\d\d[T ]\d\d:\d\d|arn:aws[\w-]*:|-?\d+(?:\.\d+)?$|[a-z]{1,12}-[0-9a-f]{8,17}$)/,
+    linear: 'anchored at the start, each alternative a fixed sequence or one run followed by the end',
   },
   hasAccessKeyId: {
     pattern: /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/,
@@ -160,6 +161,8 @@ export class LearnedSecrets {
   add(value: string): void {
     const trimmed = value.trim();
     if (trimmed.length < 6 || trimmed === maskedValue || this.values.has(trimmed)) return;
+    // Timestamps, ARNs, numbers and resource ids are never learned: masking them everywhere destroys output.
+    if (linearPatterns.neverSecret.pattern.test(trimmed)) return;
     if (this.values.size >= maxLearned || this.chars + trimmed.length > maxLearnedChars) {
       this.missed += 1;
       return;
@@ -613,10 +616,8 @@ export class SecretMasker {
     }
     line = this.maskTextOutput(line);
     line = this.maskKeyValues(line);
-    line = line.replace(linearPatterns.accessKeyId.pattern, (_, prefix: string) => {
-      this.count += 1;
-      return `${prefix}${maskedValue}`;
-    });
+    // An access key id alone is not a secret (`iam list-access-keys`, the id `update-access-key` needs): only
+    // the secret beside it is masked.
     return line + newline;
   }
 
@@ -691,12 +692,12 @@ export class SecretMasker {
       );
       line = line.replace(linearPatterns.longTokenLike.pattern, (token) => this.hide(token));
     }
-    if (line.includes('arn:aws:secretsmanager:') && line.includes('\t')) {
+    // `get-secret-value --output text` starts with the secret's ARN; a `SECRETLIST` row of `list-secrets` does not.
+    if (line.startsWith('arn:aws:secretsmanager:') && line.includes('\t')) {
       const fields = line.split('\t');
-      const arn = fields.findIndex((field) => field.startsWith('arn:aws:secretsmanager:'));
       // Sorted keys: ARN, CreatedDate, Name, SecretString or SecretBinary, VersionId.
-      const first = arn + 3;
-      if (arn !== -1 && fields.length > first) {
+      const first = 3;
+      if (fields.length > first) {
         const last = fields.length >= first + 2 ? fields.length - 2 : fields.length - 1;
         if (fields.length < first + 2) this.secretTextContinues = true;
         const secret = fields.slice(first, last + 1).join('\t');
@@ -955,9 +956,10 @@ function findPemLabel(
 }
 
 /**
- * Masks secrets in a finished text: access key ids (AKIA…/ASIA…), the values of secret-access-key,
- * session-token, password, `SecretString`/`SecretBinary` fields in JSON, YAML, text and table output,
- * `X-Amz-Security-Token` headers and PEM private keys. Returns the masked text and how many values were masked.
+ * Masks secrets in a finished text (the backstop): the values of secret-access-key, session-token, password,
+ * `SecretString`/`SecretBinary` fields in JSON, YAML, text and table output, a 40-character secret key on a line
+ * with an access key id (the id itself is kept: alone it is no secret), `X-Amz-Security-Token` headers and PEM
+ * private keys. Returns the masked text and how many values were masked.
  */
 export function maskSecrets(text: string): { text: string; count: number } {
   const masker = new SecretMasker();

@@ -12,7 +12,8 @@ import {
 } from './_judge-pipeline.js';
 import { type PipelineClock, startPipelineClock } from './_pipeline-clock.js';
 import { createPipelineOutputs, type PipelineOutputs } from './_pipeline-outputs.js';
-import { type PreparedStage, prepareStages } from './_prepare-stages.js';
+import { type PreparedStage, prepareStages, type SecretsPlan } from './_prepare-stages.js';
+import { checkSaveTarget, openSaveFile, type SaveFile } from './_save-output.js';
 import { type SpawnedStages, spawnStages } from './_spawn-stages.js';
 import { ExecutionError } from './execution-error.js';
 import { defaultPipelineLimiter, type PipelineLimiter } from './pipeline-limiter.js';
@@ -23,6 +24,7 @@ import {
   type SandboxedCommand,
   type StageLimitReport,
 } from './sandbox.js';
+import { type PipelineSecrets, type SecretsHandling, secretOutputOf } from './secret-output.js';
 
 /** A heartbeat while a pipeline waits or runs. */
 export interface PipelineProgress {
@@ -79,10 +81,18 @@ export interface RunPipelineOptions {
    */
   cliCacheFiles?: CliCacheNames;
   /**
-   * Mask secrets (access key ids, secret keys, session tokens, passwords, secret values, private keys) in
-   * everything returned: output, stderr and filter stderr. Default: true.
+   * What to do with the secrets the output carries: `mask` them at the source (default), `show` them, or save the
+   * unmasked output to a new private file and return a masked view (`{ saveTo }`, see SecretsHandling).
    */
+  secrets?: SecretsHandling;
+  /** @deprecated Use `secrets`. `false` is `secrets: 'show'`; ignored when `secrets` is given. */
   maskSecrets?: boolean;
+  /**
+   * Mask inside the CLI (its Python imported by a launcher) when it can be. Default: true. `false` runs the CLI as
+   * a frozen binary would be run: secret-output calls then go with `--output json`, masked by member in the
+   * executor, and refuse `--query` or another output format (`SECRET_OUTPUT_UNMASKABLE`).
+   */
+  maskInCli?: boolean;
   /** Caps how many pipelines run at once; waiting counts toward `timeoutMs`. Default: one shared limiter of 8. */
   limiter?: PipelineLimiter;
   /** Called every `progressIntervalMs` while the pipeline waits or runs. Exceptions it throws are ignored. */
@@ -131,8 +141,10 @@ export interface PipelineResult {
   /** The argv the aws stage ran with (after adding `--endpoint-url`); arguments only, no environment. */
   awsArgv: string[];
   sandbox: Sandbox['name'];
-  /** How many secret values were masked in output, stderr and filterStderr (0 with `maskSecrets: false`). */
+  /** How many secret values were masked in output, stderr and filterStderr (0 with `secrets: 'show'`). */
   maskedSecrets: number;
+  /** What happened to the output's secrets: how many were masked, which members it carried, where they were saved. */
+  secrets: PipelineSecrets;
   /** Time spent waiting for the limiter before starting (part of `durationMs`). */
   queuedMs: number;
 }
@@ -146,33 +158,34 @@ const defaultProgressIntervalMs = 1000;
  * Runs a parsed (and already validated) pipeline: every stage spawned from its argv with execa, connected by
  * pipes, never through a shell. The aws stage reads nothing (its stdin is /dev/null) and never pages or
  * prompts. Waits for a slot in `limiter` first (the wait counts toward the timeout and the signal cancels it;
- * a call that times out or is canceled while it waits starts nothing). Secrets are masked in everything
- * returned unless `maskSecrets: false`. Resolves with a PipelineResult even when the command fails, times out
- * or is canceled (unless `reject: true`); throws an ExecutionError when the pipeline cannot start
- * (`AWS_CLI_MISSING`, `GAWK_MISSING`, `GNU_SED_MISSING`, `FILTER_UNAVAILABLE`, `UNSAFE_WORKDIR`, `SPAWN_FAILED`).
+ * a call that times out or is canceled while it waits starts nothing). Secrets are masked at the source (inside
+ * the CLI, before `--query` and formatting, then by the backstop before any filter) unless `secrets` says `show`
+ * or `{ saveTo }`. Resolves with a PipelineResult even when the command fails, times out or is canceled (unless
+ * `reject: true`); throws an ExecutionError when the pipeline cannot start (`AWS_CLI_MISSING`, `GAWK_MISSING`,
+ * `GNU_SED_MISSING`, `FILTER_UNAVAILABLE`, `UNSAFE_WORKDIR`, `SPAWN_FAILED`, `SAVE_TO_INVALID`, `SAVE_TO_EXISTS`,
+ * `SECRET_OUTPUT_UNMASKABLE`).
  */
 export async function runPipeline(pipeline: Pipeline, options: RunPipelineOptions): Promise<PipelineResult> {
   const started = performance.now();
   const sandbox = options.sandbox ?? noSandbox;
-  const stages = await prepareStages(pipeline, options);
-  const awsArgv = ['aws', ...(stages[0] as PreparedStage).sandboxStage.args];
-  const outputs = createPipelineOutputs({
-    pipeline,
-    stageCount: stages.length,
-    maskSecrets: options.maskSecrets ?? true,
-    maxOutputChars: options.maxOutputChars ?? defaultMaxOutputChars,
-    maxStderrChars: options.maxStderrChars ?? defaultMaxStderrChars,
-    env: options.env ?? process.env,
-    credentialsMode: options.credentialsMode ?? 'both',
-    readsProgress: options.onProgress !== undefined && pipeline.aws.service === 's3',
-  });
+  const handling = options.secrets ?? (options.maskSecrets === false ? 'show' : 'mask');
+  const saveTo = typeof handling === 'object' ? handling.saveTo : undefined;
+  if (saveTo !== undefined) checkSaveTarget(saveTo);
+  const plan: SecretsPlan = {
+    mode: saveTo !== undefined ? 'save' : handling === 'show' ? 'show' : 'mask',
+    secretOutput: secretOutputOf(pipeline),
+  };
+  const stages = await prepareStages(pipeline, options, plan);
+  const awsStage = stages[0] as PreparedStage;
+  const awsArgv = ['aws', ...(awsStage.awsArguments ?? awsStage.sandboxStage.args)];
+  let outputs: PipelineOutputs | undefined;
   const clock = startPipelineClock({
     started,
     timeoutMs: options.timeoutMs ?? defaultTimeoutMs,
     signal: options.signal,
     onProgress: options.onProgress,
     progressIntervalMs: options.progressIntervalMs ?? defaultProgressIntervalMs,
-    readProgress: () => ({ outputBytes: outputs.output.bytes, message: outputs.progress.latest }),
+    readProgress: () => ({ outputBytes: outputs?.output.bytes ?? 0, message: outputs?.progress.latest }),
   });
   const release = await clock.waitForSlot(options.limiter ?? defaultPipelineLimiter);
   if (release === undefined) {
@@ -185,10 +198,31 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
     );
   }
   const queuedMs = clock.elapsedMs();
+  let saveFile: SaveFile | undefined;
+  let ran = false;
   try {
+    // Created only once the call may start: a call refused, queued out or canceled leaves no file.
+    saveFile = saveTo === undefined ? undefined : openSaveFile(saveTo);
+    outputs = createPipelineOutputs({
+      pipeline,
+      stageCount: stages.length,
+      mode: plan.mode,
+      ...(saveFile === undefined ? {} : { saveFile }),
+      secretOutput: plan.secretOutput,
+      launcher: awsStage.reportsOnFd3 === true,
+      maxOutputChars: options.maxOutputChars ?? defaultMaxOutputChars,
+      maxStderrChars: options.maxStderrChars ?? defaultMaxStderrChars,
+      env: options.env ?? process.env,
+      credentialsMode: options.credentialsMode ?? 'both',
+      readsProgress: options.onProgress !== undefined && pipeline.aws.service === 's3',
+    });
     const result = await runStages({ stages, sandbox, outputs, clock, awsArgv });
+    ran = true;
+    saveFile?.close();
     return finalizeResult({ ...result, queuedMs }, options.reject);
   } finally {
+    // A pipeline that could not start leaves no empty file behind.
+    saveFile?.close({ discard: !ran });
     release();
     clock.stop();
   }
@@ -243,5 +277,6 @@ async function runStages({
     awsArgv,
     sandbox: sandbox.name,
     maskedSecrets: captured.maskedSecrets,
+    secrets: captured.secrets,
   };
 }

@@ -1,0 +1,184 @@
+# Runs the AWS CLI's own main with a botocore after-call handler that masks the secret members of the command's
+# response before --query and output formatting. Run as `python -c <this file> CONFIG ARG...`: CONFIG is JSON
+# {"operation": "get-session-token", "paths": ["Credentials.SecretAccessKey"], "mode": "mask" | "reveal",
+#  "views": bool, "reportFd": 3}; the ARGs are the CLI's arguments. On exit it writes one JSON line to reportFd:
+# {"masked": n, "members": [...], "values": [...] (reveal), "views": [...] (views: the masked responses)}.
+# Standard library, botocore and awscli only; it must run on the CLI's own interpreter.
+import sys
+
+# With -c, Python puts '' (the working directory, which the aws stage may write) first on sys.path.
+while sys.path and sys.path[0] in ('', '.'):
+    sys.path.pop(0)
+
+import base64
+import datetime
+import json
+import os
+
+MASKED = '[MASKED]'
+config = json.loads(sys.argv[1])
+arguments = sys.argv[2:]
+mode = config.get('mode', 'mask')
+report = {'masked': 0, 'members': [], 'values': [], 'views': []}
+
+
+def parse_path(path):
+    steps = []
+    for part in path.split('.'):
+        suffixes = []
+        while part.endswith('[]') or part.endswith('{}'):
+            suffixes.insert(0, part[-2:])
+            part = part[:-2]
+        steps.append((part, suffixes))
+    return steps
+
+
+PATHS = [(path, parse_path(path)) for path in config.get('paths', []) if path != '*']
+
+
+def printable(value):
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode('ascii')
+    return value
+
+
+def mask_leaves(container, key, found):
+    """Masks every non-empty string or blob at container[key], keeping the names of any map or structure."""
+    value = container[key]
+    if isinstance(value, dict):
+        for inner in list(value):
+            mask_leaves(value, inner, found)
+    elif isinstance(value, list):
+        for inner in range(len(value)):
+            mask_leaves(value, inner, found)
+    elif isinstance(value, (str, bytes, bytearray)) and len(value) > 0 and value != MASKED:
+        found.append(printable(value))
+        if mode == 'mask':
+            container[key] = MASKED
+
+
+def children(node, suffixes):
+    """The (container, key) pairs a member's list `[]` and map `{}` suffixes lead to."""
+    pairs = [node]
+    for suffix in suffixes:
+        following = []
+        for container, key in pairs:
+            value = container[key]
+            if suffix == '[]' and isinstance(value, list):
+                following.extend((value, index) for index in range(len(value)))
+            elif suffix == '{}' and isinstance(value, dict):
+                following.extend((value, inner) for inner in value)
+        pairs = following
+    return pairs
+
+
+def mask_path(parsed, steps, found):
+    pairs = [({'': parsed}, '')]
+    for name, suffixes in steps:
+        following = []
+        for container, key in pairs:
+            value = container[key]
+            if isinstance(value, dict) and name in value:
+                following.extend(children((value, name), suffixes))
+        pairs = following
+    for container, key in pairs:
+        mask_leaves(container, key, found)
+
+
+def encode(value):
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(bytes(value)).decode('ascii')
+    return str(value)
+
+
+def masked_view(parsed):
+    """A copy of the response with the secret members masked, metadata left out."""
+    global mode
+    copy = json.loads(json.dumps({k: v for k, v in parsed.items() if k != 'ResponseMetadata'}, default=encode))
+    saved, mode = mode, 'mask'
+    try:
+        for _, steps in PATHS:
+            mask_path(copy, steps, [])
+    finally:
+        mode = saved
+    return copy
+
+
+depth = [0]
+
+
+def on_before_call(**_):
+    depth[0] += 1
+
+
+def on_after_call_error(**_):
+    depth[0] = max(0, depth[0] - 1)
+
+
+def on_after_call(http_response=None, parsed=None, model=None, **_):
+    import botocore
+
+    depth[0] = max(0, depth[0] - 1)
+    # A call nested in another (the credential provider's AssumeRole while the command's request is signed) is not
+    # the command's response: masking it would break the credentials.
+    if depth[0] != 0 or model is None or not isinstance(parsed, dict):
+        return
+    if botocore.xform_name(model.name, '-') != config.get('operation'):
+        return
+    if http_response is not None and getattr(http_response, 'status_code', 200) >= 300:
+        return
+    if config.get('views'):
+        report['views'].append(masked_view(parsed))
+    for path, steps in PATHS:
+        found = []
+        mask_path(parsed, steps, found)
+        if found:
+            if path not in report['members']:
+                report['members'].append(path)
+            if mode == 'mask':
+                report['masked'] += len(found)
+            else:
+                report['values'].extend(value for value in found if isinstance(value, str))
+
+
+def install(session):
+    session.register('before-call', on_before_call)
+    session.register('after-call', on_after_call)
+    session.register('after-call-error', on_after_call_error)
+
+
+def write_report():
+    fd = config.get('reportFd')
+    if fd is None:
+        return
+    try:
+        data = (json.dumps(report, default=encode) + '\n').encode('utf-8')
+        while data:
+            data = data[os.write(fd, data):]
+    except OSError:
+        pass
+
+
+if os.environ.get('LC_CTYPE', '') == 'UTF-8':
+    os.environ['LC_CTYPE'] = 'en_US.UTF-8'
+
+import awscli.clidriver as clidriver
+
+create_clidriver = clidriver.create_clidriver
+
+
+def create_clidriver_with_handler(*args, **kwargs):
+    driver = create_clidriver(*args, **kwargs)
+    install(driver.session)
+    return driver
+
+
+clidriver.create_clidriver = create_clidriver_with_handler
+sys.argv = ['aws'] + arguments
+try:
+    status = clidriver.main()
+finally:
+    write_report()
+sys.exit(status)
