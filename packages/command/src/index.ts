@@ -44,10 +44,21 @@ export type {
 } from './cli-model-types.js';
 export type { CommandErrorCode } from './command-error.js';
 export { CommandError } from './command-error.js';
+export type { HelpPage, HelpRequest, HelpSection, RenderHelpOptions } from './help-page.js';
+export { readGlobalOptions, renderHelpPage } from './help-page.js';
+export type {
+  CustomizationDoc,
+  CustomizationDocs,
+  HelpSources,
+  ServiceDocs,
+  ServiceShape,
+  ShapeReference,
+} from './help-sources.js';
+export { createHelpSources, loadSnapshotCustomizationDocs } from './help-sources.js';
 export type { ParseCommandLineOptions, Pipeline, PipelineArgv } from './parse-command-line.js';
 export { parseCommandLine } from './parse-command-line.js';
 export type { DecisionAction, Policy, PolicyMode, PolicyRule, SecretsAnswer } from './policy.js';
-export { loadPolicyFile, matchesGlob, parsePolicy } from './policy.js';
+export { isProfileAllowed, loadPolicyFile, matchesGlob, parsePolicy } from './policy.js';
 export { formatArgvForDisplay, quoteArgv, quoteWord } from './render-argv.js';
 export type { Decision, ValidationContext } from './validate-pipeline.js';
 export { validatePipeline } from './validate-pipeline.js';
