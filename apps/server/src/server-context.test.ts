@@ -1,6 +1,6 @@
 import { appendFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, textOf } from './_test-harness.js';
 
 let server: TestServer | undefined;
@@ -45,4 +45,25 @@ describe('what the aws stage sees, as the server composes it', () => {
     },
     60_000,
   );
+});
+
+describe('the profile allowlist, one matcher for the argument and the line', () => {
+  let allowlisted: TestServer;
+  beforeAll(async () => {
+    allowlisted = await startTestServer({ AWS_MCP_PROFILES: 'def*' });
+  });
+  afterAll(async () => {
+    await allowlisted?.close();
+  });
+
+  it.each([
+    [{ command: 'aws s3 ls', profile: 'default' }, false],
+    [{ command: 'aws s3 ls --profile default' }, false],
+    [{ command: 'aws s3 ls', profile: 'DEFAULT' }, true],
+    [{ command: 'aws s3 ls --profile DEFAULT' }, true],
+  ])('with AWS_MCP_PROFILES=def* takes %j as the glob says (refused: %s)', async (args, refused) => {
+    const result = await allowlisted.call('aws_cli_pipeline', args);
+    if (refused) expect(textOf(result)).toMatch(/PROFILE_NOT_ALLOWED/);
+    else expect(textOf(result)).not.toMatch(/PROFILE_NOT_ALLOWED|UNKNOWN_PROFILE/);
+  });
 });

@@ -417,15 +417,31 @@ describe('validatePipeline: policy rules', () => {
     ['aws s3 mb s3://b', {}, 'confirm', 'mode:confirm-writes'],
     ['aws s3 ls', {}, 'confirm', 'rules[4]'],
     ['aws s3 ls --region us-east-1', {}, 'allow', 'mode:confirm-writes'],
+    ['aws s3 ls --region us-east-1 --profile prod-eu', {}, 'allow', 'mode:confirm-writes'],
+    ['aws s3 ls --region us-east-1', { profile: 'prod-eu' }, 'allow', 'mode:confirm-writes'],
     ['aws eks update-kubeconfig --name c --kubeconfig kube/config', {}, 'confirm', 'mode:confirm-writes'],
   ])('%j with context %j → %s by %s', (line, context, action, rule) => {
     const decision = decide(line, policy, context);
     expect([decision.action, decision.rule]).toEqual([action, rule]);
   });
 
+  it("matches a rule's profiles as the allowlist does, case-sensitively", () => {
+    const rules = parsePolicy({
+      mode: 'confirm-writes',
+      rules: [{ effect: 'deny', actions: ['*:delete-*'], profiles: ['prod*'] }],
+    });
+    const line = 'aws s3api delete-bucket --bucket b --profile';
+    expect(decide(`${line} prod-eu`, rules, {}).action).toBe('deny');
+    expect(decide(`${line} PROD-eu`, rules, {}).rule).toBe('mode:confirm-writes');
+  });
+
   it.each<[string, object, CommandErrorCode]>([
     ['aws s3 ls --profile staging', {}, 'PROFILE_NOT_ALLOWED'],
     ['aws s3 ls', { profile: 'staging' }, 'PROFILE_NOT_ALLOWED'],
+    // Profile names are case-sensitive in the CLI: `DEV` is another profile than `dev`, on the line or as argument.
+    ['aws s3 ls --profile DEV', {}, 'PROFILE_NOT_ALLOWED'],
+    ['aws s3 ls', { profile: 'DEV' }, 'PROFILE_NOT_ALLOWED'],
+    ['aws s3 ls --profile PROD-eu', {}, 'PROFILE_NOT_ALLOWED'],
     ['aws s3 ls --profile dev', { profile: 'prod-eu' }, 'CONFLICTING_SETTING'],
     ['aws s3 ls --region eu-west-1', { region: 'us-east-1' }, 'CONFLICTING_SETTING'],
     ['aws eks update-kubeconfig --name c --kubeconfig ~/.kube/config', {}, 'LOCAL_PATH_OUTSIDE_WORKDIR'],

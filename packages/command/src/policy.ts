@@ -64,18 +64,34 @@ export interface Policy {
 
 const globCache = new Map<string, RegExp>();
 
-/** Whether `value` matches an IAM-style glob (`*` any run, `?` one character), ignoring case. */
-export function matchesGlob(glob: string, value: string): boolean {
-  let pattern = globCache.get(glob);
+function compileGlob(glob: string, flags: 'is' | 's'): RegExp {
+  const key = `${flags}:${glob}`;
+  let pattern = globCache.get(key);
   if (pattern === undefined) {
     const source = glob
       .split('')
       .map((char) => (char === '*' ? '.*' : char === '?' ? '.' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
       .join('');
-    pattern = new RegExp(`^${source}$`, 'is');
-    globCache.set(glob, pattern);
+    pattern = new RegExp(`^${source}$`, flags);
+    globCache.set(key, pattern);
   }
-  return pattern.test(value);
+  return pattern;
+}
+
+/** Whether `value` matches an IAM-style glob (`*` any run, `?` one character), ignoring case. */
+export function matchesGlob(glob: string, value: string): boolean {
+  return compileGlob(glob, 'is').test(value);
+}
+
+/**
+ * Whether `profile` may be used under `allowedProfiles` (names and globs: `*` any run, `?` one character),
+ * case-sensitive as the CLI's profile names are: the one matcher for a tool's `profile` argument, `--profile` on
+ * the line and a rule's `profiles`. An undefined allowlist allows any profile.
+ */
+export function isProfileAllowed(allowedProfiles: readonly string[] | undefined, profile: string): boolean {
+  return (
+    allowedProfiles === undefined || allowedProfiles.some((glob) => compileGlob(glob, 's').test(profile))
+  );
 }
 
 function invalid(field: string, message: string): CommandError {
@@ -234,10 +250,18 @@ export function findDecidingRule(
         : matches(target.action) || (performed.length > 0 && performed.every(matches));
       if (!applies) return;
     }
-    const inScope = (globs: string[] | undefined, value: string | undefined) =>
-      globs === undefined ||
-      (value === undefined ? restrictive : globs.some((glob) => matchesGlob(glob, value)));
-    if (!inScope(rule.profiles, target.profile) || !inScope(rule.regions, target.region)) return;
+    const inScope = (
+      globs: string[] | undefined,
+      value: string | undefined,
+      matches: (value: string) => boolean,
+    ) => globs === undefined || (value === undefined ? restrictive : matches(value));
+    const profileInScope = inScope(rule.profiles, target.profile, (profile) =>
+      isProfileAllowed(rule.profiles, profile),
+    );
+    const regionInScope = inScope(rule.regions, target.region, (region) =>
+      (rule.regions ?? []).some((glob) => matchesGlob(glob, region)),
+    );
+    if (!profileInScope || !regionInScope) return;
     if (best === undefined || strictness[rule.effect] > strictness[best.rule.effect]) {
       best = { rule, id: rule.id ?? `rules[${index}]` };
     }

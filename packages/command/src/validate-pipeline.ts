@@ -4,7 +4,13 @@ import { type Catalog, loadSnapshotCatalog } from './catalog.js';
 import { type Classification, classifyAwsStage, findCatalogOperation } from './classify.js';
 import { CommandError } from './command-error.js';
 import type { Pipeline } from './parse-command-line.js';
-import { type DecisionAction, findDecidingRule, matchesGlob, type Policy } from './policy.js';
+import {
+  type DecisionAction,
+  findDecidingRule,
+  isProfileAllowed,
+  matchesGlob,
+  type Policy,
+} from './policy.js';
 
 export type { DecisionAction, Policy, PolicyMode, PolicyRule } from './policy.js';
 
@@ -181,7 +187,7 @@ export function validatePipeline(
   const region = aws.globals.region ?? context.region;
   if (policy.allowedProfiles !== undefined) {
     const effective = profile ?? 'default';
-    if (!policy.allowedProfiles.some((glob) => matchesGlob(glob, effective))) {
+    if (!isProfileAllowed(policy.allowedProfiles, effective)) {
       throw new CommandError({
         code: 'PROFILE_NOT_ALLOWED',
         token: effective,

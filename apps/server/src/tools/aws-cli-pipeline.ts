@@ -3,6 +3,7 @@ import { readSsoTokenStatus } from '@aws-mcp/aws-config';
 import {
   CommandError,
   type Decision,
+  isProfileAllowed,
   type ParseCommandLineOptions,
   type Pipeline,
   parseCommandLine,
@@ -607,8 +608,8 @@ async function checkChoices(
 ): Promise<Refusal | undefined> {
   if (profile !== undefined) {
     const allowed = context.policy.allowedProfiles;
-    if (allowed !== undefined && !allowed.includes(profile)) {
-      const reason = `profile \`${profile}\` is not in the server's allowlist (${allowed.join(', ')}).`;
+    if (!isProfileAllowed(allowed, profile)) {
+      const reason = `profile \`${profile}\` is not in the server's allowlist (${(allowed ?? []).join(', ')}).`;
       return { code: 'PROFILE_NOT_ALLOWED', text: `Refused (PROFILE_NOT_ALLOWED): ${reason}`, reason };
     }
     const known = context.setup().profiles.map((item) => item.name);
