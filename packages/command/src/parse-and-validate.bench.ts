@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { bench, describe } from 'vitest';
+import { validateFilterStage } from './_filters.js';
+import { splitCommandLine } from './_tokenize.js';
 import {
   createCatalog,
   loadCliModel,
@@ -15,6 +17,10 @@ loadSnapshotCatalog();
 // Warm: the model's index and the services the lines use, as in a running server.
 const model = loadSnapshotCliModel(1);
 const upload = "aws s3 cp report.txt s3://bucket/reports/ --sse AES256 --exclude '.*'";
+const awkProgram =
+  '$3 > 1000 && $1 ~ /^i-[0-9a-f]+$/ { n++; printf "%s\t%d\n", $1, ($3 > 5000) } END { print n }';
+const jqProgram =
+  '.Reservations[].Instances[] | select(.State.Name == "running") | "\\(.InstanceId) \\(.Tags // [] | map(.Key) | join(","))"';
 
 describe('command', () => {
   bench('parse + validate a typical pipeline', () => {
@@ -22,6 +28,13 @@ describe('command', () => {
   });
   bench('parse + validate an s3 upload (a customization)', () => {
     validatePipeline(parseCommandLine(upload, { model }), { mode: 'confirm-writes' }, { workdir: '/w' });
+  });
+  bench('split a typical command line into stages and words', () => {
+    splitCommandLine(line);
+  });
+  bench('check a jq and an awk program (their lexers and rules)', () => {
+    validateFilterStage(['jq', '-r', jqProgram]);
+    validateFilterStage(['awk', '-F', '\t', awkProgram]);
   });
   bench('load the CLI model index and ec2 on first use (the largest service)', () => {
     loadCliModel(new URL('../cli-model/v1/', import.meta.url)).loadService('ec2');

@@ -1,7 +1,10 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createRandom, pickJoined } from '../test/seeded-random.js';
+import { splitCommandLine } from './_tokenize.js';
 import { CommandError, type CommandErrorCode, parseCommandLine } from './index.js';
 
 function refusal(input: Parameters<typeof parseCommandLine>[0]): CommandError {
@@ -209,4 +212,53 @@ describe('parseCommandLine', () => {
       expect(parseCommandLine({ args: ['aws', 's3', 'ls', 'x'.repeat(65_000)] }).aws.service).toBe('s3');
     });
   });
+
+  const hasBash = spawnSync('bash', ['-c', 'true']).status === 0;
+
+  it.skipIf(!hasBash)(
+    'splits generated lines into the words bash itself gives (no globbing, nothing run)',
+    () => {
+      // bash is the oracle for quoting; `|`, `$`, backticks and `~` are left out since bash would act on them.
+      const random = createRandom(Number(process.env.DIFFERENTIAL_SEED ?? 20261201));
+      const parts = [
+        'a',
+        'b',
+        ' ',
+        '\t',
+        "'",
+        '"',
+        '\\',
+        '#',
+        '*',
+        '=',
+        'é',
+        '\n',
+        '-',
+        "'x y'",
+        '"x y"',
+        '\\ ',
+        '"\\""',
+        "''",
+      ];
+      let compared = 0;
+      for (let round = 0; round < 300; round++) {
+        const line = pickJoined(random, parts, 1 + Math.floor(random() * 8));
+        let ours: string[] | undefined;
+        try {
+          ours = splitCommandLine(line)[0];
+        } catch (error) {
+          if (!CommandError.isInstance(error)) throw error;
+        }
+        if (ours === undefined) continue;
+        const bash = spawnSync('bash', ['-f', '-c', `printf '%s\\0' X ${line}`], {
+          encoding: 'utf8',
+          env: {},
+        });
+        expect({ line, status: bash.status }).toEqual({ line, status: 0 });
+        expect({ line, words: ours }).toEqual({ line, words: bash.stdout.split('\0').slice(1, -1) });
+        compared++;
+      }
+      expect(compared).toBeGreaterThan(100);
+    },
+  );
 });
