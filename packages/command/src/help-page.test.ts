@@ -1,0 +1,193 @@
+import { execFileSync } from 'node:child_process';
+import { getEncoding } from 'js-tiktoken';
+import { describe, expect, it } from 'vitest';
+import { createRandom } from '../test/seeded-random.js';
+import {
+  CommandError,
+  createHelpSources,
+  type HelpRequest,
+  loadSnapshotCatalog,
+  loadSnapshotCliModel,
+  loadSnapshotCustomizationDocs,
+  parseCommandLine,
+  readGlobalOptions,
+  renderHelpPage,
+} from './index.js';
+
+const model = loadSnapshotCliModel(1);
+const catalog = loadSnapshotCatalog();
+
+/** The botocore data of the Python that has the CLI's botocore, when it is the version the v1 snapshot was made from. */
+function findBotocoreData(): string | undefined {
+  try {
+    const [version, directory] = execFileSync(
+      'python3',
+      ['-c', 'import botocore, os; print(botocore.__version__); print(os.path.dirname(botocore.__file__))'],
+      { encoding: 'utf8' },
+    )
+      .trim()
+      .split('\n');
+    return version === model.index.botocoreVersion ? `${directory}/data` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const dataDirectory = findBotocoreData();
+const sources = createHelpSources({ ...(dataDirectory ? { dataDirectory } : {}), cli: model.index });
+const render = (request: HelpRequest) => renderHelpPage(request, { model, catalog, sources });
+const tokenizer = getEncoding('o200k_base');
+const tokens = (text: string) => tokenizer.encode(text).length;
+
+/** 20 operations drawn with a fixed seed from the catalog's API operations, so a failure is found again. */
+function randomOperations(seed: number, count: number): [string, string][] {
+  const random = createRandom(seed);
+  const all = model.index.services.flatMap((service) =>
+    Object.values(model.loadService(service)?.commands ?? {})
+      .filter((command) => command.kind === 'operation')
+      .map((command): [string, string] => [service, command.name]),
+  );
+  return Array.from({ length: count }, () => all[Math.floor(random() * all.length)] as [string, string]);
+}
+
+const fixedCommands: [string, string][] = [
+  ['s3', 'cp'],
+  ['ec2', 'describe-instances'],
+  ['ec2', 'run-instances'],
+  ['dynamodb', 'put-item'],
+  ['iam', 'create-role'],
+  // Large enough that the page must shorten its parameter lines to fit.
+  ['rds', 'create-db-instance'],
+  ['sagemaker', 'create-training-job'],
+];
+const commandPages: [string, string][] = [...fixedCommands, ...randomOperations(15, 20)];
+
+describe.skipIf(dataDirectory === undefined)('renderHelpPage (with the installed v1 botocore models)', () => {
+  it.each([
+    ['the overview', {}, 2000],
+    ['ec2', { service: 'ec2' }, 2500],
+    ['s3', { service: 's3' }, 2500],
+    ['lambda', { service: 'lambda' }, 2500],
+  ] as const)('keeps %s within %s tokens', (_, request, budget) => {
+    expect(tokens(render(request).text)).toBeLessThanOrEqual(budget);
+  });
+
+  it.each(commandPages)(
+    'keeps aws %s %s within 2,000 tokens, naming its required parameters',
+    (service, command) => {
+      const page = render({ service, command }).text;
+      expect(tokens(page)).toBeLessThanOrEqual(2000);
+      const required = model
+        .loadService(service)
+        ?.commands[command]?.actions.filter((action) => action.required && action.argument !== undefined)
+        .map((action) => action.options[0] ?? action.argument ?? '');
+      for (const name of required ?? []) expect(page).toContain(name);
+    },
+  );
+
+  it.each(fixedCommands)('bounds every section of aws %s %s', (service, command) => {
+    for (const section of ['parameters', 'examples', 'output'] as const) {
+      expect(render({ service, command, section }).text.length).toBeLessThanOrEqual(7000);
+    }
+  });
+
+  it('never mentions an option the validator refuses', () => {
+    const { refused } = readGlobalOptions(model);
+    expect(refused).toEqual(expect.arrayContaining(['--debug', '--no-verify-ssl']));
+    const pages = [
+      render({}).text,
+      render({ service: 'ec2' }).text,
+      ...commandPages.map(([service, command]) => render({ service, command }).text),
+    ];
+    for (const page of pages)
+      for (const option of refused) expect(page).not.toMatch(new RegExp(`${option}(?![\\w-])`));
+  });
+
+  it.each(commandPages)(
+    'shows only examples of aws %s %s that the validator reads as that command',
+    (service, command) => {
+      const lines = render({ service, command, section: 'examples' })
+        .text.split('\n')
+        .filter((line) => line.startsWith('  aws '));
+      for (const line of lines) {
+        const stage = parseCommandLine(line.trim(), { model }).aws;
+        expect([stage.service, ...stage.path].join(' ')).toBe(`${service} ${command}`);
+      }
+    },
+  );
+
+  it('uses the examples the CLI ships, and the shorthand and output shape of the model', () => {
+    const page = render({ service: 'ec2', command: 'describe-instances' }).text;
+    expect(page).toContain('aws ec2 describe-instances --instance-ids i-1234567890abcdef0');
+    expect(page).toMatch(
+      /--filters \(list of Filter\)[^\n]*\n\s+shorthand: Name=string,Values=string,string/,
+    );
+    expect(page).toMatch(/^Output: .*Reservations \(list of Reservation\)/m);
+    expect(page).toMatch(/^aws ec2 describe-instances \[read\] — Describes the specified instances/);
+  });
+
+  it('documents the arguments the CLI adds to an operation (ec2 run-instances --count)', () => {
+    expect(render({ service: 'ec2', command: 'run-instances' }).text).toMatch(
+      /--count \(string\) — Number of instances to launch\./,
+    );
+  });
+
+  it('falls back to the required parameters with placeholders where the CLI ships no example', () => {
+    const page = render({ service: 'sts', command: 'get-caller-identity' }).text;
+    expect(page).toMatch(/Examples:\n(?: {2}# .*\n)? {2}aws sts get-caller-identity/);
+  });
+
+  it('shows one parameter in full on request', () => {
+    const page = render({ service: 'ec2', command: 'describe-instances', parameter: '--filters' }).text;
+    expect(page).toMatch(/^aws ec2 describe-instances --filters \(list of Filter\)/);
+    expect(page).toContain('instance-state-name');
+  });
+
+  it('says how many commands a large service page leaves out and how to find them', () => {
+    const page = render({ service: 'ec2' }).text;
+    expect(page).toMatch(/^ {2}instance: .*describe.*run.*start.*stop.*terminate/m);
+    expect(page).toMatch(/… about \d+ more commands not shown: search this service with/);
+  });
+});
+
+describe('loadSnapshotCustomizationDocs', () => {
+  it.each([1, 2] as const)('has the documentation of the customizations of the v%s snapshot CLI', (major) => {
+    const docs = loadSnapshotCustomizationDocs(loadSnapshotCliModel(major).index);
+    expect(docs?.commands['eks update-kubeconfig']?.description).toMatch(/^Configures kubectl/);
+  });
+
+  it('has none for another CLI version (the pages then say less, never something wrong)', () => {
+    expect(loadSnapshotCustomizationDocs({ cliMajor: 1, cliVersion: '1.0.0' })).toBeUndefined();
+  });
+});
+
+describe('renderHelpPage refusals', () => {
+  it.each([
+    [{ service: 's4' }, 'UNKNOWN_COMMAND', /`aws s4` does not exist.*Did you mean `aws s3`/],
+    [{ service: 'lamda' }, 'UNKNOWN_COMMAND', /Did you mean `aws lambda`/],
+    [
+      { service: 'ec2', command: 'list-instances' },
+      'UNKNOWN_COMMAND',
+      /Did you mean `aws ec2 describe-instances`/,
+    ],
+    [{ service: 'constructor' }, 'UNKNOWN_COMMAND', /`aws constructor` does not exist/],
+    [{ service: 'ec2', command: '__proto__' }, 'UNKNOWN_COMMAND', /`aws ec2 __proto__` does not exist/],
+    [
+      { service: 'ec2', command: 'describe-instances', parameter: '--instance-idz' },
+      'UNKNOWN_OPTION',
+      /Did you mean `aws ec2 describe-instances --instance-ids`/,
+    ],
+  ])('refuses %j with %s and the nearest names, briefly', (request, code, message) => {
+    let caught: unknown;
+    try {
+      renderHelpPage(request, { model, catalog, sources });
+    } catch (error) {
+      caught = error;
+    }
+    expect(CommandError.isInstance(caught) && caught.code).toBe(code);
+    const text = (caught as Error).message;
+    expect(text).toMatch(message);
+    expect(text.length).toBeLessThan(2000);
+    expect(text).not.toContain('|');
+  });
+});
