@@ -170,20 +170,24 @@ function scoreTerm(term: Term, entry: IndexedOperation, title: ReadonlySet<strin
  * Free-text search over every command by what a person wants to do ("who am i" → `sts get-caller-identity`):
  * each query word scores against operation names, service names and titles, and the first sentence of each
  * operation's documentation, with the reviewed vocabulary of AWS users (`server` → EC2 instances, `bucket` → S3,
- * `port` → security group ingress). Every service is searched: none is left out because of its name. Returns the
+ * `port` → security group ingress). Every service is searched (none is left out because of its name) unless the
+ * caller names one in `service`. Returns the
  * best `limit` (default 10) with a one-line purpose and the class the policy sees; an empty list for a query
  * with no words. Loads the descriptions on first use.
  */
 export function searchCatalog(
   catalog: Catalog,
   query: string,
-  options: { limit?: number } = {},
+  options: { limit?: number; service?: string } = {},
 ): CatalogMatch[] {
   const terms = readTerms(query);
   if (terms.length === 0) return [];
   const index = searchIndex(catalog);
+  const only =
+    options.service === undefined ? undefined : (catalog.aliases[options.service] ?? options.service);
   const scored: { entry: IndexedOperation; score: number }[] = [];
   for (const entry of index.operations) {
+    if (only !== undefined && entry.service !== only) continue;
     const title = index.titles.get(entry.service);
     let score = 0;
     const matched = new Set<string>();

@@ -44,6 +44,17 @@ export type {
 } from './cli-model-types.js';
 export type { CommandErrorCode } from './command-error.js';
 export { CommandError } from './command-error.js';
+export type { HelpPage, HelpRequest, HelpSection, RenderHelpOptions } from './help-page.js';
+export { readGlobalOptions, renderHelpPage } from './help-page.js';
+export type {
+  CustomizationDoc,
+  CustomizationDocs,
+  HelpSources,
+  ServiceDocs,
+  ServiceShape,
+  ShapeReference,
+} from './help-sources.js';
+export { createHelpSources, loadSnapshotCustomizationDocs } from './help-sources.js';
 export type { ParseCommandLineOptions, Pipeline, PipelineArgv } from './parse-command-line.js';
 export { parseCommandLine } from './parse-command-line.js';
 export type { DecisionAction, Policy, PolicyMode, PolicyRule, SecretsAnswer } from './policy.js';
