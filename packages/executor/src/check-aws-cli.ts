@@ -1,3 +1,4 @@
+import { devNull } from 'node:os';
 import { execa } from 'execa';
 import { buildAwsEnvironment } from './_environment.js';
 import { findExecutable, readPathExt, readSearchPath } from './_find-executable.js';
@@ -11,7 +12,9 @@ export type AwsCliStatus =
 /**
  * Finds the AWS CLI (`awsCli`: a path, or a name looked up on PATH, with PATHEXT on Windows so `aws` finds
  * `aws.exe`) and asks it for its version (`aws --version`, no network). Never throws: a missing or broken CLI is
- * reported with a message that says how to install it or where to point `awsCliSetting`.
+ * reported with a message that says how to install it or where to point `awsCliSetting`, and a CLI that exists
+ * but fails to start with the end of its own stderr. The user's AWS files play no part: a typo there (a repeated
+ * `[profile x]`) makes every command fail with the CLI's own message, not the CLI look missing.
  */
 export async function checkAwsCli({
   env = process.env,
@@ -36,7 +39,11 @@ export async function checkAwsCli({
     return { available: false, path, message: describeMissingCli({ awsCli, awsCliSetting, platform }) };
   }
   const result = await execa(path, ['--version'], {
-    env: buildAwsEnvironment(env, { credentialsMode: 'aws_config' }),
+    env: {
+      ...buildAwsEnvironment(env, { credentialsMode: 'aws_config' }),
+      AWS_CONFIG_FILE: devNull,
+      AWS_SHARED_CREDENTIALS_FILE: devNull,
+    },
     extendEnv: false,
     stdin: 'ignore',
     reject: false,
@@ -48,10 +55,13 @@ export async function checkAwsCli({
     .find((line) => line.startsWith('aws-cli/'));
   const match = versionLine?.match(/^aws-cli\/((\d+)\.\d+\.\d+)/);
   if (result.exitCode !== 0 || versionLine === undefined || match === null || match === undefined) {
+    const said = result.stderr.trim().split('\n').slice(-5).join('\n').slice(-2000);
     return {
       available: false,
       path,
-      message: `The AWS CLI at ${path} did not start (\`aws --version\` exited ${result.exitCode ?? result.signal}). Reinstall it. ${awsCliInstallHint}`,
+      message:
+        `The AWS CLI at ${path} did not start (\`aws --version\` exited ${result.exitCode ?? result.signal})` +
+        `${said === '' ? '.' : `; it said:\n${said}\n`} Reinstall it. ${awsCliInstallHint}`,
     };
   }
   return {

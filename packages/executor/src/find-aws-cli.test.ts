@@ -46,6 +46,34 @@ describe('checkAwsCli', () => {
     expect(status.available && status.versionLine).toMatch(/^aws-cli\/\d/);
   });
 
+  it.skipIf(realCli === undefined)(
+    'finds the CLI available even when the AWS config file has a typo',
+    async () => {
+      const config = join(folder, 'typo-config');
+      await writeFile(config, '[profile x]\nregion = eu-west-1\n[profile x]\nregion = us-east-1\n');
+      const status = await checkAwsCli({
+        env: { PATH: '', AWS_CONFIG_FILE: config, AWS_SHARED_CREDENTIALS_FILE: config },
+        awsCli: realCli as string,
+      });
+      expect(status).toMatchObject({ available: true, path: realCli });
+    },
+  );
+
+  it('shows what a CLI that exists but does not start said', async () => {
+    const broken = join(folder, 'broken', 'aws');
+    await mkdir(join(broken, '..'), { recursive: true });
+    await writeFile(
+      broken,
+      '#!/bin/sh\necho "Traceback (most recent call last):" >&2\necho "ModuleNotFoundError: No module named awscli" >&2\nexit 1\n',
+    );
+    await chmod(broken, 0o755);
+    const status = await checkAwsCli({ awsCli: broken });
+    expect(status.available).toBe(false);
+    expect(status.available === false && status.message).toContain(
+      `The AWS CLI at ${broken} did not start (\`aws --version\` exited 1); it said:\nTraceback (most recent call last):\nModuleNotFoundError: No module named awscli\n Reinstall it.`,
+    );
+  });
+
   it('says a path that leads to no program leads nowhere, and what to point the setting at', async () => {
     const missing = join(folder, 'nowhere', 'aws');
     const status = await checkAwsCli({ awsCli: missing, awsCliSetting: 'AWS_MCP_AWS_CLI' });

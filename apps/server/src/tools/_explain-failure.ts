@@ -1,5 +1,53 @@
-/** Turns the AWS CLI's stderr into one sentence that says what to do next, when the cause is a known one. */
-export function explainAwsFailure(stderr: string, profile: string | undefined): string | undefined {
+import { basename } from 'node:path';
+import type { AwsSetup } from '@aws-mcp/aws-config';
+
+/** Problems in an AWS file that make the CLI refuse the whole file (as the CLI's configparser does). */
+const fileBreakingProblems = new Set([
+  'DUPLICATE_SECTION',
+  'DUPLICATE_KEY',
+  'MALFORMED_LINE',
+  'MALFORMED_SECTION',
+]);
+
+/**
+ * For the CLI's "Unable to parse config file: PATH": which of the user's AWS files it is (the CLI may have read it
+ * at a sandbox path) and the lines this server's own reading of that file found wrong.
+ */
+function explainUnreadableFile(cliPath: string, setup: AwsSetup): string {
+  const { config, credentials } = setup.files;
+  const file =
+    cliPath === credentials.path || (cliPath !== config.path && /credentials/.test(basename(cliPath)))
+      ? credentials
+      : config;
+  const problems = setup.warnings.filter(
+    (warning) =>
+      warning.path === file.path && warning.line !== undefined && fileBreakingProblems.has(warning.code),
+  );
+  const where =
+    problems.length === 0
+      ? ''
+      : ` ${problems
+          .slice(0, 3)
+          .map((problem) => problem.message.replace(`${file.path}: `, ''))
+          .join(' ')}`;
+  return (
+    `The AWS CLI cannot read the AWS file ${file.path}, so no command runs.${where} ` +
+    'The user must fix the file; the server reads it again by itself when it changes (no restart).'
+  );
+}
+
+/**
+ * Turns the AWS CLI's stderr into one sentence that says what to do next, when the cause is a known one. With the
+ * AWS setup, a file the CLI cannot parse is named with the lines that break it.
+ */
+export function explainAwsFailure(
+  stderr: string,
+  profile: string | undefined,
+  setup?: AwsSetup,
+): string | undefined {
+  const unreadable = /Unable to parse config file: (.+)/.exec(stderr);
+  if (unreadable !== null && setup !== undefined)
+    return explainUnreadableFile((unreadable[1] as string).trim(), setup);
   const profileText = profile === undefined ? 'the default profile' : `profile \`${profile}\``;
   const loginProfile = profile === undefined ? '' : ` --profile ${profile}`;
   if (

@@ -103,10 +103,10 @@ describe('aws_cli_pipeline in confirm-writes mode', () => {
 
   it('blames a failing filter, not aws, and shows its message', async () => {
     const result = await test.call('aws_cli_pipeline', {
-      command: "aws s3api list-buckets --output json | jq '.['",
+      command: 'aws s3api list-buckets --output json | jq \'error("boom")\'',
     });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/^The command failed \(jq exited \d+\)\.\njq: /);
+    expect(textOf(result)).toMatch(/^The command failed \(jq exited \d+\)\.\njq: .*boom/);
     expect(textOf(result)).not.toContain('BrokenPipe');
   });
 
@@ -367,5 +367,42 @@ describe('aws_cli_pipeline with a policy file', () => {
     await expect(startTestServer({ AWS_MCP_POLICY_FILE: policyFile })).rejects.toThrow(
       /AWS_MCP_POLICY_FILE: .*rules\[0\]\.effect/,
     );
+  });
+});
+
+describe('aws_cli_pipeline with a typo in the AWS config file', () => {
+  it('names the file, the line and the CLI’s own message, and works again once the file is fixed', async () => {
+    const { readFile: read, writeFile: write } = await import('node:fs/promises');
+    const test = await startTestServer();
+    try {
+      const configPath = test.awsEnv.AWS_CONFIG_FILE as string;
+      const good = await read(configPath, 'utf8');
+      const lines = good.split('\n').length;
+      await write(configPath, `${good}\n[profile x]\nregion = eu-west-1\n[profile x]\nregion = us-east-1\n`);
+      const waitFor = async (done: (text: string) => boolean) => {
+        let result = await test.call('aws_cli_pipeline', { command: 'aws s3 ls' });
+        // The server picks up the edited file through its watch; the CLI reads it on every call.
+        for (let attempt = 0; attempt < 50 && !done(textOf(result)); attempt++) {
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          result = await test.call('aws_cli_pipeline', { command: 'aws s3 ls' });
+        }
+        return result;
+      };
+      const broken = await waitFor((text) => /Line \d+ repeats/.test(text));
+      expect(broken.isError).toBe(true);
+      expect(textOf(broken)).not.toContain('AWS_CLI_MISSING');
+      expect(textOf(broken)).not.toContain('Traceback');
+      expect(textOf(broken)).toMatch(
+        /^The command failed \(aws exited \d+\)\.\nUnable to parse config file: \S+\n/,
+      );
+      expect(textOf(broken)).toContain(
+        `The AWS CLI cannot read the AWS file ${configPath}, so no command runs. Line ${lines + 3} repeats section [profile x] (first at line ${lines + 1}); the AWS CLI refuses the file.`,
+      );
+      await write(configPath, good);
+      const fixed = await waitFor((text) => !text.includes('Unable to parse'));
+      expect(fixed.isError).toBeFalsy();
+    } finally {
+      await test.close();
+    }
   });
 });

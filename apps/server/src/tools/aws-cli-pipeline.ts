@@ -1,5 +1,5 @@
 import { basename, join } from 'node:path';
-import { readSsoTokenStatus } from '@aws-mcp/aws-config';
+import { type AwsSetup, readSsoTokenStatus } from '@aws-mcp/aws-config';
 import {
   CommandError,
   type Decision,
@@ -205,7 +205,15 @@ function describeConsentRefusal(
   return { code, text: `Not run: the user ${what}. Do not retry unless the user asks.` };
 }
 
-function formatRunResult(result: PipelineResult, profile: string | undefined): string {
+/** A Python traceback (the CLI v1 on a file it cannot parse) is shown by its last line, the CLI's own message. */
+function readCliMessage(stderr: string): string {
+  const trimmed = stderr.trim();
+  if (!trimmed.startsWith('Traceback (most recent call last):')) return trimmed;
+  const last = trimmed.split('\n').at(-1) ?? '';
+  return last.replace(/^[\w.]+(Error|Exception): /, '');
+}
+
+function formatRunResult(result: PipelineResult, profile: string | undefined, setup: AwsSetup): string {
   if (result.status === 'success') {
     if (result.dryRunSucceeded === true) {
       return 'Dry run: the request would have succeeded (DryRunOperation); nothing was changed. Run it without `--dry-run` to do it.';
@@ -220,10 +228,10 @@ function formatRunResult(result: PipelineResult, profile: string | undefined): s
   const failedStage = result.failedStage ?? 'aws';
   const awsFailed = failedStage === 'aws';
   const lines = [`The command failed (${failedStage} exited ${result.exitCode}).`];
-  const stderr = awsFailed ? result.stderr.trim() : result.filterStderr.trim();
+  const stderr = awsFailed ? readCliMessage(result.stderr) : result.filterStderr.trim();
   if (stderr !== '') lines.push(stderr);
   if (result.exceededLimit !== undefined) lines.push(result.exceededLimit.message);
-  const hint = awsFailed ? explainAwsFailure(result.stderr, profile) : undefined;
+  const hint = awsFailed ? explainAwsFailure(result.stderr, profile, setup) : undefined;
   if (hint !== undefined) lines.push(hint);
   if (result.output !== '') lines.push('', 'Output before the failure:', result.output);
   return lines.join('\n');
@@ -504,7 +512,10 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
           ...(consent === undefined ? {} : { consent: consent.answer }),
         };
         const note = describeSecretsNote(secrets, { folder: context.secretsFolder, canAsk: form.canAsk });
-        const text = [formatRunResult(result, profile), ...(note === undefined ? [] : ['', note])].join('\n');
+        const text = [
+          formatRunResult(result, profile, context.setup()),
+          ...(note === undefined ? [] : ['', note]),
+        ].join('\n');
         return result.status === 'success' ? textResult(text, structured) : errorResult(text, structured);
       } catch (error) {
         if (ExecutionError.isInstance(error)) {
