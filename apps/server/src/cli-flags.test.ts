@@ -65,6 +65,11 @@ describe('readCommandLine', () => {
     [['-x'], 'Unknown option -x. Run aws-mcp-server --help for the options.'],
     [['--timeout'], '--timeout needs a value. Run aws-mcp-server --help for the options.'],
     [['--timeout='], '--timeout needs a value (SECONDS). Run aws-mcp-server --help for the options.'],
+    // A dash-led value is read as another option: say how to write it, and nothing about a --no- form.
+    [
+      ['--timeout', '-1'],
+      '--timeout needs a value (SECONDS); one that starts with "-" must be written --timeout=VALUE. Run aws-mcp-server --help for the options.',
+    ],
     [
       ['--stateless=false'],
       '--stateless takes no value; use --stateless or --no-stateless. Run aws-mcp-server --help for the options.',
@@ -82,6 +87,13 @@ describe('readCommandLine', () => {
     }
     expect(thrown).toBeInstanceOf(ConfigError);
     expect(thrown).toMatchObject({ code: 'INVALID_SETTING', message });
+  });
+
+  it('says what --timeout=-1 must be, without a --no-timeout that does not exist', () => {
+    const commandLine = readCommandLine(['--timeout=-1']);
+    expect(() =>
+      readServerConfig({ HOME: '/home/someone', ...commandLine.settings }, { flags: commandLine.flags }),
+    ).toThrow('--timeout (AWS_MCP_TIMEOUT) must be a positive whole number, not "-1".');
   });
 
   it('names the flag in a message about its value', () => {

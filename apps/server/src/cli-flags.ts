@@ -87,12 +87,23 @@ function describeParseError(error: unknown): ConfigError {
         cause: error,
       });
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
-      const takesValue = message.includes('argument missing');
+      const entry = byOption.get(option.replace(/^--/, ''));
+      const variable = entry?.definition.variable ?? option;
+      if (entry === undefined || entry.value === undefined) {
+        // A value that starts with a dash (`--timeout -1`) is read as another option unless written with `=`.
+        const ambiguous = message.includes('ambiguous');
+        return new ConfigError({
+          variable,
+          message: ambiguous
+            ? `${option} needs a value${entry === undefined ? '' : ` (${entry.definition.valueName})`}; one that starts with "-" must be written ${option}=VALUE. ${helpHint}`
+            : `${option} needs a value. ${helpHint}`,
+          cause: error,
+        });
+      }
+      const flag = entry.definition.flag;
       return new ConfigError({
-        variable: option,
-        message: takesValue
-          ? `${option} needs a value. ${helpHint}`
-          : `${option} takes no value; use ${option} or --no-${option.replace(/^--(no-)?/, '')}. ${helpHint}`,
+        variable,
+        message: `${option} takes no value; use --${flag} or --no-${flag}. ${helpHint}`,
         cause: error,
       });
     }
