@@ -187,6 +187,40 @@ describe('runPipeline masks secret members inside the CLI', () => {
   });
 });
 
+const debianAws = '/usr/bin/aws';
+
+describe.skipIf(!existsSync(debianAws))(
+  'runPipeline masks inside the CLI v2 too (Debian, /usr/bin/aws)',
+  () => {
+    it.each([
+      [
+        'values(Credentials) as text',
+        "aws sts get-session-token --query 'values(Credentials)' --output text",
+      ],
+      ['--output table --color on', 'aws sts get-session-token --output table --color on'],
+      ['a renamed member', "aws sts get-session-token --query '{a: Credentials.SecretAccessKey}'"],
+      ['rev', 'aws sts get-session-token --output text | rev'],
+      [
+        'jq @base64',
+        "aws sts get-session-token --output json | jq -r '.Credentials.SecretAccessKey | @base64'",
+      ],
+    ])('returns no spelling of the session secrets under %s', async (_, command) => {
+      const result = await run(command, { awsCli: debianAws });
+      expect(result.status).toBe('success');
+      expectNoSecret(result, sessionSecrets);
+      expect(result.secrets.members).toEqual(['Credentials.SecretAccessKey', 'Credentials.SessionToken']);
+    });
+
+    it('returns them with secrets: show', async () => {
+      const result = await run('aws sts get-session-token --output text', {
+        awsCli: debianAws,
+        secrets: 'show',
+      });
+      expect(result.output).toContain(sessionSecrets[0]);
+    });
+  },
+);
+
 describe('runPipeline masks the whole output of a command that computes its secret', () => {
   it.each([
     ['s3 presign', 'aws s3 presign s3://bucket/key'],
