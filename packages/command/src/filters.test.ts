@@ -47,6 +47,9 @@ describe('filter stages', () => {
     "sed -n '1,5p'",
     "sed -E 's/a+/b/g'",
     "sed -e 's/a/b/' -e '/x/d'",
+    "sed '# write nothing, read nothing'",
+    "sed '/x/a written by w'",
+    "sed 's/[/]/ /g'",
     // Words inside strings and comments are text, not code.
     `jq '"import"'`,
     `jq '{"include": 1, "modulemeta": "get_search_list"} | .include'`,
@@ -138,6 +141,11 @@ describe('filter stages', () => {
     ["sed '1r /etc/passwd'", 'UNSAFE_FILTER_PROGRAM', 'r'],
     ["sed 's/a/b/w /tmp/x'", 'UNSAFE_FILTER_PROGRAM', 's///w'],
     ['sed -i s/a/b/', 'FORBIDDEN_FILTER_OPTION', '-i'],
+    // GNU sed ends a label at a blank, and reads a delimiter inside [...] as a plain character.
+    ["sed 'b end w out'", 'UNSAFE_FILTER_PROGRAM', 'w'],
+    ["sed 's/[/]/x/;w out'", 'UNSAFE_FILTER_PROGRAM', 'w'],
+    ["sed 's/a/b/ w out'", 'UNSAFE_FILTER_PROGRAM', 's///w'],
+    ["sed 'a text\\\nmore\nw out'", 'UNSAFE_FILTER_PROGRAM', 'w'],
     ['cat', 'FORBIDDEN_PROGRAM', 'cat'],
     ['tee out', 'FORBIDDEN_PROGRAM', 'tee'],
     ['curl http://x', 'FORBIDDEN_PROGRAM', 'curl'],

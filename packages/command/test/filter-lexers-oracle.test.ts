@@ -30,6 +30,7 @@ function run(file: string, args: string[]): { status: number | null; stdout: str
 
 const hasJq = spawnSync('jq', ['--version']).status === 0;
 const hasGawk = spawnSync('gawk', ['--version']).status === 0;
+const hasGnuSed = /GNU sed/.test(spawnSync('sed', ['--version'], { encoding: 'utf8' }).stdout ?? '');
 
 /** The refusal the filter check gives for `filter program`, or undefined when it accepts it. */
 function verdict(filter: string, program: string): string | undefined {
@@ -272,5 +273,57 @@ describe.skipIf(!hasGawk)('the awk lexer against the real gawk', () => {
       });
     }
     expect(compared).toBeGreaterThan(40);
+  });
+});
+
+describe.skipIf(!hasGnuSed)('the sed check against the real GNU sed', () => {
+  it('refuses every generated script that GNU sed --sandbox refuses for e, r or w (seed %s)', () => {
+    const random = createRandom(seed + 5);
+    const fragments = [
+      'p',
+      ';',
+      '\n',
+      'w out',
+      'r in',
+      'e id',
+      'W out',
+      'R in',
+      's/a/b/',
+      's/a/b/w out',
+      's/a/b/e',
+      's,a,b,',
+      '1',
+      '$',
+      '/x/',
+      '\\%x%',
+      '{',
+      '}',
+      '# c w out\n',
+      'a text w\\\n',
+      'a\\\n',
+      'i x',
+      'y/ab/cd/',
+      ' ',
+      'b end',
+      ':end',
+      'q',
+      'l 5',
+      '!',
+      'n',
+      'g',
+    ];
+    let refusedBySed = 0;
+    let acceptedByBoth = 0;
+    for (let round = 0; round < 300; round++) {
+      const script = pickJoined(random, fragments, 1 + Math.floor(random() * 5));
+      const sed = run('sed', ['--sandbox', '-n', '-e', script]);
+      const ours = verdict('sed', script);
+      if (/e\/r\/w commands disabled in sandbox mode/.test(sed.stderr)) {
+        refusedBySed++;
+        expect({ script, ours }).toEqual({ script, ours: 'UNSAFE_FILTER_PROGRAM' });
+      } else if (sed.status === 0 && ours === undefined) acceptedByBoth++;
+    }
+    expect(refusedBySed).toBeGreaterThan(30);
+    expect(acceptedByBoth).toBeGreaterThan(30);
   });
 });
