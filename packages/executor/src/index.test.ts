@@ -13,6 +13,7 @@ describe('@aws-mcp/executor public API', () => {
       'buildSeatbeltProfile',
       'checkAwsCli',
       'cleanHelpText',
+      'compactHelpText',
       'createBubblewrapSandbox',
       'createPipelineLimiter',
       'createSeatbeltSandbox',
@@ -31,6 +32,7 @@ describe('@aws-mcp/executor public API', () => {
       'sandboxExecPath',
       'secretOutputOf',
       'selectSandbox',
+      'stripUsageBanner',
     ]);
   });
 });

@@ -5,7 +5,7 @@
 export type { CredentialsMode } from './_environment.js';
 export { buildAwsEnvironment, buildFilterEnvironment } from './_environment.js';
 export type { AwsHelpResult, AwsHelpTopic } from './aws-help.js';
-export { cleanHelpText, runAwsHelp } from './aws-help.js';
+export { cleanHelpText, compactHelpText, runAwsHelp, stripUsageBanner } from './aws-help.js';
 export { buildBubblewrapArguments, createBubblewrapSandbox } from './bubblewrap-sandbox.js';
 export { buildAwsArguments } from './build-aws-arguments.js';
 export type { AwsCliStatus } from './check-aws-cli.js';
