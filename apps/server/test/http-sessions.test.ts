@@ -6,6 +6,7 @@ import { createAwsSandboxHome, type Emulator, S3RVER_CREDENTIALS, startS3rver } 
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   type CallToolResult,
   ElicitRequestSchema,
@@ -75,15 +76,17 @@ async function connect(
     return { action: 'decline' };
   });
   await client.connect(transport);
-  const dispatch = transport.onmessage;
-  transport.onmessage = (message, extra) => {
+  const wire: Transport = transport;
+  const dispatch = wire.onmessage;
+  wire.onmessage = (message) => {
     connected.received.push(JSON.stringify(message));
-    dispatch?.(message, extra);
+    dispatch?.(message);
   };
+  // SSE names its session in the endpoint URL it was given; streamable HTTP in a header.
   connected.sessionId =
-    transport.sessionId ??
-    (transport as SSEClientTransport & { _endpoint?: URL })._endpoint?.searchParams.get('sessionId') ??
-    undefined;
+    transport instanceof StreamableHTTPClientTransport
+      ? transport.sessionId
+      : ((transport as unknown as { _endpoint?: URL })._endpoint?.searchParams.get('sessionId') ?? undefined);
   return connected;
 }
 
@@ -435,38 +438,48 @@ describe('streamable HTTP calls whose stream breaks', () => {
     }
   });
 
-  it('replays nothing for an event id of another session', async () => {
+  it('replays nothing for an event id of another session, and gives the client a stream of its own', async () => {
     const server = await start(20);
-    const first = await connect(server.url);
-    const second = await connect(server.url);
+    const initialize = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    });
+    const openRaw = async () => {
+      const init = await sendRaw(server.url, { headers: mcpHeaders(undefined), body: initialize });
+      const sessionId = String(init.headers['mcp-session-id']);
+      await sendRaw(server.url, {
+        headers: mcpHeaders(sessionId),
+        body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+      });
+      return { sessionId, eventId: /^id: (.+)$/m.exec(init.body)?.[1] };
+    };
+    const first = await openRaw();
+    const second = await openRaw();
+    const controller = new AbortController();
     try {
-      // An event id of the first session, read from its own stream.
-      const init = await sendRaw(server.url, {
-        headers: mcpHeaders(undefined),
-        body: JSON.stringify({
-          jsonrpc: '2.0',
-          id: 1,
-          method: 'initialize',
-          params: {
-            protocolVersion: '2025-11-25',
-            capabilities: {},
-            clientInfo: { name: 'raw', version: '1' },
-          },
-        }),
+      expect(first.eventId).toBeDefined();
+      // The first session's priming event id: after it, its own stream carried the initialize result.
+      const replay = await fetch(server.url, {
+        headers: { ...mcpHeaders(second.sessionId), 'Last-Event-ID': String(first.eventId) },
+        signal: controller.signal,
       });
-      const eventId = /^id: (.+)$/m.exec(init.body)?.[1];
-      expect(eventId).toBeDefined();
-      const rawSession = String(init.headers['mcp-session-id']);
-      const replay = await sendRaw(server.url, {
-        method: 'GET',
-        headers: { ...mcpHeaders(second.sessionId), 'Last-Event-ID': String(eventId) },
-      });
-      expect(replay.status).toBe(404);
-      expect(JSON.parse(replay.body).error.message).toMatch(/^Not Found: this session holds no event/);
-      await sendRaw(server.url, { method: 'DELETE', headers: mcpHeaders(rawSession) });
+      expect(replay.status).toBe(200);
+      expect(replay.headers.get('content-type')).toBe('text/event-stream');
+      const reader = replay.body?.getReader();
+      const chunk = await Promise.race([
+        reader?.read().then(({ value }) => new TextDecoder().decode(value)),
+        new Promise<string>((resolve) => setTimeout(() => resolve(''), 1000)),
+      ]);
+      expect(chunk).not.toContain('serverInfo');
+      const asked = /asked to resume after an event it does not hold/;
+      expect(await pollUntil(server.stderr, (stderr) => asked.test(stderr))).toMatch(asked);
     } finally {
-      await first.client.close();
-      await second.client.close();
+      controller.abort();
+      for (const { sessionId } of [first, second]) {
+        await sendRaw(server.url, { method: 'DELETE', headers: mcpHeaders(sessionId) });
+      }
       expect(await server.stop()).toBe(0);
     }
   });

@@ -32,10 +32,9 @@ describe('SessionEventStore', () => {
     expect(store.streamOf(priming)).toBe('call');
     const { stream, sent } = await replay(store, priming);
     expect(stream).toBe('call');
-    expect(sent.map(([, message]) => (message as { params: { data: string } }).params.data)).toEqual([
-      'one',
-      'two',
-    ]);
+    expect(
+      sent.map(([, message]) => (message as unknown as { params: { data: string } }).params.data),
+    ).toEqual(['one', 'two']);
     expect((await replay(store, first)).sent).toHaveLength(1);
   });
 

@@ -64,14 +64,18 @@ function formatAge(ms: number): string {
   return seconds < 120 ? `${seconds} s` : `${Math.round(seconds / 60)} min`;
 }
 
-/** Sets a request header for the SDK's transport, which reads `rawHeaders` (through @hono/node-server). */
-function setRequestHeader(request: IncomingMessage, name: string, value: string): void {
-  request.headers[name] = value;
+/**
+ * Sets (or with `undefined` removes) a request header for the SDK's transport, which reads `rawHeaders`
+ * (through @hono/node-server).
+ */
+function setRequestHeader(request: IncomingMessage, name: string, value: string | undefined): void {
+  if (value === undefined) delete request.headers[name];
+  else request.headers[name] = value;
   const raw = request.rawHeaders;
   for (let index = raw.length - 2; index >= 0; index -= 2) {
     if (raw[index]?.toLowerCase() === name) raw.splice(index, 2);
   }
-  raw.push(name, value);
+  if (value !== undefined) raw.push(name, value);
 }
 
 const writeStderr = (message: string) => process.stderr.write(`aws-mcp: ${message}\n`);
@@ -271,16 +275,17 @@ export async function startHttpServer({
     const lastEventId = request.method === 'GET' ? headerValue(request, 'last-event-id') : undefined;
     if (lastEventId !== undefined) {
       const streamId = session.events?.streamOf(lastEventId);
-      if (streamId === undefined) {
-        return sendJsonRpcError(response, {
-          status: 404,
-          code: -32001,
-          message: `Not Found: this session holds no event ${JSON.stringify(lastEventId)} to resume after (events are kept ${eventAgeMs / 1000} s); call again.`,
-        });
+      if (streamId !== undefined) {
+        const resumedEnds = session.breaks?.resumed(streamId);
+        response.on('close', () => resumedEnds?.());
+        return track(session, response, () => transport.handleRequest(request, response, message));
       }
-      const resumedEnds = session.breaks?.resumed(streamId);
-      response.on('close', () => resumedEnds?.());
-      return track(session, response, () => transport.handleRequest(request, response, message));
+      // An event this session never had (another session's) or no longer holds: nothing is replayed, and the
+      // client gets a new stream of its own. A 404 would tell it the session itself was gone.
+      log(
+        `session ${sessionLabel(session.transport.sessionId)} asked to resume after an event it does not hold (older than ${eventAgeMs / 1000} s, or never its own); it gets a new stream, nothing replayed`,
+      );
+      setRequestHeader(request, 'last-event-id', undefined);
     }
     const requestIds: RequestId[] = messages.filter(isJSONRPCRequest).map((call) => call.id);
     const post: PostContext = { streamId: undefined };
