@@ -65,15 +65,17 @@ export function formatAuditLine(entry: AuditEntry): string {
       ? entry
       : {
           ...entry,
-          // A value the parse already redacted stays as it is (the masker would read `[redacted]` as a value).
+          // What the parse already judged stays as it is: a redacted value (the masker would read `[redacted]` as
+          // a value) and a file reference, which names a file rather than holding a secret.
           argv: entry.argv.map((argv) =>
-            argv.map((word) => (word.endsWith(redacted) ? word : maskSecrets(word).text)),
+            argv.map((word) => (judged.test(word) ? word : maskSecrets(word).text)),
           ),
         };
   return escapeHiddenJson(JSON.stringify(masked));
 }
 
-const redacted = '[redacted]';
+/** An argv word whose value the parse redacted, or that names a file (`--x=file://NAME`, `fileb://NAME`). */
+const judged = /(?:\[redacted\]$|^(?:--[\w-]+=)?fileb?:\/\/)/;
 
 const secretOption =
   /^--(secret-string|secret-binary|.*password.*|.*token.*|.*secret.*|.*private-key.*|cli-input-json|cli-input-yaml|user-data|auth-parameters|.*credentials?)$/;

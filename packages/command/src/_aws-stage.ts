@@ -511,7 +511,7 @@ function looksLikeOption(word: string): boolean {
 
 /** Option names whose values are secrets or may carry them, whatever the model says. */
 const secretOptionName =
-  /^--(secret-string|secret-binary|.*password.*|.*token.*|.*secret.*|.*private-key.*|cli-input-json|cli-input-yaml|user-data|auth-parameters|.*credentials?|value|plaintext|.*passphrase.*)$/;
+  /^--(secret-string|secret-binary|.*password.*|.*token.*|.*secret.*|.*private-key.*|cli-input-json|cli-input-yaml|user-data|auth-parameters|.*credentials?|value|plaintext|.*passphrase.*|.*environment.*|.*overrides?)$/;
 
 /** Names of secrets rather than secrets (`--secret-id`, `--password-policy-name`). */
 const secretReferenceName = /-(id|ids|arn|arns|name|names|type|policy)$/;
