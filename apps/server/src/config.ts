@@ -227,6 +227,15 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     group: 'Safety',
   },
   {
+    variable: 'AWS_MCP_SECRETS_DIR',
+    flag: 'secrets-dir',
+    kind: 'value',
+    valueName: 'DIR',
+    defaultText: '~/.local/share/aws-mcp/secrets',
+    description: 'Where unmasked output is saved for the user; never near the workdir.',
+    group: 'Safety',
+  },
+  {
     variable: 'AWS_MCP_AUDIT_LOG',
     flag: 'audit-log',
     kind: 'value',
@@ -462,6 +471,7 @@ function buildSchema(describe: Describe) {
     AWS_MCP_MAX_CONCURRENT: wholeNumber(describe, 'AWS_MCP_MAX_CONCURRENT', { fallback: 8 }),
     AWS_MCP_POLICY_FILE: z.string().optional(),
     AWS_MCP_AUDIT_LOG: z.string().optional(),
+    AWS_MCP_SECRETS_DIR: z.string().optional(),
     AWS_MCP_MASK_SECRETS: choice(describe, 'AWS_MCP_MASK_SECRETS', ['true', 'false'], 'true'),
     AWS_MCP_PROFILES: z.string().optional(),
     AWS_ENDPOINT_URL: z.string().optional(),
