@@ -55,6 +55,7 @@ export function registerResources(server: McpServer, context: ServerContext): vo
       },
       mode: context.policy.mode,
       workdir: context.config.workdir,
+      secretsFolder: context.secretsFolder,
       endpointUrl: context.config.endpointUrl ?? null,
       limits: {
         timeoutSeconds: context.config.timeoutSeconds,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../_test-harness.js';
@@ -90,6 +91,7 @@ describe('configuration resources', () => {
       mode: 'read-only',
       sandbox: { backend: 'bubblewrap' },
       awsCli: { version: expect.stringMatching(/^\d+\.\d+\.\d+$/) },
+      secretsFolder: join(test.awsEnv.HOME as string, '.local', 'share', 'aws-mcp', 'secrets'),
     });
   });
 
