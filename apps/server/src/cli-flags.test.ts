@@ -41,11 +41,14 @@ describe('readCommandLine', () => {
     expect(readCommandLine(argv)).toMatchObject({ action: 'run', settings, warnings: [] });
   });
 
-  it('warns that a token given as a flag is visible in the process list', () => {
-    const commandLine = readCommandLine(['--auth-token', 'a-long-enough-token']);
-    expect(commandLine.settings).toEqual({ AWS_MCP_AUTH_TOKEN: 'a-long-enough-token' });
+  it.each([
+    ['--auth-token', 'AWS_MCP_AUTH_TOKEN'],
+    ['--auth-tokens', 'AWS_MCP_AUTH_TOKENS'],
+  ])('warns that a token given as %s is visible in the process list', (flag, variable) => {
+    const commandLine = readCommandLine([flag, 'a-long-enough-token']);
+    expect(commandLine.settings).toEqual({ [variable]: 'a-long-enough-token' });
     expect(commandLine.warnings).toEqual([
-      '--auth-token is visible to other local users in the process list (ps); set AWS_MCP_AUTH_TOKEN instead.',
+      `${flag} is visible to other local users in the process list (ps); set ${variable} instead.`,
     ]);
   });
 

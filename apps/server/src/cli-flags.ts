@@ -66,9 +66,11 @@ export function readCommandLine(argv: readonly string[]): CommandLine {
     commandLine.settings[entry.definition.variable] = value;
     commandLine.flags[entry.definition.variable] = `--${token.name}`;
   }
-  if (commandLine.flags.AWS_MCP_AUTH_TOKEN !== undefined) {
+  for (const variable of ['AWS_MCP_AUTH_TOKEN', 'AWS_MCP_AUTH_TOKENS']) {
+    const flag = commandLine.flags[variable];
+    if (flag === undefined) continue;
     commandLine.warnings.push(
-      '--auth-token is visible to other local users in the process list (ps); set AWS_MCP_AUTH_TOKEN instead.',
+      `${flag} is visible to other local users in the process list (ps); set ${variable} instead.`,
     );
   }
   return commandLine;
