@@ -49,6 +49,13 @@ const longOperators = [
   '!~',
 ];
 
+/** The long operators by their first character, so most characters are looked up once. */
+const longOperatorsByFirst = new Map<string, string[]>();
+for (const operator of longOperators) {
+  const first = operator[0] as string;
+  longOperatorsByFirst.set(first, [...(longOperatorsByFirst.get(first) ?? []), operator]);
+}
+
 const newline = 10;
 const carriageReturn = 13;
 const quote = 34;
@@ -239,8 +246,9 @@ export function tokenizeAwk(program: string): AwkToken[] {
       afterControlParen = false;
       continue;
     }
+    const char = program[index] as string;
     const operator =
-      longOperators.find((candidate) => program.startsWith(candidate, index)) ?? (program[index] as string);
+      longOperatorsByFirst.get(char)?.find((candidate) => program.startsWith(candidate, index)) ?? char;
     index += operator.length;
     push('punct', start, index, operator);
     if (operator === '(') {

@@ -18,7 +18,7 @@ loadSnapshotCatalog();
 const model = loadSnapshotCliModel(1);
 const upload = "aws s3 cp report.txt s3://bucket/reports/ --sse AES256 --exclude '.*'";
 const awkProgram =
-  '$3 > 1000 && $1 ~ /^i-[0-9a-f]+$/ { n++; printf "%s\t%d\n", $1, ($3 > 5000) } END { print n }';
+  '$3 > 1000 && $1 ~ /^i-[0-9a-f]+$/ { n++; printf "%s\\t%d\\n", $1, ($3 > 5000) } END { print n }';
 const jqProgram =
   '.Reservations[].Instances[] | select(.State.Name == "running") | "\\(.InstanceId) \\(.Tags // [] | map(.Key) | join(","))"';
 
