@@ -57,7 +57,10 @@ async function main(): Promise<void> {
     process.on(signal, () => (stopping ? process.exit(1) : void stop(signal)));
   }
 
-  const summary = `mode ${context.policy.mode}, working directory ${config.workdir}`;
+  const off = context.protectionsOff;
+  const summary =
+    `mode ${context.policy.mode}, working directory ${config.workdir}` +
+    (off.length === 0 ? '' : `; protections off: ${off.join('; ')}`);
   if (config.transport === 'stdio') {
     const stdio = await startStdioServer({ context, onEnd: (reason) => void stop(reason) });
     closeTransport = stdio.close;

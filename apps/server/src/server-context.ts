@@ -19,6 +19,7 @@ import {
   type CliModel,
   CommandError,
   generateCliModel,
+  isProfileAllowed,
   loadCachedCliModel,
   loadCatalogForCli,
   loadPolicyFile,
@@ -46,7 +47,7 @@ import {
   SecretsFolderError,
 } from './_secrets-folder.js';
 import { type AuditLog, openAuditLog } from './audit-log.js';
-import type { ServerConfig } from './config.js';
+import { ConfigError, type ServerConfig } from './config.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -61,8 +62,13 @@ export interface ServerContext {
   /** Started when the server starts, awaited by the first call that needs the CLI, so start-up never waits. */
   awsCli: Promise<AwsCliStatus>;
   sandbox: SandboxSelection;
-  /** The policy from AWS_MCP_POLICY_FILE (if any) with the mode, endpoint and profile settings applied. */
+  /**
+   * The policy from AWS_MCP_POLICY_FILE (if any) with the mode, endpoint and profile settings applied; without an
+   * active sandbox its mode is read-only unless AWS_MCP_MODE or the policy file sets one.
+   */
   policy: Policy;
+  /** The protections this run lacks, in words for the start-up line and aws://config/environment; empty when none. */
+  protectionsOff: string[];
   /** The installed CLI's catalog once known, the committed snapshot until then. */
   catalog(): Catalog;
   /**
@@ -117,10 +123,14 @@ export class StartupError extends Error {
   readonly code = 'STARTUP_FAILED';
 }
 
-function buildPolicy(config: ServerConfig): Policy {
-  const fromFile: Policy | undefined =
-    config.policyFile === undefined ? undefined : loadPolicyFile(config.policyFile);
-  const mode = config.modeExplicit || fromFile === undefined ? config.mode : fromFile.mode;
+/**
+ * The policy: the file's, with the mode set by AWS_MCP_MODE, else by the file, else the default — read-only where no
+ * sandbox confines the commands (`sandboxed: false`), so writes never run unconfined unless the person chose so.
+ */
+function buildPolicy(config: ServerConfig, sandboxed: boolean): Policy {
+  const fromFile = config.policyFile === undefined ? undefined : loadPolicyFile(config.policyFile);
+  const fallback = sandboxed ? config.mode : 'read-only';
+  const mode = config.modeExplicit ? config.mode : (fromFile?.mode ?? fallback);
   return {
     ...fromFile,
     mode,
@@ -130,6 +140,21 @@ function buildPolicy(config: ServerConfig): Policy {
     ],
     ...(config.profiles === undefined ? {} : { allowedProfiles: config.profiles }),
   };
+}
+
+/** What this run lacks: the sandbox (and so its limits), the limits it cannot apply, secret masking. */
+function listProtectionsOff(config: ServerConfig, sandbox: SandboxSelection): string[] {
+  const off: string[] = [];
+  if (sandbox.sandbox.name === 'none') {
+    off.push(
+      `sandbox (${sandbox.unavailableReason ?? 'AWS_MCP_SANDBOX=disabled'}), and with it every stage limit`,
+    );
+  } else if (sandbox.sandbox.limitsOff === undefined) {
+    off.push(`stage limits (${sandbox.sandbox.name} applies none)`);
+  }
+  for (const limit of sandbox.sandbox.limitsOff ?? []) off.push(`${limit.limit} limit (${limit.reason})`);
+  if (!config.maskSecrets) off.push('secret masking (AWS_MCP_MASK_SECRETS=false)');
+  return off;
 }
 
 /**
@@ -169,22 +194,32 @@ export async function createServerContext({
         .catch(() => {});
     }
   };
-  let policy: Policy;
-  try {
-    policy = buildPolicy(config);
-  } catch (error) {
-    throw new StartupError(`AWS_MCP_POLICY_FILE: ${error instanceof Error ? error.message : String(error)}`);
-  }
   let sandbox: SandboxSelection;
   try {
     sandbox = await selectSandbox({ mode: config.sandbox, env });
   } catch (error) {
     throw new StartupError(error instanceof Error ? error.message : String(error));
   }
+  const sandboxed = sandbox.sandbox.name !== 'none';
+  let policy: Policy;
+  try {
+    policy = buildPolicy(config, sandboxed);
+  } catch (error) {
+    // A policy file that cannot be used is a bad setting, as a bad variable is (exit 2).
+    throw new ConfigError({
+      variable: 'AWS_MCP_POLICY_FILE',
+      message: `AWS_MCP_POLICY_FILE: ${error instanceof Error ? error.message : String(error)}`,
+      cause: error,
+    });
+  }
+  const protectionsOff = listProtectionsOff(config, sandbox);
   if (sandbox.unavailableReason !== undefined)
     log(`no sandbox: ${sandbox.unavailableReason}; commands run unconfined`, 'warning');
   for (const off of sandbox.sandbox.limitsOff ?? []) {
     log(`sandbox limit off: ${off.limit} (${off.reason})`, 'warning');
+  }
+  if (!sandboxed && policy.mode === 'read-only' && !config.modeExplicit) {
+    log('no sandbox, so the mode is read-only; set AWS_MCP_MODE to run writes without one', 'warning');
   }
 
   // The watcher's own first read is the starting setup, so an edit made while it starts is never lost.
@@ -206,6 +241,15 @@ export async function createServerContext({
     watcher?.close();
     watcher = undefined;
     setup = await readAwsSetup({ env });
+  }
+  const defaultProfile = resolveAwsContext({ env, setup }).profile;
+  if (!isProfileAllowed(policy.allowedProfiles, defaultProfile.name)) {
+    log(
+      `the default profile ${defaultProfile.name} (${defaultProfile.source === 'default' ? 'no AWS_PROFILE' : defaultProfile.source}) ` +
+        `is not in the profile allowlist (${(policy.allowedProfiles ?? []).join(', ')}): a call that names no profile ` +
+        'is refused; set AWS_PROFILE to an allowed profile',
+      'warning',
+    );
   }
 
   let catalog = loadSnapshotCatalog();
@@ -244,6 +288,7 @@ export async function createServerContext({
     awsCli,
     sandbox,
     policy,
+    protectionsOff,
     catalog: () => catalog,
     cliModel: () => models.current(),
     setup: () => setup,

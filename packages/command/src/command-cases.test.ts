@@ -1,9 +1,13 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSnapshotCliModel } from './cli-model.js';
 import {
   CommandError,
   type CommandErrorCode,
   type Decision,
+  loadPolicyFile,
   type Policy,
   parseCommandLine,
   parsePolicy,
@@ -484,5 +488,30 @@ describe('parsePolicy', () => {
     });
     expect(policy.secrets).toBe('save');
     expect(policy.rules?.[0]?.secrets).toBe('show');
+  });
+});
+describe('loadPolicyFile', () => {
+  const write = (text: string) => {
+    const folder = mkdtempSync(join(tmpdir(), 'policy-file-'));
+    const path = join(folder, 'policy.json');
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('takes a file without mode, which the server setting then decides (the docs say mode is optional)', () => {
+    const policy = loadPolicyFile(write('{"rules": [{"effect": "deny", "actions": ["iam:*"]}]}'));
+    expect(policy.mode).toBeUndefined();
+    expect(policy.rules).toHaveLength(1);
+  });
+
+  it.each(['', '  \n'])('says an empty file (%j) is empty, not that its mode is bad', (text) => {
+    const path = write(text);
+    expect(() => loadPolicyFile(path)).toThrow(`The policy file ${path} is empty:`);
+  });
+
+  it('still names a bad mode in a file', () => {
+    expect(() => loadPolicyFile(write('{"mode": "yolo"}'))).toThrow(
+      expect.objectContaining({ code: 'INVALID_POLICY', token: 'mode' }),
+    );
   });
 });

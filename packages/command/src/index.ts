@@ -57,7 +57,14 @@ export type {
 export { createHelpSources, loadSnapshotCustomizationDocs } from './help-sources.js';
 export type { ParseCommandLineOptions, Pipeline, PipelineArgv } from './parse-command-line.js';
 export { parseCommandLine } from './parse-command-line.js';
-export type { DecisionAction, Policy, PolicyMode, PolicyRule, SecretsAnswer } from './policy.js';
+export type {
+  DecisionAction,
+  Policy,
+  PolicyFile,
+  PolicyMode,
+  PolicyRule,
+  SecretsAnswer,
+} from './policy.js';
 export { isProfileAllowed, loadPolicyFile, matchesGlob, parsePolicy } from './policy.js';
 export { formatArgvForDisplay, quoteArgv, quoteWord } from './render-argv.js';
 export type { Decision, ValidationContext } from './validate-pipeline.js';

@@ -174,27 +174,38 @@ function describeIssue(issue: z.core.$ZodIssue): { field: string; message: strin
   }
 }
 
-/**
- * Checks a policy value (e.g. parsed JSON) against the policy schema (zod) and returns it typed. Unknown fields
- * are refused so a typo cannot silently weaken a rule. Throws CommandError (INVALID_POLICY) whose `token` is the
- * bad field's path, e.g. `rules[2].effect`.
- */
-export function parsePolicy(value: unknown): Policy {
-  const parsed = policySchema.safeParse(value, { reportInput: true });
-  if (parsed.success) {
-    const { $schema: _schema, ...policy } = parsed.data;
-    return policy;
-  }
+/** A policy file: a policy whose `mode` may be left to the server's setting. */
+export type PolicyFile = Omit<Policy, 'mode'> & { mode?: PolicyMode };
+
+const policyFileSchema = policySchema.partial({ mode: true });
+
+function checkPolicy<Schema extends typeof policySchema | typeof policyFileSchema>(
+  schema: Schema,
+  value: unknown,
+): z.infer<Schema> {
+  const parsed = schema.safeParse(value, { reportInput: true });
+  if (parsed.success) return parsed.data as z.infer<Schema>;
   const issue = parsed.error.issues[0] as z.core.$ZodIssue;
   const { field, message } = describeIssue(issue);
   throw invalid(field, message);
 }
 
 /**
- * Reads a JSON policy file and checks it with parsePolicy. Throws CommandError (INVALID_POLICY) for unreadable
- * files, bad JSON or a bad field.
+ * Checks a policy value (e.g. parsed JSON) against the policy schema (zod) and returns it typed. Unknown fields
+ * are refused so a typo cannot silently weaken a rule. Throws CommandError (INVALID_POLICY) whose `token` is the
+ * bad field's path, e.g. `rules[2].effect`.
  */
-export function loadPolicyFile(path: string): Policy {
+export function parsePolicy(value: unknown): Policy {
+  const { $schema: _schema, ...policy } = checkPolicy(policySchema, value);
+  return policy;
+}
+
+/**
+ * Reads a JSON policy file and checks it as parsePolicy does, except that `mode` is optional (the server's mode
+ * setting then decides). Throws CommandError (INVALID_POLICY) for an unreadable or empty file, bad JSON or a bad
+ * field.
+ */
+export function loadPolicyFile(path: string): PolicyFile {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -204,6 +215,13 @@ export function loadPolicyFile(path: string): Policy {
       token: path,
       message: `Cannot read the policy file ${path}.`,
       cause: error,
+    });
+  }
+  if (text.trim() === '') {
+    throw new CommandError({
+      code: 'INVALID_POLICY',
+      token: path,
+      message: `The policy file ${path} is empty: write a JSON object such as {"rules": []} or {"mode": "read-only"}, or leave the policy file setting out.`,
     });
   }
   let value: unknown;
@@ -217,7 +235,8 @@ export function loadPolicyFile(path: string): Policy {
       cause: error,
     });
   }
-  return parsePolicy(value);
+  const { $schema: _schema, ...policy } = checkPolicy(policyFileSchema, value);
+  return policy;
 }
 
 const strictness: Record<DecisionAction, number> = { allow: 0, confirm: 1, deny: 2 };

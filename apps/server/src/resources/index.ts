@@ -54,6 +54,7 @@ export function registerResources(server: McpServer, context: ServerContext): vo
         mode: context.sandbox.mode,
       },
       mode: context.policy.mode,
+      protectionsOff: context.protectionsOff,
       workdir: context.config.workdir,
       secretsFolder: context.secretsFolder,
       endpointUrl: context.config.endpointUrl ?? null,

@@ -56,11 +56,13 @@ function buildMessage({
   stages,
   account,
   question,
+  sandbox,
 }: {
   decision: Decision;
   stages: string[][];
   account: string;
   question: SecretsQuestion | undefined;
+  sandbox: string | undefined;
 }): string {
   const lines = [
     'An AI assistant asks to run this AWS command:',
@@ -71,6 +73,7 @@ function buildMessage({
     `Profile: ${escapeHiddenText(decision.profile ?? 'default')}`,
     `Account: ${escapeHiddenText(account)}`,
     `Region: ${escapeHiddenText(decision.region ?? 'default')}`,
+    ...(sandbox === undefined ? [] : [`Sandbox: ${escapeHiddenText(sandbox)}`]),
     `Why it asks: ${escapeHiddenText(decision.action === 'confirm' ? decision.reason : 'its output carries secrets')}`,
   ];
   if (question !== undefined) {
@@ -133,7 +136,10 @@ export async function requestConsent({
   account,
   timeoutMs,
   question,
+  sandbox,
 }: {
+  /** What confines the command, as the person should read it: "no sandbox …" when nothing does. */
+  sandbox?: string;
   /** The account the profile's credentials belong to, or why it is unknown. */
   account: string;
   server: McpServer;
@@ -150,7 +156,7 @@ export async function requestConsent({
     result = await server.server.elicitInput(
       {
         mode: 'form',
-        message: buildMessage({ decision, stages, account, question }),
+        message: buildMessage({ decision, stages, account, question, sandbox }),
         requestedSchema: question === undefined ? approveSchema : secretsSchema,
       },
       { timeout: timeoutMs },

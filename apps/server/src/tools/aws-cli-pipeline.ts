@@ -461,6 +461,10 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
           stages,
           timeoutMs: config.consentTimeoutSeconds * 1000,
           question,
+          sandbox:
+            context.sandbox.sandbox.name === 'none'
+              ? `no sandbox (${context.sandbox.unavailableReason ?? 'AWS_MCP_SANDBOX=disabled'}): it runs with your own access to this machine`
+              : context.sandbox.description,
         });
         if (!consent.granted) {
           audit({ ...auditBase, status: 'refused', consent: consent.answer });
