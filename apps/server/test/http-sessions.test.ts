@@ -362,9 +362,9 @@ describe('streamable HTTP calls whose stream breaks', () => {
     await rm(workdir, { recursive: true, force: true });
   });
 
-  const start = (grace: number) =>
+  const start = (grace: number, extra: string[] = []) =>
     spawnServer({
-      args: ['--transport', 'streamable-http', '--port', '0', '--resume-grace', String(grace)],
+      args: ['--transport', 'streamable-http', '--port', '0', '--resume-grace', String(grace), ...extra],
       env: {
         PATH: process.env.PATH ?? '',
         ...home.env,
@@ -430,6 +430,36 @@ describe('streamable HTTP calls whose stream breaks', () => {
         /canceled call \d+ of session [0-9a-f]{8}: its response stream broke and was not resumed within 2 s/;
       expect(await pollUntil(server.stderr, (stderr) => canceled.test(stderr))).toMatch(canceled);
       void call;
+    } finally {
+      await session.client.close();
+      front.close();
+      hang.close();
+      expect(await server.stop()).toBe(0);
+    }
+  });
+
+  it('never closes for a new client a session whose call still runs after its stream broke', async () => {
+    const server = await start(30, ['--max-sessions', '1', '--session-evict-idle', '1']);
+    const hang = await startHangingEndpoint();
+    const front = await startTcpProxy({ target: new URL(server.url).host });
+    const session = await connect(`http://${front.endpoint}/mcp`);
+    try {
+      void session.client
+        .callTool({
+          name: 'aws_cli_pipeline',
+          arguments: { command: `aws s3 ls --endpoint-url ${hang.endpoint}` },
+        })
+        .catch(() => undefined);
+      await pollUntil(
+        () => processesContaining(hang.endpoint),
+        (lines) => lines.length > 0,
+      );
+      front.refuse(true);
+      front.cut();
+      // No request of it is open now, and it has been quiet past the eviction threshold, but its call runs.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await expect(connect(server.url)).rejects.toThrow(/maximum of 1 sessions open/);
+      expect(processesContaining(hang.endpoint).length).toBeGreaterThan(0);
     } finally {
       await session.client.close();
       front.close();

@@ -15,6 +15,7 @@ export interface StreamBreakWatch {
   clear(): void;
 }
 
+/** Starts watching one session's call streams; `traffic` tells which calls still run and cancels them. */
 export function createStreamBreakWatch({
   graceMs,
   traffic,
