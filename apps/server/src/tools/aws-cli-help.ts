@@ -1,114 +1,204 @@
-import { type Catalog, CommandError, searchCatalog, suggestCommands } from '@aws-mcp/command';
-import { ExecutionError, runAwsHelp } from '@aws-mcp/executor';
+import { findBotocoreDataDir } from '@aws-mcp/aws-config';
+import {
+  type Catalog,
+  type CliModel,
+  CommandError,
+  createHelpSources,
+  type HelpSection,
+  type HelpSources,
+  readGlobalOptions,
+  renderHelpPage,
+  searchCatalog,
+  suggestCommands,
+} from '@aws-mcp/command';
+import { compactHelpText, ExecutionError, runAwsHelp } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { ServerContext } from '../server-context.js';
 import { errorResult, textResult } from './_results.js';
 
 const inputSchema = {
-  service: z
-    .string()
+  service: z.string().optional().describe('A CLI service, e.g. `s3`, `ec2`. Leave out for the overview.'),
+  command: z.string().optional().describe('A command of that service, e.g. `cp`, `describe-instances`.'),
+  section: z
+    .enum(['parameters', 'examples', 'output', 'commands', 'full'])
     .optional()
-    .describe('The CLI service name, e.g. `s3`, `ec2`, `dynamodb`. Leave out for the list of services.'),
-  command: z
-    .string()
-    .optional()
-    .describe('A command of that service, e.g. `cp` for s3 or `describe-instances` for ec2.'),
+    .describe(
+      "Instead of the summary: every parameter, the examples, the output, a service's every command name, or the CLI's full page.",
+    ),
+  parameter: z.string().optional().describe('One parameter of the command in full, e.g. `--filters`.'),
   query: z
     .string()
     .optional()
     .describe(
-      'Instead of a name: what you want to do, e.g. "list lambda functions"; returns matching commands.',
+      'What you want to do, e.g. "list lambda functions": the matching commands (within `service` if given).',
     ),
 };
 
+/** The CLI's own page is the one part not built from the models; it is still bounded. */
+const maxFullPageChars = 40_000;
 const maxCachedPages = 200;
+const sourcesByModel = new WeakMap<CliModel, HelpSources>();
 
-function didYouMean(catalog: Catalog, service: string, command: string | undefined): string {
-  if (catalog.getService(service) === undefined) {
-    const services = suggestCommands(catalog, { service }).map((hit) => `\`${hit.service}\``);
-    return services.length > 0 ? ` Did you mean ${services.join(', ')}?` : '';
+function searchText(catalog: Catalog, query: string, service: string | undefined): CallToolResult {
+  if (service !== undefined && catalog.getService(service) === undefined) {
+    const near = suggestCommands(catalog, { service }).map((hit) => `\`${hit.service}\``);
+    return errorResult(
+      `UNKNOWN_COMMAND: \`aws ${service}\` does not exist in the installed AWS CLI.${near.length > 0 ? ` Did you mean ${near.join(', ')}?` : ''} Search every service by leaving out \`service\`.`,
+    );
   }
-  if (command === undefined) return '';
-  const operations = suggestCommands(catalog, { service, operation: command }).map(
-    (hit) => `\`${hit.service} ${hit.operation}\``,
+  const matches = searchCatalog(catalog, query, { limit: 10, ...(service === undefined ? {} : { service }) });
+  if (matches.length === 0) {
+    return errorResult(
+      `Nothing in the catalog matches ${JSON.stringify(query)}. Try other words (a resource such as "bucket" or "instance", and a verb), or a service name.`,
+    );
+  }
+  return textResult(
+    [
+      `Commands matching ${JSON.stringify(query)} (best first; [class] is what the server's policy sees):`,
+      ...matches.map((match) =>
+        `aws ${match.service} ${match.operation}  [${match.accessClass}]  ${match.description}`.trimEnd(),
+      ),
+      '',
+      'Read one with aws_cli_help {"service", "command"} before running it.',
+    ].join('\n'),
   );
-  return operations.length > 0 ? ` Did you mean ${operations.join(', ')}?` : '';
 }
 
-function searchText(catalog: Catalog, query: string): string | undefined {
-  const matches = searchCatalog(catalog, query, { limit: 10 });
-  if (matches.length === 0) return undefined;
-  const lines = matches.map((match) =>
-    `aws ${match.service} ${match.operation}  [${match.accessClass}]  ${match.description}`.trimEnd(),
-  );
-  return [
-    `Commands matching ${JSON.stringify(query)} (best first; [class] is what the server's policy sees):`,
-    ...lines,
-    '',
-    'Read one with aws_cli_help { service, command } before running it.',
-  ].join('\n');
+function helpSources(context: ServerContext, model: CliModel, awsPath: string): HelpSources {
+  let sources = sourcesByModel.get(model);
+  if (sources === undefined) {
+    const location = findBotocoreDataDir({ env: context.env, awsPath });
+    sources = createHelpSources({
+      ...(location === undefined ? {} : { dataDirectory: location.dataDir }),
+      cli: model.index,
+    });
+    sourcesByModel.set(model, sources);
+  }
+  return sources;
 }
 
-/** Registers `aws_cli_help`: the AWS CLI's own help for a service or command, or a catalog search. Read-only. */
+/** The CLI's own page (`aws … help`), made compact and bounded: for `section: "full"`, or without a model. */
+async function fullPage(
+  context: ServerContext,
+  topic: { service?: string; command?: string },
+  options: { model?: CliModel; signal: AbortSignal },
+): Promise<CallToolResult> {
+  const result = await runAwsHelp(topic, {
+    ...context.runOptions(),
+    signal: options.signal,
+    timeoutMs: 60_000,
+  });
+  const name = ['aws', topic.service, topic.command].filter(Boolean).join(' ');
+  if (result.status !== 'success') {
+    const reason = result.stderr.trim().split('\n').slice(-2).join(' ');
+    return errorResult(
+      `No help for \`${name}\`: ${reason || `the CLI ${result.status === 'timeout' ? 'timed out' : 'failed'}`}. Call aws_cli_help with only a service to list its commands, or with \`query\` to search.`,
+    );
+  }
+  const globals = options.model === undefined ? undefined : readGlobalOptions(options.model);
+  return textResult(
+    compactHelpText(result.text, {
+      refusedOptions: globals?.refused ?? ['--debug', '--no-verify-ssl', '--cli-auto-prompt'],
+      globalOptions: globals?.accepted ?? [],
+      maxChars: maxFullPageChars,
+    }),
+  );
+}
+
+function cache(context: ServerContext, key: string, result: CallToolResult): CallToolResult {
+  if (result.isError === true) return result;
+  const text = result.content[0]?.type === 'text' ? result.content[0].text : undefined;
+  if (text === undefined) return result;
+  if (context.helpCache.size >= maxCachedPages) {
+    const oldest = context.helpCache.keys().next().value;
+    if (oldest !== undefined) context.helpCache.delete(oldest);
+  }
+  context.helpCache.set(key, text);
+  return result;
+}
+
+async function readPage(
+  context: ServerContext,
+  request: { service?: string; command?: string; section?: HelpSection | 'full'; parameter?: string },
+  signal: AbortSignal,
+): Promise<CallToolResult> {
+  const cli = await context.awsCli;
+  if (!cli.available) return errorResult(`AWS_CLI_MISSING: ${cli.message}`);
+  const key = [cli.version, request.service, request.command, request.section, request.parameter].join(
+    '\u0000',
+  );
+  const cached = context.helpCache.get(key);
+  if (cached !== undefined) return textResult(cached);
+  let model: CliModel;
+  try {
+    model = await context.cliModel();
+  } catch (error) {
+    // While the installed CLI's model is being learned, the CLI's own page still answers (bounded).
+    if (!CommandError.isInstance(error) || request.service === undefined) throw error;
+    return cache(context, key, await fullPage(context, request, { signal }));
+  }
+  const { section, ...rest } = request;
+  const page = renderHelpPage(
+    { ...rest, ...(section === undefined || section === 'full' ? {} : { section }) },
+    { model, catalog: context.catalog(), sources: helpSources(context, model, cli.path) },
+  );
+  if (section === 'full') return cache(context, key, await fullPage(context, request, { model, signal }));
+  return cache(context, key, textResult(page.text));
+}
+
+const trimmed = (value: string | undefined) => value?.trim() || undefined;
+
+/**
+ * Registers `aws_cli_help`: compact help for a model, built from the installed CLI's argument model and its
+ * documentation (a summary by default; a section or one parameter on request; the CLI's own page, compacted, with
+ * `section: "full"`), or a search by intent (`query`). Read-only; unknown names are refused with the nearest ones
+ * before anything runs.
+ */
 export function registerAwsCliHelpTool(server: McpServer, context: ServerContext): void {
+  const major = context.catalog().version.split('.')[0];
   server.registerTool(
     'aws_cli_help',
     {
       title: 'AWS CLI help',
       description:
-        'Read the AWS CLI help for a service or one of its commands (the text of `aws SERVICE COMMAND help`), ' +
-        'or search every service and command by what you want to do (`query`). ' +
-        'Use it to learn a command and its options before running it with aws_cli_pipeline.',
+        `Learn an AWS CLI v${major} command before running it with aws_cli_pipeline: a compact page for a service ` +
+        'or command (purpose, required parameters first, types, values, examples, output), more through ' +
+        '`section` or `parameter`, or a search by intent with `query`.',
       inputSchema: z.object(inputSchema).strict(),
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    async ({ service: rawService, command: rawCommand, query }, extra) => {
-      const service = rawService?.trim() || undefined;
-      const command = rawCommand?.trim() || undefined;
-      const catalog = context.catalog();
-      if (query !== undefined && query.trim() !== '' && service === undefined) {
-        const found = searchText(catalog, query);
-        return found === undefined
-          ? errorResult(
-              `Nothing in the catalog matches ${JSON.stringify(query)}. Try other words, or a service name.`,
-            )
-          : textResult(found);
-      }
-      const cli = await context.awsCli;
-      if (!cli.available) return errorResult(`AWS_CLI_MISSING: ${cli.message}`);
-      const key = `${cli.version}\u0000${service ?? ''}\u0000${command ?? ''}`;
-      const cached = context.helpCache.get(key);
-      if (cached !== undefined) return textResult(cached);
-      try {
-        const result = await runAwsHelp(
-          { service, command },
-          { ...context.runOptions(), signal: extra.signal, timeoutMs: 60_000 },
+    async (args, extra) => {
+      const service = trimmed(args.service);
+      const command = trimmed(args.command);
+      const query = trimmed(args.query);
+      if (command !== undefined && service === undefined) {
+        return errorResult(
+          'INVALID_OPTIONS: A command needs its service, e.g. service `s3` with command `cp`.',
         );
-        if (result.status !== 'success') {
-          const topic = ['aws', service, command].filter(Boolean).join(' ');
-          const reason = result.stderr.trim().split('\n').slice(-2).join(' ');
-          const suggestion = service === undefined ? '' : didYouMean(catalog, service, command);
-          return errorResult(
-            `No help for \`${topic}\`: ${reason || `the CLI ${result.status === 'timeout' ? 'timed out' : 'failed'}`}.${suggestion}\n` +
-              'Call aws_cli_help with only a service to list its commands, with `query` to search, or with nothing for all services.',
-          );
-        }
-        if (context.helpCache.size >= maxCachedPages) {
-          const oldest = context.helpCache.keys().next().value;
-          if (oldest !== undefined) context.helpCache.delete(oldest);
-        }
-        context.helpCache.set(key, result.text);
-        return textResult(result.text);
+      }
+      const parameter = trimmed(args.parameter);
+      if (parameter !== undefined && command === undefined) {
+        return errorResult(
+          'INVALID_OPTIONS: A parameter needs its command, e.g. service `ec2`, command `describe-instances`, parameter `--filters`.',
+        );
+      }
+      if (query !== undefined && command === undefined) return searchText(context.catalog(), query, service);
+      try {
+        return await readPage(
+          context,
+          {
+            ...(service === undefined ? {} : { service }),
+            ...(command === undefined ? {} : { command }),
+            ...(args.section === undefined ? {} : { section: args.section }),
+            ...(parameter === undefined ? {} : { parameter }),
+          },
+          extra.signal,
+        );
       } catch (error) {
-        if (ExecutionError.isInstance(error)) return errorResult(`${error.code}: ${error.message}`);
-        if (CommandError.isInstance(error)) {
-          const topic = ['aws', service, command].filter(Boolean).join(' ');
-          const suggestion = service === undefined ? '' : didYouMean(catalog, service, command);
-          return errorResult(
-            `No help for \`${topic}\`: it is not a command of the installed AWS CLI (${error.code}).${suggestion}\n` +
-              'Call aws_cli_help with only a service to list its commands, with `query` to search, or with nothing for all services.',
-          );
+        if (CommandError.isInstance(error) || ExecutionError.isInstance(error)) {
+          return errorResult(`${error.code}: ${error.message}`);
         }
         throw error;
       }
