@@ -6,6 +6,7 @@ describe('public API', () => {
     expect(Object.keys(api).sort()).toEqual([
       'AwsConfigError',
       'DEFAULT_REGION',
+      'computeAssumeRoleCacheKey',
       'describeRegion',
       'findBotocoreDataDir',
       'listRegions',
