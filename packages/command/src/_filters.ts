@@ -907,8 +907,20 @@ function describeOptions(spec: FilterSpec): string {
   return all.length === 0 ? '(none)' : all.join(' ');
 }
 
-/** What to execute for a validated filter stage: `awk` runs as `gawk --sandbox`, `sed` as `sed --sandbox`. */
+/**
+ * What to execute for a filter stage: `awk` runs as `gawk --sandbox`, `sed` as `sed --sandbox`. The stage is
+ * checked again first, so a pipeline built by hand rather than by parseCommandLine cannot run a refused filter:
+ * throws the same CommandError validateFilterStage would.
+ */
 export function resolveFilterInvocation(stage: FilterStage): FilterInvocation {
+  if (stage.argv[0] !== stage.name) {
+    throw new CommandError({
+      code: 'FORBIDDEN_PROGRAM',
+      token: stage.name,
+      message: `The filter stage is named \`${stage.name}\` but runs \`${stage.argv[0] ?? ''}\`; build stages with parseCommandLine.`,
+    });
+  }
+  validateFilterStage(stage.argv);
   const executable = filterSpecs[stage.name]?.executable;
   if (executable === undefined) return { file: stage.name, args: stage.argv.slice(1) };
   return {

@@ -174,6 +174,15 @@ describe('filter stages', () => {
     expect(error?.message).toContain('--query');
   });
 
+  it.each([
+    [{ name: 'jq', argv: ['jq', 'import "x" as $p; .'] }, 'UNSAFE_FILTER_PROGRAM'],
+    [{ name: 'awk', argv: ['awk', 'BEGIN { system("id") }'] }, 'UNSAFE_FILTER_PROGRAM'],
+    [{ name: 'sh', argv: ['sh', '-c', 'id'] }, 'FORBIDDEN_PROGRAM'],
+    [{ name: 'jq', argv: ['sh', '-c', 'id'] }, 'FORBIDDEN_PROGRAM'],
+  ])('will not say how to run a hand-built stage the check refuses: %j', (stage, code) => {
+    expect(() => resolveFilterInvocation(stage)).toThrow(expect.objectContaining({ code }));
+  });
+
   it('runs awk as gawk --sandbox and sed as sed --sandbox', () => {
     const [awk] = parseCommandLine("aws s3 ls | awk '{print $1}'").filters;
     const [sed] = parseCommandLine("aws s3 ls | sed -n '1p'").filters;
