@@ -5,6 +5,8 @@
  * `--instance-ids`).
  */
 
+import { loadSnapshotCliModel } from './cli-model.js';
+
 /** Verbs that mean the same to a person asking, one group per row. */
 const verbGroups: readonly (readonly string[])[] = [
   ['list', 'describe', 'get', 'show', 'read', 'fetch', 'view', 'lookup', 'search'],
@@ -99,13 +101,50 @@ export function suggestNames(written: string, candidates: Iterable<string>, limi
   return rankNames(written, candidates, limit).map((near) => near.name);
 }
 
-/** ` Did you mean `a` or `b`?` (with a leading space), or an empty string when there is nothing near. */
+/**
+ * What to write on a CLI without the AWS CLI v2 commands, one row per command only v2 has (the v2 model says
+ * which exist; a row says what v1 offers instead, and why).
+ */
+const versionOneWays: Readonly<Record<string, string>> = {
+  'logs tail':
+    'read the events with `aws logs filter-log-events --log-group-name NAME --start-time EPOCH_MS` (repeat with a later --start-time to follow)',
+  ddb: 'use `aws dynamodb scan`, `query` or `put-item`',
+  'ddb select': 'use `aws dynamodb scan` or `aws dynamodb query`',
+  'ddb put': 'use `aws dynamodb put-item`',
+  'configure list-profiles': 'the aws://config/profiles resource lists the configured profiles',
+  'configure sso': 'v1 cannot sign in with SSO: the user signs in with AWS CLI v2, or configures credentials',
+  'configure sso-session':
+    'v1 cannot sign in with SSO: the user signs in with AWS CLI v2, or configures credentials',
+  'sso login': 'v1 cannot sign in with SSO: the user runs `aws sso login` with AWS CLI v2 in a terminal',
+  'configure import': 'set each key with `aws configure set`',
+  'configure export-credentials': 'v1 has no command that prints credentials',
+};
+
+/** ` `aws logs tail` is an AWS CLI v2 command…`, when `command` (`aws logs tail`, `ddb`) is one v2 has. */
+function versionTwoNote(command: string): string {
+  const path = command.replace(/^aws /, '').split(' ');
+  const [service = '', operation] = path;
+  if (path.length > 2 || service.startsWith('-')) return '';
+  const v2 = loadSnapshotCliModel(2);
+  if (!v2.index.services.includes(service)) return '';
+  if (operation !== undefined && !Object.hasOwn(v2.loadService(service)?.commands ?? {}, operation))
+    return '';
+  const key = path.join(' ');
+  const instead = Object.hasOwn(versionOneWays, key) ? versionOneWays[key] : undefined;
+  return ` \`aws ${key}\` is an AWS CLI v2 command, which this CLI does not have${instead === undefined ? '' : `: ${instead}`}.`;
+}
+
+/**
+ * ` Did you mean `a` or `b`?` (with a leading space), or an empty string when there is nothing near. A command only
+ * AWS CLI v2 has (`aws logs tail` on a v1 CLI) is said to be one first, with what to write instead.
+ */
 export function didYouMean(
   written: string,
   candidates: Iterable<string>,
   format: (name: string) => string = (name) => name,
 ): string {
   const names = suggestNames(written, candidates);
-  if (names.length === 0) return '';
-  return ` Did you mean ${names.map((name) => `\`${format(name)}\``).join(' or ')}?`;
+  const note = versionTwoNote(format(written));
+  if (names.length === 0) return note;
+  return `${note} Did you mean ${names.map((name) => `\`${format(name)}\``).join(' or ')}?`;
 }
