@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommandLine } from '@aws-mcp/command';
@@ -178,6 +178,32 @@ describe('runPipeline masks secret members inside the CLI', () => {
     const listed = await run('aws iam list-access-keys --user-name bob --output text');
     expect(listed.output).toContain(key.AccessKeyId);
     expect(listed.secrets.masked).toBe(0);
+  });
+
+  it('leaves the response of a nested call alone: the credentials a profile assumes for the command', async () => {
+    // The role is assumed by the CLI's credential provider while the command's own AssumeRole is signed. Had the
+    // launcher masked that inner response, the provider would cache (and sign with) `[MASKED]`.
+    const config = options.env?.AWS_CONFIG_FILE as string;
+    await writeFile(
+      config,
+      `${await readFile(config, 'utf8')}\n[profile ops]\nrole_arn = arn:aws:iam::123456789012:role/ops\n` +
+        'source_profile = default\nregion = us-east-1\n',
+    );
+    const result = await run(
+      'aws sts assume-role --role-arn arn:aws:iam::123456789012:role/report --role-session-name report --profile ops',
+      // Unconfined, so the provider's cache lands in the test home; AWS_ENDPOINT_URL sends its call to moto too.
+      { sandbox: noSandbox, env: { ...options.env, AWS_ENDPOINT_URL: moto.endpoint } },
+    );
+    expect(result.status, result.stderr).toBe('success');
+    expect(result.output).toContain('"SecretAccessKey": "[MASKED]"');
+    const cache = join(home.home, '.aws', 'cli', 'cache');
+    const [entry] = await readdir(cache);
+    const cached = JSON.parse(await readFile(join(cache, entry as string), 'utf8')) as {
+      Credentials: { SecretAccessKey: string; SessionToken: string };
+    };
+    expect(cached.Credentials.SecretAccessKey).not.toBe('[MASKED]');
+    expect(cached.Credentials.SecretAccessKey.length).toBeGreaterThanOrEqual(16);
+    expect(cached.Credentials.SessionToken).not.toBe('[MASKED]');
   });
 
   it('never masks help text', async () => {
