@@ -50,10 +50,12 @@ export function checkInputSize(kind: InputKind, text: string, label: string = `T
 
 /** Refuses stages of argv words when one word, or all of them together, are over their limits (see checkInputSize). */
 export function checkStageSizes(stages: readonly (readonly string[])[]): void {
+  // Lengths first: a word of N UTF-16 units is at most 3N bytes, so most words need no byte count at all.
+  const argumentLimit = inputLimits.argument.bytes / 3;
   let total = 0;
   for (const stage of stages) {
     for (const word of stage) {
-      checkInputSize('argument', word, 'An argument');
+      if (word.length > argumentLimit) checkInputSize('argument', word, 'An argument');
       total += word.length + 1;
     }
   }
