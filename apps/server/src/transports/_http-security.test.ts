@@ -1,14 +1,14 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { type HttpConfig, readServerConfig } from '../config.js';
-import { createHostCheck, createTokenCheck } from './_http-security.js';
+import { createCorsPolicy, createHostCheck, createTokenCheck } from './_http-security.js';
 
 function httpConfig(env: Record<string, string> = {}): HttpConfig {
   return readServerConfig({ HOME: '/home/someone', AWS_MCP_AUTH_TOKEN: 'a-long-enough-token', ...env }).http;
 }
 
-function requestWith(headers: Record<string, string>): IncomingMessage {
-  return { headers } as IncomingMessage;
+function requestWith(headers: Record<string, string>, method = 'POST'): IncomingMessage {
+  return { headers, method } as IncomingMessage;
 }
 
 describe('createHostCheck', () => {
@@ -66,5 +66,40 @@ describe('createTokenCheck', () => {
     ['', undefined],
   ])('%j → token %s', (authorization, expected) => {
     expect(whichToken(requestWith(authorization === '' ? {} : { authorization }))).toBe(expected);
+  });
+});
+
+describe('createCorsPolicy', () => {
+  const allowed = 'https://app.example.com';
+  const cors = createCorsPolicy(httpConfig({ AWS_MCP_ALLOWED_ORIGINS: allowed }));
+
+  it.each([
+    [
+      'an allowed origin',
+      { origin: allowed },
+      {
+        Vary: 'Origin',
+        'Access-Control-Allow-Origin': allowed,
+        'Access-Control-Expose-Headers': 'mcp-session-id',
+      },
+    ],
+    ['a foreign origin', { origin: 'https://attacker.example' }, { Vary: 'Origin' }],
+    ['the same origin with another port', { origin: 'https://app.example.com:8443' }, { Vary: 'Origin' }],
+    ['no origin', {}, { Vary: 'Origin' }],
+  ])('answers %s with exactly %j', (_case, headers, expected) => {
+    expect(cors.headers(requestWith(headers))).toEqual(expected);
+  });
+
+  it('sends no CORS header, not even Vary, when no origin is allowed', () => {
+    expect(createCorsPolicy(httpConfig()).headers(requestWith({ origin: allowed }))).toEqual({});
+  });
+
+  it.each([
+    [{ origin: allowed, 'access-control-request-method': 'POST' }, 'OPTIONS', true],
+    [{ origin: allowed }, 'OPTIONS', false],
+    [{ origin: 'https://attacker.example', 'access-control-request-method': 'POST' }, 'OPTIONS', false],
+    [{ origin: allowed, 'access-control-request-method': 'POST' }, 'POST', false],
+  ])('treats %j %s as a preflight: %s', (headers, method, expected) => {
+    expect(cors.isPreflight(requestWith(headers, method))).toBe(expected);
   });
 });
