@@ -31,6 +31,11 @@ function sha1(text: string): string {
   return createHash('sha1').update(text, 'utf8').digest('hex');
 }
 
+/** The file an SSO token is cached in (botocore's `SSOTokenLoader`): SHA-1 of the session name, or of the start URL. */
+export function ssoTokenCacheFile(sessionOrStartUrl: string): string {
+  return `${sha1(sessionOrStartUrl)}.json`;
+}
+
 /** Python's `int(text)` for the values a config file holds, or undefined where it raises ValueError. */
 function parsePythonInt(text: string): number | undefined {
   const trimmed = text.trim();
@@ -81,12 +86,12 @@ export function listCliCacheFiles({
   ssoSessions: readonly string[];
 }): CliCacheFiles {
   const cli = new Set<string>();
-  const sso = new Set<string>(ssoSessions.map((name) => `${sha1(name)}.json`));
+  const sso = new Set<string>(ssoSessions.map(ssoTokenCacheFile));
   for (const settings of profiles) {
     if (settings.role_arn) cli.add(`${computeAssumeRoleCacheKey(settings)}.json`);
     if (settings.sso_session || settings.sso_start_url) {
       cli.add(`${computeSsoCredentialsKey(settings)}.json`);
-      sso.add(`${sha1((settings.sso_session || settings.sso_start_url) as string)}.json`);
+      sso.add(ssoTokenCacheFile((settings.sso_session || settings.sso_start_url) as string));
     }
   }
   return { cli: [...cli].sort(), sso: [...sso].sort() };

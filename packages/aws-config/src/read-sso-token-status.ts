@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ssoTokenCacheFile } from './cli-cache-files.js';
 import type { AwsSetup } from './read-aws-setup.js';
 
 /** Whether an SSO profile has a usable login, read from `~/.aws/sso/cache` without returning any token. */
@@ -49,10 +49,7 @@ export async function readSsoTokenStatus(
   if (cacheKey === undefined) {
     return { profile, status: 'missing', loginCommand, message: `Profile ${profile} has no sso_start_url.` };
   }
-  const cacheFile = join(
-    setup.files.ssoCacheDir,
-    `${createHash('sha1').update(cacheKey).digest('hex')}.json`,
-  );
+  const cacheFile = join(setup.files.ssoCacheDir, ssoTokenCacheFile(cacheKey));
   let cached: Record<string, unknown>;
   try {
     cached = JSON.parse(await readFile(cacheFile, 'utf8')) as Record<string, unknown>;
