@@ -483,6 +483,7 @@ describe('buildUnstartedResult', () => {
         awsArgv: ['aws', 's3', 'ls'],
         sandbox: 'bubblewrap',
         maskedSecrets: 0,
+        secrets: { masked: 0, members: [] },
         queuedMs: 300,
       });
     },
