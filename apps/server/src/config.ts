@@ -385,7 +385,7 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     kind: 'value',
     valueName: 'ORIGIN,...',
     defaultText: 'loopback origins',
-    description: 'Browser origins accepted, e.g. https://app.example.com.',
+    description: 'Exact browser origins allowed (CORS), e.g. https://app.example.com.',
     group: 'HTTP',
   },
 ];
