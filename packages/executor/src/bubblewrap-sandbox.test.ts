@@ -554,7 +554,8 @@ describe('stage limits', () => {
     });
     expect(result.exitCode).not.toBe(0);
     expect(result.limit).toEqual({ limit: 'memory', option: 'addressSpaceBytes', value: 512 * 1024 * 1024 });
-    expect(result.durationMs).toBeLessThan(15_000);
+    // Stopped by the limit, not by the 60 s timeout (a wall-clock bound fails on a loaded machine).
+    expect(result.timedOut).toBe(false);
   });
 
   it('stops the jq memory bomb at the default limit, recognizably', async () => {
@@ -566,7 +567,8 @@ describe('stage limits', () => {
     });
     expect(result.stdout).toBe('');
     expect(result.limit).toMatchObject({ limit: 'memory', option: 'addressSpaceBytes' });
-    expect(result.durationMs).toBeLessThan(15_000);
+    // Stopped by the limit, not by the 60 s timeout (a wall-clock bound fails on a loaded machine).
+    expect(result.timedOut).toBe(false);
   });
 
   it.skipIf(awsFile === undefined)('names the memory limit of an aws stage too (MemoryError)', async () => {
@@ -586,7 +588,7 @@ describe('stage limits', () => {
     });
     expect(result.exitCode).toBe(152);
     expect(result.limit).toEqual({ limit: 'cpu time', option: 'cpuSeconds', value: 1 });
-    expect(result.durationMs).toBeLessThan(10_000);
+    expect(result.timedOut).toBe(false);
   });
 
   it('stops a stage that opens too many files', async () => {
@@ -711,8 +713,7 @@ describe('runPipeline in the bubblewrap sandbox', () => {
     expect(file.stderr).toMatch(/No such file or directory/);
   });
 
-  it('names the memory limit that stopped the awk and jq bombs, fast, while a call beside them runs as usual', async () => {
-    const started = performance.now();
+  it('names the memory limit that stopped the awk and jq bombs before the timeout, while a call beside them runs as usual', async () => {
     // In a UTF-8 locale, as the issue measured it (1.2 GiB); in C, gawk's 2^28 bytes fit in 512 MiB.
     const [awk, jq, normal] = await Promise.all([
       run(`aws --version | awk 'BEGIN{s="x"; for(i=0;i<28;i++) s=s s; print length(s)}'`, {
@@ -721,7 +722,6 @@ describe('runPipeline in the bubblewrap sandbox', () => {
       run("aws --version | jq -n '[range(40000000)] | length'"),
       run('aws s3api list-buckets --output json | jq ".Buckets | length"'),
     ]);
-    const seconds = (performance.now() - started) / 1000;
     for (const [bomb, filter] of [
       [awk, 'awk'],
       [jq, 'jq'],
@@ -740,7 +740,6 @@ describe('runPipeline in the bubblewrap sandbox', () => {
     expect(normal).toMatchObject({ status: 'success' });
     expect(normal.exceededLimit).toBeUndefined();
     expect(Number(normal.output.trim())).toBeGreaterThanOrEqual(0);
-    expect(seconds).toBeLessThan(30);
   });
 
   it('throws the limit named with reject: true', async () => {
