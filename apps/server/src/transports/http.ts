@@ -17,6 +17,7 @@ import {
   readBody,
   sendJsonRpcError,
 } from './_http-security.js';
+import { chooseSessionToEvict } from './_session-eviction.js';
 import { type SessionTraffic, watchSessionTraffic } from './_session-traffic.js';
 import { createStreamBreakWatch, type StreamBreakWatch } from './_stream-breaks.js';
 
@@ -171,17 +172,16 @@ export async function startHttpServer({
   const makeRoom = async (): Promise<boolean> => {
     if (openSessionCount() < settings.maxSessions) return true;
     const now = Date.now();
-    let victim: Session | undefined;
-    for (const session of sessions.values()) {
-      const idle =
-        session.openRequests === 0 &&
-        session.traffic.running().size === 0 &&
-        !session.traffic.asking() &&
-        now - session.traffic.lastActive() >= settings.sessionEvictIdleSeconds * 1000;
-      if (idle && (victim === undefined || session.traffic.lastActive() < victim.traffic.lastActive())) {
-        victim = session;
-      }
-    }
+    const victim = chooseSessionToEvict(
+      [...sessions.values()].map((session) => ({
+        session,
+        openRequests: session.openRequests,
+        runningCalls: session.traffic.running().size,
+        asking: session.traffic.asking(),
+        lastActive: session.traffic.lastActive(),
+      })),
+      { now, idleMs: settings.sessionEvictIdleSeconds * 1000 },
+    )?.session;
     if (victim === undefined) return false;
     log(
       `closing session ${sessionLabel(victim.transport.sessionId)} (age ${formatAge(now - victim.createdAt)}, idle ${formatAge(now - victim.traffic.lastActive())}) for a new client: all ${settings.maxSessions} sessions were taken`,
