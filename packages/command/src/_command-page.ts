@@ -81,7 +81,10 @@ function readFacts(input: CommandPageInput): CommandFacts {
   const words = path.split(' ');
   const shipped = sources.examples(words[0] ?? '', words.slice(1).join('-'));
   const examples = runnableExamples(model, path, shipped === undefined ? [] : readShippedExamples(shipped));
-  const purpose = firstSentence(operation?.documentation || customization?.description, 300);
+  const waiter = words[1] === 'wait' && words.length === 3 && command.apiOperation !== undefined;
+  const purpose = waiter
+    ? `Waits until ${words[2]}: calls ${command.apiOperation} every few seconds until the condition holds, and fails (exit 255) when it gives up. It takes that operation's parameters.`
+    : firstSentence(operation?.documentation || customization?.description, 300);
   return {
     purpose,
     ...(docs === undefined ? {} : { docs }),

@@ -93,9 +93,11 @@ export function readHelpParameters(options: {
     }
     const shapeName = memberShape(action, docs, inputShape);
     const type =
-      shapeName !== undefined && docs !== undefined
-        ? describeType(docs, shapeName)
-        : (action.type ?? 'string');
+      action.localPath === 's3-path'
+        ? 'local path or s3://bucket/key'
+        : shapeName !== undefined && docs !== undefined
+          ? describeType(docs, shapeName)
+          : (action.type ?? 'string');
     const values = action.choices ?? (shapeName && docs ? allowedValues(docs, shapeName) : undefined);
     const row: HelpParameter = {
       label: positional ? action.argument : action.options.join(', '),

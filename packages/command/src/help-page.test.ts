@@ -143,6 +143,18 @@ describe.skipIf(dataDirectory === undefined)('renderHelpPage (with the installed
     expect(page).toContain('instance-state-name');
   });
 
+  it('names a service by its full name and a waiter by what it waits for', () => {
+    expect(render({ service: 'ec2' }).text).toMatch(
+      /^aws ec2 — Amazon Elastic Compute Cloud: You can access/,
+    );
+    expect(render({ service: 'ec2', command: 'wait instance-running' }).text).toMatch(
+      /^aws ec2 wait instance-running \[read\] — Waits until instance-running: calls DescribeInstances/,
+    );
+    expect(render({ service: 'ec2', command: 'wait' }).text).toMatch(
+      /^aws ec2 wait has \d+ subcommands: .*instance-running/,
+    );
+  });
+
   it('says how many commands a large service page leaves out and how to find them', () => {
     const page = render({ service: 'ec2' }).text;
     expect(page).toMatch(/^ {2}instance: .*describe.*run.*start.*stop.*terminate/m);

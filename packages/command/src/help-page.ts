@@ -162,9 +162,16 @@ function commandsByResource(
   );
 }
 
-function serviceHead(options: RenderHelpOptions, name: string, count: number): string {
-  const description = options.catalog.describe(name)?.service ?? '';
-  return `aws ${name}${description === '' ? '' : ` — ${firstSentence(description, 240)}`} ${count} commands.`;
+/** `aws ec2 — Amazon Elastic Compute Cloud: You can access …`: the service's full name and first sentence. */
+function serviceHead(options: RenderHelpOptions, service: CliServiceModel, count: number): string {
+  const docs = service.apiService === undefined ? undefined : options.sources.serviceDocs(service.apiService);
+  const fullName = docs?.metadata?.serviceFullName;
+  const sentence = firstSentence(docs?.documentation?.replace(/<fullname>.*?<\/fullname>/s, ''), 200);
+  const description =
+    fullName === undefined
+      ? firstSentence(options.catalog.describe(service.name)?.service, 240)
+      : `${fullName}${sentence === '' ? '' : `: ${sentence}`}`;
+  return `aws ${service.name}${description === '' ? '' : ` — ${description}`} ${count} commands.`;
 }
 
 function describedCommands(options: RenderHelpOptions, service: string, names: string[], clipAt: number) {
@@ -207,7 +214,7 @@ function servicePage(
   section: HelpSection | undefined,
 ): string {
   const names = Object.keys(service.commands).sort();
-  const head = serviceHead(options, service.name, names.length);
+  const head = serviceHead(options, service, names.length);
   const read = `Read one with aws_cli_help {"service": "${service.name}", "command": "NAME"}; search with {"query": "…"}.`;
   if (section !== 'commands') {
     for (const clipAt of [100, 60]) {
