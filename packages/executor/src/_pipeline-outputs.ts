@@ -134,17 +134,20 @@ function chooseSourceMasking(options: PipelineOutputOptions, learned: LearnedSec
 
 function chain(maskings: SourceMasking[]): SourceMasking | undefined {
   if (maskings.length <= 1) return maskings[0];
-  const run = (text: string, from: number): string => {
-    let current = text;
-    for (const masking of maskings.slice(from)) current = masking.write(Buffer.from(current, 'utf8'));
+  const toBytes = (out: Buffer | string) => (typeof out === 'string' ? Buffer.from(out, 'utf8') : out);
+  const run = (bytes: Buffer, from: number): Buffer => {
+    let current = bytes;
+    for (const masking of maskings.slice(from)) current = toBytes(masking.write(current));
     return current;
   };
   return {
-    write: (chunk) => run(chunk.toString('utf8'), 0),
+    write: (chunk) => run(chunk, 0),
     end() {
-      let text = '';
-      for (const [index, masking] of maskings.entries()) text = run(text, index) + masking.end();
-      return text;
+      let bytes: Buffer = Buffer.alloc(0);
+      for (const [index, masking] of maskings.entries()) {
+        bytes = Buffer.concat([run(bytes, index), toBytes(masking.end())]);
+      }
+      return bytes;
     },
     get count() {
       return maskings.reduce((sum, masking) => sum + masking.count, 0);
@@ -194,6 +197,9 @@ export function createPipelineOutputs(options: PipelineOutputOptions): PipelineO
     options.saveFile?.write(chunk);
     output.write(wholeViewMasking === undefined ? chunk : wholeViewMasking.write(chunk));
   };
+  const endWholeView = () => {
+    if (wholeViewMasking !== undefined) output.write(wholeViewMasking.end());
+  };
   return {
     output,
     awsStderr,
@@ -237,11 +243,11 @@ export function createPipelineOutputs(options: PipelineOutputOptions): PipelineO
       pipeStreams(sourceStream, filter.stdin, () => {});
     },
     finish() {
-      if (wholeViewMasking !== undefined) output.write(wholeViewMasking.end());
+      endWholeView();
       const views = launcherReport?.views ?? [];
       const viewText =
         viewMasking !== undefined
-          ? viewMasking.end()
+          ? viewMasking.end().toString()
           : views.length > 0
             ? `${views.map((view) => JSON.stringify(view, null, 4)).join('\n')}\n`
             : undefined;

@@ -3,39 +3,53 @@ import { StringDecoder } from 'node:string_decoder';
 import { maskResponseMembers } from './_mask-members.js';
 import { maskedValue, maxLineChars, type SecretMasker } from './mask-secrets.js';
 
-/** Masks the aws stage's stdout on its way to the filters (or to the result): text in, masked text out. */
+/** Masks the aws stage's stdout on its way to the filters (or to the result): bytes in, masked bytes or text out. */
 export interface SourceMasking {
-  write(chunk: Buffer): string;
-  end(): string;
+  write(chunk: Buffer): Buffer | string;
+  end(): Buffer | string;
   /** Values masked so far. */
   readonly count: number;
   /** The secret members found (for structural masking), or `*` for a whole output masked. */
   readonly members: string[];
 }
 
+/** Where a cut of `bytes` before `at` falls on a UTF-8 character boundary. */
+function characterBoundary(bytes: Buffer, at: number): number {
+  let cut = at;
+  while (cut > 0 && ((bytes[cut] as number) & 0xc0) === 0x80) cut -= 1;
+  return cut === 0 ? at : cut;
+}
+
 /**
  * The backstop: the line masker (self-identifying formats, secret-named fields, learned values) run on every
  * complete line before any filter sees it. Work is linear: a line is scanned once, over-long lines masked whole.
+ * Lines in which nothing was masked pass as the very bytes they were, so binary data (`s3 cp … - | wc -c`) is
+ * not changed by decoding.
  */
 export function createBackstopMasking(masker: SecretMasker): SourceMasking {
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
+  let carry: Buffer = Buffer.alloc(0);
+  const mask = (block: Buffer): Buffer | string => {
+    if (block.length === 0) return block;
+    const text = block.toString('utf8');
+    const masked = masker.maskBlock(text);
+    return masked === text ? block : masked;
+  };
   return {
     write(chunk) {
-      const text = carry + decoder.write(chunk);
-      const end = text.lastIndexOf('\n');
-      if (end === -1 && text.length <= maxLineChars) {
-        carry = text;
+      const bytes = carry.length === 0 ? chunk : Buffer.concat([carry, chunk]);
+      const end = bytes.lastIndexOf(0x0a);
+      if (end === -1 && bytes.length <= maxLineChars) {
+        carry = bytes;
         return '';
       }
-      const cut = end === -1 ? text.length : end + 1;
-      carry = text.slice(cut);
-      return masker.maskBlock(text.slice(0, cut));
+      const cut = end === -1 ? characterBoundary(bytes, bytes.length - 1) : end + 1;
+      carry = bytes.subarray(cut);
+      return mask(bytes.subarray(0, cut));
     },
     end() {
-      const rest = carry + decoder.end();
-      carry = '';
-      return rest === '' ? '' : masker.maskBlock(rest);
+      const rest = carry;
+      carry = Buffer.alloc(0);
+      return mask(rest);
     },
     get count() {
       return masker.count;
@@ -128,12 +142,12 @@ export function createStructuralMasking(paths: string[]): SourceMasking & { valu
 export function createMaskingTransform(masking: SourceMasking): Transform {
   return new Transform({
     transform(chunk: Buffer, _encoding, callback) {
-      const text = masking.write(chunk);
-      callback(null, text === '' ? undefined : text);
+      const out = masking.write(chunk);
+      callback(null, out.length === 0 ? undefined : out);
     },
     flush(callback) {
-      const text = masking.end();
-      callback(null, text === '' ? undefined : text);
+      const out = masking.end();
+      callback(null, out.length === 0 ? undefined : out);
     },
   });
 }

@@ -263,6 +263,15 @@ describe('runPipeline secret masking', () => {
     expect(result.secrets.masked).toBe(1);
   });
 
+  it('passes binary output to a filter byte for byte through the backstop', async () => {
+    const bytes = Buffer.alloc(300_000);
+    for (let index = 0; index < bytes.length; index += 1) bytes[index] = (index * 31 + (index >> 7)) & 0xff;
+    await writeFile(join(workdir, 'blob.bin'), bytes);
+    expect((await run('aws s3 cp blob.bin s3://beta-data/blob.bin')).status).toBe('success');
+    const result = await run('aws s3 cp s3://beta-data/blob.bin - | wc -c');
+    expect(result.output.trim()).toBe(String(bytes.length));
+  });
+
   it('keeps a lone access key id', async () => {
     const result = await run("aws s3 cp s3://beta-data/key.json - | jq -r '.AccessKey.AccessKeyId'");
     expect(result.output).toBe('AKIAIOSFODNN7EXAMPLE\n');
