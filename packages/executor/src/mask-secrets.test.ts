@@ -89,6 +89,11 @@ describe('maskSecrets', () => {
       'export AWS_SECRET_ACCESS_KEY=[MASKED]\nexport AWS_REGION=eu-west-1\n',
     ],
     ['an ini file', 'aws_session_token = FwoGZXIvYXdzEJr\n', 'aws_session_token = [MASKED]\n'],
+    [
+      'a JWT after a secret-named key',
+      '{"IdToken": "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "ExpiresIn": 3600}\n',
+      '{"IdToken": "[MASKED]", "ExpiresIn": 3600}\n',
+    ],
     ['a null value', '"SessionToken": null,\n', '"SessionToken": null,\n'],
     [
       'fields that only look like secrets',

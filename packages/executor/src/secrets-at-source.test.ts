@@ -206,6 +206,22 @@ describe('runPipeline masks secret members inside the CLI', () => {
     expect(cached.Credentials.SessionToken).not.toBe('[MASKED]');
   });
 
+  it('masks the private key of create-key-pair, and a saved run keeps it (AWS returns it once)', async () => {
+    const masked = await run('aws ec2 create-key-pair --key-name masked-key --output text');
+    expect(masked.output).not.toContain('PRIVATE KEY');
+    expect(masked.output).toContain('masked-key');
+    expect(masked.secrets.members).toEqual(['KeyMaterial']);
+    const saveTo = join(vaults, 'key.pem');
+    const saved = await run("aws ec2 create-key-pair --key-name saved-key | jq -r '.KeyMaterial'", {
+      secrets: { saveTo },
+    });
+    expect(await readFile(saveTo, 'utf8')).toMatch(
+      /^-----BEGIN RSA PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+-----END/,
+    );
+    expect(saved.output).not.toContain('PRIVATE KEY-----\n');
+    expect(saved.output).toContain('saved-key');
+  });
+
   it('never masks help text', async () => {
     const result = await run('aws sts get-session-token help');
     expect(result.output).toContain('SecretAccessKey');
