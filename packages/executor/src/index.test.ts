@@ -19,8 +19,10 @@ describe('@aws-mcp/executor public API', () => {
       'createSeatbeltSandbox',
       'defaultMaxConcurrentPipelines',
       'defaultPipelineLimiter',
+      'failureHintIds',
       'gawkInstallHint',
       'gnuSedInstallHint',
+      'hintForResult',
       'isSecretFieldName',
       'isSecretOnlyOutput',
       'maskSecrets',
@@ -32,6 +34,7 @@ describe('@aws-mcp/executor public API', () => {
       'sandboxExecPath',
       'secretOutputOf',
       'selectSandbox',
+      'stageLimitOptions',
       'stripUsageBanner',
     ]);
   });

@@ -12,6 +12,8 @@ export type { AwsCliStatus } from './check-aws-cli.js';
 export { checkAwsCli } from './check-aws-cli.js';
 export type { ExecutionErrorCode, ExecutionErrorOptions } from './execution-error.js';
 export { awsCliInstallHint, ExecutionError, gawkInstallHint, gnuSedInstallHint } from './execution-error.js';
+export type { FailureHintInput } from './failure-hints.js';
+export { failureHintIds, hintForResult } from './failure-hints.js';
 export { isSecretFieldName, isSecretOnlyOutput, maskedValue, maskSecrets } from './mask-secrets.js';
 export type { PipelineLimiter } from './pipeline-limiter.js';
 export {
@@ -43,7 +45,7 @@ export type {
   StageLimitReport,
   StageLimits,
 } from './sandbox.js';
-export { noSandbox } from './sandbox.js';
+export { noSandbox, stageLimitOptions } from './sandbox.js';
 export { buildSeatbeltProfile, createSeatbeltSandbox, sandboxExecPath } from './seatbelt-sandbox.js';
 export type { PipelineSecrets, SecretOutput, SecretsHandling } from './secret-output.js';
 export { secretOutputOf } from './secret-output.js';
