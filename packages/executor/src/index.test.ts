@@ -34,7 +34,6 @@ describe('@aws-mcp/executor public API', () => {
       'sandboxExecPath',
       'secretOutputOf',
       'selectSandbox',
-      'stageLimitOptions',
       'stripUsageBanner',
     ]);
   });
