@@ -25,9 +25,11 @@ describe('readServerConfig', () => {
       modeExplicit: false,
       sandbox: 'auto',
       sandboxCredentials: 'both',
+      sandboxLimits: {},
       transport: 'stdio',
       workdir: '/home/someone/.cache/aws-mcp/workdir',
       endpointUrl: undefined,
+      awsCli: undefined,
       policyFile: undefined,
       auditLog: undefined,
       maskSecrets: true,
@@ -230,6 +232,32 @@ describe('isLoopbackHost', () => {
     ['128.0.0.1', false],
   ])('%s → %s', (host, expected) => {
     expect(isLoopbackHost(host)).toBe(expected);
+  });
+});
+
+describe('AWS_MCP_SANDBOX_LIMITS', () => {
+  const read = (value: string) => readServerConfig({ HOME: '/home/someone', AWS_MCP_SANDBOX_LIMITS: value });
+  it.each([
+    ['', {}],
+    ['filter.addressSpaceBytes=1GiB', { filter: { addressSpaceBytes: 1024 ** 3 } }],
+    [
+      'aws.processes=1024, filter.cpuSeconds=30,filter.temporaryBytes=64MiB',
+      { aws: { processes: 1024 }, filter: { cpuSeconds: 30, temporaryBytes: 64 * 1024 ** 2 } },
+    ],
+  ])('reads %j', (value, limits) => {
+    expect(read(value).sandboxLimits).toEqual(limits);
+  });
+
+  it.each([
+    'filter.memory=1GiB',
+    'shell.processes=4',
+    'filter.processes=1GiB',
+    'filter.processes=-1',
+    'filter.processes=0',
+    'filter.processes',
+  ])('refuses %j, naming what it takes', (value) => {
+    expect(() => read(value)).toThrow(ConfigError);
+    expect(() => read(value)).toThrow(/^AWS_MCP_SANDBOX_LIMITS must /);
   });
 });
 

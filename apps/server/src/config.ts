@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { type StageLimitOptions, type StageLimits, stageLimitOptions } from '@aws-mcp/executor';
 import { z } from 'zod';
 
 /** How clients reach the server. */
@@ -24,6 +25,8 @@ export interface ServerConfig {
   consentTimeoutSeconds: number;
   sandbox: 'auto' | 'required' | 'disabled';
   sandboxCredentials: 'env' | 'aws_config' | 'both';
+  /** Stage limits to change (AWS_MCP_SANDBOX_LIMITS, e.g. `filter.addressSpaceBytes=1GiB`); the rest keep their defaults. */
+  sandboxLimits: StageLimitOptions;
   /** AWS_MCP_TRANSPORT, default `stdio`; `sse` is deprecated. */
   transport: ServerTransport;
   /** The most a tool call may ask for as `timeout`, in seconds (AWS_MCP_MAX_TIMEOUT, default 900). */
@@ -215,6 +218,15 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     valueName: 'env|aws_config|both',
     defaultText: 'both',
     description: 'How credentials reach the sandboxed CLI.',
+    group: 'Safety',
+  },
+  {
+    variable: 'AWS_MCP_SANDBOX_LIMITS',
+    flag: 'sandbox-limits',
+    kind: 'value',
+    valueName: 'KIND.LIMIT=N,...',
+    defaultText: 'measured defaults',
+    description: 'Change stage limits, e.g. filter.addressSpaceBytes=1GiB.',
     group: 'Safety',
   },
   {
@@ -465,6 +477,7 @@ function buildSchema(describe: Describe) {
       ['env', 'aws_config', 'both'],
       'both',
     ),
+    AWS_MCP_SANDBOX_LIMITS: z.string().optional(),
     AWS_MCP_TRANSPORT: choice(describe, 'AWS_MCP_TRANSPORT', ['stdio', 'streamable-http', 'sse'], 'stdio'),
     AWS_MCP_WORKDIR: z.string().optional(),
     AWS_MCP_MAX_TIMEOUT: wholeNumber(describe, 'AWS_MCP_MAX_TIMEOUT', { fallback: 900 }),
@@ -492,6 +505,40 @@ function buildSchema(describe: Describe) {
     AWS_MCP_ALLOWED_HOSTS: z.string().optional(),
     AWS_MCP_ALLOWED_ORIGINS: z.string().optional(),
   });
+}
+
+const byteUnits: Record<string, number> = { '': 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+
+/**
+ * Reads `KIND.LIMIT=N,…` (KIND `aws` or `filter`, LIMIT one of the executor's stage limits, N a positive whole
+ * number; the byte limits also take KiB, MiB or GiB). Calls `fail` for anything else.
+ */
+function readSandboxLimits(
+  value: string | undefined,
+  fail: (variable: string, message: string) => never,
+): StageLimitOptions {
+  const limits: { aws?: Partial<StageLimits>; filter?: Partial<StageLimits> } = {};
+  for (const item of list(value)) {
+    const match = /^(aws|filter)\.([A-Za-z]+)=(\d+)\s*(KiB|MiB|GiB)?$/.exec(item);
+    const option = stageLimitOptions.find((name) => name === match?.[2]);
+    const unit = match?.[4] ?? '';
+    if (match === null || option === undefined || (unit !== '' && !option.endsWith('Bytes'))) {
+      fail(
+        'AWS_MCP_SANDBOX_LIMITS',
+        `must list KIND.LIMIT=N (KIND aws or filter, LIMIT one of ${stageLimitOptions.join(', ')}; the *Bytes limits also take KiB, MiB or GiB), not ${JSON.stringify(item)}.`,
+      );
+    }
+    const number = Number(match[3]) * (byteUnits[unit] as number);
+    if (!Number.isSafeInteger(number) || number <= 0) {
+      fail(
+        'AWS_MCP_SANDBOX_LIMITS',
+        `must give ${item.split('=')[0]} a positive whole number, not ${JSON.stringify(item)}.`,
+      );
+    }
+    const kind = match[1] as 'aws' | 'filter';
+    limits[kind] = { ...limits[kind], [option]: number };
+  }
+  return limits;
 }
 
 /** Whether `host` is a loopback address or name, so only processes on this machine can connect. */
@@ -568,6 +615,7 @@ export function readServerConfig(
     mode: settings.AWS_MCP_MODE,
     sandbox: settings.AWS_MCP_SANDBOX,
     sandboxCredentials: settings.AWS_MCP_SANDBOX_CREDENTIALS,
+    sandboxLimits: readSandboxLimits(settings.AWS_MCP_SANDBOX_LIMITS, fail),
     transport: settings.AWS_MCP_TRANSPORT,
     workdir,
     endpointUrl,

@@ -196,7 +196,7 @@ export async function createServerContext({
   };
   let sandbox: SandboxSelection;
   try {
-    sandbox = await selectSandbox({ mode: config.sandbox, env });
+    sandbox = await selectSandbox({ mode: config.sandbox, env, limits: config.sandboxLimits });
   } catch (error) {
     throw new StartupError(error instanceof Error ? error.message : String(error));
   }

@@ -15,10 +15,16 @@ import {
   signalOfExitStatus,
   stageLimitTable,
 } from './_stage-limits.js';
-import type { AppliedStageLimits, StageLimits } from './sandbox.js';
+import { type AppliedStageLimits, type StageLimits, stageLimitOptions } from './sandbox.js';
 
 const MiB = 1024 * 1024;
 const tools = { sh: '/bin/sh', mkdir: '/usr/bin/mkdir', rmdir: '/usr/bin/rmdir' };
+
+describe('stageLimitOptions', () => {
+  it('names every row of the table, in its order', () => {
+    expect([...stageLimitOptions]).toEqual(Object.keys(stageLimitTable));
+  });
+});
 
 describe('resolveStageLimits', () => {
   it('starts from the table and changes only what is given', () => {

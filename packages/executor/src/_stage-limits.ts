@@ -11,14 +11,15 @@ import {
 import { constants as osConstants } from 'node:os';
 import { join, relative } from 'node:path';
 import { ExecutionError } from './execution-error.js';
-import type {
-  AppliedStageLimits,
-  ExceededStageLimit,
-  SandboxStage,
-  StageEnding,
-  StageLimitName,
-  StageLimitOptions,
-  StageLimits,
+import {
+  type AppliedStageLimits,
+  type ExceededStageLimit,
+  type SandboxStage,
+  type StageEnding,
+  type StageLimitName,
+  type StageLimitOptions,
+  type StageLimits,
+  stageLimitOptions,
 } from './sandbox.js';
 
 type StageKind = SandboxStage['kind'];
@@ -69,7 +70,7 @@ export const stageLimitTable: Record<
   },
 };
 
-const limitOptions = Object.keys(stageLimitTable) as Array<keyof StageLimits>;
+const limitOptions = stageLimitOptions;
 
 /** The limits of each kind of stage: the defaults, changed by `options`. Throws `INVALID_OPTIONS` for a bad value. */
 export function resolveStageLimits(options: StageLimitOptions = {}): Record<StageKind, StageLimits> {

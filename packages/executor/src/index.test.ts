@@ -34,6 +34,7 @@ describe('@aws-mcp/executor public API', () => {
       'sandboxExecPath',
       'secretOutputOf',
       'selectSandbox',
+      'stageLimitOptions',
       'stripUsageBanner',
     ]);
   });

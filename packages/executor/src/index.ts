@@ -45,7 +45,7 @@ export type {
   StageLimitReport,
   StageLimits,
 } from './sandbox.js';
-export { noSandbox } from './sandbox.js';
+export { noSandbox, stageLimitOptions } from './sandbox.js';
 export { buildSeatbeltProfile, createSeatbeltSandbox, sandboxExecPath } from './seatbelt-sandbox.js';
 export type { PipelineSecrets, SecretOutput, SecretsHandling } from './secret-output.js';
 export { secretOutputOf } from './secret-output.js';

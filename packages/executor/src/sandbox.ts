@@ -51,6 +51,15 @@ export interface StageLimits {
   temporaryBytes: number;
 }
 
+/** The names of the stage limits, in the order the table of defaults lists them. */
+export const stageLimitOptions = [
+  'addressSpaceBytes',
+  'cpuSeconds',
+  'openFiles',
+  'processes',
+  'temporaryBytes',
+] as const satisfies ReadonlyArray<keyof StageLimits>;
+
 /** Limits to change, per kind of stage; what is left out keeps its default. */
 export interface StageLimitOptions {
   aws?: Partial<StageLimits>;
