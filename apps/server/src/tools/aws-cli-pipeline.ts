@@ -437,7 +437,9 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
           decided,
         );
       }
-      const form = checkConsentForm(server);
+      const stateless = config.transport !== 'stdio' && config.http.stateless;
+      // Stateless HTTP has no session to carry a consent request, whatever the client declared.
+      const form = stateless ? ({ canAsk: false, why: 'stateless' } as const) : checkConsentForm(server);
       const plan = planSecrets({
         members: secretOutputOf(pipeline).members,
         saveOutputTo: input.saveOutputTo,
@@ -453,24 +455,26 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
           plan.question && typeof plan.handling === 'object'
             ? { members: plan.members, savePath: join(context.secretsFolder, plan.handling.saveName) }
             : undefined;
-        consent = await requestConsent({
-          account: identity.account ?? 'unknown (the caller identity could not be read)',
-          server,
-          decision: { ...decision, profile, region },
-          stages,
-          timeoutMs: config.consentTimeoutSeconds * 1000,
-          question,
-          sandbox:
-            context.sandbox.sandbox.name === 'none'
-              ? `no sandbox (${context.sandbox.unavailableReason ?? 'AWS_MCP_SANDBOX=disabled'}): it runs with your own access to this machine`
-              : context.sandbox.description,
-        });
+        consent = !form.canAsk
+          ? { granted: false, answer: 'unsupported', detail: form.why }
+          : await requestConsent({
+              account: identity.account ?? 'unknown (the caller identity could not be read)',
+              server,
+              decision: { ...decision, profile, region },
+              stages,
+              timeoutMs: config.consentTimeoutSeconds * 1000,
+              question,
+              sandbox:
+                context.sandbox.sandbox.name === 'none'
+                  ? `no sandbox (${context.sandbox.unavailableReason ?? 'AWS_MCP_SANDBOX=disabled'}): it runs with your own access to this machine`
+                  : context.sandbox.description,
+            });
         if (!consent.granted) {
           audit({ ...auditBase, status: 'refused', consent: consent.answer });
-          return refused(
-            describeConsentRefusal(consent, decision, config.transport !== 'stdio' && config.http.stateless),
-            { ...decided, consent: consent.answer },
-          );
+          return refused(describeConsentRefusal(consent, decision, stateless), {
+            ...decided,
+            consent: consent.answer,
+          });
         }
         if (consent.secrets === 'show') plan.handling = 'show';
       }
