@@ -34,6 +34,21 @@ describe('aws_cli_pipeline in confirm-writes mode', () => {
     );
   });
 
+  it('shows what the person could not see in the consent text as escapes', async () => {
+    test.consent.answer = 'decline';
+    try {
+      await test.call('aws_cli_pipeline', {
+        args: ['aws', 's3', 'rm', 's3://asked-bucket/report\u202etxt.exe\u{E0041}\u00ad'],
+      });
+    } finally {
+      test.consent.answer = 'accept';
+    }
+    expect(test.consent.asked.at(-1)).toContain(
+      "aws s3 rm 's3://asked-bucket/report\\u{202E}txt.exe\\u{E0041}\\u{00AD}'",
+    );
+    expect(test.consent.asked.at(-1)).not.toMatch(/[\u202e\u00ad]|\u{E0041}/u);
+  });
+
   it('refuses a write when the client cannot ask, saying how to allow it', async () => {
     const client = await test.connectAnother('none');
     const result = await client.callTool({
