@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, textOf } from '../_test-harness.js';
@@ -156,5 +157,25 @@ describe('aws_cli_help', () => {
     const instructions = test.client.getInstructions() ?? '';
     expect(tokens(JSON.stringify(definitions)) + tokens(instructions)).toBeLessThanOrEqual(1500);
     expect(tools.find((tool) => tool.name === 'aws_cli_help')?.description).toMatch(/AWS CLI v[12] /);
+  });
+});
+
+describe.skipIf(!existsSync('/usr/bin/aws'))('aws_cli_help with the Debian AWS CLI v2', () => {
+  let test: TestServer;
+  beforeAll(async () => {
+    test = await startTestServer({ PATH: '/usr/bin:/bin' });
+  });
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it("names the installed CLI's major version and reads its own commands (logs tail)", async () => {
+    const cli = await test.context.awsCli;
+    expect(cli).toMatchObject({ available: true, majorVersion: 2 });
+    const { tools } = await test.client.listTools();
+    expect(tools.find((tool) => tool.name === 'aws_cli_help')?.description).toMatch(/AWS CLI v2 /);
+    const text = textOf(await test.call('aws_cli_help', { service: 'logs', command: 'tail' }));
+    expect(text).toMatch(/^aws logs tail \[read\] — Tails the logs for a CloudWatch Logs group\./);
+    expect(text).toMatch(/--follow \(boolean\)/);
   });
 });

@@ -157,15 +157,17 @@ const trimmed = (value: string | undefined) => value?.trim() || undefined;
  * before anything runs.
  */
 export function registerAwsCliHelpTool(server: McpServer, context: ServerContext): void {
+  const describe = (major: string | number | undefined) =>
+    `Learn an AWS CLI v${major} command before running it with aws_cli_pipeline: a compact page for a service ` +
+    'or command (purpose, required parameters first, types, values, examples, output), more through ' +
+    '`section` or `parameter`, or a search by intent with `query`.';
+  // The committed catalog's version until the installed CLI answers; then the installed CLI's, if it differs.
   const major = context.catalog().version.split('.')[0];
-  server.registerTool(
+  const tool = server.registerTool(
     'aws_cli_help',
     {
       title: 'AWS CLI help',
-      description:
-        `Learn an AWS CLI v${major} command before running it with aws_cli_pipeline: a compact page for a service ` +
-        'or command (purpose, required parameters first, types, values, examples, output), more through ' +
-        '`section` or `parameter`, or a search by intent with `query`.',
+      description: describe(major),
       inputSchema: z.object(inputSchema).strict(),
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
@@ -204,4 +206,8 @@ export function registerAwsCliHelpTool(server: McpServer, context: ServerContext
       }
     },
   );
+  void context.awsCli.then((cli) => {
+    if (cli.available && String(cli.majorVersion) !== major)
+      tool.update({ description: describe(cli.majorVersion) });
+  });
 }
