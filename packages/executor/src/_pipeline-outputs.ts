@@ -14,7 +14,7 @@ import {
   createWholeOutputMasking,
   type SourceMasking,
 } from './_source-masking.js';
-import { isSecretOnlyOutput, LearnedSecrets, SecretMasker } from './mask-secrets.js';
+import { isSecretOnlyOutput, LearnedSecrets, maskedValue, SecretMasker } from './mask-secrets.js';
 import type { PipelineSecrets, SecretOutput } from './secret-output.js';
 
 /** The launcher's report is read up to this many bytes (its masked views of a saved output included). */
@@ -158,6 +158,13 @@ function chain(maskings: SourceMasking[]): SourceMasking | undefined {
   };
 }
 
+/** The launcher's masked responses as JSON, as the CLI prints them; undefined when it reported none. */
+function renderViews(report: LauncherReport | undefined): string | undefined {
+  const views = report?.views ?? [];
+  if (views.length === 0) return undefined;
+  return `${views.map((view) => JSON.stringify(view, null, 4)).join('\n')}\n`;
+}
+
 /** Creates the collectors and maskers of one pipeline, with the configured credentials already learned. */
 export function createPipelineOutputs(options: PipelineOutputOptions): PipelineOutputs {
   const { mode, maxStderrChars, pipeline } = options;
@@ -244,20 +251,17 @@ export function createPipelineOutputs(options: PipelineOutputOptions): PipelineO
     },
     finish() {
       endWholeView();
-      const views = launcherReport?.views ?? [];
-      const viewText =
-        viewMasking !== undefined
-          ? viewMasking.end().toString()
-          : views.length > 0
-            ? `${views.map((view) => JSON.stringify(view, null, 4)).join('\n')}\n`
-            : undefined;
+      const viewText = viewMasking?.end().toString() ?? renderViews(launcherReport);
       let captured = output.finish();
       let text = singleStage ? dropOverwrittenLines(captured.text) : captured.text;
       const viewMasker = new SecretMasker(learned);
-      if (mode === 'save' && viewText !== undefined && viewText.trim() !== '') {
+      // Saved through the launcher without its report (killed, or a report over its cap): nothing says what to
+      // mask in the output, so none of it is shown.
+      const unknown = mode === 'save' && options.launcher && launcherReport === undefined && text !== '';
+      if (mode === 'save' && ((viewText !== undefined && viewText.trim() !== '') || unknown)) {
         // The assistant's view of a saved output: the response with its secret members masked, capped as output is.
         const view = new OutputCollector(options.maxOutputChars, viewMasker);
-        view.write(viewText);
+        view.write(unknown ? `${maskedValue}\n` : (viewText as string));
         captured = view.finish();
         text = captured.text;
       }
