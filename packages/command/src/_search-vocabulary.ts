@@ -29,6 +29,12 @@ export const searchVocabulary: Readonly<Record<string, VocabularyRow>> = {
   describe: { words: ['list', 'get'], reason: 'newer APIs describe with list- and get-' },
   find: { words: ['describe', 'list', 'search'], reason: 'finding is a read or a search' },
   read: { words: ['get'], reason: 'reading one item is a get-' },
+  get: { words: ['describe'], reason: 'EC2 and many older APIs get details with describe-' },
+  scale: {
+    words: ['update', 'set'],
+    reason: 'scaling changes a desired count: update-service, set-desired-capacity',
+  },
+  subscription: { words: ['subscribe'], reason: 'SNS creates a subscription with subscribe' },
   check: { words: ['describe', 'get'], reason: 'checking a state is a read' },
   remove: { words: ['delete', 'rm', 'rb'], reason: 'APIs remove with delete-; s3 with rm and rb' },
   erase: { words: ['delete', 'rm'], reason: 'APIs remove with delete-' },
