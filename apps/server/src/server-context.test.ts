@@ -37,6 +37,18 @@ describe('what the aws stage sees, as the server composes it', () => {
     expect(context.setup().cliCacheFiles.cli).toContain(written[0]);
   }, 120_000);
 
+  it('names the limit that stopped a filter, and the server setting that raises it', async () => {
+    server = await startTestServer({ AWS_MCP_SANDBOX: 'required' });
+    const result = await server.call('aws_cli_pipeline', {
+      command: "aws --version | jq -n '[range(40000000)] | length'",
+    });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toContain(
+      "jq was stopped by the sandbox's memory limit (512 MiB): work on less data at once (a --query, --max-items, " +
+        'a narrower filter), or raise AWS_MCP_SANDBOX_LIMITS=filter.addressSpaceBytes=N for the server.',
+    );
+  }, 120_000);
+
   it.each([
     ['both', /^us-east-1$/],
     ['env', /^The command failed \(aws exited 1\)\.$/],

@@ -271,6 +271,7 @@ describe('buildFailureError', () => {
         filterStderr: 'jq: error: cannot allocate memory\n',
         exceededLimit: {
           stage: 'jq',
+          kind: 'filter',
           limit: 'memory',
           option: 'addressSpaceBytes',
           value: 512 * 1024 * 1024,
@@ -351,6 +352,7 @@ describe('findExceededLimit', () => {
       { stderr: '', filterStderr: 'gawk: cmd. line:1: fatal: cannot allocate memory\n' },
       {
         stage: 'gawk',
+        kind: 'filter',
         limit: 'memory',
         value: 512 * MiB,
         message:

@@ -101,6 +101,7 @@ export function findExceededLimit({
     return {
       ...exceeded,
       stage: stage.name,
+      kind: limits.kind,
       message:
         `${stage.name} was stopped by the sandbox's ${exceeded.limit} limit (${value}): ` +
         `${limitAdvice[exceeded.option]}, or raise limits.${limits.kind}.${exceeded.option}.`,

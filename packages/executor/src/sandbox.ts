@@ -97,6 +97,8 @@ export interface ExceededStageLimit {
 export interface StageLimitReport extends ExceededStageLimit {
   /** The stage's program as written, e.g. `jq`. */
   stage: string;
+  /** The kind of stage, so `limits[kind][option]` is what raises it. */
+  kind: SandboxStage['kind'];
   /** e.g. "jq was stopped by the sandbox's memory limit (512 MiB): …". */
   message: string;
 }

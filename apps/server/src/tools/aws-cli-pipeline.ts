@@ -232,7 +232,16 @@ function formatRunResult(result: PipelineResult, profile: string | undefined, se
   const lines = [`The command failed (${failedStage} exited ${result.exitCode}).`];
   const stderr = awsFailed ? readCliMessage(result.stderr) : result.filterStderr.trim();
   if (stderr !== '') lines.push(stderr);
-  if (result.exceededLimit !== undefined) lines.push(result.exceededLimit.message);
+  if (result.exceededLimit !== undefined) {
+    // The executor names its own option; the person raises it with the server's setting.
+    const { kind, option, message } = result.exceededLimit;
+    lines.push(
+      message.replace(
+        `limits.${kind}.${option}`,
+        `AWS_MCP_SANDBOX_LIMITS=${kind}.${option}=N for the server`,
+      ),
+    );
+  }
   const hint = awsFailed ? explainAwsFailure(result.stderr, profile, setup) : undefined;
   if (hint !== undefined) lines.push(hint);
   if (result.output !== '') lines.push('', 'Output before the failure:', result.output);
