@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, textOf } from '../_test-harness.js';
@@ -145,6 +145,18 @@ describe('aws_cli_help', () => {
     const result = await test.call('aws_cli_help', args);
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(message);
+  });
+
+  it("names exactly the tool's arguments in the README's tools table and the server README", async () => {
+    const { tools } = await test.client.listTools();
+    const schema = tools.find((tool) => tool.name === 'aws_cli_help')?.inputSchema.properties ?? {};
+    const named = (text: string) => [...text.matchAll(/`([a-z]+)`/g)].map((match) => match[1]).sort();
+    const root = readFileSync(new URL('../../../../README.md', import.meta.url), 'utf8');
+    const row = /^\| `aws_cli_help` +\|([^|]*)\|/m.exec(root)?.[1] ?? '';
+    const server = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const bullet = /^- `aws_cli_help` — ([^:]*):/m.exec(server)?.[1] ?? '';
+    expect(named(row)).toEqual(Object.keys(schema).sort());
+    expect(named(bullet)).toEqual(Object.keys(schema).sort());
   });
 
   it('keeps the instructions and every tool definition small (within 1,500 tokens with names and schemas)', async () => {
