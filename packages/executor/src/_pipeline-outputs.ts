@@ -165,6 +165,43 @@ function renderViews(report: LauncherReport | undefined): string | undefined {
   return `${views.map((view) => JSON.stringify(view, null, 4)).join('\n')}\n`;
 }
 
+/**
+ * The assistant's view of a saved output: the response with its secret members masked (capped as output is), or
+ * `[MASKED]` when nothing says what to mask; undefined to show the output masked as usual.
+ */
+function buildSavedView({
+  viewText,
+  unknown,
+  collector,
+}: {
+  viewText: string | undefined;
+  unknown: boolean;
+  collector: OutputCollector;
+}): ReturnType<OutputCollector['finish']> | undefined {
+  if (!unknown && (viewText === undefined || viewText.trim() === '')) return undefined;
+  collector.write(unknown ? `${maskedValue}\n` : (viewText as string));
+  return collector.finish();
+}
+
+/** How many values were masked in all, and which secret members the output carried. */
+function summarizeSecrets({
+  counted,
+  report,
+  saveFile,
+}: {
+  counted: Array<{ count: number; members?: readonly string[] } | undefined>;
+  report: LauncherReport | undefined;
+  saveFile: SaveFile | undefined;
+}): PipelineSecrets {
+  const masked = counted.reduce((sum, each) => sum + (each?.count ?? 0), report?.masked ?? 0);
+  const members = new Set([...(report?.members ?? []), ...counted.flatMap((each) => each?.members ?? [])]);
+  return {
+    masked,
+    members: [...members],
+    ...(saveFile === undefined ? {} : { saved: { path: saveFile.path, bytes: saveFile.bytes } }),
+  };
+}
+
 /** Creates the collectors and maskers of one pipeline, with the configured credentials already learned. */
 export function createPipelineOutputs(options: PipelineOutputOptions): PipelineOutputs {
   const { mode, maxStderrChars, pipeline } = options;
@@ -204,6 +241,7 @@ export function createPipelineOutputs(options: PipelineOutputOptions): PipelineO
     options.saveFile?.write(chunk);
     output.write(wholeViewMasking === undefined ? chunk : wholeViewMasking.write(chunk));
   };
+  const stderrMaskers = () => [maskers.awsStderr, maskers.filterStderr];
   const endWholeView = () => {
     if (wholeViewMasking !== undefined) output.write(wholeViewMasking.end());
   };
@@ -251,51 +289,36 @@ export function createPipelineOutputs(options: PipelineOutputOptions): PipelineO
     },
     finish() {
       endWholeView();
-      const viewText = viewMasking?.end().toString() ?? renderViews(launcherReport);
       let captured = output.finish();
       let text = singleStage ? dropOverwrittenLines(captured.text) : captured.text;
       const viewMasker = new SecretMasker(learned);
-      // Saved through the launcher without its report (killed, or a report over its cap): nothing says what to
-      // mask in the output, so none of it is shown.
-      const unknown = mode === 'save' && options.launcher && launcherReport === undefined && text !== '';
-      if (mode === 'save' && ((viewText !== undefined && viewText.trim() !== '') || unknown)) {
-        // The assistant's view of a saved output: the response with its secret members masked, capped as output is.
-        const view = new OutputCollector(options.maxOutputChars, viewMasker);
-        view.write(unknown ? `${maskedValue}\n` : (viewText as string));
-        captured = view.finish();
-        text = captured.text;
+      if (mode === 'save') {
+        const view = buildSavedView({
+          viewText: viewMasking?.end().toString() ?? renderViews(launcherReport),
+          // Through the launcher without its report (killed, or over its cap), nothing says what to mask.
+          unknown: options.launcher && launcherReport === undefined && text !== '',
+          collector: new OutputCollector(options.maxOutputChars, viewMasker),
+        });
+        if (view !== undefined) {
+          captured = view;
+          text = view.text;
+        }
       }
       const stderr = awsStderr.finish().text;
       const filterText = filterStderr.finish().text;
-      const masked =
-        (launcherReport?.masked ?? 0) +
-        (source?.count ?? 0) +
-        (wholeViewMasking?.count ?? 0) +
-        (viewMasking?.count ?? 0) +
-        (maskers.output?.count ?? 0) +
-        viewMasker.count +
-        (maskers.awsStderr?.count ?? 0) +
-        (maskers.filterStderr?.count ?? 0);
-      const members = [
-        ...new Set([
-          ...(launcherReport?.members ?? []),
-          ...(source?.members ?? []),
-          ...(wholeViewMasking?.members ?? []),
-          ...(viewMasking?.members ?? []),
-        ]),
-      ];
-      const saved =
-        options.saveFile === undefined
-          ? {}
-          : { saved: { path: options.saveFile.path, bytes: options.saveFile.bytes } };
+      const secrets = summarizeSecrets({
+        counted: [source, wholeViewMasking, viewMasking, maskers.output, viewMasker, ...stderrMaskers()],
+        report: launcherReport,
+        saveFile: options.saveFile,
+      });
       return {
         output: text,
         truncated: captured.truncated,
         totalChars: captured.totalChars,
         stderr,
         filterStderr: filterText,
-        maskedSecrets: masked,
-        secrets: { masked, members, ...saved },
+        maskedSecrets: secrets.masked,
+        secrets,
       };
     },
   };
