@@ -6,6 +6,7 @@ import {
   createHelpSources,
   type HelpSection,
   type HelpSources,
+  loadSnapshotCliModel,
   readGlobalOptions,
   renderHelpPage,
   searchCatalog,
@@ -83,7 +84,7 @@ function helpSources(context: ServerContext, model: CliModel, awsPath: string): 
 async function fullPage(
   context: ServerContext,
   topic: { service?: string; command?: string },
-  options: { model?: CliModel; signal: AbortSignal },
+  options: { model?: CliModel; cliMajor: number; signal: AbortSignal },
 ): Promise<CallToolResult> {
   const result = await runAwsHelp(topic, {
     ...context.runOptions(),
@@ -97,11 +98,13 @@ async function fullPage(
       `No help for \`${name}\`: ${reason || `the CLI ${result.status === 'timeout' ? 'timed out' : 'failed'}`}. Call aws_cli_help with only a service to list its commands, or with \`query\` to search.`,
     );
   }
-  const globals = options.model === undefined ? undefined : readGlobalOptions(options.model);
+  // Without the installed CLI's model (still being learned), the validator's refusals are read with the
+  // committed model of the same major version.
+  const globals = readGlobalOptions(options.model ?? loadSnapshotCliModel(options.cliMajor === 2 ? 2 : 1));
   return textResult(
     compactHelpText(result.text, {
-      refusedOptions: globals?.refused ?? ['--debug', '--no-verify-ssl', '--cli-auto-prompt'],
-      globalOptions: globals?.accepted ?? [],
+      refusedOptions: globals.refused,
+      globalOptions: globals.accepted,
       maxChars: maxFullPageChars,
     }),
   );
@@ -137,14 +140,19 @@ async function readPage(
   } catch (error) {
     // While the installed CLI's model is being learned, the CLI's own page still answers (bounded).
     if (!CommandError.isInstance(error) || request.service === undefined) throw error;
-    return cache(context, key, await fullPage(context, request, { signal }));
+    return cache(context, key, await fullPage(context, request, { cliMajor: cli.majorVersion, signal }));
   }
   const { section, ...rest } = request;
   const page = renderHelpPage(
     { ...rest, ...(section === undefined || section === 'full' ? {} : { section }) },
     { model, catalog: context.catalog(), sources: helpSources(context, model, cli.path) },
   );
-  if (section === 'full') return cache(context, key, await fullPage(context, request, { model, signal }));
+  if (section === 'full')
+    return cache(
+      context,
+      key,
+      await fullPage(context, request, { model, cliMajor: cli.majorVersion, signal }),
+    );
   return cache(context, key, textResult(page.text));
 }
 
