@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createAwsSandboxHome, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeAssumeRoleCacheKey, listCliCacheFiles } from './cli-cache-files.js';
+import { findBotocoreDataDir } from './find-botocore-data-dir.js';
 import { readAwsSetup } from './read-aws-setup.js';
 
 describe('listCliCacheFiles', () => {
@@ -88,3 +90,42 @@ describe('the cache key of an assumed role, as the CLI writes it', () => {
     expect(setup.cliCacheFiles.cli).toContain(written[0]);
   });
 });
+
+// botocore itself is the oracle for the SSO names: its own key functions, run by the CLI's interpreter.
+const botocore = findBotocoreDataDir({});
+const prefix = botocore?.dataDir.match(/^(.*)\/lib\/(python3[.\d]*)\/site-packages\/botocore\/data$/);
+const cliPython = prefix === null || prefix === undefined ? undefined : `${prefix[1]}/bin/${prefix[2]}`;
+describe.skipIf(cliPython === undefined || !existsSync(cliPython))(
+  'the SSO cache names, as botocore makes them',
+  () => {
+    it('names the token and the role credentials of an sso-session profile and a legacy one', async () => {
+      const profiles = [
+        { sso_session: 'corp', sso_account_id: '123456789012', sso_role_name: 'Admin' },
+        {
+          sso_start_url: 'https://corp.awsapps.com/start',
+          sso_account_id: '210987654321',
+          sso_role_name: 'Read',
+        },
+      ];
+      const script = [
+        'import json, sys',
+        'from botocore.utils import SSOTokenLoader',
+        'from botocore.credentials import SSOCredentialFetcher',
+        'tokens, roles = [], []',
+        'for p in json.loads(sys.argv[1]):',
+        '    session = p.get("sso_session"); url = p.get("sso_start_url", "")',
+        '    tokens.append(SSOTokenLoader()._generate_cache_key(url, session) + ".json")',
+        '    f = SSOCredentialFetcher(url, "us-east-1", p["sso_role_name"], p["sso_account_id"], None,',
+        '                             token_loader=None, sso_session_name=session)',
+        '    roles.append(f._create_cache_key() + ".json")',
+        'print(json.dumps({"cli": sorted(roles), "sso": sorted(tokens)}))',
+      ].join('\n');
+      const { stdout } = await promisify(execFile)(cliPython as string, [
+        '-c',
+        script,
+        JSON.stringify(profiles),
+      ]);
+      expect(listCliCacheFiles({ profiles, ssoSessions: [] })).toEqual(JSON.parse(stdout));
+    });
+  },
+);
