@@ -222,6 +222,19 @@ describe('runPipeline masks secret members inside the CLI', () => {
     expect(saved.output).toContain('saved-key');
   });
 
+  it('masks a blob member (the plaintext data key of kms generate-data-key) and keeps the ciphertext', async () => {
+    const created = await run('aws kms create-key --query KeyMetadata.KeyId --output text');
+    const keyId = created.output.trim();
+    const command = `aws kms generate-data-key --key-id ${keyId} --key-spec AES_256 --output json`;
+    const shown = JSON.parse((await run(command, { secrets: 'show' })).output) as Record<string, string>;
+    expect(shown.Plaintext).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    const masked = await run(command);
+    const response = JSON.parse(masked.output) as Record<string, string>;
+    expect(response.Plaintext).toBe('[MASKED]');
+    expect(response.CiphertextBlob?.length).toBeGreaterThan(40);
+    expect(masked.secrets.members).toEqual(['Plaintext']);
+  });
+
   it('never masks help text', async () => {
     const result = await run('aws sts get-session-token help');
     expect(result.output).toContain('SecretAccessKey');
