@@ -145,6 +145,24 @@ describe('runPipeline masks secret members inside the CLI', () => {
     expect(shown.output).toContain(value);
   });
 
+  it('masks every page of a paginated read', async () => {
+    const values = ['first-secure-value-1234', 'second-secure-value-5678'];
+    for (const [index, value] of values.entries()) {
+      const put = await run(
+        `aws ssm put-parameter --name /paged/p${index} --type SecureString --value ${value}`,
+      );
+      expect(put.status).toBe('success');
+    }
+    const result = await run(
+      'aws ssm get-parameters-by-path --path /paged --with-decryption --page-size 1 --output text',
+    );
+    expect(result.status).toBe('success');
+    expectNoSecret(result, values);
+    expect(result.output).toContain('/paged/p1');
+    expect(result.secrets.masked).toBe(2);
+    expect(result.secrets.members).toEqual(['Parameters[].Value']);
+  });
+
   it('masks a secret value and keeps its name and the dates of list-secrets', async () => {
     const secret = '{"username":"app","password":"Tr0ub4dor&3-secret-value"}';
     const created = await run(`aws secretsmanager create-secret --name app/db --secret-string '${secret}'`);
