@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -273,10 +273,48 @@ describe('aws-mcp-server start-up', () => {
     expect(result).toEqual({ code: 2, stdout: '', stderr: line });
   });
 
-  it('refuses a policy file it cannot read with one line and exit code 1', async () => {
+  it('refuses a policy file it cannot read as the bad setting it is: one line, exit code 2', async () => {
     const result = await run(['--policy-file', '/nonexistent/policy.json']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^aws-mcp: could not start: AWS_MCP_POLICY_FILE: .*\n$/);
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'aws-mcp: AWS_MCP_POLICY_FILE: Cannot read the policy file /nonexistent/policy.json.\n',
+    });
+  });
+
+  it('says at start which protections are off, and runs read-only without a sandbox unless told otherwise', async () => {
+    const home = await mkdtemp(join(tmpdir(), 'startup-'));
+    try {
+      const env = {
+        PATH: process.env.PATH ?? '',
+        HOME: home,
+        AWS_MCP_WORKDIR: join(home, 'work'),
+        AWS_MCP_AUTH_TOKEN: token,
+      };
+      const args = ['--transport', 'streamable-http', '--port', '0', '--sandbox', 'disabled'];
+      const server = await spawnServer({ args, env });
+      await server.stop();
+      expect(server.stderr()).toMatch(
+        /^aws-mcp: serving streamable HTTP at \S+ \(mode read-only, working directory \S+; protections off: sandbox \(AWS_MCP_SANDBOX=disabled\), and with it every stage limit\)$/m,
+      );
+      const chosen = await spawnServer({ args: [...args, '--mode', 'confirm-writes'], env });
+      await chosen.stop();
+      expect(chosen.stderr()).toMatch(/serving streamable HTTP at \S+ \(mode confirm-writes,/);
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('says an empty policy file is empty, with exit code 2', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'empty-policy-'));
+    try {
+      await writeFile(join(folder, 'policy.json'), '');
+      const result = await run(['--policy-file', join(folder, 'policy.json')]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/^aws-mcp: AWS_MCP_POLICY_FILE: The policy file .* is empty: .*\n$/);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it('says which port is taken, in one line, with exit code 1', async () => {
