@@ -5,6 +5,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { initialize } from './_initialize.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 const packages = [
@@ -41,30 +42,7 @@ try {
     env: { PATH: process.env.PATH, HOME: work, AWS_MCP_WORKDIR: join(work, 'workdir') },
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  const initialize = {
-    jsonrpc: '2.0',
-    id: 1,
-    method: 'initialize',
-    params: {
-      protocolVersion: '2025-06-18',
-      capabilities: {},
-      clientInfo: { name: 'pack-smoke', version: '1' },
-    },
-  };
-  server.stdin.write(`${JSON.stringify(initialize)}\n`);
-  const reply = await new Promise((resolve, reject) => {
-    let buffered = '';
-    const timer = setTimeout(() => reject(new Error('no initialize reply within 30 s')), 30_000);
-    server.stdout.on('data', (chunk) => {
-      buffered += chunk;
-      const line = buffered.split('\n').find((candidate) => candidate.includes('"id":1'));
-      if (line !== undefined) {
-        clearTimeout(timer);
-        resolve(JSON.parse(line));
-      }
-    });
-    server.once('exit', (code) => reject(new Error(`the server exited with ${code} before replying`)));
-  });
+  const reply = await initialize(server, { clientName: 'pack-smoke' });
   server.stdin.end();
   if (reply.result?.serverInfo?.name !== 'aws-mcp')
     throw new Error(`unexpected reply: ${JSON.stringify(reply)}`);
