@@ -62,7 +62,7 @@ function readLaunchConfig(client: string, block: { language: string; text: strin
   }
   if (client === 'codex') {
     expect(block.language).toBe('toml');
-    const parsed = parseToml(block.text) as {
+    const parsed = parseToml(block.text) as unknown as {
       mcp_servers: Record<string, LaunchConfig & { tool_timeout_sec: number }>;
     };
     const server = parsed.mcp_servers.aws as LaunchConfig & { tool_timeout_sec: number };
