@@ -7,6 +7,7 @@ import { escapeHiddenJson } from './_escape-text.js';
 /** One tool call, as the audit log records it. Values that carry secrets are redacted before this is built. */
 export interface AuditEntry {
   time: string;
+  /** The session's label (a hash of its id, as the server's stderr names it), never the id itself. */
   session: string | undefined;
   tool: string;
   argv?: string[][];

@@ -1,7 +1,7 @@
-import { appendFile, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { createAwsSandboxHome, type Emulator, S3RVER_CREDENTIALS, startS3rver } from '@aws-mcp/emulators';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
@@ -119,6 +119,7 @@ describe.each(['streamable-http', 'sse'] as const)('sessions over %s', (transpor
         AWS_MCP_WORKDIR: workdir,
         AWS_MCP_AUTH_TOKEN: token,
         AWS_MCP_AUTH_TOKENS: otherToken,
+        AWS_MCP_AUDIT_LOG: join(workdir, '..', `${basename(workdir)}-audit.jsonl`),
         AWS_MAX_ATTEMPTS: '1',
         // Nothing listens here: the account lookup before a consent form fails at once.
         AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
@@ -130,6 +131,7 @@ describe.each(['streamable-http', 'sse'] as const)('sessions over %s', (transpor
     await server?.stop();
     await home?.remove();
     await rm(workdir, { recursive: true, force: true });
+    await rm(join(workdir, '..', `${basename(workdir)}-audit.jsonl`), { force: true });
   });
 
   it('sends each session the log messages of its own level (logging/setLevel)', async () => {
@@ -186,6 +188,15 @@ describe.each(['streamable-http', 'sse'] as const)('sessions over %s', (transpor
       expect(everything).not.toContain(first.sessionId);
       expect(server.stderr()).not.toContain(second.sessionId);
       expect(server.stderr()).not.toMatch(/sessionId=/);
+      // The audit log names each call's session by its label, never by the id (a credential over HTTP).
+      const audit = await readFile(join(workdir, '..', `${basename(workdir)}-audit.jsonl`), 'utf8');
+      const sessions = audit
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { session?: string }).session);
+      expect(sessions.length).toBeGreaterThan(0);
+      for (const session of sessions) expect(session).toMatch(/^[0-9a-f]{8}$/);
+      expect(audit).not.toContain(first.sessionId);
     } finally {
       await first.client.close();
       await second.client.close();

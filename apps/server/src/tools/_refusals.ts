@@ -53,6 +53,10 @@ const suggestions: Partial<Record<RefusalCode, string>> = {
   MISSING_PARAMETER: 'Add the required parameter; aws_cli_help for the command lists them.',
   FORBIDDEN_PROGRAM: 'Use one of the filters the tool description lists.',
   UNSAFE_FILTER_PROGRAM: 'Write the filter without that construct, or use `--query` instead.',
+  INVALID_FILTER_PROGRAM:
+    'Fix the program as the reason says (its interpreter would not read it), or use `--query` instead.',
+  INPUT_TOO_LARGE:
+    'Put large input in a file in the working directory and pass it with `file://`; split long filter programs.',
   FORBIDDEN_AWS_COMMAND: 'Ask the user to run that command in a terminal.',
   FORBIDDEN_ENDPOINT: 'Leave `--endpoint-url` out, or ask the user to allow that endpoint in the policy.',
   CONFLICTING_SETTING: 'Give the setting once: either on the command line or as the tool argument.',

@@ -24,6 +24,20 @@ describe('aws_cli_pipeline in confirm-writes mode', () => {
     expect(test.consent.asked).toEqual([]);
   });
 
+  it('says what to do next when the cause of a failure is known from the pipeline (text piped into jq)', async () => {
+    await test.call('aws_cli_pipeline', { command: 'aws s3 mb s3://hint-bucket' });
+    const result = await test.call('aws_cli_pipeline', {
+      command: 'aws s3api list-buckets --output text | jq .',
+    });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(
+      /jq exited[\s\S]*parse error[\s\S]*add `--output json` to the aws command/,
+    );
+    expect(result.structuredContent).toMatchObject({
+      suggestion: expect.stringMatching(/jq was given `--output text`: add `--output json`/),
+    });
+  });
+
   it('asks before a write, showing the command, class, profile and region', async () => {
     test.consent.asked.length = 0;
     const result = await test.call('aws_cli_pipeline', { command: 'aws s3 mb s3://asked-bucket' });

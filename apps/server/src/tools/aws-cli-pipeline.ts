@@ -13,12 +13,14 @@ import {
 } from '@aws-mcp/command';
 import {
   ExecutionError,
+  hintForResult,
   maskSecrets,
   type PipelineProgress,
   type PipelineResult,
   runPipeline,
   type SecretsHandling,
   secretOutputOf,
+  stripUsageBanner,
 } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
@@ -26,6 +28,7 @@ import type { CallToolResult, ServerNotification, ServerRequest } from '@modelco
 import { z } from 'zod';
 import { isHiddenCharacter } from '../_escape-text.js';
 import { checkSaveName, defaultSaveName } from '../_secrets-folder.js';
+import { sessionLabel } from '../_session-label.js';
 import { type AuditEntry, redactArgv } from '../audit-log.js';
 import type { ServerContext } from '../server-context.js';
 import { type ConsentOutcome, checkConsentForm, requestConsent, type SecretsQuestion } from './_consent.js';
@@ -122,7 +125,12 @@ const outputSchema = {
     .optional(),
   code: z.string().optional().describe('For a refusal: which rule refused, e.g. `UNKNOWN_OPTION`.'),
   reason: z.string().optional().describe('For a refusal: what was wrong.'),
-  suggestion: z.string().optional().describe('For a refusal: what to do next.'),
+  suggestion: z
+    .string()
+    .optional()
+    .describe(
+      'What to do next: for a refusal, and for a result whose cause is known (a cut output, text piped into jq, throttling).',
+    ),
 };
 
 type PipelineOutput = z.infer<z.ZodObject<typeof outputSchema>>;
@@ -215,13 +223,24 @@ function readCliMessage(stderr: string): string {
   return last.replace(/^[\w.]+(Error|Exception): /, '');
 }
 
-function formatRunResult(result: PipelineResult, profile: string | undefined, setup: AwsSetup): string {
+function formatRunResult(
+  result: PipelineResult,
+  profile: string | undefined,
+  setup: AwsSetup,
+  nextStep: string | undefined,
+): string {
   if (result.status === 'success') {
     if (result.dryRunSucceeded === true) {
       return 'Dry run: the request would have succeeded (DryRunOperation); nothing was changed. Run it without `--dry-run` to do it.';
     }
-    if (result.output !== '') return result.output;
-    return result.noMatch ? '(no lines matched the filter)' : '(the command succeeded with no output)';
+    const shown =
+      result.output !== ''
+        ? result.output
+        : result.noMatch
+          ? '(no lines matched the filter)'
+          : '(the command succeeded with no output)';
+    // A cut output says how to narrow it; the hint row is the executor's.
+    return nextStep === undefined ? shown : `${shown}\n\n${nextStep}`;
   }
   if (result.status === 'timeout')
     return `The command was stopped at the time limit after ${result.durationMs} ms.`;
@@ -230,7 +249,7 @@ function formatRunResult(result: PipelineResult, profile: string | undefined, se
   const failedStage = result.failedStage ?? 'aws';
   const awsFailed = failedStage === 'aws';
   const lines = [`The command failed (${failedStage} exited ${result.exitCode}).`];
-  const stderr = awsFailed ? readCliMessage(result.stderr) : result.filterStderr.trim();
+  const stderr = awsFailed ? readCliMessage(stripUsageBanner(result.stderr)) : result.filterStderr.trim();
   if (stderr !== '') lines.push(stderr);
   if (result.exceededLimit !== undefined) {
     // The executor names its own option; the person raises it with the server's setting.
@@ -242,7 +261,9 @@ function formatRunResult(result: PipelineResult, profile: string | undefined, se
       ),
     );
   }
-  const hint = awsFailed ? explainAwsFailure(result.stderr, profile, setup) : undefined;
+  // The server knows the profile (credentials, SSO, permissions); the executor's rows know the pipeline (text into
+  // jq, eaten JSON quotes, throttling, a dropped paging token).
+  const hint = (awsFailed ? explainAwsFailure(result.stderr, profile, setup) : undefined) ?? nextStep;
   if (hint !== undefined) lines.push(hint);
   if (result.output !== '') lines.push('', 'Output before the failure:', result.output);
   return lines.join('\n');
@@ -338,7 +359,8 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
       const audit = (entry: Omit<AuditEntry, 'time' | 'session' | 'tool'>) =>
         context.audit?.write({
           time: new Date().toISOString(),
-          session: extra.sessionId,
+          // The session's label, not its id: over HTTP the id is a credential.
+          session: extra.sessionId === undefined ? undefined : sessionLabel(extra.sessionId),
           tool: 'aws_cli_pipeline',
           ...entry,
         });
@@ -528,8 +550,14 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
           ...(consent === undefined ? {} : { consent: consent.answer }),
         };
         const note = describeSecretsNote(secrets, { folder: context.secretsFolder, canAsk: form.canAsk });
+        const nextStep = hintForResult({
+          pipeline,
+          result,
+          cliMajor: (await context.cliModel()).index.cliMajor,
+        });
+        if (nextStep !== undefined) structured.suggestion = nextStep;
         const text = [
-          formatRunResult(result, profile, context.setup()),
+          formatRunResult(result, profile, context.setup(), nextStep),
           ...(note === undefined ? [] : ['', note]),
         ].join('\n');
         return result.status === 'success' ? textResult(text, structured) : errorResult(text, structured);

@@ -1,11 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer as createNodeServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, isJSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { sessionLabel } from '../_session-label.js';
 import { createMcpServer } from '../server.js';
 import { type ServerContext, StartupError } from '../server-context.js';
 import { SessionEventStore } from './_event-store.js';
@@ -54,11 +55,6 @@ interface PostContext {
 
 // How often a client that lost a stream is told to retry (the SSE `retry` field), in ms.
 const retryIntervalMs = 1000;
-
-/** A name for a session in the server's own log that is not its id (the id is a credential). */
-function sessionLabel(id: string | undefined): string {
-  return id === undefined ? 'uninitialized' : createHash('sha256').update(id).digest('hex').slice(0, 8);
-}
 
 function formatAge(ms: number): string {
   const seconds = Math.round(ms / 1000);
