@@ -99,6 +99,12 @@ const cases: Array<[string, number, (size: number) => () => void]> = [
   ],
   ['1 MiB lines (0.1 MiB and 1 MiB)', 104_858, (size) => masks(`${'a='.repeat(size / 2)} token\n`)],
   [
+    'a chain of one-word values, each read again as a name',
+    100_000,
+    (size) => masks(`${'ab: '.repeat(size / 4)}x\n`),
+  ],
+  ['one-word values joined by =', 100_000, (size) => masks(`${'a=b '.repeat(size / 4)}token\n`)],
+  [
     'a long line streamed in 1 KiB chunks',
     100_000,
     (size) => {

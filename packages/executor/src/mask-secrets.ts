@@ -672,14 +672,25 @@ export class SecretMasker {
       }
       const name = line.slice(nameStart, nameEnd);
       const { value, valueQuote } = pair;
-      if (isSecretFieldName(name) && !plainValues.has(value) && !value.includes(maskedValue)) {
+      // A bare value ends before `]`, so one already masked reads as `[MASKED`: it is left as it is.
+      if (
+        isSecretFieldName(name) &&
+        !plainValues.has(value) &&
+        !value.includes(maskedValue) &&
+        !value.endsWith(maskedPrefix)
+      ) {
         this.hide(value);
         const separator = line.slice(separatorStart, pair.valueStart);
         const replacement = valueQuote === '' ? maskedValue : `${valueQuote}${maskedValue}${valueQuote}`;
         masked += `${line.slice(copied, at)}${quote}${name}${quote}${separator}${replacement}`;
         copied = pair.end;
+        at = pair.end;
+        continue;
       }
-      at = pair.end;
+      // A bare one-word value may itself be the name of the next pair (`said: aws_secret_access_key = …`): it is
+      // read again as a name, once — a value holding anything but one word is not, so no character is read more
+      // than twice.
+      at = valueQuote === '' && isOneWord(value) ? pair.valueStart : pair.end;
     }
     return masked + line.slice(copied);
   }
@@ -750,6 +761,14 @@ export class SecretMasker {
     }
     return masked === undefined ? line : `${row.open}${masked.join('|')}${row.close}`;
   }
+}
+
+/** What a masked value reads as where a bare value ends, before its closing `]`. */
+const maskedPrefix = maskedValue.slice(0, -1);
+
+/** A word that could name a field, optionally with its separator (`aws_secret_access_key`, `password:`). */
+function isOneWord(value: string): boolean {
+  return /^[A-Za-z][\w-]*[:=]?$/.test(value);
 }
 
 /** JavaScript's `\s`: white space and line terminators. */
