@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildAwsEnvironment, buildFilterEnvironment } from './_environment.js';
 
@@ -63,12 +67,30 @@ describe('buildAwsEnvironment', () => {
 });
 
 describe('buildFilterEnvironment', () => {
-  it('passes only PATH, locale and time zone', () => {
+  it('passes only PATH, locale and time zone, and a home that does not exist', () => {
     expect(buildFilterEnvironment(serverEnvironment)).toEqual({
       PATH: '/usr/bin:/bin',
       LANG: 'C.UTF-8',
       LC_CTYPE: 'C.UTF-8',
       TZ: 'UTC',
+      HOME: '/nonexistent',
     });
+  });
+
+  it('keeps jq from loading ~/.jq from the account home (jq falls back to getpwuid without HOME)', () => {
+    // The real jq with a planted ~/.jq in the home it is given: with the filter environment it is never read.
+    const home = mkdtempSync(join(tmpdir(), 'jq-home-'));
+    try {
+      writeFileSync(join(home, '.jq'), 'def planted: "loaded from ~/.jq";');
+      const run = (env: Record<string, string>) =>
+        spawnSync('jq', ['-n', 'planted'], { env, encoding: 'utf8' });
+      // The planted module is what jq reads from a home it is given: the test can see it.
+      expect(run({ ...buildFilterEnvironment(process.env), HOME: home }).stdout).toContain('loaded');
+      const filtered = run(buildFilterEnvironment({ ...process.env, HOME: home }));
+      expect(filtered.stdout).toBe('');
+      expect(filtered.stderr).toMatch(/planted\/0 is not defined/);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });

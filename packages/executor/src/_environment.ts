@@ -68,10 +68,20 @@ function copyBase(source: NodeJS.ProcessEnv, target: Record<string, string>): vo
   }
 }
 
-/** The environment of a filter stage: PATH, locale and time zone only, so `$ENV` or `ENVIRON` reveal nothing. */
+/**
+ * A home no filter can read anything from. Without `HOME`, jq 1.6 falls back to the account's home
+ * (`getpwuid`) and loads `~/.jq` from it as a module; outside a sandbox that is the person's real home.
+ */
+export const filterHome = '/nonexistent';
+
+/**
+ * The environment of a filter stage: PATH, locale and time zone only, so `$ENV` or `ENVIRON` reveal nothing,
+ * and a home that does not exist.
+ */
 export function buildFilterEnvironment(source: NodeJS.ProcessEnv): Record<string, string> {
   const env: Record<string, string> = {};
   copyBase(source, env);
+  env.HOME = filterHome;
   return env;
 }
 
