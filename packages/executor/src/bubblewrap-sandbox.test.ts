@@ -699,8 +699,10 @@ describe('runPipeline in the bubblewrap sandbox', () => {
     const environment = await run("aws s3 ls | jq -nc '$ENV | keys'", {
       AWS_SECRET_ACCESS_KEY: 'very-secret',
     });
-    // bwrap sets PWD for the program it starts; nothing else reaches a filter.
-    expect(JSON.parse(environment.output)).toEqual(['PATH', 'PWD']);
+    // bwrap sets PWD for the program it starts; HOME names a folder that does not exist; nothing else reaches a
+    // filter.
+    expect(JSON.parse(environment.output)).toEqual(['HOME', 'PATH', 'PWD']);
+    expect((await run("aws s3 ls | jq -nr '$ENV.HOME'")).output).toBe('/nonexistent\n');
     // File operands are refused by the command layer; the sandbox is the second wall.
     const file = await runStage({
       kind: 'filter',
