@@ -1,4 +1,5 @@
-import { cpSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'tsup';
 
 const commandPackage = new URL('../../packages/command/', import.meta.url);
@@ -29,9 +30,16 @@ export default defineConfig({
   },
   onSuccess: async () => {
     for (const entry of commandDataFiles) {
-      const target = new URL(entry, new URL('./', import.meta.url));
-      rmSync(target, { recursive: true, force: true });
-      cpSync(new URL(entry, commandPackage), target, { recursive: true });
+      const target = fileURLToPath(new URL(entry, new URL('./', import.meta.url)));
+      // Copied beside and swapped in, so a server that is running from this folder never finds a file missing.
+      const fresh = `${target}.new`;
+      const stale = `${target}.old`;
+      rmSync(fresh, { recursive: true, force: true });
+      rmSync(stale, { recursive: true, force: true });
+      cpSync(new URL(entry, commandPackage), fresh, { recursive: true });
+      if (existsSync(target)) renameSync(target, stale);
+      renameSync(fresh, target);
+      rmSync(stale, { recursive: true, force: true });
     }
   },
 });
