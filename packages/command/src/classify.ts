@@ -110,8 +110,9 @@ export function classifyAwsStage(stage: AwsStage, catalog: Catalog = loadSnapsho
       return { ...base, accessClass: 'read', reason: '`--dryrun` only shows what would happen' };
     }
   }
-  // Until secret members are masked at the source (the secrets issue), a read the hand-kept table called
-  // sensitive stays sensitive, so nothing it returned unmasked before becomes a plain read now.
+  // A read the hand-kept table calls sensitive stays sensitive (a policy floor: consent is asked as before). Its
+  // secret members are masked inside the CLI whatever its class; today this keeps only `lambda get-function` and
+  // `get-function-configuration` (environment variables) sensitive.
   const [legacyClass, legacyReason] = classifyOperationName(service, stage.operation ?? '');
   if (classified.accessClass === 'read' && legacyClass === 'sensitive-read') {
     return { ...base, accessClass: 'sensitive-read', reason: legacyReason };

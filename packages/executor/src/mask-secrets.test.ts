@@ -364,6 +364,22 @@ describe('LearnedSecrets', () => {
 describe('isSecretOnlyOutput', () => {
   it.each([
     ['aws ecr get-login-password', true],
+    ['aws ecr-public get-login-password', true],
+    ['aws ecr get-login', true],
+    ['aws s3 presign s3://bucket/key', true],
+    ['aws eks get-token --cluster-name demo', true],
+    ['aws rds generate-db-auth-token --hostname h --port 5432 --username u', true],
+    [
+      'aws cloudfront sign --url https://d1.cloudfront.net/x --key-pair-id K --private-key file://k.pem --date-less-than 2030-01-01',
+      true,
+    ],
+    ['aws codecommit credential-helper get', true],
+    ['aws configure get aws_secret_access_key', true],
+    ['aws configure get profile.dev.aws_session_token', true],
+    ['aws configure get region', false],
+    // Its token is a member of an API response (masked by member), and whole when `--query` picks it.
+    ['aws codeartifact get-authorization-token --domain d', false],
+    ['aws codeartifact get-authorization-token --domain d --query authorizationToken', true],
     ['aws secretsmanager get-secret-value --secret-id x --query SecretString --output text', true],
     [
       'aws sts assume-role --role-arn arn:aws:iam::1:role/x --role-session-name s --query Credentials.SessionToken',

@@ -1,3 +1,5 @@
+import { type AwsStage, classifyAwsStage } from '@aws-mcp/command';
+
 /** What a masked value is replaced with. */
 export const maskedValue = '[MASKED]';
 
@@ -986,29 +988,14 @@ export function maskSecrets(text: string): { text: string; count: number } {
   return { text: masked, count: masker.count };
 }
 
-const secretOnlyOperations = new Set([
-  'ecr get-login-password',
-  'ecr-public get-login-password',
-  'rds generate-db-auth-token',
-  'codeartifact get-authorization-token',
-  'eks get-token',
-]);
-
 /**
- * Whether the aws stage prints a secret without its field name, so only the whole output can be masked:
- * `ecr get-login-password`, `rds generate-db-auth-token`, `configure get aws_secret_access_key`, or a `--query`
- * that picks a secret field (`--query SecretString --output text`).
+ * Whether the aws stage prints a secret without its field name, so only the whole output can be masked: a command
+ * the classification says prints a secret (`secretOutput: ['*']`: `ecr get-login-password`, `s3 presign`,
+ * `rds generate-db-auth-token`, `configure get aws_secret_access_key` …), or a `--query` that picks a secret field
+ * (`--query SecretString --output text`).
  */
-export function isSecretOnlyOutput(stage: {
-  service: string | undefined;
-  operation: string | undefined;
-  positionals: string[];
-  globals: { query?: string };
-}): boolean {
-  if (secretOnlyOperations.has(`${stage.service} ${stage.operation}`)) return true;
-  if (stage.service === 'configure' && stage.operation === 'get') {
-    return stage.positionals.some((name) => isSecretFieldName(name.split('.').pop() ?? name));
-  }
+export function isSecretOnlyOutput(stage: AwsStage): boolean {
+  if (classifyAwsStage(stage).secretOutput.includes('*')) return true;
   const query = stage.globals.query;
   return query !== undefined && (query.match(linearPatterns.queryName.pattern) ?? []).some(isSecretFieldName);
 }

@@ -1,8 +1,9 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseCommandLine } from '@aws-mcp/command';
+import { loadSnapshotCliModel, parseCommandLine } from '@aws-mcp/command';
 import { createAwsSandboxHome, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findExecutable } from './_find-executable.js';
@@ -13,6 +14,7 @@ import { noSandbox } from './sandbox.js';
 import { secretOutputOf } from './secret-output.js';
 
 // Every case runs the real CLI against moto, in the real bubblewrap sandbox where there is one.
+const debianAws = '/usr/bin/aws';
 const bwrapPath = findExecutable('bwrap', process.env.PATH);
 const sandbox = bwrapPath === undefined ? noSandbox : createBubblewrapSandbox({ bwrapPath });
 
@@ -68,6 +70,12 @@ beforeAll(async () => {
   const credentials = (JSON.parse(shown.output) as { Credentials: Record<string, string> }).Credentials;
   sessionSecrets = [credentials.SecretAccessKey as string, credentials.SessionToken as string];
   accessKeyId = credentials.AccessKeyId as string;
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  await writeFile(join(workdir, 'cloudfront-key.pem'), privateKey);
   expect(sessionSecrets.every((secret) => secret.length >= 40)).toBe(true);
 });
 
@@ -260,8 +268,6 @@ describe('runPipeline masks secret members inside the CLI', () => {
   });
 });
 
-const debianAws = '/usr/bin/aws';
-
 describe.skipIf(!existsSync(debianAws))(
   'runPipeline masks inside the CLI v2 too (Debian, /usr/bin/aws)',
   () => {
@@ -309,6 +315,33 @@ describe('runPipeline masks the whole output of a command that computes its secr
     expect(findSpelling(result.output, shown.output.trim())).toBeUndefined();
   });
 
+  // The commands mask-secrets.ts once listed itself, now read from the classification (`secretOutput: ['*']`).
+  it.each([
+    ['s3 presign', 'aws s3 presign s3://bucket/key'],
+    ['eks get-token', 'aws eks get-token --cluster-name demo'],
+    [
+      'rds generate-db-auth-token',
+      'aws rds generate-db-auth-token --hostname db.example --port 5432 --username u',
+    ],
+    ['ecr get-login-password', 'aws ecr get-login-password'],
+    [
+      'cloudfront sign',
+      'aws cloudfront sign --url https://d111111abcdef8.cloudfront.net/x --key-pair-id APKAEXAMPLE ' +
+        '--private-key file://cloudfront-key.pem --date-less-than 2030-01-01',
+    ],
+    ['configure get', 'aws configure get aws_secret_access_key'],
+    ['configure get of a profile', 'aws configure get default.aws_secret_access_key'],
+  ])('%s is masked whole, with or without the launcher', async (_, command) => {
+    const shown = await run(command, { secrets: 'show' });
+    expect(shown.status).toBe('success');
+    expect(shown.output.trim().length).toBeGreaterThan(20);
+    for (const maskInCli of [true, false]) {
+      const result = await run(command, { maskInCli });
+      expect(result.output.trim()).toMatch(/^\[MASKED\](\n\[MASKED\])*$/);
+      expect(result.secrets.members).toEqual(['*']);
+    }
+  });
+
   it('returns a presigned URL intact with secrets: show', async () => {
     const result = await run('aws s3 presign s3://bucket/key', { secrets: 'show' });
     expect(result.output).toMatch(/^https?:\/\/\S*\bSignature=\S+/);
@@ -326,6 +359,19 @@ describe('runPipeline with a CLI whose Python cannot be imported (maskInCli: fal
       (error) => ExecutionError.isInstance(error) && error.code === 'SECRET_OUTPUT_UNMASKABLE',
     );
     await expect(attempt).rejects.toThrow(/jq/);
+  });
+
+  // v1 has no YAML output; the frozen binary this simulates is a v2, so these ask Debian's v2 with its own model.
+  it.skipIf(!existsSync(debianAws)).each([
+    ['--output yaml', 'aws sts get-session-token --output yaml'],
+    ['--output yaml-stream', 'aws sts get-session-token --output yaml-stream'],
+  ])('refuses %s on a call with secret output (CLI v2)', async (_, command) => {
+    const pipeline = parseCommandLine(command, { model: loadSnapshotCliModel(2) });
+    const attempt = runPipeline(pipeline, { ...options, awsCli: debianAws, maskInCli: false });
+    await expect(attempt).rejects.toSatisfy(
+      (error) => ExecutionError.isInstance(error) && error.code === 'SECRET_OUTPUT_UNMASKABLE',
+    );
+    await expect(attempt).rejects.toThrow(/`--output yaml(-stream)?`\. Use `--output json`/);
   });
 
   it.each([

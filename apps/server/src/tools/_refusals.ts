@@ -43,6 +43,8 @@ const suggestions: Partial<Record<RefusalCode, string>> = {
   SAVE_TO_INVALID:
     'Tell the user: the secrets folder (AWS_MCP_SECRETS_DIR) must be a private folder of theirs.',
   CLI_MODEL_UNAVAILABLE: 'Wait a few seconds and retry.',
+  SECRET_OUTPUT_UNMASKABLE:
+    'Leave `--query` and `--output` out (the JSON is masked by member) and select with a `| jq` stage; to keep the values, pass `saveOutputTo`.',
   LOCAL_PATH_OUTSIDE_WORKDIR: 'Put the file in the working directory and give a relative path.',
   LOCAL_PATH_HIDDEN: 'Use a file in the working directory that is not hidden.',
   FORBIDDEN_OPERATOR:
