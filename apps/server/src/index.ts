@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { mkdir } from 'node:fs/promises';
+import { writeMaskedStderr } from './_masked-stderr.js';
 import { formatHelp, readCommandLine } from './cli-flags.js';
 import { ConfigError, readServerConfig } from './config.js';
 import { serverVersion } from './server.js';
@@ -8,7 +9,7 @@ import { listDescendantProcesses, stopChildProcesses } from './transports/_proce
 import { startHttpServer } from './transports/http.js';
 import { startStdioServer } from './transports/stdio.js';
 
-const log = (message: string) => process.stderr.write(`aws-mcp: ${message}\n`);
+const log = writeMaskedStderr;
 
 // After a stop is asked for, commands get this long to exit after their abort before they are killed.
 const childGraceMs = 500;

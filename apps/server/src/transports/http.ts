@@ -6,6 +6,7 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, isJSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { writeMaskedStderr } from '../_masked-stderr.js';
 import { sessionLabel } from '../_session-label.js';
 import { createMcpServer } from '../server.js';
 import { type ServerContext, StartupError } from '../server-context.js';
@@ -75,8 +76,6 @@ function setRequestHeader(request: IncomingMessage, name: string, value: string 
   if (value !== undefined) raw.push(name, value);
 }
 
-const writeStderr = (message: string) => process.stderr.write(`aws-mcp: ${message}\n`);
-
 type Handler = (request: IncomingMessage, response: ServerResponse, tokenIndex: number) => Promise<void>;
 
 function formatUrl(host: string, port: number, path: string): string {
@@ -96,7 +95,7 @@ function headerValue(request: IncomingMessage, name: string): string | undefined
  */
 export async function startHttpServer({
   context,
-  log = writeStderr,
+  log = writeMaskedStderr,
 }: {
   context: ServerContext;
   /** The operator's log (stderr): what one session did never goes to the others as a notification. */
