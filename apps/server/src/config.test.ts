@@ -26,6 +26,7 @@ describe('readServerConfig', () => {
       sandbox: 'auto',
       sandboxCredentials: 'both',
       sandboxLimits: {},
+      sandboxReadPaths: [],
       transport: 'stdio',
       workdir: '/home/someone/.cache/aws-mcp/workdir',
       endpointUrl: undefined,

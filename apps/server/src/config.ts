@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { type StageLimitOptions, type StageLimits, stageLimitOptions } from '@aws-mcp/executor';
 import { z } from 'zod';
 
@@ -27,6 +28,11 @@ export interface ServerConfig {
   sandboxCredentials: 'env' | 'aws_config' | 'both';
   /** Stage limits to change (AWS_MCP_SANDBOX_LIMITS, e.g. `filter.addressSpaceBytes=1GiB`); the rest keep their defaults. */
   sandboxLimits: StageLimitOptions;
+  /**
+   * Folders and files the aws stage may read besides its minimal root (AWS_MCP_SANDBOX_READ_PATHS, `:`-separated
+   * absolute paths): a CLI or a credential helper installed outside `/usr` and the homes, such as under `/opt`.
+   */
+  sandboxReadPaths: string[];
   /** AWS_MCP_TRANSPORT, default `stdio`; `sse` is deprecated. */
   transport: ServerTransport;
   /** The most a tool call may ask for as `timeout`, in seconds (AWS_MCP_MAX_TIMEOUT, default 900). */
@@ -227,6 +233,15 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     valueName: 'KIND.LIMIT=N,...',
     defaultText: 'measured defaults',
     description: 'Change stage limits, e.g. filter.addressSpaceBytes=1GiB.',
+    group: 'Safety',
+  },
+  {
+    variable: 'AWS_MCP_SANDBOX_READ_PATHS',
+    flag: 'sandbox-read-paths',
+    kind: 'value',
+    valueName: 'PATH:PATH...',
+    defaultText: 'none',
+    description: 'More paths the aws stage may read (a CLI or credential helper outside /usr and the homes).',
     group: 'Safety',
   },
   {
@@ -478,6 +493,7 @@ function buildSchema(describe: Describe) {
       'both',
     ),
     AWS_MCP_SANDBOX_LIMITS: z.string().optional(),
+    AWS_MCP_SANDBOX_READ_PATHS: z.string().optional(),
     AWS_MCP_TRANSPORT: choice(describe, 'AWS_MCP_TRANSPORT', ['stdio', 'streamable-http', 'sse'], 'stdio'),
     AWS_MCP_WORKDIR: z.string().optional(),
     AWS_MCP_MAX_TIMEOUT: wholeNumber(describe, 'AWS_MCP_MAX_TIMEOUT', { fallback: 900 }),
@@ -513,6 +529,26 @@ const byteUnits: Record<string, number> = { '': 1, KiB: 1024, MiB: 1024 ** 2, Gi
  * Reads `KIND.LIMIT=N,…` (KIND `aws` or `filter`, LIMIT one of the executor's stage limits, N a positive whole
  * number; the byte limits also take KiB, MiB or GiB). Calls `fail` for anything else.
  */
+/** `:`-separated absolute paths that exist; the sandbox binds each read-only for the aws stage. */
+function readSandboxReadPaths(
+  value: string | undefined,
+  fail: (variable: string, message: string) => never,
+): string[] {
+  const paths = (value ?? '').split(':').filter((path) => path.trim() !== '');
+  for (const path of paths) {
+    if (!isAbsolute(path)) {
+      fail(
+        'AWS_MCP_SANDBOX_READ_PATHS',
+        `must list absolute paths separated by ":", not ${JSON.stringify(path)}.`,
+      );
+    }
+    if (!existsSync(path)) {
+      fail('AWS_MCP_SANDBOX_READ_PATHS', `names ${JSON.stringify(path)}, which does not exist.`);
+    }
+  }
+  return paths;
+}
+
 function readSandboxLimits(
   value: string | undefined,
   fail: (variable: string, message: string) => never,
@@ -616,6 +652,7 @@ export function readServerConfig(
     sandbox: settings.AWS_MCP_SANDBOX,
     sandboxCredentials: settings.AWS_MCP_SANDBOX_CREDENTIALS,
     sandboxLimits: readSandboxLimits(settings.AWS_MCP_SANDBOX_LIMITS, fail),
+    sandboxReadPaths: readSandboxReadPaths(settings.AWS_MCP_SANDBOX_READ_PATHS, fail),
     transport: settings.AWS_MCP_TRANSPORT,
     workdir,
     endpointUrl,

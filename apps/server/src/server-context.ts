@@ -309,6 +309,7 @@ export async function createServerContext({
       // Facts for the executor, which alone decides what the aws stage sees (none of it with credentials=env).
       profileFiles: resolveAwsContext({ env, setup, profile }).profileFiles,
       cliCacheFiles: setup.cliCacheFiles,
+      readOnlyPaths: config.sandboxReadPaths,
     }),
     audit,
     secretsFolder,
