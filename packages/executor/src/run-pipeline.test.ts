@@ -112,7 +112,8 @@ describe('runPipeline', () => {
       env: { ...options.env, AWS_SECRET_ACCESS_KEY: 'very-secret', AWS_MCP_HTTP_TOKEN: 'server-token' },
     });
     expect(result.status).toBe('success');
-    expect(JSON.parse(result.output)).toEqual(['LANG', 'PATH']);
+    // HOME names a folder that does not exist, so jq loads no ~/.jq from the account's home.
+    expect(JSON.parse(result.output)).toEqual(['HOME', 'LANG', 'PATH']);
   });
 
   it('treats a stage cut off by `head` as the normal end of a pipe', async () => {
