@@ -1,6 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSnapshotCliModel, parseCommandLine } from '@aws-mcp/command';
@@ -418,6 +420,52 @@ describe('runPipeline with secrets: { saveTo }', () => {
     expect(await readFile(saveTo, 'utf8')).toContain(sessionSecrets[1]);
     expectNoSecret(result, sessionSecrets);
     expect(result.output).toContain(accessKeyId);
+  });
+
+  it('shows only [MASKED] when the launcher was killed before its report (the first page printed, the next hung)', async () => {
+    // A page of SecureStrings bigger than Python's stdout buffer, so the CLI prints it before it asks for the next,
+    // which never comes: the timeout kills the CLI, and no report says what was masked.
+    const values = Array.from({ length: 40 }, (_, index) => `hung-secret-${index}-${'s'.repeat(1000)}`);
+    const requests: string[] = [];
+    const endpoint = createHttpServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on('end', () => {
+        requests.push(body);
+        if ((JSON.parse(body) as { NextToken?: string }).NextToken !== undefined) return;
+        response.setHeader('Content-Type', 'application/x-amz-json-1.1');
+        response.end(
+          JSON.stringify({
+            Parameters: values.map((value, index) => ({
+              Name: `/p/${index}`,
+              Type: 'SecureString',
+              Value: value,
+            })),
+            NextToken: 'next',
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    const { port } = endpoint.address() as AddressInfo;
+    try {
+      const saveTo = join(vaults, 'hung-parameters.txt');
+      const result = await run('aws ssm get-parameters-by-path --path /p --with-decryption --output text', {
+        secrets: { saveTo },
+        endpointUrl: `http://127.0.0.1:${port}`,
+        timeoutMs: 6000,
+      });
+      expect(result.status).toBe('timeout');
+      expect(requests).toHaveLength(2);
+      expect(await readFile(saveTo, 'utf8')).toContain(values[0]);
+      expect(result.output.trim()).toBe('[MASKED]');
+      expect(result.output).not.toContain('hung-secret');
+    } finally {
+      endpoint.closeAllConnections();
+      endpoint.close();
+    }
   });
 
   it('saves a computed secret whole and shows only [MASKED]', async () => {
