@@ -19,7 +19,7 @@ describe('readServerConfig', () => {
       timeoutSeconds: 300,
       maxTimeoutSeconds: 900,
       maxConcurrent: 8,
-      maxOutputChars: 100_000,
+      maxOutputChars: 40_000,
       consentTimeoutSeconds: 120,
       mode: 'confirm-writes',
       modeExplicit: false,

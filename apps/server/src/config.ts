@@ -12,7 +12,7 @@ export type ServerTransport = 'stdio' | 'streamable-http' | 'sse';
 export interface ServerConfig {
   /** Longest a command may run, in seconds (AWS_MCP_TIMEOUT, default 300). */
   timeoutSeconds: number;
-  /** Most characters of output returned (AWS_MCP_MAX_OUTPUT, default 100 000). */
+  /** Most characters of output returned (AWS_MCP_MAX_OUTPUT, default 40 000). */
   maxOutputChars: number;
   /** What runs without asking (AWS_MCP_MODE, default `confirm-writes`). */
   mode: 'read-only' | 'confirm-writes' | 'full';
@@ -159,7 +159,7 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     flag: 'max-output',
     kind: 'value',
     valueName: 'CHARS',
-    defaultText: '100000',
+    defaultText: '40000',
     description: 'Most characters of output a call returns.',
     group: 'General',
   },
@@ -482,7 +482,7 @@ function list(value: string | undefined): string[] {
 function buildSchema(describe: Describe) {
   return z.object({
     AWS_MCP_TIMEOUT: wholeNumber(describe, 'AWS_MCP_TIMEOUT', { fallback: 300 }),
-    AWS_MCP_MAX_OUTPUT: wholeNumber(describe, 'AWS_MCP_MAX_OUTPUT', { fallback: 100_000 }),
+    AWS_MCP_MAX_OUTPUT: wholeNumber(describe, 'AWS_MCP_MAX_OUTPUT', { fallback: 40_000 }),
     AWS_MCP_CONSENT_TIMEOUT: wholeNumber(describe, 'AWS_MCP_CONSENT_TIMEOUT', { fallback: 120 }),
     AWS_MCP_MODE: choice(describe, 'AWS_MCP_MODE', ['read-only', 'confirm-writes', 'full'], 'confirm-writes'),
     AWS_MCP_SANDBOX: choice(describe, 'AWS_MCP_SANDBOX', ['auto', 'required', 'disabled'], 'auto'),

@@ -51,7 +51,11 @@ function describeMembers(members: string[]): string {
   return members.includes('*') ? 'its whole output is a secret' : members.map(escapeHiddenText).join(', ');
 }
 
-function buildMessage({
+/**
+ * The text of the consent form for a command, as the person reads it: the argv and every field with hidden
+ * characters escaped, and the secrets question when there is one. `requestConsent` shows it; a check returns it.
+ */
+export function buildConsentText({
   decision,
   stages,
   account,
@@ -156,7 +160,7 @@ export async function requestConsent({
     result = await server.server.elicitInput(
       {
         mode: 'form',
-        message: buildMessage({ decision, stages, account, question, sandbox }),
+        message: buildConsentText({ decision, stages, account, question, sandbox }),
         requestedSchema: question === undefined ? approveSchema : secretsSchema,
       },
       { timeout: timeoutMs },

@@ -140,6 +140,81 @@ describe('aws_cli_pipeline in confirm-writes mode', () => {
     expect(textOf(result)).toContain('characters omitted (output capped at 40)');
   });
 
+  it('returns the consent text of a write for `check: true`, asking nobody and creating nothing', async () => {
+    test.consent.asked.length = 0;
+    const result = await test.call('aws_cli_pipeline', {
+      command: 'aws s3api create-bucket --bucket checked-bucket',
+      check: true,
+    });
+    expect(result.isError).toBeFalsy();
+    expect(result.structuredContent).toMatchObject({
+      status: 'checked',
+      output: '',
+      classification: { accessClass: 'write', action: 's3api:create-bucket' },
+      decision: { action: 'confirm', rule: 'mode:confirm-writes' },
+      check: {
+        argv: [['aws', 's3api', 'create-bucket', '--bucket=checked-bucket']],
+        asks: true,
+        consentText: expect.stringMatching(
+          /^An AI assistant asks to run this AWS command:\n\n {2}aws s3api create-bucket --bucket=checked-bucket\n\nAccess: write \(s3api:create-bucket\)\nProfile: default\nAccount: looked up when the command runs\nRegion: us-east-1\n[\s\S]*Why it asks: s3api:create-bucket is a write/,
+        ),
+      },
+    });
+    expect(textOf(result)).toMatch(
+      /^Checked, not run:\n {2}aws s3api create-bucket --bucket=checked-bucket\nAccess: write \(s3api:create-bucket\); decision: confirm\.\nIt would run only after the user agrees \(mode:confirm-writes\)\. The user would see:\n\nAn AI assistant asks/,
+    );
+    expect(test.consent.asked).toEqual([]);
+    const listing = await test.call('aws_cli_pipeline', { command: 'aws s3api list-buckets --output json' });
+    expect(textOf(listing)).not.toContain('checked-bucket');
+  });
+
+  it('checks a read without running it: no output, no file written', async () => {
+    const result = await test.call('aws_cli_pipeline', {
+      command: 'aws s3 cp s3://asked-bucket/in.txt checked.txt',
+      check: true,
+    });
+    expect(result.structuredContent).toMatchObject({
+      status: 'checked',
+      decision: { action: 'allow' },
+      check: { asks: false },
+    });
+    expect((result.structuredContent as { check: object }).check).not.toHaveProperty('consentText');
+    expect(textOf(result)).toMatch(/It would run without asking \(mode:confirm-writes: /);
+    await expect(readFile(join(test.workdir, 'checked.txt'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it.each([
+    [{ command: 'aws s3api list-bucketz', check: true }, 'UNKNOWN_COMMAND'],
+    [{ command: 'aws s3api list-buckets --bogus', check: true }, 'UNKNOWN_OPTION'],
+    [
+      { command: 'aws s3 cp s3://asked-bucket/in.txt /etc/passwd', check: true },
+      'LOCAL_PATH_OUTSIDE_WORKDIR',
+    ],
+  ])('refuses %j as a call without `check` would', async (args, code) => {
+    const result = await test.call('aws_cli_pipeline', args);
+    expect(result.isError).toBe(true);
+    expect(result.structuredContent).toMatchObject({ status: 'refused', code });
+  });
+
+  it('returns JSON output parsed in structuredContent when it came whole', async () => {
+    const whole = await test.call('aws_cli_pipeline', { command: 'aws s3api list-buckets --output json' });
+    const structured = whole.structuredContent as { json: { Buckets: Array<{ Name: string }> } };
+    expect(whole.structuredContent).toMatchObject({ jsonOutput: 'parsed' });
+    expect(structured.json).toEqual(JSON.parse(textOf(whole)));
+    expect(structured.json.Buckets.map((bucket) => bucket.Name)).toContain('asked-bucket');
+    const cut = await test.call('aws_cli_pipeline', {
+      command: 'aws s3api list-buckets --output json',
+      maxOutput: 40,
+    });
+    expect(cut.structuredContent).toMatchObject({ truncated: true, jsonOutput: 'cut' });
+    expect(cut.structuredContent).not.toHaveProperty('json');
+    const text = await test.call('aws_cli_pipeline', {
+      command: 'aws s3api list-buckets --query Buckets[].Name --output text',
+    });
+    expect(text.structuredContent).toMatchObject({ jsonOutput: 'not json' });
+    expect(text.structuredContent).not.toHaveProperty('json');
+  });
+
   it('explains a missing bucket with the CLI message', async () => {
     const result = await test.call('aws_cli_pipeline', { command: 'aws s3 ls s3://missing-bucket' });
     expect(result.isError).toBe(true);
@@ -281,6 +356,16 @@ describe('aws_cli_pipeline in read-only mode', () => {
     expect(test.consent.asked).toEqual([]);
     const listing = await test.call('aws_cli_pipeline', { command: 'aws s3 ls' });
     expect(textOf(listing)).not.toContain('read-only-bucket');
+  });
+
+  it('still refuses a write for `check: true`, saying which rule', async () => {
+    const result = await test.call('aws_cli_pipeline', {
+      command: 'aws s3 mb s3://read-only-checked',
+      check: true,
+    });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/^Refused by mode:read-only:/);
+    expect(result.structuredContent).toMatchObject({ status: 'refused', code: 'DENIED_BY_POLICY' });
   });
 
   it('refuses a sensitive read', async () => {

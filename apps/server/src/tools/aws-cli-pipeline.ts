@@ -26,12 +26,18 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { isHiddenCharacter } from '../_escape-text.js';
+import { formatStagesForPerson, isHiddenCharacter } from '../_escape-text.js';
 import { checkSaveName, defaultSaveName } from '../_secrets-folder.js';
 import { sessionLabel } from '../_session-label.js';
 import { type AuditEntry, redactArgv } from '../audit-log.js';
 import type { ServerContext } from '../server-context.js';
-import { type ConsentOutcome, checkConsentForm, requestConsent, type SecretsQuestion } from './_consent.js';
+import {
+  buildConsentText,
+  type ConsentOutcome,
+  checkConsentForm,
+  requestConsent,
+  type SecretsQuestion,
+} from './_consent.js';
 import { explainAwsFailure } from './_explain-failure.js';
 import { describeRefusal, type RefusalCode, type RefusalFields } from './_refusals.js';
 import { errorResult, textResult } from './_results.js';
@@ -79,10 +85,17 @@ const inputSchema = {
         'written to the server’s secrets folder, which only the user opens; you get the file’s name and size and ' +
         'the output with its secrets masked. No command can read that folder back.',
     ),
+  check: z
+    .boolean()
+    .optional()
+    .describe(
+      'Plan only: return the argv that would run, its access class, the decision and rule, and the consent text ' +
+        'the user would see. Nothing runs and nobody is asked.',
+    ),
 };
 
 const outputSchema = {
-  status: z.enum(['success', 'error', 'timeout', 'canceled', 'refused']),
+  status: z.enum(['success', 'error', 'timeout', 'canceled', 'refused', 'checked']),
   exitCode: z.number().int().optional(),
   output: z.string(),
   stderr: z.string(),
@@ -123,6 +136,24 @@ const outputSchema = {
         .describe('The file in the secrets folder holding the unmasked output.'),
     })
     .optional(),
+  json: z
+    .unknown()
+    .optional()
+    .describe('The output parsed, when it is one JSON object or array and was not cut (see `jsonOutput`).'),
+  jsonOutput: z
+    .enum(['parsed', 'not json', 'cut'])
+    .optional()
+    .describe('Whether `json` holds the output: `cut` when the output was too long to parse whole.'),
+  check: z
+    .object({
+      argv: z
+        .array(z.array(z.string()))
+        .describe('The stages that would run, rebuilt from the CLI’s reading, secret values redacted.'),
+      asks: z.boolean().describe('Whether the user would be asked before it runs.'),
+      consentText: z.string().optional().describe('The consent form’s text, when the user would be asked.'),
+    })
+    .optional()
+    .describe('With `check: true`: what would happen; nothing ran.'),
   code: z.string().optional().describe('For a refusal: which rule refused, e.g. `UNKNOWN_OPTION`.'),
   reason: z.string().optional().describe('For a refusal: what was wrong.'),
   suggestion: z
@@ -134,6 +165,16 @@ const outputSchema = {
 };
 
 type PipelineOutput = z.infer<z.ZodObject<typeof outputSchema>>;
+
+/** The run fields of a call that started no process (a refusal, a check). */
+const nothingRan = {
+  output: '',
+  stderr: '',
+  truncated: false,
+  totalChars: 0,
+  durationMs: 0,
+  maskedSecrets: 0,
+} as const satisfies Partial<PipelineOutput>;
 
 /**
  * A refused call: the text block is the readable message, `structuredContent` carries `code`, `reason` and
@@ -150,12 +191,7 @@ function refused(
   );
   const structured: PipelineOutput = {
     status: 'refused',
-    output: '',
-    stderr: '',
-    truncated: false,
-    totalChars: 0,
-    durationMs: 0,
-    maskedSecrets: 0,
+    ...nothingRan,
     ...fields,
     ...described,
   };
@@ -479,13 +515,37 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
         masking: config.maskSecrets,
         defaultName: defaultSaveName({ service: pipeline.aws.service, operation: pipeline.aws.operation }),
       });
+      const asks = decision.action === 'confirm' || plan.question;
+      const question: SecretsQuestion | undefined =
+        plan.question && typeof plan.handling === 'object'
+          ? { members: plan.members, savePath: join(context.secretsFolder, plan.handling.saveName) }
+          : undefined;
+      const sandbox =
+        context.sandbox.sandbox.name === 'none'
+          ? `no sandbox (${context.sandbox.unavailableReason ?? 'AWS_MCP_SANDBOX=disabled'}): it runs with your own access to this machine`
+          : context.sandbox.description;
+      if (input.check === true) {
+        audit({ ...auditBase, status: 'checked' });
+        return describeCheck({
+          argv: auditBase.argv,
+          decision: { ...decision, profile, region },
+          decided,
+          consentText: asks
+            ? // The caller identity would cost a process; the secret values are redacted, as in the audit log.
+              buildConsentText({
+                decision: { ...decision, profile, region },
+                stages: auditBase.argv,
+                account: 'looked up when the command runs',
+                question,
+                sandbox,
+              })
+            : undefined,
+          canAsk: form.canAsk,
+        });
+      }
       let consent: ConsentOutcome | undefined;
-      if (decision.action === 'confirm' || plan.question) {
+      if (asks) {
         const identity = await context.lookupAccount(profile);
-        const question: SecretsQuestion | undefined =
-          plan.question && typeof plan.handling === 'object'
-            ? { members: plan.members, savePath: join(context.secretsFolder, plan.handling.saveName) }
-            : undefined;
         consent = !form.canAsk
           ? { granted: false, answer: 'unsupported', detail: form.why }
           : await requestConsent({
@@ -495,10 +555,7 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
               stages,
               timeoutMs: config.consentTimeoutSeconds * 1000,
               question,
-              sandbox:
-                context.sandbox.sandbox.name === 'none'
-                  ? `no sandbox (${context.sandbox.unavailableReason ?? 'AWS_MCP_SANDBOX=disabled'}): it runs with your own access to this machine`
-                  : context.sandbox.description,
+              sandbox,
             });
         if (!consent.granted) {
           audit({ ...auditBase, status: 'refused', consent: consent.answer });
@@ -546,6 +603,7 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
           durationMs: result.durationMs,
           maskedSecrets: result.maskedSecrets,
           secrets,
+          ...readJsonOutput(result),
           ...decided,
           ...(consent === undefined ? {} : { consent: consent.answer }),
         };
@@ -573,6 +631,66 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
       }
     },
   );
+}
+
+/**
+ * The output parsed for `structuredContent.json`, bounded by the output cap: only an output that came whole (not
+ * cut) and is one JSON object or array; `jsonOutput` says which it was. Masked values stay masked (`"[MASKED]"`).
+ */
+function readJsonOutput(result: PipelineResult): Pick<PipelineOutput, 'json' | 'jsonOutput'> {
+  if (result.status !== 'success') return {};
+  if (result.truncated) return { jsonOutput: 'cut' };
+  const trimmed = result.output.trim();
+  if (!trimmed.startsWith('{') && !trimmed.startsWith('[')) return { jsonOutput: 'not json' };
+  try {
+    return { json: JSON.parse(trimmed), jsonOutput: 'parsed' };
+  } catch {
+    return { jsonOutput: 'not json' };
+  }
+}
+
+/**
+ * The result of `check: true`: the argv that would run, the class, decision and rule, and the consent text the
+ * person would read; nothing ran. A call that needs consent the client cannot ask for says it would be refused.
+ */
+function describeCheck({
+  argv,
+  decision,
+  decided,
+  consentText,
+  canAsk,
+}: {
+  argv: string[][];
+  decision: Decision;
+  decided: Pick<PipelineOutput, 'classification' | 'decision'>;
+  consentText: string | undefined;
+  canAsk: boolean;
+}): CallToolResult {
+  const what =
+    consentText === undefined
+      ? `It would run without asking (${decision.rule}: ${asSentence(decision.reason)})`
+      : canAsk
+        ? `It would run only after the user agrees (${decision.rule}). The user would see:\n\n${consentText}`
+        : `It needs the user's consent (${decision.rule}), which this client cannot ask for, so it would be refused (CONSENT_UNAVAILABLE). The consent text:\n\n${consentText}`;
+  const text = maskSecrets(
+    [
+      'Checked, not run:',
+      `  ${formatStagesForPerson(argv)}`,
+      `Access: ${decision.classification.accessClass} (${decision.classification.action}); decision: ${decision.action}.`,
+      what,
+    ].join('\n'),
+  ).text;
+  const structured: PipelineOutput = {
+    status: 'checked',
+    ...nothingRan,
+    ...decided,
+    check: {
+      argv,
+      asks: consentText !== undefined,
+      ...(consentText === undefined ? {} : { consentText: maskSecrets(consentText).text }),
+    },
+  };
+  return textResult(text, structured);
 }
 
 /** The `secrets` field of a result: how they were handled, how many were masked, which members, the saved file. */
