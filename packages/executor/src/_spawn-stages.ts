@@ -4,6 +4,7 @@ import { listenForAbort } from './_pipeline-clock.js';
 import type { PipelineOutputs } from './_pipeline-outputs.js';
 import type { PreparedStage } from './_prepare-stages.js';
 import { killGraceMs, killProcessGroup } from './_process-group.js';
+import { toStageSubprocess, type WarmCli } from './_warm-cli.js';
 import type { Sandbox, SandboxedCommand } from './sandbox.js';
 
 /** What spawning needs: the stages, the sandbox that wraps them, when to kill them, where their output goes. */
@@ -13,6 +14,8 @@ export interface SpawnStagesOptions {
   /** Kills every stage when it aborts. */
   signal: AbortSignal;
   outputs: PipelineOutputs;
+  /** Runs the aws stage in a warm CLI's forked child when it accepts the stage. */
+  warmCli?: WarmCli;
 }
 
 /** The started stages' execa results, and the commands the sandbox wrapped them into (in stage order). */
@@ -33,6 +36,7 @@ export async function spawnStages({
   sandbox,
   signal,
   outputs,
+  warmCli,
 }: SpawnStagesOptions): Promise<SpawnedStages> {
   // The CLI's caches get a private copy for the call; only entries of the user's roles come back (finish).
   const copies = await preparePrivateCopies(
@@ -61,24 +65,28 @@ export async function spawnStages({
   try {
     stages.forEach((stage, index) => {
       const command = commands[index] as (typeof commands)[number];
-      const subprocess = execa(command.file, command.args, {
-        cwd: command.cwd,
-        env: command.env ?? stage.sandboxStage.env,
-        extendEnv: false,
-        // The launcher's report comes back on a fourth descriptor, beside stdout and stderr.
-        stdio: [
-          index === 0 ? 'ignore' : 'pipe',
-          'pipe',
-          'pipe',
-          ...(stage.reportsOnFd3 ? ['pipe' as const] : []),
-        ],
-        buffer: false,
-        reject: false,
-        cancelSignal: signal,
-        forceKillAfterDelay: killGraceMs,
-        detached: ownGroups,
-        windowsHide: true,
-      });
+      const warm =
+        index === 0 && warmCli !== undefined && warmCli.refuse(stage.sandboxStage, sandbox) === undefined;
+      const subprocess = warm
+        ? toStageSubprocess((warmCli as WarmCli).run(stage.sandboxStage, signal), signal)
+        : execa(command.file, command.args, {
+            cwd: command.cwd,
+            env: command.env ?? stage.sandboxStage.env,
+            extendEnv: false,
+            // The launcher's report comes back on a fourth descriptor, beside stdout and stderr.
+            stdio: [
+              index === 0 ? 'ignore' : 'pipe',
+              'pipe',
+              'pipe',
+              ...(stage.reportsOnFd3 ? ['pipe' as const] : []),
+            ],
+            buffer: false,
+            reject: false,
+            cancelSignal: signal,
+            forceKillAfterDelay: killGraceMs,
+            detached: ownGroups,
+            windowsHide: true,
+          });
       reads.push(
         outputs.attach(subprocess, { index, name: stage.name, isLast: index === stages.length - 1 }),
       );

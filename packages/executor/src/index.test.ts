@@ -28,6 +28,7 @@ describe('@aws-mcp/executor public API', () => {
       'maskSecrets',
       'maskedValue',
       'noSandbox',
+      'planWarmCli',
       'runAwsCommand',
       'runAwsHelp',
       'runPipeline',

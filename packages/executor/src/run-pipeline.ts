@@ -15,6 +15,7 @@ import { createPipelineOutputs, type PipelineOutputs } from './_pipeline-outputs
 import { type PreparedStage, prepareStages, type SecretsPlan } from './_prepare-stages.js';
 import { checkSaveTarget, openSaveFile, type SaveFile } from './_save-output.js';
 import { type SpawnedStages, spawnStages } from './_spawn-stages.js';
+import type { WarmCli } from './_warm-cli.js';
 import { ExecutionError } from './execution-error.js';
 import { defaultPipelineLimiter, type PipelineLimiter } from './pipeline-limiter.js';
 import {
@@ -99,6 +100,11 @@ export interface RunPipelineOptions {
   onProgress?: (progress: PipelineProgress) => void;
   /** Default: 1000. */
   progressIntervalMs?: number;
+  /**
+   * A warm CLI (planWarmCli) that runs the aws stage in a forked child of one long-lived interpreter, in the
+   * same sandbox; a stage it refuses (another CLI, a bind it lacks) runs cold. Default: none, every call cold.
+   */
+  warmCli?: WarmCli;
   /** Throw ExecutionError (`COMMAND_FAILED`, `TIMED_OUT`, `CANCELED`) instead of resolving a failed result. */
   reject?: boolean;
 }
@@ -216,7 +222,7 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
       credentialsMode: options.credentialsMode ?? 'both',
       readsProgress: options.onProgress !== undefined && pipeline.aws.service === 's3',
     });
-    const result = await runStages({ stages, sandbox, outputs, clock, awsArgv });
+    const result = await runStages({ stages, sandbox, outputs, clock, awsArgv, warmCli: options.warmCli });
     ran = true;
     saveFile?.close();
     return finalizeResult({ ...result, queuedMs }, options.reject);
@@ -235,7 +241,9 @@ async function runStages({
   outputs,
   clock,
   awsArgv,
+  warmCli,
 }: {
+  warmCli?: WarmCli;
   stages: PreparedStage[];
   sandbox: Sandbox;
   outputs: PipelineOutputs;
@@ -244,7 +252,7 @@ async function runStages({
 }): Promise<Omit<PipelineResult, 'queuedMs'>> {
   let spawned: SpawnedStages;
   try {
-    spawned = await spawnStages({ stages, sandbox, signal: clock.signal, outputs });
+    spawned = await spawnStages({ stages, sandbox, signal: clock.signal, outputs, warmCli });
   } catch (error) {
     if (ExecutionError.isInstance(error)) throw error;
     throw buildSpawnError({ error, durationMs: clock.elapsedMs(), awsArgv });

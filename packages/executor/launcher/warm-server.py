@@ -1,0 +1,213 @@
+# The warm CLI: one long-lived interpreter that imports the AWS CLI once and forks one child per call. Run as
+# `python -c <this file> LAUNCHER`, where LAUNCHER is aws-launcher.py's source. Requests come as JSON lines on
+# stdin, events go out as JSON lines on stdout; nothing else reaches it (no socket with a name, no shell):
+#   {"run": ID, "argv": [...], "env": {...}, "cwd": DIR, "tmpdir": DIR, "stdout": PATH, "stderr": PATH,
+#    "report": PATH or null, "launcher": CONFIG-JSON or null}  ->  {"started": ID} ... {"exit": ID, "code": N}
+# It makes a FIFO at each PATH and forks; the child opens them once the executor has opened their read ends.
+#   {"kill": ID}                                                  ->  SIGKILL to the call's process group
+# A request the server cannot start answers {"exit": ID, "code": 255, "error": "..."}. The parent reads no AWS
+# file and builds no session before forking, so each call reads the config its own environment names.
+# Standard library, botocore and awscli only; it must run on the CLI's own interpreter.
+import sys
+
+while sys.path and sys.path[0] in ('', '.'):
+    sys.path.pop(0)
+
+import json
+import os
+import selectors
+import signal
+
+LAUNCHER = sys.argv[1]
+
+# What a cold start spends its time on, done once: the CLI's modules and every customization it registers.
+import awscli.clidriver  # noqa: E402
+import awscli.handlers  # noqa: E402,F401
+import botocore.session  # noqa: E402,F401
+
+import shutil  # noqa: E402
+
+SCRATCH = ('/tmp', '/var/tmp', '/dev/shm')
+
+
+def list_scratch():
+    found = set()
+    for folder in SCRATCH:
+        try:
+            found.update(os.path.join(folder, name) for name in os.listdir(folder))
+        except OSError:
+            pass
+    return found
+
+
+# A cold stage gets fresh temporary folders; here they are shared, so what a call left there goes once no call runs.
+BASELINE = list_scratch()
+children = {}  # pid -> call id
+groups = {}  # call id -> pid (the leader of the call's process group)
+
+
+def send(event):
+    data = (json.dumps(event) + '\n').encode('utf-8')
+    while data:
+        data = data[os.write(1, data):]
+
+
+def run_child(request):
+    os.setsid()
+    # Each open waits for the executor to open the FIFO's read end, which it does on {"started"}.
+    fds = [os.open(request['stdout'], os.O_WRONLY), os.open(request['stderr'], os.O_WRONLY)]
+    fds.append(None if request.get('report') is None else os.open(request['report'], os.O_WRONLY))
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(fds[0], 1)
+    os.dup2(fds[1], 2)
+    if fds[2] is not None:
+        os.dup2(fds[2], 3)
+    os.closerange(4, 1 << 16)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.set_wakeup_fd(-1)
+    os.environ.clear()
+    os.environ.update(request['env'])
+    os.environ['TMPDIR'] = request['tmpdir']
+    # What `import awscli` does to the environment, done again for this call's: its data folder after the call's own.
+    data_path = [os.path.expanduser(os.path.expandvars(path)) for path in
+                 os.environ['AWS_DATA_PATH'].split(os.pathsep)] if 'AWS_DATA_PATH' in os.environ else []
+    data_path.append(os.path.join(os.path.dirname(os.path.abspath(awscli.__file__)), 'data'))
+    awscli._awscli_data_path[:] = data_path
+    os.environ['AWS_DATA_PATH'] = os.pathsep.join(data_path)
+    import tempfile
+
+    tempfile.tempdir = None
+    os.chdir(request['cwd'])
+    # Python chose stdout's encoding from the parent's locale: take the call's, as a fresh interpreter would.
+    import io
+    import locale
+
+    encoding = os.environ.get('PYTHONIOENCODING') or locale.getpreferredencoding(False)
+    sys.stdout = io.TextIOWrapper(io.FileIO(1, 'w', closefd=False), encoding=encoding, line_buffering=False)
+    sys.stderr = io.TextIOWrapper(
+        io.FileIO(2, 'w', closefd=False), encoding=encoding, errors='backslashreplace', line_buffering=True
+    )
+    code = 255
+    try:
+        if request.get('launcher') is None:
+            if os.environ.get('LC_CTYPE', '') == 'UTF-8':
+                os.environ['LC_CTYPE'] = 'en_US.UTF-8'
+            sys.argv = ['aws'] + request['argv']
+            code = awscli.clidriver.main()
+        else:
+            sys.argv = ['-c', request['launcher']] + request['argv']
+            exec(compile(LAUNCHER, '<aws-launcher>', 'exec'), {'__name__': '__main__'})
+            code = 0
+    except SystemExit as exit:
+        code = exit.code if isinstance(exit.code, int) else (0 if exit.code is None else 1)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+        code = 255
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:
+        pass
+    os._exit(code & 0xFF if isinstance(code, int) else 1)
+
+
+def start(request):
+    call = request['run']
+    try:
+        for name in ('stdout', 'stderr', 'report'):
+            if request.get(name) is not None:
+                os.mkfifo(request[name], 0o600)
+        sys.stdout.flush()
+        pid = os.fork()
+    except OSError as error:
+        send({'exit': call, 'code': 255, 'error': str(error)})
+        return
+    if pid == 0:
+        try:
+            run_child(request)
+        finally:
+            os._exit(255)
+    children[pid] = call
+    groups[call] = pid
+    send({'started': call})
+
+
+def reap():
+    while children:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        call = children.pop(pid, None)
+        if call is None:
+            continue
+        groups.pop(call, None)
+        if os.WIFSIGNALED(status):
+            send({'exit': call, 'signal': signal.Signals(os.WTERMSIG(status)).name})
+        else:
+            send({'exit': call, 'code': os.waitstatus_to_exitcode(status)})
+    if not children:
+        for path in list_scratch() - BASELINE:
+            try:
+                if os.path.isdir(path) and not os.path.islink(path):
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    os.unlink(path)
+            except OSError:
+                pass
+
+
+def handle(line):
+    request = json.loads(line)
+    if 'run' in request:
+        start(request)
+    elif 'kill' in request:
+        pid = groups.get(request['kill'])
+        if pid is not None:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def serve():
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    selector = selectors.DefaultSelector()
+    selector.register(0, selectors.EVENT_READ, 'requests')
+    selector.register(wake_read, selectors.EVENT_READ, 'wake')
+    pending = b''
+    send({'ready': os.getpid(), 'version': awscli.__version__})
+    while True:
+        for key, _ in selector.select():
+            if key.data == 'wake':
+                try:
+                    os.read(wake_read, 4096)
+                except BlockingIOError:
+                    pass
+                reap()
+                continue
+            chunk = os.read(0, 1 << 16)
+            if chunk == b'':
+                # The executor is gone: so are its calls.
+                for pid in list(groups.values()):
+                    try:
+                        os.killpg(pid, signal.SIGKILL)
+                    except OSError:
+                        pass
+                return
+            pending += chunk
+            while b'\n' in pending:
+                line, pending = pending.split(b'\n', 1)
+                handle(line)
+        reap()
+
+
+serve()
