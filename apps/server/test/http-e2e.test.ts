@@ -107,7 +107,9 @@ describe('aws-mcp-server over streamable HTTP', () => {
       arguments: { service: 's3', command: 'ls' },
     });
     expect(result.isError).toBeFalsy();
-    expect(text(result)).toMatch(/^NAME\s*\n\s+ls -/m);
+    // The compact page: the command with its class and purpose, then its usage.
+    expect(text(result)).toMatch(/^aws s3 ls \[read\] — List S3 objects/);
+    expect(text(result)).toMatch(/^Usage: aws s3 ls /m);
   });
 
   it('runs a write after the user approves it, then reads it back, piped through grep', async () => {

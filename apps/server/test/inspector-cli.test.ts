@@ -87,8 +87,9 @@ describe('aws-mcp-server driven by @modelcontextprotocol/inspector --cli', () =>
       'service=s3',
     )) as ToolResult;
     expect(result.isError).toBeFalsy();
-    expect(result.content[0]?.text).toMatch(/^NAME\s*\n\s+s3 -/);
-    expect(result.content[0]?.text).toMatch(/^AVAILABLE COMMANDS$/m);
+    // The compact service page: the service, then each command with its class and purpose.
+    expect(result.content[0]?.text).toMatch(/^aws s3 — .* commands\./);
+    expect(result.content[0]?.text).toMatch(/^ {2}ls \[read\] — /m);
   });
 
   it('calls aws_cli_pipeline for a piped read against the emulator', async () => {
