@@ -183,6 +183,26 @@ describe('aws_cli_pipeline in confirm-writes mode', () => {
     await expect(readFile(join(test.workdir, 'checked.txt'))).rejects.toThrow(/ENOENT/);
   });
 
+  it('shows the secrets question in a checked consent text, and says a client that cannot ask would be refused', async () => {
+    test.consent.asked.length = 0;
+    const line = { command: 'aws secretsmanager get-secret-value --secret-id prod/db', check: true };
+    const asking = await test.call('aws_cli_pipeline', line);
+    expect(asking.structuredContent).toMatchObject({
+      status: 'checked',
+      classification: { accessClass: 'sensitive-read' },
+      check: {
+        asks: true,
+        consentText: expect.stringMatching(/Its output carries secrets \([^)]*SecretString/),
+      },
+    });
+    const client = await test.connectAnother('none');
+    const unable = (await client.callTool({ name: 'aws_cli_pipeline', arguments: line })) as never;
+    expect(textOf(unable)).toMatch(
+      /which this client cannot ask for, so it would be refused \(CONSENT_UNAVAILABLE\)/,
+    );
+    expect(test.consent.asked).toEqual([]);
+  });
+
   it.each([
     [{ command: 'aws s3api list-bucketz', check: true }, 'UNKNOWN_COMMAND'],
     [{ command: 'aws s3api list-buckets --bogus', check: true }, 'UNKNOWN_OPTION'],
