@@ -241,7 +241,7 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     kind: 'value',
     valueName: 'PATH:PATH...',
     defaultText: 'none',
-    description: 'More paths the aws stage may read (a CLI or credential helper outside /usr and the homes).',
+    description: 'More paths the aws stage may read (a CLI or helper outside /usr).',
     group: 'Safety',
   },
   {
