@@ -28,6 +28,7 @@ describe('readServerConfig', () => {
       sandboxLimits: {},
       sandboxReadPaths: [],
       transport: 'stdio',
+      warmCli: 'off',
       workdir: '/home/someone/.cache/aws-mcp/workdir',
       endpointUrl: undefined,
       awsCli: undefined,

@@ -33,6 +33,8 @@ export interface ServerConfig {
    * absolute paths): a CLI or a credential helper installed outside `/usr` and the homes, such as under `/opt`.
    */
   sandboxReadPaths: string[];
+  /** AWS_MCP_WARM_CLI, default `off`: `on` runs the aws stage in forked children of one warm interpreter. */
+  warmCli: 'on' | 'off';
   /** AWS_MCP_TRANSPORT, default `stdio`; `sse` is deprecated. */
   transport: ServerTransport;
   /** The most a tool call may ask for as `timeout`, in seconds (AWS_MCP_MAX_TIMEOUT, default 900). */
@@ -234,6 +236,15 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     defaultText: 'measured defaults',
     description: 'Change stage limits, e.g. filter.addressSpaceBytes=1GiB.',
     group: 'Safety',
+  },
+  {
+    variable: 'AWS_MCP_WARM_CLI',
+    flag: 'warm-cli',
+    kind: 'value',
+    valueName: 'on|off',
+    defaultText: 'off',
+    description: 'Run each aws stage as a fork of one warm CLI, same sandbox.',
+    group: 'General',
   },
   {
     variable: 'AWS_MCP_SANDBOX_READ_PATHS',
@@ -494,6 +505,7 @@ function buildSchema(describe: Describe) {
     ),
     AWS_MCP_SANDBOX_LIMITS: z.string().optional(),
     AWS_MCP_SANDBOX_READ_PATHS: z.string().optional(),
+    AWS_MCP_WARM_CLI: choice(describe, 'AWS_MCP_WARM_CLI', ['on', 'off'], 'off'),
     AWS_MCP_TRANSPORT: choice(describe, 'AWS_MCP_TRANSPORT', ['stdio', 'streamable-http', 'sse'], 'stdio'),
     AWS_MCP_WORKDIR: z.string().optional(),
     AWS_MCP_MAX_TIMEOUT: wholeNumber(describe, 'AWS_MCP_MAX_TIMEOUT', { fallback: 900 }),
@@ -653,6 +665,7 @@ export function readServerConfig(
     sandboxCredentials: settings.AWS_MCP_SANDBOX_CREDENTIALS,
     sandboxLimits: readSandboxLimits(settings.AWS_MCP_SANDBOX_LIMITS, fail),
     sandboxReadPaths: readSandboxReadPaths(settings.AWS_MCP_SANDBOX_READ_PATHS, fail),
+    warmCli: settings.AWS_MCP_WARM_CLI,
     transport: settings.AWS_MCP_TRANSPORT,
     workdir,
     endpointUrl,

@@ -34,6 +34,7 @@ import {
   checkAwsCli,
   createPipelineLimiter,
   maskSecrets,
+  planWarmCli,
   type RunPipelineOptions,
   runPipeline,
   type SandboxSelection,
@@ -104,6 +105,8 @@ export interface ServerContext {
    * as an MCP logging notification.
    */
   log(message: string, level?: 'info' | 'warning' | 'error'): void;
+  /** AWS_MCP_WARM_CLI: whether the aws stage runs in a warm CLI's forked children, and why not when it cannot. */
+  warmCli: { state: 'on' | 'off'; reason?: string };
   close(): Promise<void>;
 }
 
@@ -282,6 +285,20 @@ export async function createServerContext({
   const limiter = createPipelineLimiter({ maxConcurrent: config.maxConcurrent });
   const audit = config.auditLog === undefined ? undefined : await openAuditLog(config.auditLog);
 
+  const planned =
+    config.warmCli === 'on'
+      ? planWarmCli({
+          sandbox: sandbox.sandbox,
+          env,
+          workdirs: [config.workdir],
+          credentialsMode: config.sandboxCredentials,
+          awsCli: config.awsCli,
+          readOnlyPaths: config.sandboxReadPaths,
+        })
+      : { reason: 'AWS_MCP_WARM_CLI=off' };
+  const warmCli = 'warmCli' in planned ? planned.warmCli : undefined;
+  if ('reason' in planned && config.warmCli === 'on') log(`warm CLI off: ${planned.reason}`, 'warning');
+
   const context: ServerContext = {
     config,
     env,
@@ -310,6 +327,7 @@ export async function createServerContext({
       profileFiles: resolveAwsContext({ env, setup, profile }).profileFiles,
       cliCacheFiles: setup.cliCacheFiles,
       readOnlyPaths: config.sandboxReadPaths,
+      ...(warmCli === undefined ? {} : { warmCli }),
     }),
     audit,
     secretsFolder,
@@ -328,7 +346,16 @@ export async function createServerContext({
     helpCache: new Map(),
     sessions,
     log,
+    get warmCli() {
+      if (warmCli === undefined)
+        return { state: 'off' as const, reason: (planned as { reason: string }).reason };
+      // A call the warm sandbox cannot run (a bind it lacks) runs cold; the latest such reason is shown.
+      return warmCli.lastRefusal === undefined
+        ? { state: 'on' as const }
+        : { state: 'on' as const, reason: `some calls run cold: ${warmCli.lastRefusal}` };
+    },
     close: async () => {
+      await warmCli?.stop();
       await watcher?.close();
       await audit?.close();
     },

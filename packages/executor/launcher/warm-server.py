@@ -27,6 +27,47 @@ import botocore.session  # noqa: E402,F401
 
 import shutil  # noqa: E402
 
+import botocore.loaders  # noqa: E402
+
+# Parsing the JSON models is the rest of a cold start. The parsed data is kept by path, size and mtime (an edited or
+# upgraded model file is read again) and shared with the children copy-on-write: what one call changes in it, the
+# parent and the next call never see.
+_parsed = {}
+_load_file = botocore.loaders.JSONFileLoader._load_file
+
+
+def load_file_once(self, full_path, open_method):
+    try:
+        stat = os.stat(full_path)
+    except OSError:
+        return None
+    key = (full_path, stat.st_size, stat.st_mtime_ns)
+    if key not in _parsed:
+        _parsed[key] = _load_file(self, full_path, open_method)
+    return _parsed[key]
+
+
+botocore.loaders.JSONFileLoader._load_file = load_file_once
+PRELOADED = ('sts', 's3', 'ec2', 'iam', 'dynamodb', 'sqs', 'sns', 'lambda', 'cloudformation', 'logs', 'ssm')
+
+
+def preload():
+    loader = botocore.loaders.create_loader()
+    for name in ('endpoints', 'partitions', 'sdk-default-configuration', '_retry', 'cli'):
+        try:
+            loader.load_data(name)
+        except Exception:
+            pass
+    for service in PRELOADED:
+        for kind in ('service-2', 'paginators-1', 'waiters-2', 'endpoint-rule-set-1'):
+            try:
+                loader.load_service_model(service, kind)
+            except Exception:
+                pass
+
+
+preload()
+
 SCRATCH = ('/tmp', '/var/tmp', '/dev/shm')
 
 

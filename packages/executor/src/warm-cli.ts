@@ -16,6 +16,8 @@ export interface PlanWarmCliOptions {
   credentialsMode?: CredentialsMode;
   /** The AWS CLI to run. Default: `aws` found on PATH. */
   awsCli?: string;
+  /** Further paths every call may read (RunPipelineOptions.readOnlyPaths). */
+  readOnlyPaths?: string[];
 }
 
 /**
@@ -42,6 +44,7 @@ export function planWarmCli(options: PlanWarmCliOptions): { warmCli: WarmCli } |
         ...paths.readOnly,
         ...listCliInstallPaths(awsFile, homes),
         ...listCliInstallPaths(python, homes),
+        ...(options.readOnlyPaths ?? []),
       ],
       writablePaths: options.workdirs,
     }),
