@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,21 +16,33 @@ const seed = Number(process.env.DIFFERENTIAL_SEED ?? 20261201);
 const workdir = mkdtempSync(join(tmpdir(), 'filter-oracle-'));
 afterAll(() => rmSync(workdir, { recursive: true, force: true }));
 
+/**
+ * Runs the real program. Asynchronous, so the test worker's event loop keeps answering vitest between the hundreds
+ * of runs a test makes (a loop of spawnSync held it long enough on a loaded machine to time out vitest's RPC).
+ */
 function run(
   file: string,
   args: string[],
   input = '',
-): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(file, args, {
-    cwd: workdir,
-    env: {},
-    encoding: 'utf8',
-    input,
-    timeout: 10_000,
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, { cwd: workdir, env: {}, timeout: 10_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    // A program that stops at a syntax error never reads its input line.
+    child.stdin.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') reject(error);
+    });
+    child.stdin.end(input);
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
   });
-  // A program that stops at a syntax error never reads its input line.
-  if (result.error && (result.error as NodeJS.ErrnoException).code !== 'EPIPE') throw result.error;
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 const hasJq = spawnSync('jq', ['--version']).status === 0;
@@ -50,7 +62,7 @@ function verdict(filter: string, program: string): string | undefined {
 
 describe.skipIf(!hasJq)('the jq lexer against the real jq', () => {
   const missing = 'zz_filter_oracle_missing';
-  it(`refuses every generated program in which jq loads a module (seed ${seed})`, () => {
+  it(`refuses every generated program in which jq loads a module (seed ${seed})`, async () => {
     const random = createRandom(seed);
     const prefixes = [
       '# a\n',
@@ -83,7 +95,7 @@ describe.skipIf(!hasJq)('the jq lexer against the real jq', () => {
         pickJoined(random, prefixes, Math.floor(random() * 4)) +
         pickJoined(random, directives, 1) +
         pickJoined(random, suffixes, 1);
-      const jq = run('jq', ['-n', program]);
+      const jq = await run('jq', ['-n', program]);
       const ourVerdict = verdict('jq', program);
       if (jq.stderr.includes(`module not found: ${missing}`)) {
         loaded++;
@@ -95,7 +107,7 @@ describe.skipIf(!hasJq)('the jq lexer against the real jq', () => {
     expect(ranAndAccepted).toBeGreaterThanOrEqual(0);
   });
 
-  it('a program the lexer reads as one string literal is one string to jq, whatever words it holds', () => {
+  it('a program the lexer reads as one string literal is one string to jq, whatever words it holds', async () => {
     const random = createRandom(seed + 1);
     const parts = [
       'a',
@@ -122,7 +134,7 @@ describe.skipIf(!hasJq)('the jq lexer against the real jq', () => {
         (token) => token.kind === 'string' || token.text === '\\(' || token.text === ')',
       );
       expect(oneString).toBe(true);
-      const jq = run('jq', ['-n', program]);
+      const jq = await run('jq', ['-n', program]);
       expect({ program, status: jq.status }).toEqual({ program, status: 0 });
       expect(typeof JSON.parse(jq.stdout)).toBe('string');
       // Words inside the literal never count: such a program is accepted unless its interpolations use them.
@@ -138,8 +150,8 @@ describe.skipIf(!hasJq)('the jq lexer against the real jq', () => {
     ['"import" + "#include"', '"import#include"'],
     ['{"import": 1} | .import', '1'],
     ['"\\u0041\\"("', '"A\\"("'],
-  ])('jq reads %j as the lexer does (%s)', (program, output) => {
-    expect(run('jq', ['-nc', program]).stdout.trim()).toBe(output);
+  ])('jq reads %j as the lexer does (%s)', async (program, output) => {
+    expect((await run('jq', ['-nc', program])).stdout.trim()).toBe(output);
     expect(verdict('jq', program)).toBeUndefined();
   });
 });
@@ -202,7 +214,7 @@ describe.skipIf(!hasGawk)('the awk lexer against the real gawk', () => {
     ' : ',
   ];
 
-  it(`refuses every generated program in which gawk reaches system, getline or a redirection (seed ${seed})`, () => {
+  it(`refuses every generated program in which gawk reaches system, getline or a redirection (seed ${seed})`, async () => {
     const random = createRandom(seed + 2);
     let reached = 0;
     const dangerous = fragments.filter((fragment) => /system|getline|print "a"/.test(fragment));
@@ -211,7 +223,7 @@ describe.skipIf(!hasGawk)('the awk lexer against the real gawk', () => {
       // In BEGIN, in a rule for every line, or after a regex pattern; gawk gets one line of input.
       const opening = pickJoined(random, ['BEGIN {', '{', '$0 ~ /x"#/ || 1 {', '/[/"]/ || 1 {'], 1);
       const program = `${opening}${around()}\n${pickJoined(random, dangerous, 1)}\n${around()}\n}`;
-      const gawk = run('gawk', ['--sandbox', '--', program], 'x\n');
+      const gawk = await run('gawk', ['--sandbox', '--', program], 'x\n');
       if (/not allowed in sandbox mode/.test(gawk.stderr)) {
         reached++;
         expect({ program, verdict: verdict('awk', program) }).toEqual({
@@ -223,13 +235,13 @@ describe.skipIf(!hasGawk)('the awk lexer against the real gawk', () => {
     expect(reached).toBeGreaterThan(20);
   });
 
-  it(`refuses every generated program in which gawk opens an @include file (seed ${seed})`, () => {
+  it(`refuses every generated program in which gawk opens an @include file (seed ${seed})`, async () => {
     const random = createRandom(seed + 3);
     const missing = 'zz_filter_oracle_missing.awk';
     let opened = 0;
     for (let round = 0; round < 150; round++) {
       const program = `${pickJoined(random, ['#', '"', '/', '\\\n', '\n', ' ', 'x', '/x/', '"#"', '# "\n'], Math.floor(random() * 4))}@include "${missing}"\nBEGIN { }`;
-      const gawk = run('gawk', ['--sandbox', '--', program]);
+      const gawk = await run('gawk', ['--sandbox', '--', program]);
       if (gawk.stderr.includes(missing)) {
         opened++;
         expect({ program, verdict: verdict('awk', program) }).toEqual({
@@ -241,7 +253,7 @@ describe.skipIf(!hasGawk)('the awk lexer against the real gawk', () => {
     expect(opened).toBeGreaterThan(20);
   });
 
-  it('reads generated programs gawk accepts into the same strings, regexes and names as gawk prints them', () => {
+  it('reads generated programs gawk accepts into the same strings, regexes and names as gawk prints them', async () => {
     const random = createRandom(seed + 4);
     const statements = [
       ' x = 8; ',
@@ -271,7 +283,7 @@ describe.skipIf(!hasGawk)('the awk lexer against the real gawk', () => {
     let compared = 0;
     for (let round = 0; round < 300; round++) {
       const program = `BEGIN {${pickJoined(random, safe, 2 + Math.floor(random() * 7))}\n}`;
-      const pretty = run('gawk', ['--pretty-print=-', '--', program]);
+      const pretty = await run('gawk', ['--pretty-print=-', '--', program]);
       if (pretty.status !== 0) continue;
       compared++;
       // gawk prints its own reading back in a canonical layout (`a / 2`, regexes spaced out).
@@ -291,7 +303,7 @@ describe.skipIf(!hasGawk)('the awk lexer against the real gawk', () => {
 });
 
 describe.skipIf(!hasGnuSed)('the sed check against the real GNU sed', () => {
-  it(`refuses every generated script that GNU sed --sandbox refuses for e, r or w (seed ${seed})`, () => {
+  it(`refuses every generated script that GNU sed --sandbox refuses for e, r or w (seed ${seed})`, async () => {
     const random = createRandom(seed + 5);
     const fragments = [
       'p',
@@ -330,7 +342,7 @@ describe.skipIf(!hasGnuSed)('the sed check against the real GNU sed', () => {
     let acceptedByBoth = 0;
     for (let round = 0; round < 300; round++) {
       const script = pickJoined(random, fragments, 1 + Math.floor(random() * 5));
-      const sed = run('sed', ['--sandbox', '-n', '-e', script]);
+      const sed = await run('sed', ['--sandbox', '-n', '-e', script]);
       const ours = verdict('sed', script);
       if (/e\/r\/w commands disabled in sandbox mode/.test(sed.stderr)) {
         refusedBySed++;
