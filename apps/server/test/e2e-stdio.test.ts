@@ -91,7 +91,9 @@ describe('aws-mcp-server over stdio', () => {
       arguments: { service: 's3', command: 'cp' },
     });
     expect(result.isError).toBeFalsy();
-    expect(text(result)).toMatch(/^NAME\s*\n\s+cp -/m);
+    // The compact page: the command with its class and purpose, its usage, each parameter on a line.
+    expect(text(result)).toMatch(/^aws s3 cp \[write\] — /);
+    expect(text(result)).toMatch(/^Usage: aws s3 cp /m);
     expect(text(result)).toContain('--recursive');
     expect(text(result)).not.toContain('\b');
   });
