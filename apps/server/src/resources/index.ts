@@ -55,6 +55,8 @@ export function registerResources(server: McpServer, context: ServerContext): vo
       },
       mode: context.policy.mode,
       protectionsOff: context.protectionsOff,
+      // Whether the aws stage runs in the warm interpreter (AWS_MCP_WARM_CLI), and why a call would run cold.
+      warmCli: context.warmCli,
       workdir: context.config.workdir,
       secretsFolder: context.secretsFolder,
       endpointUrl: context.config.endpointUrl ?? null,

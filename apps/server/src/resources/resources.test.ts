@@ -92,6 +92,7 @@ describe('configuration resources', () => {
       sandbox: { backend: 'bubblewrap' },
       awsCli: { version: expect.stringMatching(/^\d+\.\d+\.\d+$/) },
       secretsFolder: join(test.awsEnv.HOME as string, '.local', 'share', 'aws-mcp', 'secrets'),
+      warmCli: { state: 'off', reason: expect.stringMatching(/AWS_MCP_WARM_CLI/) },
     });
   });
 
