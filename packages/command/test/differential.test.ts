@@ -10,6 +10,7 @@ import {
   probeCliPython,
   startCliOracle,
 } from './cli-oracle.js';
+import { createRandom } from './seeded-random.js';
 
 /**
  * The CLI is the oracle: generated argv variants go to this package's reading and to the installed CLI's own
@@ -20,18 +21,6 @@ import {
 
 const full = process.env.DIFFERENTIAL === 'full';
 const seed = Number(process.env.DIFFERENTIAL_SEED ?? 20261201);
-
-/** A small seeded generator, so a failing variant is found again with the same seed. */
-function createRandom(start: number): () => number {
-  let state = start >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Commands every run includes: the ones the attacks and the rules are about. */
 const pinned: string[][] = [
