@@ -41,7 +41,7 @@ function explainUnreadableFile(cliPath: string, setup: AwsSetup): string {
  * CLI itself), or a helper's own `PROGRAM: PATH: No such file or directory` that the CLI passes on.
  */
 const missingPath =
-  /\[Errno 2\] No such file or directory: '([^'\n]+)'|custom-process: [^\n]*?(\/[^\s:]+): No such file or directory/;
+  /\[Errno 2\] No such file or directory: '(\/[^'\n]+)'|custom-process: [^\n]*?(\/[^\s:]+): No such file or directory/;
 
 /**
  * Turns the AWS CLI's stderr into one sentence that says what to do next, when the cause is a known one. With the
@@ -56,7 +56,9 @@ export function explainAwsFailure(
   if (unreadable !== null && setup !== undefined)
     return explainUnreadableFile((unreadable[1] as string).trim(), setup);
   const profileText = profile === undefined ? 'the default profile' : `profile \`${profile}\``;
-  const missing = missingPath.exec(stderr);
+  // Only absolute paths, and never a parameter file (`file://x.json` missing from the working directory): those
+  // are the user's own files, which the CLI names itself.
+  const missing = /Unable to load paramfile/.test(stderr) ? null : missingPath.exec(stderr);
   if (missing !== null) {
     const path = missing[1] ?? missing[2];
     return `The CLI, or a credential helper of ${profileText}, could not find ${path}. It does not exist, or the sandbox does not show it: the aws stage sees only /usr, the CLI, the AWS files and the files a profile names itself (credential_process, web_identity_token_file, ca_bundle). Ask the user to give its folder in AWS_MCP_SANDBOX_READ_PATHS for the server.`;

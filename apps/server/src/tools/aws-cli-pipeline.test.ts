@@ -38,6 +38,15 @@ describe('aws_cli_pipeline in confirm-writes mode', () => {
     });
   });
 
+  it('shows the CLI’s own message for a missing parameter file, not the sandbox hint', async () => {
+    const result = await test.call('aws_cli_pipeline', {
+      command: 'aws iam create-policy --policy-name p --policy-document file://nothere.json',
+    });
+    expect(result.isError).toBe(true);
+    expect(textOf(result)).toMatch(/Unable to load paramfile file:\/\/nothere\.json/);
+    expect(textOf(result)).not.toMatch(/AWS_MCP_SANDBOX_READ_PATHS|credential helper/);
+  });
+
   it('asks before a write, showing the command, class, profile and region', async () => {
     test.consent.asked.length = 0;
     const result = await test.call('aws_cli_pipeline', { command: 'aws s3 mb s3://asked-bucket' });
