@@ -370,9 +370,337 @@ function planSecrets({
   return canAsk ? plan({ saveName: defaultName }, true) : plan('mask');
 }
 
+type ToolInput = z.infer<z.ZodObject<typeof inputSchema>>;
+
+/** A step that did not go on: the refusal to return, with the fields already known and what the audit adds. */
+interface Stop {
+  refusal: Refusal;
+  fields?: Partial<PipelineOutput>;
+  audit?: Partial<Omit<AuditEntry, 'time' | 'session' | 'tool'>>;
+}
+
+/** A call's own choices (the tool's `profile` and `region` arguments), before the line's and the defaults. */
+export interface CallChoices {
+  profile?: string;
+  region?: string;
+}
+
+/** A parsed call judged for one profile and region: what runs, where, the decision and what the audit records. */
+export interface JudgedCall {
+  pipeline: Pipeline;
+  decision: Decision;
+  /** The call's own choices it was judged with. */
+  choices: CallChoices;
+  /** The effective profile and region (the line's, else the call's, else the server's defaults). */
+  profile: string;
+  region: string | undefined;
+  stages: string[][];
+  decided: Pick<PipelineOutput, 'classification' | 'decision'>;
+  auditBase: Omit<AuditEntry, 'time' | 'session' | 'tool' | 'status'> & { argv: string[][] };
+}
+
+/** How a judged call asks: the form, the secrets plan, whether it asks and what the person reads. */
+interface ConsentPlan {
+  form: { canAsk: true } | { canAsk: false; why: string };
+  stateless: boolean;
+  plan: SecretsPlan;
+  asks: boolean;
+  question: SecretsQuestion | undefined;
+  sandbox: string;
+}
+
+const isStop = (value: unknown): value is Stop =>
+  typeof value === 'object' && value !== null && 'refusal' in value;
+
+/** Checks the arguments, then parses the input with the CLI's own tables and checks the line's `--region`. */
+async function parseCall(context: ServerContext, input: ToolInput): Promise<Pipeline | Stop> {
+  const early =
+    (await checkChoices(context, input.profile, input.region)) ?? checkSaveArgument(input.saveOutputTo);
+  if (early !== undefined) return { refusal: early };
+  let pipeline: Pipeline;
+  try {
+    pipeline = parseInput(input, { model: await context.cliModel(), workdir: context.config.workdir });
+  } catch (error) {
+    return commandErrorStop(context, error);
+  }
+  const lineRegion = await checkRegion(
+    context,
+    pipeline.aws.globals.region,
+    '`--region` on the command line',
+  );
+  return lineRegion === undefined ? pipeline : { refusal: lineRegion };
+}
+
+/** A command-package error as a refusal (a missing CLI said as such); anything else is a defect and is thrown. */
+async function commandErrorStop(context: ServerContext, error: unknown): Promise<Stop> {
+  if (CommandError.isInstance(error) && error.code === 'CLI_MODEL_UNAVAILABLE') {
+    const cli = await context.awsCli;
+    if (!cli.available) {
+      return {
+        refusal: { code: 'AWS_CLI_MISSING', text: `AWS_CLI_MISSING: ${cli.message}`, reason: cli.message },
+      };
+    }
+  }
+  if (CommandError.isInstance(error)) {
+    return {
+      refusal: { code: error.code, text: `Refused (${error.code}): ${error.message}`, reason: error.message },
+    };
+  }
+  throw error;
+}
+
+/**
+ * Judges a parsed call for the given choices. Rules and the profile allowlist judge the effective settings: the
+ * line's, else the call's, else the server's defaults. The region follows the effective profile as the CLI
+ * resolves it (a variable, then that profile's `region`), never the default profile's.
+ */
+async function judgeCall(
+  context: ServerContext,
+  pipeline: Pipeline,
+  choices: CallChoices,
+): Promise<JudgedCall | Stop> {
+  const defaults = context.awsContext();
+  const globals = pipeline.aws.globals;
+  const chosenProfile = globals.profile ?? choices.profile;
+  let decision: Decision;
+  try {
+    decision = validatePipeline(pipeline, context.policy, {
+      profile: choices.profile ?? (globals.profile === undefined ? defaults.profile.name : undefined),
+      region:
+        choices.region ??
+        (globals.region === undefined ? context.awsContext(chosenProfile).region.name : undefined),
+      workdir: context.config.workdir,
+      catalog: context.catalog(),
+    });
+  } catch (error) {
+    return commandErrorStop(context, error);
+  }
+  const profile = decision.profile ?? context.awsContext().profile.name;
+  const region = decision.region ?? context.awsContext(profile).region.name;
+  const { accessClass, action, reason, known } = decision.classification;
+  return {
+    pipeline,
+    decision,
+    choices,
+    profile,
+    region,
+    stages: [pipeline.aws.argv, ...pipeline.filters.map((stage) => stage.argv)],
+    decided: {
+      classification: { accessClass, action, reason, known },
+      decision: summarizeDecision(decision),
+    },
+    auditBase: {
+      argv: [pipeline.aws.redactedArgv, ...pipeline.filters.map((stage) => redactArgv(stage.argv))],
+      profile,
+      region,
+      classification: accessClass,
+      action,
+      decision: decision.action,
+      rule: decision.rule,
+    },
+  };
+}
+
+/** What stops a judged call before anyone is asked: a policy deny, a missing CLI, an expired SSO session. */
+async function preflight(context: ServerContext, judged: JudgedCall): Promise<Stop | undefined> {
+  const { decision, profile, decided } = judged;
+  if (decision.action === 'deny') {
+    return {
+      refusal: {
+        code: 'DENIED_BY_POLICY',
+        text: `Refused by ${decision.rule}: ${decision.reason}`,
+        reason: decision.reason,
+      },
+      fields: decided,
+      audit: { error: 'DENIED_BY_POLICY' },
+    };
+  }
+  const cli = await context.awsCli;
+  if (!cli.available) {
+    return {
+      refusal: { code: 'AWS_CLI_MISSING', text: `AWS_CLI_MISSING: ${cli.message}`, reason: cli.message },
+      fields: decided,
+      audit: { error: 'AWS_CLI_MISSING' },
+    };
+  }
+  const sso = await readSsoTokenStatus(profile, context.setup());
+  if (sso.status === 'expired' && sso.refreshable !== true) {
+    const why = `the SSO session of profile \`${profile}\` expired${sso.expiresAt === undefined ? '' : ` at ${sso.expiresAt}`}.`;
+    return {
+      refusal: {
+        code: 'SSO_SESSION_EXPIRED',
+        text: `SSO_SESSION_EXPIRED: ${why} The user must run \`${sso.loginCommand ?? `aws sso login --profile ${profile}`}\` in a terminal, then retry.`,
+        reason: why,
+      },
+      fields: decided,
+      audit: { error: 'SSO_SESSION_EXPIRED' },
+    };
+  }
+  return undefined;
+}
+
+/** Whether and how a judged call asks the person: the form the client can show and the secrets plan. */
+function planConsent(
+  server: McpServer,
+  context: ServerContext,
+  judged: JudgedCall,
+  saveOutputTo: string | undefined,
+): ConsentPlan {
+  const { config, policy } = context;
+  const { pipeline, decision } = judged;
+  const stateless = config.transport !== 'stdio' && config.http.stateless;
+  // Stateless HTTP has no session to carry a consent request, whatever the client declared.
+  const form = stateless ? ({ canAsk: false, why: 'stateless' } as const) : checkConsentForm(server);
+  const plan = planSecrets({
+    members: secretOutputOf(pipeline).members,
+    saveOutputTo,
+    preAnswer: readSecretsPreAnswer(policy, decision.rule),
+    canAsk: form.canAsk,
+    masking: config.maskSecrets,
+    defaultName: defaultSaveName({ service: pipeline.aws.service, operation: pipeline.aws.operation }),
+  });
+  const question: SecretsQuestion | undefined =
+    plan.question && typeof plan.handling === 'object'
+      ? { members: plan.members, savePath: join(context.secretsFolder, plan.handling.saveName) }
+      : undefined;
+  const sandbox =
+    context.sandbox.sandbox.name === 'none'
+      ? `no sandbox (${context.sandbox.unavailableReason ?? 'AWS_MCP_SANDBOX=disabled'}): it runs with your own access to this machine`
+      : context.sandbox.description;
+  return { form, stateless, plan, asks: decision.action === 'confirm' || plan.question, question, sandbox };
+}
+
+/** The result of `check: true` for a judged call: nothing runs and nobody is asked. */
+function checkCall(judged: JudgedCall, consent: ConsentPlan): CallToolResult {
+  const { decision, profile, region, auditBase, decided } = judged;
+  return describeCheck({
+    argv: auditBase.argv,
+    decision: { ...decision, profile, region },
+    decided,
+    consentText: consent.asks
+      ? // The caller identity would cost a process; the secret values are redacted, as in the audit log.
+        buildConsentText({
+          decision: { ...decision, profile, region },
+          stages: auditBase.argv,
+          account: 'looked up when the command runs',
+          question: consent.question,
+          sandbox: consent.sandbox,
+        })
+      : undefined,
+    canAsk: consent.form.canAsk,
+  });
+}
+
+/** Asks the person where the plan says so; undefined when nobody needs asking. */
+async function askConsent(
+  server: McpServer,
+  context: ServerContext,
+  judged: JudgedCall,
+  consent: ConsentPlan,
+): Promise<ConsentOutcome | undefined> {
+  if (!consent.asks) return undefined;
+  const { decision, profile, region, stages } = judged;
+  const identity = await context.lookupAccount(profile);
+  return !consent.form.canAsk
+    ? { granted: false, answer: 'unsupported', detail: consent.form.why }
+    : requestConsent({
+        account: identity.account ?? 'unknown (the caller identity could not be read)',
+        server,
+        decision: { ...decision, profile, region },
+        stages,
+        timeoutMs: context.config.consentTimeoutSeconds * 1000,
+        question: consent.question,
+        sandbox: consent.sandbox,
+      });
+}
+
+/** The executor's secrets option for a plan the person may have answered. */
+function secretsOptionOf(context: ServerContext, plan: SecretsPlan): SecretsHandling {
+  return typeof plan.handling === 'object'
+    ? { saveTo: join(context.secretsFolder, plan.handling.saveName) }
+    : plan.handling;
+}
+
+/** Runs a judged call in the executor with the call's limits, progress and cancel signal. */
+function runJudged(
+  context: ServerContext,
+  judged: JudgedCall,
+  {
+    input,
+    extra,
+    secrets,
+  }: {
+    input: Pick<ToolInput, 'timeout' | 'maxOutput'>;
+    extra: ToolExtra;
+    secrets: SecretsHandling;
+  },
+): Promise<PipelineResult> {
+  const { config } = context;
+  const { decision, choices, region } = judged;
+  return runPipeline(judged.pipeline, {
+    ...context.runOptions(decision.profile ?? choices.profile),
+    // Only a profile the call chose is forced; otherwise the CLI's own resolution stands (env credentials).
+    profile: choices.profile,
+    region,
+    timeoutMs: Math.min(input.timeout ?? config.timeoutSeconds, config.maxTimeoutSeconds) * 1000,
+    maxOutputChars: Math.min(input.maxOutput ?? config.maxOutputChars, config.maxOutputChars),
+    signal: extra.signal,
+    onProgress: progressReporter(extra),
+    secrets,
+  });
+}
+
+/** The tool result of a finished run: the text a model reads and the structured fields. */
+async function formatRun(
+  context: ServerContext,
+  judged: JudgedCall,
+  {
+    result,
+    secretsOption,
+    consent,
+    canAsk,
+  }: {
+    result: PipelineResult;
+    secretsOption: SecretsHandling;
+    consent: ConsentOutcome | undefined;
+    canAsk: boolean;
+  },
+): Promise<{ tool: CallToolResult; secrets: NonNullable<PipelineOutput['secrets']> }> {
+  const secrets = describeSecrets(result, secretsOption);
+  const structured: PipelineOutput = {
+    status: result.status,
+    exitCode: result.exitCode,
+    output: result.output,
+    stderr: [result.stderr, result.filterStderr].filter((text) => text !== '').join('\n'),
+    truncated: result.truncated,
+    totalChars: result.totalChars,
+    durationMs: result.durationMs,
+    maskedSecrets: result.maskedSecrets,
+    secrets,
+    ...readJsonOutput(result),
+    ...judged.decided,
+    ...(consent === undefined ? {} : { consent: consent.answer }),
+  };
+  const note = describeSecretsNote(secrets, { folder: context.secretsFolder, canAsk });
+  const nextStep = hintForResult({
+    pipeline: judged.pipeline,
+    result,
+    cliMajor: (await context.cliModel()).index.cliMajor,
+  });
+  if (nextStep !== undefined) structured.suggestion = nextStep;
+  const text = [
+    formatRunResult(result, judged.profile, context.setup(), nextStep),
+    ...(note === undefined ? [] : ['', note]),
+  ].join('\n');
+  return {
+    tool: result.status === 'success' ? textResult(text, structured) : errorResult(text, structured),
+    secrets,
+  };
+}
+
 /** Registers `aws_cli_pipeline`: validates, asks consent where the policy says so, and runs the pipeline. */
 export function registerAwsCliPipelineTool(server: McpServer, context: ServerContext): void {
-  const { config, policy } = context;
+  const { policy } = context;
   server.registerTool(
     'aws_cli_pipeline',
     {
@@ -381,7 +709,7 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
         'Run one AWS CLI command, optionally piped into filters such as jq or grep, and return its output. ' +
         'Learn a command first with aws_cli_help. Prefer --query and --output to trim output. ' +
         `Mode: ${policy.mode}${policy.mode === 'confirm-writes' ? ' (writes ask the user first)' : ''}. ` +
-        `Local files are read and written only inside ${config.workdir}; use relative paths. ` +
+        `Local files are read and written only inside ${context.config.workdir}; use relative paths. ` +
         'Secrets in output are masked unless the user chooses otherwise; `saveOutputTo` keeps them in a file for the user.',
       inputSchema: z.object(inputSchema).strict(),
       outputSchema,
@@ -400,235 +728,66 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
           tool: 'aws_cli_pipeline',
           ...entry,
         });
-      const early =
-        (await checkChoices(context, input.profile, input.region)) ?? checkSaveArgument(input.saveOutputTo);
-      if (early !== undefined) {
-        audit({ status: 'refused', error: early.code });
-        return refused(early);
-      }
-      let pipeline: Pipeline;
-      let decision: Decision;
-      try {
-        pipeline = parseInput(input, { model: await context.cliModel(), workdir: config.workdir });
-        const lineRegion = await checkRegion(
-          context,
-          pipeline.aws.globals.region,
-          '`--region` on the command line',
-        );
-        if (lineRegion !== undefined) {
-          audit({ status: 'refused', error: lineRegion.code });
-          return refused(lineRegion);
-        }
-        // Rules and the profile allowlist judge the effective settings: the line's, else the call's, else the
-        // server's defaults. The region follows the effective profile as the CLI resolves it (a variable, then
-        // that profile's `region`), never the default profile's.
-        const defaults = context.awsContext();
-        const globals = pipeline.aws.globals;
-        const chosenProfile = globals.profile ?? input.profile;
-        decision = validatePipeline(pipeline, policy, {
-          profile: input.profile ?? (globals.profile === undefined ? defaults.profile.name : undefined),
-          region:
-            input.region ??
-            (globals.region === undefined ? context.awsContext(chosenProfile).region.name : undefined),
-          workdir: config.workdir,
-          catalog: context.catalog(),
-        });
-      } catch (error) {
-        if (CommandError.isInstance(error) && error.code === 'CLI_MODEL_UNAVAILABLE') {
-          const cli = await context.awsCli;
-          if (!cli.available) {
-            audit({ status: 'refused', error: 'AWS_CLI_MISSING' });
-            return refused({
-              code: 'AWS_CLI_MISSING',
-              text: `AWS_CLI_MISSING: ${cli.message}`,
-              reason: cli.message,
-            });
-          }
-        }
-        if (CommandError.isInstance(error)) {
-          audit({ status: 'refused', error: error.code });
-          return refused({
-            code: error.code,
-            text: `Refused (${error.code}): ${error.message}`,
-            reason: error.message,
-          });
-        }
-        throw error;
-      }
-      const stages = [pipeline.aws.argv, ...pipeline.filters.map((stage) => stage.argv)];
-      const profile = decision.profile ?? context.awsContext().profile.name;
-      const region = decision.region ?? context.awsContext(profile).region.name;
-      const { accessClass, action, reason, known } = decision.classification;
-      const decided = {
-        classification: { accessClass, action, reason, known },
-        decision: summarizeDecision(decision),
+      const stop = (step: Stop, base?: JudgedCall['auditBase']): CallToolResult => {
+        audit({ ...base, status: 'refused', error: step.refusal.code, ...step.audit });
+        return refused(step.refusal, step.fields);
       };
-      const auditBase = {
-        argv: [pipeline.aws.redactedArgv, ...pipeline.filters.map((stage) => redactArgv(stage.argv))],
-        profile,
-        region,
-        classification: accessClass,
-        action,
-        decision: decision.action,
-        rule: decision.rule,
-      };
-      if (decision.action === 'deny') {
-        audit({ ...auditBase, status: 'refused', error: 'DENIED_BY_POLICY' });
-        return refused(
-          {
-            code: 'DENIED_BY_POLICY',
-            text: `Refused by ${decision.rule}: ${decision.reason}`,
-            reason: decision.reason,
-          },
-          decided,
-        );
-      }
-      const cli = await context.awsCli;
-      if (!cli.available) {
-        audit({ ...auditBase, status: 'refused', error: 'AWS_CLI_MISSING' });
-        return refused(
-          { code: 'AWS_CLI_MISSING', text: `AWS_CLI_MISSING: ${cli.message}`, reason: cli.message },
-          decided,
-        );
-      }
-      const sso = await readSsoTokenStatus(profile, context.setup());
-      if (sso.status === 'expired' && sso.refreshable !== true) {
-        audit({ ...auditBase, status: 'refused', error: 'SSO_SESSION_EXPIRED' });
-        const why = `the SSO session of profile \`${profile}\` expired${sso.expiresAt === undefined ? '' : ` at ${sso.expiresAt}`}.`;
-        return refused(
-          {
-            code: 'SSO_SESSION_EXPIRED',
-            text: `SSO_SESSION_EXPIRED: ${why} The user must run \`${sso.loginCommand ?? `aws sso login --profile ${profile}`}\` in a terminal, then retry.`,
-            reason: why,
-          },
-          decided,
-        );
-      }
-      const stateless = config.transport !== 'stdio' && config.http.stateless;
-      // Stateless HTTP has no session to carry a consent request, whatever the client declared.
-      const form = stateless ? ({ canAsk: false, why: 'stateless' } as const) : checkConsentForm(server);
-      const plan = planSecrets({
-        members: secretOutputOf(pipeline).members,
-        saveOutputTo: input.saveOutputTo,
-        preAnswer: readSecretsPreAnswer(policy, decision.rule),
-        canAsk: form.canAsk,
-        masking: config.maskSecrets,
-        defaultName: defaultSaveName({ service: pipeline.aws.service, operation: pipeline.aws.operation }),
-      });
-      const asks = decision.action === 'confirm' || plan.question;
-      const question: SecretsQuestion | undefined =
-        plan.question && typeof plan.handling === 'object'
-          ? { members: plan.members, savePath: join(context.secretsFolder, plan.handling.saveName) }
-          : undefined;
-      const sandbox =
-        context.sandbox.sandbox.name === 'none'
-          ? `no sandbox (${context.sandbox.unavailableReason ?? 'AWS_MCP_SANDBOX=disabled'}): it runs with your own access to this machine`
-          : context.sandbox.description;
+      const pipeline = await parseCall(context, input);
+      if (isStop(pipeline)) return stop(pipeline);
+      const judged = await judgeCall(context, pipeline, { profile: input.profile, region: input.region });
+      if (isStop(judged)) return stop(judged);
+      const blocked = await preflight(context, judged);
+      if (blocked !== undefined) return stop(blocked, judged.auditBase);
+      const consentPlan = planConsent(server, context, judged, input.saveOutputTo);
       if (input.check === true) {
-        audit({ ...auditBase, status: 'checked' });
-        return describeCheck({
-          argv: auditBase.argv,
-          decision: { ...decision, profile, region },
-          decided,
-          consentText: asks
-            ? // The caller identity would cost a process; the secret values are redacted, as in the audit log.
-              buildConsentText({
-                decision: { ...decision, profile, region },
-                stages: auditBase.argv,
-                account: 'looked up when the command runs',
-                question,
-                sandbox,
-              })
-            : undefined,
-          canAsk: form.canAsk,
+        audit({ ...judged.auditBase, status: 'checked' });
+        return checkCall(judged, consentPlan);
+      }
+      const consent = await askConsent(server, context, judged, consentPlan);
+      if (consent !== undefined && !consent.granted) {
+        audit({ ...judged.auditBase, status: 'refused', consent: consent.answer });
+        return refused(describeConsentRefusal(consent, judged.decision, consentPlan.stateless), {
+          ...judged.decided,
+          consent: consent.answer,
         });
       }
-      let consent: ConsentOutcome | undefined;
-      if (asks) {
-        const identity = await context.lookupAccount(profile);
-        consent = !form.canAsk
-          ? { granted: false, answer: 'unsupported', detail: form.why }
-          : await requestConsent({
-              account: identity.account ?? 'unknown (the caller identity could not be read)',
-              server,
-              decision: { ...decision, profile, region },
-              stages,
-              timeoutMs: config.consentTimeoutSeconds * 1000,
-              question,
-              sandbox,
-            });
-        if (!consent.granted) {
-          audit({ ...auditBase, status: 'refused', consent: consent.answer });
-          return refused(describeConsentRefusal(consent, decision, stateless), {
-            ...decided,
-            consent: consent.answer,
-          });
-        }
-        if (consent.secrets === 'show') plan.handling = 'show';
-      }
-      const secretsOption: SecretsHandling =
-        typeof plan.handling === 'object'
-          ? { saveTo: join(context.secretsFolder, plan.handling.saveName) }
-          : plan.handling;
+      if (consent?.secrets === 'show') consentPlan.plan.handling = 'show';
+      const secretsOption = secretsOptionOf(context, consentPlan.plan);
+      let result: PipelineResult;
       try {
-        const result = await runPipeline(pipeline, {
-          ...context.runOptions(decision.profile ?? input.profile),
-          // Only a profile the call chose is forced; otherwise the CLI's own resolution stands (env credentials).
-          profile: input.profile,
-          region,
-          timeoutMs: Math.min(input.timeout ?? config.timeoutSeconds, config.maxTimeoutSeconds) * 1000,
-          maxOutputChars: Math.min(input.maxOutput ?? config.maxOutputChars, config.maxOutputChars),
-          signal: extra.signal,
-          onProgress: progressReporter(extra),
-          secrets: secretsOption,
-        });
-        const secrets = describeSecrets(result, secretsOption);
-        audit({
-          ...auditBase,
-          consent: consent?.answer,
-          status: result.status,
-          exitCode: result.exitCode,
-          durationMs: result.durationMs,
-          outputChars: result.totalChars,
-          secrets: secrets.handling,
-          ...(secrets.saved === undefined ? {} : { savedAs: secrets.saved.name }),
-        });
-        const structured: PipelineOutput = {
-          status: result.status,
-          exitCode: result.exitCode,
-          output: result.output,
-          stderr: [result.stderr, result.filterStderr].filter((text) => text !== '').join('\n'),
-          truncated: result.truncated,
-          totalChars: result.totalChars,
-          durationMs: result.durationMs,
-          maskedSecrets: result.maskedSecrets,
-          secrets,
-          ...readJsonOutput(result),
-          ...decided,
-          ...(consent === undefined ? {} : { consent: consent.answer }),
-        };
-        const note = describeSecretsNote(secrets, { folder: context.secretsFolder, canAsk: form.canAsk });
-        const nextStep = hintForResult({
-          pipeline,
-          result,
-          cliMajor: (await context.cliModel()).index.cliMajor,
-        });
-        if (nextStep !== undefined) structured.suggestion = nextStep;
-        const text = [
-          formatRunResult(result, profile, context.setup(), nextStep),
-          ...(note === undefined ? [] : ['', note]),
-        ].join('\n');
-        return result.status === 'success' ? textResult(text, structured) : errorResult(text, structured);
+        result = await runJudged(context, judged, { input, extra, secrets: secretsOption });
       } catch (error) {
         if (ExecutionError.isInstance(error)) {
-          audit({ ...auditBase, status: 'refused', error: error.code, durationMs: Date.now() - started });
+          audit({
+            ...judged.auditBase,
+            status: 'refused',
+            error: error.code,
+            durationMs: Date.now() - started,
+          });
           return refused(
             { code: error.code, text: `${error.code}: ${error.message}`, reason: error.message },
-            decided,
+            judged.decided,
           );
         }
         throw error;
       }
+      const formatted = await formatRun(context, judged, {
+        result,
+        secretsOption,
+        consent,
+        canAsk: consentPlan.form.canAsk,
+      });
+      audit({
+        ...judged.auditBase,
+        consent: consent?.answer,
+        status: result.status,
+        exitCode: result.exitCode,
+        durationMs: result.durationMs,
+        outputChars: result.totalChars,
+        secrets: formatted.secrets.handling,
+        ...(formatted.secrets.saved === undefined ? {} : { savedAs: formatted.secrets.saved.name }),
+      });
+      return formatted.tool;
     },
   );
 }
