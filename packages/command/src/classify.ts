@@ -1,9 +1,11 @@
+import { judgeStandingApproval, type StandingApproval } from './_approval-risk.js';
 import type { AwsStage } from './_aws-stage.js';
 import { classifyOperation } from './_classification.js';
 import type { AccessClass } from './_classify-rules.js';
 import { classifyOperationName } from './_classify-rules.js';
 import { type Catalog, type CatalogOperation, loadSnapshotCatalog } from './catalog.js';
 
+export type { ApprovalRisk, StandingApproval } from './_approval-risk.js';
 export type { AccessClass } from './_classify-rules.js';
 
 /** The class of one AWS command, and why. */
@@ -21,6 +23,12 @@ export interface Classification {
   apiActions: string[];
   /** Output member paths that carry secrets (`Credentials.SecretAccessKey`; `*`: the whole output). */
   secretOutput: string[];
+  /**
+   * Whether a consent may stand for later calls of this operation on the same targets (for a session or N
+   * minutes): never for deletes, permission changes, credential issuance, code updates or secrets, unless a policy
+   * rule with `standingApproval: true` says so.
+   */
+  standingApproval: StandingApproval;
 }
 
 /** The catalog entry of a stage's command, or undefined when the catalog does not know it. */
@@ -55,6 +63,11 @@ function classifierParameters(stage: AwsStage, isCustomization: boolean): Record
  * is given.
  */
 export function classifyAwsStage(stage: AwsStage, catalog: Catalog = loadSnapshotCatalog()): Classification {
+  const classification = classifyStage(stage, catalog);
+  return { ...classification, standingApproval: judgeStandingApproval(classification) };
+}
+
+function classifyStage(stage: AwsStage, catalog: Catalog): Omit<Classification, 'standingApproval'> {
   const written = stage.service ?? '';
   const service = catalog.aliases[written] ?? written;
   const operation = stage.path.join(' ') || (stage.operation ?? '');

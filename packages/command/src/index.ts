@@ -7,6 +7,8 @@ export type { PathAccess } from './_customizations.js';
 export type { FilterInvocation, FilterStage } from './_filters.js';
 export { listFilterNames, resolveFilterInvocation } from './_filters.js';
 export type { LocalPath } from './_local-paths.js';
+export type { ApprovalTarget } from './approval-targets.js';
+export { readApprovalTargets } from './approval-targets.js';
 export type { Catalog, CatalogData, CatalogDescriptions, CatalogOperation } from './catalog.js';
 export {
   buildCatalogFromBotocore,
@@ -21,7 +23,7 @@ export {
   searchCatalog,
   suggestCommands,
 } from './catalog-search.js';
-export type { AccessClass, Classification } from './classify.js';
+export type { AccessClass, ApprovalRisk, Classification, StandingApproval } from './classify.js';
 export { classifyAwsStage } from './classify.js';
 export {
   cliModelCacheName,

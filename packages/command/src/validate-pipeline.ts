@@ -139,6 +139,12 @@ function withOverwrites(classification: Classification, localPaths: readonly Loc
     ...classification,
     accessClass: 'write',
     reason: `it overwrites the existing local file \`${overwritten.written}\` (${overwritten.source}); to keep it, write to a new name such as \`${fresh}\``,
+    standingApproval: {
+      allowed: false,
+      risk: 'destructive',
+      rule: 'destructive:local-file',
+      reason: `it overwrites the existing local file \`${overwritten.written}\``,
+    },
   };
 }
 
