@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { settingDefinitions } from '../src/config.js';
 
@@ -10,7 +12,34 @@ const serverPackage = read('apps/server/package.json');
 const manifest = read('apps/server/mcpb/manifest.json');
 const knownVariables = new Set(settingDefinitions.map((setting) => setting.variable));
 
+/** The registry's published schema (a copy: the source and licence are in its `$comment`), compiled with Ajv. */
+function registrySchemaValidator() {
+  const schema = JSON.parse(
+    readFileSync(join(import.meta.dirname, 'registry', 'server.schema.2025-09-29.json'), 'utf8'),
+  );
+  const ajv = new Ajv({ allErrors: true });
+  ajv.addKeyword('example');
+  addFormats.default(ajv);
+  return { schema, validate: ajv.compile(schema) };
+}
+
 describe('server.json (MCP registry metadata)', () => {
+  it('validates against the registry schema its `$schema` names', () => {
+    const { schema, validate } = registrySchemaValidator();
+    expect(serverJson.$schema).toBe(schema.$id);
+    expect(validate(serverJson), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it('would be rejected by that schema with a version range or a long description (the check can fail)', () => {
+    const { validate } = registrySchemaValidator();
+    const latest = { ...serverJson, packages: [{ ...serverJson.packages[0], version: 'latest' }] };
+    expect(validate(latest)).toBe(false);
+    expect(validate({ ...serverJson, description: 'x'.repeat(101) })).toBe(false);
+    expect(validate({ ...serverJson, packages: [{ ...serverJson.packages[0], unknownField: 1 }] })).toBe(
+      false,
+    );
+  });
+
   it('names the server as package.json mcpName does (the registry checks the npm package by it)', () => {
     expect(serverJson.name).toBe(serverPackage.mcpName);
     expect(serverJson.name).toMatch(/^io\.github\.aws-mcp\/[a-zA-Z0-9._-]+$/);
