@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { mkdir } from 'node:fs/promises';
+import { dropBlankAwsChoices } from './_blank-variables.js';
 import { writeMaskedStderr } from './_masked-stderr.js';
 import { formatHelp, readCommandLine } from './cli-flags.js';
 import { ConfigError, readServerConfig } from './config.js';
@@ -27,7 +28,9 @@ async function main(): Promise<void> {
     return;
   }
   for (const warning of commandLine.warnings) log(`warning: ${warning}`);
-  const env: NodeJS.ProcessEnv = { ...process.env, ...commandLine.settings };
+  const blank = dropBlankAwsChoices({ ...process.env, ...commandLine.settings });
+  for (const note of blank.notes) log(note);
+  const env = blank.env;
   const config = readServerConfig(env, { flags: commandLine.flags });
   // The token is the server's, not the AWS CLI's: keep it out of everything the context hands on.
   const { AWS_MCP_AUTH_TOKEN: _token, ...contextEnv } = env;
