@@ -58,7 +58,7 @@ export type {
 } from './help-sources.js';
 export { createHelpSources, loadSnapshotCustomizationDocs } from './help-sources.js';
 export type { ParseCommandLineOptions, Pipeline, PipelineArgv } from './parse-command-line.js';
-export { parseCommandLine } from './parse-command-line.js';
+export { parseCommandLine, parseFilterStages } from './parse-command-line.js';
 export type {
   DecisionAction,
   Policy,
@@ -67,7 +67,7 @@ export type {
   PolicyRule,
   SecretsAnswer,
 } from './policy.js';
-export { isProfileAllowed, loadPolicyFile, matchesGlob, parsePolicy } from './policy.js';
+export { isProfileAllowed, isRoleAllowed, loadPolicyFile, matchesGlob, parsePolicy } from './policy.js';
 export { formatArgvForDisplay, quoteArgv, quoteWord } from './render-argv.js';
 export type { Decision, ValidationContext } from './validate-pipeline.js';
 export { validatePipeline } from './validate-pipeline.js';

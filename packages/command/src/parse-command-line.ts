@@ -63,11 +63,43 @@ export function parseCommandLine(
   return { aws, filters };
 }
 
-function splitText(text: string): string[][] {
+/**
+ * Parses filter stages alone, with no aws stage (filters run over a given text, such as a kept result): the text
+ * form `jq -r '.Items[]' | sort`, or argv arrays such as [["jq", "-r", ".Items[]"]]. Each stage is checked as a
+ * filter after an aws stage is; an `aws` stage is refused (`FORBIDDEN_PROGRAM`), as is every other refusal of
+ * parseCommandLine's filters. Nothing here runs anything.
+ */
+export function parseFilterStages(input: string | string[][]): FilterStage[] {
+  const empty = 'The filters are empty. Give at least one, e.g. `jq .`.';
+  if (Array.isArray(input) && input.length === 0)
+    throw new CommandError({ code: 'EMPTY_COMMAND', message: empty });
+  const stages =
+    typeof input === 'string'
+      ? splitText(input, empty)
+      : checkArgvForm({ args: input[0] ?? [], pipe: input.slice(1) });
+  checkStageSizes(stages);
+  return stages.map((argv) => {
+    checkStageHead(argv);
+    if (argv[0] === 'aws') {
+      throw new CommandError({
+        code: 'FORBIDDEN_PROGRAM',
+        token: 'aws',
+        message:
+          'Only filters run here, over a text already given: drop the `aws` stage and keep its filters.',
+      });
+    }
+    return validateFilterStage(argv);
+  });
+}
+
+function splitText(
+  text: string,
+  emptyMessage = 'The command is empty. Start it with `aws`, e.g. `aws s3 ls`.',
+): string[][] {
   if (text.trim() === '') {
     throw new CommandError({
       code: 'EMPTY_COMMAND',
-      message: 'The command is empty. Start it with `aws`, e.g. `aws s3 ls`.',
+      message: emptyMessage,
     });
   }
   checkInputSize('command line', text);

@@ -17,15 +17,20 @@ export class OutputCollector {
   private tail = '';
   private total = 0;
   private carry = '';
+  /** The whole text as kept (masked), while it fits in `keepChars`; undefined once it did not. */
+  private whole: string[] | undefined;
   /** Bytes received so far, before decoding and masking. */
   bytes = 0;
 
+  /** With `keepChars`, the whole text (masked as what is kept) is also kept while it is at most that long. */
   constructor(
     maxChars: number,
     private readonly masker?: SecretMasker,
+    private readonly keepChars?: number,
   ) {
     this.headLimit = Math.ceil(maxChars * 0.75);
     this.tailLimit = maxChars - this.headLimit;
+    if (keepChars !== undefined && keepChars > 0) this.whole = [];
   }
 
   write(chunk: Buffer | string): void {
@@ -66,6 +71,10 @@ export class OutputCollector {
   private add(text: string): void {
     if (text.length === 0) return;
     this.total += text.length;
+    if (this.whole !== undefined) {
+      if (this.total <= (this.keepChars as number)) this.whole.push(text);
+      else this.whole = undefined;
+    }
     const room = this.headLimit - this.head.length;
     if (room > 0) {
       this.head += text.slice(0, room);
@@ -76,8 +85,11 @@ export class OutputCollector {
       text.length >= this.tailLimit ? text.slice(-this.tailLimit) : (this.tail + text).slice(-this.tailLimit);
   }
 
-  /** The kept text, with a marker where characters were left out. */
-  finish(): { text: string; truncated: boolean; totalChars: number } {
+  /**
+   * The kept text, with a marker where characters were left out; with `keepChars`, `whole` is the complete text
+   * when it fitted (undefined when it did not).
+   */
+  finish(): { text: string; truncated: boolean; totalChars: number; whole?: string } {
     const rest = this.decoder.end();
     if (this.masker === undefined) this.add(rest);
     else this.addMasked(this.carry + rest);
@@ -88,8 +100,12 @@ export class OutputCollector {
       this.head = this.masker.maskLearned(this.head);
       this.tail = this.masker.maskLearned(this.tail);
     }
-    if (omitted <= 0) return { text: this.head + this.tail, truncated: false, totalChars: this.total };
+    const kept = this.whole?.join('');
+    const whole =
+      kept === undefined ? {} : { whole: this.masker === undefined ? kept : this.masker.maskLearned(kept) };
+    if (omitted <= 0)
+      return { text: this.head + this.tail, truncated: false, totalChars: this.total, ...whole };
     const marker = `\n… ${omitted.toLocaleString('en-US')} characters omitted (output capped at ${(this.headLimit + this.tailLimit).toLocaleString('en-US')}) …\n`;
-    return { text: this.head + marker + this.tail, truncated: true, totalChars: this.total };
+    return { text: this.head + marker + this.tail, truncated: true, totalChars: this.total, ...whole };
   }
 }

@@ -3,6 +3,7 @@ import type { Pipeline } from '@aws-mcp/command';
 import type { ResultPromise } from 'execa';
 import { type LauncherReport, launcherReportFd, parseLauncherReport } from './_aws-launcher.js';
 import type { CredentialsMode } from './_environment.js';
+import { prependOutfile } from './_outfiles.js';
 import { OutputCollector } from './_output-collector.js';
 import { S3ProgressReader } from './_s3-progress.js';
 import type { SaveFile } from './_save-output.js';
@@ -15,6 +16,7 @@ import {
   type SourceMasking,
 } from './_source-masking.js';
 import { isSecretOnlyOutput, LearnedSecrets, maskedValue, SecretMasker } from './mask-secrets.js';
+import type { AwsRequestId } from './run-pipeline.js';
 import type { PipelineSecrets, SecretOutput } from './secret-output.js';
 
 /** The launcher's report is read up to this many bytes (its masked views of a saved output included). */
@@ -33,7 +35,10 @@ export interface PipelineOutputs {
    * Connects a started stage's streams: the taps on the aws stage, the last stage's stdout, every stderr.
    * Resolves once they have all ended.
    */
-  attach(subprocess: ResultPromise, stage: { index: number; name: string; isLast: boolean }): Promise<void>;
+  attach(
+    subprocess: ResultPromise,
+    stage: { index: number; name: string; isLast: boolean; kind: 'aws' | 'filter' },
+  ): Promise<void>;
   /** Feeds the aws stage's stdout, masked at its source, into the first filter's stdin. */
   feed(filter: ResultPromise): void;
   /** Ends the collectors: what the result reports. Call it once every stream has ended. */
@@ -45,12 +50,24 @@ export interface CapturedOutputs {
   output: string;
   truncated: boolean;
   totalChars: number;
+  /** With `keepOutputChars`: the whole masked output when it fitted, else why it was not kept. */
+  wholeOutput?: WholeOutput;
   stderr: string;
   filterStderr: string;
   /** Values masked in output, stderr and filter stderr together. */
   maskedSecrets: number;
   secrets: PipelineSecrets;
+  /** What the launcher reported of the CLI's requests; undefined without its report. */
+  requestIds?: AwsRequestId[];
+  nextToken?: string;
 }
+
+/**
+ * The complete final output, masked, kept beside the capped `output` (see RunPipelineOptions.keepOutputChars):
+ * `kept` with its text, or why not: `too large` (over the limit) or `not masked` (secrets shown or saved: only a
+ * masked output is ever kept).
+ */
+export type WholeOutput = { kept: true; text: string } | { kept: false; reason: 'too large' | 'not masked' };
 
 /**
  * How the aws stage's secrets are handled: `mask` at the source; `show` as they are; `save` the unmasked final
@@ -60,21 +77,28 @@ export type SecretsMode = 'mask' | 'show' | 'save';
 
 /** How a pipeline's outputs are capped and masked. */
 export interface PipelineOutputOptions {
-  pipeline: Pipeline;
+  /** The pipeline that runs; undefined when filters run over a given input (no aws stage). */
+  pipeline: Pipeline | undefined;
   stageCount: number;
   mode: SecretsMode;
   /** With `mode: 'save'`: where the unmasked final stdout goes. */
   saveFile?: SaveFile;
   secretOutput: SecretOutput;
-  /** Whether the aws stage runs through the launcher (it then reports on fd 3, and masks inside the CLI). */
+  /** Whether the aws stage's launcher masks the response's secret members inside the CLI. */
   launcher: boolean;
+  /** Whether the aws stage runs through the launcher, which reports on fd 3. Default: `launcher`. */
+  readsReport?: boolean;
   maxOutputChars: number;
+  /** Also keep the whole masked final output while it is at most this long (undefined: keep only the capped one). */
+  keepOutputChars?: number;
   maxStderrChars: number;
   /** Where the configured credentials are learned from, to be masked wherever they appear. */
   env: NodeJS.ProcessEnv;
   credentialsMode: CredentialsMode;
   /** Whether to read the aws stage's s3 progress lines. */
   readsProgress: boolean;
+  /** The private file the CLI writes for an OUTFILE of `-`/`/dev/stdout`: its content goes in front of stdout. */
+  stdoutOutfile?: string;
 }
 
 function collect(stream: Readable | null, onChunk: (chunk: Buffer) => void): Promise<void> {
@@ -122,7 +146,7 @@ function readCapped(stream: Readable | null | undefined, cap: number): Promise<s
  */
 function chooseSourceMasking(options: PipelineOutputOptions, learned: LearnedSecrets): SourceMasking[] {
   const { mode, secretOutput, pipeline } = options;
-  if (mode !== 'mask' || pipeline.aws.isHelp) return [];
+  if (mode !== 'mask' || pipeline === undefined || pipeline.aws.isHelp) return [];
   // A `--query` picking a secret field is masked whole, unless the launcher masked the members it can pick.
   if (secretOutput.wholeOutput || (!options.launcher && isSecretOnlyOutput(pipeline.aws))) {
     return [createWholeOutputMasking()];
@@ -208,12 +232,14 @@ export function createPipelineOutputs(options: PipelineOutputOptions): PipelineO
   const masks = mode !== 'show';
   const learned = new LearnedSecrets();
   if (masks) learnConfiguredSecrets(learned, options.env, options.credentialsMode);
-  const singleStage = options.stageCount === 1;
+  // One aws stage alone: its stdout is the result (a lone filter over a given input is not that).
+  const singleStage = options.stageCount === 1 && pipeline !== undefined;
   const source = chain(chooseSourceMasking(options, learned));
   // Help text documents example keys; it is never masked.
-  const masksOutput = masks && !pipeline.aws.isHelp;
+  const masksOutput = masks && pipeline?.aws.isHelp !== true;
   const wholeView =
     mode === 'save' &&
+    pipeline !== undefined &&
     (options.secretOutput.wholeOutput || (!options.launcher && isSecretOnlyOutput(pipeline.aws)));
   const maskers = {
     // A single stage's stdout was masked at its source already, learned values included.
@@ -224,7 +250,12 @@ export function createPipelineOutputs(options: PipelineOutputOptions): PipelineO
     awsStderr: masks ? new SecretMasker(learned, true) : undefined,
     filterStderr: masks ? new SecretMasker(learned) : undefined,
   };
-  const output = new OutputCollector(options.maxOutputChars, maskers.output);
+  const keepsWhole = options.keepOutputChars !== undefined && mode === 'mask';
+  const output = new OutputCollector(
+    options.maxOutputChars,
+    maskers.output,
+    keepsWhole ? options.keepOutputChars : undefined,
+  );
   const awsStderr = new OutputCollector(maxStderrChars, maskers.awsStderr);
   const filterStderr = new OutputCollector(maxStderrChars, maskers.filterStderr);
   const progress = new S3ProgressReader();
@@ -250,16 +281,16 @@ export function createPipelineOutputs(options: PipelineOutputOptions): PipelineO
     awsStderr,
     filterStderr,
     progress,
-    attach(subprocess, { index, name, isLast }) {
+    attach(subprocess, { name, isLast, kind }) {
       const reads: Promise<void>[] = [];
-      if (index === 0) {
+      if (kind === 'aws') {
         if (options.readsProgress) {
           subprocess.stdout?.on('data', (chunk: Buffer) => progress.write(chunk));
           subprocess.stderr?.on('data', (chunk: Buffer) => progress.write(chunk));
         }
         if (viewMasking !== undefined)
           subprocess.stdout?.on('data', (chunk: Buffer) => viewMasking.write(chunk));
-        if (options.launcher) {
+        if (options.readsReport ?? options.launcher) {
           const stream = subprocess.stdio[launcherReportFd] as Readable | null | undefined;
           report = readCapped(stream, maxReportBytes).then((text) => {
             launcherReport = parseLauncherReport(text);
@@ -268,17 +299,20 @@ export function createPipelineOutputs(options: PipelineOutputOptions): PipelineO
           });
           reads.push(report.then(() => {}));
         }
-        const stdout = subprocess.stdout;
+        const stdout =
+          options.stdoutOutfile === undefined || subprocess.stdout === null
+            ? subprocess.stdout
+            : prependOutfile(subprocess.stdout, { file: options.stdoutOutfile, exited: subprocess });
         sourceStream =
           source === undefined || stdout === null
             ? (stdout ?? undefined)
             : pipeStreams(stdout, createMaskingTransform(source), () => {});
       }
       if (isLast) {
-        reads.push(collect(index === 0 ? (sourceStream ?? null) : subprocess.stdout, writeFinal));
+        reads.push(collect(kind === 'aws' ? (sourceStream ?? null) : subprocess.stdout, writeFinal));
       }
       const onStderr =
-        index === 0 ? (chunk: Buffer) => awsStderr.write(chunk) : prefixLines(name, filterStderr);
+        kind === 'aws' ? (chunk: Buffer) => awsStderr.write(chunk) : prefixLines(name, filterStderr);
       reads.push(collect(subprocess.stderr, onStderr));
       return Promise.all(reads).then(() => {});
     },
@@ -291,6 +325,14 @@ export function createPipelineOutputs(options: PipelineOutputOptions): PipelineO
       endWholeView();
       let captured = output.finish();
       let text = singleStage ? dropOverwrittenLines(captured.text) : captured.text;
+      const wholeOutput: WholeOutput | undefined =
+        options.keepOutputChars === undefined
+          ? undefined
+          : !keepsWhole
+            ? { kept: false, reason: 'not masked' }
+            : captured.whole === undefined
+              ? { kept: false, reason: 'too large' }
+              : { kept: true, text: singleStage ? dropOverwrittenLines(captured.whole) : captured.whole };
       const viewMasker = new SecretMasker(learned);
       if (mode === 'save') {
         const view = buildSavedView({
@@ -315,10 +357,13 @@ export function createPipelineOutputs(options: PipelineOutputOptions): PipelineO
         output: text,
         truncated: captured.truncated,
         totalChars: captured.totalChars,
+        ...(wholeOutput === undefined ? {} : { wholeOutput }),
         stderr,
         filterStderr: filterText,
         maskedSecrets: secrets.masked,
         secrets,
+        ...(launcherReport === undefined ? {} : { requestIds: launcherReport.requestIds }),
+        ...(launcherReport?.nextToken === undefined ? {} : { nextToken: launcherReport.nextToken }),
       };
     },
   };

@@ -1,11 +1,13 @@
 import { homedir } from 'node:os';
 import { relative, resolve, sep } from 'node:path';
-import type { Pipeline } from '@aws-mcp/command';
+import type { FilterStage, Pipeline } from '@aws-mcp/command';
+import { planRoleProfile, type RoleProfile, withRoleProfile } from './_assume-role.js';
 import { buildLauncherCommand, findCliPython } from './_aws-launcher.js';
 import { listAwsStagePaths, listCliInstallPaths, listHomes, resolvePyenvShim } from './_aws-paths.js';
 import { buildAwsEnvironment, buildFilterEnvironment } from './_environment.js';
 import { resolveFilterProgram } from './_filter-programs.js';
 import { findExecutable } from './_find-executable.js';
+import { findOutfileArgument, isStdoutOutfile, planStdoutOutfile, type StdoutOutfile } from './_outfiles.js';
 import type { SecretsMode } from './_pipeline-outputs.js';
 import { buildAwsArguments } from './build-aws-arguments.js';
 import { awsCliInstallHint, ExecutionError } from './execution-error.js';
@@ -28,6 +30,12 @@ export interface PreparedStage {
   awsArguments?: string[];
   /** The aws stage runs through the launcher, which reports on file descriptor 3. */
   reportsOnFd3?: boolean;
+  /** The throwaway profile the aws stage assumes its role through, written before it starts (assumeRole). */
+  roleProfile?: RoleProfile;
+  /** The OUTFILE as written, when the command has one (`lambda invoke … response.json`, `-`). */
+  outfile?: string;
+  /** For an OUTFILE of `-` or `/dev/stdout`: the private file the CLI writes instead, its content returned. */
+  stdoutOutfile?: StdoutOutfile;
 }
 
 /** Refuses `/`, a home folder or a parent of one as the working directory: confinement would mean nothing. */
@@ -93,34 +101,58 @@ function prepareAwsStage(pipeline: Pipeline, options: RunPipelineOptions, plan: 
   // A pyenv shim's own script runs instead: the sandbox then shows that version tree only, not all of pyenv.
   const awsFile = resolvePyenvShim(found, source, process.cwd());
   const credentialsMode = options.credentialsMode ?? 'both';
+  const roleProfile =
+    options.assumeRole === undefined || pipeline.aws.isHelp
+      ? undefined
+      : planRoleProfile({
+          assumeRole: options.assumeRole,
+          pipeline,
+          env: source,
+          credentialsMode,
+          profile: options.profile,
+          endpointUrl: options.endpointUrl,
+        });
   const awsPaths = listAwsStagePaths(source, credentialsMode, {
     profileFiles: options.profileFiles,
     cacheNames: options.cliCacheFiles,
+    ...(roleProfile === undefined ? {} : { roleConfigFile: roleProfile.configFile }),
   });
   const { members, hasSecretOutput, wholeOutput } = plan.secretOutput;
+  // Every call goes through the launcher where it can: it masks the members, and reports request ids and the
+  // pagination token of any call.
   const python =
-    options.maskInCli !== false && hasSecretOutput && !wholeOutput && !pipeline.aws.isHelp
-      ? findCliPython(awsFile, source)
-      : undefined;
-  const awsArguments = buildAwsArguments(pipeline, options.endpointUrl);
+    options.maskInCli !== false && !pipeline.aws.isHelp ? findCliPython(awsFile, source) : undefined;
+  const masksMembers = hasSecretOutput && !wholeOutput;
+  const lineArguments = buildAwsArguments(pipeline, options.endpointUrl);
+  const awsArguments =
+    roleProfile === undefined ? lineArguments : withRoleProfile(lineArguments, roleProfile);
+  const outfile = findOutfileArgument(pipeline, awsArguments);
+  const stdoutOutfile =
+    outfile !== undefined && isStdoutOutfile(outfile.written) ? planStdoutOutfile() : undefined;
+  const runArguments = awsArguments.map((word, index) =>
+    stdoutOutfile !== undefined && index === outfile?.index ? stdoutOutfile.file : word,
+  );
   const command =
     python === undefined
-      ? { file: awsFile, args: planWithoutLauncher(pipeline, awsArguments, plan) }
+      ? { file: awsFile, args: planWithoutLauncher(pipeline, runArguments, plan) }
       : buildLauncherCommand(
           python,
           {
             operation: pipeline.aws.operation ?? '',
             paths: members,
             mode: plan.mode === 'mask' ? 'mask' : 'reveal',
-            views: plan.mode === 'save',
+            views: plan.mode === 'save' && masksMembers,
           },
-          awsArguments,
+          runArguments,
         );
   const homes = listHomes(source);
   return {
     name: 'aws',
-    awsArguments: python === undefined ? command.args : awsArguments,
+    awsArguments: python === undefined ? planWithoutLauncher(pipeline, awsArguments, plan) : awsArguments,
     ...(python === undefined ? {} : { reportsOnFd3: true }),
+    ...(roleProfile === undefined ? {} : { roleProfile }),
+    ...(outfile === undefined ? {} : { outfile: outfile.written }),
+    ...(stdoutOutfile === undefined ? {} : { stdoutOutfile }),
     sandboxStage: {
       kind: 'aws',
       file: command.file,
@@ -131,6 +163,8 @@ function prepareAwsStage(pipeline: Pipeline, options: RunPipelineOptions, plan: 
         profile: options.profile,
         credentialsMode,
         isHelp: pipeline.aws.isHelp,
+        ...(roleProfile === undefined ? {} : { roleProfile }),
+        agentVersion: options.agentVersion,
       }),
       readOnlyPaths: [
         ...awsPaths.readOnly,
@@ -138,7 +172,11 @@ function prepareAwsStage(pipeline: Pipeline, options: RunPipelineOptions, plan: 
         ...(python === undefined ? [] : listCliInstallPaths(python, homes)),
         ...(options.readOnlyPaths ?? []),
       ],
-      writablePaths: [options.cwd, ...(options.writablePaths ?? [])],
+      writablePaths: [
+        options.cwd,
+        ...(stdoutOutfile === undefined ? [] : [stdoutOutfile.folder]),
+        ...(options.writablePaths ?? []),
+      ],
       privateCopies: awsPaths.privateCopies,
     },
   };
@@ -155,12 +193,23 @@ export async function prepareStages(
   options: RunPipelineOptions,
   plan: SecretsPlan,
 ): Promise<PreparedStage[]> {
-  const source = options.env ?? process.env;
-  checkWorkdir(options.cwd, source);
+  checkWorkdir(options.cwd, options.env ?? process.env);
   const awsStage = prepareAwsStage(pipeline, options, plan);
+  return [awsStage, ...(await prepareFilterStages(pipeline.filters, options))];
+}
+
+/**
+ * Resolves filter stages to their programs, with the filters' environment and no paths of their own. Throws
+ * ExecutionError `GAWK_MISSING`, `GNU_SED_MISSING`, `FILTER_UNAVAILABLE`.
+ */
+export async function prepareFilterStages(
+  filters: readonly FilterStage[],
+  options: Pick<RunPipelineOptions, 'cwd' | 'env'>,
+): Promise<PreparedStage[]> {
+  const source = options.env ?? process.env;
   const filterEnv = buildFilterEnvironment(source);
   const filterStages: PreparedStage[] = [];
-  for (const stage of pipeline.filters) {
+  for (const stage of filters) {
     const { file, args } = await resolveFilterProgram(stage, source.PATH);
     filterStages.push({
       name: stage.name,
@@ -175,5 +224,5 @@ export async function prepareStages(
       },
     });
   }
-  return [awsStage, ...filterStages];
+  return filterStages;
 }

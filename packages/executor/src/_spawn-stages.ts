@@ -1,3 +1,4 @@
+import { pipeline as pipeStreams, Readable } from 'node:stream';
 import { execa, type Result, type ResultPromise } from 'execa';
 import { preparePrivateCopies } from './_cli-cache.js';
 import { listenForAbort } from './_pipeline-clock.js';
@@ -16,6 +17,8 @@ export interface SpawnStagesOptions {
   outputs: PipelineOutputs;
   /** Runs the aws stage in a warm CLI's forked child when it accepts the stage. */
   warmCli?: WarmCli;
+  /** Filters only (no aws stage): this text is the first filter's stdin. */
+  input?: string;
 }
 
 /** The started stages' execa results, and the commands the sandbox wrapped them into (in stage order). */
@@ -37,6 +40,7 @@ export async function spawnStages({
   signal,
   outputs,
   warmCli,
+  input,
 }: SpawnStagesOptions): Promise<SpawnedStages> {
   // The CLI's caches get a private copy for the call; only entries of the user's roles come back (finish).
   const copies = await preparePrivateCopies(
@@ -65,17 +69,19 @@ export async function spawnStages({
   try {
     stages.forEach((stage, index) => {
       const command = commands[index] as (typeof commands)[number];
+      // The warm child gets the stage as wrapped here, with its private cache copies (privateBinds).
+      const wrapped = copies.stages[index] as (typeof copies.stages)[number];
       const warm =
-        index === 0 && warmCli !== undefined && warmCli.refuse(stage.sandboxStage, sandbox) === undefined;
+        wrapped.kind === 'aws' && warmCli !== undefined && warmCli.refuse(wrapped, sandbox) === undefined;
       const subprocess = warm
-        ? toStageSubprocess((warmCli as WarmCli).run(stage.sandboxStage, signal), signal)
+        ? toStageSubprocess((warmCli as WarmCli).run(wrapped, signal), signal)
         : execa(command.file, command.args, {
             cwd: command.cwd,
             env: command.env ?? stage.sandboxStage.env,
             extendEnv: false,
             // The launcher's report comes back on a fourth descriptor, beside stdout and stderr.
             stdio: [
-              index === 0 ? 'ignore' : 'pipe',
+              index === 0 && input === undefined ? 'ignore' : 'pipe',
               'pipe',
               'pipe',
               ...(stage.reportsOnFd3 ? ['pipe' as const] : []),
@@ -87,11 +93,15 @@ export async function spawnStages({
             detached: ownGroups,
             windowsHide: true,
           });
+      const kind = stage.sandboxStage.kind;
       reads.push(
-        outputs.attach(subprocess, { index, name: stage.name, isLast: index === stages.length - 1 }),
+        outputs.attach(subprocess, { index, name: stage.name, isLast: index === stages.length - 1, kind }),
       );
       // The aws stage's stdout reaches the first filter masked at its source; filters pipe into each other.
-      if (index === 1) outputs.feed(subprocess);
+      if (index === 0 && input !== undefined && subprocess.stdin !== null) {
+        // A filter that stops reading early (head) ends the write with EPIPE, which is not a failure.
+        pipeStreams(Readable.from([input]), subprocess.stdin, () => {});
+      } else if (index === 1 && input === undefined) outputs.feed(subprocess);
       else subprocesses[index - 1]?.pipe(subprocess).catch(() => {});
       subprocesses.push(subprocess);
     });

@@ -2,6 +2,8 @@
  * @aws-mcp/executor: run a validated `aws … | filter …` pipeline without a shell, with bounded output, a
  * timeout and cancellation. Anything exported here is public; nothing else may be imported from outside.
  */
+export type { AssumeRoleOptions } from './_assume-role.js';
+export { checkAssumeRoleOptions } from './_assume-role.js';
 export type { CredentialsMode } from './_environment.js';
 export { buildAwsEnvironment, buildFilterEnvironment } from './_environment.js';
 export type { AwsHelpResult, AwsHelpTopic } from './aws-help.js';
@@ -23,10 +25,14 @@ export {
 } from './pipeline-limiter.js';
 export type { RunAwsCommandOptions, RunAwsCommandResult } from './run-aws-command.js';
 export { runAwsCommand } from './run-aws-command.js';
+export type { RunFiltersOptions } from './run-filters.js';
+export { runFilters } from './run-filters.js';
 export type {
+  AwsRequestId,
   PipelineProgress,
   PipelineResult,
   PipelineStatus,
+  ReturnedOutfile,
   RunPipelineOptions,
   StageResult,
 } from './run-pipeline.js';

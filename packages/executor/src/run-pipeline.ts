@@ -1,4 +1,5 @@
 import type { Pipeline } from '@aws-mcp/command';
+import { type AssumeRoleOptions, removeRoleProfile, writeRoleProfile } from './_assume-role.js';
 import type { CredentialsMode } from './_environment.js';
 import {
   buildSpawnError,
@@ -10,8 +11,9 @@ import {
   judgeStages,
   readStageResult,
 } from './_judge-pipeline.js';
+import { createOutfileFolder, readReturnedOutfile, removeOutfileFolder } from './_outfiles.js';
 import { type PipelineClock, startPipelineClock } from './_pipeline-clock.js';
-import { createPipelineOutputs, type PipelineOutputs } from './_pipeline-outputs.js';
+import { createPipelineOutputs, type PipelineOutputs, type WholeOutput } from './_pipeline-outputs.js';
 import { type PreparedStage, prepareStages, type SecretsPlan } from './_prepare-stages.js';
 import { checkSaveTarget, openSaveFile, type SaveFile } from './_save-output.js';
 import { type SpawnedStages, spawnStages } from './_spawn-stages.js';
@@ -57,6 +59,11 @@ export interface RunPipelineOptions {
   signal?: AbortSignal;
   /** Cap on the characters of output kept (the start and the end are kept). Default: 100 000. */
   maxOutputChars?: number;
+  /**
+   * Also keep the whole final output, masked, while it is at most this many characters: `wholeOutput` in the
+   * result (never with secrets shown or saved). Default: not kept.
+   */
+  keepOutputChars?: number;
   /** Cap on the characters of stderr kept per stream. Default: 20 000. */
   maxStderrChars?: number;
   /** The sandbox every stage runs in. Default: none. */
@@ -105,6 +112,20 @@ export interface RunPipelineOptions {
    * same sandbox; a stage it refuses (another CLI, a bind it lacks) runs cold. Default: none, every call cold.
    */
   warmCli?: WarmCli;
+  /**
+   * Run the aws stage as this role, through the CLI's own assume-role support: a throwaway profile (`role_arn`,
+   * and `source_profile` = the call's profile, or `credential_source = Environment` when the environment's keys
+   * are what the call would use) in a private copy of the user's config outside the working directory, written
+   * once the call may start, shown read-only to the sandbox and removed after the call however it ends. The role's
+   * credentials stay inside the CLI (and its private cache copy, never merged back). Invalid values throw
+   * ExecutionError `INVALID_OPTIONS`. Ignored for help.
+   */
+  assumeRole?: AssumeRoleOptions;
+  /**
+   * The version the calls are marked with: the CLI sends `AWS_EXECUTION_ENV=aws-mcp-<version>` as
+   * `exec-env/aws-mcp-<version>` in its user agent, after a value the environment set. Default: this package's.
+   */
+  agentVersion?: string;
   /** Throw ExecutionError (`COMMAND_FAILED`, `TIMED_OUT`, `CANCELED`) instead of resolving a failed result. */
   reject?: boolean;
 }
@@ -115,6 +136,27 @@ export interface StageResult {
   name: string;
   exitCode: number | undefined;
   signal: string | undefined;
+}
+
+/** A file the CLI wrote in the working directory, as the result returns it. */
+export interface ReturnedOutfile {
+  /** The OUTFILE as written, relative to the working directory. */
+  name: string;
+  bytes: number;
+  /** Its text, capped as the output is and masked; absent for binary content (see `note`). */
+  content?: string;
+  truncated?: boolean;
+  /** Why there is no content, e.g. `binary`, or `not returned: …`. */
+  note?: string;
+}
+
+/** One AWS request the CLI made: what CloudTrail's `requestID` (and S3's extended request id) match. */
+export interface AwsRequestId {
+  /** The API operation, as CloudTrail's `eventName` gives it (`ListQueues`). */
+  operation: string;
+  requestId: string;
+  /** S3's extended request id (`x-amz-id-2`), when the response carried one. */
+  hostId?: string;
 }
 
 /** How the pipeline ended, as a person would put it. */
@@ -130,6 +172,13 @@ export interface PipelineResult {
   truncated: boolean;
   /** Characters the last stage wrote in all. */
   totalChars: number;
+  /** With `keepOutputChars`: the whole masked output (`kept: true`), or why it was not kept. */
+  wholeOutput?: WholeOutput;
+  /**
+   * The file a named OUTFILE left in the working directory (`lambda invoke … response.json`), capped as the
+   * output is and masked; absent without one (an OUTFILE of `-`/`/dev/stdout` comes back in `output` instead).
+   */
+  outfiles?: ReturnedOutfile[];
   /** The aws stage's stderr, capped. */
   stderr: string;
   /** The filters' stderr, capped, each line prefixed with the filter's name. */
@@ -153,11 +202,21 @@ export interface PipelineResult {
   secrets: PipelineSecrets;
   /** Time spent waiting for the limiter before starting (part of `durationMs`). */
   queuedMs: number;
+  /**
+   * The request ids of the CLI's own calls (the first 100; not the credential chain's), for CloudTrail and AWS
+   * support. Undefined when the CLI ran without the launcher (a frozen binary, `maskInCli: false`, help).
+   */
+  requestIds?: AwsRequestId[];
+  /**
+   * The `--starting-token` that continues a `--max-items` listing, taken before `--query` (CLI v1 drops it there).
+   * Undefined when the listing is complete or the CLI ran without the launcher.
+   */
+  nextToken?: string;
 }
 
-const defaultTimeoutMs = 300_000;
-const defaultMaxOutputChars = 100_000;
-const defaultMaxStderrChars = 20_000;
+export const defaultTimeoutMs = 300_000;
+export const defaultMaxOutputChars = 100_000;
+export const defaultMaxStderrChars = 20_000;
 const defaultProgressIntervalMs = 1000;
 
 /**
@@ -209,41 +268,69 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
   try {
     // Created only once the call may start: a call refused, queued out or canceled leaves no file.
     saveFile = saveTo === undefined ? undefined : openSaveFile(saveTo);
+    if (awsStage.stdoutOutfile !== undefined) await createOutfileFolder(awsStage.stdoutOutfile);
+    if (awsStage.roleProfile !== undefined) await writeRoleProfile(awsStage.roleProfile);
     outputs = createPipelineOutputs({
       pipeline,
       stageCount: stages.length,
       mode: plan.mode,
       ...(saveFile === undefined ? {} : { saveFile }),
       secretOutput: plan.secretOutput,
-      launcher: awsStage.reportsOnFd3 === true,
+      // The launcher masks inside the CLI only for a response with secret members; it reports on every call.
+      launcher:
+        awsStage.reportsOnFd3 === true && plan.secretOutput.hasSecretOutput && !plan.secretOutput.wholeOutput,
+      readsReport: awsStage.reportsOnFd3 === true,
       maxOutputChars: options.maxOutputChars ?? defaultMaxOutputChars,
+      ...(options.keepOutputChars === undefined ? {} : { keepOutputChars: options.keepOutputChars }),
       maxStderrChars: options.maxStderrChars ?? defaultMaxStderrChars,
       env: options.env ?? process.env,
       credentialsMode: options.credentialsMode ?? 'both',
       readsProgress: options.onProgress !== undefined && pipeline.aws.service === 's3',
+      ...(awsStage.stdoutOutfile === undefined ? {} : { stdoutOutfile: awsStage.stdoutOutfile.file }),
     });
     const result = await runStages({ stages, sandbox, outputs, clock, awsArgv, warmCli: options.warmCli });
     ran = true;
     saveFile?.close();
-    return finalizeResult({ ...result, queuedMs }, options.reject);
+    const outfile =
+      awsStage.outfile === undefined || awsStage.stdoutOutfile !== undefined
+        ? undefined
+        : await readReturnedOutfile({
+            cwd: options.cwd,
+            written: awsStage.outfile,
+            maxChars: options.maxOutputChars ?? defaultMaxOutputChars,
+            mask: plan.mode !== 'show',
+            env: options.env ?? process.env,
+            credentialsMode: options.credentialsMode ?? 'both',
+          });
+    const outfiles = outfile === undefined ? {} : { outfiles: [outfile] };
+    return finalizeResult({ ...result, ...outfiles, queuedMs }, options.reject);
   } finally {
     // A pipeline that could not start leaves no empty file behind.
     saveFile?.close({ discard: !ran });
+    if (awsStage.stdoutOutfile !== undefined) await removeOutfileFolder(awsStage.stdoutOutfile);
+    if (awsStage.roleProfile !== undefined) await removeRoleProfile(awsStage.roleProfile);
     release();
     clock.stop();
   }
 }
 
-/** Spawns the stages, waits for them and judges them: everything of the result but the queue wait. */
-async function runStages({
+const givenInputStage: StageResult = { name: 'input', exitCode: 0, signal: undefined };
+
+/**
+ * Spawns the stages, waits for them and judges them: everything of the result but the queue wait. With `input`,
+ * the stages are filters only and the first one reads `input`.
+ */
+export async function runStages({
   stages,
   sandbox,
   outputs,
   clock,
   awsArgv,
   warmCli,
+  input,
 }: {
   warmCli?: WarmCli;
+  input?: string;
   stages: PreparedStage[];
   sandbox: Sandbox;
   outputs: PipelineOutputs;
@@ -252,7 +339,7 @@ async function runStages({
 }): Promise<Omit<PipelineResult, 'queuedMs'>> {
   let spawned: SpawnedStages;
   try {
-    spawned = await spawnStages({ stages, sandbox, signal: clock.signal, outputs, warmCli });
+    spawned = await spawnStages({ stages, sandbox, signal: clock.signal, outputs, warmCli, input });
   } catch (error) {
     if (ExecutionError.isInstance(error)) throw error;
     throw buildSpawnError({ error, durationMs: clock.elapsedMs(), awsArgv });
@@ -266,14 +353,22 @@ async function runStages({
     readStageResult((stages[index] as PreparedStage).name, result, commands[index] as SandboxedCommand),
   );
   const captured = outputs.finish();
-  const judgement = judgeStages(stageResults, captured.stderr, captured.filterStderr);
-  const exceededLimit = findExceededLimit({ stages: stageResults, commands, judgement, ...captured });
+  // A given input stands where the aws stage would: it always succeeds, so the filters decide.
+  const judged = input === undefined ? stageResults : [givenInputStage, ...stageResults];
+  const judgement = judgeStages(judged, captured.stderr, captured.filterStderr);
+  const exceededLimit = findExceededLimit({
+    stages: judged,
+    commands: input === undefined ? commands : [{ file: '', args: [], cwd: '' }, ...commands],
+    judgement,
+    ...captured,
+  });
   return {
     status: decideStatus(judgement, { timedOut: clock.timedOut, aborted: clock.signal.aborted }),
     exitCode: judgement.exitCode,
     output: captured.output,
     truncated: captured.truncated,
     totalChars: captured.totalChars,
+    ...(captured.wholeOutput === undefined ? {} : { wholeOutput: captured.wholeOutput }),
     stderr: captured.stderr,
     filterStderr: captured.filterStderr,
     stages: stageResults,
@@ -286,5 +381,7 @@ async function runStages({
     sandbox: sandbox.name,
     maskedSecrets: captured.maskedSecrets,
     secrets: captured.secrets,
+    ...(captured.requestIds === undefined ? {} : { requestIds: captured.requestIds }),
+    ...(captured.nextToken === undefined ? {} : { nextToken: captured.nextToken }),
   };
 }
