@@ -2,7 +2,8 @@
 # `python -c <this file> LAUNCHER`, where LAUNCHER is aws-launcher.py's source. Requests come as JSON lines on
 # stdin, events go out as JSON lines on stdout; nothing else reaches it (no socket with a name, no shell):
 #   {"run": ID, "argv": [...], "env": {...}, "cwd": DIR, "tmpdir": DIR, "stdout": PATH, "stderr": PATH,
-#    "report": PATH or null, "launcher": CONFIG-JSON or null}  ->  {"started": ID} ... {"exit": ID, "code": N}
+#    "report": PATH or null, "launcher": CONFIG-JSON or null, "caches": [{"target": DIR, "copy": DIR}]}
+#    ->  {"started": ID} ... {"exit": ID, "code": N}
 # It makes a FIFO at each PATH and forks; the child opens them once the executor has opened their read ends.
 #   {"kill": ID}                                                  ->  SIGKILL to the call's process group
 # A request the server cannot start answers {"exit": ID, "code": 255, "error": "..."}. The parent reads no AWS
@@ -17,12 +18,20 @@ import json
 import os
 import selectors
 import signal
+import types
 
 LAUNCHER = sys.argv[1]
+
+# Not dumpable, as its forked children inherit: a program a call starts (a credential_process) cannot open the
+# descriptors of this process or of another call through /proc, nor trace them.
+import ctypes  # noqa: E402
+
+ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
 
 # What a cold start spends its time on, done once: the CLI's modules and every customization it registers.
 import awscli.clidriver  # noqa: E402
 import awscli.handlers  # noqa: E402,F401
+import botocore  # noqa: E402
 import botocore.session  # noqa: E402,F401
 
 import shutil  # noqa: E402
@@ -68,7 +77,9 @@ def preload():
 
 preload()
 
-SCRATCH = ('/tmp', '/var/tmp', '/dev/shm')
+# What the home of the sandbox holds, as the import saw it: the cache folders the CLI computed then.
+HOME_AT_IMPORT = os.path.expanduser('~')
+SCRATCH = ('/tmp', '/var/tmp', '/dev/shm', HOME_AT_IMPORT)
 
 
 def list_scratch():
@@ -78,7 +89,48 @@ def list_scratch():
             found.update(os.path.join(folder, name) for name in os.listdir(folder))
         except OSError:
             pass
+    # The CLI writes its caches and history under ~/.aws: what a call left there is removed too.
+    for folder, names, files in os.walk(os.path.join(HOME_AT_IMPORT, '.aws')):
+        found.update(os.path.join(folder, name) for name in names + files)
     return found
+
+
+def redirect_caches(caches, home):
+    """Points the cache folders the CLI computed at import (module and class attributes, default arguments) at
+    this call's private copies, so the call reads and writes its own copy as a cold call does at the same path."""
+    moved = []
+    for cache in caches:
+        moved.append((cache['target'], cache['copy']))
+        inside = os.path.relpath(cache['target'], home)
+        if not inside.startswith('..') and home != HOME_AT_IMPORT:
+            moved.append((os.path.join(HOME_AT_IMPORT, inside), cache['copy']))
+
+    def swap(value):
+        for target, copy in moved:
+            if value == target or value.startswith(target + os.sep):
+                return copy + value[len(target):]
+        return value
+
+    def swap_defaults(function):
+        defaults = getattr(function, '__defaults__', None)
+        if defaults and any(isinstance(value, str) for value in defaults):
+            function.__defaults__ = tuple(swap(value) if isinstance(value, str) else value for value in defaults)
+
+    for name, module in list(sys.modules.items()):
+        if module is None or name.split('.')[0] not in ('awscli', 'botocore'):
+            continue
+        for key, value in list(vars(module).items()):
+            if isinstance(value, str):
+                if swap(value) != value:
+                    setattr(module, key, swap(value))
+            elif isinstance(value, type) and value.__module__ == name:
+                for attribute, member in list(vars(value).items()):
+                    if isinstance(member, str) and swap(member) != member:
+                        setattr(value, attribute, swap(member))
+                    elif isinstance(member, types.FunctionType):
+                        swap_defaults(member)
+            elif isinstance(value, types.FunctionType):
+                swap_defaults(value)
 
 
 # A cold stage gets fresh temporary folders; here they are shared, so what a call left there goes once no call runs.
@@ -98,6 +150,10 @@ def run_child(request):
     # Each open waits for the executor to open the FIFO's read end, which it does on {"started"}.
     fds = [os.open(request['stdout'], os.O_WRONLY), os.open(request['stderr'], os.O_WRONLY)]
     fds.append(None if request.get('report') is None else os.open(request['report'], os.O_WRONLY))
+    # Both ends are open: with the names gone, no other call can open this call's streams.
+    for name in ('stdout', 'stderr', 'report'):
+        if request.get(name) is not None:
+            os.unlink(request[name])
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
     os.dup2(fds[0], 1)
@@ -110,6 +166,7 @@ def run_child(request):
     os.environ.clear()
     os.environ.update(request['env'])
     os.environ['TMPDIR'] = request['tmpdir']
+    redirect_caches(request.get('caches') or [], os.path.expanduser('~'))
     # What `import awscli` does to the environment, done again for this call's: its data folder after the call's own.
     data_path = [os.path.expanduser(os.path.expandvars(path)) for path in
                  os.environ['AWS_DATA_PATH'].split(os.pathsep)] if 'AWS_DATA_PATH' in os.environ else []
@@ -225,7 +282,7 @@ def serve():
     selector.register(0, selectors.EVENT_READ, 'requests')
     selector.register(wake_read, selectors.EVENT_READ, 'wake')
     pending = b''
-    send({'ready': os.getpid(), 'version': awscli.__version__})
+    send({'ready': os.getpid(), 'version': awscli.__version__, 'files': [awscli.__file__, botocore.__file__]})
     while True:
         for key, _ in selector.select():
             if key.data == 'wake':

@@ -1,12 +1,14 @@
 import {
   closeSync,
-  existsSync,
   constants as fsConstants,
   mkdirSync,
   mkdtempSync,
   openSync,
   rmSync,
+  type Stats,
+  statSync,
 } from 'node:fs';
+import { copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,6 +32,11 @@ export interface WarmCliOptions {
   readOnlyPaths: string[];
   /** What it shows writable (the working directories): a call needing anything else runs cold. */
   writablePaths: string[];
+  /**
+   * Files whose change restarts the interpreter before the next call (the AWS config and credentials files);
+   * the CLI's own `awscli` and `botocore` `__init__.py`, which the interpreter names when ready, are watched too.
+   */
+  watchedFiles?: string[];
 }
 
 /** One call's streams and outcome, shaped like the execa subprocess a cold stage would be. */
@@ -54,6 +61,10 @@ export interface WarmCli {
   readonly starts: number;
   /** The running interpreter's pid on this host, if any. */
   readonly pid: number | undefined;
+  /** The AWS CLI version the running interpreter imported, once it is ready. */
+  readonly version: string | undefined;
+  /** Why the latest interpreter was replaced while it ran (a watched file changed), if it was. */
+  readonly lastRestart: string | undefined;
   /** Stops the interpreter and its calls, and removes the calls folder. */
   stop(): Promise<void>;
 }
@@ -67,6 +78,38 @@ interface Server {
   subprocess: ResultPromise;
   pending: Map<number, Pending>;
   alive: boolean;
+  /** Takes no more calls; stopped once its calls have ended. */
+  retired: boolean;
+  version?: string;
+  /** The watched files as they were when it started: path and a stamp (see stampFile). */
+  stamps: Map<string, string>;
+}
+
+/** Size, mtime and inode of a file, or `missing`: what a restart is decided on, one stat per file. */
+function stampFile(path: string): string {
+  let stats: Stats;
+  try {
+    stats = statSync(path);
+  } catch {
+    return 'missing';
+  }
+  return `${stats.size}:${stats.mtimeMs}:${stats.ino}`;
+}
+
+/** A cache entry is a small regular file (as the cold path copies them); anything else stays behind. */
+async function listSmallFiles(folder: string): Promise<string[]> {
+  const names = await readdir(folder).catch(() => [] as string[]);
+  const small: string[] = [];
+  for (const name of names) {
+    const stats = await lstat(join(folder, name)).catch(() => undefined);
+    if (stats?.isFile() && stats.size <= 1024 * 1024) small.push(name);
+  }
+  return small;
+}
+
+async function copySmallFiles(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true, mode: 0o700 });
+  for (const name of await listSmallFiles(from)) await copyFile(join(from, name), join(to, name));
 }
 
 function isInsideAny(path: string, folders: string[]): boolean {
@@ -101,6 +144,7 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
   let starts = 0;
   let nextCall = 0;
   let lastRefusal: string | undefined;
+  let lastRestart: string | undefined;
 
   const findRefusal = (stage: SandboxStage, sandbox: Sandbox): string | undefined => {
     if (sandbox !== options.sandbox) return 'the call runs in another sandbox';
@@ -112,8 +156,10 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
     if (missingRead !== undefined) return `the call needs ${missingRead}, which the warm sandbox lacks`;
     const missingWrite = stage.writablePaths.find((path) => !isInsideAny(path, options.writablePaths));
     if (missingWrite !== undefined) return `the call writes ${missingWrite}, which the warm sandbox lacks`;
-    const copied = (stage.privateCopies ?? []).find((copy) => existsSync(copy.target));
-    if (copied !== undefined) return `the CLI cache ${copied.target} needs a private copy per call`;
+    // The copies preparePrivateCopies made for the call are handed to the child; a cache without one is refused.
+    const bound = new Set((stage.privateBinds ?? []).map(({ target }) => target));
+    const unbound = (stage.privateCopies ?? []).find((copy) => !bound.has(copy.target));
+    if (unbound !== undefined) return `the CLI cache ${unbound.target} has no private copy for the call`;
     return undefined;
   };
 
@@ -138,7 +184,13 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
       detached: true,
       windowsHide: true,
     });
-    const started: Server = { subprocess, pending: new Map(), alive: true };
+    const started: Server = {
+      subprocess,
+      pending: new Map(),
+      alive: true,
+      retired: false,
+      stamps: new Map((options.watchedFiles ?? []).map((path) => [path, stampFile(path)])),
+    };
     starts += 1;
     let text = '';
     subprocess.stdout?.on('data', (chunk: Buffer) => {
@@ -146,11 +198,24 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
       for (let end = text.indexOf('\n'); end >= 0; end = text.indexOf('\n')) {
         const line = text.slice(0, end);
         text = text.slice(end + 1);
-        const event = JSON.parse(line) as { started?: number; exit?: number; code?: number; signal?: string };
+        const event = JSON.parse(line) as {
+          ready?: number;
+          version?: string;
+          files?: string[];
+          started?: number;
+          exit?: number;
+          code?: number;
+          signal?: string;
+        };
+        if (event.ready !== undefined) {
+          started.version = event.version;
+          for (const path of event.files ?? []) started.stamps.set(path, stampFile(path));
+        }
         if (event.started !== undefined) started.pending.get(event.started)?.started();
         if (event.exit !== undefined) {
           started.pending.get(event.exit)?.exited(event);
           started.pending.delete(event.exit);
+          if (started.retired && started.pending.size === 0) shutDown(started);
         }
       }
     });
@@ -163,6 +228,23 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
       started.pending.clear();
     });
     return started;
+  };
+
+  const shutDown = (old: Server) => {
+    old.subprocess.stdin?.end();
+    if (old.subprocess.pid !== undefined) killProcessGroup(old.subprocess.pid);
+  };
+
+  /** Retires the interpreter when a watched file changed since it started (the calls it runs finish first). */
+  const checkStamps = (current: Server) => {
+    for (const [path, stamp] of current.stamps) {
+      if (stampFile(path) === stamp) continue;
+      lastRestart = `${path} changed`;
+      current.retired = true;
+      if (server === current) server = undefined;
+      if (current.pending.size === 0) shutDown(current);
+      return;
+    }
   };
 
   return {
@@ -178,12 +260,19 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
     get pid() {
       return server?.subprocess.pid;
     },
+    get version() {
+      return server?.version;
+    },
+    get lastRestart() {
+      return lastRestart;
+    },
     refuse(stage, sandbox) {
       const reason = findRefusal(stage, sandbox);
       if (reason !== undefined) lastRefusal = reason;
       return reason;
     },
     run(stage, signal) {
+      if (server !== undefined) checkStamps(server);
       if (server === undefined || !server.alive) server = startServer();
       const current = server;
       nextCall += 1;
@@ -192,6 +281,13 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
       const viaLauncher = stage.file === options.python && stage.args[0] === '-c';
       const argv = viaLauncher ? stage.args.slice(3) : stage.args;
       const fifo = (name: string) => join(folder, name);
+      // The cache copies preparePrivateCopies made live outside the warm sandbox: the child gets a copy of each
+      // in its call folder, and what it leaves there goes back to them before the merge (as a cold call's would).
+      const caches = (stage.privateBinds ?? []).map(({ source, target }, index) => ({
+        source,
+        target,
+        copy: join(folder, 'caches', String(index)),
+      }));
       const request = {
         run: id,
         argv,
@@ -203,6 +299,7 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
         stderr: fifo('stderr'),
         report: viaLauncher ? fifo('report') : null,
         launcher: viaLauncher ? stage.args[2] : null,
+        caches: caches.map(({ target, copy }) => ({ target, copy })),
       };
       mkdirSync(join(folder, 'tmp'), { recursive: true, mode: 0o700 });
       const stdout = new PassThrough();
@@ -235,9 +332,23 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
             resolve({ exitCode: event.code, signal: event.signal, error: event.error });
           },
         });
-        if (signal.aborted) onAbort();
-        else signal.addEventListener('abort', onAbort, { once: true });
-        current.subprocess.stdin?.write(`${JSON.stringify(request)}\n`);
+        Promise.all(caches.map(({ source, copy }) => copySmallFiles(source, copy))).then(
+          () => {
+            // The kill follows the request, so an abort before the start still reaches the child.
+            current.subprocess.stdin?.write(`${JSON.stringify(request)}\n`);
+            if (signal.aborted) onAbort();
+            else signal.addEventListener('abort', onAbort, { once: true });
+          },
+          (error: Error) => {
+            current.pending.delete(id);
+            for (const stream of [stdout, stderr, report]) stream?.end();
+            resolve({
+              exitCode: undefined,
+              signal: undefined,
+              error: `the cache copy failed: ${error.message}`,
+            });
+          },
+        );
       });
       const ended = Promise.all(
         [stdout, stderr, report].map(
@@ -245,7 +356,8 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
             stream === null || new Promise((resolve) => stream.on('end', resolve).on('close', resolve)),
         ),
       );
-      const cleaned = Promise.all([result, ended]).then(([outcome]) => {
+      const cleaned = Promise.all([result, ended]).then(async ([outcome]) => {
+        for (const { source, copy } of caches) await copySmallFiles(copy, source).catch(() => {});
         rmSync(folder, { recursive: true, force: true });
         return outcome;
       });

@@ -23,9 +23,16 @@ export interface PlanWarmCliOptions {
 /**
  * A warm CLI for the installed `aws` when its Python can be found (a pip, pipx, Debian or Homebrew install), with
  * the binds a cold aws stage gets for these settings; else the reason every call runs cold (a frozen binary, no
- * CLI). Starts nothing: the interpreter starts with the first call.
+ * CLI, a sandbox other than bubblewrap). Starts nothing: the interpreter starts with the first call, and again
+ * when the CLI's version files or the AWS config and credentials files change.
  */
 export function planWarmCli(options: PlanWarmCliOptions): { warmCli: WarmCli } | { reason: string } {
+  // Between calls the interpreter empties /tmp and ~/.aws of what they left: only private ones may be emptied.
+  if (options.sandbox.name !== 'bubblewrap') {
+    return {
+      reason: `the ${options.sandbox.name} sandbox gives no private /tmp and home to share between calls`,
+    };
+  }
   const found = findExecutable(options.awsCli ?? 'aws', options.env.PATH);
   if (found === undefined) return { reason: 'no AWS CLI was found' };
   const awsFile = resolvePyenvShim(found, options.env, process.cwd());
@@ -47,6 +54,7 @@ export function planWarmCli(options: PlanWarmCliOptions): { warmCli: WarmCli } |
         ...(options.readOnlyPaths ?? []),
       ],
       writablePaths: options.workdirs,
+      watchedFiles: paths.readOnly,
     }),
   };
 }

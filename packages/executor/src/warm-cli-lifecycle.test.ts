@@ -1,0 +1,284 @@
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { parseCommandLine } from '@aws-mcp/command';
+import { createAwsSandboxHome, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findCliPython } from './_aws-launcher.js';
+import { listCliInstallPaths, listHomes, resolvePyenvShim } from './_aws-paths.js';
+import { findExecutable } from './_find-executable.js';
+import { createWarmCli, type WarmCli } from './_warm-cli.js';
+import { createBubblewrapSandbox } from './bubblewrap-sandbox.js';
+import { type PipelineResult, type RunPipelineOptions, runPipeline } from './run-pipeline.js';
+import type { SandboxStage } from './sandbox.js';
+import { planWarmCli } from './warm-cli.js';
+
+const bwrapPath = findExecutable('bwrap', process.env.PATH);
+const sandbox = bwrapPath === undefined ? undefined : createBubblewrapSandbox({ bwrapPath });
+const awsFound = findExecutable('aws', process.env.PATH);
+const awsFile = awsFound === undefined ? undefined : resolvePyenvShim(awsFound, process.env, process.cwd());
+const python = awsFile === undefined ? undefined : findCliPython(awsFile, process.env);
+
+/** Runs one aws stage in the warm CLI and collects what a caller sees. */
+async function runWarmStage(warmCli: WarmCli, stage: SandboxStage) {
+  const call = warmCli.run(stage, new AbortController().signal);
+  const read = async (stream: NodeJS.ReadableStream) => {
+    let text = '';
+    for await (const chunk of stream) text += String(chunk);
+    return text;
+  };
+  const [stdout, stderr, outcome] = await Promise.all([read(call.stdout), read(call.stderr), call.result]);
+  return { stdout, stderr, exitCode: outcome.exitCode };
+}
+
+describe.skipIf(sandbox === undefined || python === undefined)(
+  'the warm CLI, under bubblewrap, against moto',
+  () => {
+    let moto: MotoEmulator;
+    let home: Awaited<ReturnType<typeof createAwsSandboxHome>>;
+    let workdir: string;
+    let cliCache: string;
+    let options: RunPipelineOptions;
+    let warmCli: WarmCli;
+    const cold = (command: string, extra: Partial<RunPipelineOptions> = {}) =>
+      runPipeline(parseCommandLine(command), { ...options, ...extra });
+    const warm = (command: string, extra: Partial<RunPipelineOptions> = {}) =>
+      runPipeline(parseCommandLine(command), { ...options, warmCli, ...extra });
+    const seen = (result: PipelineResult) => ({
+      status: result.status,
+      exitCode: result.exitCode,
+      output: result.output,
+      stderr: result.stderr,
+    });
+
+    beforeAll(async () => {
+      moto = await startMoto();
+      home = await createAwsSandboxHome({ credentials: moto.credentials, region: 'us-east-1' });
+      await writeFile(
+        home.env.AWS_CONFIG_FILE as string,
+        `${await readFile(home.env.AWS_CONFIG_FILE as string, 'utf8')}\n[profile role]\n` +
+          'role_arn = arn:aws:iam::123456789012:role/warm\nsource_profile = default\nregion = us-east-1\n',
+      );
+      workdir = await mkdtemp(join(tmpdir(), 'warm-lifecycle-'));
+      cliCache = join(home.home, '.aws', 'cli', 'cache');
+      // The role's STS call goes to moto too (the CLI's --endpoint-url names the command's service only).
+      const env = { PATH: process.env.PATH, LANG: 'C.UTF-8', ...home.env, AWS_MAX_ATTEMPTS: '1' };
+      const withSts = { ...env, AWS_ENDPOINT_URL_STS: moto.endpoint };
+      options = { cwd: workdir, env: withSts, endpointUrl: moto.endpoint, timeoutMs: 60_000, sandbox };
+      const planned = planWarmCli({
+        sandbox: sandbox as NonNullable<typeof sandbox>,
+        env: withSts,
+        workdirs: [workdir],
+      });
+      if (!('warmCli' in planned)) throw new Error(planned.reason);
+      warmCli = planned.warmCli;
+      // The role's credentials cached as the CLI itself writes them, outside any sandbox.
+      await execa('aws', ['sts', 'get-caller-identity', '--profile', 'role'], {
+        env: withSts,
+        extendEnv: false,
+      });
+    }, 120_000);
+
+    afterAll(async () => {
+      await warmCli?.stop();
+      await moto?.stop();
+      await home?.remove();
+      await rm(workdir, { recursive: true, force: true });
+    });
+
+    it('runs a call warm with the role credentials cached, reading them from its private copy as a cold call does', async () => {
+      const [entry] = await readdir(cliCache);
+      expect(entry).toMatch(/\.json$/);
+      const cached = JSON.parse(await readFile(join(cliCache, entry as string), 'utf8'));
+      // A second past the cached session's name: a call that assumed the role again would show another name.
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const command = 'aws sts get-caller-identity --profile role --query Arn --output text';
+      const coldResult = await cold(command);
+      const callsBefore = warmCli.calls;
+      const warmResult = await warm(command);
+      expect(warmCli.calls).toBe(callsBefore + 1);
+      expect(warmCli.lastRefusal).toBeUndefined();
+      expect(seen(warmResult)).toEqual(seen(coldResult));
+      expect(warmResult.output.trim()).toBe(cached.AssumedRoleUser.Arn);
+    });
+
+    it('merges back the entries a warm call wrote to its copy as a cold call would, and no other', async () => {
+      const [entry] = await readdir(cliCache);
+      await rm(join(cliCache, entry as string));
+      const command = 'aws sts get-caller-identity --profile role --query Arn --output text';
+      const kept = { cliCacheFiles: { cli: [entry as string], sso: [] } };
+      const first = await warm(command, kept);
+      expect(first.exitCode).toBe(0);
+      expect(await readdir(cliCache)).toEqual([entry]);
+      const merged = JSON.parse(await readFile(join(cliCache, entry as string), 'utf8'));
+      expect(first.output.trim()).toBe(merged.AssumedRoleUser.Arn);
+      // Named by no keep list, the entry a call writes stays in its copy, warm as cold.
+      await rm(join(cliCache, entry as string));
+      expect(seen(await warm(command))).toMatchObject({ exitCode: 0 });
+      expect(await readdir(cliCache)).toEqual([]);
+    });
+
+    it("passes the launcher's report through as it came: every field a cold call's result has", async () => {
+      const command = 'aws sts get-session-token';
+      const coldResult = await cold(command);
+      const warmResult = await warm(command);
+      expect(coldResult.maskedSecrets).toBeGreaterThan(0);
+      expect(warmResult.maskedSecrets).toBe(coldResult.maskedSecrets);
+      expect(Object.keys(warmResult).sort()).toEqual(Object.keys(coldResult).sort());
+      // Request ids differ between two calls; how many came and their fields do not.
+      const shape = (result: PipelineResult) =>
+        Object.entries(result)
+          .filter(([key]) => !['output', 'durationMs', 'stages', 'stderr'].includes(key))
+          .map(([key, value]) => [
+            key,
+            Array.isArray(value) ? value.map((each) => Object.keys(each)) : typeof value,
+          ]);
+      expect(shape(warmResult)).toEqual(shape(coldResult));
+    });
+
+    it('leaves nothing a call wrote under /tmp or ~/.aws for the next call', async () => {
+      await cold('aws s3 mb s3://lifecycle');
+      await writeFile(join(workdir, 'object.txt'), 'left behind\n');
+      await cold('aws s3 cp object.txt s3://lifecycle/object.txt');
+      const stage = (argv: string[]): SandboxStage => ({
+        kind: 'aws',
+        file: awsFile as string,
+        args: ['--endpoint-url', moto.endpoint, ...argv],
+        cwd: workdir,
+        env: { ...(options.env as Record<string, string>) },
+        readOnlyPaths: [],
+        writablePaths: [workdir],
+      });
+      for (const path of [join(home.home, '.aws', 'left.txt'), '/var/tmp/left.txt', '/dev/shm/left.txt']) {
+        const wrote = await runWarmStage(warmCli, stage(['s3', 'cp', 's3://lifecycle/object.txt', path]));
+        expect(wrote.exitCode).toBe(0);
+        const read = await runWarmStage(warmCli, stage(['s3', 'cp', path, 's3://lifecycle/copy.txt']));
+        expect(read.stderr).toMatch(/does not exist/);
+        expect(read.exitCode).not.toBe(0);
+      }
+    });
+
+    it("keeps one call's data path (a model it added) from the next call", async () => {
+      const dataPath = join(workdir, 'models');
+      const modelFolder = join(dataPath, 'sts', '2011-06-15');
+      await mkdir(modelFolder, { recursive: true });
+      const botocoreData = (
+        await execa(python as string, ['-c', 'import botocore,os;print(os.path.dirname(botocore.__file__))'])
+      ).stdout.trim();
+      const modelFile = join(botocoreData, 'data', 'sts', '2011-06-15', 'service-2.json.gz');
+      const model = JSON.parse(gunzipSync(await readFile(modelFile)).toString('utf8'));
+      model.operations.GetWarmMarker = { ...model.operations.GetCallerIdentity, name: 'GetWarmMarker' };
+      await writeFile(join(modelFolder, 'service-2.json'), JSON.stringify(model));
+      const stage = (env: Record<string, string>): SandboxStage => ({
+        kind: 'aws',
+        file: awsFile as string,
+        args: ['sts', 'get-warm-marker', '--endpoint-url', moto.endpoint],
+        cwd: workdir,
+        env: { ...(options.env as Record<string, string>), ...env },
+        readOnlyPaths: [],
+        writablePaths: [workdir],
+      });
+      const marked = await runWarmStage(warmCli, stage({ AWS_DATA_PATH: dataPath }));
+      expect(marked.stderr).not.toMatch(/Invalid choice/);
+      const unmarked = await runWarmStage(warmCli, stage({}));
+      expect(unmarked.stderr).toMatch(/Invalid choice/);
+      // The CLI itself, run directly without the data path, is the oracle for the refusal.
+      const direct = await execa(awsFile as string, stage({}).args, {
+        env: stage({}).env,
+        extendEnv: false,
+        reject: false,
+      });
+      expect(unmarked).toEqual({
+        stdout: direct.stdout,
+        stderr: `${direct.stderr}\n`,
+        exitCode: direct.exitCode,
+      });
+    });
+
+    it('starts again before the next call when the config file changes, and says why', async () => {
+      await warm('aws sts get-caller-identity');
+      const startsBefore = warmCli.starts;
+      await warm('aws sts get-caller-identity');
+      expect(warmCli.starts).toBe(startsBefore);
+      const configFile = home.env.AWS_CONFIG_FILE as string;
+      await writeFile(
+        configFile,
+        `${await readFile(configFile, 'utf8')}\n[profile added]\nregion = eu-west-1\n`,
+      );
+      const next = await warm('aws configure get region --profile added');
+      expect(next.output.trim()).toBe('eu-west-1');
+      expect(warmCli.starts).toBe(startsBefore + 1);
+      expect(warmCli.lastRestart).toBe(`${configFile} changed`);
+    });
+  },
+);
+
+describe.skipIf(sandbox === undefined || python === undefined)(
+  'createWarmCli with a CLI tree that changes',
+  () => {
+    let tree: string;
+    let warmCli: WarmCli;
+    let workdir: string;
+    let home: string;
+
+    beforeAll(async () => {
+      tree = await mkdtemp(join(tmpdir(), 'warm-cli-tree-'));
+      workdir = await mkdtemp(join(tmpdir(), 'warm-cli-tree-work-'));
+      home = await mkdtemp(join(tmpdir(), 'warm-cli-tree-home-'));
+      const awscli = (
+        await execa(python as string, ['-c', 'import awscli,os;print(os.path.dirname(awscli.__file__))'])
+      ).stdout.trim();
+      await cp(awscli, join(tree, 'awscli'), { recursive: true });
+      warmCli = createWarmCli({
+        python: python as string,
+        awsFile: awsFile as string,
+        sandbox: sandbox as NonNullable<typeof sandbox>,
+        // The copied tree comes first on the interpreter's path: it is the CLI the warm process imports.
+        env: { PATH: process.env.PATH as string, HOME: home, PYTHONPATH: tree },
+        readOnlyPaths: [
+          tree,
+          ...listCliInstallPaths(awsFile as string, listHomes(process.env)),
+          ...listCliInstallPaths(python as string, listHomes(process.env)),
+        ],
+        writablePaths: [workdir],
+      });
+    }, 60_000);
+
+    afterAll(async () => {
+      await warmCli?.stop();
+      await rm(tree, { recursive: true, force: true });
+      await rm(workdir, { recursive: true, force: true });
+      await rm(home, { recursive: true, force: true });
+    });
+
+    const version: SandboxStage = {
+      kind: 'aws',
+      file: '',
+      args: ['--version'],
+      cwd: '',
+      env: {},
+      readOnlyPaths: [],
+      writablePaths: [],
+    };
+
+    it('imports the CLI again when its version changes, and the next call runs the new one', async () => {
+      const stage = { ...version, file: awsFile as string, cwd: workdir, env: { HOME: home } };
+      const before = await runWarmStage(warmCli, stage);
+      expect(`${before.stdout}${before.stderr}`).toMatch(/^aws-cli\/1\./);
+      expect(warmCli.version).toMatch(/^1\./);
+      const startsBefore = warmCli.starts;
+      const init = join(tree, 'awscli', '__init__.py');
+      await writeFile(
+        init,
+        (await readFile(init, 'utf8')).replace(/__version__ = '[^']+'/, "__version__ = '9.9.9'"),
+      );
+      const after = await runWarmStage(warmCli, stage);
+      expect(`${after.stdout}${after.stderr}`).toMatch(/^aws-cli\/9\.9\.9 /);
+      expect(warmCli.starts).toBe(startsBefore + 1);
+      expect(warmCli.version).toBe('9.9.9');
+      expect(warmCli.lastRestart).toBe(`${init} changed`);
+    });
+  },
+);
