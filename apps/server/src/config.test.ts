@@ -157,12 +157,18 @@ describe('readServerConfig', () => {
     [
       'AWS_MCP_WORKDIR',
       '/',
-      'AWS_MCP_WORKDIR must be a dedicated folder, not /: the CLI may write anywhere inside it.',
+      'AWS_MCP_WORKDIR is refused: The working directory / is the root folder; the aws stage may write there, so confinement would mean nothing. Use a dedicated folder, e.g. one under ~/.cache.',
     ],
     [
       'AWS_MCP_WORKDIR',
       '/home/someone/',
-      'AWS_MCP_WORKDIR must be a dedicated folder, not /home/someone: the CLI may write anywhere inside it.',
+      'AWS_MCP_WORKDIR is refused: The working directory /home/someone is a home folder; the aws stage may write there, so confinement would mean nothing. Use a dedicated folder, e.g. one under ~/.cache.',
+    ],
+    // A parent of HOME passed start-up before, then every command failed with UNSAFE_WORKDIR: one check now.
+    [
+      'AWS_MCP_WORKDIR',
+      '/home',
+      'AWS_MCP_WORKDIR is refused: The working directory /home is a parent of the home folder /home/someone; the aws stage may write there, so confinement would mean nothing. Use a dedicated folder, e.g. one under ~/.cache.',
     ],
     [
       'AWS_MCP_HOST',

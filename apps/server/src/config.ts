@@ -2,7 +2,13 @@ import { existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
-import { type StageLimitOptions, type StageLimits, stageLimitOptions } from '@aws-mcp/executor';
+import {
+  checkWorkdir,
+  ExecutionError,
+  type StageLimitOptions,
+  type StageLimits,
+  stageLimitOptions,
+} from '@aws-mcp/executor';
 import { z } from 'zod';
 
 /** How clients reach the server. */
@@ -641,11 +647,12 @@ export function readServerConfig(
     settings.AWS_MCP_WORKDIR?.trim() ||
       join(env.XDG_CACHE_HOME || join(home, '.cache'), 'aws-mcp', 'workdir'),
   );
-  if (workdir === '/' || workdir === home) {
-    fail(
-      'AWS_MCP_WORKDIR',
-      `must be a dedicated folder, not ${workdir}: the CLI may write anywhere inside it.`,
-    );
+  // The executor's own check, so a folder start-up accepts is never one every command is then refused in.
+  try {
+    checkWorkdir(workdir, env);
+  } catch (error) {
+    if (!ExecutionError.isInstance(error)) throw error;
+    fail('AWS_MCP_WORKDIR', `is refused: ${error.message}`);
   }
   const profiles = list(settings.AWS_MCP_PROFILES);
   const http = readHttpConfig(settings, { fail, describe, transport: settings.AWS_MCP_TRANSPORT });

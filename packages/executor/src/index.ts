@@ -6,6 +6,7 @@ export type { AssumeRoleOptions } from './_assume-role.js';
 export { checkAssumeRoleOptions } from './_assume-role.js';
 export type { CredentialsMode } from './_environment.js';
 export { buildAwsEnvironment, buildFilterEnvironment } from './_environment.js';
+export { checkWorkdir } from './_prepare-stages.js';
 export type { AwsHelpResult, AwsHelpTopic } from './aws-help.js';
 export { cleanHelpText, compactHelpText, runAwsHelp, stripUsageBanner } from './aws-help.js';
 export { buildBubblewrapArguments, createBubblewrapSandbox } from './bubblewrap-sandbox.js';
