@@ -200,8 +200,15 @@ export async function createServerContext({
   let sandbox: SandboxSelection;
   try {
     sandbox = await selectSandbox({ mode: config.sandbox, env, limits: config.sandboxLimits });
+    // The executor names its own modes; the person sets them with the server's setting.
+    if (sandbox.mode === 'disabled') sandbox = { ...sandbox, description: 'none (AWS_MCP_SANDBOX=disabled)' };
   } catch (error) {
-    throw new StartupError(error instanceof Error ? error.message : String(error));
+    const message = error instanceof Error ? error.message : String(error);
+    throw new StartupError(
+      message
+        .replace('The sandbox mode is `required`', 'AWS_MCP_SANDBOX=required')
+        .replace('choose the mode `auto`', 'set AWS_MCP_SANDBOX=auto'),
+    );
   }
   const sandboxed = sandbox.sandbox.name !== 'none';
   let policy: Policy;

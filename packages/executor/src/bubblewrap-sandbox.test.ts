@@ -841,7 +841,7 @@ describe('selectSandbox', () => {
 
   it('refuses in required mode when bubblewrap is missing, with how to install it', async () => {
     await expect(selectSandbox({ mode: 'required', env: { PATH: '/nonexistent' } })).rejects.toThrow(
-      /AWS_MCP_SANDBOX=required, but bubblewrap is not installed \(install it: `sudo apt-get install bubblewrap`\)/,
+      /The sandbox mode is `required`, but bubblewrap is not installed \(install it: `sudo apt-get install bubblewrap`\)/,
     );
   });
 

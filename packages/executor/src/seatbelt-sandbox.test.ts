@@ -96,6 +96,6 @@ describe('selectSandbox on macOS', () => {
     expect(selection.unavailableReason).toBe('seatbelt is unavailable: /usr/bin/sandbox-exec does not exist');
     await expect(
       selectSandbox({ mode: 'required', platform: 'darwin', fileExists: () => false }),
-    ).rejects.toThrow(/AWS_MCP_SANDBOX=required, but seatbelt is unavailable/);
+    ).rejects.toThrow(/The sandbox mode is `required`, but seatbelt is unavailable/);
   });
 });

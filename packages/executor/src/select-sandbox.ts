@@ -77,7 +77,7 @@ export async function selectSandbox({
     return {
       sandbox: noSandbox,
       mode,
-      description: 'none (AWS_MCP_SANDBOX=disabled)',
+      description: 'none (sandbox mode `disabled`)',
       unavailableReason: undefined,
     };
   }
@@ -111,7 +111,7 @@ export async function selectSandbox({
   if (mode === 'required') {
     throw new ExecutionError({
       code: 'SANDBOX_UNAVAILABLE',
-      message: `AWS_MCP_SANDBOX=required, but ${failure}. Fix that, or set AWS_MCP_SANDBOX=auto to run unconfined.`,
+      message: `The sandbox mode is \`required\`, but ${failure}. Fix that, or choose the mode \`auto\` to run unconfined.`,
     });
   }
   return { sandbox: noSandbox, mode, description: `none: ${failure}`, unavailableReason: failure };
