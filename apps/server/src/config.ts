@@ -47,6 +47,8 @@ export interface ServerConfig {
   maxTimeoutSeconds: number;
   /** How many commands run at once; more wait in a queue that counts toward their timeout (AWS_MCP_MAX_CONCURRENT, default 8). */
   maxConcurrent: number;
+  /** Most targets (profile × region) one fan-out call runs (AWS_MCP_FANOUT_MAX, default 50). */
+  fanOutMax: number;
   /** A JSON policy file for @aws-mcp/command (AWS_MCP_POLICY_FILE). */
   policyFile: string | undefined;
   /** Where to append one JSON line per tool call (AWS_MCP_AUDIT_LOG); none by default. */
@@ -160,6 +162,15 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     valueName: 'COUNT',
     defaultText: '8',
     description: 'Commands run at once; the rest queue (counted in their timeout).',
+    group: 'General',
+  },
+  {
+    variable: 'AWS_MCP_FANOUT_MAX',
+    flag: 'fanout-max',
+    kind: 'value',
+    valueName: 'COUNT',
+    defaultText: '50',
+    description: 'Most targets (profile × region) one `profiles`/`regions` call runs.',
     group: 'General',
   },
   {
@@ -516,6 +527,7 @@ function buildSchema(describe: Describe) {
     AWS_MCP_WORKDIR: z.string().optional(),
     AWS_MCP_MAX_TIMEOUT: wholeNumber(describe, 'AWS_MCP_MAX_TIMEOUT', { fallback: 900 }),
     AWS_MCP_MAX_CONCURRENT: wholeNumber(describe, 'AWS_MCP_MAX_CONCURRENT', { fallback: 8 }),
+    AWS_MCP_FANOUT_MAX: wholeNumber(describe, 'AWS_MCP_FANOUT_MAX', { fallback: 50 }),
     AWS_MCP_POLICY_FILE: z.string().optional(),
     AWS_MCP_AUDIT_LOG: z.string().optional(),
     AWS_MCP_SECRETS_DIR: z.string().optional(),
@@ -660,6 +672,7 @@ export function readServerConfig(
     timeoutSeconds: settings.AWS_MCP_TIMEOUT,
     maxTimeoutSeconds: settings.AWS_MCP_MAX_TIMEOUT,
     maxConcurrent: settings.AWS_MCP_MAX_CONCURRENT,
+    fanOutMax: settings.AWS_MCP_FANOUT_MAX,
     policyFile: settings.AWS_MCP_POLICY_FILE?.trim() || undefined,
     auditLog: settings.AWS_MCP_AUDIT_LOG?.trim() || undefined,
     maskSecrets: settings.AWS_MCP_MASK_SECRETS === 'true',

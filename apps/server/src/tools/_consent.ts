@@ -22,6 +22,14 @@ export interface ConsentOutcome {
   detail?: string;
 }
 
+/** One target of a fan-out, as the consent form lists it. */
+export interface ConsentTarget {
+  profile: string;
+  region: string;
+  /** The account, or why it is unknown. */
+  account: string;
+}
+
 /** The secrets question of a consent form, for a call whose output carries secrets. */
 export interface SecretsQuestion {
   /** The secret output members (`Credentials.SecretAccessKey`; `*`: the whole output). */
@@ -61,12 +69,15 @@ export function buildConsentText({
   account,
   question,
   sandbox,
+  targets,
 }: {
   decision: Decision;
   stages: string[][];
   account: string;
   question: SecretsQuestion | undefined;
   sandbox: string | undefined;
+  /** A fan-out's targets: listed instead of one profile, account and region, one answer covering them all. */
+  targets?: readonly ConsentTarget[];
 }): string {
   const lines = [
     'An AI assistant asks to run this AWS command:',
@@ -74,9 +85,19 @@ export function buildConsentText({
     `  ${formatStagesForPerson(stages)}`,
     '',
     `Access: ${decision.classification.accessClass} (${escapeHiddenText(decision.classification.action)})`,
-    `Profile: ${escapeHiddenText(decision.profile ?? 'default')}`,
-    `Account: ${escapeHiddenText(account)}`,
-    `Region: ${escapeHiddenText(decision.region ?? 'default')}`,
+    ...(targets === undefined
+      ? [
+          `Profile: ${escapeHiddenText(decision.profile ?? 'default')}`,
+          `Account: ${escapeHiddenText(account)}`,
+          `Region: ${escapeHiddenText(decision.region ?? 'default')}`,
+        ]
+      : [
+          `Targets (${targets.length}; one answer runs it on every one):`,
+          ...targets.map(
+            (target) =>
+              `  profile ${escapeHiddenText(target.profile)} · region ${escapeHiddenText(target.region)} · account ${escapeHiddenText(target.account)}`,
+          ),
+        ]),
     ...(sandbox === undefined ? [] : [`Sandbox: ${escapeHiddenText(sandbox)}`]),
     `Why it asks: ${escapeHiddenText(decision.action === 'confirm' ? decision.reason : 'its output carries secrets')}`,
   ];
@@ -141,7 +162,10 @@ export async function requestConsent({
   timeoutMs,
   question,
   sandbox,
+  targets,
 }: {
+  /** A fan-out's targets, listed in the form instead of one profile, account and region. */
+  targets?: readonly ConsentTarget[];
   /** What confines the command, as the person should read it: "no sandbox …" when nothing does. */
   sandbox?: string;
   /** The account the profile's credentials belong to, or why it is unknown. */
@@ -160,7 +184,7 @@ export async function requestConsent({
     result = await server.server.elicitInput(
       {
         mode: 'form',
-        message: buildConsentText({ decision, stages, account, question, sandbox }),
+        message: buildConsentText({ decision, stages, account, question, sandbox, targets }),
         requestedSchema: question === undefined ? approveSchema : secretsSchema,
       },
       { timeout: timeoutMs },

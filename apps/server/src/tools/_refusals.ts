@@ -13,7 +13,13 @@ export type ServerRefusalCode =
   | 'CONSENT_TIMED_OUT'
   | 'CONSENT_UNAVAILABLE'
   | 'CONSENT_INVALID_ANSWER'
-  | 'SAVE_NAME_INVALID';
+  | 'SAVE_NAME_INVALID'
+  | 'FANOUT_CONFLICTING_SETTING'
+  | 'FANOUT_NO_TARGETS'
+  | 'FANOUT_TOO_MANY_TARGETS'
+  | 'FANOUT_REGIONS_UNAVAILABLE'
+  | 'FANOUT_WRITE_REFUSED'
+  | 'FANOUT_SECRET_OUTPUT';
 
 /** Every code a refusal of `aws_cli_pipeline` can carry. */
 export type RefusalCode = ServerRefusalCode | CommandErrorCode | ExecutionErrorCode;
@@ -62,6 +68,15 @@ const suggestions: Partial<Record<RefusalCode, string>> = {
   FORBIDDEN_AWS_COMMAND: 'Ask the user to run that command in a terminal.',
   FORBIDDEN_ENDPOINT: 'Leave `--endpoint-url` out, or ask the user to allow that endpoint in the policy.',
   CONFLICTING_SETTING: 'Give the setting once: either on the command line or as the tool argument.',
+  FANOUT_CONFLICTING_SETTING:
+    'Name profiles and regions once: `profiles`/`regions` to fan out, or `profile`/`region` for one call, never `--profile`/`--region` on a fan-out’s line.',
+  FANOUT_NO_TARGETS: 'Read aws://config/profiles and give `profiles` as a list or a glob that matches.',
+  FANOUT_TOO_MANY_TARGETS:
+    'Narrow `profiles` or `regions`, or split the work into several calls; the limit is the server’s setting (AWS_MCP_FANOUT_MAX).',
+  FANOUT_REGIONS_UNAVAILABLE: 'Give `regions` as a list of region codes.',
+  FANOUT_WRITE_REFUSED:
+    'Run the write once per target (the user is asked), or ask the user to add the policy rule the reason shows.',
+  FANOUT_SECRET_OUTPUT: 'Give `saveOutputTo`; each target’s unmasked output is saved to its own file.',
 };
 
 const generalSuggestion = 'Correct the command as the reason says and call again.';

@@ -39,6 +39,14 @@ import {
   type SecretsQuestion,
 } from './_consent.js';
 import { explainAwsFailure } from './_explain-failure.js';
+import {
+  createEnabledRegionsLookup,
+  fanOutInputSchema,
+  fanOutOutputSchema,
+  isFanOut,
+  readEnabledRegions,
+  runFanOut,
+} from './_fan-out.js';
 import { describeRefusal, type RefusalCode, type RefusalFields } from './_refusals.js';
 import { errorResult, textResult } from './_results.js';
 
@@ -92,6 +100,7 @@ const inputSchema = {
       'Plan only: return the argv that would run, its access class, the decision and rule, and the consent text ' +
         'the user would see. Nothing runs and nobody is asked.',
     ),
+  ...fanOutInputSchema,
 };
 
 const outputSchema = {
@@ -162,9 +171,10 @@ const outputSchema = {
     .describe(
       'What to do next: for a refusal, and for a result whose cause is known (a cut output, text piped into jq, throttling).',
     ),
+  fanOut: fanOutOutputSchema.optional(),
 };
 
-type PipelineOutput = z.infer<z.ZodObject<typeof outputSchema>>;
+export type PipelineOutput = z.infer<z.ZodObject<typeof outputSchema>>;
 
 /** The run fields of a call that started no process (a refusal, a check). */
 const nothingRan = {
@@ -370,10 +380,10 @@ function planSecrets({
   return canAsk ? plan({ saveName: defaultName }, true) : plan('mask');
 }
 
-type ToolInput = z.infer<z.ZodObject<typeof inputSchema>>;
+export type ToolInput = z.infer<z.ZodObject<typeof inputSchema>>;
 
 /** A step that did not go on: the refusal to return, with the fields already known and what the audit adds. */
-interface Stop {
+export interface Stop {
   refusal: Refusal;
   fields?: Partial<PipelineOutput>;
   audit?: Partial<Omit<AuditEntry, 'time' | 'session' | 'tool'>>;
@@ -400,7 +410,7 @@ export interface JudgedCall {
 }
 
 /** How a judged call asks: the form, the secrets plan, whether it asks and what the person reads. */
-interface ConsentPlan {
+export interface ConsentPlan {
   form: { canAsk: true } | { canAsk: false; why: string };
   stateless: boolean;
   plan: SecretsPlan;
@@ -698,9 +708,26 @@ async function formatRun(
   };
 }
 
+/** The one-call steps a fan-out (`profiles`/`regions`, see _fan-out.ts) composes per target. */
+const fanOutSteps = {
+  judgeCall,
+  preflight,
+  planConsent,
+  secretsOptionOf,
+  runJudged,
+  formatRun,
+  refused,
+  describeConsentRefusal,
+};
+
+/** The steps a fan-out is given. */
+export type FanOutSteps = typeof fanOutSteps;
+
 /** Registers `aws_cli_pipeline`: validates, asks consent where the policy says so, and runs the pipeline. */
 export function registerAwsCliPipelineTool(server: McpServer, context: ServerContext): void {
   const { policy } = context;
+  // Per session: a session asks each profile's account for its enabled regions once.
+  const enabledRegions = createEnabledRegionsLookup((target) => readEnabledRegions(context, target));
   server.registerTool(
     'aws_cli_pipeline',
     {
@@ -734,6 +761,19 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
       };
       const pipeline = await parseCall(context, input);
       if (isStop(pipeline)) return stop(pipeline);
+      if (isFanOut(input)) {
+        return runFanOut({
+          server,
+          context,
+          input,
+          pipeline,
+          extra,
+          audit,
+          steps: fanOutSteps,
+          enabledRegions,
+          started,
+        });
+      }
       const judged = await judgeCall(context, pipeline, { profile: input.profile, region: input.region });
       if (isStop(judged)) return stop(judged);
       const blocked = await preflight(context, judged);
@@ -905,7 +945,7 @@ function checkSaveArgument(
   };
 }
 
-type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 /**
  * Sends `notifications/progress` while a command runs, when the request asked for them (a progress token):
