@@ -2,7 +2,10 @@
 # response before --query and output formatting. Run as `python -c <this file> CONFIG ARG...`: CONFIG is JSON
 # {"operation": "get-session-token", "paths": ["Credentials.SecretAccessKey"], "mode": "mask" | "reveal",
 #  "views": bool, "reportFd": 3}; the ARGs are the CLI's arguments. On exit it writes one JSON line to reportFd:
-# {"masked": n, "members": [...], "values": [...] (reveal), "views": [...] (views: the masked responses)}.
+# {"masked": n, "members": [...], "values": [...] (reveal), "views": [...] (views: the masked responses),
+#  "requestIds": [{"operation": "ListQueues", "requestId": "...", "hostId": "..." (S3)}, ...] (the command's own
+#  calls, any operation, at most 100), "nextToken": "..." (the --starting-token that resumes a --max-items listing,
+#  taken before --query, which drops it in CLI v1)}.
 # Standard library, botocore and awscli only; it must run on the CLI's own interpreter.
 import sys
 
@@ -14,12 +17,14 @@ import base64
 import datetime
 import json
 import os
+import threading
 
 MASKED = '[MASKED]'
 config = json.loads(sys.argv[1])
 arguments = sys.argv[2:]
 mode = config.get('mode', 'mask')
-report = {'masked': 0, 'members': [], 'values': [], 'views': []}
+report = {'masked': 0, 'members': [], 'values': [], 'views': [], 'requestIds': []}
+MAX_REQUEST_IDS = 100
 
 
 def parse_path(path):
@@ -106,25 +111,44 @@ def masked_view(parsed):
     return copy
 
 
-depth = [0]
+# Per thread: `aws s3` transfers run their calls in worker threads, each nesting on its own.
+calls = threading.local()
+
+
+def depth():
+    return getattr(calls, 'depth', 0)
 
 
 def on_before_call(**_):
-    depth[0] += 1
+    calls.depth = depth() + 1
 
 
 def on_after_call_error(**_):
-    depth[0] = max(0, depth[0] - 1)
+    calls.depth = max(0, depth() - 1)
+
+
+def record_request_id(parsed, model):
+    metadata = parsed.get('ResponseMetadata')
+    if not isinstance(metadata, dict) or not isinstance(metadata.get('RequestId'), str):
+        return
+    if len(report['requestIds']) >= MAX_REQUEST_IDS:
+        return
+    entry = {'operation': model.name, 'requestId': metadata['RequestId']}
+    if isinstance(metadata.get('HostId'), str) and metadata['HostId'] != '':
+        entry['hostId'] = metadata['HostId']
+    report['requestIds'].append(entry)
 
 
 def on_after_call(http_response=None, parsed=None, model=None, **_):
     import botocore
 
-    depth[0] = max(0, depth[0] - 1)
+    calls.depth = max(0, depth() - 1)
     # A call nested in another (the credential provider's AssumeRole while the command's request is signed) is not
     # the command's response: masking it would break the credentials.
-    if depth[0] != 0 or model is None or not isinstance(parsed, dict):
+    if depth() != 0 or model is None or not isinstance(parsed, dict):
         return
+    # Error responses too: a refused call is in CloudTrail under its request id as well.
+    record_request_id(parsed, model)
     if botocore.xform_name(model.name, '-') != config.get('operation'):
         return
     if http_response is not None and getattr(http_response, 'status_code', 200) >= 300:
@@ -141,6 +165,21 @@ def on_after_call(http_response=None, parsed=None, model=None, **_):
                 report['masked'] += len(found)
             else:
                 report['values'].extend(value for value in found if isinstance(value, str))
+
+
+def capture_resume_token():
+    """Records the resume token a --max-items listing stops with, where botocore sets it: before --query runs."""
+    from botocore.paginate import PageIterator
+
+    token = PageIterator.resume_token
+
+    def set_resume_token(self, value):
+        token.fset(self, value)
+        encoded = token.fget(self)
+        if isinstance(encoded, str):
+            report['nextToken'] = encoded
+
+    PageIterator.resume_token = property(token.fget, set_resume_token, token.fdel, token.__doc__)
 
 
 def install(session):
@@ -167,6 +206,7 @@ if os.environ.get('LC_CTYPE', '') == 'UTF-8':
 import awscli.clidriver as clidriver
 
 create_clidriver = clidriver.create_clidriver
+capture_resume_token()
 
 
 def create_clidriver_with_handler(*args, **kwargs):

@@ -60,12 +60,33 @@ describe('parseLauncherReport', () => {
     [
       'a report',
       '{"masked": 2, "members": ["A.B"], "values": [], "views": []}\n',
-      { masked: 2, members: ['A.B'], values: [], views: [] },
+      { masked: 2, members: ['A.B'], values: [], views: [], requestIds: [] },
     ],
     [
       'a report with wrong types',
       '{"masked": "2", "members": [1, "A"], "values": "x"}\n',
-      { masked: 0, members: ['A'], values: [], views: [] },
+      { masked: 0, members: ['A'], values: [], views: [], requestIds: [] },
+    ],
+    [
+      'request ids and a next token',
+      '{"masked": 0, "requestIds": [{"operation": "ListBuckets", "requestId": "R1", "hostId": "H1"}, ' +
+        '{"operation": "GetObject", "requestId": "R2"}, {"requestId": "R3"}, 7], "nextToken": "eyJ9"}\n',
+      {
+        masked: 0,
+        members: [],
+        values: [],
+        views: [],
+        requestIds: [
+          { operation: 'ListBuckets', requestId: 'R1', hostId: 'H1' },
+          { operation: 'GetObject', requestId: 'R2' },
+        ],
+        nextToken: 'eyJ9',
+      },
+    ],
+    [
+      'a next token of the wrong type',
+      '{"masked": 0, "requestIds": "R1", "nextToken": 5}\n',
+      { masked: 0, members: [], values: [], views: [], requestIds: [] },
     ],
   ])('reads %s', (_, text, expected) => {
     expect(parseLauncherReport(text)).toEqual(expected);

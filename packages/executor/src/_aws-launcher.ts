@@ -3,6 +3,7 @@ import { isAbsolute } from 'node:path';
 import { readPythonFromShebang } from '@aws-mcp/command';
 import { launcherSource } from './_aws-launcher-source.js';
 import { findExecutable } from './_find-executable.js';
+import type { AwsRequestId } from './run-pipeline.js';
 
 /** The file descriptor the launcher writes its report to (the aws stage's fourth stdio entry). */
 export const launcherReportFd = 3;
@@ -26,6 +27,25 @@ export interface LauncherReport {
   values: string[];
   /** With `views`: each masked response of the command's operation. */
   views: unknown[];
+  /** The request ids of the command's own calls (any operation, not the credential chain's), at most 100. */
+  requestIds: AwsRequestId[];
+  /** The `--starting-token` that resumes a `--max-items` listing, taken before `--query` (which drops it in v1). */
+  nextToken?: string;
+}
+
+function readRequestIds(value: unknown): AwsRequestId[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((each: Partial<AwsRequestId>) =>
+    typeof each?.operation === 'string' && typeof each.requestId === 'string'
+      ? [
+          {
+            operation: each.operation,
+            requestId: each.requestId,
+            ...(typeof each.hostId === 'string' ? { hostId: each.hostId } : {}),
+          },
+        ]
+      : [],
+  );
 }
 
 /**
@@ -70,6 +90,10 @@ export function parseLauncherReport(text: string): LauncherReport | undefined {
       members: Array.isArray(report.members) ? report.members.filter((each) => typeof each === 'string') : [],
       values: Array.isArray(report.values) ? report.values.filter((each) => typeof each === 'string') : [],
       views: Array.isArray(report.views) ? report.views : [],
+      requestIds: readRequestIds(report.requestIds),
+      ...(typeof report.nextToken === 'string' && report.nextToken !== ''
+        ? { nextToken: report.nextToken }
+        : {}),
     };
   } catch {
     return undefined;

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { version } from '../package.json';
 import { buildAwsEnvironment, buildFilterEnvironment } from './_environment.js';
 
 const serverEnvironment = {
@@ -40,9 +41,18 @@ describe('buildAwsEnvironment', () => {
       AWS_PROFILE: 'dev',
       AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
       AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000',
+      AWS_EXECUTION_ENV: `aws-mcp-${version}`,
       AWS_PAGER: '',
       AWS_CLI_AUTO_PROMPT: 'off',
     });
+  });
+
+  it('marks the calls as aws-mcp’s, after an execution environment already set', () => {
+    const env = buildAwsEnvironment(
+      { ...serverEnvironment, AWS_EXECUTION_ENV: 'CloudShell' },
+      { credentialsMode: 'both', agentVersion: '2.0.0' },
+    );
+    expect(env.AWS_EXECUTION_ENV).toBe('CloudShell-aws-mcp-2.0.0');
   });
 
   it('leaves the credential variables out in aws_config mode', () => {

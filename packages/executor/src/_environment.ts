@@ -1,3 +1,5 @@
+import { version as executorVersion } from '../package.json';
+
 /** AWS variables the CLI reads, passed to the aws stage by exact name (never by an `AWS_` prefix). */
 const awsCredentialVariables = [
   'AWS_ACCESS_KEY_ID',
@@ -39,6 +41,25 @@ const awsSettingVariables = [
   'AWS_CLI_FILE_ENCODING',
   'AWS_ACCOUNT_ID',
 ] as const;
+
+/** What botocore keeps of a user agent value turned into `-` (CLI v2.9 would send it as is). */
+function sanitizeUserAgentValue(value: string): string {
+  return value.replace(/[^A-Za-z0-9!$%&'*+\-.^_`|~,]/g, '-');
+}
+
+/**
+ * `AWS_EXECUTION_ENV` for a call made by aws-mcp: `aws-mcp-<version>`, which the CLI sends as
+ * `exec-env/aws-mcp-<version>` in its user agent. A value the environment already set (Lambda's
+ * `AWS_Lambda_python3.12`, CloudShell's) is kept in front, joined by `-`: botocore sends exactly one `exec-env/`
+ * token and turns a space into `-` (CLI v2.9 would send the space, splitting the token), so both CLIs send
+ * `exec-env/AWS_Lambda_python3.12-aws-mcp-<version>`.
+ */
+export function buildExecutionEnv(existing: string | undefined, agentVersion = executorVersion): string {
+  const ours = sanitizeUserAgentValue(`aws-mcp-${agentVersion}`);
+  const before = sanitizeUserAgentValue((existing ?? '').trim());
+  if (before === '' || before === ours) return ours;
+  return before.endsWith(`-${ours}`) ? before : `${before}-${ours}`;
+}
 
 /** Service-specific endpoints such as AWS_ENDPOINT_URL_S3; the suffix is a service id, never MCP_. */
 const serviceEndpointVariable = /^AWS_ENDPOINT_URL_[A-Z0-9_]+$/;
@@ -87,7 +108,8 @@ export function buildFilterEnvironment(source: NodeJS.ProcessEnv): Record<string
 
 /**
  * The environment of the aws stage, from an explicit list. The region is set as AWS_DEFAULT_REGION too, since
- * the CLI v1 reads only that one; the pager and auto-prompt are always off.
+ * the CLI v1 reads only that one; the pager and auto-prompt are always off; `AWS_EXECUTION_ENV` marks the calls
+ * as aws-mcp's (`agentVersion`, default this package's version; see buildExecutionEnv).
  */
 export function buildAwsEnvironment(
   source: NodeJS.ProcessEnv,
@@ -96,7 +118,17 @@ export function buildAwsEnvironment(
     profile,
     credentialsMode,
     isHelp = false,
-  }: { region?: string; profile?: string; credentialsMode: CredentialsMode; isHelp?: boolean },
+    agentVersion,
+    roleProfile,
+  }: {
+    region?: string;
+    profile?: string;
+    credentialsMode: CredentialsMode;
+    isHelp?: boolean;
+    agentVersion?: string;
+    /** The call's throwaway role profile (RunPipelineOptions.assumeRole): it replaces the profile and config file. */
+    roleProfile?: { name: string; configFile: string };
+  },
 ): Record<string, string> {
   const env: Record<string, string> = {};
   copyBase(source, env);
@@ -111,10 +143,16 @@ export function buildAwsEnvironment(
     env.AWS_PROFILE = profile;
     delete env.AWS_DEFAULT_PROFILE;
   }
+  if (roleProfile !== undefined) {
+    env.AWS_CONFIG_FILE = roleProfile.configFile;
+    env.AWS_PROFILE = roleProfile.name;
+    delete env.AWS_DEFAULT_PROFILE;
+  }
   if (region !== undefined) {
     env.AWS_REGION = region;
     env.AWS_DEFAULT_REGION = region;
   }
+  env.AWS_EXECUTION_ENV = buildExecutionEnv(source.AWS_EXECUTION_ENV, agentVersion);
   env.AWS_PAGER = '';
   env.AWS_CLI_AUTO_PROMPT = 'off';
   // The CLI v1 pipes help through MANPAGER/PAGER, `less -R` by default; cat never waits for a key.
