@@ -1,7 +1,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { maskSecrets } from '@aws-mcp/executor';
+import { type AwsRequestId, maskSecrets } from '@aws-mcp/executor';
 import { escapeHiddenJson } from './_escape-text.js';
 
 /** One tool call, as the audit log records it. Values that carry secrets are redacted before this is built. */
@@ -13,11 +13,19 @@ export interface AuditEntry {
   argv?: string[][];
   profile?: string;
   region?: string;
+  /** The profile's account, where the server knew it (see AuditLog.write's `account`). */
+  account?: string;
   classification?: string;
   action?: string;
   decision?: string;
   rule?: string;
   consent?: string;
+  /** The role ARN the call assumed (`roleArn`); never its credentials. */
+  role?: string;
+  /** The role session name CloudTrail shows for it (`assumed-role/<name>/<roleSession>`). */
+  roleSession?: string;
+  /** The id of the standing approval the call ran under or granted (`consent` says which). */
+  approval?: string;
   status: string;
   exitCode?: number;
   durationMs?: number;
@@ -26,7 +34,15 @@ export interface AuditEntry {
   secrets?: 'masked' | 'shown' | 'saved';
   /** The name of the file in the secrets folder the unmasked output was saved as (never its content). */
   savedAs?: string;
+  /** The AWS request ids of the CLI's calls (CloudTrail's `requestID`), where the CLI reported them. */
+  requestIds?: AwsRequestId[];
   error?: string;
+}
+
+/** What an entry waits for before it is written. */
+export interface PendingAuditFields {
+  /** The account, once known (undefined: unknown, left out). A rejection counts as unknown. */
+  account?: Promise<string | undefined>;
 }
 
 /**
@@ -37,7 +53,12 @@ export interface AuditEntry {
  */
 export interface AuditLog {
   path: string;
-  write(entry: AuditEntry): void;
+  /**
+   * Appends an entry. With `pending.account`, the line is written once the account is known; the lines stay in
+   * the order they were written in, so a later entry waits for an earlier one's account.
+   */
+  write(entry: AuditEntry, pending?: PendingAuditFields): void;
+  /** Writes what waits, then closes the file. */
   close(): Promise<void>;
 }
 
@@ -50,12 +71,26 @@ export async function openAuditLog(path: string): Promise<AuditLog> {
     stream.once('error', reject);
   });
   stream.on('error', () => {});
+  let waiting = 0;
+  let queue: Promise<void> = Promise.resolve();
+  const append = (entry: AuditEntry) => stream.write(`${formatAuditLine(entry)}\n`);
   return {
     path,
-    write(entry) {
-      stream.write(`${formatAuditLine(entry)}\n`);
+    write(entry, pending) {
+      if (pending?.account === undefined && waiting === 0) {
+        append(entry);
+        return;
+      }
+      waiting += 1;
+      const account = (pending?.account ?? Promise.resolve(undefined)).catch(() => undefined);
+      queue = queue
+        .then(() => account)
+        .then((known) => {
+          waiting -= 1;
+          append(known === undefined ? entry : { ...entry, account: known });
+        });
     },
-    close: () => new Promise<void>((resolve) => stream.end(resolve)),
+    close: () => queue.then(() => new Promise<void>((resolve) => stream.end(resolve))),
   };
 }
 

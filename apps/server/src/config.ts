@@ -49,6 +49,8 @@ export interface ServerConfig {
   maxConcurrent: number;
   /** Most targets (profile × region) one fan-out call runs (AWS_MCP_FANOUT_MAX, default 50). */
   fanOutMax: number;
+  /** Cut outputs kept for re-reading and re-filtering (AWS_MCP_RESULTS_*): budgets in bytes, lifetime in seconds. */
+  results: { sessionBytes: number; totalBytes: number; ttlSeconds: number };
   /** A JSON policy file for @aws-mcp/command (AWS_MCP_POLICY_FILE). */
   policyFile: string | undefined;
   /** Where to append one JSON line per tool call (AWS_MCP_AUDIT_LOG); none by default. */
@@ -57,6 +59,8 @@ export interface ServerConfig {
   maskSecrets: boolean;
   /** The only profiles calls may use (AWS_MCP_PROFILES, comma-separated); undefined means any. */
   profiles: string[] | undefined;
+  /** The roles calls may assume with `roleArn` (AWS_MCP_ROLES, comma-separated ARN globs); undefined means none. */
+  roles: string[] | undefined;
   /** Whether AWS_MCP_MODE was set, so it overrides a policy file's mode. */
   modeExplicit: boolean;
   /** The HTTP transports' settings; read for every transport, used by the HTTP ones. */
@@ -174,6 +178,33 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     group: 'General',
   },
   {
+    variable: 'AWS_MCP_RESULTS_SESSION_BYTES',
+    flag: 'results-session-bytes',
+    kind: 'value',
+    valueName: 'BYTES',
+    defaultText: '16777216',
+    description: 'Cut outputs a session keeps (masked) as aws://results/…, oldest dropped first; 0: none.',
+    group: 'General',
+  },
+  {
+    variable: 'AWS_MCP_RESULTS_TOTAL_BYTES',
+    flag: 'results-total-bytes',
+    kind: 'value',
+    valueName: 'BYTES',
+    defaultText: '67108864',
+    description: 'Kept outputs of all sessions together; the oldest are dropped first.',
+    group: 'General',
+  },
+  {
+    variable: 'AWS_MCP_RESULTS_TTL',
+    flag: 'results-ttl',
+    kind: 'value',
+    valueName: 'SECONDS',
+    defaultText: '900',
+    description: 'How long a kept output stays readable (it also ends with its session).',
+    group: 'General',
+  },
+  {
     variable: 'AWS_MCP_MAX_OUTPUT',
     flag: 'max-output',
     kind: 'value',
@@ -216,6 +247,15 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     valueName: 'NAME,...',
     defaultText: 'any',
     description: 'The only AWS profiles calls may use.',
+    group: 'Safety',
+  },
+  {
+    variable: 'AWS_MCP_ROLES',
+    flag: 'roles',
+    kind: 'value',
+    valueName: 'ARN,...',
+    defaultText: 'none',
+    description: 'The IAM roles (ARN globs, case-sensitive) a call may assume with roleArn.',
     group: 'Safety',
   },
   {
@@ -528,11 +568,21 @@ function buildSchema(describe: Describe) {
     AWS_MCP_MAX_TIMEOUT: wholeNumber(describe, 'AWS_MCP_MAX_TIMEOUT', { fallback: 900 }),
     AWS_MCP_MAX_CONCURRENT: wholeNumber(describe, 'AWS_MCP_MAX_CONCURRENT', { fallback: 8 }),
     AWS_MCP_FANOUT_MAX: wholeNumber(describe, 'AWS_MCP_FANOUT_MAX', { fallback: 50 }),
+    AWS_MCP_RESULTS_SESSION_BYTES: wholeNumber(describe, 'AWS_MCP_RESULTS_SESSION_BYTES', {
+      fallback: 16 * 1024 * 1024,
+      minimum: 0,
+    }),
+    AWS_MCP_RESULTS_TOTAL_BYTES: wholeNumber(describe, 'AWS_MCP_RESULTS_TOTAL_BYTES', {
+      fallback: 64 * 1024 * 1024,
+      minimum: 0,
+    }),
+    AWS_MCP_RESULTS_TTL: wholeNumber(describe, 'AWS_MCP_RESULTS_TTL', { fallback: 900 }),
     AWS_MCP_POLICY_FILE: z.string().optional(),
     AWS_MCP_AUDIT_LOG: z.string().optional(),
     AWS_MCP_SECRETS_DIR: z.string().optional(),
     AWS_MCP_MASK_SECRETS: choice(describe, 'AWS_MCP_MASK_SECRETS', ['true', 'false'], 'true'),
     AWS_MCP_PROFILES: z.string().optional(),
+    AWS_MCP_ROLES: z.string().optional(),
     AWS_ENDPOINT_URL: z.string().optional(),
     AWS_MCP_AWS_CLI: z.string().optional(),
     AWS_MCP_HOST: z.string().optional(),
@@ -667,16 +717,30 @@ export function readServerConfig(
     fail('AWS_MCP_WORKDIR', `is refused: ${error.message}`);
   }
   const profiles = list(settings.AWS_MCP_PROFILES);
+  const roles = list(settings.AWS_MCP_ROLES);
+  const notRole = roles.find((glob) => !glob.startsWith('arn:'));
+  if (notRole !== undefined) {
+    fail(
+      'AWS_MCP_ROLES',
+      `must list role ARNs or ARN globs such as arn:aws:iam::123456789012:role/ReadOnly*, not ${JSON.stringify(notRole)}.`,
+    );
+  }
   const http = readHttpConfig(settings, { fail, describe, transport: settings.AWS_MCP_TRANSPORT });
   return {
     timeoutSeconds: settings.AWS_MCP_TIMEOUT,
     maxTimeoutSeconds: settings.AWS_MCP_MAX_TIMEOUT,
     maxConcurrent: settings.AWS_MCP_MAX_CONCURRENT,
     fanOutMax: settings.AWS_MCP_FANOUT_MAX,
+    results: {
+      sessionBytes: settings.AWS_MCP_RESULTS_SESSION_BYTES,
+      totalBytes: settings.AWS_MCP_RESULTS_TOTAL_BYTES,
+      ttlSeconds: settings.AWS_MCP_RESULTS_TTL,
+    },
     policyFile: settings.AWS_MCP_POLICY_FILE?.trim() || undefined,
     auditLog: settings.AWS_MCP_AUDIT_LOG?.trim() || undefined,
     maskSecrets: settings.AWS_MCP_MASK_SECRETS === 'true',
     profiles: profiles.length === 0 ? undefined : profiles,
+    roles: roles.length === 0 ? undefined : roles,
     modeExplicit: (env.AWS_MCP_MODE ?? '').trim() !== '',
     maxOutputChars: settings.AWS_MCP_MAX_OUTPUT,
     consentTimeoutSeconds: settings.AWS_MCP_CONSENT_TIMEOUT,

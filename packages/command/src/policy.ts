@@ -31,6 +31,13 @@ export interface PolicyRule {
   profiles?: string[];
   /** Only for these regions (globs). A deny or confirm rule also applies when the region is unknown. */
   regions?: string[];
+  /**
+   * Only for calls under these roles (ARN globs, case-sensitive): the role the call assumes (the tool's
+   * `roleArn`) or, without one, the role its profile assumes by itself (`role_arn`). A deny or confirm rule also
+   * applies when the call's role is unknown (credentials from SSO, a credential_process, a container or the
+   * instance, or temporary keys in variables: any of them may be the role); an allow rule never does.
+   */
+  roles?: string[];
   /** Shown to the person or the model. */
   reason?: string;
   /**
@@ -38,6 +45,12 @@ export interface PolicyRule {
    * `save` writes the unmasked output to the secrets folder, `ask` asks the person (the default).
    */
   secrets?: SecretsAnswer;
+  /**
+   * Lets the consent form offer a standing approval (this operation on these targets, for the session or N
+   * minutes) for the calls this rule decides, even where the classification refuses one (a delete, a permission
+   * change). Never across accounts, and never without targets.
+   */
+  standingApproval?: boolean;
 }
 
 /** What happens to secrets in a call's output without asking: shown, saved to a file, or the person is asked. */
@@ -94,6 +107,14 @@ export function isProfileAllowed(allowedProfiles: readonly string[] | undefined,
   );
 }
 
+/**
+ * Whether `roleArn` matches one of `allowedRoles` (ARN globs: `*` any run, `?` one character), case-sensitive as
+ * IAM ARNs are: the one matcher for the server's role allowlist and a rule's `roles`.
+ */
+export function isRoleAllowed(allowedRoles: readonly string[], roleArn: string): boolean {
+  return allowedRoles.some((glob) => compileGlob(glob, 's').test(roleArn));
+}
+
 function invalid(field: string, message: string): CommandError {
   return new CommandError({
     code: 'INVALID_POLICY',
@@ -121,8 +142,10 @@ const ruleSchema = z
       .optional(),
     profiles: z.array(nonEmpty).optional(),
     regions: z.array(nonEmpty).optional(),
+    roles: z.array(nonEmpty).optional(),
     reason: z.string().optional(),
     secrets: z.enum(['show', 'save', 'ask']).optional(),
+    standingApproval: z.boolean().optional(),
   })
   .refine((rule) => rule.actions !== undefined || rule.classes !== undefined, {
     message: 'must list `actions` or `classes`',
@@ -251,6 +274,8 @@ export function findDecidingRule(
     /** The API operations the command performs besides its own name. */
     apiActions?: readonly string[];
     accessClass?: AccessClass;
+    /** The role ARN the call runs under; `null` when it runs under none; undefined when that is unknown. */
+    role?: string | null;
   },
 ): { rule: PolicyRule; id: string } | undefined {
   let best: { rule: PolicyRule; id: string } | undefined;
@@ -280,7 +305,12 @@ export function findDecidingRule(
     const regionInScope = inScope(rule.regions, target.region, (region) =>
       (rule.regions ?? []).some((glob) => matchesGlob(glob, region)),
     );
-    if (!profileInScope || !regionInScope) return;
+    const roleInScope =
+      rule.roles === undefined ||
+      (target.role === undefined
+        ? restrictive
+        : target.role !== null && isRoleAllowed(rule.roles, target.role));
+    if (!profileInScope || !regionInScope || !roleInScope) return;
     if (best === undefined || strictness[rule.effect] > strictness[best.rule.effect]) {
       best = { rule, id: rule.id ?? `rules[${index}]` };
     }

@@ -27,6 +27,11 @@ export interface ValidationContext {
   workdir?: string;
   /** The command catalog to classify with, e.g. from loadCatalogForCli; defaults to the committed snapshot. */
   catalog?: Catalog;
+  /**
+   * The role ARN the call runs under (for rules with `roles`): the role it assumes, or the one its profile
+   * assumes; `null` when it runs under none; left out when that is unknown.
+   */
+  role?: string | null;
 }
 
 /** The verdict on a pipeline: what to do, which rule decided, and the effective settings it was judged on. */
@@ -212,6 +217,7 @@ export function validatePipeline(
     region,
     apiActions: classification.apiActions,
     accessClass: classification.accessClass,
+    role: context.role,
   });
   if (ruled !== undefined) {
     const because = ruled.rule.reason === undefined ? '' : `: ${ruled.rule.reason}`;

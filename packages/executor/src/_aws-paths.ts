@@ -122,7 +122,8 @@ export function listCliInstallPaths(awsFile: string, homes: string[]): string[] 
  * What the aws stage must see, decided here alone: unless credentials come from variables only, the AWS config
  * and credentials files (honouring AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE), the files the profile chain
  * needs (`profileFiles`: credential_process programs, web identity tokens, CA bundles) and the CLI's caches as
- * private copies of which only `cacheNames` come back; in every mode the files that variables point to.
+ * private copies of which only `cacheNames` come back; in every mode the files that variables point to. A role's
+ * throwaway config (`roleConfigFile`, a copy of the user's config) replaces the config file, in every mode.
  */
 export function listAwsStagePaths(
   env: NodeJS.ProcessEnv,
@@ -130,13 +131,15 @@ export function listAwsStagePaths(
   {
     profileFiles = [],
     cacheNames = { cli: [], sso: [] },
-  }: { profileFiles?: readonly string[]; cacheNames?: CliCacheNames } = {},
+    roleConfigFile,
+  }: { profileFiles?: readonly string[]; cacheNames?: CliCacheNames; roleConfigFile?: string } = {},
 ): { readOnly: string[]; privateCopies: PrivateCopyRequest[] } {
   const home = env.HOME ?? homedir();
   const readOnly: string[] = [];
   const privateCopies: PrivateCopyRequest[] = [];
+  if (roleConfigFile !== undefined) readOnly.push(roleConfigFile);
   if (credentialsMode !== 'env') {
-    readOnly.push(env.AWS_CONFIG_FILE || join(home, '.aws', 'config'));
+    if (roleConfigFile === undefined) readOnly.push(env.AWS_CONFIG_FILE || join(home, '.aws', 'config'));
     readOnly.push(env.AWS_SHARED_CREDENTIALS_FILE || join(home, '.aws', 'credentials'));
     readOnly.push(...profileFiles.filter((path) => isAbsolute(path)));
     privateCopies.push(

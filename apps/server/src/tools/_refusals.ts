@@ -14,12 +14,18 @@ export type ServerRefusalCode =
   | 'CONSENT_UNAVAILABLE'
   | 'CONSENT_INVALID_ANSWER'
   | 'SAVE_NAME_INVALID'
+  | 'ROLE_NOT_ALLOWED'
+  | 'ROLE_ARGUMENT_INVALID'
   | 'FANOUT_CONFLICTING_SETTING'
   | 'FANOUT_NO_TARGETS'
   | 'FANOUT_TOO_MANY_TARGETS'
   | 'FANOUT_REGIONS_UNAVAILABLE'
   | 'FANOUT_WRITE_REFUSED'
-  | 'FANOUT_SECRET_OUTPUT';
+  | 'FANOUT_SECRET_OUTPUT'
+  | 'RESULT_NOT_FOUND'
+  | 'RESULT_ARGUMENT_INVALID'
+  | 'PAGINATION_UNSUPPORTED'
+  | 'PAGINATION_ARGUMENT_INVALID';
 
 /** Every code a refusal of `aws_cli_pipeline` can carry. */
 export type RefusalCode = ServerRefusalCode | CommandErrorCode | ExecutionErrorCode;
@@ -45,6 +51,17 @@ const suggestions: Partial<Record<RefusalCode, string>> = {
   CONSENT_INVALID_ANSWER:
     'Retry once; if it happens again, the MCP client’s consent form does not work with this server.',
   SAVE_NAME_INVALID: 'Give `saveOutputTo` a new plain file name such as `credentials.json`.',
+  ROLE_NOT_ALLOWED:
+    'Leave `roleArn` out, or ask the user to list the role in the server’s role allowlist (AWS_MCP_ROLES).',
+  ROLE_ARGUMENT_INVALID: 'Fix the role argument the reason names, or leave the role arguments out.',
+  RESULT_NOT_FOUND:
+    'Run the AWS command again (kept results last a few minutes and only in the session that made them).',
+  RESULT_ARGUMENT_INVALID:
+    'With `fromResult`, give only filter stages (`command: "jq …"` or `pipe`), and optionally `timeout` and `maxOutput`.',
+  PAGINATION_UNSUPPORTED:
+    'Leave `maxItems` and `nextToken` out: this command returns everything at once (or use its own paging options).',
+  PAGINATION_ARGUMENT_INVALID:
+    'Give paging either as `maxItems`/`nextToken` or on the command line, not both; select with `| jq` rather than `--query`.',
   SAVE_TO_EXISTS: 'Give `saveOutputTo` a name not used yet; saved files are never overwritten.',
   SAVE_TO_INVALID:
     'Tell the user: the secrets folder (AWS_MCP_SECRETS_DIR) must be a private folder of theirs.',
