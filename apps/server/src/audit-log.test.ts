@@ -1,6 +1,9 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CommandError, loadSnapshotCliModel, parseCommandLine } from '@aws-mcp/command';
 import { describe, expect, it } from 'vitest';
-import { formatAuditLine } from './audit-log.js';
+import { type AuditEntry, formatAuditLine, openAuditLog } from './audit-log.js';
 
 const model = loadSnapshotCliModel(1);
 const secret = 'hunter2-Zx9';
@@ -123,5 +126,63 @@ describe('formatAuditLine', () => {
       status: 'success',
     });
     expect(line).not.toContain(key);
+  });
+});
+
+describe('openAuditLog', () => {
+  const entry = (status: string): AuditEntry => ({
+    time: 't',
+    session: 's1',
+    tool: 'aws_cli_pipeline',
+    status,
+  });
+
+  async function writeAndRead(write: (log: Awaited<ReturnType<typeof openAuditLog>>) => void) {
+    const folder = await mkdtemp(join(tmpdir(), 'audit-log-'));
+    try {
+      const log = await openAuditLog(join(folder, 'audit.jsonl'));
+      write(log);
+      await log.close();
+      const text = await readFile(log.path, 'utf8');
+      return text
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as AuditEntry);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }
+
+  it('writes the account once it is known, keeping the order of the entries, and close waits for it', async () => {
+    let tell: (account: string | undefined) => void = () => {};
+    const account = new Promise<string | undefined>((resolve) => {
+      tell = resolve;
+    });
+    const lines = await writeAndRead((log) => {
+      log.write(entry('first'));
+      log.write(
+        { ...entry('second'), requestIds: [{ operation: 'ListQueues', requestId: 'R-1' }] },
+        { account },
+      );
+      log.write(entry('third'));
+      setTimeout(() => tell('123456789012'), 50);
+    });
+    expect(lines).toEqual([
+      entry('first'),
+      {
+        ...entry('second'),
+        account: '123456789012',
+        requestIds: [{ operation: 'ListQueues', requestId: 'R-1' }],
+      },
+      entry('third'),
+    ]);
+  });
+
+  it('leaves the account out when it is unknown or its lookup failed', async () => {
+    const lines = await writeAndRead((log) => {
+      log.write(entry('unknown'), { account: Promise.resolve(undefined) });
+      log.write(entry('failed'), { account: Promise.reject(new Error('no STS')) });
+    });
+    expect(lines).toEqual([entry('unknown'), entry('failed')]);
   });
 });

@@ -49,6 +49,7 @@ import {
 } from './_secrets-folder.js';
 import { type AuditLog, openAuditLog } from './audit-log.js';
 import { ConfigError, type ServerConfig } from './config.js';
+import { serverVersion } from './server.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -335,6 +336,8 @@ export async function createServerContext({
       cliCacheFiles: setup.cliCacheFiles,
       readOnlyPaths: config.sandboxReadPaths,
       ...(warmCli === undefined ? {} : { warmCli }),
+      // Every call's user agent says `exec-env/aws-mcp-<version>`, for CloudTrail.
+      agentVersion: serverVersion,
     }),
     audit,
     secretsFolder,

@@ -817,16 +817,20 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
         consent,
         canAsk: consentPlan.form.canAsk,
       });
-      audit({
-        ...judged.auditBase,
-        consent: consent?.answer,
-        status: result.status,
-        exitCode: result.exitCode,
-        durationMs: result.durationMs,
-        outputChars: result.totalChars,
-        secrets: formatted.secrets.handling,
-        ...(formatted.secrets.saved === undefined ? {} : { savedAs: formatted.secrets.saved.name }),
-      });
+      audit(
+        {
+          ...judged.auditBase,
+          consent: consent?.answer,
+          status: result.status,
+          exitCode: result.exitCode,
+          durationMs: result.durationMs,
+          outputChars: result.totalChars,
+          secrets: formatted.secrets.handling,
+          ...(formatted.secrets.saved === undefined ? {} : { savedAs: formatted.secrets.saved.name }),
+          ...(result.requestIds === undefined ? {} : { requestIds: result.requestIds }),
+        },
+        judged.profile,
+      );
       return formatted.tool;
     },
   );
