@@ -182,12 +182,12 @@ describe('resolveFanOutTargets', () => {
     expect(resolved).toMatchObject({ code, text: expect.stringMatching(message) });
   });
 
-  it('counts a region list before reading any enabled regions', async () => {
+  it('refuses more profiles than the limit before reading any enabled regions', async () => {
     const { options, lookups } = resolveOptions({
-      request: { profiles: ['alpha', 'beta'], regions: ['us-east-1', 'eu-west-1', 'sa-east-1'] },
-      max: 5,
+      request: { profiles: ['alpha', 'beta', 'prod-a'], regions: 'enabled' },
+      max: 2,
     });
-    await resolveFanOutTargets(options);
+    expect(await resolveFanOutTargets(options)).toMatchObject({ code: 'FANOUT_TOO_MANY_TARGETS' });
     expect(lookups).toEqual([]);
   });
 });
@@ -570,6 +570,24 @@ describe.skipIf(motoMissing)(
       expect(textOf(result)).toMatch(
         /^=== 4\/6 · profile beta · region us-east-1 · account 222222222222 · success ===\n\{\n\s+"QueueUrls": \[\n\s+".*\/222222222222\/q-beta-us-east-1"/m,
       );
+    });
+
+    it('refuses the whole fan-out when its one consent is declined', async () => {
+      test.consent.asked.length = 0;
+      const client = await test.connectAnswering(() => ({ action: 'decline' }));
+      const result = (await client.callTool({
+        name: 'aws_cli_pipeline',
+        arguments: { command: 'aws sqs list-queues --output json', profiles, regions },
+      })) as CallToolResult;
+      expect(result.isError).toBe(true);
+      expect(result.structuredContent).toMatchObject({
+        status: 'refused',
+        code: 'CONSENT_DECLINED',
+        consent: 'declined',
+        output: '',
+      });
+      expect(result.structuredContent?.fanOut).toBeUndefined();
+      expect(test.consent.asked).toHaveLength(1);
     });
 
     it('reports a failing target under its header and runs the rest', async () => {
