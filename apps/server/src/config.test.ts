@@ -36,6 +36,8 @@ describe('readServerConfig', () => {
       auditLog: undefined,
       maskSecrets: true,
       profiles: undefined,
+      results: { sessionBytes: 16 * 1024 * 1024, totalBytes: 64 * 1024 * 1024, ttlSeconds: 900 },
+      roles: undefined,
       http: {
         host: '127.0.0.1',
         port: 8000,
@@ -72,6 +74,7 @@ describe('readServerConfig', () => {
     ['AWS_MCP_MASK_SECRETS', 'false', { maskSecrets: false }],
     ['AWS_MCP_PROFILES', ' dev, prod ,', { profiles: ['dev', 'prod'] }],
     ['AWS_MCP_PROFILES', ' , ', { profiles: undefined }],
+    ['AWS_MCP_ROLES', 'arn:aws:iam::*:role/Audit*, ', { roles: ['arn:aws:iam::*:role/Audit*'] }],
   ])('reads %s=%j', (variable, value, expected) => {
     expect(readServerConfig({ ...home, [variable]: value })).toMatchObject(expected);
   });
@@ -153,6 +156,11 @@ describe('readServerConfig', () => {
       'AWS_ENDPOINT_URL',
       '127.0.0.1:4566',
       'AWS_ENDPOINT_URL must be a URL such as http://127.0.0.1:4566, not "127.0.0.1:4566".',
+    ],
+    [
+      'AWS_MCP_ROLES',
+      'ReadOnly',
+      'AWS_MCP_ROLES must list role ARNs or ARN globs such as arn:aws:iam::123456789012:role/ReadOnly*, not "ReadOnly".',
     ],
     [
       'AWS_MCP_WORKDIR',

@@ -183,7 +183,7 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     kind: 'value',
     valueName: 'BYTES',
     defaultText: '16777216',
-    description: 'Cut outputs a session keeps (masked) as aws://results/…, oldest dropped first; 0: none.',
+    description: 'Cut outputs one session keeps (masked) as aws://results/…; 0: none.',
     group: 'General',
   },
   {

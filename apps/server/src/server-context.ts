@@ -41,6 +41,7 @@ import {
   selectSandbox,
 } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { createResultsStore, type ResultsStore } from './_results-store.js';
 import {
   checkSecretsFolderApart,
   prepareSecretsFolder,
@@ -50,6 +51,7 @@ import {
 import { type AuditLog, openAuditLog } from './audit-log.js';
 import { ConfigError, type ServerConfig } from './config.js';
 import { serverVersion } from './server.js';
+import { type ApprovalStore, createApprovalStore } from './tools/_approvals.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -101,6 +103,10 @@ export interface ServerContext {
   helpCache: Map<string, string>;
   /** The servers of the open sessions, so log lines reach clients too. */
   sessions: Set<McpServer>;
+  /** Standing approvals by session (its McpServer), granted only by the consent form, ended with the session. */
+  approvals: ApprovalStore;
+  /** Cut outputs kept (masked) by session (its McpServer) for aws://results/{id} and `fromResult`. */
+  results: ResultsStore;
   /**
    * Writes one line to stderr (never stdout: on stdio it carries the protocol) and sends it to every open session
    * as an MCP logging notification.
@@ -355,6 +361,12 @@ export async function createServerContext({
     },
     helpCache: new Map(),
     sessions,
+    approvals: createApprovalStore(),
+    results: createResultsStore({
+      sessionBytes: config.results.sessionBytes,
+      totalBytes: config.results.totalBytes,
+      ttlMs: config.results.ttlSeconds * 1000,
+    }),
     log,
     get warmCli() {
       if (warmCli === undefined)

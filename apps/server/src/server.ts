@@ -55,7 +55,13 @@ export function createMcpServer(context: ServerContext): McpServer {
   registerResources(server, context);
   registerPrompts(server, context);
   context.sessions.add(server);
-  server.server.onclose = () => context.sessions.delete(server);
+  server.server.onclose = () => {
+    context.sessions.delete(server);
+    // Standing approvals end with their session, however it ended (HTTP close or eviction, stdio exit).
+    context.approvals.endSession(server);
+    // Kept results too: nobody can read them once their session is gone.
+    context.results.endSession(server);
+  };
   server.server.oninitialized = () => {
     if (context.sandbox.unavailableReason === undefined) return;
     server

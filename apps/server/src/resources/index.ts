@@ -2,6 +2,7 @@ import { describeRegion, readSsoTokenStatus } from '@aws-mcp/aws-config';
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpError, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerContext } from '../server-context.js';
+import { registerKeptResults } from './_kept-results.js';
 
 function json(uri: string, value: unknown): ReadResourceResult {
   return { contents: [{ uri, mimeType: 'application/json', text: `${JSON.stringify(value, null, 2)}\n` }] };
@@ -66,6 +67,19 @@ export function registerResources(server: McpServer, context: ServerContext): vo
         maxOutputChars: context.config.maxOutputChars,
       },
       maskSecrets: context.config.maskSecrets,
+      // This session's standing approvals (the consent form grants them; aws_withdraw_approvals removes them).
+      standingApprovals: context.approvals.list(server).map((approval) => ({
+        id: approval.id,
+        action: approval.action,
+        targets: approval.targets,
+        profile: approval.profile,
+        region: approval.region,
+        account: approval.account,
+        ...(approval.endpoint === undefined ? {} : { endpoint: approval.endpoint }),
+        scope: approval.scope,
+        grantedAt: approval.grantedAt,
+        expiresAt: approval.expiresAt ?? null,
+      })),
       warnings: awsContext.warnings,
     });
   };
@@ -91,7 +105,7 @@ export function registerResources(server: McpServer, context: ServerContext): vo
       'environment',
       'aws://config/environment',
       'Server environment',
-      'The profile, region and credential source in use, the AWS CLI, the sandbox and the mode.',
+      'The profile, region and credential source in use, the AWS CLI, the sandbox, the mode and this session’s standing approvals.',
       readEnvironment,
     ],
     [
@@ -157,4 +171,6 @@ export function registerResources(server: McpServer, context: ServerContext): vo
       return json(uri.href, details);
     },
   );
+
+  registerKeptResults(server, context);
 }

@@ -30,6 +30,7 @@ describe('configuration resources', () => {
     const { resourceTemplates } = await test.client.listResourceTemplates();
     expect(resourceTemplates.map((template) => template.uriTemplate).sort()).toEqual([
       'aws://config/regions/{region}',
+      'aws://results/{id}',
       'aws://{name}',
     ]);
   });

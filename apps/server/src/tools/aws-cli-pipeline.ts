@@ -8,6 +8,7 @@ import {
   type Pipeline,
   type Policy,
   parseCommandLine,
+  readApprovalTargets,
   type SecretsAnswer,
   validatePipeline,
 } from '@aws-mcp/command';
@@ -31,9 +32,11 @@ import { checkSaveName, defaultSaveName } from '../_secrets-folder.js';
 import { sessionLabel } from '../_session-label.js';
 import { type AuditEntry, redactArgv } from '../audit-log.js';
 import type { ServerContext } from '../server-context.js';
+import { describeApprovalNote, planStandingOffer, summarizeApproval } from './_approvals.js';
 import {
   buildConsentText,
   type ConsentOutcome,
+  type ConsentRole,
   checkConsentForm,
   requestConsent,
   type SecretsQuestion,
@@ -47,8 +50,24 @@ import {
   readEnabledRegions,
   runFanOut,
 } from './_fan-out.js';
+import {
+  keepCutOutput,
+  keepOutputCharsOf,
+  keptResultInputSchema,
+  keptResultOutputSchema,
+  runFromResult,
+  withKeptResult,
+} from './_kept-results.js';
+import {
+  applyPaging,
+  pagingInputSchema,
+  pagingOutputSchema,
+  readNextToken,
+  withNextToken,
+} from './_pagination.js';
 import { describeRefusal, type RefusalCode, type RefusalFields } from './_refusals.js';
 import { errorResult, textResult } from './_results.js';
+import { type CallRole, checkRoleArguments, describeCallRole, roleInputSchema } from './_roles.js';
 
 const inputSchema = {
   command: z
@@ -101,6 +120,9 @@ const inputSchema = {
         'the user would see. Nothing runs and nobody is asked.',
     ),
   ...fanOutInputSchema,
+  ...roleInputSchema,
+  ...keptResultInputSchema,
+  ...pagingInputSchema,
 };
 
 const outputSchema = {
@@ -125,8 +147,27 @@ const outputSchema = {
     .object({ action: z.enum(['allow', 'confirm', 'deny']), rule: z.string(), reason: z.string() })
     .optional(),
   consent: z
-    .enum(['accepted', 'declined', 'canceled', 'timed out', 'unsupported', 'invalid answer'])
+    .enum([
+      'accepted',
+      'declined',
+      'canceled',
+      'timed out',
+      'unsupported',
+      'invalid answer',
+      'standing approval',
+    ])
     .optional(),
+  approval: z
+    .object({
+      id: z.string(),
+      scope: z.enum(['session', 'minutes']),
+      action: z.string(),
+      targets: z.array(z.object({ member: z.string(), value: z.string() })),
+      expiresAt: z.string().optional(),
+      granted: z.boolean().describe('True when this call granted it; false when it covered this call.'),
+    })
+    .optional()
+    .describe('The standing approval this call ran under or granted (withdraw it with aws_withdraw_approvals).'),
   maskedSecrets: z.number().int().describe('How many secret values were masked in output and stderr.'),
   secrets: z
     .object({
@@ -153,6 +194,18 @@ const outputSchema = {
     .enum(['parsed', 'not json', 'cut'])
     .optional()
     .describe('Whether `json` holds the output: `cut` when the output was too long to parse whole.'),
+  outfiles: z
+    .array(
+      z.object({
+        name: z.string(),
+        bytes: z.number().int(),
+        content: z.string().optional(),
+        truncated: z.boolean().optional(),
+        note: z.string().optional(),
+      }),
+    )
+    .optional()
+    .describe('The OUTFILE the CLI wrote in the working directory, its text capped and masked as output is.'),
   check: z
     .object({
       argv: z
@@ -172,6 +225,8 @@ const outputSchema = {
       'What to do next: for a refusal, and for a result whose cause is known (a cut output, text piped into jq, throttling).',
     ),
   fanOut: fanOutOutputSchema.optional(),
+  ...keptResultOutputSchema,
+  ...pagingOutputSchema,
 };
 
 export type PipelineOutput = z.infer<z.ZodObject<typeof outputSchema>>;
@@ -218,7 +273,10 @@ function summarizeDecision(decision: Decision): PipelineOutput['decision'] {
   return { action: decision.action, rule: decision.rule, reason: decision.reason };
 }
 
-const consentCodes: Record<Exclude<ConsentOutcome['answer'], 'accepted'>, RefusalCode> = {
+const consentCodes: Record<
+  Exclude<ConsentOutcome['answer'], 'accepted' | 'standing approval'>,
+  RefusalCode
+> = {
   declined: 'CONSENT_DECLINED',
   canceled: 'CONSENT_CANCELED',
   'timed out': 'CONSENT_TIMED_OUT',
@@ -393,6 +451,8 @@ export interface Stop {
 export interface CallChoices {
   profile?: string;
   region?: string;
+  /** The role the call assumes (`roleArn`), already checked against AWS_MCP_ROLES. */
+  role?: CallRole;
 }
 
 /** A parsed call judged for one profile and region: what runs, where, the decision and what the audit records. */
@@ -429,7 +489,10 @@ async function parseCall(context: ServerContext, input: ToolInput): Promise<Pipe
   if (early !== undefined) return { refusal: early };
   let pipeline: Pipeline;
   try {
-    pipeline = parseInput(input, { model: await context.cliModel(), workdir: context.config.workdir });
+    const options = { model: await context.cliModel(), workdir: context.config.workdir };
+    const paged = applyPaging(parseInput(input, options), input, { ...options, fanOut: isFanOut(input) });
+    if ('refusal' in paged) return paged;
+    pipeline = paged;
   } catch (error) {
     return commandErrorStop(context, error);
   }
@@ -481,6 +544,7 @@ async function judgeCall(
         (globals.region === undefined ? context.awsContext(chosenProfile).region.name : undefined),
       workdir: context.config.workdir,
       catalog: context.catalog(),
+      role: describeCallRole(choices.role, context.awsContext(chosenProfile).credentials),
     });
   } catch (error) {
     return commandErrorStop(context, error);
@@ -507,6 +571,9 @@ async function judgeCall(
       action,
       decision: decision.action,
       rule: decision.rule,
+      ...(choices.role === undefined
+        ? {}
+        : { role: choices.role.arn, roleSession: choices.role.assumeRole.sessionName }),
     },
   };
 }
@@ -595,6 +662,7 @@ function checkCall(judged: JudgedCall, consent: ConsentPlan): CallToolResult {
           account: 'looked up when the command runs',
           question: consent.question,
           sandbox: consent.sandbox,
+          ...consentRoleOf(judged.choices.role),
         })
       : undefined,
     canAsk: consent.form.canAsk,
@@ -611,9 +679,25 @@ async function askConsent(
   if (!consent.asks) return undefined;
   const { decision, profile, region, stages } = judged;
   const identity = await context.lookupAccount(profile);
-  return !consent.form.canAsk
+  // A standing approval is bound to the profile's account; a call under a role acts elsewhere, so none is offered.
+  const offer: ReturnType<typeof planStandingOffer> =
+    judged.choices.role !== undefined
+      ? { offer: false, why: 'it runs as an assumed role' }
+      : planStandingOffer({
+          decision,
+          policy: context.policy,
+          targets: readApprovalTargets(judged.pipeline.aws),
+          profile,
+          region,
+          account: identity.account,
+          endpoint: judged.pipeline.aws.globals.endpointUrl,
+          secretsQuestion: consent.question !== undefined,
+        });
+  const covering = offer.offer ? context.approvals.find(server, offer.subject) : undefined;
+  if (covering !== undefined) return { granted: true, answer: 'standing approval', approval: covering };
+  const outcome: ConsentOutcome = !consent.form.canAsk
     ? { granted: false, answer: 'unsupported', detail: consent.form.why }
-    : requestConsent({
+    : await requestConsent({
         account: identity.account ?? 'unknown (the caller identity could not be read)',
         server,
         decision: { ...decision, profile, region },
@@ -621,7 +705,14 @@ async function askConsent(
         timeoutMs: context.config.consentTimeoutSeconds * 1000,
         question: consent.question,
         sandbox: consent.sandbox,
+        ...(offer.offer ? { standing: offer.subject } : {}),
+        ...consentRoleOf(judged.choices.role),
       });
+  const approval =
+    outcome.granted && offer.offer && outcome.scope !== undefined
+      ? context.approvals.grant(server, offer.subject, outcome.scope)
+      : undefined;
+  return approval === undefined ? outcome : { ...outcome, approval };
 }
 
 /** The executor's secrets option for a plan the person may have answered. */
@@ -654,10 +745,20 @@ function runJudged(
     region,
     timeoutMs: Math.min(input.timeout ?? config.timeoutSeconds, config.maxTimeoutSeconds) * 1000,
     maxOutputChars: Math.min(input.maxOutput ?? config.maxOutputChars, config.maxOutputChars),
+    // A cut output is kept whole (masked) for the session; see _kept-results.ts.
+    ...(keepOutputCharsOf(context) === undefined ? {} : { keepOutputChars: keepOutputCharsOf(context) }),
     signal: extra.signal,
     onProgress: progressReporter(extra),
     secrets,
+    ...(choices.role === undefined ? {} : { assumeRole: choices.role.assumeRole }),
   });
+}
+
+/** The consent form's `role` field for a call under a role. */
+function consentRoleOf(role: CallRole | undefined): { role?: ConsentRole } {
+  return role === undefined
+    ? {}
+    : { role: { arn: role.arn, account: role.account, sessionName: role.assumeRole.sessionName } };
 }
 
 /** The tool result of a finished run: the text a model reads and the structured fields. */
@@ -688,10 +789,22 @@ async function formatRun(
     maskedSecrets: result.maskedSecrets,
     secrets,
     ...readJsonOutput(result),
+    ...(result.outfiles === undefined ? {} : { outfiles: result.outfiles }),
     ...judged.decided,
     ...(consent === undefined ? {} : { consent: consent.answer }),
+    ...(consent?.approval === undefined
+      ? {}
+      : { approval: summarizeApproval(consent.approval, consent.answer !== 'standing approval') }),
   };
-  const note = describeSecretsNote(secrets, { folder: context.secretsFolder, canAsk });
+  const note = [
+    describeOutfiles(result.outfiles),
+    describeSecretsNote(secrets, { folder: context.secretsFolder, canAsk }),
+    consent?.approval === undefined
+      ? undefined
+      : describeApprovalNote(consent.approval, consent.answer !== 'standing approval'),
+  ]
+    .filter((line) => line !== undefined)
+    .join('\n\n');
   const nextStep = hintForResult({
     pipeline: judged.pipeline,
     result,
@@ -700,7 +813,7 @@ async function formatRun(
   if (nextStep !== undefined) structured.suggestion = nextStep;
   const text = [
     formatRunResult(result, judged.profile, context.setup(), nextStep),
-    ...(note === undefined ? [] : ['', note]),
+    ...(note === '' ? [] : ['', note]),
   ].join('\n');
   return {
     tool: result.status === 'success' ? textResult(text, structured) : errorResult(text, structured),
@@ -747,18 +860,42 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
     },
     async (input, extra) => {
       const started = Date.now();
-      const audit = (entry: Omit<AuditEntry, 'time' | 'session' | 'tool'>) =>
-        context.audit?.write({
-          time: new Date().toISOString(),
-          // The session's label, not its id: over HTTP the id is a credential.
-          session: extra.sessionId === undefined ? undefined : sessionLabel(extra.sessionId),
-          tool: 'aws_cli_pipeline',
-          ...entry,
-        });
+      // `accountOf`: a profile whose call reached AWS; its account is looked up (cached, see lookupAccount).
+      const audit = (entry: Omit<AuditEntry, 'time' | 'session' | 'tool'>, accountOf?: string) =>
+        context.audit?.write(
+          {
+            time: new Date().toISOString(),
+            // The session's label, not its id: over HTTP the id is a credential.
+            session: extra.sessionId === undefined ? undefined : sessionLabel(extra.sessionId),
+            tool: 'aws_cli_pipeline',
+            ...entry,
+          },
+          accountOf === undefined
+            ? undefined
+            : { account: context.lookupAccount(accountOf).then((identity) => identity.account) },
+        );
       const stop = (step: Stop, base?: JudgedCall['auditBase']): CallToolResult => {
         audit({ ...base, status: 'refused', error: step.refusal.code, ...step.audit });
         return refused(step.refusal, step.fields);
       };
+      if (input.fromResult !== undefined) {
+        return runFromResult({ server, context, input, signal: extra.signal, audit, refuse: stop });
+      }
+      const role = checkRoleArguments(input, {
+        allowedRoles: context.config.roles,
+        sessionId: extra.sessionId,
+      });
+      if (role !== undefined && 'refusal' in role) return stop(role);
+      if (role !== undefined && isFanOut(input)) {
+        const reason = '`roleArn` does not go with `profiles` or `regions`: run one call per role.';
+        return stop({
+          refusal: {
+            code: 'ROLE_ARGUMENT_INVALID',
+            text: `Refused (ROLE_ARGUMENT_INVALID): ${reason}`,
+            reason,
+          },
+        });
+      }
       const pipeline = await parseCall(context, input);
       if (isStop(pipeline)) return stop(pipeline);
       if (isFanOut(input)) {
@@ -774,7 +911,11 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
           started,
         });
       }
-      const judged = await judgeCall(context, pipeline, { profile: input.profile, region: input.region });
+      const judged = await judgeCall(context, pipeline, {
+        profile: input.profile,
+        region: input.region,
+        ...(role === undefined ? {} : { role }),
+      });
       if (isStop(judged)) return stop(judged);
       const blocked = await preflight(context, judged);
       if (blocked !== undefined) return stop(blocked, judged.auditBase);
@@ -821,6 +962,7 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
         {
           ...judged.auditBase,
           consent: consent?.answer,
+          ...(consent?.approval === undefined ? {} : { approval: consent.approval.id }),
           status: result.status,
           exitCode: result.exitCode,
           durationMs: result.durationMs,
@@ -831,7 +973,11 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
         },
         judged.profile,
       );
-      return formatted.tool;
+      const kept = keepCutOutput(server, context, {
+        result,
+        label: formatStagesForPerson(judged.auditBase.argv),
+      });
+      return withNextToken(withKeptResult(formatted.tool, kept), readNextToken(judged.pipeline, result));
     },
   );
 }
@@ -897,6 +1043,18 @@ function describeCheck({
 }
 
 /** The `secrets` field of a result: how they were handled, how many were masked, which members, the saved file. */
+/** The text block's part for the files a named OUTFILE left in the working directory. */
+function describeOutfiles(outfiles: PipelineResult['outfiles']): string | undefined {
+  if (outfiles === undefined || outfiles.length === 0) return undefined;
+  return outfiles
+    .map((file) =>
+      file.content === undefined
+        ? `${file.name} (${file.bytes} bytes): ${file.note ?? 'not returned'}`
+        : `${file.name} (${file.bytes} bytes${file.truncated === true ? ', cut' : ''}):\n${file.content}`,
+    )
+    .join('\n\n');
+}
+
 function describeSecrets(
   result: PipelineResult,
   option: SecretsHandling,

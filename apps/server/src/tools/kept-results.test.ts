@@ -1,0 +1,201 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createAwsSandboxHome, type Emulator, startMoto } from '@aws-mcp/emulators';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult, ResourceLink } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readServerConfig } from '../config.js';
+import { createServerContext, type ServerContext } from '../server-context.js';
+import { type HttpServerHandle, startHttpServer } from '../transports/http.js';
+
+const token = 'kept-results-token-0123456789';
+
+/** A loopback HTTP proxy in front of moto that counts the AWS requests reaching it. */
+async function startCountingProxy(
+  target: string,
+): Promise<{ endpoint: string; count: () => number; close(): void }> {
+  const upstream = new URL(target);
+  let requests = 0;
+  const server: Server = createHttpServer((request, response) => {
+    requests += 1;
+    const forward = httpRequest(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: request.method,
+        path: request.url,
+        headers: request.headers,
+      },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    forward.on('error', () => response.destroy());
+    request.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { endpoint: `http://127.0.0.1:${port}`, count: () => requests, close: () => server.close() };
+}
+
+let moto: Emulator;
+let proxy: Awaited<ReturnType<typeof startCountingProxy>>;
+let home: Awaited<ReturnType<typeof createAwsSandboxHome>>;
+let workdir: string;
+let context: ServerContext;
+let http: HttpServerHandle;
+const clients: Client[] = [];
+
+async function connect(): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+  const transport = new StreamableHTTPClientTransport(new URL(http.url), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  const client = new Client({ name: 'kept-results', version: '1.0.0' });
+  await client.connect(transport);
+  clients.push(client);
+  return { client, transport };
+}
+
+async function call(client: Client, args: Record<string, unknown>): Promise<CallToolResult> {
+  return (await client.callTool({ name: 'aws_cli_pipeline', arguments: args })) as CallToolResult;
+}
+
+function structured(result: CallToolResult): Record<string, unknown> {
+  return (result.structuredContent ?? {}) as Record<string, unknown>;
+}
+
+async function readWhole(
+  client: Client,
+  uri: string,
+  length: number,
+): Promise<{ text: string; pages: number }> {
+  let text = '';
+  let pages = 0;
+  let offset: number | undefined = 0;
+  while (offset !== undefined) {
+    const read = await client.readResource({ uri: `${uri}?offset=${offset}&length=${length}` });
+    const content = read.contents[0] as { text: string };
+    text += content.text;
+    pages += 1;
+    offset = (read._meta as { nextOffset?: number } | undefined)?.nextOffset;
+  }
+  return { text, pages };
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  proxy = await startCountingProxy(moto.endpoint);
+  home = await createAwsSandboxHome({ credentials: moto.credentials, region: 'us-east-1' });
+  workdir = await mkdtemp(join(tmpdir(), 'kept-results-'));
+  const env = {
+    PATH: process.env.PATH,
+    LANG: 'C.UTF-8',
+    ...home.env,
+    AWS_ENDPOINT_URL: proxy.endpoint,
+    AWS_MAX_ATTEMPTS: '1',
+    AWS_MCP_WORKDIR: workdir,
+    AWS_MCP_TRANSPORT: 'streamable-http',
+    AWS_MCP_HOST: '127.0.0.1',
+    AWS_MCP_PORT: '0',
+    AWS_MCP_AUTH_TOKEN: token,
+    AWS_MCP_MAX_OUTPUT: '1000',
+  };
+  context = await createServerContext({ config: readServerConfig(env), env, log: () => {} });
+  http = await startHttpServer({ context, log: () => {} });
+}, 120_000);
+
+afterAll(async () => {
+  for (const client of clients) await client.close().catch(() => {});
+  await http?.close();
+  await context?.close();
+  proxy?.close();
+  await moto?.stop();
+  await home?.remove();
+  await rm(workdir, { recursive: true, force: true });
+});
+
+describe('kept results (aws://results/{id}, fromResult) over HTTP sessions', () => {
+  it('keeps a cut output, re-filters it without a second AWS request, and shows it to its own session only', async () => {
+    const owner = await connect();
+    const other = await connect();
+    const cut = await call(owner.client, { command: 'aws ec2 describe-regions' });
+    expect(cut.isError).not.toBe(true);
+    const fields = structured(cut);
+    expect(fields.truncated).toBe(true);
+    const kept = fields.kept as { kept: true; resultId: string; uri: string; chars: number };
+    expect(kept.kept).toBe(true);
+    expect(fields.resultId).toBe(kept.resultId);
+    const link = cut.content.find((block) => block.type === 'resource_link') as ResourceLink | undefined;
+    expect(link?.uri).toBe(`aws://results/${kept.resultId}`);
+
+    // The kept output, read in pages of at most the cap, is the whole JSON the CLI printed.
+    const whole = await readWhole(owner.client, kept.uri, 400);
+    expect(whole.pages).toBeGreaterThanOrEqual(3);
+    expect(whole.text.length).toBe(kept.chars);
+    const regions = (JSON.parse(whole.text) as { Regions: { RegionName: string }[] }).Regions;
+    const expected = regions.map((region) => region.RegionName).sort();
+    expect(expected.length).toBeGreaterThan(10);
+
+    const before = proxy.count();
+    const filtered = await call(owner.client, {
+      fromResult: kept.resultId,
+      command: "jq -r '.Regions[].RegionName' | sort",
+    });
+    expect(filtered.isError).not.toBe(true);
+    expect(structured(filtered)).toMatchObject({ status: 'success', fromResult: kept.resultId });
+    expect(structured(filtered).output).toBe(`${expected.join('\n')}\n`);
+    const argv = await call(owner.client, {
+      fromResult: kept.resultId,
+      pipe: [['jq', '-r', '.Regions | length']],
+    });
+    expect(structured(argv).output).toBe(`${regions.length}\n`);
+    expect(proxy.count()).toBe(before);
+
+    // Another session: the id opens nothing, and reads exactly as an id that never existed.
+    const stolen = await call(other.client, { fromResult: kept.resultId, command: 'jq .' });
+    const unknownId = 'AAAAAAAAAAAAAAAAAAAAAA';
+    const unknown = await call(other.client, { fromResult: unknownId, command: 'jq .' });
+    expect(stolen.isError).toBe(true);
+    expect(structured(stolen).code).toBe('RESULT_NOT_FOUND');
+    expect(JSON.stringify(stolen).replaceAll(kept.resultId, 'ID')).toBe(
+      JSON.stringify(unknown).replaceAll(unknownId, 'ID'),
+    );
+    await expect(other.client.readResource({ uri: kept.uri })).rejects.toThrow(/No kept result/);
+    const listed = (await other.client.listResources()).resources.map((resource) => resource.uri);
+    expect(listed.some((uri) => uri.startsWith('aws://results/'))).toBe(false);
+    const own = (await owner.client.listResources()).resources.map((resource) => resource.uri);
+    expect(own).toContain(kept.uri);
+
+    // The session ends: its results go with it.
+    await owner.transport.terminateSession();
+    await owner.client.close();
+    await expect.poll(() => context.results.totalBytes).toBe(0);
+  }, 120_000);
+
+  it('refuses fromResult with an aws stage or other arguments, and runs nothing', async () => {
+    const { client } = await connect();
+    const cut = await call(client, { command: 'aws ec2 describe-regions' });
+    const id = structured(cut).resultId as string;
+    const before = proxy.count();
+    const withAws = await call(client, { fromResult: id, command: 'aws ec2 describe-regions | jq .' });
+    expect(structured(withAws)).toMatchObject({ status: 'refused', code: 'FORBIDDEN_PROGRAM' });
+    const withProfile = await call(client, { fromResult: id, command: 'jq .', profile: 'default' });
+    expect(structured(withProfile)).toMatchObject({ status: 'refused', code: 'RESULT_ARGUMENT_INVALID' });
+    const noFilters = await call(client, { fromResult: id });
+    expect(structured(noFilters)).toMatchObject({ status: 'refused', code: 'RESULT_ARGUMENT_INVALID' });
+    expect(proxy.count()).toBe(before);
+  }, 120_000);
+
+  it('returns an output under the cap whole, without keeping it', async () => {
+    const { client } = await connect();
+    const small = await call(client, { command: 'aws ec2 describe-regions --region-names us-east-1' });
+    expect(structured(small).truncated).toBe(false);
+    expect(structured(small).kept).toBeUndefined();
+    expect(small.content.some((block) => block.type === 'resource_link')).toBe(false);
+  }, 60_000);
+});
