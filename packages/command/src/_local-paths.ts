@@ -21,6 +21,24 @@ interface PathReference {
   access: PathAccess;
   source: string;
   token: string;
+  /** The word names a stream here, not a file (see streamWords), so nothing is bound or checked. */
+  stream?: true;
+}
+
+/**
+ * Words that name a stream rather than a file, and where: only there are they no local path. Elsewhere `-` is a
+ * file named `-` in the working directory, and `/dev/stdout` a path outside it.
+ */
+const streamWords: Readonly<Record<'outfile' | 's3-transfer', Readonly<Record<string, string>>>> = {
+  outfile: {
+    '-': 'the executor gives the CLI a private file and returns its content (the CLI would write a file named -)',
+    '/dev/stdout': 'as `-`: the CLI cannot open /dev/stdout when its stdout is a socket',
+  },
+  's3-transfer': { '-': '`aws s3 cp/mv` read stdin or write stdout for -' },
+};
+
+function isStreamWord(where: keyof typeof streamWords, word: string): boolean {
+  return Object.hasOwn(streamWords[where], word);
 }
 
 const fileUrl = /fileb?:\/\//gi;
@@ -81,12 +99,14 @@ function collectPathReferences(stage: AwsStage, operation: CatalogOperation | un
     const effective: PathAccess | undefined =
       access === 'read' || access === 'write' ? access : (listed ?? (isOutfile ? 'write' : undefined));
     if (effective === undefined) continue;
+    const isOutfilePositional = argument.option === undefined && effective === 'write';
     for (const value of argument.values) {
       references.push({
         written: stripFilePrefix(value),
         access: effective,
         source: argument.option ?? (isOutfile ? 'OUTFILE' : argument.name.toUpperCase()),
         token: value,
+        ...(isOutfilePositional && isStreamWord('outfile', value) ? { stream: true as const } : {}),
       });
     }
   }
@@ -101,6 +121,7 @@ function collectPathReferences(stage: AwsStage, operation: CatalogOperation | un
         access,
         source: `s3 ${name} ${isDestination ? 'destination' : 'source'}`,
         token: word,
+        ...(isStreamWord('s3-transfer', word) ? { stream: true as const } : {}),
       });
     });
   }
@@ -129,7 +150,7 @@ export function resolveLocalPaths(
   operation: CatalogOperation | undefined,
   workdir: string | undefined,
 ): LocalPath[] {
-  const references = collectPathReferences(stage, operation).filter((reference) => reference.written !== '-');
+  const references = collectPathReferences(stage, operation).filter((reference) => reference.stream !== true);
   checkS3Transfer(stage);
   if (references.length === 0) return [];
   if (workdir === undefined || !posix.isAbsolute(workdir)) {
@@ -139,7 +160,7 @@ export function resolveLocalPaths(
       token: first.token,
       message:
         workdir === undefined
-          ? `The command uses the local path \`${first.written}\` (${first.source}), but no working directory is configured. Configure one (the server's workdir setting) or leave local files out, e.g. write to \`-\` (stdout).`
+          ? `The command uses the local path \`${first.written}\` (${first.source}), but no working directory is configured. Configure one (the server's workdir setting) or leave local files out, e.g. write an OUTFILE to \`-\` (its content comes back with the output).`
           : `The configured working directory \`${workdir}\` is not an absolute path; configure an absolute one.`,
     });
   }

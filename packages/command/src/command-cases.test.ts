@@ -149,6 +149,10 @@ describe('validatePipeline: local paths stay inside the working directory', () =
     ['aws lambda invoke --function-name f out.json', [`${workdir}/out.json`]],
     ['aws lambda invoke --function-name f --payload \'{"a":1}\' out/res.json', [`${workdir}/out/res.json`]],
     ['aws s3api get-object --bucket b --key k obj.bin', [`${workdir}/obj.bin`]],
+    ['aws lambda invoke --function-name f -', []],
+    ['aws lambda invoke --function-name f /dev/stdout', []],
+    ['aws s3api get-object --bucket b --key k -', []],
+    ['aws s3api put-object --bucket b --key k --body -', [`${workdir}/-`]],
     [`aws s3api get-object --bucket b --key k ${workdir}/obj.bin`, [`${workdir}/obj.bin`]],
     ['aws s3api put-object --bucket b --key k --body data/file.txt', [`${workdir}/data/file.txt`]],
     ['aws s3api put-object --bucket b --key k --body=data.txt', [`${workdir}/data.txt`]],
@@ -202,6 +206,10 @@ describe('validatePipeline: local paths stay inside the working directory', () =
 
   it.each<[string, CommandErrorCode]>([
     ['aws s3api get-object --bucket b --key k /etc/passwd', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
+    ['aws s3api get-object --bucket b --key k /dev/stderr', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
+    ['aws s3api put-object --bucket b --key k --body /dev/stdout', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
+    ['aws s3 cp s3://b/k /dev/stdout', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
+    ['aws ec2 run-instances --user-data file:///dev/stdout', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
     ['aws lambda invoke --function-name f /tmp/out.json', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
     ['aws lambda invoke --function-name f ../out.json', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
     ['aws lambda invoke --function-name f ~/out.json', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
