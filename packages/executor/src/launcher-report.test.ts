@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommandLine } from '@aws-mcp/command';
@@ -129,6 +129,23 @@ describe.each(clis)('runPipeline through the launcher, CLI $name', ({ awsCli }) 
     const calls = result.requestIds ?? [];
     expect(calls.map((each) => each.operation)).toEqual(objectKeys.map(() => 'ListObjectsV2'));
     expect(new Set(calls.map((each) => each.requestId)).size).toBe(objectKeys.length);
+  });
+});
+
+describe('runPipeline through the launcher with a role profile, CLI v1', () => {
+  it("records the command's calls, not the AssumeRole the credential chain makes while signing", async () => {
+    const config = (options.env as Record<string, string>).AWS_CONFIG_FILE as string;
+    await appendFile(
+      config,
+      '\n[profile traced-role]\nrole_arn = arn:aws:iam::123456789012:role/traced\nsource_profile = default\n' +
+        'region = us-east-1\n',
+    );
+    // The CLI v1 sends the role's STS call to moto too (v2.9 reads no AWS_ENDPOINT_URL).
+    const env = { ...options.env, AWS_ENDPOINT_URL: moto.endpoint };
+    const identity = await run('aws sts get-caller-identity', { profile: 'traced-role', env });
+    expect(identity.status, identity.stderr).toBe('success');
+    expect(identity.output).toContain('assumed-role/traced');
+    expect(identity.requestIds?.map((each) => each.operation)).toEqual(['GetCallerIdentity']);
   });
 });
 
