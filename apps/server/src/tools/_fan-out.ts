@@ -601,7 +601,8 @@ export function mergeFanOut({
   };
 }
 
-type AuditWrite = (entry: Omit<AuditEntry, 'time' | 'session' | 'tool'>) => void;
+/** The handler's audit writer; `accountOf` names the profile whose account the line records, where it does. */
+type AuditWrite = (entry: Omit<AuditEntry, 'time' | 'session' | 'tool'>, accountOf?: string) => void;
 
 /** A target judged for its profile and region, ready to run. */
 interface JudgedTarget {
@@ -912,16 +913,19 @@ export async function runFanOut({
           consent,
           canAsk: plan.form.canAsk,
         });
-        audit({
-          ...one.auditBase,
-          consent: consent?.answer,
-          status: result.status,
-          exitCode: result.exitCode,
-          durationMs: result.durationMs,
-          outputChars: result.totalChars,
-          secrets: formatted.secrets.handling,
-          ...(formatted.secrets.saved === undefined ? {} : { savedAs: formatted.secrets.saved.name }),
-        });
+        audit(
+          {
+            ...one.auditBase,
+            consent: consent?.answer,
+            status: result.status,
+            exitCode: result.exitCode,
+            durationMs: result.durationMs,
+            outputChars: result.totalChars,
+            secrets: formatted.secrets.handling,
+            ...(formatted.secrets.saved === undefined ? {} : { savedAs: formatted.secrets.saved.name }),
+          },
+          one.profile,
+        );
         return toOutcome(target, account, formatted.tool);
       } catch (error) {
         if (!ExecutionError.isInstance(error)) throw error;
