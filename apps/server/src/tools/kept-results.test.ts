@@ -123,8 +123,11 @@ describe('kept results (aws://results/{id}, fromResult) over HTTP sessions', () 
   it('keeps a cut output, re-filters it without a second AWS request, and shows it to its own session only', async () => {
     const owner = await connect();
     const other = await connect();
+    const start = proxy.count();
     const cut = await call(owner.client, { command: 'aws ec2 describe-regions' });
     expect(cut.isError).not.toBe(true);
+    // The proxy sees the CLI's requests, so an unchanged count below means no AWS call.
+    expect(proxy.count()).toBeGreaterThan(start);
     const fields = structured(cut);
     expect(fields.truncated).toBe(true);
     const kept = fields.kept as { kept: true; resultId: string; uri: string; chars: number };

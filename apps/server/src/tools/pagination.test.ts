@@ -1,0 +1,101 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer, textOf } from '../_test-harness.js';
+
+let test: TestServer;
+const keys = Array.from({ length: 7 }, (_, index) => `logs/entry-${index}.txt`);
+
+function fields(result: CallToolResult): Record<string, unknown> {
+  return (result.structuredContent ?? {}) as Record<string, unknown>;
+}
+
+beforeAll(async () => {
+  test = await startTestServer({}, { emulator: 'moto' });
+  // Straight to moto (it checks no signature), so the listing under test is the only CLI work.
+  const bucket = `${test.s3.endpoint}/paged-bucket`;
+  expect((await fetch(bucket, { method: 'PUT' })).ok).toBe(true);
+  for (const key of keys) {
+    expect((await fetch(`${bucket}/${key}`, { method: 'PUT', body: key })).ok).toBe(true);
+  }
+}, 120_000);
+
+afterAll(async () => {
+  await test?.close();
+});
+
+describe('aws_cli_pipeline maxItems and nextToken', () => {
+  it('walks every page of a listing, each item once, ending without a token', async () => {
+    const seen: string[] = [];
+    const tokens: string[] = [];
+    let nextToken: string | undefined;
+    let pages = 0;
+    do {
+      const result = await test.call('aws_cli_pipeline', {
+        command: 'aws s3api list-objects-v2 --bucket paged-bucket',
+        maxItems: 3,
+        ...(nextToken === undefined ? {} : { nextToken }),
+      });
+      expect(result.isError, textOf(result)).not.toBe(true);
+      const page = JSON.parse(fields(result).output as string) as { Contents: { Key: string }[] };
+      expect(page.Contents.length).toBeLessThanOrEqual(3);
+      seen.push(...page.Contents.map((object) => object.Key));
+      nextToken = fields(result).nextToken as string | undefined;
+      if (nextToken !== undefined) {
+        tokens.push(nextToken);
+        expect(
+          result.content.some((block) => block.type === 'text' && block.text.includes('nextToken')),
+        ).toBe(true);
+      }
+      pages += 1;
+    } while (nextToken !== undefined && pages < 10);
+    expect(pages).toBe(3);
+    expect(new Set(tokens).size).toBe(2);
+    expect(seen.toSorted()).toEqual(keys.toSorted());
+  }, 120_000);
+
+  it.each([
+    [
+      'an operation the CLI does not paginate',
+      { command: 'aws s3api get-bucket-location --bucket paged-bucket', maxItems: 2 },
+      'PAGINATION_UNSUPPORTED',
+      /does not paginate/,
+    ],
+    [
+      'paging already on the command line',
+      { command: 'aws s3api list-objects-v2 --bucket paged-bucket --max-items 2', maxItems: 2 },
+      'PAGINATION_ARGUMENT_INVALID',
+      /already has `--max-items`/,
+    ],
+    [
+      '--query, which would drop the token',
+      { command: 'aws s3api list-objects-v2 --bucket paged-bucket --query Contents[].Key', maxItems: 2 },
+      'PAGINATION_ARGUMENT_INVALID',
+      /drop the next token/,
+    ],
+    [
+      'a text output, which would not carry the token as JSON',
+      { command: 'aws s3api list-objects-v2 --bucket paged-bucket --output text', nextToken: 'abc' },
+      'PAGINATION_ARGUMENT_INVALID',
+      /must be JSON/,
+    ],
+  ])('refuses %s, running nothing', async (_, args, code, reason) => {
+    const result = await test.call('aws_cli_pipeline', args);
+    expect(result.isError).toBe(true);
+    expect(fields(result)).toMatchObject({ status: 'refused', code, durationMs: 0 });
+    expect(fields(result).reason).toMatch(reason);
+  });
+
+  it('runs the paged command the policy judged: --max-items and --starting-token in the argv', async () => {
+    const result = await test.call('aws_cli_pipeline', {
+      command: 'aws s3api list-objects-v2 --bucket paged-bucket',
+      maxItems: 2,
+      nextToken: 'eyJDb250aW51YXRpb25Ub2tlbiI6IG51bGx9',
+      check: true,
+    });
+    const argv = (fields(result).check as { argv: string[][] }).argv[0];
+    expect(argv).toEqual(
+      // The token is named like a secret, so the check (like the audit log) shows it redacted.
+      expect.arrayContaining(['--max-items=2', '--starting-token=[redacted]']),
+    );
+  });
+});
