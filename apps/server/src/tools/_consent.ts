@@ -2,6 +2,13 @@ import type { Decision } from '@aws-mcp/command';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { escapeHiddenText, formatStagesForPerson } from '../_escape-text.js';
+import {
+  type ApprovalScope,
+  type ApprovalSubject,
+  approvalMinutes,
+  describeTargets,
+  type StandingApprovalRecord,
+} from './_approvals.js';
 
 /** What a person answered, or why there was no usable answer. */
 export type ConsentAnswer =
@@ -10,7 +17,9 @@ export type ConsentAnswer =
   | 'canceled'
   | 'timed out'
   | 'unsupported'
-  | 'invalid answer';
+  | 'invalid answer'
+  /** Not asked: a standing approval the person granted earlier in this session covers the call. */
+  | 'standing approval';
 
 /** What came of asking the person. */
 export interface ConsentOutcome {
@@ -20,6 +29,10 @@ export interface ConsentOutcome {
   secrets?: 'show' | 'save';
   /** For `unsupported` and `invalid answer`: what exactly happened, for the message. */
   detail?: string;
+  /** With a standing offer: how long the person approved it for (`once` when they did not choose). */
+  scope?: ApprovalScope;
+  /** The standing approval that covered the call (`standing approval`) or that this answer granted. */
+  approval?: StandingApprovalRecord;
 }
 
 /** One target of a fan-out, as the consent form lists it. */
@@ -28,6 +41,14 @@ export interface ConsentTarget {
   region: string;
   /** The account, or why it is unknown. */
   account: string;
+}
+
+/** The role a call assumes, as the consent form names it. */
+export interface ConsentRole {
+  arn: string;
+  /** The role's account, from its ARN. */
+  account: string;
+  sessionName: string;
 }
 
 /** The secrets question of a consent form, for a call whose output carries secrets. */
@@ -70,12 +91,18 @@ export function buildConsentText({
   question,
   sandbox,
   targets,
+  standing,
+  role,
 }: {
+  /** The role the call assumes with the profile's credentials: named with its account. */
+  role?: ConsentRole;
   decision: Decision;
   stages: string[][];
   account: string;
   question: SecretsQuestion | undefined;
   sandbox: string | undefined;
+  /** What a standing approval would cover, when the form offers one. */
+  standing?: ApprovalSubject;
   /** A fan-out's targets: listed instead of one profile, account and region, one answer covering them all. */
   targets?: readonly ConsentTarget[];
 }): string {
@@ -98,9 +125,25 @@ export function buildConsentText({
               `  profile ${escapeHiddenText(target.profile)} · region ${escapeHiddenText(target.region)} · account ${escapeHiddenText(target.account)}`,
           ),
         ]),
+    ...(role === undefined
+      ? []
+      : [
+          `Role: ${escapeHiddenText(role.arn)} in account ${escapeHiddenText(role.account)}, session ${escapeHiddenText(role.sessionName)}`,
+          '  (assumed with the profile’s credentials above; the command runs as this role)',
+        ]),
     ...(sandbox === undefined ? [] : [`Sandbox: ${escapeHiddenText(sandbox)}`]),
     `Why it asks: ${escapeHiddenText(decision.action === 'confirm' ? decision.reason : 'its output carries secrets')}`,
   ];
+  if (standing !== undefined) {
+    lines.push(
+      '',
+      'You may approve it for later calls too. A standing approval covers only this operation',
+      `(${escapeHiddenText(standing.action)}) on ${escapeHiddenText(describeTargets(standing.targets))},`,
+      `with profile ${escapeHiddenText(standing.profile)}, region ${escapeHiddenText(standing.region)} and account ${escapeHiddenText(standing.account)},`,
+      `for this session or for ${approvalMinutes.min}–${approvalMinutes.max} minutes; any other call is asked again. It is listed in`,
+      'aws://config/environment and withdrawn with the aws_withdraw_approvals tool.',
+    );
+  }
   if (question !== undefined) {
     lines.push(
       '',
@@ -129,6 +172,52 @@ const approveSchema: FormSchema['requestedSchema'] = {
   required: ['approve'],
 };
 
+const standingSchema: FormSchema['requestedSchema'] = {
+  type: 'object',
+  properties: {
+    approve: {
+      type: 'boolean',
+      title: 'Run this command',
+      description: 'Yes to run it; the scope says whether the approval also covers later calls.',
+      default: false,
+    },
+    scope: {
+      type: 'string',
+      title: 'Approve for',
+      enum: ['once', 'session', 'minutes'],
+      enumNames: [
+        'This call only',
+        'This operation on these targets, for this session',
+        'This operation on these targets, for the minutes below',
+      ],
+      default: 'once',
+    },
+    minutes: {
+      type: 'integer',
+      title: 'Minutes (with the last scope)',
+      minimum: approvalMinutes.min,
+      maximum: approvalMinutes.max,
+      default: approvalMinutes.default,
+    },
+  },
+  required: ['approve'],
+};
+
+/** The scope a standing form's answer chose, or what did not fit. */
+function readScope(content: Record<string, unknown> | undefined): ApprovalScope | string {
+  const scope = content?.scope ?? 'once';
+  if (scope === 'once' || scope === 'session') return { kind: scope };
+  if (scope !== 'minutes') return `the form's scope was ${JSON.stringify(scope)}`;
+  const minutes = content?.minutes ?? approvalMinutes.default;
+  if (typeof minutes !== 'number' || !Number.isInteger(minutes)) {
+    return `the form's minutes were ${JSON.stringify(minutes)}, not a whole number`;
+  }
+  if (minutes < approvalMinutes.min || minutes > approvalMinutes.max) {
+    return `the form's minutes were ${minutes}, outside ${approvalMinutes.min}–${approvalMinutes.max}`;
+  }
+  return { kind: 'minutes', minutes };
+}
+
 const secretsSchema: FormSchema['requestedSchema'] = {
   type: 'object',
   properties: {
@@ -153,6 +242,8 @@ const secretsSchema: FormSchema['requestedSchema'] = {
  * the safe answer), `show` or `decline`. The message shows the argv and every field with hidden characters escaped.
  * Anything but an explicit yes within the time limit means no; an answer that does not fit the form is
  * `invalid answer`, a client without form elicitation `unsupported`, each with `detail` saying what happened.
+ * With `standing` (never together with `question`), the yes/no form also asks its `scope` — this call only (the
+ * default), this operation on these targets for the session, or for N minutes — and the outcome carries it.
  */
 export async function requestConsent({
   server,
@@ -163,7 +254,13 @@ export async function requestConsent({
   question,
   sandbox,
   targets,
+  standing,
+  role,
 }: {
+  /** The role the call assumes, shown with its account. */
+  role?: ConsentRole;
+  /** What a standing approval would cover, when one may be offered (see planStandingOffer). */
+  standing?: ApprovalSubject;
   /** A fan-out's targets, listed in the form instead of one profile, account and region. */
   targets?: readonly ConsentTarget[];
   /** What confines the command, as the person should read it: "no sandbox …" when nothing does. */
@@ -184,8 +281,9 @@ export async function requestConsent({
     result = await server.server.elicitInput(
       {
         mode: 'form',
-        message: buildConsentText({ decision, stages, account, question, sandbox, targets }),
-        requestedSchema: question === undefined ? approveSchema : secretsSchema,
+        message: buildConsentText({ decision, stages, account, question, sandbox, targets, standing, role }),
+        requestedSchema:
+          question !== undefined ? secretsSchema : standing !== undefined ? standingSchema : approveSchema,
       },
       { timeout: timeoutMs },
     );
@@ -209,9 +307,12 @@ export async function requestConsent({
   if (result.action !== 'accept')
     return { granted: false, answer: result.action === 'cancel' ? 'canceled' : 'declined' };
   if (question === undefined) {
-    return result.content?.approve === true
-      ? { granted: true, answer: 'accepted' }
-      : { granted: false, answer: 'declined' };
+    if (result.content?.approve !== true) return { granted: false, answer: 'declined' };
+    if (standing === undefined) return { granted: true, answer: 'accepted' };
+    const scope = readScope(result.content);
+    return typeof scope === 'string'
+      ? { granted: false, answer: 'invalid answer', detail: scope }
+      : { granted: true, answer: 'accepted', scope };
   }
   // An accept without content is the form's default, `save`: the safe answer.
   const answer = result.content?.answer ?? 'save';
