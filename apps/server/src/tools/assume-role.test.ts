@@ -155,7 +155,9 @@ describe('aws_cli_pipeline with roleArn, against moto', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       audit = await readFile(auditLog, 'utf8').catch(() => '');
     }
-    expect(audit).toContain(`"role":"${roleArn}","roleSession":"${identity.Arn.split('/').at(-1)}"`);
+    expect(audit).toContain(
+      `"role":"${roleArn}","roleSession":"${identity.Arn.split('/').at(-1)}","account":"${account}"`,
+    );
     expect(audit).not.toMatch(credentialPattern);
     // The user's AWS home (config, credentials, CLI cache) and the working directory hold no role credentials.
     const files = [...(await readTree(test.awsEnv.HOME as string)), ...(await readTree(test.workdir))];

@@ -60,9 +60,12 @@ import {
 } from './_kept-results.js';
 import {
   applyPaging,
+  filterPage,
+  pagesWithFilters,
   pagingInputSchema,
   pagingOutputSchema,
   readNextToken,
+  runPagedWithFilters,
   withNextToken,
 } from './_pagination.js';
 import { describeRefusal, type RefusalCode, type RefusalFields } from './_refusals.js';
@@ -167,7 +170,9 @@ const outputSchema = {
       granted: z.boolean().describe('True when this call granted it; false when it covered this call.'),
     })
     .optional()
-    .describe('The standing approval this call ran under or granted (withdraw it with aws_withdraw_approvals).'),
+    .describe(
+      'The standing approval this call ran under or granted (withdraw it with aws_withdraw_approvals).',
+    ),
   maskedSecrets: z.number().int().describe('How many secret values were masked in output and stderr.'),
   secrets: z
     .object({
@@ -573,7 +578,11 @@ async function judgeCall(
       rule: decision.rule,
       ...(choices.role === undefined
         ? {}
-        : { role: choices.role.arn, roleSession: choices.role.assumeRole.sessionName }),
+        : {
+            role: choices.role.arn,
+            roleSession: choices.role.assumeRole.sessionName,
+            account: choices.role.account,
+          }),
     },
   };
 }
@@ -936,7 +945,16 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
       const secretsOption = secretsOptionOf(context, consentPlan.plan);
       let result: PipelineResult;
       try {
-        result = await runJudged(context, judged, { input, extra, secrets: secretsOption });
+        const run = { input, extra, secrets: secretsOption };
+        // A paged call's filters run over its page after the token is read, so they cannot drop it.
+        result = await (pagesWithFilters(input, judged.pipeline, secretsOption)
+          ? runPagedWithFilters({
+              pipeline: judged.pipeline,
+              runAws: (awsOnly) => runJudged(context, { ...judged, pipeline: awsOnly }, run),
+              filterOutput: (text, elapsedMs) =>
+                filterPage(context, judged.pipeline, { input, text, elapsedMs, signal: extra.signal }),
+            })
+          : runJudged(context, judged, run));
       } catch (error) {
         if (ExecutionError.isInstance(error)) {
           audit({
@@ -971,7 +989,8 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
           ...(formatted.secrets.saved === undefined ? {} : { savedAs: formatted.secrets.saved.name }),
           ...(result.requestIds === undefined ? {} : { requestIds: result.requestIds }),
         },
-        judged.profile,
+        // Under a role the call acts in the role's account (in auditBase), not the profile's.
+        judged.choices.role === undefined ? judged.profile : undefined,
       );
       const kept = keepCutOutput(server, context, {
         result,
