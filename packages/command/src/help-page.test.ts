@@ -155,12 +155,70 @@ describe.skipIf(dataDirectory === undefined)('renderHelpPage (with the installed
     );
   });
 
-  it('says how many commands a large service page leaves out and how to find them', () => {
+  it.each(['ec2', 'sagemaker', 'connect', 'iot', 'glue'])(
+    'reaches every command of %s from its service page, within 2,500 tokens',
+    (service) => {
+      const page = render({ service }).text;
+      expect(tokens(page)).toBeLessThanOrEqual(2500);
+      expect(page).not.toContain('not shown');
+      const names = Object.keys(model.loadService(service)?.commands ?? {}).sort();
+      expect(names.length).toBeGreaterThan(250);
+      expect([...readResourceLines(page)].sort()).toEqual(names);
+    },
+  );
+
+  it('writes a large service by resource with its verbs', () => {
     const page = render({ service: 'ec2' }).text;
-    expect(page).toMatch(/^ {2}instance: .*describe.*run.*start.*stop.*terminate/m);
-    expect(page).toMatch(/… about \d+ more commands not shown: search this service with/);
+    expect(page).toMatch(/^instance .*\bdescribe\* .*\brun\* .*\bstart\* .*\bstop\* .*\bterminate\*/m);
+    expect(page).toContain('Each line is a resource, then its verbs');
+  });
+
+  it('says exactly how many commands a cut page leaves out, and how to find them', () => {
+    const page = renderHelpPage({ service: 'ec2' }, { model, catalog, sources, maxChars: 6000 }).text;
+    const left = Number(page.match(/… (\d+) more commands not shown: search this service with/)?.[1]);
+    expect(left + readResourceLines(page).size).toBe(764);
   });
 });
+
+/**
+ * The commands a service page names, read as its legend says: a line is a resource and its verbs (`VERB*` the
+ * plural), parentheses hold longer resources, `|` between them; a verb with a `-` is a whole name.
+ */
+function readResourceLines(page: string): Set<string> {
+  const plural = (word: string) =>
+    /[^aeiou]y$/.test(word)
+      ? `${word.slice(0, -1)}ies`
+      : /(s|x|ch|sh)$/.test(word)
+        ? `${word}es`
+        : `${word}s`;
+  const found = new Set<string>();
+  const lines = page.split('\n').slice(2);
+  for (const line of lines) {
+    if (line.startsWith('Commands of one word: ')) {
+      for (const name of line.slice('Commands of one word: '.length).split(', ')) found.add(name);
+      continue;
+    }
+    if (!/^[a-z0-9]/.test(line)) continue;
+    const words = line.match(/[()|]|[^\s()|]+/g) ?? [];
+    const stack: string[] = [];
+    let resource: string | undefined;
+    let expectLabel = true;
+    for (const word of words) {
+      if (word === '(') {
+        stack.push(resource as string);
+        expectLabel = true;
+      } else if (word === ')') stack.pop();
+      else if (word === '|') expectLabel = true;
+      else if (expectLabel) {
+        resource = stack.length === 0 ? word : `${stack.at(-1)}-${word}`;
+        expectLabel = false;
+      } else if (word.includes('-')) found.add(word);
+      else if (word.endsWith('*')) found.add(`${word.slice(0, -1)}-${plural(resource as string)}`);
+      else found.add(`${word}-${resource}`);
+    }
+  }
+  return found;
+}
 
 describe('loadSnapshotCustomizationDocs', () => {
   it.each([1, 2] as const)('has the documentation of the customizations of the v%s snapshot CLI', (major) => {

@@ -30,7 +30,8 @@ export interface RenderHelpOptions {
   sources: HelpSources;
   /**
    * The page's limit in characters. By default 7,000 for the overview and a command and 9,000 for a service: help
-   * text runs about 4 characters a token, so within 2,000 and 2,500 tokens.
+   * text runs about 4 characters a token, so within 2,000 and 2,500 tokens; a large service's resource lines run
+   * over 5 (measured with o200k_base: the ec2 page of 764 commands is 12,118 characters, 2,333 tokens), so 12,500.
    */
   maxChars?: number;
 }
@@ -131,36 +132,110 @@ function overviewPage(options: RenderHelpOptions, maxChars: number): string {
   return `${head}\nEvery other service: ${listed.join(', ')}${tail}`;
 }
 
-/** `describe-instances` → `instances`: the resource an operation name acts on (its words after the verb). */
-function resourceOf(command: string): { verb: string; resource: string } {
-  const [verb = '', ...rest] = command.split('-');
-  const resource = rest.join('-');
-  return { verb, resource: resource === '' ? verb : resource };
-}
-
-function groupKey(resource: string): string {
+/** `policies` → `policy`: one key for an operation's resource, whichever number its name uses. */
+function singularOf(resource: string): string {
   return resource
-    .replace(/ies$/, 'y')
+    .replace(/([^aeiou])ies$/, '$1y')
     .replace(/(ss|x|ch|sh)es$/, '$1')
     .replace(/([^s])s$/, '$1');
 }
 
-function commandsByResource(
-  names: readonly string[],
-): { resource: string; verbs: string[]; names: string[] }[] {
-  const groups = new Map<string, { resource: string; verbs: string[]; names: string[] }>();
-  for (const name of names) {
-    const { verb, resource } = resourceOf(name);
-    const key = groupKey(resource);
-    const group = groups.get(key) ?? { resource, verbs: [], names: [] };
-    group.verbs.push(resource === verb ? name : verb);
-    group.names.push(name);
-    groups.set(key, group);
-  }
-  return [...groups.values()].sort(
-    (left, right) => right.verbs.length - left.verbs.length || left.resource.localeCompare(right.resource),
-  );
+/** `policy` → `policies`, `address` → `addresses`: what a verb marked `*` takes (the page's legend says so). */
+function pluralOf(resource: string): string {
+  if (/[^aeiou]y$/.test(resource)) return `${resource.slice(0, -1)}ies`;
+  if (/(s|x|ch|sh)$/.test(resource)) return `${resource}es`;
+  return `${resource}s`;
 }
+
+interface ResourceNode {
+  /** Verbs of the operations on this resource: `create`, `describe*` (the plural), or a whole name. */
+  verbs: string[];
+  children: Map<string, ResourceNode>;
+}
+
+/**
+ * The operations as a tree of their resources' words (`capacity` → `reservation` → `fleet`), each resource with
+ * its verbs. A resource is written in the number most of its operations use, the singular where one does; a verb
+ * whose operation uses the other number is marked `*` for the plural, or written whole.
+ */
+function buildResourceTree(names: readonly string[]): { tree: ResourceNode; single: string[] } {
+  const byResource = new Map<string, string[]>();
+  const single: string[] = [];
+  for (const name of names) {
+    const dash = name.indexOf('-');
+    if (dash === -1) {
+      single.push(name);
+      continue;
+    }
+    const key = singularOf(name.slice(dash + 1));
+    byResource.set(key, [...(byResource.get(key) ?? []), name]);
+  }
+  const tree: ResourceNode = { verbs: [], children: new Map() };
+  for (const [key, operations] of byResource) {
+    const spellings = operations.map((name) => name.slice(name.indexOf('-') + 1));
+    const label = spellings.includes(key) ? key : (spellings[0] as string);
+    let node = tree;
+    for (const word of label.split('-')) {
+      const next = node.children.get(word) ?? { verbs: [], children: new Map() };
+      node.children.set(word, next);
+      node = next;
+    }
+    for (const name of operations) {
+      const dash = name.indexOf('-');
+      const verb = name.slice(0, dash);
+      const resource = name.slice(dash + 1);
+      node.verbs.push(resource === label ? verb : resource === pluralOf(label) ? `${verb}*` : name);
+    }
+  }
+  return { tree, single };
+}
+
+/** `capacity (reservation cancel create describe* (fleet create modify) | block purchase)`: one resource word down. */
+function renderResourceNode(word: string, start: ResourceNode): string {
+  let label = word;
+  let node = start;
+  // A word with no verbs of its own and one word after it is written with that word: `carrier-gateway`.
+  while (node.verbs.length === 0 && node.children.size === 1) {
+    const [next, child] = [...node.children][0] as [string, ResourceNode];
+    label += `-${next}`;
+    node = child;
+  }
+  const children = [...node.children]
+    .sort(([left], [right]) => left.localeCompare(right))
+    .map(([next, child]) => renderResourceNode(next, child));
+  const verbs = node.verbs.length === 0 ? '' : ` ${node.verbs.join(' ')}`;
+  return `${label}${verbs}${children.length === 0 ? '' : ` (${children.join(' | ')})`}`;
+}
+
+/**
+ * Every command of a large service on resource lines: `address allocate associate describe* (transfer accept)`
+ * is `allocate-address`, `describe-addresses` and `accept-address-transfer`. Commands of one word come last.
+ */
+function resourceLines(names: string[]): PageLine[] {
+  const { tree, single } = buildResourceTree(names);
+  const countOf = (node: ResourceNode): number =>
+    [...node.children.values()].reduce((sum, child) => sum + countOf(child), node.verbs.length);
+  const lines = [...tree.children]
+    .sort(([left], [right]) => left.localeCompare(right))
+    .map(([word, node]) => ({ text: renderResourceNode(word, node), count: countOf(node) }));
+  return [...lines, ...nameLines('Commands of one word: ', single.sort())];
+}
+
+/** A line of a service page and how many commands it names, so a cut page can say how many it left out. */
+interface PageLine {
+  text: string;
+  count: number;
+}
+
+function nameLines(first: string, names: string[]): PageLine[] {
+  return wrapNames(first, names).map((text) => ({ text, count: text.split(',').length }));
+}
+
+/** How to read the resource lines, at the top of them. */
+const resourceLegend =
+  'Each line is a resource, then its verbs: a command is VERB-RESOURCE (`instance run` is run-instance), ' +
+  '`VERB*` takes the plural (`instance describe*` is describe-instances); parentheses hold longer resources that ' +
+  'start with it, `|` between them (`capacity (reservation create)` is create-capacity-reservation).';
 
 /** `aws ec2 — Amazon Elastic Compute Cloud: You can access …`: the service's full name and first sentence. */
 function serviceHead(options: RenderHelpOptions, service: CliServiceModel, count: number): string {
@@ -182,16 +257,6 @@ function describedCommands(options: RenderHelpOptions, service: string, names: s
   });
 }
 
-/** Commands grouped by the resource they act on, each with its verbs; single commands on one line at the end. */
-function resourceLines(names: string[]): string[] {
-  const groups = commandsByResource(names);
-  const lines = groups
-    .filter((group) => group.verbs.length > 1)
-    .map((group) => `  ${group.resource}: ${[...new Set(group.verbs)].join(', ')}`);
-  const single = groups.filter((group) => group.verbs.length === 1).map((group) => group.names[0] ?? '');
-  return [...lines, ...wrapNames('  other commands: ', single.sort())];
-}
-
 /** Names joined by commas in lines of about 200 characters, so a page can keep some of them. */
 function wrapNames(first: string, names: string[]): string[] {
   const lines: string[] = [];
@@ -210,7 +275,7 @@ function wrapNames(first: string, names: string[]): string[] {
 function servicePage(
   options: RenderHelpOptions,
   service: CliServiceModel,
-  maxChars: number,
+  limits: { described: number; resources: number },
   section: HelpSection | undefined,
 ): string {
   const names = Object.keys(service.commands).sort();
@@ -219,19 +284,19 @@ function servicePage(
   if (section !== 'commands') {
     for (const clipAt of [100, 60]) {
       const page = [head, ...describedCommands(options, service.name, names, clipAt), read].join('\n');
-      if (page.length <= maxChars) return page;
+      if (page.length <= limits.described) return page;
     }
   }
-  const title =
-    section === 'commands' ? `${head} Every command:` : `${head} By resource (the verbs before it):`;
+  const title = section === 'commands' ? `${head} Every command:` : `${head}\n${resourceLegend}`;
   const kept: string[] = [title];
   let used = title.length + read.length;
-  const lines = section === 'commands' ? wrapNames('  ', names) : resourceLines(names);
-  for (const [index, line] of lines.entries()) {
+  const lines = section === 'commands' ? nameLines('  ', names) : resourceLines(names);
+  const maxChars = section === 'commands' ? limits.described : limits.resources;
+  for (const [index, { text: line }] of lines.entries()) {
     if (used + line.length + 1 > maxChars - 260) {
-      const left = lines.slice(index).reduce((sum, entry) => sum + entry.split(',').length, 0);
+      const left = lines.slice(index).reduce((sum, entry) => sum + entry.count, 0);
       kept.push(
-        `  … about ${left} more commands not shown: search this service with {"service": "${service.name}", "query": "what you want to do"}${section === 'commands' ? '' : `, or list every name with {"service": "${service.name}", "section": "commands"}`}.`,
+        `  … ${left} more commands not shown: search this service with {"service": "${service.name}", "query": "what you want to do"}${section === 'commands' ? '' : `, or list every name with {"service": "${service.name}", "section": "commands"}`}.`,
       );
       break;
     }
@@ -286,6 +351,7 @@ function subcommandPage(
 export function renderHelpPage(request: HelpRequest, options: RenderHelpOptions): HelpPage {
   const maxChars = options.maxChars ?? 7000;
   const serviceChars = options.maxChars ?? 9000;
+  const resourceChars = options.maxChars ?? 12_500;
   const { model } = options;
   if (request.service === undefined) {
     return { kind: 'overview', topic: 'aws', text: overviewPage(options, maxChars) };
@@ -306,7 +372,12 @@ export function renderHelpPage(request: HelpRequest, options: RenderHelpOptions)
     return {
       kind: 'service',
       topic: `aws ${service.name}`,
-      text: servicePage(options, service, serviceChars, request.section),
+      text: servicePage(
+        options,
+        service,
+        { described: serviceChars, resources: resourceChars },
+        request.section,
+      ),
     };
   }
   const found = findCommand(service, request.command.trim().split(/\s+/));
