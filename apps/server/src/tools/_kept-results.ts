@@ -1,4 +1,4 @@
-import { CommandError, parseFilterStages } from '@aws-mcp/command';
+import { CommandError, type FilterStage, parseFilterStages } from '@aws-mcp/command';
 import { ExecutionError, type PipelineResult, runFilters } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ResourceLink } from '@modelcontextprotocol/sdk/types.js';
@@ -205,19 +205,12 @@ export async function filterKeptResult(
     if (!CommandError.isInstance(error)) throw error;
     return { code: error.code, text: `Refused (${error.code}): ${error.message}`, reason: error.message };
   }
-  const run = context.runOptions();
-  const keepOutputChars = keepOutputCharsOf(context);
   try {
-    const result = await runFilters(filters, {
-      cwd: run.cwd,
-      env: run.env,
-      sandbox: run.sandbox,
-      limiter: run.limiter,
-      credentialsMode: run.credentialsMode,
-      input: kept.text,
+    const result = await filterText(context, {
+      filters,
+      text: kept.text,
       timeoutMs: Math.min(input.timeout ?? config.timeoutSeconds, config.maxTimeoutSeconds) * 1000,
       maxOutputChars: Math.min(input.maxOutput ?? config.maxOutputChars, config.maxOutputChars),
-      ...(keepOutputChars === undefined ? {} : { keepOutputChars }),
       signal,
     });
     return { result, argv: filters.map((stage) => redactArgv(stage.argv)) };
@@ -225,6 +218,42 @@ export async function filterKeptResult(
     if (!ExecutionError.isInstance(error)) throw error;
     return { code: error.code, text: `${error.code}: ${error.message}`, reason: error.message };
   }
+}
+
+/**
+ * Runs checked filter stages over a text (a kept result, a page the aws stage printed) with the server's filter
+ * sandbox, limiter and credentials masking. Throws what runFilters throws.
+ */
+export function filterText(
+  context: ServerContext,
+  {
+    filters,
+    text,
+    timeoutMs,
+    maxOutputChars,
+    signal,
+  }: {
+    filters: readonly FilterStage[];
+    text: string;
+    timeoutMs: number;
+    maxOutputChars: number;
+    signal: AbortSignal;
+  },
+): Promise<PipelineResult> {
+  const run = context.runOptions();
+  const keepOutputChars = keepOutputCharsOf(context);
+  return runFilters(filters, {
+    cwd: run.cwd,
+    env: run.env,
+    sandbox: run.sandbox,
+    limiter: run.limiter,
+    credentialsMode: run.credentialsMode,
+    input: text,
+    timeoutMs,
+    maxOutputChars,
+    ...(keepOutputChars === undefined ? {} : { keepOutputChars }),
+    signal,
+  });
 }
 
 /** The tool result of filters run over a kept result. */

@@ -2,6 +2,8 @@ import { type ParseCommandLineOptions, type Pipeline, parseCommandLine } from '@
 import type { PipelineResult } from '@aws-mcp/executor';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
+import type { ServerContext } from '../server-context.js';
+import { filterText } from './_kept-results.js';
 import type { RefusalCode } from './_refusals.js';
 
 /** The paging arguments of aws_cli_pipeline. */
@@ -13,7 +15,7 @@ export const pagingInputSchema = {
     .optional()
     .describe(
       'For a command the CLI paginates (list-…, describe-…): return at most this many items (`--max-items`); ' +
-        'the result’s `nextToken` continues the listing. Not with `--query` or filters.',
+        'the result’s `nextToken` continues the listing. Not with `--query` (use `| jq`: filters run over each page).',
     ),
   nextToken: z
     .string()
@@ -53,7 +55,7 @@ function refusal(code: RefusalCode, reason: string): PagingRefusal {
  * The pipeline with `maxItems`/`nextToken` added as `--max-items`/`--starting-token`, read again by the CLI's own
  * parser so the policy judges what runs. Refused when the installed CLI's argument table of the operation has no
  * `--starting-token` (it does not paginate), when the line already pages itself, or with `--query` or an output
- * other than JSON (the next token would not come back). Returns the pipeline unchanged without paging arguments.
+ * other than JSON (the next token would not come back). Filters stay: see runPagedWithFilters. Returns the pipeline unchanged without paging arguments.
  */
 export function applyPaging(
   pipeline: Pipeline,
@@ -87,11 +89,11 @@ export function applyPaging(
       `The command line already has ${onLine.map((option) => `\`${option}\``).join(' and ')}: use either the tool's \`maxItems\`/\`nextToken\` or the options, not both.`,
     );
   }
-  // TODO: run the aws stage alone, read the token, then apply --query and the filters to its output.
-  if (aws.globals.query !== undefined || pipeline.filters.length > 0) {
+  // TODO: with the launcher's token (read before --query), or a JMESPath evaluation here, --query could stay.
+  if (aws.globals.query !== undefined) {
     return refusal(
       'PAGINATION_ARGUMENT_INVALID',
-      'With `maxItems`, `--query` or a filter would drop the next token from the output: page without them, then filter a page with `fromResult` when it was kept, or select with jq in a later call.',
+      'With `maxItems`, `--query` would drop the next token from the output: leave `--query` out and select with `| jq` (filters run over each page after its token is read).',
     );
   }
   if (aws.globals.output !== undefined && aws.globals.output !== 'json') {
@@ -145,4 +147,77 @@ export function withNextToken(tool: CallToolResult, nextToken: string | undefine
     content: [...tool.content, { type: 'text', text: note }],
     structuredContent: { ...tool.structuredContent, nextToken },
   };
+}
+
+/**
+ * Runs a paged call that has filters so its token survives them: the aws stage alone first (its whole masked
+ * output kept beside the capped one), the token read from that output, then the filters over it, as one result
+ * (the aws stage's argv, stderr and secrets; the filters' output). A failed aws stage, or a page too large to keep
+ * whole, comes back as the aws stage's result.
+ */
+export async function runPagedWithFilters({
+  pipeline,
+  runAws,
+  filterOutput,
+}: {
+  pipeline: Pipeline;
+  runAws: (awsOnly: Pipeline) => Promise<PipelineResult>;
+  filterOutput: (text: string, elapsedMs: number) => Promise<PipelineResult>;
+}): Promise<PipelineResult> {
+  const awsOnly: Pipeline = { ...pipeline, filters: [] };
+  const first = await runAws(awsOnly);
+  const page = first.truncated
+    ? first.wholeOutput?.kept === true
+      ? first.wholeOutput.text
+      : undefined
+    : first.output;
+  if (first.status !== 'success' || page === undefined) return first;
+  const nextToken = readNextToken(awsOnly, first);
+  const filtered = await filterOutput(page, first.durationMs);
+  const { wholeOutput: _, ...aws } = first;
+  return {
+    ...aws,
+    ...filtered,
+    awsArgv: first.awsArgv,
+    stages: [...first.stages, ...filtered.stages],
+    stderr: first.stderr,
+    maskedSecrets: first.maskedSecrets + filtered.maskedSecrets,
+    secrets: { ...first.secrets, masked: first.secrets.masked + filtered.maskedSecrets },
+    durationMs: first.durationMs + filtered.durationMs,
+    queuedMs: first.queuedMs + filtered.queuedMs,
+    ...(nextToken === undefined ? {} : { nextToken }),
+  };
+}
+
+/** Whether a call pages with filters, run as runPagedWithFilters does (only a masked output feeds them). */
+export function pagesWithFilters(input: PagingInput, pipeline: Pipeline, secrets: unknown): boolean {
+  const paged = input.maxItems !== undefined || input.nextToken !== undefined;
+  return paged && pipeline.filters.length > 0 && secrets === 'mask';
+}
+
+/** Runs a paged call's filters over its page, within what is left of the call's timeout. */
+export function filterPage(
+  context: ServerContext,
+  pipeline: Pipeline,
+  {
+    input,
+    text,
+    elapsedMs,
+    signal,
+  }: {
+    input: { timeout?: number; maxOutput?: number };
+    text: string;
+    elapsedMs: number;
+    signal: AbortSignal;
+  },
+): Promise<PipelineResult> {
+  const { config } = context;
+  const timeoutMs = Math.min(input.timeout ?? config.timeoutSeconds, config.maxTimeoutSeconds) * 1000;
+  return filterText(context, {
+    filters: pipeline.filters,
+    text,
+    timeoutMs: Math.max(1, timeoutMs - elapsedMs),
+    maxOutputChars: Math.min(input.maxOutput ?? config.maxOutputChars, config.maxOutputChars),
+    signal,
+  });
 }

@@ -53,6 +53,27 @@ describe('aws_cli_pipeline maxItems and nextToken', () => {
     expect(seen.toSorted()).toEqual(keys.toSorted());
   }, 120_000);
 
+  it('keeps the token when filters select from each page', async () => {
+    const seen: string[] = [];
+    let nextToken: string | undefined;
+    let pages = 0;
+    do {
+      const result = await test.call('aws_cli_pipeline', {
+        command: "aws s3api list-objects-v2 --bucket paged-bucket | jq -r '.Contents[].Key'",
+        maxItems: 3,
+        ...(nextToken === undefined ? {} : { nextToken }),
+      });
+      expect(result.isError, textOf(result)).not.toBe(true);
+      const lines = (fields(result).output as string).split('\n').filter((line) => line !== '');
+      expect(lines.length).toBeLessThanOrEqual(3);
+      seen.push(...lines);
+      nextToken = fields(result).nextToken as string | undefined;
+      pages += 1;
+    } while (nextToken !== undefined && pages < 10);
+    expect(pages).toBe(3);
+    expect(seen.toSorted()).toEqual(keys.toSorted());
+  }, 120_000);
+
   it.each([
     [
       'an operation the CLI does not paginate',
