@@ -20,8 +20,8 @@ export function registerAwsWithdrawApprovalsTool(server: McpServer, context: Ser
     'aws_withdraw_approvals',
     {
       title: 'Withdraw standing approvals',
-      description: 'Withdraw standing approvals of this session (listed in aws://config/environment).',
-      inputSchema: z.object({ id: z.string().min(1).describe('An approval id, or `all`.') }).strict(),
+      description: 'Withdraw standing approvals (see aws://config/environment).',
+      inputSchema: z.object({ id: z.string().min(1).describe('Approval id or `all`') }).strict(),
       outputSchema,
       annotations: {
         readOnlyHint: false,
