@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommandLine, parseFilterStages } from '@aws-mcp/command';
@@ -142,5 +142,35 @@ describe('runPipeline keepOutputChars', () => {
       secrets: 'show',
     });
     expect(shown.wholeOutput).toEqual({ kept: false, reason: 'not masked' });
+  });
+
+  it('keeps the output masked, never the secret the CLI printed', async () => {
+    const secret = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+    const lines = Array.from({ length: 40 }, (_, index) => `line ${index}`);
+    await writeFile(
+      join(workdir, 'notes.txt'),
+      `${lines.join('\n')}\naws_secret_access_key = ${secret}\nend\n`,
+    );
+    const upload = await runPipeline(
+      parseCommandLine('aws s3 cp notes.txt s3://keep-alpha/notes.txt'),
+      awsOptions,
+    );
+    expect(upload.status).toBe('success');
+    for (const command of [
+      'aws s3 cp s3://keep-alpha/notes.txt -',
+      'aws s3 cp s3://keep-alpha/notes.txt - | tr a a',
+    ]) {
+      const read = await runPipeline(parseCommandLine(command), {
+        ...awsOptions,
+        maxOutputChars: 60,
+        keepOutputChars: 10_000,
+      });
+      expect(read.truncated).toBe(true);
+      const whole = read.wholeOutput as { kept: true; text: string };
+      expect(whole.kept).toBe(true);
+      expect(whole.text).toContain('line 39\n');
+      expect(whole.text).toContain('[MASKED]');
+      expect(whole.text).not.toContain(secret);
+    }
   });
 });
