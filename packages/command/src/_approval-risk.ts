@@ -26,6 +26,20 @@ export interface ApprovalRiskInput {
   known: boolean;
   apiActions: readonly string[];
   secretOutput: readonly string[];
+  /** The request's members (botocore names), when known: a policy given at creation is a permission change. */
+  parameters?: Readonly<Record<string, unknown>>;
+}
+
+/** A request member that sets an access policy, whatever the operation: `Policy`, `KeyPolicy`, `Attributes.Policy`. */
+function findPolicyMember(parameters: Readonly<Record<string, unknown>>): string | undefined {
+  for (const [member, value] of Object.entries(parameters)) {
+    if (/Polic(y|ies)$/.test(member) && !/^(Redrive|Retention|Deletion|Lifecycle)/.test(member))
+      return member;
+    // An attribute map as written (shorthand or JSON): the key `Policy` on its own word, read loosely to fail closed.
+    const text = typeof value === 'string' ? value : JSON.stringify(value ?? '');
+    if (member === 'Attributes' && /(?<![A-Za-z])Policy(?![A-Za-z])/.test(text)) return 'Attributes.Policy';
+  }
+  return undefined;
 }
 
 interface RiskRow {
@@ -187,7 +201,8 @@ export const approvalRiskRows: readonly RiskRow[] = [
 /**
  * Judges whether a classified call may get a standing approval: never for a command the catalog does not know, a
  * call whose command or API operations a row of {@link approvalRiskRows} names (rows marked `changes` only for
- * writes), nor a sensitive read or any call whose output carries secrets. Never throws.
+ * writes), a write that sets an access policy through a member (`sqs create-queue --attributes Policy=…`,
+ * `kms create-key --policy`), nor a sensitive read or any call whose output carries secrets. Never throws.
  */
 export function judgeStandingApproval(classification: ApprovalRiskInput): StandingApproval {
   if (!classification.known) {
@@ -206,6 +221,16 @@ export function judgeStandingApproval(classification: ApprovalRiskInput): Standi
       const via = named === classification.action ? '' : ` (\`${named}\`)`;
       return { allowed: false, risk: row.risk, rule: row.id, reason: `${row.reason}${via}` };
     }
+  }
+  const policyMember =
+    classification.accessClass === 'write' ? findPolicyMember(classification.parameters ?? {}) : undefined;
+  if (policyMember !== undefined) {
+    return {
+      allowed: false,
+      risk: 'permissions',
+      rule: 'permissions:policy-member',
+      reason: `it sets an access policy (\`${policyMember}\`)`,
+    };
   }
   if (classification.accessClass === 'sensitive-read' || classification.secretOutput.length > 0) {
     return {

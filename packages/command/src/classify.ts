@@ -64,7 +64,10 @@ function classifierParameters(stage: AwsStage, isCustomization: boolean): Record
  */
 export function classifyAwsStage(stage: AwsStage, catalog: Catalog = loadSnapshotCatalog()): Classification {
   const classification = classifyStage(stage, catalog);
-  return { ...classification, standingApproval: judgeStandingApproval(classification) };
+  return {
+    ...classification,
+    standingApproval: judgeStandingApproval({ ...classification, parameters: stage.parameters }),
+  };
 }
 
 function classifyStage(stage: AwsStage, catalog: Catalog): Omit<Classification, 'standingApproval'> {
