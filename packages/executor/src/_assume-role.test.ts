@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,12 +11,13 @@ import {
   checkAssumeRoleOptions,
   decideRoleSource,
   readInheritedSettings,
+  roleCacheEntry,
   withRoleProfile,
 } from './_assume-role.js';
 import type { CredentialsMode } from './_environment.js';
 import { ExecutionError } from './execution-error.js';
 import { type RunPipelineOptions, runPipeline } from './run-pipeline.js';
-import type { Sandbox } from './sandbox.js';
+import { noSandbox, type Sandbox } from './sandbox.js';
 import { selectSandbox } from './select-sandbox.js';
 
 const role = 'arn:aws:iam::123456789012:role/ReadOnly';
@@ -297,6 +298,50 @@ describe('runPipeline with assumeRole, against moto under bubblewrap', () => {
     },
     60_000,
   );
+
+  it.each([
+    ['the least', { sessionName: 'aws-mcp-cache' }],
+    ['every option', { sessionName: 'aws-mcp-cache2', externalId: 'ext:1/a=b', durationSeconds: 1200 }],
+  ])(
+    'names the cache entry the CLI itself writes, for %s',
+    async (_, extra) => {
+      const options: AssumeRoleOptions = { roleArn, ...extra };
+      const config = join(home.home, 'role-config');
+      await writeFile(
+        config,
+        `[default]\nregion = us-east-1\n[profile r]\nregion = us-east-1\nrole_arn = ${roleArn}\nsource_profile = default\n` +
+          `role_session_name = ${options.sessionName}\n` +
+          (options.externalId === undefined ? '' : `external_id = ${options.externalId}\n`) +
+          (options.durationSeconds === undefined ? '' : `duration_seconds = ${options.durationSeconds}\n`),
+      );
+      const env = {
+        ...home.env,
+        AWS_CONFIG_FILE: config,
+        PATH: process.env.PATH,
+        AWS_ENDPOINT_URL: moto.endpoint,
+      };
+      const raw = await execa('aws', ['sts', 'get-caller-identity', '--profile', 'r'], {
+        env,
+        extendEnv: false,
+        reject: false,
+      });
+      expect(raw.stderr).toBe('');
+      expect(await readdir(cliCache)).toEqual([roleCacheEntry(options)]);
+      await rm(join(cliCache, roleCacheEntry(options)));
+    },
+    60_000,
+  );
+
+  it('removes the role’s entry from the user’s cache when the sandbox gives the call no private copy', async () => {
+    const result = await run({
+      assumeRole: { roleArn, sessionName: 'aws-mcp-nosandbox' },
+      sandbox: noSandbox,
+    });
+    expect((JSON.parse(result.output) as { Arn: string }).Arn).toContain(
+      'assumed-role/Auditor/aws-mcp-nosandbox',
+    );
+    expect(await readdir(cliCache)).toEqual([]);
+  }, 60_000);
 
   it('refuses invalid options before writing anything', async () => {
     const before = await listRoleFolders();

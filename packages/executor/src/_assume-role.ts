@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +34,8 @@ export interface RoleProfile {
   source: RoleSource;
   /** The role's settings (`key = value` lines) of the `[profile …]` section appended to the copy. */
   roleSettings: string[];
+  /** Where the CLI caches the role's credentials (`~/.aws/cli/cache/<key>.json`, see roleCacheEntry). */
+  cacheFile: string;
 }
 
 /**
@@ -161,6 +163,7 @@ export function planRoleProfile({
   ];
   const home = env.HOME ?? homedir();
   return {
+    cacheFile: join(home, '.aws', 'cli', 'cache', roleCacheEntry(assumeRole)),
     name,
     folder,
     configFile: join(folder, 'config'),
@@ -243,9 +246,33 @@ export async function writeRoleProfile(profile: RoleProfile): Promise<void> {
   }
 }
 
-/** Removes the profile's folder and its config file. Never throws. */
-export async function removeRoleProfile(profile: RoleProfile): Promise<void> {
+/**
+ * The name of the CLI's cache entry for these AssumeRole arguments: botocore's `_create_cache_key`, the SHA-1 of
+ * `json.dumps(args, sort_keys=True)`. The values checkAssumeRoleOptions admits need no JSON escaping, so the text
+ * is Python's as written here.
+ */
+export function roleCacheEntry(options: AssumeRoleOptions): string {
+  const args: Array<[string, string]> = [
+    ...(options.durationSeconds === undefined
+      ? []
+      : [['DurationSeconds', String(options.durationSeconds)] as [string, string]]),
+    ...(options.externalId === undefined
+      ? []
+      : [['ExternalId', `"${options.externalId}"`] as [string, string]]),
+    ['RoleArn', `"${options.roleArn}"`],
+    ['RoleSessionName', `"${options.sessionName}"`],
+  ];
+  const text = `{${args.map(([key, value]) => `"${key}": ${value}`).join(', ')}}`;
+  return `${createHash('sha1').update(text).digest('hex')}.json`;
+}
+
+/**
+ * Removes the profile's folder and its config file, and with `cache` the CLI's cache entry of the role (for a
+ * sandbox that gives the call no private copy of the cache, so the CLI wrote the user's own). Never throws.
+ */
+export async function removeRoleProfile(profile: RoleProfile, { cache = false } = {}): Promise<void> {
   await rm(profile.folder, { recursive: true, force: true }).catch(() => {});
+  if (cache) await rm(profile.cacheFile, { force: true }).catch(() => {});
 }
 
 /**

@@ -308,7 +308,10 @@ export async function runPipeline(pipeline: Pipeline, options: RunPipelineOption
     // A pipeline that could not start leaves no empty file behind.
     saveFile?.close({ discard: !ran });
     if (awsStage.stdoutOutfile !== undefined) await removeOutfileFolder(awsStage.stdoutOutfile);
-    if (awsStage.roleProfile !== undefined) await removeRoleProfile(awsStage.roleProfile);
+    if (awsStage.roleProfile !== undefined) {
+      // Without a private copy of the CLI's cache, the role's credentials were cached in the user's own.
+      await removeRoleProfile(awsStage.roleProfile, { cache: sandbox.bindsPrivateCopies !== true });
+    }
     release();
     clock.stop();
   }
