@@ -21,20 +21,13 @@ import type {
 /** The tool arguments that run one command for several profiles or regions. */
 export const fanOutInputSchema = {
   profiles: z
-    .union([z.array(z.string().min(1)).min(1), z.string().min(1)])
+    .union([z.array(z.string()), z.string()])
     .optional()
-    .describe(
-      'Run the same command with several profiles: a list of configured profile names, or one glob over them ' +
-        '(`"prod-*"`). With `regions`, every profile × region pair runs. Not with `profile` or `--profile`.',
-    ),
+    .describe('Fan out: profile names, or a glob (`"prod-*"`).'),
   regions: z
-    .union([z.array(z.string().min(1)).min(1), z.literal('enabled')])
+    .union([z.array(z.string()), z.literal('enabled')])
     .optional()
-    .describe(
-      'Run the same command in several regions: a list of region codes, or `"enabled"` for the regions enabled ' +
-        'in each profile’s account. Reads fan out; a write only where a policy rule allows it for every target; ' +
-        'a read whose output carries secrets only with `saveOutputTo`. One result per target. Not with `region` or `--region`.',
-    ),
+    .describe('Fan out: region codes, or `"enabled"`. One result per target.'),
 };
 
 /** The part of a call that decides its targets. */
@@ -143,6 +136,13 @@ function selectProfiles({
           : [`Left out (not in the server’s profile allowlist): ${leftOut.join(', ')}.`],
     };
   }
+  if (profiles.length === 0) {
+    return refusal(
+      'FANOUT_NO_TARGETS',
+      '`profiles` is an empty list.',
+      'Name at least one profile, or leave `profiles` out.',
+    );
+  }
   const names = unique(profiles);
   const notAllowed = names.filter((name) => !isProfileAllowed(allowedProfiles, name));
   if (notAllowed.length > 0) {
@@ -208,6 +208,13 @@ export async function resolveFanOutTargets(
   if (isRefusal(selected)) return selected;
   const { profiles, notes } = selected;
   if (Array.isArray(request.regions)) {
+    if (request.regions.length === 0) {
+      return refusal(
+        'FANOUT_NO_TARGETS',
+        '`regions` is an empty list.',
+        'Name at least one region, or leave `regions` out.',
+      );
+    }
     const regions = unique(request.regions);
     const unknown = regions.filter((region) => !options.knownRegions.includes(region));
     if (unknown.length > 0) {

@@ -157,6 +157,13 @@ describe('resolveFanOutTargets', () => {
       /`profiles: "staging-\*"` matches no configured profile \(configured: /,
     ],
     [
+      'an empty profile list',
+      { request: { profiles: [] } },
+      'FANOUT_NO_TARGETS',
+      /`profiles` is an empty list/,
+    ],
+    ['an empty region list', { request: { regions: [] } }, 'FANOUT_NO_TARGETS', /`regions` is an empty list/],
+    [
       'more targets than the limit',
       { request: { profiles: ['alpha', 'beta'], regions: ['us-east-1', 'eu-west-1', 'sa-east-1'] }, max: 5 },
       'FANOUT_TOO_MANY_TARGETS',
