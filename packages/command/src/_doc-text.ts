@@ -36,10 +36,49 @@ export function clip(text: string, limit: number): string {
   return `${(space > limit / 2 ? cut.slice(0, space) : cut).trimEnd()}…`;
 }
 
-/** The first sentence of some documentation, as plain text of at most `limit` characters. */
+/**
+ * Words that end in a dot but end no sentence, even before a capital, each with a case from the shipped models.
+ * (`etc.` and numbers do end sentences there: "… log groups etc." and "… from 1 to 1000. Optional.")
+ */
+const nonFinalAbbreviations: Readonly<Record<string, string>> = {
+  'e.g.':
+    'cognito-sync RegisterDeviceRequest.Platform: "The SNS platform type (e.g. GCM, SDM, APNS, APNS_SANDBOX)."',
+  'i.e.': 'as e.g.: an abbreviation inside a sentence, which a name with a capital may follow',
+};
+
+/** Where a block of the HTML ends (a paragraph, a list item) or a list or note starts: an end of sentence. */
+const blockBoundary = /<\/(?:p|li|dd|dt|h\d)>|<(?:ul|ol|note|important|p)>/gi;
+/** Stands for a block boundary inside the plain text; a private-use character no documentation has. */
+const boundary = '\uE000';
+
+/**
+ * The first sentence of some documentation, as plain text of at most `limit` characters. A sentence ends at
+ * `.`, `!` or `?` before a space and a capital (or the end), except after the words of nonFinalAbbreviations; and
+ * at the end of the first block of HTML that has text (a paragraph without a stop ends there too), unless that
+ * block is only a label in parentheses, such as `(deprecated)`, which stays in front of the next one.
+ */
 export function firstSentence(documentation: string | undefined, limit = 160): string {
-  const text = plainText(documentation);
-  // A sentence ends at . ! or ? followed by a space and a capital or the end; `e.g. x` and `v1.2` do not end one.
-  const sentence = /^.*?[.!?](?=\s+[A-Z(•]|$)/.exec(text)?.[0] ?? text;
-  return clip(sentence, limit);
+  const text = plainText(documentation?.replace(blockBoundary, `$&${boundary}`));
+  const blocks = text
+    .split(boundary)
+    .map((block) => block.trim())
+    .filter((block) => block !== '');
+  let label = '';
+  let first = blocks[0] ?? '';
+  for (const block of blocks) {
+    first = block;
+    if (!/^\([^()]*\)$/.test(block) || block === blocks.at(-1)) break;
+    label += `${block} `;
+  }
+  return clip(`${label}${sentenceOf(first)}`, limit);
+}
+
+function sentenceOf(text: string): string {
+  const ends = /[.!?](?=\s+[A-Z(•]|$)/g;
+  for (const match of text.matchAll(ends)) {
+    const before = text.slice(0, match.index + 1);
+    const word = /(\S+)$/.exec(before)?.[1]?.replace(/^\(/, '').toLowerCase() ?? '';
+    if (!Object.hasOwn(nonFinalAbbreviations, word)) return before;
+  }
+  return text;
 }
