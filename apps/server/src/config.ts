@@ -255,7 +255,7 @@ export const settingDefinitions: readonly SettingDefinition[] = [
     kind: 'value',
     valueName: 'ARN,...',
     defaultText: 'none',
-    description: 'The IAM roles (ARN globs, case-sensitive) a call may assume with roleArn.',
+    description: 'IAM roles (ARN globs, case-sensitive) a call may assume (roleArn).',
     group: 'Safety',
   },
   {
