@@ -104,6 +104,8 @@ beforeAll(async () => {
     AWS_MCP_PORT: '0',
     AWS_MCP_AUTH_TOKEN: token,
     AWS_MCP_MAX_OUTPUT: '1000',
+    // One kept describe-regions (6 344 bytes from moto) fits a session; a second drops the first.
+    AWS_MCP_RESULTS_SESSION_BYTES: '10000',
   };
   context = await createServerContext({ config: readServerConfig(env), env, log: () => {} });
   http = await startHttpServer({ context, log: () => {} });
@@ -192,6 +194,32 @@ describe('kept results (aws://results/{id}, fromResult) over HTTP sessions', () 
     const noFilters = await call(client, { fromResult: id });
     expect(structured(noFilters)).toMatchObject({ status: 'refused', code: 'RESULT_ARGUMENT_INVALID' });
     expect(proxy.count()).toBe(before);
+  }, 120_000);
+
+  it('drops the session’s oldest kept result when its budget is full, and no other session’s', async () => {
+    const neighbour = await connect();
+    const theirs = structured(await call(neighbour.client, { command: 'aws ec2 describe-regions' }));
+    const { client } = await connect();
+    const first = structured(await call(client, { command: 'aws ec2 describe-regions' }));
+    const second = structured(await call(client, { command: 'aws ec2 describe-regions' }));
+    expect([theirs.resultId, first.resultId, second.resultId].every((id) => typeof id === 'string')).toBe(
+      true,
+    );
+    const dropped = await call(client, {
+      fromResult: first.resultId,
+      command: 'jq -r .Regions[0].RegionName',
+    });
+    expect(structured(dropped).code).toBe('RESULT_NOT_FOUND');
+    const newest = await call(client, {
+      fromResult: second.resultId,
+      command: 'jq -r .Regions[0].RegionName',
+    });
+    expect(structured(newest).status).toBe('success');
+    const other = await call(neighbour.client, {
+      fromResult: theirs.resultId,
+      command: 'jq -r .Regions[0].RegionName',
+    });
+    expect(structured(other).status).toBe('success');
   }, 120_000);
 
   it('returns an output under the cap whole, without keeping it', async () => {
