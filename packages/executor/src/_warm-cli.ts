@@ -224,7 +224,11 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
     void subprocess.then(() => {
       started.alive = false;
       if (server === started) server = undefined;
-      for (const call of started.pending.values()) call.exited({ error: 'the warm CLI exited' });
+      for (const call of started.pending.values()) {
+        call.exited({
+          error: 'the warm CLI exited during the call (the next call starts a new one); run it again',
+        });
+      }
       started.pending.clear();
     });
     return started;
@@ -386,7 +390,8 @@ export function toStageSubprocess(call: WarmCall, signal: AbortSignal): ResultPr
     signal: outcome.signal,
     failed: outcome.exitCode !== 0,
     isCanceled: signal.aborted && outcome.exitCode === undefined,
-    ...(outcome.error === undefined ? {} : { message: outcome.error }),
+    // What SPAWN_FAILED's message quotes (it reads execa's shortMessage).
+    ...(outcome.error === undefined ? {} : { message: outcome.error, shortMessage: outcome.error }),
   }));
   return Object.assign(result, {
     stdout: call.stdout,

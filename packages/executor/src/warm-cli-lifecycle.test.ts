@@ -1,4 +1,5 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -195,6 +196,55 @@ describe.skipIf(sandbox === undefined || python === undefined)(
         stderr: `${direct.stderr}\n`,
         exitCode: direct.exitCode,
       });
+    });
+
+    it('lets a call in flight end as the CLI ends it when a config edit retires its interpreter', async () => {
+      // An endpoint that accepts and never answers: the call ends at the CLI's own read timeout.
+      const silent = createServer(() => {});
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const { port } = silent.address() as AddressInfo;
+      try {
+        await warm('aws sts get-caller-identity');
+        const startsBefore = warmCli.starts;
+        const slow = warm(
+          `aws sts get-caller-identity --endpoint-url http://127.0.0.1:${port} --cli-read-timeout 4`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        const configFile = home.env.AWS_CONFIG_FILE as string;
+        await writeFile(
+          configFile,
+          `${await readFile(configFile, 'utf8')}\n[profile in-flight]\nregion = eu-west-2\n`,
+        );
+        const next = await warm('aws configure get region --profile in-flight');
+        expect(next.output.trim()).toBe('eu-west-2');
+        expect(warmCli.starts).toBe(startsBefore + 1);
+        const ended = await slow;
+        expect(ended.stderr).toMatch(/Read timeout on endpoint URL/);
+      } finally {
+        silent.close();
+      }
+    });
+
+    it('fails a call whose interpreter is killed during it with SPAWN_FAILED saying so, and the next call runs', async () => {
+      const silent = createServer(() => {});
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const { port } = silent.address() as AddressInfo;
+      try {
+        await warm('aws sts get-caller-identity');
+        const slow = warm(
+          `aws sts get-caller-identity --endpoint-url http://127.0.0.1:${port} --cli-read-timeout 30`,
+          { reject: true },
+        );
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+        process.kill(-(warmCli.pid as number), 'SIGKILL');
+        await expect(slow).rejects.toMatchObject({
+          code: 'SPAWN_FAILED',
+          message: expect.stringContaining('the warm CLI exited during the call'),
+        });
+        expect((await warm('aws sts get-caller-identity')).exitCode).toBe(0);
+      } finally {
+        silent.close();
+      }
     });
 
     it('starts again before the next call when the config file changes, and says why', async () => {
