@@ -204,9 +204,28 @@ if os.environ.get('LC_CTYPE', '') == 'UTF-8':
     os.environ['LC_CTYPE'] = 'en_US.UTF-8'
 
 import awscli.clidriver as clidriver
+import awscli.alias
 
 create_clidriver = clidriver.create_clidriver
 capture_resume_token()
+
+
+def without_user_aliases(self, command=None):
+    # ~/.aws/cli/alias can name a built-in command (`sts = !sh -c ...`): the command that was parsed and judged is
+    # the one that runs, so the user's aliases are never read.
+    return {}
+
+
+awscli.alias.AliasLoader.get_aliases = without_user_aliases
+load_plugins = clidriver.load_plugins
+
+
+def load_builtin_plugins(plugin_mapping, event_hooks=None, include_builtins=True):
+    # A config file's [plugins] section imports Python modules into the CLI: only the CLI's own handlers load.
+    return load_plugins({}, event_hooks=event_hooks, include_builtins=include_builtins)
+
+
+clidriver.load_plugins = load_builtin_plugins
 
 
 def create_clidriver_with_handler(*args, **kwargs):
