@@ -930,6 +930,7 @@ export async function runFanOut({
             outputChars: result.totalChars,
             secrets: formatted.secrets.handling,
             ...(formatted.secrets.saved === undefined ? {} : { savedAs: formatted.secrets.saved.name }),
+            ...(result.requestIds === undefined ? {} : { requestIds: result.requestIds }),
           },
           one.profile,
         );

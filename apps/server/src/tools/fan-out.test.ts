@@ -526,7 +526,7 @@ describe.skipIf(motoMissing)(
           AWS_PROFILE: 'alpha',
           AWS_MCP_POLICY_FILE: policyFile,
           AWS_MCP_FANOUT_MAX: '30',
-          AWS_MCP_AUDIT_LOG: '',
+          AWS_MCP_AUDIT_LOG: join(folder, 'audit.jsonl'),
         },
         { emulator: 'moto' },
       );
@@ -573,6 +573,27 @@ describe.skipIf(motoMissing)(
             queues: [`${accounts[profile]}/q-${profile}-${region}`],
           })),
         ),
+      );
+      // One audit line per target, with that target's profile, region and account.
+      let lines: Array<{
+        argv?: string[][];
+        profile?: string;
+        region?: string;
+        account?: string;
+        status: string;
+      }> = [];
+      for (let tries = 0; tries < 50 && lines.length < 6; tries++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        lines = (await readFile(join(folder, 'audit.jsonl'), 'utf8'))
+          .split('\n')
+          .filter((line) => line !== '')
+          .map((line) => JSON.parse(line))
+          .filter((line) => line.argv?.[0]?.includes('list-queues') && line.status === 'success');
+      }
+      expect(lines.map((line) => `${line.profile}@${line.region}@${line.account}`).sort()).toEqual(
+        profiles
+          .flatMap((profile) => regions.map((region) => `${profile}@${region}@${accounts[profile]}`))
+          .sort(),
       );
       expect(textOf(result)).toMatch(
         /^=== 4\/6 · profile beta · region us-east-1 · account 222222222222 · success ===\n\{\n\s+"QueueUrls": \[\n\s+".*\/222222222222\/q-beta-us-east-1"/m,
