@@ -15,7 +15,7 @@ export const pagingInputSchema = {
     .optional()
     .describe(
       'For a command the CLI paginates (list-…, describe-…): return at most this many items (`--max-items`); ' +
-        'the result’s `nextToken` continues the listing. Not with `--query` (use `| jq`: filters run over each page).',
+        'the result’s `nextToken` continues the listing (with `--query`, filters and any output too).',
     ),
   nextToken: z
     .string()
@@ -54,8 +54,8 @@ function refusal(code: RefusalCode, reason: string): PagingRefusal {
 /**
  * The pipeline with `maxItems`/`nextToken` added as `--max-items`/`--starting-token`, read again by the CLI's own
  * parser so the policy judges what runs. Refused when the installed CLI's argument table of the operation has no
- * `--starting-token` (it does not paginate), when the line already pages itself, or with `--query` or an output
- * other than JSON (the next token would not come back). Filters stay: see runPagedWithFilters. Returns the pipeline unchanged without paging arguments.
+ * `--starting-token` (it does not paginate), or when the line already pages itself. `--query`, another output and
+ * filters stay: the launcher reports the token before they apply (see readNextToken, runPagedWithFilters). Returns the pipeline unchanged without paging arguments.
  */
 export function applyPaging(
   pipeline: Pipeline,
@@ -89,24 +89,11 @@ export function applyPaging(
       `The command line already has ${onLine.map((option) => `\`${option}\``).join(' and ')}: use either the tool's \`maxItems\`/\`nextToken\` or the options, not both.`,
     );
   }
-  // TODO: with the launcher's token (read before --query), or a JMESPath evaluation here, --query could stay.
-  if (aws.globals.query !== undefined) {
-    return refusal(
-      'PAGINATION_ARGUMENT_INVALID',
-      'With `maxItems`, `--query` would drop the next token from the output: leave `--query` out and select with `| jq` (filters run over each page after its token is read).',
-    );
-  }
-  if (aws.globals.output !== undefined && aws.globals.output !== 'json') {
-    return refusal(
-      'PAGINATION_ARGUMENT_INVALID',
-      `With \`maxItems\`, the output must be JSON to carry the next token, not \`--output ${aws.globals.output}\`: leave \`--output\` out and use \`| jq -r\` for text.`,
-    );
-  }
   const added = [
     ...(input.maxItems === undefined ? [] : ['--max-items', String(input.maxItems)]),
     ...(input.nextToken === undefined ? [] : ['--starting-token', input.nextToken]),
-    // The token comes back in the JSON; a profile's `output = text` would print it otherwise.
-    ...(aws.globals.output === undefined ? ['--output', 'json'] : []),
+    // Without the launcher the token is read from the JSON; a profile's `output = text` would print it otherwise.
+    ...(aws.globals.output === undefined && aws.globals.query === undefined ? ['--output', 'json'] : []),
   ];
   return parseCommandLine(
     { args: [...aws.argv, ...added], pipe: pipeline.filters.map((stage) => stage.argv) },
@@ -121,7 +108,7 @@ export function applyPaging(
  */
 export function readNextToken(pipeline: Pipeline, result: PipelineResult): string | undefined {
   if (result.nextToken !== undefined) return result.nextToken;
-  if (result.status !== 'success' || pipeline.filters.length > 0) return undefined;
+  if (result.status !== 'success' || !printsWholeResponse(pipeline)) return undefined;
   const text =
     result.wholeOutput?.kept === true
       ? result.wholeOutput.text
@@ -138,8 +125,44 @@ export function readNextToken(pipeline: Pipeline, result: PipelineResult): strin
   }
 }
 
-/** A tool result with the next page's token: `structuredContent.nextToken` and a line saying how to go on. */
-export function withNextToken(tool: CallToolResult, nextToken: string | undefined): CallToolResult {
+/** Whether the aws stage prints the response as JSON, unfiltered, so its `NextToken` can be read. */
+function printsWholeResponse(pipeline: Pipeline): boolean {
+  const { query, output } = pipeline.aws.globals;
+  return pipeline.filters.length === 0 && query === undefined && (output === undefined || output === 'json');
+}
+
+/**
+ * Whether a paged call's token may have been lost: the CLI ran without the launcher (no request ids came back),
+ * and `--query` or a text or table output left the token out of what it printed.
+ */
+export function isNextTokenLost(input: PagingInput, pipeline: Pipeline, result: PipelineResult): boolean {
+  const paged = input.maxItems !== undefined || input.nextToken !== undefined;
+  const { query, output } = pipeline.aws.globals;
+  const hidden = query !== undefined || (output !== undefined && output !== 'json');
+  return (
+    paged &&
+    result.status === 'success' &&
+    result.requestIds === undefined &&
+    result.nextToken === undefined &&
+    hidden
+  );
+}
+
+/**
+ * A tool result with the next page's token (`structuredContent.nextToken` and a line saying how to go on), or a
+ * line saying the token could not be read.
+ */
+export function withNextToken(
+  tool: CallToolResult,
+  nextToken: string | undefined,
+  lost = false,
+): CallToolResult {
+  if (nextToken === undefined && lost) {
+    const note =
+      'Whether more items remain is unknown: this AWS CLI ran without the launcher, and `--query` (or a text or ' +
+      'table output) drops the next token. Page again without them and select with `| jq`.';
+    return { ...tool, content: [...tool.content, { type: 'text', text: note }] };
+  }
   if (nextToken === undefined) return tool;
   const note = `More items remain: call again with the same command and \`maxItems\`, and \`nextToken: ${JSON.stringify(nextToken)}\`.`;
   return {

@@ -61,6 +61,7 @@ import {
 import {
   applyPaging,
   filterPage,
+  isNextTokenLost,
   pagesWithFilters,
   pagingInputSchema,
   pagingOutputSchema,
@@ -996,7 +997,11 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
         result,
         label: formatStagesForPerson(judged.auditBase.argv),
       });
-      return withNextToken(withKeptResult(formatted.tool, kept), readNextToken(judged.pipeline, result));
+      return withNextToken(
+        withKeptResult(formatted.tool, kept),
+        readNextToken(judged.pipeline, result),
+        isNextTokenLost(input, judged.pipeline, result),
+      );
     },
   );
 }
