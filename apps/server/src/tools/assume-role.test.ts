@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { parseCommandLine, parsePolicy, validatePipeline } from '@aws-mcp/command';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, textOf } from '../_test-harness.js';
+import { type CallRole, describeCallRole } from './_roles.js';
 
 const trustAnyone = JSON.stringify({
   Version: '2012-10-17',
@@ -97,6 +98,63 @@ describe('validatePipeline with policy rules scoped to roles', () => {
     expect(() =>
       parsePolicy({ mode: 'full', rules: [{ effect: 'deny', roles: [''], classes: ['write'] }] }),
     ).toThrow(expect.objectContaining({ code: 'INVALID_POLICY', token: 'rules[0].roles[0]' }));
+  });
+});
+
+describe('describeCallRole', () => {
+  const assumed = { arn: 'arn:aws:iam::1:role/Given' } as CallRole;
+  const role = 'arn:aws:iam::123456789012:role/FromProfile';
+  type Credentials = Parameters<typeof describeCallRole>[1];
+  it.each<[string, CallRole | undefined, Credentials, string | null | undefined]>([
+    [
+      'the roleArn of the call, over the profile',
+      assumed,
+      { source: 'instance-role', disabled: false },
+      assumed.arn,
+    ],
+    [
+      'a profile that assumes a role',
+      undefined,
+      {
+        source: 'profile',
+        profile: 'p',
+        credentials: { kind: 'assume-role', roleArn: role, sourceProfile: 'x' },
+      },
+      role,
+    ],
+    [
+      'a web identity profile',
+      undefined,
+      {
+        source: 'profile',
+        profile: 'p',
+        credentials: { kind: 'web-identity', roleArn: role, webIdentityTokenFile: '/t' },
+      },
+      role,
+    ],
+    [
+      'long-term keys of a profile (no role)',
+      undefined,
+      { source: 'profile', profile: 'p', credentials: { kind: 'static', hasSessionToken: false } },
+      null,
+    ],
+    [
+      'session keys of a profile (maybe a role)',
+      undefined,
+      { source: 'profile', profile: 'p', credentials: { kind: 'static', hasSessionToken: true } },
+      undefined,
+    ],
+    [
+      'SSO (a role the server cannot name)',
+      undefined,
+      { source: 'profile', profile: 'p', credentials: { kind: 'sso' } },
+      undefined,
+    ],
+    ['long-term keys in variables', undefined, { source: 'environment', hasSessionToken: false }, null],
+    ['session keys in variables', undefined, { source: 'environment', hasSessionToken: true }, undefined],
+    ['the instance', undefined, { source: 'instance-role', disabled: false }, undefined],
+  ])('names %s', (_, assumedRole, credentials, expected) => {
+    expect(describeCallRole(assumedRole, credentials)).toBe(expected);
   });
 });
 
