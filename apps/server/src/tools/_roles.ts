@@ -20,11 +20,9 @@ export const roleInputSchema = {
     .string()
     .optional()
     .describe('With `roleArn`: the role session name CloudTrail shows (default `aws-mcp-<session>`).'),
+  // The range is checked with the other role arguments, so a bad value gets ROLE_ARGUMENT_INVALID.
   durationSeconds: z
     .number()
-    .int()
-    .min(900)
-    .max(43_200)
     .optional()
     .describe('With `roleArn`: how long the role’s credentials last, 900–43200 seconds (default 3600).'),
 };

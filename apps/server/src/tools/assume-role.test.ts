@@ -315,6 +315,12 @@ describe('aws_cli_pipeline refuses a role before any process starts', () => {
       '`sessionName` must be 2 to 64 characters',
     ],
     [
+      'a duration under 900 seconds',
+      { roleArn: 'arn:aws:iam::123456789012:role/Auditor', durationSeconds: 899 },
+      'ROLE_ARGUMENT_INVALID',
+      '`durationSeconds` must be a whole number from 900 to 43200; got 899.',
+    ],
+    [
       'an external id without a role',
       { externalId: 'abc' },
       'ROLE_ARGUMENT_INVALID',
