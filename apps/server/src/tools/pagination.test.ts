@@ -1,6 +1,9 @@
+import { parseCommandLine } from '@aws-mcp/command';
+import type { PipelineResult } from '@aws-mcp/executor';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, textOf } from '../_test-harness.js';
+import { isNextTokenLost } from './_pagination.js';
 
 let test: TestServer;
 const keys = Array.from({ length: 7 }, (_, index) => `logs/entry-${index}.txt`);
@@ -127,5 +130,20 @@ describe('aws_cli_pipeline maxItems and nextToken', () => {
       // The token is named like a secret, so the check (like the audit log) shows it redacted.
       expect.arrayContaining(['--max-items=2', '--starting-token=[redacted]']),
     );
+  });
+});
+
+describe('isNextTokenLost', () => {
+  const success = { status: 'success' } as PipelineResult;
+  const viaLauncher = { status: 'success', requestIds: [] } as unknown as PipelineResult;
+  it.each([
+    ['--query without the launcher', '--query Contents[].Key', success, true],
+    ['a text output without the launcher', '--output text', success, true],
+    ['JSON without the launcher (the token is in the output)', '', success, false],
+    ['--query through the launcher (it reports the token)', '--query Contents[].Key', viaLauncher, false],
+  ])('says so for %s', (_, options, result, lost) => {
+    const pipeline = parseCommandLine(`aws s3api list-objects-v2 --bucket b ${options}`);
+    expect(isNextTokenLost({ maxItems: 2 }, pipeline, result)).toBe(lost);
+    expect(isNextTokenLost({}, pipeline, result)).toBe(false);
   });
 });
