@@ -101,6 +101,13 @@ describe('findOutfileArgument', () => {
     expect(findOutfileArgument(pipeline, args)).toEqual({ index, written });
   });
 
+  it('refuses an argv where the OUTFILE is not where the CLI takes it (INVALID_OPTIONS)', () => {
+    const pipeline = parseCommandLine('aws lambda invoke --function-name f -');
+    expect(() => findOutfileArgument(pipeline, ['lambda', 'invoke', '--function-name=f', '-'])).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+    );
+  });
+
   it('finds none where the command has no OUTFILE (s3 cp - is the CLI’s own stdout)', () => {
     for (const line of ['aws s3 cp s3://b/k -', 'aws sts get-caller-identity', 'aws lambda invoke help']) {
       const pipeline = parseCommandLine(line);

@@ -9,6 +9,7 @@ import type { Pipeline } from '@aws-mcp/command';
 import type { CredentialsMode } from './_environment.js';
 import { OutputCollector } from './_output-collector.js';
 import { learnConfiguredSecrets } from './_secret-sources.js';
+import { ExecutionError } from './execution-error.js';
 import { LearnedSecrets, SecretMasker } from './mask-secrets.js';
 import type { ReturnedOutfile } from './run-pipeline.js';
 
@@ -38,7 +39,8 @@ export interface OutfileArgument {
 /**
  * Finds the OUTFILE positional (the argument the CLI model marks as a file the CLI writes) in the aws arguments
  * that run: global options come first, each one word (`--region=x`), then the command path, then the
- * positionals in the CLI's order. Returns undefined when the command has none.
+ * positionals in the CLI's order. Returns undefined when the command has none; throws ExecutionError
+ * `INVALID_OPTIONS` for an argv not laid out so (a pipeline not from parseCommandLine).
  */
 export function findOutfileArgument(
   pipeline: Pipeline,
@@ -59,7 +61,10 @@ export function findOutfileArgument(
   // The rebuilt argv is laid out as above; anything else is a bug, and the call must not run on a guess.
   const laidOut = commandPath.every((word, offset) => awsArguments[start + offset] === word);
   if (start === -1 || !laidOut || written === undefined || awsArguments[index] !== written) {
-    throw new Error(`The OUTFILE \`${written}\` was not found where the rebuilt argv puts it.`);
+    throw new ExecutionError({
+      code: 'INVALID_OPTIONS',
+      message: `The OUTFILE \`${written}\` is not where the CLI takes it in the pipeline's argv; pass a pipeline from parseCommandLine.`,
+    });
   }
   return { index, written };
 }
