@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -183,6 +184,15 @@ describe('runPipeline with an OUTFILE of - or /dev/stdout', () => {
     expect(result.status).toBe('error');
     expect(result.output).toBe('');
     expect(result.stderr).toMatch(/NoSuchKey|Not Found/);
+  });
+});
+
+describe.skipIf(!existsSync('/usr/bin/aws'))('runPipeline with an OUTFILE of - on the Debian CLI v2', () => {
+  it('returns the payload, then the CLI’s StatusCode JSON', async () => {
+    const result = await run('aws lambda invoke --function-name f -', { awsCli: '/usr/bin/aws' });
+    expect(result.status, result.stderr).toBe('success');
+    expect(result.output).toMatch(/^Simple Lambda happy path OK\{\s*"StatusCode": 200/);
+    expect(await readdir(workdir)).not.toContain('-');
   });
 });
 
