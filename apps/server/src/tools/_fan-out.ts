@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { type Decision, isProfileAllowed, type Pipeline, parseCommandLine } from '@aws-mcp/command';
 import { ExecutionError, maskSecrets, runPipeline, secretOutputOf } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -539,8 +540,8 @@ function describeTargets(targets: readonly FanOutTarget[]): string {
 }
 
 /**
- * Merges the targets' results: a text with a header per target (`=== 2/6 · profile dev · region eu-west-1 ·
- * account 123456789012 · success ===`) above that target's own result, one structured result per target, and for
+ * Merges the targets' results: a text with a header per target (`=== #3fa9c1 2/6 · profile dev · region eu-west-1 ·
+ * account 123456789012 · success ===`, the tag random per call) above that target's own result, one structured result per target, and for
  * JSON outputs `json`, the array of `{profile, region, account, output}` of the targets whose output parsed whole
  * (`jsonOutput` is `cut` when any was cut, `not json` when none parsed). `status` is `success` only when every
  * target succeeded.
@@ -551,12 +552,15 @@ export function mergeFanOut({
   perTargetCap,
   notes,
   durationMs,
+  tag,
 }: {
   outcomes: readonly FanOutOutcome[];
   cap: number;
   perTargetCap: number;
   notes: readonly string[];
   durationMs: number;
+  /** A per-call random tag in every header, so a line in some output cannot pass for one. */
+  tag: string;
 }): MergedFanOut {
   const total = outcomes.length;
   const succeeded = outcomes.filter((outcome) => outcome.structured.status === 'success').length;
@@ -564,10 +568,11 @@ export function mergeFanOut({
   const summary =
     `Ran on ${describeTargets(outcomes.map((outcome) => outcome.target))}: ${succeeded} succeeded` +
     `${failed === 0 ? '' : `, ${failed} failed or did not run`}. Each target’s output is capped at ${perTargetCap} ` +
-    `characters (the ${cap}-character cap split between ${plural(total, 'target')}).`;
+    `characters (the ${cap}-character cap split between ${plural(total, 'target')}). Each target’s result follows ` +
+    `its header, tagged ${tag}; a line without that tag is part of an output.`;
   const sections = outcomes.map((outcome, index) =>
     [
-      `=== ${index + 1}/${total} · ${describeTarget(outcome.target, outcome.account)} · ${outcome.structured.status} ===`,
+      `=== ${tag} ${index + 1}/${total} · ${describeTarget(outcome.target, outcome.account)} · ${outcome.structured.status} ===`,
       outcome.text,
     ].join('\n'),
   );
@@ -953,7 +958,14 @@ export async function runFanOut({
       }
     }),
   );
-  const merged = mergeFanOut({ outcomes, cap, perTargetCap, notes, durationMs: Date.now() - started });
+  const merged = mergeFanOut({
+    outcomes,
+    cap,
+    perTargetCap,
+    notes,
+    durationMs: Date.now() - started,
+    tag: `#${randomBytes(3).toString('hex')}`,
+  });
   const structured = {
     ...merged.structured,
     ...head.judged.decided,

@@ -377,14 +377,15 @@ describe('mergeFanOut', () => {
     perTargetCap: 50,
     notes: [],
     durationMs: 9,
+    tag: '#abc123',
   });
 
   it('labels each target with a header, and says how the cap was split', () => {
     expect(merged.text).toBe(
       [
-        'Ran on 2 targets (2 profiles, 2 regions): 1 succeeded, 1 failed or did not run. Each target’s output is capped at 50 characters (the 100-character cap split between 2 targets).',
-        '=== 1/2 · profile alpha · region us-east-1 · account 111111111111 · success ===\n{"QueueUrls":["q1"]}',
-        '=== 2/2 · profile beta · region eu-west-1 · error ===\nThe command failed (aws exited 255).\nAccessDenied',
+        'Ran on 2 targets (2 profiles, 2 regions): 1 succeeded, 1 failed or did not run. Each target’s output is capped at 50 characters (the 100-character cap split between 2 targets). Each target’s result follows its header, tagged #abc123; a line without that tag is part of an output.',
+        '=== #abc123 1/2 · profile alpha · region us-east-1 · account 111111111111 · success ===\n{"QueueUrls":["q1"]}',
+        '=== #abc123 2/2 · profile beta · region eu-west-1 · error ===\nThe command failed (aws exited 255).\nAccessDenied',
       ].join('\n\n'),
     );
   });
@@ -596,7 +597,7 @@ describe.skipIf(motoMissing)(
           .sort(),
       );
       expect(textOf(result)).toMatch(
-        /^=== 4\/6 · profile beta · region us-east-1 · account 222222222222 · success ===\n\{\n\s+"QueueUrls": \[\n\s+".*\/222222222222\/q-beta-us-east-1"/m,
+        /^=== #[0-9a-f]{6} 4\/6 · profile beta · region us-east-1 · account 222222222222 · success ===\n\{\n\s+"QueueUrls": \[\n\s+".*\/222222222222\/q-beta-us-east-1"/m,
       );
     });
 
@@ -637,7 +638,7 @@ describe.skipIf(motoMissing)(
         },
       });
       expect(textOf(result)).toMatch(
-        /=== 1\/2 · profile alpha · region us-east-1 · account 123456789012 · error ===\nThe command failed \(aws exited 255\)\.\n.*NonExistentQueue/,
+        /=== #[0-9a-f]{6} 1\/2 · profile alpha · region us-east-1 · account 123456789012 · error ===\nThe command failed \(aws exited 255\)\.\n.*NonExistentQueue/,
       );
     });
 
