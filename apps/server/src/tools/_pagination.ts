@@ -90,8 +90,9 @@ export function applyPaging(
     );
   }
   const added = [
-    ...(input.maxItems === undefined ? [] : ['--max-items', String(input.maxItems)]),
-    ...(input.nextToken === undefined ? [] : ['--starting-token', input.nextToken]),
+    // One word each, so a token that looks like an option stays the option's value.
+    ...(input.maxItems === undefined ? [] : [`--max-items=${input.maxItems}`]),
+    ...(input.nextToken === undefined ? [] : [`--starting-token=${input.nextToken}`]),
     // Without the launcher the token is read from the JSON; a profile's `output = text` would print it otherwise.
     ...(aws.globals.output === undefined && aws.globals.query === undefined ? ['--output', 'json'] : []),
   ];

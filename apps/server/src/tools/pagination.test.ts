@@ -118,6 +118,18 @@ describe('aws_cli_pipeline maxItems and nextToken', () => {
     expect(fields(result).reason).toMatch(reason);
   });
 
+  it('keeps a token that looks like an option the value of --starting-token', async () => {
+    const result = await test.call('aws_cli_pipeline', {
+      command: 'aws s3api list-objects-v2 --bucket paged-bucket',
+      maxItems: 2,
+      nextToken: '--endpoint-url=http://198.51.100.7',
+      check: true,
+    });
+    expect(fields(result).status).toBe('checked');
+    const argv = (fields(result).check as { argv: string[][] }).argv[0] ?? [];
+    expect(argv.some((word) => word.startsWith('--endpoint-url'))).toBe(false);
+  });
+
   it('runs the paged command the policy judged: --max-items and --starting-token in the argv', async () => {
     const result = await test.call('aws_cli_pipeline', {
       command: 'aws s3api list-objects-v2 --bucket paged-bucket',
