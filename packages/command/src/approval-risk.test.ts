@@ -7,6 +7,7 @@ import {
   listCatalogServices,
   loadSnapshotCatalog,
   parseCommandLine,
+  parsePolicy,
   readApprovalTargets,
   validatePipeline,
 } from './index.js';
@@ -183,5 +184,24 @@ describe('readApprovalTargets', () => {
     expect(targetsOf(`aws dynamodb put-item --cli-input-json '{"TableName":"t","Item":{}}'`)).toEqual([
       { member: 'TableName', value: 't' },
     ]);
+  });
+});
+
+describe('parsePolicy: standingApproval', () => {
+  it('takes a rule’s standingApproval: true', () => {
+    const policy = parsePolicy({
+      mode: 'confirm-writes',
+      rules: [{ effect: 'confirm', actions: ['sqs:purge-queue'], standingApproval: true }],
+    });
+    expect(policy.rules?.[0]?.standingApproval).toBe(true);
+  });
+
+  it('refuses a value that is not a boolean, naming the field', () => {
+    expect(() =>
+      parsePolicy({
+        mode: 'full',
+        rules: [{ effect: 'confirm', classes: ['write'], standingApproval: 'yes' }],
+      }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_POLICY', token: 'rules[0].standingApproval' }));
   });
 });
