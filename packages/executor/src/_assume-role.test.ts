@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import {
   checkAssumeRoleOptions,
   decideRoleSource,
   readInheritedSettings,
+  removeOrphanedProfiles,
   roleCacheEntry,
   withRoleProfile,
 } from './_assume-role.js';
@@ -157,6 +158,23 @@ describe('readInheritedSettings', () => {
   });
 });
 
+describe('removeOrphanedProfiles', () => {
+  it('removes the role folders of processes that are gone, and keeps those of running ones', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'orphans-'));
+    const hex = 'a'.repeat(24);
+    const names = {
+      gone: `aws-mcp-role-2147483646-${hex}`,
+      running: `aws-mcp-role-${process.pid}-${hex}`,
+      other: 'aws-mcp-role-notours',
+    };
+    for (const name of Object.values(names)) await mkdir(join(folder, name));
+    await writeFile(join(folder, names.gone, 'config'), '[default]\n');
+    await removeOrphanedProfiles(folder);
+    expect((await readdir(folder)).sort()).toEqual([names.other, names.running].sort());
+    await rm(folder, { recursive: true, force: true });
+  });
+});
+
 const assumedKey = /\bASIA[A-Z0-9]{16}\b/;
 
 async function listRoleFolders(): Promise<string[]> {
@@ -289,7 +307,7 @@ describe('runPipeline with assumeRole, against moto under bubblewrap', () => {
       expect((await stat(join(folder, 'config'))).mode & 0o777).toBe(0o600);
       const config = await readFile(join(folder, 'config'), 'utf8');
       expect(config).toContain(
-        `[profile ${created[0]}]\nregion = us-east-1\noutput = json\nrole_arn = ${roleArn}\nsource_profile = default\n`,
+        `[profile ${(created[0] as string).replace(/^aws-mcp-role-\d+-/, 'aws-mcp-role-')}]\nregion = us-east-1\noutput = json\nrole_arn = ${roleArn}\nsource_profile = default\n`,
       );
       if (status === 'canceled') setTimeout(() => controller.abort(), 500);
       const result = await running;

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Pipeline } from '@aws-mcp/command';
@@ -150,7 +150,8 @@ export function planRoleProfile({
   const source = decideRoleSource({ pipeline, env, credentialsMode, profile });
   const random = randomBytes(12).toString('hex');
   const name = `aws-mcp-role-${random}`;
-  const folder = join(tmpdir(), `aws-mcp-role-${random}`);
+  // The process id in the name lets a later call remove the folder of a process that was killed mid-call.
+  const folder = join(tmpdir(), `aws-mcp-role-${process.pid}-${random}`);
   const roleSettings = [
     `role_arn = ${assumeRole.roleArn}`,
     'sourceProfile' in source
@@ -227,6 +228,7 @@ export function readInheritedSettings(
  */
 export async function writeRoleProfile(profile: RoleProfile): Promise<void> {
   checkSourceProfile(profile.source);
+  await removeOrphanedProfiles();
   const copied =
     profile.userConfigFile === undefined
       ? ''
@@ -264,6 +266,26 @@ export function roleCacheEntry(options: AssumeRoleOptions): string {
   ];
   const text = `{${args.map(([key, value]) => `"${key}": ${value}`).join(', ')}}`;
   return `${createHash('sha1').update(text).digest('hex')}.json`;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes the role folders a killed process left (its process id is gone), which its `finally` never reached. */
+export async function removeOrphanedProfiles(folder = tmpdir()): Promise<void> {
+  for (const name of await readdir(folder).catch(() => [] as string[])) {
+    const pid = /^aws-mcp-role-(\d+)-[0-9a-f]{24}$/.exec(name)?.[1];
+    if (pid !== undefined && !isRunning(Number(pid))) {
+      await rm(join(folder, name), { recursive: true, force: true }).catch(() => {});
+    }
+  }
 }
 
 /**
