@@ -228,6 +228,104 @@ def load_builtin_plugins(plugin_mapping, event_hooks=None, include_builtins=True
 clidriver.load_plugins = load_builtin_plugins
 
 
+class ArtifactRefused(ValueError):
+    pass
+
+
+def confine_package_artifacts():
+    # `cloudformation package` uploads the local files a template names, wherever they are, and zips whole folders
+    # (dot-files and symbolic links included). Every file it reads must be in the working directory (where the
+    # executor runs the CLI), not a dot-file, and not a link out; the files the exporter itself writes (zips,
+    # exported nested templates, copies for zipping) are the only others it may upload. Hooked where the CLI's own
+    # exporter reads: its zip, copy and temp-file helpers, the nested template reader, and the S3 uploader.
+    import contextlib
+    from awscli.customizations.cloudformation import artifact_exporter as exporter
+    from awscli.customizations import s3uploader
+
+    workdir = os.path.realpath(os.getcwd())
+    made = set()
+
+    def refuse(path, why):
+        raise ArtifactRefused(
+            'aws-mcp refused cloudformation package: %s %s. Artifacts must be files in the working directory '
+            '%s, not dot-files, and not links that leave it; nothing was uploaded from it.' % (path, why, workdir))
+
+    def check_local(path, root=None):
+        real = os.path.realpath(path)
+        if real != workdir and not real.startswith(workdir + os.sep):
+            refuse(path, 'is outside the working directory' if real == os.path.abspath(path)
+                   else 'leads outside the working directory (%s)' % real)
+        shown = os.path.relpath(os.path.abspath(path), root or workdir)
+        if any(part.startswith('.') and part not in ('.', '..') for part in shown.split(os.sep)):
+            refuse(path, 'is a dot-file or inside a dot-folder')
+
+    def check_upload(path):
+        if os.path.realpath(path) in made:
+            return
+        check_local(path)
+
+    make_zip = exporter.make_zip
+
+    def confined_make_zip(filename, source_root):
+        root = os.path.abspath(source_root)
+        copied = os.path.realpath(root) in made
+        if not copied:
+            check_local(root)
+        for folder, _, files in os.walk(root, followlinks=True):
+            for name in files:
+                full = os.path.join(folder, name)
+                if copied:
+                    continue
+                check_local(full, root)
+        zipped = make_zip(filename, source_root)
+        made.add(os.path.realpath(zipped))
+        return zipped
+
+    copy_to_temp_dir = exporter.copy_to_temp_dir
+
+    def confined_copy_to_temp_dir(filepath):
+        check_local(filepath)
+        folder = copy_to_temp_dir(filepath)
+        made.add(os.path.realpath(folder))
+        return folder
+
+    mktempfile = exporter.mktempfile
+
+    @contextlib.contextmanager
+    def confined_mktempfile():
+        with mktempfile() as handle:
+            made.add(os.path.realpath(handle.name))
+            yield handle
+
+    template_init = exporter.Template.__init__
+
+    def confined_template_init(self, template_path, parent_dir, *args, **kwargs):
+        check_local(exporter.make_abs_path(parent_dir, template_path))
+        return template_init(self, template_path, parent_dir, *args, **kwargs)
+
+    upload = s3uploader.S3Uploader.upload
+    upload_with_dedup = s3uploader.S3Uploader.upload_with_dedup
+
+    def confined_upload(self, file_name, *args, **kwargs):
+        check_upload(file_name)
+        return upload(self, file_name, *args, **kwargs)
+
+    def confined_upload_with_dedup(self, file_name, *args, **kwargs):
+        check_upload(file_name)
+        return upload_with_dedup(self, file_name, *args, **kwargs)
+
+    exporter.make_zip = confined_make_zip
+    exporter.copy_to_temp_dir = confined_copy_to_temp_dir
+    exporter.mktempfile = confined_mktempfile
+    exporter.Template.__init__ = confined_template_init
+    s3uploader.S3Uploader.upload = confined_upload
+    s3uploader.S3Uploader.upload_with_dedup = confined_upload_with_dedup
+
+
+if config.get('operation') == 'package' and 'cloudformation' in arguments:
+    confine_package_artifacts()
+
+
 def create_clidriver_with_handler(*args, **kwargs):
     driver = create_clidriver(*args, **kwargs)
     install(driver.session)

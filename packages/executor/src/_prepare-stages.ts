@@ -61,6 +61,22 @@ export function checkWorkdir(cwd: string, env: NodeJS.ProcessEnv): void {
 }
 
 /**
+ * `cloudformation package` uploads whatever local files its template names; only the launcher confines them to
+ * the working directory (inside the CLI's own exporter). Without it the call is refused. Throws ExecutionError
+ * `ARTIFACTS_UNCONFINED`.
+ */
+function refuseUnconfinedArtifacts(pipeline: Pipeline): void {
+  if (pipeline.aws.service !== 'cloudformation' || pipeline.aws.operation !== 'package') return;
+  throw new ExecutionError({
+    code: 'ARTIFACTS_UNCONFINED',
+    message:
+      '`aws cloudformation package` uploads the local files its template names, and only a CLI whose Python the ' +
+      'server can import lets it keep those to the working directory (this one is a frozen binary, or its Python ' +
+      'was not found). Run it in a terminal, or install the AWS CLI with pip or a distribution package.',
+  });
+}
+
+/**
  * Without the launcher, a response's secret members can only be masked in its JSON, before anything reads it: so
  * the call runs with `--output json`, and `--query` or another output format is refused (they would be applied to
  * the secrets first). Throws ExecutionError `SECRET_OUTPUT_UNMASKABLE`.
@@ -132,6 +148,7 @@ function prepareAwsStage(pipeline: Pipeline, options: RunPipelineOptions, plan: 
   const runArguments = awsArguments.map((word, index) =>
     stdoutOutfile !== undefined && index === outfile?.index ? stdoutOutfile.file : word,
   );
+  if (python === undefined) refuseUnconfinedArtifacts(pipeline);
   const command =
     python === undefined
       ? { file: awsFile, args: planWithoutLauncher(pipeline, runArguments, plan) }

@@ -17,6 +17,7 @@ export type ExecutionErrorCode =
   | 'SAVE_TO_INVALID'
   | 'SAVE_TO_EXISTS'
   | 'SECRET_OUTPUT_UNMASKABLE'
+  | 'ARTIFACTS_UNCONFINED'
   | 'DENIED'
   | 'SPAWN_FAILED'
   | 'COMMAND_FAILED'

@@ -68,6 +68,8 @@ const suggestions: Partial<Record<RefusalCode, string>> = {
   CLI_MODEL_UNAVAILABLE: 'Wait a few seconds and retry.',
   SECRET_OUTPUT_UNMASKABLE:
     'Leave `--query` and `--output` out (the JSON is masked by member) and select with a `| jq` stage; to keep the values, pass `saveOutputTo`.',
+  ARTIFACTS_UNCONFINED:
+    'Tell the user to run `cloudformation package` in a terminal, or to install a CLI whose Python the server can import (pip, or a distribution package).',
   LOCAL_PATH_OUTSIDE_WORKDIR: 'Put the file in the working directory and give a relative path.',
   LOCAL_PATH_HIDDEN: 'Use a file in the working directory that is not hidden.',
   FORBIDDEN_OPERATOR:
