@@ -11,6 +11,7 @@ import { buildConsentText, type ConsentOutcome, type ConsentTarget, requestConse
 import type { RefusalCode } from './_refusals.js';
 import { errorResult, textResult } from './_results.js';
 import type {
+  ConsentPlan,
   FanOutSteps,
   JudgedCall,
   PipelineOutput,
@@ -784,6 +785,111 @@ function toOutcome(target: FanOutTarget, account: string | undefined, tool: Call
   };
 }
 
+/** The account of each profile the targets run with (cached caller identities); a profile whose is unknown has none. */
+async function lookUpAccounts(
+  context: ServerContext,
+  judged: readonly JudgedTarget[],
+): Promise<Map<string, string>> {
+  const profiles = unique(judged.map(({ judged: one }) => one.profile));
+  const identities = await Promise.all(profiles.map((profile) => context.lookupAccount(profile)));
+  return new Map(
+    identities.flatMap((identity, index) =>
+      identity.account === undefined ? [] : [[profiles[index] as string, identity.account] as const],
+    ),
+  );
+}
+
+/** The one consent of a fan-out: the deciding target's reason, every target listed with its account. */
+function askOnce({
+  server,
+  context,
+  judged,
+  asking,
+  plan,
+  accounts,
+}: {
+  server: McpServer;
+  context: ServerContext;
+  judged: readonly JudgedTarget[];
+  asking: JudgedTarget;
+  plan: ConsentPlan;
+  accounts: ReadonlyMap<string, string>;
+}): Promise<ConsentOutcome> {
+  if (!plan.form.canAsk) {
+    return Promise.resolve({ granted: false, answer: 'unsupported', detail: plan.form.why });
+  }
+  const { decision, profile, region, stages } = asking.judged;
+  return requestConsent({
+    server,
+    account: '',
+    decision: { ...decision, profile, region },
+    stages,
+    timeoutMs: context.config.consentTimeoutSeconds * 1000,
+    sandbox: plan.sandbox,
+    targets: listConsentTargets(judged, accounts),
+  });
+}
+
+/** Runs one target with the one-call steps and audits it; an executor refusal is that target's result only. */
+async function runTarget({
+  context,
+  steps,
+  audit,
+  target,
+  judged,
+  plan,
+  account,
+  consent,
+  run,
+}: {
+  context: ServerContext;
+  steps: FanOutSteps;
+  audit: AuditWrite;
+  target: FanOutTarget;
+  judged: JudgedCall;
+  plan: ConsentPlan;
+  account: string | undefined;
+  consent: ConsentOutcome | undefined;
+  run: { input: Pick<ToolInput, 'timeout' | 'maxOutput'>; extra: ToolExtra };
+}): Promise<FanOutOutcome> {
+  const secretsOption = steps.secretsOptionOf(context, plan.plan);
+  const started = Date.now();
+  try {
+    const result = await steps.runJudged(context, judged, { ...run, secrets: secretsOption });
+    const formatted = await steps.formatRun(context, judged, {
+      result,
+      secretsOption,
+      consent,
+      canAsk: plan.form.canAsk,
+    });
+    audit(
+      {
+        ...judged.auditBase,
+        consent: consent?.answer,
+        status: result.status,
+        exitCode: result.exitCode,
+        durationMs: result.durationMs,
+        outputChars: result.totalChars,
+        secrets: formatted.secrets.handling,
+        ...(formatted.secrets.saved === undefined ? {} : { savedAs: formatted.secrets.saved.name }),
+        ...(result.requestIds === undefined ? {} : { requestIds: result.requestIds }),
+      },
+      judged.profile,
+    );
+    return toOutcome(target, account, formatted.tool);
+  } catch (error) {
+    if (!ExecutionError.isInstance(error)) throw error;
+    audit({ ...judged.auditBase, status: 'refused', error: error.code, durationMs: Date.now() - started });
+    const reason = maskSecrets(error.message).text;
+    return {
+      target,
+      account,
+      text: `${error.code}: ${reason}`,
+      structured: { status: 'refused', ...nothingRan, code: error.code, reason },
+    };
+  }
+}
+
 /**
  * Runs one parsed call on every target of its `profiles`/`regions`, composing the one-call steps: resolves the
  * targets, judges each for its own profile and region (allowlist, policy, SSO), refuses the whole call before any
@@ -856,8 +962,7 @@ export async function runFanOut({
       input.saveOutputTo === undefined ? undefined : saveNameForTarget(input.saveOutputTo, target),
     ),
   );
-  const form = (plans[0] as (typeof plans)[number]).form;
-  const sandbox = (plans[0] as (typeof plans)[number]).sandbox;
+  const first = plans[0] as ConsentPlan;
   const cap = Math.min(input.maxOutput ?? config.maxOutputChars, config.maxOutputChars);
   const perTargetCap = splitOutputCap(cap, judged.length);
   if (input.check === true) {
@@ -865,41 +970,20 @@ export async function runFanOut({
     return describeFanOutCheck({
       judged,
       asks: verdict.asks,
-      canAsk: form.canAsk,
-      sandbox,
+      canAsk: first.form.canAsk,
+      sandbox: first.sandbox,
       notes,
       perTargetCap,
     });
   }
-  const profiles = unique(judged.map(({ judged: one }) => one.profile));
-  const accounts = new Map<string, string>();
-  for (const [profile, identity] of await Promise.all(
-    profiles.map(async (profile) => [profile, await context.lookupAccount(profile)] as const),
-  )) {
-    if (identity.account !== undefined) accounts.set(profile, identity.account);
-  }
+  const accounts = await lookUpAccounts(context, judged);
   let consent: ConsentOutcome | undefined;
   if (verdict.asks) {
     const asking = judged.find(({ judged: one }) => one.decision.action === 'confirm') ?? head;
-    const stateless = (plans[0] as (typeof plans)[number]).stateless;
-    consent = !form.canAsk
-      ? { granted: false, answer: 'unsupported', detail: form.why }
-      : await requestConsent({
-          server,
-          account: '',
-          decision: {
-            ...asking.judged.decision,
-            profile: asking.judged.profile,
-            region: asking.judged.region,
-          },
-          stages: asking.judged.stages,
-          timeoutMs: config.consentTimeoutSeconds * 1000,
-          sandbox,
-          targets: listConsentTargets(judged, accounts),
-        });
+    consent = await askOnce({ server, context, judged, asking, plan: first, accounts });
     if (!consent.granted) {
       audit({ ...asking.judged.auditBase, status: 'refused', consent: consent.answer });
-      return steps.refused(steps.describeConsentRefusal(consent, asking.judged.decision, stateless), {
+      return steps.refused(steps.describeConsentRefusal(consent, asking.judged.decision, first.stateless), {
         ...asking.judged.decided,
         consent: consent.answer,
       });
@@ -908,55 +992,19 @@ export async function runFanOut({
   // One progress token cannot carry many targets' counts; the cancel signal still reaches every run.
   const quiet: ToolExtra = { ...extra, _meta: undefined };
   const outcomes = await Promise.all(
-    judged.map(async ({ target, judged: one }, index): Promise<FanOutOutcome> => {
-      const plan = plans[index] as (typeof plans)[number];
-      const secretsOption = steps.secretsOptionOf(context, plan.plan);
-      const account = accounts.get(one.profile);
-      const runStarted = Date.now();
-      try {
-        const result = await steps.runJudged(context, one, {
-          input: { timeout: input.timeout, maxOutput: perTargetCap },
-          extra: quiet,
-          secrets: secretsOption,
-        });
-        const formatted = await steps.formatRun(context, one, {
-          result,
-          secretsOption,
-          consent,
-          canAsk: plan.form.canAsk,
-        });
-        audit(
-          {
-            ...one.auditBase,
-            consent: consent?.answer,
-            status: result.status,
-            exitCode: result.exitCode,
-            durationMs: result.durationMs,
-            outputChars: result.totalChars,
-            secrets: formatted.secrets.handling,
-            ...(formatted.secrets.saved === undefined ? {} : { savedAs: formatted.secrets.saved.name }),
-            ...(result.requestIds === undefined ? {} : { requestIds: result.requestIds }),
-          },
-          one.profile,
-        );
-        return toOutcome(target, account, formatted.tool);
-      } catch (error) {
-        if (!ExecutionError.isInstance(error)) throw error;
-        audit({
-          ...one.auditBase,
-          status: 'refused',
-          error: error.code,
-          durationMs: Date.now() - runStarted,
-        });
-        const reason = maskSecrets(error.message).text;
-        return {
-          target,
-          account,
-          text: `${error.code}: ${reason}`,
-          structured: { status: 'refused', ...nothingRan, code: error.code, reason },
-        };
-      }
-    }),
+    judged.map(({ target, judged: one }, index) =>
+      runTarget({
+        context,
+        steps,
+        audit,
+        target,
+        judged: one,
+        plan: plans[index] as ConsentPlan,
+        account: accounts.get(one.profile),
+        consent,
+        run: { input: { timeout: input.timeout, maxOutput: perTargetCap }, extra: quiet },
+      }),
+    ),
   );
   const merged = mergeFanOut({
     outcomes,
