@@ -3,18 +3,17 @@ import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { parseCommandLine } from '@aws-mcp/command';
-import { createAwsSandboxHome, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
+import type { MotoEmulator } from '@aws-mcp/emulators';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSeen, startWarmHarness, type WarmHarness } from './__fixtures__/warm-harness.js';
 import { findCliPython } from './_aws-launcher.js';
 import { listCliInstallPaths, listHomes, resolvePyenvShim } from './_aws-paths.js';
 import { findExecutable } from './_find-executable.js';
 import { createWarmCli, type WarmCli } from './_warm-cli.js';
 import { createBubblewrapSandbox } from './bubblewrap-sandbox.js';
-import { type PipelineResult, type RunPipelineOptions, runPipeline } from './run-pipeline.js';
+import type { PipelineResult, RunPipelineOptions } from './run-pipeline.js';
 import type { SandboxStage } from './sandbox.js';
-import { planWarmCli } from './warm-cli.js';
 
 const bwrapPath = findExecutable('bwrap', process.env.PATH);
 const sandbox = bwrapPath === undefined ? undefined : createBubblewrapSandbox({ bwrapPath });
@@ -37,56 +36,39 @@ async function runWarmStage(warmCli: WarmCli, stage: SandboxStage) {
 describe.skipIf(sandbox === undefined || python === undefined)(
   'the warm CLI, under bubblewrap, against moto',
   () => {
+    let harness: WarmHarness;
     let moto: MotoEmulator;
-    let home: Awaited<ReturnType<typeof createAwsSandboxHome>>;
+    let home: WarmHarness['home'];
     let workdir: string;
     let cliCache: string;
     let options: RunPipelineOptions;
     let warmCli: WarmCli;
-    const cold = (command: string, extra: Partial<RunPipelineOptions> = {}) =>
-      runPipeline(parseCommandLine(command), { ...options, ...extra });
-    const warm = (command: string, extra: Partial<RunPipelineOptions> = {}) =>
-      runPipeline(parseCommandLine(command), { ...options, warmCli, ...extra });
-    const seen = (result: PipelineResult) => ({
-      status: result.status,
-      exitCode: result.exitCode,
-      output: result.output,
-      stderr: result.stderr,
-    });
+    const cold = (command: string, extra: Partial<RunPipelineOptions> = {}) => harness.cold(command, extra);
+    const warm = (command: string, extra: Partial<RunPipelineOptions> = {}) => harness.warm(command, extra);
 
     beforeAll(async () => {
-      moto = await startMoto();
-      home = await createAwsSandboxHome({ credentials: moto.credentials, region: 'us-east-1' });
+      // The role's STS call goes to moto too (the CLI's --endpoint-url names the command's service only).
+      harness = await startWarmHarness({
+        sandbox: sandbox as NonNullable<typeof sandbox>,
+        name: 'warm-lifecycle',
+        env: (started) => ({ AWS_ENDPOINT_URL_STS: started.endpoint }),
+      });
+      ({ moto, home, workdir, options, warmCli } = harness);
       await writeFile(
         home.env.AWS_CONFIG_FILE as string,
         `${await readFile(home.env.AWS_CONFIG_FILE as string, 'utf8')}\n[profile role]\n` +
           'role_arn = arn:aws:iam::123456789012:role/warm\nsource_profile = default\nregion = us-east-1\n',
       );
-      workdir = await mkdtemp(join(tmpdir(), 'warm-lifecycle-'));
       cliCache = join(home.home, '.aws', 'cli', 'cache');
-      // The role's STS call goes to moto too (the CLI's --endpoint-url names the command's service only).
-      const env = { PATH: process.env.PATH, LANG: 'C.UTF-8', ...home.env, AWS_MAX_ATTEMPTS: '1' };
-      const withSts = { ...env, AWS_ENDPOINT_URL_STS: moto.endpoint };
-      options = { cwd: workdir, env: withSts, endpointUrl: moto.endpoint, timeoutMs: 60_000, sandbox };
-      const planned = planWarmCli({
-        sandbox: sandbox as NonNullable<typeof sandbox>,
-        env: withSts,
-        workdirs: [workdir],
-      });
-      if (!('warmCli' in planned)) throw new Error(planned.reason);
-      warmCli = planned.warmCli;
       // The role's credentials cached as the CLI itself writes them, outside any sandbox.
       await execa('aws', ['sts', 'get-caller-identity', '--profile', 'role'], {
-        env: withSts,
+        env: options.env,
         extendEnv: false,
       });
     }, 120_000);
 
     afterAll(async () => {
-      await warmCli?.stop();
-      await moto?.stop();
-      await home?.remove();
-      await rm(workdir, { recursive: true, force: true });
+      await harness?.stop();
     });
 
     it('runs a call warm with the role credentials cached, reading them from its private copy as a cold call does', async () => {
@@ -101,7 +83,7 @@ describe.skipIf(sandbox === undefined || python === undefined)(
       const warmResult = await warm(command);
       expect(warmCli.calls).toBe(callsBefore + 1);
       expect(warmCli.lastRefusal).toBeUndefined();
-      expect(seen(warmResult)).toEqual(seen(coldResult));
+      expect(readSeen(warmResult)).toEqual(readSeen(coldResult));
       expect(warmResult.output.trim()).toBe(cached.AssumedRoleUser.Arn);
     });
 
@@ -117,7 +99,7 @@ describe.skipIf(sandbox === undefined || python === undefined)(
       expect(first.output.trim()).toBe(merged.AssumedRoleUser.Arn);
       // Named by no keep list, the entry a call writes stays in its copy, warm as cold.
       await rm(join(cliCache, entry as string));
-      expect(seen(await warm(command))).toMatchObject({ exitCode: 0 });
+      expect(readSeen(await warm(command))).toMatchObject({ exitCode: 0 });
       expect(await readdir(cliCache)).toEqual([]);
     });
 

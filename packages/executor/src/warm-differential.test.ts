@@ -1,15 +1,12 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSnapshotCatalog, parseCommandLine } from '@aws-mcp/command';
-import { createAwsSandboxHome, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom } from '../../command/test/seeded-random.js';
+import { readSeen, startWarmHarness, type WarmHarness } from './__fixtures__/warm-harness.js';
 import { findExecutable } from './_find-executable.js';
-import type { WarmCli } from './_warm-cli.js';
 import { createBubblewrapSandbox } from './bubblewrap-sandbox.js';
-import { type PipelineResult, type RunPipelineOptions, runPipeline } from './run-pipeline.js';
-import { planWarmCli } from './warm-cli.js';
+import type { RunPipelineOptions } from './run-pipeline.js';
 
 const bwrapPath = findExecutable('bwrap', process.env.PATH);
 const sandbox = bwrapPath === undefined ? undefined : createBubblewrapSandbox({ bwrapPath });
@@ -74,67 +71,37 @@ const cases = generateCases();
 describe.skipIf(sandbox === undefined)(
   `the warm CLI against the cold one: ${caseCount} cases, seed ${seed}`,
   () => {
-    let moto: MotoEmulator;
-    let home: Awaited<ReturnType<typeof createAwsSandboxHome>>;
-    let workdir: string;
-    let options: RunPipelineOptions;
-    let warmCli: WarmCli;
+    let harness: WarmHarness;
 
     beforeAll(async () => {
-      moto = await startMoto();
-      home = await createAwsSandboxHome({
-        credentials: moto.credentials,
+      harness = await startWarmHarness({
+        sandbox: sandbox as NonNullable<typeof sandbox>,
+        name: 'warm-differential',
         profiles: [
           { name: 'default', region: 'us-east-1' },
           { name: 'other', region: 'eu-west-3' },
         ],
       });
-      workdir = await mkdtemp(join(tmpdir(), 'warm-differential-'));
-      const env = { PATH: process.env.PATH, LANG: 'C.UTF-8', ...home.env, AWS_MAX_ATTEMPTS: '1' };
-      options = { cwd: workdir, env, endpointUrl: moto.endpoint, timeoutMs: 60_000, sandbox };
-      const planned = planWarmCli({
-        sandbox: sandbox as NonNullable<typeof sandbox>,
-        env,
-        workdirs: [workdir],
-      });
-      if (!('warmCli' in planned)) throw new Error(planned.reason);
-      warmCli = planned.warmCli;
     }, 120_000);
 
     afterAll(async () => {
-      await warmCli?.stop();
-      await moto?.stop();
-      await home?.remove();
-      await rm(workdir, { recursive: true, force: true });
-    });
-
-    const seen = (result: PipelineResult) => ({
-      status: result.status,
-      exitCode: result.exitCode,
-      // Times moto stamps with "now" (a session's expiry, a resource's creation) differ between two runs.
-      // So do the ids moto makes up for a resource it shows without storing (the default user's UserId).
-      output: result.output
-        .replace(/\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:?\d\d)?/g, 'TIME')
-        .replace(/\b[a-z0-9]{20}\b/g, 'MOTO-ID')
-        .replace(/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g, 'UUID'),
-      stderr: result.stderr,
-      maskedSecrets: result.maskedSecrets,
+      await harness?.stop();
     });
 
     /** The environment of one case, written to its own files so cases never see each other's. */
     async function prepareSetup(index: number, setup: Setup): Promise<Partial<RunPipelineOptions>> {
-      const base = options.env as Record<string, string>;
+      const base = harness.options.env as Record<string, string>;
       if (setup === 'home') return {};
       if (setup === 'profile') return { env: { ...base, AWS_PROFILE: 'other' } };
       if (setup === 'credentials-file') {
-        const file = join(workdir, `credentials-${index}`);
+        const file = join(harness.workdir, `credentials-${index}`);
         await writeFile(
           file,
           '[default]\naws_access_key_id = AKIAOTHERFILE\naws_secret_access_key = other\n',
         );
         return { env: { ...base, AWS_SHARED_CREDENTIALS_FILE: file } };
       }
-      const file = join(workdir, `config-${index}`);
+      const file = join(harness.workdir, `config-${index}`);
       await writeFile(file, '[default]\nregion = ap-south-1\noutput = text\n');
       return { env: { ...base, AWS_CONFIG_FILE: file } };
     }
@@ -142,19 +109,17 @@ describe.skipIf(sandbox === undefined)(
     it.each(cases.map((each, index) => [index, each.command, each.setup] as const))(
       '%i: %s (%s) gives the same stdout, stderr and exit code warm as cold',
       async (index, command, setup) => {
+        const { cold, warm, warmCli, workdir } = harness;
         const extra = await prepareSetup(index, setup);
-        const pipeline = parseCommandLine(command);
         const callsBefore = warmCli.calls;
-        const coldResult = await runPipeline(pipeline, { ...options, ...extra });
-        const warmResult = await runPipeline(pipeline, { ...options, ...extra, warmCli });
+        const coldResult = await cold(command, extra);
+        const warmResult = await warm(command, extra);
         expect(warmCli.calls, warmCli.lastRefusal).toBe(callsBefore + 1);
-        expect(seen(warmResult)).toEqual(seen(coldResult));
+        expect(readSeen(warmResult)).toEqual(readSeen(coldResult));
         if (setup !== 'edited-config') return;
         // The same case after an edit of its config: both read the new one.
         await writeFile(join(workdir, `config-${index}`), '[default]\nregion = sa-east-1\noutput = yaml\n');
-        const coldAfter = await runPipeline(pipeline, { ...options, ...extra });
-        const warmAfter = await runPipeline(pipeline, { ...options, ...extra, warmCli });
-        expect(seen(warmAfter)).toEqual(seen(coldAfter));
+        expect(readSeen(await warm(command, extra))).toEqual(readSeen(await cold(command, extra)));
       },
     );
   },

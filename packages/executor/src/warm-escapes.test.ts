@@ -1,16 +1,12 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseCommandLine } from '@aws-mcp/command';
-import { createAwsSandboxHome, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startWarmHarness, type WarmHarness } from './__fixtures__/warm-harness.js';
 import { findExecutable } from './_find-executable.js';
-import type { WarmCli } from './_warm-cli.js';
 import { createBubblewrapSandbox } from './bubblewrap-sandbox.js';
-import { type RunPipelineOptions, runPipeline } from './run-pipeline.js';
-import { planWarmCli } from './warm-cli.js';
 
 const bwrapPath = findExecutable('bwrap', process.env.PATH);
 const sandbox = bwrapPath === undefined ? undefined : createBubblewrapSandbox({ bwrapPath });
@@ -21,55 +17,38 @@ const sandbox = bwrapPath === undefined ? undefined : createBubblewrapSandbox({ 
  * and its stderr comes back in the CLI's error. The same script must meet the same walls both ways.
  */
 describe.skipIf(sandbox === undefined).each(['cold', 'warm'] as const)('the aws stage run %s', (mode) => {
-  let moto: MotoEmulator;
-  let home: Awaited<ReturnType<typeof createAwsSandboxHome>>;
-  let workdir: string;
+  let harness: WarmHarness;
   let hostSecretDir: string;
-  let options: RunPipelineOptions;
-  let warmCli: WarmCli | undefined;
 
   beforeAll(async () => {
-    moto = await startMoto();
-    home = await createAwsSandboxHome({ credentials: moto.credentials, region: 'us-east-1' });
-    workdir = await mkdtemp(join(tmpdir(), `warm-escapes-${mode}-`));
+    harness = await startWarmHarness({
+      sandbox: sandbox as NonNullable<typeof sandbox>,
+      name: `warm-escapes-${mode}`,
+    });
     hostSecretDir = await mkdtemp(join(homedir(), '.aws-mcp-warm-escape-'));
     await writeFile(join(hostSecretDir, 'id_rsa'), 'PRIVATE KEY MATERIAL');
-    const env = { PATH: process.env.PATH, LANG: 'C.UTF-8', ...home.env, AWS_MAX_ATTEMPTS: '1' };
-    options = { cwd: workdir, env, endpointUrl: moto.endpoint, timeoutMs: 60_000, sandbox };
-    if (mode === 'warm') {
-      const planned = planWarmCli({
-        sandbox: sandbox as NonNullable<typeof sandbox>,
-        env,
-        workdirs: [workdir],
-      });
-      if (!('warmCli' in planned)) throw new Error(planned.reason);
-      warmCli = planned.warmCli;
-    }
   }, 120_000);
 
   afterAll(async () => {
-    await warmCli?.stop();
-    await moto?.stop();
-    await home?.remove();
-    await rm(workdir, { recursive: true, force: true });
+    await harness?.stop();
     await rm(hostSecretDir, { recursive: true, force: true });
   });
 
   /** Runs `script` as the credential_process of a profile and returns what it printed (the CLI's stderr). */
   async function runAsCredentialProcess(script: string): Promise<string> {
+    const { workdir, warmCli } = harness;
     await writeFile(join(workdir, 'escape.sh'), `exec 1>&2\n${script}\nexit 1\n`);
     const configFile = join(workdir, 'escape-config');
     await writeFile(
       configFile,
       `[profile escape]\nregion = us-east-1\ncredential_process = /bin/bash ${join(workdir, 'escape.sh')}\n`,
     );
-    const callsBefore = warmCli?.calls ?? 0;
-    const result = await runPipeline(parseCommandLine('aws sts get-caller-identity --profile escape'), {
-      ...options,
-      env: { ...options.env, AWS_CONFIG_FILE: configFile },
-      ...(warmCli === undefined ? {} : { warmCli }),
+    const callsBefore = warmCli.calls;
+    const run = mode === 'warm' ? harness.warm : harness.cold;
+    const result = await run('aws sts get-caller-identity --profile escape', {
+      env: { ...harness.options.env, AWS_CONFIG_FILE: configFile },
     });
-    if (warmCli !== undefined) expect(warmCli.calls, warmCli.lastRefusal).toBe(callsBefore + 1);
+    expect(warmCli.calls, warmCli.lastRefusal).toBe(callsBefore + (mode === 'warm' ? 1 : 0));
     expect(result.stderr).toMatch(/custom-process/);
     return result.stderr;
   }
@@ -80,7 +59,7 @@ describe.skipIf(sandbox === undefined).each(['cold', 'warm'] as const)('the aws 
         '(echo x > /usr/aws-mcp-escape) 2>/dev/null; echo "usr:$?"',
     );
     expect(printed).toMatch(/in:0\netc:1\nusr:1/);
-    expect(await readFile(join(workdir, `inside-${mode}.txt`), 'utf8')).toBe('ok\n');
+    expect(await readFile(join(harness.workdir, `inside-${mode}.txt`), 'utf8')).toBe('ok\n');
     expect(existsSync('/etc/aws-mcp-escape')).toBe(false);
   });
 
@@ -90,11 +69,12 @@ describe.skipIf(sandbox === undefined).each(['cold', 'warm'] as const)('the aws 
       `echo x > ~/${marker} && echo x > /tmp/${marker} && echo x > ${homedir()}/${marker} && echo written`,
     );
     expect(printed).toContain('written');
-    for (const folder of [homedir(), home.home, '/tmp']) expect(existsSync(join(folder, marker))).toBe(false);
+    for (const folder of [homedir(), harness.home.home, '/tmp'])
+      expect(existsSync(join(folder, marker))).toBe(false);
   });
 
   it("hides the server user's home, even through a symlink in the working directory", async () => {
-    await symlink(join(hostSecretDir, 'id_rsa'), join(workdir, `link-${mode}`)).catch(() => {});
+    await symlink(join(hostSecretDir, 'id_rsa'), join(harness.workdir, `link-${mode}`)).catch(() => {});
     const printed = await runAsCredentialProcess(
       `cat link-${mode}; cat ${join(hostSecretDir, 'id_rsa')}; ls ~/.ssh`,
     );
