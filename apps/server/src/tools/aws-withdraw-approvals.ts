@@ -21,7 +21,7 @@ export function registerAwsWithdrawApprovalsTool(server: McpServer, context: Ser
     {
       title: 'Withdraw standing approvals',
       description: 'Withdraw standing approvals (see aws://config/environment).',
-      inputSchema: z.object({ id: z.string().min(1).describe('Approval id or `all`') }).strict(),
+      inputSchema: z.object({ id: z.string().describe('Approval id or `all`') }).strict(),
       outputSchema,
       annotations: {
         readOnlyHint: false,
