@@ -16,6 +16,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { type CallToolResult, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ParityCall, parityCalls, profiles } from './parity/calls.js';
+import { fill, pick, rawArgs, rawLine, type Variables } from './parity/run.js';
 import { writeParityFiles } from './parity/workdir.js';
 
 const execShell = promisify(exec);
@@ -23,21 +24,6 @@ const execProgram = promisify(execFile);
 const serverEntry = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js');
 const motoMissing = findMotoServer() === undefined;
 const sides = { server: 'srv', raw: 'raw' } as const;
-
-type Variables = Record<string, string>;
-
-/** `{name}` → the side's value; braces of JSON or shorthand (`{"k":"v"}`, `{Key=a}`) stay as they are. */
-function fill(text: string, variables: Variables): string {
-  return text.replace(/\{([A-Za-z]+)\}/g, (whole, name: string) => variables[name] ?? whole);
-}
-
-function pick(output: string, path: string): string {
-  if (path === '.') return output.trim();
-  let value: unknown = JSON.parse(output);
-  for (const key of path.split('.')) value = (value as Record<string, unknown>)?.[key];
-  if (typeof value !== 'string') throw new Error(`no string at ${path} in ${output.slice(0, 300)}`);
-  return value;
-}
 
 /**
  * Sets aside what differs between two runs of the same call: the two sides' names and captured values (a list
@@ -66,18 +52,6 @@ function normalize(output: string, sidesVariables: Variables[], unordered: boole
     .replace(/\b[A-Z0-9]{13,32}\b/g, (word) => (/\d/.test(word) && /[A-Z]/.test(word) ? '<id>' : word));
   const lines = text.trimEnd().split('\n');
   return (unordered ? lines.sort() : lines).join('\n');
-}
-
-/** The command line with the call's profile and region as options, as a person would type it. */
-function rawLine(call: ParityCall, variables: Variables, endpoint: string): string {
-  // As a person using an emulator types it: the pip CLI v1 ignores AWS_ENDPOINT_URL for some services (SQS).
-  const options = [
-    `--endpoint-url ${endpoint}`,
-    ...(call.profile === undefined ? [] : [`--profile ${call.profile}`]),
-    ...(call.region === undefined ? [] : [`--region ${call.region}`]),
-  ].join(' ');
-  const line = fill(call.line, variables);
-  return line.replace(/^aws /, `aws ${options} `);
 }
 
 describe.skipIf(motoMissing)(
@@ -170,14 +144,12 @@ describe.skipIf(motoMissing)(
       const started = performance.now();
       try {
         if (call.args !== undefined) {
-          const args = call.args.slice(1).map((word) => fill(word, variables.raw));
-          const options = [
-            '--endpoint-url',
-            moto.endpoint,
-            ...(call.profile === undefined ? [] : ['--profile', call.profile]),
-            ...(call.region === undefined ? [] : ['--region', call.region]),
-          ];
-          return (await execProgram('aws', [...options, ...args], { cwd: workdir, env: rawEnv })).stdout;
+          return (
+            await execProgram('aws', rawArgs(call, variables.raw, moto.endpoint), {
+              cwd: workdir,
+              env: rawEnv,
+            })
+          ).stdout;
         }
         return (
           await execShell(rawLine(call, variables.raw, moto.endpoint), {
