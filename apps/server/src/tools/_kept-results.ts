@@ -16,10 +16,8 @@ export const keptResultInputSchema = {
     .string()
     .optional()
     .describe(
-      'The `resultId` of an output this session kept (a cut output is kept as aws://results/{id}): run filters ' +
-        'over it without calling AWS again. Then `command` holds only filter stages, e.g. ' +
-        "`jq -r '.Items[].id' | sort` (or `pipe` as argv arrays), with no `aws` stage; only `timeout` and " +
-        '`maxOutput` go with it.',
+      'A `resultId` this session kept: run filters over it without calling AWS; `command` (or `pipe`) then ' +
+        "holds only filters, e.g. `jq -r '.Items[].id' | sort`.",
     ),
 };
 

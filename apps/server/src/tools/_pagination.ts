@@ -14,15 +14,12 @@ export const pagingInputSchema = {
     .positive()
     .optional()
     .describe(
-      'For a command the CLI paginates (list-…, describe-…): return at most this many items (`--max-items`); ' +
-        'the result’s `nextToken` continues the listing (with `--query`, filters and any output too).',
+      'For a paginated command: at most this many items (`--max-items`); continue with the result’s `nextToken`.',
     ),
   nextToken: z
     .string()
     .optional()
-    .describe(
-      'The `nextToken` of the previous page (`--starting-token`), with the same command and `maxItems`.',
-    ),
+    .describe('The previous page’s `nextToken`, with the same command and `maxItems`.'),
 };
 
 /** The paging field aws_cli_pipeline adds. */

@@ -12,19 +12,15 @@ export const roleInputSchema = {
     .string()
     .optional()
     .describe(
-      'Run as this IAM role (e.g. `arn:aws:iam::123456789012:role/ReadOnly`), assumed by the CLI with the ' +
-        'call’s profile credentials. Only roles the user listed (AWS_MCP_ROLES) may be assumed.',
+      'Run as this IAM role ARN, assumed by the CLI from the call’s profile; only roles the user listed (AWS_MCP_ROLES).',
     ),
-  externalId: z.string().optional().describe('With `roleArn`: the external id its trust policy asks for.'),
+  externalId: z.string().optional().describe('With `roleArn`: its external id.'),
   sessionName: z
     .string()
     .optional()
-    .describe('With `roleArn`: the role session name CloudTrail shows (default `aws-mcp-<session>`).'),
+    .describe('With `roleArn`: the session name (default `aws-mcp-<session>`).'),
   // The range is checked with the other role arguments, so a bad value gets ROLE_ARGUMENT_INVALID.
-  durationSeconds: z
-    .number()
-    .optional()
-    .describe('With `roleArn`: how long the role’s credentials last, 900–43200 seconds (default 3600).'),
+  durationSeconds: z.number().optional().describe('With `roleArn`: 900–43200 seconds (default 3600).'),
 };
 
 /** A role a call runs as: its ARN, account and name, and what the executor gets. */
