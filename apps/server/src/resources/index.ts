@@ -67,6 +67,8 @@ export function registerResources(server: McpServer, context: ServerContext): vo
         maxOutputChars: context.config.maxOutputChars,
       },
       maskSecrets: context.config.maskSecrets,
+      // The roles a call may assume with `roleArn` (AWS_MCP_ROLES); null: none, roleArn is off.
+      allowedRoles: context.config.roles ?? null,
       // This session's standing approvals (the consent form grants them; aws_withdraw_approvals removes them).
       standingApprovals: context.approvals.list(server).map((approval) => ({
         id: approval.id,

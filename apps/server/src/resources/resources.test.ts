@@ -94,6 +94,8 @@ describe('configuration resources', () => {
       awsCli: { version: expect.stringMatching(/^\d+\.\d+\.\d+$/) },
       secretsFolder: join(test.awsEnv.HOME as string, '.local', 'share', 'aws-mcp', 'secrets'),
       warmCli: { state: 'off', reason: expect.stringMatching(/AWS_MCP_WARM_CLI/) },
+      // No AWS_MCP_ROLES: roleArn is off.
+      allowedRoles: null,
     });
   });
 

@@ -193,6 +193,16 @@ describe('aws_cli_pipeline with roleArn, against moto', () => {
     await rm(folder, { recursive: true, force: true });
   });
 
+  it('lists the roles a call may assume in aws://config/environment', async () => {
+    const read = await test.client.readResource({ uri: 'aws://config/environment' });
+    const first = read.contents[0];
+    const environment = JSON.parse(first !== undefined && 'text' in first ? first.text : '{}');
+    expect(environment.allowedRoles).toEqual([
+      'arn:aws:iam::*:role/Auditor',
+      'arn:aws:iam::210987654321:role/Deploy*',
+    ]);
+  });
+
   it('runs as the role under the session’s name, and leaves no credential in output, audit log or files', async () => {
     const before = await listRoleFolders();
     const result = await test.call('aws_cli_pipeline', {
