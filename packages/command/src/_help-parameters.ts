@@ -108,7 +108,10 @@ export function readHelpParameters(options: {
       ...(values === undefined ? {} : { values }),
       ...(shapeName && docs ? { range: describeRange(docs, shapeName) } : {}),
       ...(shapeName === undefined ? {} : { shapeName }),
-      documentation: documentationFor(action, { ...options, ...(inputShape ? { inputShape } : {}) }),
+      documentation: withOutfileNote(
+        documentationFor(action, { ...options, ...(inputShape ? { inputShape } : {}) }),
+        positional && action.localPath === 'write',
+      ),
       group: pagingArguments.has(action.argument)
         ? 'paging'
         : inputArguments.has(action.argument)
@@ -144,4 +147,11 @@ export function parameterLine(
     if (syntax !== undefined) line += `\n      ${syntax}`;
   }
   return line;
+}
+
+/** An OUTFILE positional says how to get its content back: the server returns what the CLI writes to `-`. */
+function withOutfileNote(documentation: string, isOutfile: boolean): string {
+  if (!isOutfile) return documentation;
+  const note = 'Give `-` to get the content back here instead of a file.';
+  return documentation === '' ? note : `${documentation.replace(/\s*$/, '')} ${note}`;
 }

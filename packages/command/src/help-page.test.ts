@@ -132,6 +132,16 @@ describe.skipIf(dataDirectory === undefined)('renderHelpPage (with the installed
     );
   });
 
+  it('tells how to get an OUTFILE back instead of a file (lambda invoke, s3api get-object)', () => {
+    for (const [service, command] of [
+      ['lambda', 'invoke'],
+      ['s3api', 'get-object'],
+    ] as const) {
+      expect(render({ service, command }).text).toMatch(/outfile .*Give `-` to get the content back here/i);
+    }
+    expect(render({ service: 'sqs', command: 'list-queues' }).text).not.toContain('Give `-`');
+  });
+
   it('falls back to the required parameters with placeholders where the CLI ships no example', () => {
     const page = render({ service: 'sts', command: 'get-caller-identity' }).text;
     expect(page).toMatch(/Examples:\n(?: {2}# .*\n)? {2}aws sts get-caller-identity/);
