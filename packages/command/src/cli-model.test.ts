@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   cpSync,
@@ -40,6 +40,18 @@ const cliEnvironment = {
 function runAws(aws: string, args: string[]): { status: number | null; output: string } {
   const result = spawnSync(aws, args, { env: cliEnvironment, encoding: 'utf8' });
   return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}` };
+}
+
+/**
+ * The same, without blocking the worker: a test's CLI runs are asynchronous, so a slow run under load never holds
+ * the worker past vitest's RPC timeout.
+ */
+function runAwsAsync(aws: string, args: string[]): Promise<{ status: number | null }> {
+  return new Promise((resolve) => {
+    execFile(aws, args, { env: cliEnvironment }, (error) =>
+      resolve({ status: error === null ? 0 : typeof error.code === 'number' ? error.code : null }),
+    );
+  });
 }
 
 /** `aws-cli/1.45.11 Python/3.11.7 Linux/… botocore/1.43.11` → its parts, or undefined when there is no such CLI. */
@@ -201,11 +213,18 @@ describe('the model says what the CLI says', () => {
 
   it.skipIf(awsV1 === undefined)(
     'ec2 describe-instances --instance-ids takes any number of values, as the CLI does',
-    () => {
-      const skeleton = (values: string[]) =>
-        runAws('aws', ['ec2', 'describe-instances', '--instance-ids', ...values, '--generate-cli-skeleton'])
-          .status;
-      expect([skeleton([]), skeleton(['i-1', 'i-2'])]).toEqual([0, 0]);
+    async () => {
+      const skeleton = async (values: string[]) =>
+        (
+          await runAwsAsync('aws', [
+            'ec2',
+            'describe-instances',
+            '--instance-ids',
+            ...values,
+            '--generate-cli-skeleton',
+          ])
+        ).status;
+      expect(await Promise.all([skeleton([]), skeleton(['i-1', 'i-2'])])).toEqual([0, 0]);
       expect(option(v1, 'ec2 describe-instances', '--instance-ids')).toMatchObject({
         nargs: '*',
         member: 'InstanceIds',
@@ -214,11 +233,15 @@ describe('the model says what the CLI says', () => {
     },
   );
 
-  it.skipIf(awsV1 === undefined)('ssm get-parameter --no-with-decryption is accepted by the CLI', () => {
-    const run = (flag: string) =>
-      runAws('aws', ['ssm', 'get-parameter', '--name', 'x', flag, '--generate-cli-skeleton']).status;
-    expect([run('--no-with-decryption'), run('--no-such-flag')]).toEqual([0, 255]);
-  });
+  it.skipIf(awsV1 === undefined)(
+    'ssm get-parameter --no-with-decryption is accepted by the CLI',
+    async () => {
+      const run = async (flag: string) =>
+        (await runAwsAsync('aws', ['ssm', 'get-parameter', '--name', 'x', flag, '--generate-cli-skeleton']))
+          .status;
+      expect(await Promise.all([run('--no-with-decryption'), run('--no-such-flag')])).toEqual([0, 255]);
+    },
+  );
 
   it('configure set has the positionals varname and value', () => {
     for (const model of [v1, v2]) {
@@ -280,14 +303,20 @@ describe('the model says what the CLI says', () => {
 });
 
 /** Runs the generator for a few top-level commands and returns the model it wrote and the decoded JSON. */
-function generate(
+async function generate(
   python: string,
   services: string[],
-): { model: CliModel; raw: Record<string, CliServiceModel> } {
+): Promise<{ model: CliModel; raw: Record<string, CliServiceModel> }> {
   const output = mkdtempSync(join(scratch, 'generated-'));
   const rawFile = join(output, 'raw.out');
-  execFileSync(python, [generator, '--output', output, '--services', services.join(','), '--raw', rawFile], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+  await new Promise<void>((resolve, reject) => {
+    execFile(
+      python,
+      [generator, '--output', output, '--services', services.join(','), '--raw', rawFile],
+      { maxBuffer: 64 * 1024 * 1024 },
+      (error, _stdout, stderr) =>
+        error === null ? resolve() : reject(new Error(`${error.message}\n${stderr}`)),
+    );
   });
   return { model: loadCliModel(output), raw: JSON.parse(readFileSync(rawFile, 'utf8')) };
 }
@@ -306,8 +335,8 @@ const driftServices = [
 
 describe('scripts/generate-cli-model.py', () => {
   /** The loader's result for a fresh run must equal the snapshot's (drift) and the generator's own decoding. */
-  function expectNoDrift(python: string, snapshot: CliModel): void {
-    const { model, raw } = generate(python, driftServices);
+  async function expectNoDrift(python: string, snapshot: CliModel): Promise<void> {
+    const { model, raw } = await generate(python, driftServices);
     expect(model.index.globals).toEqual(snapshot.index.globals);
     expect({ ...model.index, services: [] }).toEqual({
       ...snapshot.index,
@@ -322,16 +351,20 @@ describe('scripts/generate-cli-model.py', () => {
 
   it.skipIf(pythonV1 === undefined)(
     'v1: a fresh run equals the committed snapshot, as the loader decodes both',
-    () => {
-      expectNoDrift(pythonV1 as string, v1);
+    async () => {
+      await expectNoDrift(pythonV1 as string, v1);
     },
+    // The generator reads nine services' models; under a loaded CI machine that can take minutes.
+    180_000,
   );
 
   it.skipIf(pythonV2 === undefined)(
     'v2: a fresh run equals the committed snapshot, as the loader decodes both',
-    () => {
-      expectNoDrift(pythonV2 as string, v2);
+    async () => {
+      await expectNoDrift(pythonV2 as string, v2);
     },
+    // The generator reads nine services' models; under a loaded CI machine that can take minutes.
+    180_000,
   );
 
   it.skipIf(pythonV1 === undefined)('ignores the user’s plugins, aliases and extra models', () => {
