@@ -80,7 +80,11 @@ describe('the bundled server (dist/index.js)', () => {
 
   it('lists both tools and answers help from the installed CLI', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(['aws_cli_help', 'aws_cli_pipeline']);
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      'aws_cli_help',
+      'aws_cli_pipeline',
+      'aws_withdraw_approvals',
+    ]);
     const help = await client.callTool({ name: 'aws_cli_help', arguments: { service: 'sts' } });
     expect(text(help)).toContain('get-caller-identity');
   });

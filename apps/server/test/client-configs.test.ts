@@ -120,7 +120,11 @@ describe('the client configs in the README', () => {
     );
     try {
       const { tools } = await mcp.listTools();
-      expect(tools.map((tool) => tool.name).sort()).toEqual(['aws_cli_help', 'aws_cli_pipeline']);
+      expect(tools.map((tool) => tool.name).sort()).toEqual([
+        'aws_cli_help',
+        'aws_cli_pipeline',
+        'aws_withdraw_approvals',
+      ]);
       const environment = await mcp.readResource({ uri: 'aws://config/environment' });
       const first = environment.contents[0];
       expect(first !== undefined && 'text' in first && JSON.parse(first.text).mode).toBe(

@@ -73,10 +73,21 @@ describe('aws-mcp-server over stdio', () => {
     await rm(workdir, { recursive: true, force: true });
   });
 
-  it('offers the two tools with their safety annotations', async () => {
+  it('offers the three tools with their safety annotations', async () => {
     const { tools } = await client.listTools();
     const byName = Object.fromEntries(tools.map((tool) => [tool.name, tool]));
-    expect(Object.keys(byName).sort()).toEqual(['aws_cli_help', 'aws_cli_pipeline']);
+    expect(Object.keys(byName).sort()).toEqual([
+      'aws_cli_help',
+      'aws_cli_pipeline',
+      'aws_withdraw_approvals',
+    ]);
+    // Withdrawing can only remove this session's approvals: nothing in AWS, and the same answer twice.
+    expect(byName.aws_withdraw_approvals?.annotations).toMatchObject({
+      readOnlyHint: false,
+      destructiveHint: false,
+      idempotentHint: true,
+      openWorldHint: false,
+    });
     expect(byName.aws_cli_help?.annotations).toMatchObject({ readOnlyHint: true });
     expect(byName.aws_cli_pipeline?.annotations).toMatchObject({
       destructiveHint: true,

@@ -67,11 +67,15 @@ describe('aws-mcp-server driven by @modelcontextprotocol/inspector --cli', () =>
     await rm(workdir, { recursive: true, force: true });
   });
 
-  it('lists the two tools', async () => {
+  it('lists the three tools', async () => {
     const listed = (await inspect('--method', 'tools/list')) as {
       tools: { name: string; annotations?: object }[];
     };
-    expect(listed.tools.map((tool) => tool.name).sort()).toEqual(['aws_cli_help', 'aws_cli_pipeline']);
+    expect(listed.tools.map((tool) => tool.name).sort()).toEqual([
+      'aws_cli_help',
+      'aws_cli_pipeline',
+      'aws_withdraw_approvals',
+    ]);
     expect(listed.tools.find((tool) => tool.name === 'aws_cli_help')?.annotations).toMatchObject({
       readOnlyHint: true,
     });
