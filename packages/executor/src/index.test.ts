@@ -13,6 +13,7 @@ describe('@aws-mcp/executor public API', () => {
       'buildSeatbeltProfile',
       'checkAssumeRoleOptions',
       'checkAwsCli',
+    'checkWorkdir',
       'cleanHelpText',
       'compactHelpText',
       'createBubblewrapSandbox',
