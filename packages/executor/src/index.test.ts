@@ -13,7 +13,7 @@ describe('@aws-mcp/executor public API', () => {
       'buildSeatbeltProfile',
       'checkAssumeRoleOptions',
       'checkAwsCli',
-    'checkWorkdir',
+      'checkWorkdir',
       'cleanHelpText',
       'compactHelpText',
       'createBubblewrapSandbox',
