@@ -38,6 +38,10 @@ type State = Record<string, Record<string, unknown[]>>;
  * row per model, with what was seen.
  */
 const transientModels: Record<string, string> = {
+  // moto reads the clock for these: a message received earlier turns visible again when its visibility timeout
+  // passes, and the queue's message counts follow, between any two dumps (seen after an ssm read in CI).
+  'sqs.Message': 'its visibility is computed from the clock, so it changes while nothing is called',
+  'sqs.Queue': 'its message counts follow its messages’ clock-computed visibility',
   'dynamodb.Item':
     'a scan builds a tracked copy of each item it returns (one put-item, then one scan: 2 tracked items, 1 stored)',
 };
