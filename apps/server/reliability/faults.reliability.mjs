@@ -97,7 +97,11 @@ describe('faults', () => {
 
   async function expectServerAnswers(server) {
     const { tools } = await server.client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(['aws_cli_help', 'aws_cli_pipeline']);
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      'aws_cli_help',
+      'aws_cli_pipeline',
+      'aws_withdraw_approvals',
+    ]);
   }
 
   it('reports an endpoint that refuses connections as a failed command, and keeps serving', async () => {

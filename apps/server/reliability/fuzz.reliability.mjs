@@ -290,7 +290,7 @@ describe('fuzzing aws_cli_pipeline', () => {
     expect(leaks).toEqual([]);
     expect(tally.refused).toBeGreaterThan(profile.fuzzCases / 2);
     const { tools } = await server.client.listTools();
-    expect(tools).toHaveLength(2);
+    expect(tools).toHaveLength(3);
     expect(() => process.kill(server.pid, 0)).not.toThrow();
     expect(findStackTraces(server.stderr())).toEqual([]);
     expect(await waitFor(async () => (await listDescendants(server.pid)).length === 0)).toBe(true);

@@ -146,7 +146,7 @@ describe('HTTP soak (streamable HTTP, stateful)', () => {
           10,
           async () => {
             const { tools } = await client.listTools();
-            expectStatus('tools/list', { status: tools.length }, [2]);
+            expectStatus('tools/list', { status: tools.length }, [3]);
           },
         ],
         [
@@ -299,7 +299,7 @@ describe('HTTP soak (streamable HTTP, stateful)', () => {
       }
       // The session must still work after everything the other requests did.
       const { tools } = await client.listTools();
-      expect(tools).toHaveLength(2);
+      expect(tools).toHaveLength(3);
       await connection.close();
     };
 

@@ -147,7 +147,11 @@ describe.skipIf(nginx === undefined)('scale-out: two stateless servers behind ng
     const { client, transport } = connection;
     expect(transport.sessionId).toBeUndefined();
     const { tools } = await client.listTools();
-    expect(tools.map((tool) => tool.name).sort()).toEqual(['aws_cli_help', 'aws_cli_pipeline']);
+    expect(tools.map((tool) => tool.name).sort()).toEqual([
+      'aws_cli_help',
+      'aws_cli_pipeline',
+      'aws_withdraw_approvals',
+    ]);
     for (let index = 0; index < profile.scaleOutCalls; index += 1) {
       switch (index % 3) {
         case 0: {
