@@ -1,9 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { mergeConfig } from 'vitest/config';
+import shared from '../../vitest.shared.js';
 
-// Generous limits: these tests start real processes (the AWS CLI, emulators), and turbo runs packages in parallel.
-export default defineConfig({
-  test: {
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-  },
-});
+export default mergeConfig(shared, {});

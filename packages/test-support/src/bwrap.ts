@@ -1,0 +1,41 @@
+import { spawnSync } from 'node:child_process';
+import { describe } from 'vitest';
+import which from 'which';
+
+/** Why bubblewrap cannot confine a process here, or undefined when it can (checked once, by running it). */
+export const bubblewrapMissing: string | undefined = findWhyBubblewrapIsMissing();
+
+function findWhyBubblewrapIsMissing(): string | undefined {
+  const bwrap = which.sync('bwrap', { nothrow: true });
+  if (bwrap === null) return 'bwrap is not on PATH (install bubblewrap)';
+  // Present is not enough: user namespaces may be off (a container without them, a sysctl).
+  const trial = spawnSync(
+    bwrap,
+    ['--ro-bind', '/', '/', '--dev', '/dev', '--proc', '/proc', '--unshare-all', 'true'],
+    {
+      encoding: 'utf8',
+      timeout: 10_000,
+    },
+  );
+  if (trial.status === 0) return undefined;
+  const said = (trial.stderr ?? '').trim().split('\n')[0] ?? '';
+  return `${bwrap} cannot run here: ${said || trial.error?.message || `exit ${trial.status}`}`;
+}
+
+const announced = new Set<string>();
+
+/**
+ * `describe` for tests that need a working bubblewrap: where it is missing the block is skipped, its title says
+ * why, and the reason is printed on stderr once per title.
+ */
+export function describeWithBubblewrap(title: string, body: () => void): void {
+  if (bubblewrapMissing === undefined) {
+    describe(title, body);
+    return;
+  }
+  if (!announced.has(title)) {
+    announced.add(title);
+    process.stderr.write(`skipped "${title}": ${bubblewrapMissing}\n`);
+  }
+  describe.skip(`${title} (skipped: ${bubblewrapMissing})`, body);
+}
