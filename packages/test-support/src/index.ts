@@ -3,7 +3,7 @@
  * package is private, a devDependency only, and never imported from production code.
  */
 
-export { bubblewrapMissing, describeWithBubblewrap } from './bwrap.js';
+export { bubblewrapMissing, describeWithBubblewrap, explainBubblewrapMissing } from './bwrap.js';
 export type { EmulatedAws } from './emulators.js';
 export { motoMissing, startEmulatedAws } from './emulators.js';
 export type { HangingEndpoint } from './hanging-endpoint.js';

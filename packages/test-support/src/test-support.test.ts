@@ -1,0 +1,169 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { connect } from 'node:net';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { explainBubblewrapMissing } from './bwrap.js';
+import { startHangingEndpoint } from './hanging-endpoint.js';
+import { connectInMemoryClient } from './mcp-clients.js';
+import { findFreePort } from './ports.js';
+import {
+  findProcesses,
+  isProcessAlive,
+  listChildPids,
+  readProcessState,
+  waitForExit,
+  waitUntilDead,
+} from './processes.js';
+import { createTempDir, useTempDir } from './temp.js';
+
+describe('startHangingEndpoint', () => {
+  let leftOpen: { port: number } | undefined;
+
+  it('accepts a request, records its first line and never answers', async () => {
+    const hanging = await startHangingEndpoint();
+    leftOpen = hanging;
+    const socket = connect(hanging.port, '127.0.0.1');
+    const answered: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => answered.push(chunk));
+    socket.write('GET /probe HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(hanging.requests.map((request) => request.line)).toEqual(['GET /probe HTTP/1.1']);
+    expect(answered).toEqual([]);
+    expect(socket.destroyed).toBe(false);
+    socket.destroy();
+  });
+
+  it('closes itself when the test that started it ends', async () => {
+    const port = leftOpen?.port as number;
+    const refused = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.on('connect', () => {
+        socket.destroy();
+        resolve(false);
+      });
+      socket.on('error', () => resolve(true));
+    });
+    expect(refused).toBe(true);
+  });
+});
+
+describe('findFreePort', () => {
+  it('gives a loopback port that refuses connections', async () => {
+    const port = await findFreePort();
+    const error = await new Promise<NodeJS.ErrnoException>((resolve) =>
+      connect(port, '127.0.0.1').on('error', resolve),
+    );
+    expect(error.code).toBe('ECONNREFUSED');
+  });
+});
+
+describe('processes', () => {
+  it('finds a running process by its command line, lists it as a child, and sees it die', async () => {
+    const tag = `test-support-probe-${process.pid}`;
+    const shell = spawn('/bin/sh', ['-c', `sleep 30; echo ${tag}`], { stdio: 'ignore' });
+    try {
+      const shellPid = shell.pid as number;
+      expect(findProcesses(tag).map((each) => each.pid)).toEqual([shellPid]);
+      expect(listChildPids(process.pid)).toContain(shellPid);
+      expect(isProcessAlive(shellPid)).toBe(true);
+      expect(readProcessState(shellPid)).toMatch(/^[RS]$/);
+      const sleeper = await waitForChild(shellPid);
+      shell.kill('SIGKILL');
+      expect(await waitForExit(shell)).toBe('SIGKILL');
+      expect(isProcessAlive(shellPid)).toBe(false);
+      expect(findProcesses(tag)).toEqual([]);
+      process.kill(sleeper, 'SIGKILL');
+      expect(await waitUntilDead([sleeper], { timeoutMs: 5000 })).toEqual([]);
+    } finally {
+      shell.kill('SIGKILL');
+    }
+  });
+
+  async function waitForChild(pid: number): Promise<number> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const [child] = listChildPids(pid);
+      if (child !== undefined) return child;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`${pid} started no child`);
+  }
+});
+
+describe('createTempDir', () => {
+  let made: string | undefined;
+
+  it('makes a folder that exists during the test', async () => {
+    made = await createTempDir('test-support-temp-');
+    expect(existsSync(made)).toBe(true);
+  });
+
+  it('removed it when that test ended', () => {
+    expect(made).toBeDefined();
+    expect(existsSync(made as string)).toBe(false);
+  });
+});
+
+let blockFolder: string | undefined;
+
+describe('useTempDir', () => {
+  const folder = useTempDir('test-support-use-');
+
+  it('makes one folder for the block, kept across its tests', () => {
+    blockFolder = folder.path;
+    expect(existsSync(folder.path)).toBe(true);
+  });
+
+  it('is the same folder in the next test', () => {
+    expect(folder.path).toBe(blockFolder);
+    expect(existsSync(folder.path)).toBe(true);
+  });
+});
+
+describe('useTempDir, after its block', () => {
+  it('removed the folder when the block ended', () => {
+    expect(blockFolder).toBeDefined();
+    expect(existsSync(blockFolder as string)).toBe(false);
+  });
+});
+
+describe('explainBubblewrapMissing', () => {
+  it('says bwrap is not on PATH when it is not', () => {
+    expect(explainBubblewrapMissing('/nonexistent')).toBe('bwrap is not on PATH (install bubblewrap)');
+  });
+});
+
+describe('connectInMemoryClient', () => {
+  function createAskingServer(): McpServer {
+    const server = new McpServer({ name: 'asking', version: '1.0.0' });
+    server.registerTool('ask', { inputSchema: { question: z.string() } }, async ({ question }) => {
+      const capabilities = server.server.getClientCapabilities();
+      if (capabilities?.elicitation === undefined) return { content: [{ type: 'text', text: 'cannot ask' }] };
+      const answer = await server.server.elicitInput({
+        message: question,
+        requestedSchema: { type: 'object', properties: { approve: { type: 'boolean' } } },
+      });
+      return { content: [{ type: 'text', text: JSON.stringify(answer) }] };
+    });
+    return server;
+  }
+
+  it.each([
+    ['accept', '{"action":"accept","content":{"approve":true}}', ['may I?']],
+    ['decline', '{"action":"decline"}', ['may I?']],
+    ['none', 'cannot ask', []],
+  ] as const)(
+    'answers consent by the policy %s and records what it was asked',
+    async (policy, text, asked) => {
+      const connected = await connectInMemoryClient({ server: createAskingServer(), consent: policy });
+      try {
+        const result = await connected.client.callTool({ name: 'ask', arguments: { question: 'may I?' } });
+        expect(result.content).toEqual([{ type: 'text', text }]);
+        expect(connected.consent.asked).toEqual(asked);
+      } finally {
+        await connected.close();
+      }
+    },
+  );
+});
