@@ -2,6 +2,8 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { AwsStage } from './_aws-stage.js';
 import { type PathAccess, pathOptions } from './_customizations.js';
+import type { ReadAction } from './_read-aws-command.js';
+import { urlParameterExemptions } from './_url-param-exemptions.js';
 import type { CatalogOperation } from './catalog.js';
 import { CommandError } from './command-error.js';
 
@@ -23,6 +25,8 @@ interface PathReference {
   token: string;
   /** The word names a stream here, not a file (see streamWords), so nothing is bound or checked. */
   stream?: true;
+  /** The CLI opens this file to read the parameter's value (awscli/paramfile.py), so it must exist. */
+  opened?: true;
 }
 
 /**
@@ -60,6 +64,50 @@ function fileUrlReferences(value: string, source: string): PathReference[] {
   return found;
 }
 
+/**
+ * The value awscli's paramfile handler sees for one argument, as argparse leaves it in the namespace: the last
+ * value of a single-value option, the list of a list option (the last one given), every value of an `append`.
+ */
+function namespaceValues(entries: readonly ReadAction[]): { single: boolean; values: string[] } {
+  const last = entries[entries.length - 1] as ReadAction;
+  const { action } = last;
+  if (action.kind === 'append') {
+    const isList = action.nargs !== null && action.nargs !== '?';
+    return { single: false, values: isList ? [] : entries.flatMap((entry) => entry.values) };
+  }
+  const single = action.nargs === null || action.nargs === '?';
+  return { single, values: last.values };
+}
+
+/**
+ * The `file://`/`fileb://` values the CLI opens to read a parameter (awscli/paramfile.py: a value that starts
+ * with exactly that prefix, when it is a string or a list of one), each by its parser and argument. CLI v1 skips
+ * the parameters in PARAMFILE_DISABLED and those marked `no_paramfile` (the exemptions table); v2 skips none.
+ */
+function openedParameterFiles(stage: AwsStage): Set<string> {
+  const opened = new Set<string>();
+  const reading = stage.reading;
+  if (reading === undefined || reading.kind !== 'command') return opened;
+  const groups = new Map<string, ReadAction[]>();
+  for (const entry of [...reading.intermediate, ...reading.arguments]) {
+    const key = `${entry.parser}\0${entry.action.dest}`;
+    groups.set(key, [...(groups.get(key) ?? []), entry]);
+  }
+  for (const entries of groups.values()) {
+    const first = entries[0] as ReadAction;
+    const name = first.action.argument ?? first.action.dest;
+    const exempt =
+      reading.cliMajor === 1 &&
+      first.optionString !== undefined &&
+      urlParameterExemptions.has(`${first.parser} --${name}`);
+    const { single, values } = namespaceValues(entries);
+    const value = single ? values[0] : values.length === 1 ? values[0] : undefined;
+    if (exempt || value === undefined) continue;
+    if (value.startsWith('file://') || value.startsWith('fileb://')) opened.add(value);
+  }
+  return opened;
+}
+
 function stripFilePrefix(value: string): string {
   return value.replace(/^fileb?:\/\//i, '');
 }
@@ -74,9 +122,20 @@ function collectPathReferences(stage: AwsStage, operation: CatalogOperation | un
   const references: PathReference[] = [];
   const service = stage.service ?? '';
   const name = stage.operation ?? '';
-  for (const argument of stage.arguments) {
+  const opened = openedParameterFiles(stage);
+  const intermediate = (stage.reading?.intermediate ?? []).map((entry) => ({
+    option: entry.optionString,
+    name: entry.action.argument ?? entry.action.dest,
+    values: entry.values,
+  }));
+  for (const argument of [...intermediate, ...stage.arguments]) {
     const label = argument.option ?? argument.name.toUpperCase();
-    for (const value of argument.values) references.push(...fileUrlReferences(value, label));
+    for (const value of argument.values) {
+      const found = fileUrlReferences(value, label);
+      const whole = found[0];
+      if (opened.has(value) && whole !== undefined) whole.opened = true;
+      references.push(...found);
+    }
   }
   if (stage.globals.caBundle !== undefined) {
     references.push({
@@ -143,7 +202,8 @@ function refuse(
 /**
  * Resolves each local path against `workdir` and refuses any that leaves it or names a dot-file. Throws
  * CommandError: WORKDIR_NOT_CONFIGURED (a path but no workdir, or a relative workdir), LOCAL_PATH_OUTSIDE_WORKDIR
- * (absolute path outside, `..`, `~`, `$`), LOCAL_PATH_HIDDEN (a dot-file or dot-folder inside).
+ * (absolute path outside, `..`, `~`, `$`), LOCAL_PATH_HIDDEN (a dot-file or dot-folder inside),
+ * PARAMETER_FILE_MISSING (a `file://`/`fileb://` value the CLI would read is not a file there).
  */
 export function resolveLocalPaths(
   stage: AwsStage,
@@ -165,7 +225,28 @@ export function resolveLocalPaths(
     });
   }
   const root = posix.normalize(workdir).replace(/(.)\/+$/, '$1');
-  return references.map((reference) => confine(reference, root));
+  const paths = references.map((reference) => confine(reference, root));
+  references.forEach((reference, position) => {
+    if (reference.opened === true) checkParameterFile(reference, (paths[position] as LocalPath).resolved);
+  });
+  return paths;
+}
+
+/** The CLI fails with "Unable to load paramfile" when it cannot read the file; refuse before anything runs. */
+function checkParameterFile(reference: PathReference, resolved: string): void {
+  let isFile = false;
+  try {
+    isFile = statSync(resolved).isFile();
+  } catch {
+    // Missing, or a dangling link: the CLI could not open it either.
+  }
+  if (isFile) return;
+  const parameter = reference.source.replace(/^fileb?:\/\/ in /, '');
+  throw new CommandError({
+    code: 'PARAMETER_FILE_MISSING',
+    token: reference.token,
+    message: `\`${parameter} ${reference.token}\`: the CLI reads this value from the file \`${reference.written}\`, which is not a file in the working directory. Save the file there first, or pass the value inline.`,
+  });
 }
 
 /** Resolves one reference inside `root`, or refuses it (outside, `..`, `~`, `$`, a dot-file). */
@@ -219,7 +300,8 @@ const maxInputFileBytes = 1_048_576;
 /**
  * Reads a file the command names so it can be judged and inlined, under the same rules as every local path, and
  * with its real path (symlinks resolved) inside the working directory too. Throws CommandError
- * (LOCAL_PATH_OUTSIDE_WORKDIR, LOCAL_PATH_HIDDEN, INVALID_CLI_INPUT for a missing or too large file).
+ * (LOCAL_PATH_OUTSIDE_WORKDIR, LOCAL_PATH_HIDDEN, PARAMETER_FILE_MISSING for a missing file, INVALID_CLI_INPUT for
+ * a too large one).
  */
 export function readWorkdirFile(workdir: string, written: string, source: string): string {
   const root = posix.normalize(workdir).replace(/(.)\/+$/, '$1');
@@ -232,7 +314,7 @@ export function readWorkdirFile(workdir: string, written: string, source: string
     realRoot = realpathSync(root);
   } catch {
     throw new CommandError({
-      code: 'INVALID_CLI_INPUT',
+      code: 'PARAMETER_FILE_MISSING',
       token: written,
       message: `The file \`${written}\` (${source}) does not exist in the working directory; save it there first.`,
     });

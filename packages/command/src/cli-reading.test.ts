@@ -180,7 +180,7 @@ describe('--cli-input-json file://NAME from the working directory', () => {
 
   it.each<[string, CommandErrorCode]>([
     ['file://link.json', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
-    ['file://missing.json', 'INVALID_CLI_INPUT'],
+    ['file://missing.json', 'PARAMETER_FILE_MISSING'],
     ['file://../q.json', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
     ['fileb://q.json', 'INVALID_CLI_INPUT'],
   ])('refuses %s (%s)', (value, code) => {

@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadSnapshotCliModel } from './cli-model.js';
 import {
   CommandError,
@@ -14,7 +14,11 @@ import {
   validatePipeline,
 } from './index.js';
 
-const workdir = '/home/dev/project';
+// A real folder: the CLI reads a `file://` parameter's file, so validation refuses one that is not there.
+const workdir = mkdtempSync(join(tmpdir(), 'command-cases-'));
+mkdirSync(join(workdir, 'build'));
+for (const file of ['init.sh', 'build/f.zip', 'trust.json', 'c.bin']) writeFileSync(join(workdir, file), 'x');
+afterAll(() => rmSync(workdir, { recursive: true, force: true }));
 
 function decide(line: string, policy: Policy = { mode: 'read-only' }, context = {}): Decision {
   return validatePipeline(parseCommandLine(line, { workdir }), policy, { workdir, ...context });
