@@ -39,6 +39,7 @@ import {
   runPipeline,
   type SandboxSelection,
   selectSandbox,
+  type WarmCliStatus,
 } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createResultsStore, type ResultsStore } from './_results-store.js';
@@ -113,7 +114,7 @@ export interface ServerContext {
    */
   log(message: string, level?: 'info' | 'warning' | 'error'): void;
   /** AWS_MCP_WARM_CLI: whether the aws stage runs in a warm CLI's forked children, and why not when it cannot. */
-  warmCli: { state: 'on' | 'off'; reason?: string };
+  warmCli: { state: 'on' | 'off'; reason?: string } & Partial<WarmCliStatus>;
   close(): Promise<void>;
 }
 
@@ -372,9 +373,14 @@ export async function createServerContext({
       if (warmCli === undefined)
         return { state: 'off' as const, reason: (planned as { reason: string }).reason };
       // A call the warm sandbox cannot run (a bind it lacks) runs cold; the latest such reason is shown.
+      // The interpreter starts with the first warm call: until then `running` is false and `version` null.
       return warmCli.lastRefusal === undefined
-        ? { state: 'on' as const }
-        : { state: 'on' as const, reason: `some calls run cold: ${warmCli.lastRefusal}` };
+        ? { state: 'on' as const, ...warmCli.status }
+        : {
+            state: 'on' as const,
+            reason: `some calls run cold: ${warmCli.lastRefusal}`,
+            ...warmCli.status,
+          };
     },
     close: async () => {
       await warmCli?.stop();

@@ -61,12 +61,24 @@ export interface WarmCli {
   readonly starts: number;
   /** The running interpreter's pid on this host, if any. */
   readonly pid: number | undefined;
-  /** The AWS CLI version the running interpreter imported, once it is ready. */
+  /** The AWS CLI version the latest interpreter imported once it was ready (undefined before the first one was). */
   readonly version: string | undefined;
-  /** Why the latest interpreter was replaced while it ran (a watched file changed), if it was. */
+  /** Why the latest interpreter was replaced (a watched file changed) or ended by itself (a crash, a kill), if it was. */
   readonly lastRestart: string | undefined;
+  /** What the environment resource shows: whether an interpreter runs, its version, starts, calls, the last restart. */
+  readonly status: WarmCliStatus;
   /** Stops the interpreter and its calls, and removes the calls folder. */
   stop(): Promise<void>;
+}
+
+/** The warm CLI as the environment resource shows it (no pid, no paths). */
+export interface WarmCliStatus {
+  /** An interpreter is running (false before the first call: it starts with it). */
+  running: boolean;
+  version: string | null;
+  starts: number;
+  calls: number;
+  lastRestart: { reason: string; at: string } | null;
 }
 
 interface Pending {
@@ -144,7 +156,12 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
   let starts = 0;
   let nextCall = 0;
   let lastRefusal: string | undefined;
-  let lastRestart: string | undefined;
+  let lastRestart: { reason: string; at: string } | undefined;
+  let lastVersion: string | undefined;
+  let stopping = false;
+  const noteRestart = (reason: string) => {
+    lastRestart = { reason, at: new Date().toISOString() };
+  };
 
   const findRefusal = (stage: SandboxStage, sandbox: Sandbox): string | undefined => {
     if (sandbox !== options.sandbox) return 'the call runs in another sandbox';
@@ -209,6 +226,7 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
         };
         if (event.ready !== undefined) {
           started.version = event.version;
+          lastVersion = event.version;
           for (const path of event.files ?? []) started.stamps.set(path, stampFile(path));
         }
         if (event.started !== undefined) started.pending.get(event.started)?.started();
@@ -221,8 +239,12 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
     });
     subprocess.stderr?.resume();
     subprocess.stdin?.on('error', () => {});
-    void subprocess.then(() => {
+    void subprocess.then((ended) => {
       started.alive = false;
+      if (!started.retired && !stopping) {
+        const how = ended.signal === undefined ? `exit code ${ended.exitCode}` : `signal ${ended.signal}`;
+        noteRestart(`the warm CLI exited by itself (${how}); the next call starts a new one`);
+      }
       if (server === started) server = undefined;
       for (const call of started.pending.values()) {
         call.exited({
@@ -243,7 +265,7 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
   const checkStamps = (current: Server) => {
     for (const [path, stamp] of current.stamps) {
       if (stampFile(path) === stamp) continue;
-      lastRestart = `${path} changed`;
+      noteRestart(`${path} changed`);
       current.retired = true;
       if (server === current) server = undefined;
       if (current.pending.size === 0) shutDown(current);
@@ -265,10 +287,19 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
       return server?.subprocess.pid;
     },
     get version() {
-      return server?.version;
+      return server?.version ?? lastVersion;
     },
     get lastRestart() {
-      return lastRestart;
+      return lastRestart?.reason;
+    },
+    get status() {
+      return {
+        running: server?.alive === true,
+        version: server?.version ?? lastVersion ?? null,
+        starts,
+        calls: nextCall,
+        lastRestart: lastRestart ?? null,
+      };
     },
     refuse(stage, sandbox) {
       const reason = findRefusal(stage, sandbox);
@@ -368,6 +399,7 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
       return { stdout, stderr, stdio: [null, stdout, stderr, report], result: cleaned };
     },
     async stop() {
+      stopping = true;
       const current = server;
       server = undefined;
       if (current !== undefined) {

@@ -58,5 +58,5 @@ export type { PipelineSecrets, SecretOutput, SecretsHandling } from './secret-ou
 export { secretOutputOf } from './secret-output.js';
 export type { SandboxMode, SandboxSelection } from './select-sandbox.js';
 export { selectSandbox } from './select-sandbox.js';
-export type { PlanWarmCliOptions, WarmCli } from './warm-cli.js';
+export type { PlanWarmCliOptions, WarmCli, WarmCliStatus } from './warm-cli.js';
 export { planWarmCli } from './warm-cli.js';

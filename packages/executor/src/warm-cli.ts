@@ -5,7 +5,7 @@ import { findExecutable } from './_find-executable.js';
 import { createWarmCli, type WarmCli } from './_warm-cli.js';
 import type { Sandbox } from './sandbox.js';
 
-export type { WarmCli } from './_warm-cli.js';
+export type { WarmCli, WarmCliStatus } from './_warm-cli.js';
 
 /** What planWarmCli needs: the sandbox and the environment the calls run with, and their working directories. */
 export interface PlanWarmCliOptions {
