@@ -1,4 +1,5 @@
 import { ArgparseError } from './_argparse.js';
+import { type CliInputOption, readCliInputDocument } from './_cli-input.js';
 import { didYouMean } from './_did-you-mean.js';
 import {
   type AwsCommandReading,
@@ -96,10 +97,10 @@ export interface AwsStage {
 export interface ReadAwsStageOptions {
   model: CliModel;
   /**
-   * Reads a `file://` value of `--cli-input-json` (relative to the working directory, already checked to stay
-   * inside it by the caller), so its content is judged and inlined. Without it such a value is refused.
+   * Reads a `file://` value of `--cli-input-json` or `--cli-input-yaml` (`path` relative to the working directory;
+   * the reader confines it), so its content is judged and inlined. Without it such a value is refused.
    */
-  readCliInputFile?: (path: string) => string;
+  readCliInputFile?: (path: string, option: CliInputOption) => string;
 }
 
 function camelCase(option: string): keyof AwsGlobalOptions {
@@ -416,9 +417,11 @@ function collectParameters(commandArguments: readonly AwsArgument[]): Record<str
 }
 
 /**
- * Merges `--cli-input-json` into `parameters` as the CLI does (a member already set on the line wins) and
- * returns the canonical JSON to inline, or undefined when there is none. Refuses JSON that is not an object,
- * a member the operation does not have, and a `file://` value it cannot read.
+ * Merges `--cli-input-json` or `--cli-input-yaml` into `parameters` as the CLI does (a member already set on the
+ * line wins) and returns the canonical JSON to run with `--cli-input-json`, or undefined when there is none. A YAML
+ * document runs as that JSON, so the CLI reads exactly the members judged here. Refuses both options at once (the
+ * CLI does too), text that does not parse, a member the operation does not have, and a `file://` value it cannot
+ * read.
  */
 function mergeCliInput(
   reading: AwsCommandReading,
@@ -427,45 +430,32 @@ function mergeCliInput(
   command: string,
   options: ReadAwsStageOptions,
 ): string | undefined {
-  const input = commandArguments.find((argument) => argument.option === '--cli-input-json');
-  const yaml = commandArguments.find((argument) => argument.option === '--cli-input-yaml');
-  if (yaml !== undefined) {
+  const inputs = commandArguments.filter(
+    (argument) => argument.option === '--cli-input-json' || argument.option === '--cli-input-yaml',
+  );
+  // argparse keeps the last value given.
+  const input = inputs[inputs.length - 1];
+  if (input === undefined || reading.kind !== 'command') return undefined;
+  const option = input.option as CliInputOption;
+  if (inputs.some((argument) => argument.option !== option)) {
     throw new CommandError({
       code: 'INVALID_CLI_INPUT',
-      token: '--cli-input-yaml',
-      message:
-        '`--cli-input-yaml` is not read by this server; give the same members as `--cli-input-json` (JSON).',
+      token: option,
+      message: 'Give `--cli-input-json` or `--cli-input-yaml`, not both (the CLI takes only one).',
     });
   }
-  if (input === undefined || reading.kind !== 'command') return undefined;
   let text = input.values[0] ?? '';
   if (/^fileb?:\/\//i.test(text)) {
     if (options.readCliInputFile === undefined || /^fileb:/i.test(text)) {
       throw new CommandError({
         code: 'INVALID_CLI_INPUT',
         token: text,
-        message: '`--cli-input-json` from a file needs a working directory; pass the JSON inline instead.',
+        message: `\`${option}\` from a file needs a working directory and \`file://\`; pass the document inline instead.`,
       });
     }
-    text = options.readCliInputFile(text.replace(/^file:\/\//i, ''));
+    text = options.readCliInputFile(text.replace(/^file:\/\//i, ''), option);
   }
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new CommandError({
-      code: 'INVALID_CLI_INPUT',
-      token: '--cli-input-json',
-      message: `\`--cli-input-json\` is not valid JSON (${(error as Error).message}); give a JSON object such as the one \`--generate-cli-skeleton\` prints.`,
-    });
-  }
-  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-    throw new CommandError({
-      code: 'INVALID_CLI_INPUT',
-      token: '--cli-input-json',
-      message: '`--cli-input-json` must be a JSON object of the operation\'s members, e.g. {"Name": "x"}.',
-    });
-  }
+  const data = readCliInputDocument(option, text);
   const members = new Set(
     (reading.command?.actions ?? []).flatMap((action) =>
       action.member === undefined ? [] : [action.member],
@@ -476,7 +466,7 @@ function mergeCliInput(
       throw new CommandError({
         code: 'INVALID_CLI_INPUT',
         token: key,
-        message: `\`--cli-input-json\` sets \`${key}\`, which \`aws ${command}\` does not take (member names are case-sensitive).${didYouMean(key, members)}`,
+        message: `\`${option}\` sets \`${key}\`, which \`aws ${command}\` does not take (member names are case-sensitive).${didYouMean(key, members)}`,
       });
     }
     if (!(key in parameters)) parameters[key] = value;
@@ -533,8 +523,11 @@ function writeOption(
   inlined: string | undefined,
   redact?: (entry: ReadAction) => boolean,
 ): string[] {
-  const option = entry.optionString as string;
-  const given = option === '--cli-input-json' && inlined !== undefined ? [inlined] : entry.values;
+  const written = entry.optionString as string;
+  const isInput = written === '--cli-input-json' || written === '--cli-input-yaml';
+  // The document runs as the JSON judged here, whichever form it was given in.
+  const option = isInput && inlined !== undefined ? '--cli-input-json' : written;
+  const given = isInput && inlined !== undefined ? [inlined] : entry.values;
   const values = redact?.(entry) === true ? given.map(redactValue) : given;
   if (entry.action.nargs === 0 || values.length === 0) return [option];
   if (twoWordOptions.has(option)) return [option, ...values];

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CommandError, parseCommandLine, parsePolicy, validatePipeline } from './index.js';
+import {
+  CommandError,
+  loadSnapshotCliModel,
+  parseCommandLine,
+  parsePolicy,
+  validatePipeline,
+} from './index.js';
 
 const root = new URL('../../../', import.meta.url);
 const safety = readFileSync(new URL('docs/safety.md', root), 'utf8').replace(/\s+/g, ' ');
@@ -33,6 +39,7 @@ const examples: Array<[string, string, string]> = [
     'sensitive-read',
   ],
   ['readme', 'aws s3 cp s3://x/y ~/.bashrc', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
+  ['safety', 'aws ec2 describe-instances --filters file://missing.json', 'PARAMETER_FILE_MISSING'],
 ];
 
 describe('the examples in README.md and docs/safety.md do what the text says', () => {
@@ -40,6 +47,15 @@ describe('the examples in README.md and docs/safety.md do what the text says', (
     const text = where === 'safety' ? safety : readme;
     expect(text).toContain(line.replace(/\s+/g, ' '));
     expect(verdict(line)).toBe(expected);
+  });
+
+  it('--cli-input-yaml is read on CLI v2 and judged like --cli-input-json', () => {
+    const line = "aws ssm get-parameter --cli-input-yaml '{Name: p, WithDecryption: true}'";
+    expect(safety).toContain(line);
+    const pipeline = parseCommandLine(line, { model: loadSnapshotCliModel(2) });
+    expect(validatePipeline(pipeline, parsePolicy({ mode: 'full' })).classification.accessClass).toBe(
+      'sensitive-read',
+    );
   });
 
   it('configure get of a secret key in the dotted spelling is refused', () => {

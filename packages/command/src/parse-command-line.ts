@@ -27,7 +27,7 @@ const assignment = /^[A-Za-z_][A-Za-z0-9_]*=/;
 export interface ParseCommandLineOptions {
   /** The installed CLI's argument model (default: the committed snapshot of the CLI it was generated from). */
   model?: CliModel;
-  /** The working directory, so `--cli-input-json file://NAME` is read from it, judged and inlined. */
+  /** The working directory, so `--cli-input-json`/`--cli-input-yaml file://NAME` is read from it, judged and inlined. */
   workdir?: string;
 }
 
@@ -50,7 +50,7 @@ export function parseCommandLine(
     model: options.model ?? loadSnapshotCliModel(1),
     ...(workdir === undefined
       ? {}
-      : { readCliInputFile: (path: string) => readWorkdirFile(workdir, path, '--cli-input-json') }),
+      : { readCliInputFile: (path: string, option: string) => readWorkdirFile(workdir, path, option) }),
   });
   // What runs may be larger than what was written: --cli-input-json file:// is inlined.
   if (aws.argv.length !== awsArgv.length || aws.argv.some((word, index) => word !== awsArgv[index])) {
