@@ -1,6 +1,14 @@
 import { type Policy, parseCommandLine, readApprovalTargets, validatePipeline } from '@aws-mcp/command';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { describe, expect, it } from 'vitest';
-import { type ApprovalSubject, createApprovalStore, planStandingOffer } from './_approvals.js';
+import type { ServerContext } from '../server-context.js';
+import {
+  type ApprovalSubject,
+  checkStandingApproval,
+  createApprovalStore,
+  planStandingOffer,
+} from './_approvals.js';
+import type { ConsentPlan, JudgedCall } from './aws-cli-pipeline.js';
 
 const subject: ApprovalSubject = {
   action: 'dynamodb:put-item',
@@ -136,5 +144,88 @@ describe('planStandingOffer', () => {
     expect(
       offerFor('aws sns publish --topic-arn arn:aws:sns:us-east-1:111122223333:t --message m', policy),
     ).toMatchObject({ offer: false });
+  });
+});
+
+describe('checkStandingApproval', () => {
+  const policy: Policy = { mode: 'confirm-writes' };
+  const line = `aws dynamodb put-item --table-name orders --item '{}'`;
+  const pipeline = parseCommandLine(line);
+  const decision = validatePipeline(pipeline, policy, { profile: 'dev', region: 'us-east-1' });
+  const judged = {
+    pipeline,
+    decision,
+    choices: {},
+    profile: 'dev',
+    region: 'us-east-1',
+  } as unknown as JudgedCall;
+  const consent = { asks: true, question: undefined } as ConsentPlan;
+
+  /** The real store with `subject` granted, and an account lookup that answers as `lookup` says (counted). */
+  function setUp(lookup: () => Promise<{ account?: string; error?: string }>) {
+    const approvals = createApprovalStore();
+    const server = {} as McpServer;
+    const record = approvals.grant(server, subject, { kind: 'session' });
+    const lookups: string[] = [];
+    const context = {
+      approvals,
+      policy,
+      lookupAccount: (profile: string) => {
+        lookups.push(profile);
+        return lookup();
+      },
+    } as unknown as ServerContext;
+    return { server, context, record, lookups };
+  }
+
+  it.each<[string, () => Promise<{ account?: string; error?: string }>, object]>([
+    ['the account matches', async () => ({ account: '123456789012' }), { covered: 'yes' }],
+    [
+      'the credentials are now in another account',
+      async () => ({ account: '210987654321' }),
+      { covered: 'no', why: expect.stringContaining('granted in account 123456789012') },
+    ],
+    [
+      'the lookup fails',
+      async () => ({ error: 'ExpiredToken' }),
+      { covered: 'unknown', why: expect.stringContaining('could not be read (ExpiredToken)') },
+    ],
+    [
+      'the lookup throws',
+      () => Promise.reject(new Error('spawn failed')),
+      { covered: 'unknown', why: expect.stringContaining('spawn failed') },
+    ],
+    [
+      'the lookup outlasts the call’s timeout',
+      () => new Promise(() => {}),
+      { covered: 'unknown', why: expect.stringContaining('within the call') },
+    ],
+  ])('says so when %s', async (_, lookup, expected) => {
+    const { server, context, record } = setUp(lookup);
+    const found = await checkStandingApproval({ server, context, judged, consent, timeoutMs: 50 });
+    expect(found).toMatchObject(expected);
+    if (found?.covered === 'yes') expect(found.id).toBe(record?.id);
+  });
+
+  it('looks no account up when no approval is for this operation and target, nor for a call that would not ask', async () => {
+    const { server, context, lookups } = setUp(async () => ({ account: '123456789012' }));
+    const other = parseCommandLine(`aws dynamodb put-item --table-name invoices --item '{}'`);
+    const elsewhere = { ...judged, pipeline: other } as JudgedCall;
+    expect(
+      await checkStandingApproval({ server, context, judged: elsewhere, consent, timeoutMs: 50 }),
+    ).toMatchObject({ covered: 'no', why: expect.stringContaining('on TableName invoices') });
+    expect(
+      await checkStandingApproval({ server: {} as McpServer, context, judged, consent, timeoutMs: 50 }),
+    ).toEqual({ covered: 'no', why: 'this session has no standing approvals' });
+    expect(
+      await checkStandingApproval({
+        server,
+        context,
+        judged,
+        consent: { ...consent, asks: false },
+        timeoutMs: 50,
+      }),
+    ).toBeUndefined();
+    expect(lookups).toEqual([]);
   });
 });

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { ApprovalTarget, Decision, Policy } from '@aws-mcp/command';
+import { type ApprovalTarget, type Decision, type Policy, readApprovalTargets } from '@aws-mcp/command';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import type { ServerContext } from '../server-context.js';
+import type { ConsentPlan, JudgedCall } from './aws-cli-pipeline.js';
 
 /** How long a consent lasts: this call only, this operation on these targets for the session, or N minutes. */
 export type ApprovalScope = { kind: 'once' } | { kind: 'session' } | { kind: 'minutes'; minutes: number };
@@ -219,4 +224,143 @@ export function describeApprovalNote(record: StandingApprovalRecord, granted: bo
   return granted
     ? `The user approved ${what} ${until} (standing approval ${record.id}): the same call on the same targets runs without asking; anything else is asked again. aws_withdraw_approvals withdraws it.`
     : `Ran without asking under standing approval ${record.id} (the user approved ${what} ${until}). aws_withdraw_approvals withdraws it.`;
+}
+
+/** What `check: true` says about standing approvals for a call that would ask. */
+export const standingCheckSchema = z
+  .object({
+    covered: z.enum(['yes', 'no', 'unknown']),
+    id: z.string().optional().describe('The standing approval that covers it.'),
+    expiresAt: z.string().optional(),
+    why: z.string().optional().describe('Why none covers it, or why that is unknown.'),
+  })
+  .describe(
+    'Whether a standing approval of this session would cover the call, so the user would not be asked.',
+  );
+
+/** Whether a standing approval would cover a checked call: `unknown` when the account could not be read. */
+export type StandingCheck = z.infer<typeof standingCheckSchema>;
+
+const sameTargets = (left: readonly ApprovalTarget[], right: readonly ApprovalTarget[]) =>
+  left.length === right.length &&
+  left.every(
+    (target, index) => target.member === right[index]?.member && target.value === right[index]?.value,
+  );
+
+/** Resolves `undefined` after `ms`, without holding the process open. */
+function after(ms: number): Promise<undefined> {
+  return new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), ms).unref());
+}
+
+/**
+ * For `check: true` on a call that would ask: whether one of the session's standing approvals would cover it, as
+ * the real call decides (see askConsent). The account is looked up (the cached caller identity) only when an
+ * approval names this operation, profile, region, endpoint and targets, and within `timeoutMs` (the call's own
+ * timeout); a lookup that fails or takes longer gives `unknown`, never `yes`. Undefined for a call that would not
+ * ask. Never throws.
+ */
+export async function checkStandingApproval({
+  server,
+  context,
+  judged,
+  consent,
+  timeoutMs,
+}: {
+  server: McpServer;
+  context: ServerContext;
+  judged: JudgedCall;
+  consent: ConsentPlan;
+  timeoutMs: number;
+}): Promise<StandingCheck | undefined> {
+  if (!consent.asks) return undefined;
+  if (judged.choices.role !== undefined) {
+    return { covered: 'no', why: 'it runs as an assumed role, which no standing approval covers' };
+  }
+  const { decision, profile, region, pipeline } = judged;
+  const targets = readApprovalTargets(pipeline.aws);
+  const endpoint = pipeline.aws.globals.endpointUrl;
+  const approvals = context.approvals.list(server);
+  const candidates = approvals.filter(
+    (record) =>
+      record.action === decision.classification.action &&
+      record.profile === profile &&
+      record.region === region &&
+      record.endpoint === endpoint &&
+      sameTargets(record.targets, targets),
+  );
+  if (candidates.length === 0) {
+    return {
+      covered: 'no',
+      why:
+        approvals.length === 0
+          ? 'this session has no standing approvals'
+          : `no standing approval of this session is for ${decision.classification.action} on ${describeTargets(targets) || 'no named resource'} with profile ${profile} and region ${region ?? 'unknown'}`,
+    };
+  }
+  const identity = await Promise.race([
+    context.lookupAccount(profile).catch((error: unknown) => ({ account: undefined, error: String(error) })),
+    after(timeoutMs),
+  ]);
+  if (identity?.account === undefined) {
+    const why =
+      identity === undefined
+        ? `the account of profile ${profile} was not read within the call's timeout`
+        : `the account of profile ${profile} could not be read (${identity.error ?? 'no account in the answer'})`;
+    return { covered: 'unknown', why };
+  }
+  const offer = planStandingOffer({
+    decision,
+    policy: context.policy,
+    targets,
+    profile,
+    region,
+    account: identity.account,
+    endpoint,
+    secretsQuestion: consent.question !== undefined,
+  });
+  if (!offer.offer) return { covered: 'no', why: offer.why };
+  const covering = context.approvals.find(server, offer.subject);
+  if (covering === undefined) {
+    const granted = [...new Set(candidates.map((record) => record.account))].join(', ');
+    return {
+      covered: 'no',
+      why: `the approval for it was granted in account ${granted}; the profile's credentials are now in account ${identity.account}`,
+    };
+  }
+  return {
+    covered: 'yes',
+    id: covering.id,
+    ...(covering.expiresAt === undefined ? {} : { expiresAt: covering.expiresAt }),
+  };
+}
+
+/**
+ * A `check: true` result with what {@link checkStandingApproval} found: `check.standingApproval`, and a line after
+ * the text; a covered call would not ask, so `check.asks` becomes false. The result as it was without a finding.
+ */
+export function withStandingCheck(tool: CallToolResult, found: StandingCheck | undefined): CallToolResult {
+  if (found === undefined) return tool;
+  const structured = tool.structuredContent as { check?: Record<string, unknown> } | undefined;
+  const line =
+    found.covered === 'yes'
+      ? `A standing approval covers it: ${found.id}${found.expiresAt === undefined ? ' (for this session)' : ` (until ${found.expiresAt})`}, so it would run without asking; the consent above is what the user would see without it. aws_withdraw_approvals withdraws it.`
+      : found.covered === 'unknown'
+        ? `Whether a standing approval covers it is unknown: ${found.why}. The real call reads the account again and asks unless an approval covers it.`
+        : `No standing approval covers it: ${found.why}.`;
+  const [first, ...rest] = tool.content;
+  return {
+    ...tool,
+    content: [
+      first?.type === 'text' ? { ...first, text: `${first.text}\n\n${line}` } : { type: 'text', text: line },
+      ...(first?.type === 'text' ? rest : tool.content),
+    ],
+    structuredContent: {
+      ...structured,
+      check: {
+        ...structured?.check,
+        ...(found.covered === 'yes' ? { asks: false } : {}),
+        standingApproval: found,
+      },
+    },
+  };
 }

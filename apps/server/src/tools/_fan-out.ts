@@ -2,12 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { type Decision, isProfileAllowed, type Pipeline, parseCommandLine } from '@aws-mcp/command';
 import { ExecutionError, maskSecrets, runPipeline, secretOutputOf } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { formatStagesForPerson } from '../_escape-text.js';
 import type { AuditEntry } from '../audit-log.js';
 import type { ServerContext } from '../server-context.js';
 import { buildConsentText, type ConsentOutcome, type ConsentTarget, requestConsent } from './_consent.js';
+import {
+  describeKeptNote,
+  type KeptField,
+  keepCutOutput,
+  keptFieldSchema,
+  linkKeptResult,
+} from './_kept-results.js';
 import type { RefusalCode } from './_refusals.js';
 import { errorResult, textResult } from './_results.js';
 import type {
@@ -482,6 +489,13 @@ export const fanOutTargetSchema = z.object({
     })
     .optional(),
   jsonOutput: z.enum(['parsed', 'not json', 'cut']).optional(),
+  kept: keptFieldSchema
+    .optional()
+    .describe('For a cut output: whether this target’s whole (masked) output was kept, and where.'),
+  resultId: z
+    .string()
+    .optional()
+    .describe('This target’s kept output: read aws://results/{id} or pass it as `fromResult`.'),
   code: z.string().optional().describe('For a target that did not run: which rule refused it.'),
   reason: z.string().optional(),
   suggestion: z.string().optional(),
@@ -762,7 +776,12 @@ function describeFanOutCheck({
 }
 
 /** A target's one-call tool result as a fan-out outcome. */
-function toOutcome(target: FanOutTarget, account: string | undefined, tool: CallToolResult): FanOutOutcome {
+function toOutcome(
+  target: FanOutTarget,
+  account: string | undefined,
+  tool: CallToolResult,
+  kept?: KeptField,
+): FanOutOutcome {
   const block = tool.content[0];
   const fields = tool.structuredContent as PipelineOutput;
   return {
@@ -781,7 +800,63 @@ function toOutcome(target: FanOutTarget, account: string | undefined, tool: Call
       ...(fields.secrets === undefined ? {} : { secrets: fields.secrets }),
       ...(fields.jsonOutput === undefined ? {} : { jsonOutput: fields.jsonOutput, json: fields.json }),
       ...(fields.suggestion === undefined ? {} : { suggestion: fields.suggestion }),
+      ...(kept === undefined ? {} : { kept, ...(kept.kept ? { resultId: kept.resultId } : {}) }),
     },
+  };
+}
+
+/**
+ * The targets' kept outputs, checked again once every target finished (a later target's output may have pushed
+ * an earlier one out of the session's budget), each noted under its target's output, with a link to each.
+ */
+function noteKeptOutputs(
+  server: McpServer,
+  context: ServerContext,
+  outcomes: readonly FanOutOutcome[],
+): { outcomes: FanOutOutcome[]; links: ResourceLink[] } {
+  const links: ResourceLink[] = [];
+  const noted = outcomes.map((outcome) => {
+    let kept = outcome.structured.kept;
+    if (kept === undefined) return outcome;
+    if (kept.kept && context.results.get(server, kept.resultId) === undefined) {
+      kept = { kept: false, reason: 'a later target’s output took its place in the session’s budget' };
+    }
+    if (kept.kept)
+      links.push(linkKeptResult(kept, `The whole output of ${describeTarget(outcome.target)} (masked)`));
+    const { resultId: _, ...structured } = outcome.structured;
+    return {
+      ...outcome,
+      text: `${outcome.text}\n\n${describeKeptNote(kept)}`,
+      structured: { ...structured, kept, ...(kept.kept ? { resultId: kept.resultId } : {}) },
+    };
+  });
+  return { outcomes: noted, links };
+}
+
+/**
+ * Sends `notifications/progress` as the targets of a fan-out finish, when the request asked for them (a progress
+ * token): the count of finished targets out of all, and which one finished how. Undefined without a token.
+ */
+function reportFinishedTargets(
+  extra: ToolExtra,
+  total: number,
+): ((outcome: FanOutOutcome) => void) | undefined {
+  const progressToken = extra._meta?.progressToken;
+  if (progressToken === undefined) return undefined;
+  let finished = 0;
+  return (outcome) => {
+    finished += 1;
+    extra
+      .sendNotification({
+        method: 'notifications/progress',
+        params: {
+          progressToken,
+          progress: finished,
+          total,
+          message: `${finished}/${total} targets finished: ${describeTarget(outcome.target)} · ${outcome.structured.status}`,
+        },
+      })
+      .catch(() => {});
   };
 }
 
@@ -832,6 +907,7 @@ function askOnce({
 
 /** Runs one target with the one-call steps and audits it; an executor refusal is that target's result only. */
 async function runTarget({
+  server,
   context,
   steps,
   audit,
@@ -842,6 +918,7 @@ async function runTarget({
   consent,
   run,
 }: {
+  server: McpServer;
   context: ServerContext;
   steps: FanOutSteps;
   audit: AuditWrite;
@@ -876,7 +953,12 @@ async function runTarget({
       },
       judged.profile,
     );
-    return toOutcome(target, account, formatted.tool);
+    // Kept now, not after the merge: the store's budget, not every target's whole output, is what stays in memory.
+    const kept = keepCutOutput(server, context, {
+      result,
+      label: `${formatStagesForPerson(judged.auditBase.argv)} (${describeTarget(target)})`,
+    });
+    return toOutcome(target, account, formatted.tool, kept);
   } catch (error) {
     if (!ExecutionError.isInstance(error)) throw error;
     audit({ ...judged.auditBase, status: 'refused', error: error.code, durationMs: Date.now() - started });
@@ -895,8 +977,9 @@ async function runTarget({
  * targets, judges each for its own profile and region (allowlist, policy, SSO), refuses the whole call before any
  * command starts when one cannot run or the fan-out rules say no, asks one consent listing every target when any
  * needs it, then runs the targets in parallel under the executor's concurrency limit, each with its share of the
- * output cap and its own save file, and merges the results (see mergeFanOut). Progress notifications are not sent
- * for a fan-out (the targets' progress would not be one increasing count).
+ * output cap and its own save file, and merges the results (see mergeFanOut). A target's cut output is kept for
+ * the session as a single call's is (`aws://results/{id}`, linked); with a progress token, a progress notification
+ * follows each finished target (see reportFinishedTargets).
  */
 export async function runFanOut({
   server,
@@ -989,11 +1072,13 @@ export async function runFanOut({
       });
     }
   }
-  // One progress token cannot carry many targets' counts; the cancel signal still reaches every run.
+  // The targets' own running-time reports would not make one increasing count; finished targets do.
   const quiet: ToolExtra = { ...extra, _meta: undefined };
-  const outcomes = await Promise.all(
-    judged.map(({ target, judged: one }, index) =>
-      runTarget({
+  const finished = reportFinishedTargets(extra, judged.length);
+  const ran = await Promise.all(
+    judged.map(async ({ target, judged: one }, index) => {
+      const outcome = await runTarget({
+        server,
         context,
         steps,
         audit,
@@ -1003,9 +1088,12 @@ export async function runFanOut({
         account: accounts.get(one.profile),
         consent,
         run: { input: { timeout: input.timeout, maxOutput: perTargetCap }, extra: quiet },
-      }),
-    ),
+      });
+      finished?.(outcome);
+      return outcome;
+    }),
   );
+  const { outcomes, links } = noteKeptOutputs(server, context, ran);
   const merged = mergeFanOut({
     outcomes,
     cap,
@@ -1019,5 +1107,8 @@ export async function runFanOut({
     ...head.judged.decided,
     ...(consent === undefined ? {} : { consent: consent.answer }),
   };
-  return merged.anySucceeded ? textResult(merged.text, structured) : errorResult(merged.text, structured);
+  const tool = merged.anySucceeded
+    ? textResult(merged.text, structured)
+    : errorResult(merged.text, structured);
+  return links.length === 0 ? tool : { ...tool, content: [...tool.content, ...links] };
 }

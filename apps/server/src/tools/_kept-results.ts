@@ -21,20 +21,22 @@ export const keptResultInputSchema = {
     ),
 };
 
+/** Whether a cut output was kept for the session, and where (one call's, or one fan-out target's). */
+export const keptFieldSchema = z.union([
+  z.object({
+    kept: z.literal(true),
+    resultId: z.string(),
+    uri: z.string(),
+    chars: z.number().int(),
+    bytes: z.number().int(),
+    expiresAt: z.string(),
+  }),
+  z.object({ kept: z.literal(false), reason: z.string() }),
+]);
+
 /** The fields aws_cli_pipeline adds for kept results. */
 export const keptResultOutputSchema = {
-  kept: z
-    .union([
-      z.object({
-        kept: z.literal(true),
-        resultId: z.string(),
-        uri: z.string(),
-        chars: z.number().int(),
-        bytes: z.number().int(),
-        expiresAt: z.string(),
-      }),
-      z.object({ kept: z.literal(false), reason: z.string() }),
-    ])
+  kept: keptFieldSchema
     .optional()
     .describe('For a cut output: whether the whole (masked) output was kept for this session, and where.'),
   resultId: z
@@ -100,6 +102,31 @@ export function keepCutOutput(
   };
 }
 
+/** The line a result carries after a cut output: where the whole output is kept and how to use it, or why not. */
+export function describeKeptNote(kept: KeptField): string {
+  if (!kept.kept) return `The whole output was not kept: ${kept.reason}.`;
+  return (
+    `The whole output (${kept.chars.toLocaleString('en-US')} characters, masked) is kept as ${kept.uri} until ` +
+    `${kept.expiresAt}: read it in pages (${kept.uri}?offset=0&length=20000), or filter it without calling AWS ` +
+    `again with \`fromResult: "${kept.resultId}"\` and \`command: "jq …"\` (filters only).`
+  );
+}
+
+/** The `resource_link` content block of a kept output. */
+export function linkKeptResult(
+  kept: Extract<KeptField, { kept: true }>,
+  title = 'The whole output (masked)',
+): ResourceLink {
+  return {
+    type: 'resource_link',
+    uri: kept.uri,
+    name: `result-${kept.resultId}`,
+    title,
+    description: `${kept.chars} characters, kept for this session until ${kept.expiresAt}. Read pages with ${kept.uri}?offset=N&length=M.`,
+    mimeType: 'text/plain',
+  };
+}
+
 /**
  * A tool result with the kept output added: `structuredContent.kept` (and `resultId`), a `resource_link` to it,
  * and a line saying how to read or filter it.
@@ -107,29 +134,10 @@ export function keepCutOutput(
 export function withKeptResult(tool: CallToolResult, kept: KeptField | undefined): CallToolResult {
   if (kept === undefined) return tool;
   const structured = { ...tool.structuredContent, kept, ...(kept.kept ? { resultId: kept.resultId } : {}) };
-  if (!kept.kept) {
-    const note = `The whole output was not kept: ${kept.reason}.`;
-    return {
-      ...tool,
-      content: [...tool.content, { type: 'text', text: note }],
-      structuredContent: structured,
-    };
-  }
-  const link: ResourceLink = {
-    type: 'resource_link',
-    uri: kept.uri,
-    name: `result-${kept.resultId}`,
-    title: 'The whole output (masked)',
-    description: `${kept.chars} characters, kept for this session until ${kept.expiresAt}. Read pages with ${kept.uri}?offset=N&length=M.`,
-    mimeType: 'text/plain',
-  };
-  const note =
-    `The whole output (${kept.chars.toLocaleString('en-US')} characters, masked) is kept as ${kept.uri} until ` +
-    `${kept.expiresAt}: read it in pages (${kept.uri}?offset=0&length=20000), or filter it without calling AWS ` +
-    `again with \`fromResult: "${kept.resultId}"\` and \`command: "jq …"\` (filters only).`;
+  const note = { type: 'text' as const, text: describeKeptNote(kept) };
   return {
     ...tool,
-    content: [...tool.content, { type: 'text', text: note }, link],
+    content: [...tool.content, note, ...(kept.kept ? [linkKeptResult(kept)] : [])],
     structuredContent: structured,
   };
 }

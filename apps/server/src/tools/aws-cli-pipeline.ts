@@ -32,7 +32,14 @@ import { checkSaveName, defaultSaveName } from '../_secrets-folder.js';
 import { sessionLabel } from '../_session-label.js';
 import { type AuditEntry, redactArgv } from '../audit-log.js';
 import type { ServerContext } from '../server-context.js';
-import { describeApprovalNote, planStandingOffer, summarizeApproval } from './_approvals.js';
+import {
+  checkStandingApproval,
+  describeApprovalNote,
+  planStandingOffer,
+  standingCheckSchema,
+  summarizeApproval,
+  withStandingCheck,
+} from './_approvals.js';
 import {
   buildConsentText,
   type ConsentOutcome,
@@ -219,6 +226,7 @@ const outputSchema = {
         .describe('The stages that would run, rebuilt from the CLI’s reading, secret values redacted.'),
       asks: z.boolean().describe('Whether the user would be asked before it runs.'),
       consentText: z.string().optional().describe('The consent form’s text, when the user would be asked.'),
+      standingApproval: standingCheckSchema.optional(),
     })
     .optional()
     .describe('With `check: true`: what would happen; nothing ran.'),
@@ -932,7 +940,16 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
       const consentPlan = planConsent(server, context, judged, input.saveOutputTo);
       if (input.check === true) {
         audit({ ...judged.auditBase, status: 'checked' });
-        return checkCall(judged, consentPlan);
+        const timeoutMs =
+          Math.min(input.timeout ?? context.config.timeoutSeconds, context.config.maxTimeoutSeconds) * 1000;
+        const standing = await checkStandingApproval({
+          server,
+          context,
+          judged,
+          consent: consentPlan,
+          timeoutMs,
+        });
+        return withStandingCheck(checkCall(judged, consentPlan), standing);
       }
       const consent = await askConsent(server, context, judged, consentPlan);
       if (consent !== undefined && !consent.granted) {

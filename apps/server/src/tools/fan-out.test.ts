@@ -7,7 +7,7 @@ import type { Decision } from '@aws-mcp/command';
 import { findMotoServer, MOTO_CREDENTIALS, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, textOf } from '../_test-harness.js';
+import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
 import {
   checkFanOutDecisions,
   createEnabledRegionsLookup,
@@ -655,6 +655,62 @@ describe.skipIf(motoMissing)(
       const targets = targetsOf(result);
       expect(targets.map((target) => target.truncated)).toEqual([true, true]);
       for (const target of targets) expect(target.output.length).toBeLessThanOrEqual(120);
+    });
+
+    it('keeps each cut target output whole for the session, and reports each finished target as progress', async () => {
+      const updates: Array<{ progress: number; total?: number; message?: string }> = [];
+      const result = (await test.client.callTool(
+        {
+          name: 'aws_cli_pipeline',
+          arguments: {
+            command: 'aws sqs list-queues --output json',
+            profiles,
+            regions: ['us-east-1', 'eu-west-1'],
+            maxOutput: 120,
+          },
+        },
+        undefined,
+        { onprogress: (progress) => updates.push(progress) },
+      )) as CallToolResult;
+      expect(result.isError, textOf(result)).toBeFalsy();
+      const targets = targetsOf(result);
+      expect(targets.map((target) => target.truncated)).toEqual([true, true, true, true]);
+      const links = result.content.filter((block) => block.type === 'resource_link');
+      expect(links).toHaveLength(4);
+      for (const target of targets) {
+        const kept = target.kept as { kept: true; resultId: string; uri: string; chars: number };
+        expect(kept).toMatchObject({ kept: true, resultId: target.resultId });
+        expect(links.map((link) => link.uri)).toContain(kept.uri);
+        expect(textOf(result)).toContain(`is kept as ${kept.uri} until`);
+        // The kept text is the target's whole output: the raw CLI with that profile and region is the oracle.
+        const read = await test.client.readResource({ uri: `${kept.uri}?offset=0&length=100000` });
+        const whole = (read.contents[0] as { text: string }).text;
+        expect(whole.length).toBe(kept.chars);
+        const raw = await rawCli(target.profile as Profile, target.region, ['sqs', 'list-queues']);
+        expect(JSON.parse(whole)).toEqual(JSON.parse(raw));
+        const filtered = await test.call('aws_cli_pipeline', {
+          fromResult: kept.resultId,
+          command: "jq -r '.QueueUrls | length'",
+        });
+        expect(filtered.structuredContent?.output).toBe(
+          `${(JSON.parse(raw) as { QueueUrls: string[] }).QueueUrls.length}\n`,
+        );
+      }
+      expect(updates.map((update) => [update.progress, update.total])).toEqual([
+        [1, 4],
+        [2, 4],
+        [3, 4],
+        [4, 4],
+      ]);
+      expect(
+        updates.map((update) => update.message?.replace(/^\d\/4 targets finished: /, '')).sort(),
+      ).toEqual(
+        profiles
+          .flatMap((profile) =>
+            ['us-east-1', 'eu-west-1'].map((region) => `profile ${profile} · region ${region} · success`),
+          )
+          .sort(),
+      );
     });
 
     it('refuses a write no policy rule allows on every target, and creates nothing', async () => {

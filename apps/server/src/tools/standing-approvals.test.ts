@@ -116,6 +116,47 @@ describe('standing approvals through the consent form', () => {
     ]);
   });
 
+  it('check: true says whether a standing approval covers the call, asking nobody and running nothing', async () => {
+    const { client, forms } = await connectPerson(test, approveFor('session'));
+    const before = await call(client, { ...putItem('orders', 'c1'), check: true });
+    expect(before.structuredContent).toMatchObject({
+      status: 'checked',
+      check: {
+        asks: true,
+        standingApproval: { covered: 'no', why: 'this session has no standing approvals' },
+      },
+    });
+    const granted = await call(client, putItem('orders', 'c1'));
+    const id = (granted.structuredContent as { approval: { id: string } }).approval.id;
+    expect(forms).toHaveLength(1);
+
+    const covered = await call(client, { ...putItem('orders', 'c2'), check: true });
+    expect(covered.structuredContent).toMatchObject({
+      status: 'checked',
+      check: { asks: false, standingApproval: { covered: 'yes', id } },
+    });
+    expect(textOf(covered)).toContain(
+      `A standing approval covers it: ${id} (for this session), so it would run without asking`,
+    );
+    const elsewhere = await call(client, { ...putItem('invoices', 'c2'), check: true });
+    expect(elsewhere.structuredContent).toMatchObject({
+      check: { asks: true, standingApproval: { covered: 'no' } },
+    });
+    expect(textOf(elsewhere)).toContain(
+      'No standing approval covers it: no standing approval of this session is for dynamodb:put-item on TableName invoices',
+    );
+    expect(forms).toHaveLength(1);
+    // Nothing ran: the checked item is not in moto's table.
+    const scanned = await call(client, {
+      args: ['aws', 'dynamodb', 'get-item', '--table-name', 'orders', '--key', '{"id":{"S":"c2"}}'],
+    });
+    expect(scanned.structuredContent).toMatchObject({ status: 'success', output: '' });
+    // The real call runs as the check said: without asking.
+    const ran = await call(client, putItem('orders', 'c2'));
+    expect(ran.structuredContent).toMatchObject({ consent: 'standing approval', approval: { id } });
+    expect(forms).toHaveLength(1);
+  });
+
   it('another session neither sees nor uses an approval', async () => {
     const first = await connectPerson(test, approveFor('session'));
     await call(first.client, putItem('orders', '3'));
