@@ -1,4 +1,7 @@
+import { policyModes } from '@aws-mcp/command';
+import { credentialsModes, sandboxModes } from '@aws-mcp/executor';
 import { describe, expect, it } from 'vitest';
+import { type SettingRow, settingRows } from './_settings.js';
 import { formatHelp, readCommandLine } from './cli-flags.js';
 import { ConfigError, readServerConfig, settingDefinitions } from './config.js';
 
@@ -120,6 +123,22 @@ describe('formatHelp', () => {
       );
     },
   );
+
+  it("shows each choice setting's values from the package that owns them", () => {
+    expect(help).toContain(`--mode <${policyModes.join('|')}>`);
+    expect(help).toContain(`--sandbox <${sandboxModes.join('|')}>`);
+    expect(help).toContain(`--sandbox-credentials <${credentialsModes.join('|')}>`);
+  });
+
+  it.each(
+    (settingRows as readonly SettingRow[])
+      .filter((row) => typeof row.default === 'number')
+      .map((row) => [row.flag, String(row.default)]),
+  )('prints --%s default from its value (%s)', (flag, text) => {
+    const lines = help.split('\n');
+    const usage = lines.findIndex((line) => line.startsWith(`  --${flag} <`));
+    expect(lines.slice(usage, usage + 3).join('\n')).toContain(`, default: ${text}]`);
+  });
 
   it('fits a terminal of 110 columns and names --help and --version', () => {
     expect(help.split('\n').filter((line) => line.length > 110)).toEqual([]);

@@ -1,4 +1,5 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { type SettingRow, settingGroups, settingRows } from './_settings.js';
 import { ConfigError, type SettingDefinition, settingDefinitions } from './config.js';
 
 /** What the command line asks for. */
@@ -66,9 +67,9 @@ export function readCommandLine(argv: readonly string[]): CommandLine {
     commandLine.settings[entry.definition.variable] = value;
     commandLine.flags[entry.definition.variable] = `--${token.name}`;
   }
-  for (const variable of ['AWS_MCP_AUTH_TOKEN', 'AWS_MCP_AUTH_TOKENS']) {
+  for (const { variable, secret } of settingRows as readonly SettingRow[]) {
     const flag = commandLine.flags[variable];
-    if (flag === undefined) continue;
+    if (flag === undefined || secret === undefined) continue;
     commandLine.warnings.push(
       `${flag} is visible to other local users in the process list (ps); set ${variable} instead.`,
     );
@@ -120,7 +121,7 @@ function describeParseError(error: unknown): ConfigError {
   }
 }
 
-/** The `--help` text: every flag with its variable and default, grouped. */
+/** The `--help` text: every flag of settingRows with its variable and default, grouped. */
 export function formatHelp(): string {
   const lines = [
     'Usage: aws-mcp-server [options]',
@@ -128,9 +129,8 @@ export function formatHelp(): string {
     'An MCP server that gives an AI assistant the AWS CLI, validated and sandboxed. Each option can also be set',
     'by the environment variable named below it; a flag wins over its variable.',
   ];
-  const groups = ['General', 'Safety', 'AWS', 'HTTP'] as const;
   const width = 40;
-  for (const group of groups) {
+  for (const group of settingGroups) {
     lines.push('', `${group}${group === 'HTTP' ? ' (--transport streamable-http or sse)' : ''}:`);
     for (const definition of settingDefinitions.filter((candidate) => candidate.group === group)) {
       const usage =

@@ -1,5 +1,16 @@
-import { describe, expect, it } from 'vitest';
-import { ConfigError, isLoopbackHost, readServerConfig, settingDefinitions } from './config.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type SettingRow, settingRows } from './_settings.js';
+import {
+  ConfigError,
+  choosePolicyMode,
+  isLoopbackHost,
+  readServerConfig,
+  type ServerConfig,
+  settingDefinitions,
+} from './config.js';
 
 const home = { HOME: '/home/someone' };
 
@@ -22,8 +33,8 @@ describe('readServerConfig', () => {
       fanOutMax: 50,
       maxOutputChars: 40_000,
       consentTimeoutSeconds: 120,
-      mode: 'confirm-writes',
-      modeExplicit: false,
+      // Unset, the mode is the policy file's or the sandbox's call (choosePolicyMode), so the config says none.
+      mode: undefined,
       sandbox: 'auto',
       sandboxCredentials: 'both',
       sandboxLimits: {},
@@ -62,8 +73,9 @@ describe('readServerConfig', () => {
     ['AWS_MCP_MAX_OUTPUT', ' 5000 ', { maxOutputChars: 5000 }],
     ['AWS_MCP_CONSENT_TIMEOUT', '30', { consentTimeoutSeconds: 30 }],
     ['AWS_MCP_FANOUT_MAX', '12', { fanOutMax: 12 }],
-    ['AWS_MCP_MODE', 'read-only', { mode: 'read-only', modeExplicit: true }],
-    ['AWS_MCP_MODE', 'READ_ONLY', { mode: 'read-only', modeExplicit: true }],
+    ['AWS_MCP_MODE', 'read-only', { mode: 'read-only' }],
+    ['AWS_MCP_MODE', 'READ_ONLY', { mode: 'read-only' }],
+    ['AWS_MCP_MODE', ' ', { mode: undefined }],
     ['AWS_MCP_SANDBOX', 'required', { sandbox: 'required' }],
     ['AWS_MCP_SANDBOX_CREDENTIALS', 'aws_config', { sandboxCredentials: 'aws_config' }],
     ['AWS_MCP_SANDBOX_CREDENTIALS', 'aws-config', { sandboxCredentials: 'aws_config' }],
@@ -291,5 +303,104 @@ describe('settingDefinitions', () => {
         );
       }
     }
+  });
+});
+
+describe('choosePolicyMode', () => {
+  it.each([
+    [undefined, undefined, true, 'confirm-writes'],
+    [undefined, undefined, false, 'read-only'],
+    [undefined, 'full', false, 'full'],
+    [undefined, 'read-only', true, 'read-only'],
+    ['full', 'read-only', true, 'full'],
+    ['confirm-writes', undefined, false, 'confirm-writes'],
+  ] as const)('chosen %s, policy file %s, sandboxed %s: %s', (chosen, fromFile, sandboxed, mode) => {
+    expect(choosePolicyMode({ chosen, fromFile, sandboxed })).toBe(mode);
+  });
+
+  it('is, with nothing chosen and a sandbox, the default --help and the README name', () => {
+    const help = settingDefinitions.find((definition) => definition.variable === 'AWS_MCP_MODE');
+    expect(choosePolicyMode({ chosen: undefined, fromFile: undefined, sandboxed: true })).toBe(
+      help?.defaultText,
+    );
+  });
+});
+
+describe('ServerConfig and settingRows', () => {
+  const rows = settingRows as readonly SettingRow[];
+  const folder = mkdtempSync(join(tmpdir(), 'aws-mcp-config-test-'));
+  afterAll(() => rmSync(folder, { recursive: true, force: true }));
+  /** A value other than the default for every setting, so each row can be seen to reach its field. */
+  const examples: Record<string, string> = {
+    AWS_MCP_TRANSPORT: 'sse',
+    AWS_MCP_TIMEOUT: '60',
+    AWS_MCP_MAX_TIMEOUT: '1000',
+    AWS_MCP_MAX_CONCURRENT: '2',
+    AWS_MCP_FANOUT_MAX: '3',
+    AWS_MCP_RESULTS_SESSION_BYTES: '0',
+    AWS_MCP_RESULTS_TOTAL_BYTES: '1024',
+    AWS_MCP_RESULTS_TTL: '60',
+    AWS_MCP_MAX_OUTPUT: '500',
+    AWS_MCP_WORKDIR: join(folder, 'work'),
+    AWS_MCP_WARM_CLI: 'on',
+    AWS_MCP_MODE: 'full',
+    AWS_MCP_POLICY_FILE: '/etc/aws-mcp/policy.json',
+    AWS_MCP_PROFILES: 'dev',
+    AWS_MCP_ROLES: 'arn:aws:iam::*:role/Audit',
+    AWS_MCP_CONSENT_TIMEOUT: '10',
+    AWS_MCP_SANDBOX: 'disabled',
+    AWS_MCP_SANDBOX_CREDENTIALS: 'env',
+    AWS_MCP_SANDBOX_LIMITS: 'aws.processes=64',
+    AWS_MCP_SANDBOX_READ_PATHS: folder,
+    AWS_MCP_MASK_SECRETS: 'false',
+    AWS_MCP_SECRETS_DIR: join(folder, 'secrets'),
+    AWS_MCP_AUDIT_LOG: '/var/log/aws-mcp.jsonl',
+    AWS_PROFILE: 'dev',
+    AWS_REGION: 'eu-west-1',
+    AWS_MCP_AWS_CLI: '/usr/bin/aws',
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
+    AWS_MCP_HOST: '::1',
+    AWS_MCP_PORT: '0',
+    AWS_MCP_AUTH_TOKEN: 'a-long-enough-token',
+    AWS_MCP_AUTH_TOKENS: 'another-long-token',
+    AWS_MCP_STATELESS: 'true',
+    AWS_MCP_MAX_SESSIONS: '4',
+    AWS_MCP_SESSION_IDLE_TIMEOUT: '60',
+    AWS_MCP_SESSION_EVICT_IDLE: '5',
+    AWS_MCP_RESUME_GRACE: '5',
+    AWS_MCP_MAX_REQUEST_BYTES: '4096',
+    AWS_MCP_ALLOWED_HOSTS: 'mcp.example.com',
+    AWS_MCP_ALLOWED_ORIGINS: 'https://app.example.com',
+  };
+  const at = (config: ServerConfig, path: string) =>
+    path.split('.').reduce<unknown>((value, key) => (value as Record<string, unknown>)[key], config);
+
+  it('has an example for every row', () => {
+    expect(Object.keys(examples).sort()).toEqual(rows.map((row) => row.variable).sort());
+  });
+
+  it.each(rows.map((row) => [row.variable, row]))('%s reaches the field its row names', (variable, row) => {
+    const defaults = readServerConfig(home);
+    const config = readServerConfig({ ...home, [variable]: examples[variable] });
+    if ('config' in row.target) {
+      expect(at(config, row.target.config)).not.toEqual(at(defaults, row.target.config));
+    } else {
+      // Read from the environment elsewhere (row.target.elsewhere): the config does not carry it.
+      expect(config).toEqual(defaults);
+    }
+  });
+
+  it('has a row for every field, and a field for every row that names one', () => {
+    const targets = rows.flatMap((row) => ('config' in row.target ? [row.target.config] : []));
+    const fields = (value: object, prefix: string): string[] =>
+      Object.entries(value).flatMap(([key, field]) =>
+        targets.includes(`${prefix}${key}`) ||
+        typeof field !== 'object' ||
+        field === null ||
+        Array.isArray(field)
+          ? [`${prefix}${key}`]
+          : fields(field, `${prefix}${key}.`),
+      );
+    expect(fields(readServerConfig(home), '').sort()).toEqual([...targets].sort());
   });
 });

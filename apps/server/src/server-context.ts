@@ -50,7 +50,7 @@ import {
   SecretsFolderError,
 } from './_secrets-folder.js';
 import { type AuditLog, openAuditLog } from './audit-log.js';
-import { ConfigError, type ServerConfig } from './config.js';
+import { ConfigError, choosePolicyMode, type ServerConfig } from './config.js';
 import { serverVersion } from './server.js';
 import { type ApprovalStore, createApprovalStore } from './tools/_approvals.js';
 
@@ -140,8 +140,7 @@ export class StartupError extends Error {
  */
 function buildPolicy(config: ServerConfig, sandboxed: boolean): Policy {
   const fromFile = config.policyFile === undefined ? undefined : loadPolicyFile(config.policyFile);
-  const fallback = sandboxed ? config.mode : 'read-only';
-  const mode = config.modeExplicit ? config.mode : (fromFile?.mode ?? fallback);
+  const mode = choosePolicyMode({ chosen: config.mode, fromFile: fromFile?.mode, sandboxed });
   return {
     ...fromFile,
     mode,
@@ -236,7 +235,7 @@ export async function createServerContext({
   for (const off of sandbox.sandbox.limitsOff ?? []) {
     log(`sandbox limit off: ${off.limit} (${off.reason})`, 'warning');
   }
-  if (!sandboxed && policy.mode === 'read-only' && !config.modeExplicit) {
+  if (!sandboxed && policy.mode === 'read-only' && config.mode === undefined) {
     log('no sandbox, so the mode is read-only; set AWS_MCP_MODE to run writes without one', 'warning');
   }
 

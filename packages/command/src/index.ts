@@ -67,7 +67,14 @@ export type {
   PolicyRule,
   SecretsAnswer,
 } from './policy.js';
-export { isProfileAllowed, isRoleAllowed, loadPolicyFile, matchesGlob, parsePolicy } from './policy.js';
+export {
+  isProfileAllowed,
+  isRoleAllowed,
+  loadPolicyFile,
+  matchesGlob,
+  parsePolicy,
+  policyModes,
+} from './policy.js';
 export { formatArgvForDisplay, quoteArgv, quoteWord } from './render-argv.js';
 export type { Decision, ValidationContext } from './validate-pipeline.js';
 export { validatePipeline } from './validate-pipeline.js';

@@ -3,8 +3,11 @@ import { z } from 'zod';
 import type { AccessClass } from './_classify-rules.js';
 import { CommandError } from './command-error.js';
 
+/** Every policy mode, from the most to the least cautious: how much runs without asking. */
+export const policyModes = ['read-only', 'confirm-writes', 'full'] as const;
+
 /** How much the server lets run without asking. */
-export type PolicyMode = 'read-only' | 'confirm-writes' | 'full';
+export type PolicyMode = (typeof policyModes)[number];
 
 /** What the policy says about one pipeline. */
 export type DecisionAction = 'allow' | 'confirm' | 'deny';
@@ -124,7 +127,6 @@ function invalid(field: string, message: string): CommandError {
 }
 
 const actionPattern = /^[^:\s]+:[^:\s]*$/;
-const modes = ['read-only', 'confirm-writes', 'full'] as const;
 const effects = ['allow', 'confirm', 'deny'] as const;
 
 const nonEmpty = z.string().min(1);
@@ -155,7 +157,7 @@ const ruleSchema = z
 /** The policy file's schema. Strict: an unknown field is refused, so a typo cannot silently weaken a rule. */
 const policySchema = z.strictObject({
   $schema: z.string().optional(),
-  mode: z.enum(modes),
+  mode: z.enum(policyModes),
   allowedEndpoints: z.array(endpointUrl).optional(),
   rules: z.array(ruleSchema).optional(),
   allowedProfiles: z.array(nonEmpty).optional(),

@@ -68,8 +68,11 @@ const proxyVariables = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', '
 
 const localeVariable = /^LC_[A-Z_]+$/;
 
+/** Every way credentials may reach the aws stage: variables, the AWS files, or both. */
+export const credentialsModes = ['env', 'aws_config', 'both'] as const;
+
 /** How credentials reach the aws stage: variables, the AWS files, or both. */
-export type CredentialsMode = 'env' | 'aws_config' | 'both';
+export type CredentialsMode = (typeof credentialsModes)[number];
 
 function copyNamed(
   source: NodeJS.ProcessEnv,

@@ -5,7 +5,7 @@
 export type { AssumeRoleOptions } from './_assume-role.js';
 export { checkAssumeRoleOptions } from './_assume-role.js';
 export type { CredentialsMode } from './_environment.js';
-export { buildAwsEnvironment, buildFilterEnvironment } from './_environment.js';
+export { buildAwsEnvironment, buildFilterEnvironment, credentialsModes } from './_environment.js';
 export { checkWorkdir } from './_prepare-stages.js';
 export type { AwsHelpResult, AwsHelpTopic } from './aws-help.js';
 export { cleanHelpText, compactHelpText, runAwsHelp, stripUsageBanner } from './aws-help.js';
@@ -57,6 +57,6 @@ export { buildSeatbeltProfile, createSeatbeltSandbox, sandboxExecPath } from './
 export type { PipelineSecrets, SecretOutput, SecretsHandling } from './secret-output.js';
 export { secretOutputOf } from './secret-output.js';
 export type { SandboxMode, SandboxSelection } from './select-sandbox.js';
-export { selectSandbox } from './select-sandbox.js';
+export { sandboxModes, selectSandbox } from './select-sandbox.js';
 export type { PlanWarmCliOptions, WarmCli, WarmCliStatus } from './warm-cli.js';
 export { planWarmCli } from './warm-cli.js';

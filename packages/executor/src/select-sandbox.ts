@@ -6,8 +6,11 @@ import { ExecutionError } from './execution-error.js';
 import { noSandbox, type Sandbox, type StageLimitOptions } from './sandbox.js';
 import { createSeatbeltSandbox, sandboxExecPath } from './seatbelt-sandbox.js';
 
+/** Every way to choose a sandbox: the best available, one or nothing, or none on purpose. */
+export const sandboxModes = ['auto', 'required', 'disabled'] as const;
+
 /** How to choose a sandbox: the best available, one or nothing, or none on purpose. */
-export type SandboxMode = 'auto' | 'required' | 'disabled';
+export type SandboxMode = (typeof sandboxModes)[number];
 
 /** The sandbox chosen, and why, in words a person can act on. */
 export interface SandboxSelection {
