@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, textOf } from './_test-harness.js';
+import { startTestServer, type TestServer, textOf } from '../test/test-server.js';
 
 // Debian's CLI starts without PATH (an absolute shebang); a pyenv shim would need PATH to find pyenv.
 const debianCli = '/usr/bin/aws';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAwsSandboxHome } from '@aws-mcp/emulators';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, textOf } from './_test-harness.js';
+import { startTestServer, type TestServer, textOf } from '../test/test-server.js';
 import { ConfigError, readServerConfig } from './config.js';
 import { createServerContext } from './server-context.js';
 

@@ -1,6 +1,6 @@
 import { LoggingMessageNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './_test-harness.js';
+import { startTestServer, type TestServer } from '../test/test-server.js';
 
 describe('createMcpServer', () => {
   let test: TestServer;

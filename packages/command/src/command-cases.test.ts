@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createTempDirSync } from '@aws-mcp/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadSnapshotCliModel } from './cli-model.js';
 import {
@@ -504,7 +505,7 @@ describe('parsePolicy', () => {
 });
 describe('loadPolicyFile', () => {
   const write = (text: string) => {
-    const folder = mkdtempSync(join(tmpdir(), 'policy-file-'));
+    const folder = createTempDirSync('policy-file-');
     const path = join(folder, 'policy.json');
     writeFileSync(path, text);
     return path;

@@ -27,4 +27,4 @@ export {
   waitUntilDead,
 } from './processes.js';
 export type { TempDirRef } from './temp.js';
-export { createTempDir, useTempDir } from './temp.js';
+export { createTempDir, createTempDirSync, useTempDir } from './temp.js';

@@ -1,3 +1,4 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,19 @@ export async function createTempDir(prefix: string): Promise<string> {
     throw new Error(
       'createTempDir() removes its folder when the test ends, so it only works inside a test; in a hook or at ' +
         'the top of a file, call useTempDir() in the describe block instead',
+    );
+  }
+  return folder;
+}
+
+/** `createTempDir()` for synchronous code: the same folder, removed when the current test ends; throws outside a test. */
+export function createTempDirSync(prefix: string): string {
+  const folder = mkdtempSync(join(tmpdir(), prefix));
+  if (!cleanUpWhenTestEnds(() => rmSync(folder, { recursive: true, force: true }))) {
+    rmSync(folder, { recursive: true, force: true });
+    throw new Error(
+      'createTempDirSync() removes its folder when the test ends, so it only works inside a test; in a hook or ' +
+        'at the top of a file, call useTempDir() in the describe block instead',
     );
   }
   return folder;

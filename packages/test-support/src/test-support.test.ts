@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { explainBubblewrapMissing } from './bwrap.js';
 import { startHangingEndpoint } from './hanging-endpoint.js';
@@ -16,7 +16,7 @@ import {
   waitForExit,
   waitUntilDead,
 } from './processes.js';
-import { createTempDir, useTempDir } from './temp.js';
+import { createTempDir, createTempDirSync, useTempDir } from './temp.js';
 
 describe('startHangingEndpoint', () => {
   let leftOpen: { port: number } | undefined;
@@ -93,6 +93,13 @@ describe('processes', () => {
 
 describe('createTempDir', () => {
   let made: string | undefined;
+  let outsideError = '';
+  beforeAll(async () => {
+    outsideError = await createTempDir('test-support-outside-').then(
+      () => '',
+      (error: Error) => error.message,
+    );
+  });
 
   it('makes a folder that exists during the test', async () => {
     made = await createTempDir('test-support-temp-');
@@ -102,6 +109,19 @@ describe('createTempDir', () => {
   it('removed it when that test ended', () => {
     expect(made).toBeDefined();
     expect(existsSync(made as string)).toBe(false);
+  });
+
+  it('makes a folder synchronously too (createTempDirSync)', () => {
+    made = createTempDirSync('test-support-temp-');
+    expect(existsSync(made)).toBe(true);
+  });
+
+  it('removed that one when its test ended', () => {
+    expect(existsSync(made as string)).toBe(false);
+  });
+
+  it('refuses outside a test, leaving no folder', async () => {
+    expect(outsideError).toMatch(/only works inside a test/);
   });
 });
 

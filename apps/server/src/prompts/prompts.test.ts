@@ -1,6 +1,6 @@
 import { parseCommandLine, validatePipeline } from '@aws-mcp/command';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../_test-harness.js';
+import { startTestServer, type TestServer } from '../../test/test-server.js';
 
 describe('prompts', () => {
   let test: TestServer;

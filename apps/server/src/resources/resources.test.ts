@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../_test-harness.js';
+import { startTestServer, type TestServer } from '../../test/test-server.js';
 
 function jsonOf(result: ReadResourceResult): Record<string, unknown> {
   const content = result.contents[0];

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, textOf } from '../_test-harness.js';
+import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
 
 // A CLI whose Python the executor cannot find (its file is a shell script, as a frozen v2 binary is no Python
 // script): the executor cannot mask inside the CLI, so it refuses what it could not mask in the JSON.

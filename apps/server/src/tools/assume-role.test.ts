@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseCommandLine, parsePolicy, validatePipeline } from '@aws-mcp/command';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, textOf } from '../_test-harness.js';
+import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
 import { type CallRole, describeCallRole } from './_roles.js';
 
 const trustAnyone = JSON.stringify({

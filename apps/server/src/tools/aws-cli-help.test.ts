@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { getEncoding } from 'js-tiktoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, textOf } from '../_test-harness.js';
+import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
 
 const tokenizer = getEncoding('o200k_base');
 const tokens = (text: string) => tokenizer.encode(text).length;

@@ -1,7 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, textOf } from '../_test-harness.js';
+import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
 
 describe('aws_cli_pipeline in confirm-writes mode', () => {
   let test: TestServer;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findMotoServer } from '@aws-mcp/emulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, textOf } from '../_test-harness.js';
+import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
 
 // Each case kills a one-line break that survived the suite before (issue 19): the help cache never read, the
 // server's own output cap dropped, the consent's account never looked up.

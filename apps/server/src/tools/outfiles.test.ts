@@ -3,7 +3,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, textOf } from '../_test-harness.js';
+import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
 
 // The real server over the real SDK client, the real CLI in its sandbox, moto's Lambda without Docker.
 describe('aws_cli_pipeline: an OUTFILE the model can read', () => {

@@ -2,7 +2,7 @@ import { parseCommandLine } from '@aws-mcp/command';
 import type { PipelineResult } from '@aws-mcp/executor';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, textOf } from '../_test-harness.js';
+import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
 import { isNextTokenLost } from './_pagination.js';
 
 let test: TestServer;

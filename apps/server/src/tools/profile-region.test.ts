@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { findMotoServer, MOTO_CREDENTIALS, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, textOf } from '../_test-harness.js';
+import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
 
 const run = promisify(execFile);
 const motoMissing = findMotoServer() === undefined;

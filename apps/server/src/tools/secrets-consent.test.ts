@@ -1,9 +1,10 @@
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { createTempDir } from '@aws-mcp/test-support';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, textOf } from '../_test-harness.js';
+import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
 
 const sessionToken = { command: 'aws sts get-session-token --output json' };
 
@@ -239,18 +240,15 @@ describe('the secrets folder', () => {
       /sits beside/,
     ],
   ])('is refused at start when it is %s', async (_name, place, message) => {
-    const { mkdtemp } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const workdir = await mkdtemp(join(tmpdir(), 'secrets-near-'));
+    const workdir = await createTempDir('secrets-near-');
     await expect(
       startTestServer({ AWS_MCP_WORKDIR: workdir, AWS_MCP_SECRETS_DIR: place(workdir) }),
     ).rejects.toThrow(message);
   });
 
   it('is refused when it is a symbolic link', async () => {
-    const { mkdtemp, symlink } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const base = await mkdtemp(join(tmpdir(), 'secrets-link-'));
+    const { symlink } = await import('node:fs/promises');
+    const base = await createTempDir('secrets-link-');
     await writeFile(join(base, 'target'), '');
     await symlink(join(base, 'target'), join(base, 'link'));
     await expect(startTestServer({ AWS_MCP_SECRETS_DIR: join(base, 'link') })).rejects.toThrow(
@@ -266,9 +264,7 @@ describe('a policy that pre-answers the secrets question', () => {
   ])(
     '"secrets": "%s" on the deciding rule runs without asking, and the output is %s',
     async (answer, handling) => {
-      const { mkdtemp } = await import('node:fs/promises');
-      const { tmpdir } = await import('node:os');
-      const folder = await mkdtemp(join(tmpdir(), 'policy-secrets-'));
+      const folder = await createTempDir('policy-secrets-');
       const policyFile = join(folder, 'policy.json');
       await writeFile(
         policyFile,

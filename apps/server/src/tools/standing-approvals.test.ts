@@ -1,10 +1,10 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { useTempDir } from '@aws-mcp/test-support';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer, textOf } from '../_test-harness.js';
+import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
 import { createApprovalStore } from './_approvals.js';
 
 async function call(client: Client, args: Record<string, unknown>): Promise<CallToolResult> {
@@ -46,8 +46,9 @@ async function readApprovals(client: Client): Promise<{ id: string; action: stri
 describe('standing approvals through the consent form', () => {
   let test: TestServer;
   let auditPath: string;
+  const auditFolder = useTempDir('approvals-audit-');
   beforeAll(async () => {
-    auditPath = join(await mkdtemp(join(tmpdir(), 'approvals-audit-')), 'audit.jsonl');
+    auditPath = join(auditFolder.path, 'audit.jsonl');
     test = await startTestServer({ AWS_MCP_AUDIT_LOG: auditPath }, { emulator: 'moto' });
     const setup = await test.connectAnswering(approveFor('once'));
     for (const table of ['orders', 'invoices']) {

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../_test-harness.js';
+import { startTestServer, type TestServer } from '../../test/test-server.js';
 import type { AuditEntry } from '../audit-log.js';
 import { serverVersion } from '../server.js';
 
