@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { policyModes } from '@aws-mcp/command';
 import { credentialsModes, sandboxModes } from '@aws-mcp/executor';
@@ -73,15 +73,23 @@ describe("the README's settings table", () => {
 const notSettings: Record<string, string> = {
   AWS_MCP_WARM_DIFFERENTIAL: "docs/testing.md: the warm CLI's differential test run on demand",
   AWS_MCP_WARM_DIFFERENTIAL_SEED: 'docs/testing.md: the seed that replays that run',
+  AWS_MCP_MOTO_REPORT: 'docs/moto-report.md: the command that regenerates that report',
+  AWS_MCP_MOTO_REPORT_SEED: "docs/moto-report.md: the report's sample",
+  AWS_MCP_MOTO_REPORT_COUNT: "docs/moto-report.md: the report's sample size",
 };
 
 describe('the docs', () => {
+  // Every README and every page under docs/, so a new page is checked too.
   const files = [
     'README.md',
-    'apps/server/README.md',
-    ...['clients', 'docker', 'safety', 'troubleshooting', 'testing', 'traceability', 'BENCHMARKS'].map(
-      (name) => `docs/${name}.md`,
+    ...['apps', 'packages'].flatMap((folder) =>
+      readdirSync(join(root, folder))
+        .map((name) => `${folder}/${name}/README.md`)
+        .filter((file) => existsSync(join(root, file))),
     ),
+    ...readdirSync(join(root, 'docs'))
+      .filter((name) => name.endsWith('.md'))
+      .map((name) => `docs/${name}`),
   ];
   const texts = files.map((file) => [file, readFileSync(join(root, file), 'utf8')] as const);
   const variables = new Set(rows.map((row) => row.variable));
