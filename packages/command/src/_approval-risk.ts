@@ -30,9 +30,13 @@ export interface ApprovalRiskInput {
   parameters?: Readonly<Record<string, unknown>>;
 }
 
-/** A request member that sets an access policy, whatever the operation: `Policy`, `KeyPolicy`, `Attributes.Policy`. */
+/**
+ * A request member that sets an access policy or grants access, whatever the operation: `Policy`, `KeyPolicy`,
+ * `Attributes.Policy`, an S3 canned `ACL` or a `Grant…` list.
+ */
 function findPolicyMember(parameters: Readonly<Record<string, unknown>>): string | undefined {
   for (const [member, value] of Object.entries(parameters)) {
+    if (/^(ACL|Grant(FullControl|Read|ReadACP|Write|WriteACP))$/.test(member)) return member;
     if (/Polic(y|ies)$/.test(member) && !/^(Redrive|Retention|Deletion|Lifecycle)/.test(member))
       return member;
     // An attribute map as written (shorthand or JSON): the key `Policy` on its own word, read loosely to fail closed.
@@ -50,6 +54,11 @@ interface RiskRow {
   /** `changes`: only when the call changes something (a read of a policy is not a permission change). */
   when: 'always' | 'changes';
   reason: string;
+  /**
+   * The one call the row lets through: that command itself (not a customization performing it) with a request
+   * member of exactly this value, which takes the row's risk away, and why.
+   */
+  unless?: { action: string; member: string; value: string; reason: string };
 }
 
 /**
@@ -162,6 +171,15 @@ export const approvalRiskRows: readonly RiskRow[] = [
     when: 'changes',
     reason:
       'it writes S3 objects, replacing any object at the same key (whether one exists is not known before the call)',
+    // S3 conditional writes: botocore's PutObject has IfNoneMatch, and S3 (moto too) answers PreconditionFailed
+    // when the key exists. `s3 cp` has no such option, and CopyObject's is not checked here.
+    unless: {
+      action: 's3api:put-object',
+      member: 'IfNoneMatch',
+      value: '*',
+      reason:
+        "it writes a new S3 object only: with `--if-none-match '*'` S3 refuses to replace an existing one (PreconditionFailed)",
+    },
   },
   {
     id: 'code:functions',
@@ -214,8 +232,13 @@ export function judgeStandingApproval(classification: ApprovalRiskInput): Standi
     };
   }
   const actions = [classification.action, ...classification.apiActions];
+  let spared: string | undefined;
   for (const row of approvalRiskRows) {
     if (row.when === 'changes' && classification.accessClass !== 'write') continue;
+    if (row.unless !== undefined && isSpared(row.unless, classification)) {
+      spared = row.unless.reason;
+      continue;
+    }
     const named = actions.find((action) => row.actions.some((glob) => matchesGlob(glob, action)));
     if (named !== undefined) {
       const via = named === classification.action ? '' : ` (\`${named}\`)`;
@@ -229,7 +252,7 @@ export function judgeStandingApproval(classification: ApprovalRiskInput): Standi
       allowed: false,
       risk: 'permissions',
       rule: 'permissions:policy-member',
-      reason: `it sets an access policy (\`${policyMember}\`)`,
+      reason: `it sets an access policy or grant (\`${policyMember}\`)`,
     };
   }
   if (classification.accessClass === 'sensitive-read' || classification.secretOutput.length > 0) {
@@ -243,6 +266,14 @@ export function judgeStandingApproval(classification: ApprovalRiskInput): Standi
   return {
     allowed: true,
     rule: 'none',
-    reason: 'it neither deletes, changes permissions, issues credentials, changes code nor reads secrets',
+    reason:
+      spared ?? 'it neither deletes, changes permissions, issues credentials, changes code nor reads secrets',
   };
+}
+
+/** Whether a row's one exception applies: the command is that operation and gives the member that exact value. */
+function isSpared(unless: NonNullable<RiskRow['unless']>, classification: ApprovalRiskInput): boolean {
+  return (
+    classification.action === unless.action && classification.parameters?.[unless.member] === unless.value
+  );
 }

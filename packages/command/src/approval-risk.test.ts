@@ -66,6 +66,15 @@ describe('classifyAwsStage: standingApproval', () => {
     ['aws sqs create-queue --queue-name q --attributes Policy=x', 'permissions:policy-member'],
     [`aws sns create-topic --name t --attributes '{"Policy":"x"}'`, 'permissions:policy-member'],
     ['aws kms create-key --policy x', 'permissions:policy-member'],
+    ['aws s3api create-bucket --bucket b --acl public-read', 'permissions:policy-member'],
+    [
+      "aws s3api put-object --bucket b --key k --if-none-match '*' --grant-read uri=http://acs.amazonaws.com/groups/global/AllUsers",
+      'permissions:policy-member',
+    ],
+    [
+      "aws s3api put-object --bucket b --key k --if-none-match '*' --acl public-read",
+      'permissions:policy-member',
+    ],
     ['aws dynamodb delete-item --table-name t --key {"id":{"S":"1"}}', 'destructive:delete'],
     ['aws dynamodb batch-write-item --request-items {}', 'destructive:items'],
     ['aws ec2 terminate-instances --instance-ids i-1', 'destructive:delete'],
@@ -77,6 +86,12 @@ describe('classifyAwsStage: standingApproval', () => {
     ['aws s3 cp x.txt s3://b/k', 'destructive:s3-objects'],
     ['aws s3 cp s3://b/k s3://b/k2', 'destructive:s3-objects'],
     ['aws s3api put-object --bucket b --key k', 'destructive:s3-objects'],
+    ['aws s3api put-object --bucket b --key k --if-none-match abc', 'destructive:s3-objects'],
+    ['aws s3api put-object --bucket b --key k --if-match *', 'destructive:s3-objects'],
+    [
+      "aws s3api copy-object --bucket b --key k --copy-source b/x --if-none-match '*'",
+      'destructive:s3-objects',
+    ],
     ['aws s3api copy-object --bucket b --key k --copy-source b/x', 'destructive:s3-objects'],
     ['aws lambda update-function-code --function-name f --zip-file fileb://f.zip', 'code:functions'],
     ['aws lambda update-function-configuration --function-name f --timeout 3', 'code:functions'],
@@ -86,6 +101,19 @@ describe('classifyAwsStage: standingApproval', () => {
     const standing = classify(line).standingApproval;
     expect(standing).toMatchObject({ allowed: false, rule });
     expect(standing.reason).not.toBe('');
+  });
+
+  it.each([
+    ["aws s3api put-object --bucket b --key k --body x.txt --if-none-match '*'"],
+    ['aws s3api put-object --bucket b --key k --if-none-match=*'],
+    [`aws s3api put-object --cli-input-json '{"Bucket":"b","Key":"k","IfNoneMatch":"*"}'`],
+  ])('allows %j: it cannot replace an existing object', (line) => {
+    expect(classify(line).standingApproval).toEqual({
+      allowed: true,
+      rule: 'none',
+      reason:
+        "it writes a new S3 object only: with `--if-none-match '*'` S3 refuses to replace an existing one (PreconditionFailed)",
+    });
   });
 
   it('refuses a command the catalog does not know', () => {
@@ -154,10 +182,16 @@ describe('readApprovalTargets', () => {
     [
       'aws s3api put-object --bucket b --key a/k.txt',
       [
-        { member: 'Bucket', value: 'b' },
+        { member: 'Bucket', value: 'b', bindsOwner: true },
         { member: 'Key', value: 'a/k.txt' },
       ],
     ],
+    [
+      'aws s3api put-bucket-tagging --bucket b --tagging TagSet=[] --expected-bucket-owner 111122223333',
+      [{ member: 'Bucket', value: 'b', account: '111122223333', bindsOwner: true }],
+    ],
+    // The CLI gives create-bucket no --expected-bucket-owner: a bucket that does not exist yet has no owner.
+    ['aws s3api create-bucket --bucket b', [{ member: 'Bucket', value: 'b' }]],
     [
       'aws sns publish --topic-arn arn:aws:sns:us-east-1:111122223333:t --message m',
       [{ member: 'TopicArn', value: 'arn:aws:sns:us-east-1:111122223333:t', account: '111122223333' }],

@@ -8,7 +8,7 @@ export type { FilterInvocation, FilterStage } from './_filters.js';
 export { listFilterNames, resolveFilterInvocation } from './_filters.js';
 export type { LocalPath } from './_local-paths.js';
 export type { ApprovalTarget } from './approval-targets.js';
-export { readApprovalTargets } from './approval-targets.js';
+export { bucketOwnerOption, readApprovalTargets } from './approval-targets.js';
 export type { Catalog, CatalogData, CatalogDescriptions, CatalogOperation } from './catalog.js';
 export {
   buildCatalogFromBotocore,

@@ -1,5 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { type ApprovalTarget, type Decision, type Policy, readApprovalTargets } from '@aws-mcp/command';
+import {
+  type ApprovalTarget,
+  bucketOwnerOption,
+  type Decision,
+  type Policy,
+  parseCommandLine,
+  readApprovalTargets,
+} from '@aws-mcp/command';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
@@ -200,9 +207,47 @@ export function planStandingOffer({
   return { offer: true, subject, because: classification.standingApproval.reason };
 }
 
-/** The targets as a person reads them: `TableName orders`, `paths s3://b/k`. */
+/**
+ * The targets as a person reads them: `TableName orders`, `paths s3://b/k`, and a bucket a covered call is bound
+ * to by its owner: `Bucket b (its owner checked: --expected-bucket-owner)`.
+ */
 export function describeTargets(targets: readonly ApprovalTarget[]): string {
-  return targets.map((target) => `${target.member} ${target.value}`).join(', ');
+  return targets
+    .map(
+      (target) =>
+        `${target.member} ${target.value}${target.bindsOwner === true ? ` (its owner checked: ${bucketOwnerOption})` : ''}`,
+    )
+    .join(', ');
+}
+
+/**
+ * Binds a call a standing approval covers to the approval's account where the CLI can: a command whose bucket
+ * target `bindsOwner` (its argument table has `--expected-bucket-owner`) and whose line names no owner gets
+ * `--expected-bucket-owner <account>`, read again by the CLI's own parser, so S3 refuses the call for a same-named
+ * bucket another account owns. Replaces the judged call's pipeline, stages and audit argv in place (what runs and
+ * what the audit log records); returns the account it bound to, or undefined when nothing changed.
+ */
+export async function bindToApprovalAccount(
+  context: ServerContext,
+  judged: JudgedCall,
+  approval: StandingApprovalRecord,
+): Promise<string | undefined> {
+  const { aws, filters } = judged.pipeline;
+  const binds = approval.targets.some((target) => target.member === 'Bucket' && target.bindsOwner === true);
+  if (!binds || aws.parameters.ExpectedBucketOwner !== undefined) return undefined;
+  const pipeline = parseCommandLine(
+    {
+      args: [...aws.argv, `${bucketOwnerOption}=${approval.account}`],
+      pipe: filters.map((stage) => stage.argv),
+    },
+    { model: await context.cliModel(), workdir: context.config.workdir },
+  );
+  const redacted = [pipeline.aws.redactedArgv, ...judged.auditBase.argv.slice(1)];
+  judged.pipeline = pipeline;
+  judged.stages = [pipeline.aws.argv, ...pipeline.filters.map((stage) => stage.argv)];
+  judged.auditBase.argv = redacted;
+  if ('redactedArgv' in judged) judged.redactedArgv = redacted;
+  return approval.account;
 }
 
 /** The `approval` field of a tool result: the standing approval a call ran under (or granted), without its account. */
@@ -221,9 +266,12 @@ export function summarizeApproval(record: StandingApprovalRecord, granted: boole
 export function describeApprovalNote(record: StandingApprovalRecord, granted: boolean): string {
   const what = `${record.action} on ${describeTargets(record.targets)}`;
   const until = record.expiresAt === undefined ? 'for this session' : `until ${record.expiresAt}`;
+  const owner = record.targets.some((target) => target.bindsOwner === true)
+    ? ` Calls it covers carry \`${bucketOwnerOption} ${record.account}\`, so S3 refuses them for a bucket another account owns.`
+    : '';
   return granted
-    ? `The user approved ${what} ${until} (standing approval ${record.id}): the same call on the same targets runs without asking; anything else is asked again. aws_withdraw_approvals withdraws it.`
-    : `Ran without asking under standing approval ${record.id} (the user approved ${what} ${until}). aws_withdraw_approvals withdraws it.`;
+    ? `The user approved ${what} ${until} (standing approval ${record.id}): the same call on the same targets runs without asking; anything else is asked again.${owner} aws_withdraw_approvals withdraws it.`
+    : `Ran without asking under standing approval ${record.id} (the user approved ${what} ${until}).${owner} aws_withdraw_approvals withdraws it.`;
 }
 
 /** What `check: true` says about standing approvals for a call that would ask. */

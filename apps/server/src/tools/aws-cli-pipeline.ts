@@ -33,6 +33,7 @@ import { sessionLabel } from '../_session-label.js';
 import { type AuditEntry, redactArgv } from '../audit-log.js';
 import type { ServerContext } from '../server-context.js';
 import {
+  bindToApprovalAccount,
   checkStandingApproval,
   describeApprovalNote,
   planStandingOffer,
@@ -712,7 +713,11 @@ async function askConsent(
           secretsQuestion: consent.question !== undefined,
         });
   const covering = offer.offer ? context.approvals.find(server, offer.subject) : undefined;
-  if (covering !== undefined) return { granted: true, answer: 'standing approval', approval: covering };
+  if (covering !== undefined) {
+    // What runs is bound to the approval's account where the CLI can (`--expected-bucket-owner`).
+    await bindToApprovalAccount(context, judged, covering);
+    return { granted: true, answer: 'standing approval', approval: covering };
+  }
   const outcome: ConsentOutcome = !consent.form.canAsk
     ? { granted: false, answer: 'unsupported', detail: consent.form.why }
     : await requestConsent({

@@ -1,11 +1,17 @@
-import { readFile } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { useTempDir } from '@aws-mcp/test-support';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
 import { createApprovalStore } from './_approvals.js';
+
+const run = promisify(execFile);
 
 async function call(client: Client, args: Record<string, unknown>): Promise<CallToolResult> {
   return (await client.callTool({ name: 'aws_cli_pipeline', arguments: args })) as CallToolResult;
@@ -36,6 +42,34 @@ const approveFor = (scope: string, minutes?: number) => (): ElicitResult => ({
   action: 'accept',
   content: { approve: true, scope, ...(minutes === undefined ? {} : { minutes }) },
 });
+
+/** A loopback proxy in front of moto that records each request's method, path and expected-owner header. */
+async function startRecordingProxy(target: string) {
+  const upstream = new URL(target);
+  const requests: Array<{ method: string; path: string; owner: string | undefined }> = [];
+  const server = createHttpServer((request, response) => {
+    const owner = request.headers['x-amz-expected-bucket-owner'];
+    requests.push({ method: request.method ?? '', path: request.url ?? '', owner: owner?.toString() });
+    const forward = httpRequest(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: request.method,
+        path: request.url,
+        headers: request.headers,
+      },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    forward.on('error', () => response.destroy());
+    request.pipe(forward);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { endpoint: `http://127.0.0.1:${port}`, requests, close: () => server.close() };
+}
 
 async function readApprovals(client: Client): Promise<{ id: string; action: string }[]> {
   const read = await client.readResource({ uri: 'aws://config/environment' });
@@ -156,6 +190,70 @@ describe('standing approvals through the consent form', () => {
     const ran = await call(client, putItem('orders', 'c2'));
     expect(ran.structuredContent).toMatchObject({ consent: 'standing approval', approval: { id } });
     expect(forms).toHaveLength(1);
+  });
+
+  it("s3api put-object --if-none-match '*' may stand: a covered call is bound to the bucket's owner and cannot overwrite", async () => {
+    const proxy = await startRecordingProxy(test.s3.endpoint);
+    try {
+      const bucket = `${test.s3.endpoint}/owned-bucket`;
+      expect((await fetch(bucket, { method: 'PUT' })).ok).toBe(true);
+      const putNew = {
+        args: [
+          'aws',
+          's3api',
+          'put-object',
+          '--endpoint-url',
+          proxy.endpoint,
+          '--bucket',
+          'owned-bucket',
+          '--key',
+          'new.txt',
+          '--body',
+          'body.txt',
+          '--if-none-match',
+          '*',
+        ],
+      };
+      await writeFile(join(test.workdir, 'body.txt'), 'first');
+      const { client, forms } = await connectPerson(test, approveFor('session'));
+      const granted = await call(client, putNew);
+      expect(granted.structuredContent, textOf(granted)).toMatchObject({
+        status: 'success',
+        approval: { scope: 'session', action: 's3api:put-object', granted: true },
+      });
+      expect(forms[0]?.scopes).toEqual(['once', 'session', 'minutes']);
+      expect(forms[0]?.message).toContain(
+        'on Bucket owned-bucket (its owner checked: --expected-bucket-owner), Key new.txt,',
+      );
+      expect(textOf(granted)).toContain(
+        'Calls it covers carry `--expected-bucket-owner 123456789012`, so S3 refuses them for a bucket another account owns.',
+      );
+
+      // The same call again runs without asking, with the owner on the wire, and S3 keeps the first object.
+      await writeFile(join(test.workdir, 'body.txt'), 'second');
+      const before = proxy.requests.length;
+      const again = await call(client, putNew);
+      expect(forms).toHaveLength(1);
+      expect(again.structuredContent).toMatchObject({ consent: 'standing approval', status: 'error' });
+      expect(textOf(again)).toContain('PreconditionFailed');
+      const puts = proxy.requests.filter((request) => request.method === 'PUT');
+      expect(puts.map((request) => request.owner)).toEqual([undefined, '123456789012']);
+      expect(proxy.requests.length).toBeGreaterThan(before);
+      const { stdout } = await run(
+        'aws',
+        ['--endpoint-url', test.s3.endpoint, 's3', 'cp', 's3://owned-bucket/new.txt', '-'],
+        { env: { PATH: process.env.PATH ?? '', ...test.awsEnv } },
+      );
+      expect(stdout).toBe('first');
+
+      // Without the guard a put-object may replace an object, so it is never offered a standing scope.
+      const { args } = putNew;
+      await call(client, { args: args.slice(0, -2) });
+      expect(forms).toHaveLength(2);
+      expect(forms[1]?.scopes).toBeUndefined();
+    } finally {
+      proxy.close();
+    }
   });
 
   it('another session neither sees nor uses an approval', async () => {
