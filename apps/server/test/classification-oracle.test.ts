@@ -2,7 +2,7 @@ import { exec, execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isDeepStrictEqual, promisify } from 'node:util';
+import { promisify } from 'node:util';
 import {
   createAwsSandboxHome,
   findMotoServer,
@@ -16,6 +16,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverEntry } from './http-harness.js';
 import { type ParityCall, parityCalls, profiles } from './parity/calls.js';
+import { changedModels, type MotoState } from './parity/moto-state.js';
 import { fill, pick, rawArgs, rawLine, type Variables } from './parity/run.js';
 import { writeParityFiles } from './parity/workdir.js';
 
@@ -31,35 +32,7 @@ const execProgram = promisify(execFile);
 const motoMissing = findMotoServer() === undefined;
 
 type AccessClass = 'read' | 'write' | 'sensitive-read';
-type State = Record<string, Record<string, unknown[]>>;
-
-/**
- * Models whose instances moto makes while answering a read, so a count of them says nothing about the state: one
- * row per model, with what was seen.
- */
-const transientModels: Record<string, string> = {
-  // moto reads the clock for these: a message received earlier turns visible again when its visibility timeout
-  // passes, and the queue's message counts follow, between any two dumps (seen after an ssm read in CI).
-  'sqs.Message': 'its visibility is computed from the clock, so it changes while nothing is called',
-  'sqs.Queue': 'its message counts follow its messages’ clock-computed visibility',
-  'dynamodb.Item':
-    'a scan builds a tracked copy of each item it returns (one put-item, then one scan: 2 tracked items, 1 stored)',
-};
-
-/** The models whose instances changed between two state dumps of moto, as `service.Model`. */
-function changedModels(before: State, after: State): string[] {
-  const changed: string[] = [];
-  for (const service of new Set([...Object.keys(before), ...Object.keys(after)])) {
-    const a = before[service] ?? {};
-    const b = after[service] ?? {};
-    for (const model of new Set([...Object.keys(a), ...Object.keys(b)])) {
-      const name = `${service}.${model}`;
-      if (!(name in transientModels) && !isDeepStrictEqual(a[model] ?? [], b[model] ?? []))
-        changed.push(name);
-    }
-  }
-  return changed;
-}
+type State = MotoState;
 
 /**
  * The classification oracle: the parity workload runs with the raw CLI against moto, each call first judged by the
