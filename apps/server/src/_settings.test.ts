@@ -103,6 +103,16 @@ describe('the docs', () => {
     expect(staleDefaults(text)).toEqual([]);
   });
 
+  it.each(texts)('%s shows only values its settings accept (`AWS_MCP_MODE=full`)', (_file, text) => {
+    expect(refusedValues(text)).toEqual([]);
+  });
+
+  it('finds a value the setting refuses (the check can fail)', () => {
+    expect(refusedValues('run with `-e AWS_MCP_SANDBOX=off` and AWS_MCP_MAX_CONCURRENT=32')).toEqual([
+      'AWS_MCP_SANDBOX=off: must be one of auto, required, disabled, not "off".',
+    ]);
+  });
+
   it('finds a stale default (the check can fail)', () => {
     expect(staleDefaults('A command may run up to `AWS_MCP_TIMEOUT` (30 s by default; …).')).toEqual([
       'AWS_MCP_TIMEOUT: the text says 30, the row 300',
@@ -112,6 +122,18 @@ describe('the docs', () => {
     ]);
   });
 });
+
+/** `AWS_MCP_X=VALUE` in a text whose row's type refuses VALUE (paths are left out: they name the reader's machine). */
+function refusedValues(text: string): string[] {
+  const refused: string[] = [];
+  for (const [shown, variable, value] of text.matchAll(/\b(AWS_MCP_[A-Z_]+)=([^\s`'",)]+)/g)) {
+    const row = rows.find((candidate) => candidate.variable === variable);
+    if (row === undefined || row.type.valueName.includes('PATH')) continue;
+    const reading = row.type.read(value ?? '');
+    if ('problem' in reading) refused.push(`${shown}: ${reading.problem}`);
+  }
+  return refused;
+}
 
 /** "`AWS_MCP_TIMEOUT` (300 s by default" or "`AWS_MCP_FANOUT_MAX` targets** (default 50)" that the row contradicts. */
 function staleDefaults(text: string): string[] {
