@@ -26,7 +26,41 @@ LAUNCHER = sys.argv[1]
 # descriptors of this process or of another call through /proc, nor trace them.
 import ctypes  # noqa: E402
 
-ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+LIBC = ctypes.CDLL(None, use_errno=True)
+LIBC.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
+LIBC.syscall.restype = ctypes.c_long
+
+# Calls run at once share this process's pid namespace and user: without more, a program one call starts could
+# signal this process or another call's (`kill -9 -1`), or read their /proc entries once it exec'd (dumpable again).
+# Each child therefore enters its own Landlock domain scoped for signals (ABI 6, Linux 6.12): its processes may
+# signal and trace only each other. Without it every call is refused (the executor then runs calls cold).
+LANDLOCK_CREATE_RULESET, LANDLOCK_RESTRICT_SELF = 444, 446  # The same number on every architecture.
+LANDLOCK_SCOPE_SIGNAL = 1 << 1
+
+
+def find_isolation_gap():
+    version = LIBC.syscall(LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
+    if version < 0:
+        return 'Landlock is not available (%s)' % os.strerror(ctypes.get_errno())
+    if version < 6:
+        return 'Landlock ABI %d has no signal scoping (ABI 6, Linux 6.12)' % version
+    return None
+
+
+ISOLATION_GAP = find_isolation_gap()
+
+
+def enter_own_domain():
+    """Puts this process and all it starts in a Landlock domain of its own: no signal or ptrace reaches outside."""
+    # struct landlock_ruleset_attr: handled_access_fs, handled_access_net, scoped (all __u64).
+    attr = (ctypes.c_uint64 * 3)(0, 0, LANDLOCK_SCOPE_SIGNAL)
+    ruleset = LIBC.syscall(LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(24), ctypes.c_uint32(0))
+    if ruleset < 0:
+        raise OSError(ctypes.get_errno(), 'landlock_create_ruleset')
+    LIBC.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS (bubblewrap set it already; Landlock requires it)
+    if LIBC.syscall(LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) < 0:
+        raise OSError(ctypes.get_errno(), 'landlock_restrict_self')
+    os.close(ruleset)
 
 # What a cold start spends its time on, done once: the CLI's modules and every customization it registers.
 import awscli.clidriver  # noqa: E402
@@ -147,6 +181,7 @@ def send(event):
 
 def run_child(request):
     os.setsid()
+    enter_own_domain()
     # Each open waits for the executor to open the FIFO's read end, which it does on {"started"}.
     fds = [os.open(request['stdout'], os.O_WRONLY), os.open(request['stderr'], os.O_WRONLY)]
     fds.append(None if request.get('report') is None else os.open(request['report'], os.O_WRONLY))
@@ -214,6 +249,9 @@ def run_child(request):
 
 def start(request):
     call = request['run']
+    if ISOLATION_GAP is not None:
+        send({'exit': call, 'code': 255, 'error': 'calls cannot be kept apart here: ' + ISOLATION_GAP})
+        return
     try:
         for name in ('stdout', 'stderr', 'report'):
             if request.get(name) is not None:
@@ -230,7 +268,9 @@ def start(request):
             os._exit(255)
     children[pid] = call
     groups[call] = pid
-    send({'started': call})
+    # The executor moves the child (by this pid, in the sandbox's namespace) into the call's own pids cgroup before
+    # it opens the FIFOs' read ends, which the child waits for: nothing the call runs is counted against another.
+    send({'started': call, 'pid': pid})
 
 
 def reap():
@@ -269,6 +309,13 @@ def handle(line):
         if pid is not None:
             try:
                 os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                # A kill that follows its request at once can come before the child's setsid(): no group yet,
+                # and nothing forked yet either.
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except OSError:
+                    pass
             except OSError:
                 pass
 
@@ -282,7 +329,12 @@ def serve():
     selector.register(0, selectors.EVENT_READ, 'requests')
     selector.register(wake_read, selectors.EVENT_READ, 'wake')
     pending = b''
-    send({'ready': os.getpid(), 'version': awscli.__version__, 'files': [awscli.__file__, botocore.__file__]})
+    send({
+        'ready': os.getpid(),
+        'version': awscli.__version__,
+        'files': [awscli.__file__, botocore.__file__],
+        'isolationGap': ISOLATION_GAP,
+    })
     while True:
         for key, _ in selector.select():
             if key.data == 'wake':

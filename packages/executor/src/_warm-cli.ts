@@ -16,6 +16,8 @@ import { PassThrough, type Readable } from 'node:stream';
 import { execa, type ResultPromise } from 'execa';
 import { launcherSource } from './_aws-launcher-source.js';
 import { killProcessGroup } from './_process-group.js';
+import { type PidsCgroup, probePidsCgroup } from './_stage-limits.js';
+import { type CallCgroup, createCallCgroup, findHostPid } from './_warm-cgroups.js';
 import { warmServerSource } from './_warm-cli-source.js';
 import type { Sandbox, SandboxStage } from './sandbox.js';
 
@@ -82,7 +84,8 @@ export interface WarmCliStatus {
 }
 
 interface Pending {
-  started: () => void;
+  /** `pid`: the child's, in the sandbox's pid namespace. */
+  started: (pid: number | undefined) => void;
   exited: (event: { code?: number; signal?: string; error?: string }) => void;
 }
 
@@ -93,6 +96,11 @@ interface Server {
   /** Takes no more calls; stopped once its calls have ended. */
   retired: boolean;
   version?: string;
+  /** The interpreter's pid inside the sandbox (from `ready`), and on this host once looked up. */
+  namespacePid?: number;
+  hostPid?: number;
+  /** Each call's own process limit, where the sandbox applies one (a pids cgroup per call, as per cold stage). */
+  processes?: number;
   /** The watched files as they were when it started: path and a stamp (see stampFile). */
   stamps: Map<string, string>;
 }
@@ -159,11 +167,17 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
   let lastRestart: { reason: string; at: string } | undefined;
   let lastVersion: string | undefined;
   let stopping = false;
+  /** Why no call may run warm any more: the interpreter cannot keep calls apart here (Landlock, the cgroup). */
+  let isolationGap: string | undefined;
+  let pidsCgroup: PidsCgroup | undefined;
+  /** The cgroups of calls not yet cleaned up, so that stop() removes them too. */
+  const callCgroups = new Set<CallCgroup>();
   const noteRestart = (reason: string) => {
     lastRestart = { reason, at: new Date().toISOString() };
   };
 
   const findRefusal = (stage: SandboxStage, sandbox: Sandbox): string | undefined => {
+    if (isolationGap !== undefined) return `the warm CLI cannot keep calls apart: ${isolationGap}`;
     if (sandbox !== options.sandbox) return 'the call runs in another sandbox';
     const viaLauncher = stage.file === options.python && stage.args[0] === '-c';
     if (!viaLauncher && stage.file !== options.awsFile) return 'the call runs another AWS CLI';
@@ -191,6 +205,13 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
       writablePaths: [callsFolder, ...options.writablePaths],
     };
     const command = options.sandbox.wrap(stage);
+    // Where the sandbox gives a cold stage its own process limit (a pids cgroup), each warm call gets one too.
+    const processes = command.limits?.values.processes;
+    if (processes !== undefined && pidsCgroup === undefined) {
+      const probed = probePidsCgroup();
+      if ('reason' in probed) isolationGap = `no pids cgroup for each call (${probed.reason})`;
+      else pidsCgroup = probed;
+    }
     const subprocess = execa(command.file, command.args, {
       cwd: command.cwd,
       env: command.env ?? stage.env,
@@ -206,6 +227,7 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
       pending: new Map(),
       alive: true,
       retired: false,
+      ...(processes === undefined ? {} : { processes }),
       stamps: new Map((options.watchedFiles ?? []).map((path) => [path, stampFile(path)])),
     };
     starts += 1;
@@ -220,6 +242,8 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
           version?: string;
           files?: string[];
           started?: number;
+          pid?: number;
+          isolationGap?: string | null;
           exit?: number;
           code?: number;
           signal?: string;
@@ -227,9 +251,11 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
         if (event.ready !== undefined) {
           started.version = event.version;
           lastVersion = event.version;
+          started.namespacePid = event.ready;
+          if (event.isolationGap) isolationGap = event.isolationGap;
           for (const path of event.files ?? []) started.stamps.set(path, stampFile(path));
         }
-        if (event.started !== undefined) started.pending.get(event.started)?.started();
+        if (event.started !== undefined) started.pending.get(event.started)?.started(event.pid);
         if (event.exit !== undefined) {
           started.pending.get(event.exit)?.exited(event);
           started.pending.delete(event.exit);
@@ -270,6 +296,41 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
       if (server === current) server = undefined;
       if (current.pending.size === 0) shutDown(current);
       return;
+    }
+  };
+
+  /**
+   * Moves a call's child into a pids cgroup of its own (where the sandbox limits processes), before it runs
+   * anything. Returns why it could not (the call then fails: fail closed), else undefined.
+   */
+  const moveIntoOwnCgroup = (
+    current: Server,
+    id: number,
+    namespacePid: number | undefined,
+    made: (cgroup: CallCgroup) => void,
+  ): string | undefined => {
+    if (current.processes === undefined) return undefined;
+    const root = current.subprocess.pid;
+    if (pidsCgroup === undefined || root === undefined || namespacePid === undefined) {
+      return `the warm CLI could not give the call its own process limit (${isolationGap ?? 'no cgroup'}); run it again`;
+    }
+    if (current.hostPid === undefined && current.namespacePid !== undefined) {
+      current.hostPid = findHostPid(root, current.namespacePid);
+    }
+    const hostPid = findHostPid(root, namespacePid, current.hostPid);
+    if (hostPid === undefined) return 'the warm CLI could not find the call in /proc; run it again';
+    try {
+      made(
+        createCallCgroup({
+          cgroup: pidsCgroup,
+          name: `warm-${root}-${id}`,
+          processes: current.processes,
+          hostPid,
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      return `the warm CLI could not give the call its own process limit (${(error as Error).message}); run it again`;
     }
   };
 
@@ -340,14 +401,28 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
       const stdout = new PassThrough();
       const stderr = new PassThrough();
       const report = viaLauncher ? new PassThrough() : null;
-      const onAbort = () => current.subprocess.stdin?.write(`${JSON.stringify({ kill: id })}\n`);
+      let callCgroup: CallCgroup | undefined;
+      let failure: string | undefined;
+      const onAbort = () => {
+        current.subprocess.stdin?.write(`${JSON.stringify({ kill: id })}\n`);
+        callCgroup?.killAll();
+      };
       const result = new Promise<{
         exitCode: number | undefined;
         signal: string | undefined;
         error?: string;
       }>((resolve) => {
         current.pending.set(id, {
-          started: () => {
+          started: (namespacePid) => {
+            // The child waits for these readers before it runs anything: its cgroup comes first.
+            failure = moveIntoOwnCgroup(current, id, namespacePid, (made) => {
+              callCgroup = made;
+              callCgroups.add(made);
+            });
+            if (failure !== undefined) {
+              current.subprocess.stdin?.write(`${JSON.stringify({ kill: id })}\n`);
+              return;
+            }
             const readers: Array<[Socket, NodeJS.WritableStream]> = [
               [openFifoReader(request.stdout), stdout],
               [openFifoReader(request.stderr), stderr],
@@ -357,6 +432,11 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
           },
           exited: (event) => {
             signal.removeEventListener('abort', onAbort);
+            if (failure !== undefined) {
+              for (const stream of [stdout, stderr, report]) stream?.end();
+              resolve({ exitCode: undefined, signal: undefined, error: failure });
+              return;
+            }
             if (event.error !== undefined) {
               for (const stream of [stdout, stderr, report]) stream?.end();
             } else {
@@ -394,6 +474,10 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
       const cleaned = Promise.all([result, ended]).then(async ([outcome]) => {
         for (const { source, copy } of caches) await copySmallFiles(copy, source).catch(() => {});
         rmSync(folder, { recursive: true, force: true });
+        if (callCgroup !== undefined) {
+          await callCgroup.remove();
+          callCgroups.delete(callCgroup);
+        }
         return outcome;
       });
       return { stdout, stderr, stdio: [null, stdout, stderr, report], result: cleaned };
@@ -407,6 +491,7 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
         if (current.subprocess.pid !== undefined) killProcessGroup(current.subprocess.pid);
         await current.subprocess;
       }
+      await Promise.all([...callCgroups].map((cgroup) => cgroup.remove()));
       rmSync(callsFolder, { recursive: true, force: true });
     },
   };
