@@ -1,9 +1,9 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommandLine } from '@aws-mcp/command';
 import { createAwsSandboxHome, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
+import { describeWithBubblewrap, type HangingEndpoint, startHangingEndpoint } from '@aws-mcp/test-support';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -181,7 +181,7 @@ async function listRoleFolders(): Promise<string[]> {
   return (await readdir(tmpdir())).filter((name) => name.startsWith('aws-mcp-role-')).sort();
 }
 
-describe('runPipeline with assumeRole, against moto under bubblewrap', () => {
+describeWithBubblewrap('runPipeline with assumeRole, against moto under bubblewrap', () => {
   let moto: MotoEmulator;
   let home: Awaited<ReturnType<typeof createAwsSandboxHome>>;
   let sandbox: Sandbox;
@@ -189,7 +189,7 @@ describe('runPipeline with assumeRole, against moto under bubblewrap', () => {
   let cliCache: string;
   let roleArn: string;
   let account: string;
-  let silent: Server;
+  let silent: HangingEndpoint;
   let silentEndpoint: string;
 
   beforeAll(async () => {
@@ -213,13 +213,11 @@ describe('runPipeline with assumeRole, against moto under bubblewrap', () => {
     roleArn = (JSON.parse(created.stdout) as { Role: { Arn: string } }).Role.Arn;
     account = roleArn.split(':')[4] as string;
     // A listener that accepts and never answers: STS waits on it until the call is killed.
-    silent = createServer(() => {});
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const address = silent.address() as { port: number };
-    silentEndpoint = `http://127.0.0.1:${address.port}`;
+    silent = await startHangingEndpoint();
+    silentEndpoint = silent.endpoint;
   }, 120_000);
   afterAll(async () => {
-    silent?.close();
+    await silent?.close();
     await moto?.stop();
     await home?.remove();
   });

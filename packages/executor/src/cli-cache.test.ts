@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCommandLine } from '@aws-mcp/command';
 import { createAwsSandboxHome, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
+import { describeWithBubblewrap } from '@aws-mcp/test-support';
 import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { preparePrivateCopies } from './_cli-cache.js';
@@ -63,7 +64,7 @@ describe('preparePrivateCopies', () => {
 
 // The outfile forms of the CLI, each aimed at the real cache: the command layer refuses such paths; this is
 // the sandbox's second wall, so the pipeline is run without validation.
-describe('the CLI caches under the bubblewrap sandbox', () => {
+describeWithBubblewrap('the CLI caches under the bubblewrap sandbox', () => {
   let moto: MotoEmulator;
   let home: Awaited<ReturnType<typeof createAwsSandboxHome>>;
   let sandbox: Sandbox;

@@ -1,8 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommandLine } from '@aws-mcp/command';
+import { findProcesses } from '@aws-mcp/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { killGraceMs } from './_process-group.js';
 import { createPipelineLimiter, type PipelineLimiter } from './pipeline-limiter.js';
@@ -23,10 +23,9 @@ beforeEach(async () => {
 
 afterEach(async () => {
   // Whatever a failed run left behind, so the next test and the machine stay clean.
-  for (const line of execFileSync('ps', ['-eo', 'pid=,args='], { encoding: 'utf8' }).split('\n')) {
-    if (!line.includes(tag) || line.includes('ps -eo')) continue;
+  for (const { pid } of findProcesses(tag)) {
     try {
-      process.kill(Number(line.trim().split(' ')[0]), 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {}
   }
   await rm(workdir, { recursive: true, force: true });

@@ -1,10 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseCommandLine } from '@aws-mcp/command';
 import { createAwsSandboxHome, type Emulator, startS3rver } from '@aws-mcp/emulators';
+import {
+  findProcesses,
+  findRefusingEndpoint,
+  type HangingEndpoint,
+  startHangingEndpoint,
+} from '@aws-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ExecutionError } from './execution-error.js';
 import { createPipelineLimiter } from './pipeline-limiter.js';
@@ -151,27 +156,16 @@ describe('runPipeline', () => {
 });
 
 describe('runPipeline against an endpoint that never answers', () => {
-  let server: Server;
+  let hanging: HangingEndpoint;
   let endpoint: string;
-  const sockets = new Set<Socket>();
   beforeAll(async () => {
-    server = createServer((socket) => {
-      sockets.add(socket);
-      socket.on('error', () => {});
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    endpoint = `http://127.0.0.1:${address.port}`;
+    hanging = await startHangingEndpoint();
+    endpoint = hanging.endpoint;
   });
-  afterAll(async () => {
-    for (const socket of sockets) socket.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => hanging.close());
 
   function remainingProcesses(): string[] {
-    const listing = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
-    return listing.split('\n').filter((line) => line.includes(endpoint) && !line.includes('ps -eo'));
+    return findProcesses(endpoint).map((each) => each.commandLine);
   }
 
   it('kills the pipeline at the timeout and leaves nothing running', async () => {
@@ -192,12 +186,7 @@ describe('runPipeline against an endpoint that never answers', () => {
 
 describe('runPipeline with a refused connection', () => {
   it('returns the CLI error without retrying for long', async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-    const address = probe.address();
-    await new Promise((resolve) => probe.close(resolve));
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    const result = await run('aws s3 ls', { endpointUrl: `http://127.0.0.1:${address.port}` });
+    const result = await run('aws s3 ls', { endpointUrl: await findRefusingEndpoint() });
     expect(result.status).toBe('error');
     expect(result.stderr).toMatch(/Could not connect to the endpoint URL/);
   });
