@@ -18,8 +18,20 @@ const dataDirectory =
   ).trim();
 if (version === undefined) throw new Error(`Cannot read the CLI version from: ${versionLine}`);
 const { data, descriptions } = buildCatalogFromBotocore({ dataDirectory, version, source: versionLine });
+
+/** One service per line, so a CLI upgrade shows as a reviewable diff of the services it changed. */
+function formatCatalog({ services, ...head }) {
+  const fields = Object.entries(head).map(
+    ([key, value]) => `  ${JSON.stringify(key)}: ${JSON.stringify(value)},`,
+  );
+  const lines = Object.entries(services).map(
+    ([key, value]) => `    ${JSON.stringify(key)}: ${JSON.stringify(value)}`,
+  );
+  return `{\n${fields.join('\n')}\n  "services": {\n${lines.join(',\n')}\n  }\n}\n`;
+}
+
 const catalogDirectory = new URL('../catalog/', import.meta.url);
-writeFileSync(new URL('catalog.json', catalogDirectory), `${JSON.stringify(data, null, 0)}\n`);
+writeFileSync(new URL('catalog.json', catalogDirectory), formatCatalog(data));
 writeFileSync(new URL('descriptions.json', catalogDirectory), `${JSON.stringify(descriptions, null, 0)}\n`);
 const operations = Object.values(data.services).reduce((sum, line) => sum + line.split(' ').length, 0);
 console.error(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { firstSentence } from './_doc-text.js';
+import { firstSentence, firstSentenceOfText } from './_doc-text.js';
 
 // Each case is documentation as botocore ships it (service and member named), or as the CLI's ReST has it.
 describe('firstSentence', () => {
@@ -60,5 +60,31 @@ describe('firstSentence', () => {
 
   it('clips a long sentence at the limit, marking the cut', () => {
     expect(firstSentence(`<p>${'word '.repeat(100)}end.</p>`, 40)).toMatch(/^(word ){6}word…$/);
+  });
+});
+
+describe('firstSentenceOfText', () => {
+  it.each<[string, string, string]>([
+    [
+      'an abbreviation inside the sentence',
+      'Returns the ID (e.g. i-1234) of the instance. Other text.',
+      'Returns the ID (e.g. i-1234) of the instance.',
+    ],
+    ['i.e. as e.g.', 'Sets the mode, i.e. how it runs. More.', 'Sets the mode, i.e. how it runs.'],
+    // A service's title paragraph stays in front of its first sentence (firstSentence would give the title alone).
+    [
+      'a title paragraph (acm)',
+      'Certificate Manager You can use Certificate Manager (ACM) to manage SSL/TLS certificates. More.',
+      'Certificate Manager You can use Certificate Manager (ACM) to manage SSL/TLS certificates.',
+    ],
+    // Unlike firstSentence, a stop before a lower-case word ends the sentence (datazone DeleteAsset).
+    [
+      'a stop before a lower-case word',
+      'Deletes an asset in Amazon DataZone. --domain-identifier must refer to a domain.',
+      'Deletes an asset in Amazon DataZone.',
+    ],
+    ['no stop', 'Lists things', 'Lists things'],
+  ])('%s', (_, text, expected) => {
+    expect(firstSentenceOfText(text)).toBe(expected);
   });
 });

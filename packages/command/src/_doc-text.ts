@@ -73,12 +73,20 @@ export function firstSentence(documentation: string | undefined, limit = 160): s
   return clip(`${label}${sentenceOf(first)}`, limit);
 }
 
-function sentenceOf(text: string): string {
-  const ends = /[.!?](?=\s+[A-Z(•]|$)/g;
+function sentenceOf(text: string, ends = /[.!?](?=\s+[A-Z(•]|$)/g): string {
   for (const match of text.matchAll(ends)) {
     const before = text.slice(0, match.index + 1);
     const word = /(\S+)$/.exec(before)?.[1]?.replace(/^\(/, '').toLowerCase() ?? '';
     if (!Object.hasOwn(nonFinalAbbreviations, word)) return before;
   }
   return text;
+}
+
+/**
+ * The text up to the first `.`, `!` or `?` before white space (or the end), except after the words of
+ * nonFinalAbbreviations: the catalog's one-line descriptions. Unlike firstSentence it ends no sentence at an HTML
+ * block, so a service's title paragraph stays in front of its first sentence instead of standing alone.
+ */
+export function firstSentenceOfText(text: string): string {
+  return sentenceOf(text, /[.!?](?=\s|$)/g);
 }

@@ -1,9 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { classifyOperation } from './_classification.js';
 import { suggestNames } from './_did-you-mean.js';
 import {
+  buildCatalogFromBotocore,
   createCatalog,
   listCatalogOperations,
   listCatalogServices,
@@ -117,6 +120,42 @@ describe('loadSnapshotCatalog', () => {
     const data = JSON.parse(readFileSync(new URL('../catalog/catalog.json', import.meta.url), 'utf8'));
     expect(createCatalog(data).getService('ec2')?.get('describe-instances')).toBeDefined();
   });
+});
+
+/** The pip CLI's botocore data (python3 on PATH) when it is the botocore the committed catalog names. */
+function findCommittedBotocoreData(botocore: string): string | undefined {
+  try {
+    const found = execFileSync(
+      'python3',
+      ['-c', 'import botocore, os; print(botocore.__version__, os.path.dirname(botocore.__file__))'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    ).trim();
+    const [version, folder = ''] = found.split(' ');
+    return version === botocore && existsSync(join(folder, 'data')) ? join(folder, 'data') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+describe('catalog/catalog.json', () => {
+  const committed = JSON.parse(readFileSync(new URL('../catalog/catalog.json', import.meta.url), 'utf8'));
+  const descriptions = JSON.parse(
+    readFileSync(new URL('../catalog/descriptions.json', import.meta.url), 'utf8'),
+  );
+  const botocore = /botocore\/(\S+)/.exec(committed.source)?.[1] ?? '';
+  const data = findCommittedBotocoreData(botocore);
+  it.skipIf(data === undefined)(
+    `is what scripts/generate-catalog.mjs builds from botocore ${botocore} today${data === undefined ? ' (skipped: python3 imports another botocore)' : ''}`,
+    () => {
+      const built = buildCatalogFromBotocore({
+        dataDirectory: data as string,
+        version: committed.version,
+        source: committed.source,
+      });
+      expect(built.data).toEqual(committed);
+      expect(built.descriptions).toEqual(descriptions);
+    },
+  );
 });
 
 describe('searchCatalog', () => {

@@ -17,6 +17,7 @@ import {
   operationRenames,
   removedOperations,
 } from './_customizations.js';
+import { firstSentenceOfText } from './_doc-text.js';
 import { toCliName } from './_operation-names.js';
 import { CommandError } from './command-error.js';
 
@@ -218,7 +219,7 @@ function summarize(html: string | undefined): string {
     .replace(/&amp;/g, '&')
     .replace(/\s+/g, ' ')
     .trim();
-  const sentence = /^.*?[.!?](?=\s|$)/.exec(text)?.[0] ?? text;
+  const sentence = firstSentenceOfText(text);
   return sentence.length > 160 ? `${sentence.slice(0, 157).trimEnd()}…` : sentence;
 }
 
