@@ -6,6 +6,7 @@ describe('@aws-mcp/executor public API', () => {
     expect(Object.keys(executor).sort()).toEqual([
       'ExecutionError',
       'awsCliInstallHint',
+      'awsFailureIds',
       'buildAwsArguments',
       'buildAwsEnvironment',
       'buildBubblewrapArguments',
@@ -22,6 +23,7 @@ describe('@aws-mcp/executor public API', () => {
       'credentialsModes',
       'defaultMaxConcurrentPipelines',
       'defaultPipelineLimiter',
+      'explainAwsFailure',
       'failureHintIds',
       'gawkInstallHint',
       'gnuSedInstallHint',

@@ -15,6 +15,8 @@ export type { AwsCliStatus } from './check-aws-cli.js';
 export { checkAwsCli } from './check-aws-cli.js';
 export type { ExecutionErrorCode, ExecutionErrorOptions } from './execution-error.js';
 export { awsCliInstallHint, ExecutionError, gawkInstallHint, gnuSedInstallHint } from './execution-error.js';
+export type { AwsFailureNames, ExplainAwsFailureOptions } from './explain-aws-failure.js';
+export { awsFailureIds, explainAwsFailure } from './explain-aws-failure.js';
 export type { FailureHintInput } from './failure-hints.js';
 export { failureHintIds, hintForResult } from './failure-hints.js';
 export { isSecretFieldName, isSecretOnlyOutput, maskedValue, maskSecrets } from './mask-secrets.js';

@@ -14,6 +14,7 @@ import {
 } from '@aws-mcp/command';
 import {
   ExecutionError,
+  explainAwsFailure,
   hintForResult,
   maskSecrets,
   type PipelineProgress,
@@ -49,7 +50,7 @@ import {
   requestConsent,
   type SecretsQuestion,
 } from './_consent.js';
-import { explainAwsFailure } from './_explain-failure.js';
+import { serverFailureNames } from './_failure-names.js';
 import {
   createEnabledRegionsLookup,
   fanOutInputSchema,
@@ -380,9 +381,12 @@ function formatRunResult(
       ),
     );
   }
-  // The server knows the profile (credentials, SSO, permissions); the executor's rows know the pipeline (text into
-  // jq, eaten JSON quotes, throttling, a dropped paging token).
-  const hint = (awsFailed ? explainAwsFailure(result.stderr, profile, setup) : undefined) ?? nextStep;
+  // The CLI's own failure (credentials, SSO, permissions: the profile's) first, in the server's names; then the
+  // executor's rows on the pipeline (text into jq, eaten JSON quotes, throttling, a dropped paging token).
+  const hint =
+    (awsFailed
+      ? explainAwsFailure(result.stderr, { profile, setup, names: serverFailureNames })
+      : undefined) ?? nextStep;
   if (hint !== undefined) lines.push(hint);
   if (result.output !== '') lines.push('', 'Output before the failure:', result.output);
   return lines.join('\n');
