@@ -1,10 +1,10 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommandLine } from '@aws-mcp/command';
 import { createAwsSandboxHome, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
+import { findProcesses, startHangingEndpoint } from '@aws-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findExecutable } from './_find-executable.js';
 import type { WarmCli } from './_warm-cli.js';
@@ -16,17 +16,7 @@ import { planWarmCli } from './warm-cli.js';
 const bwrapPath = findExecutable('bwrap', process.env.PATH);
 
 function listLiveProcesses(needle: string): number[] {
-  const found: number[] = [];
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (cmdline.includes(needle)) found.push(Number(pid));
-    } catch {
-      // Gone.
-    }
-  }
-  return found;
+  return findProcesses(needle).map((each) => each.pid);
 }
 
 describe('createWarmCli', () => {
@@ -155,9 +145,8 @@ describe.skipIf(bwrapPath === undefined)(
 
     it('kills the call on a timeout and on cancel, leaving no child behind', async () => {
       // An endpoint on loopback that accepts and never answers: the CLI waits on its read.
-      const silent = createServer(() => {});
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-      const { port } = silent.address() as AddressInfo;
+      const silent = await startHangingEndpoint();
+      const { port } = silent;
       const slow = `aws sts get-caller-identity --endpoint-url http://127.0.0.1:${port} --cli-read-timeout 60`;
       const timedOut = await warm(slow, { timeoutMs: 1500 });
       expect(timedOut.status).toBe('timeout');
@@ -167,7 +156,7 @@ describe.skipIf(bwrapPath === undefined)(
       expect((await canceled).status).toBe('canceled');
       const server = warmCli.pid as number;
       expect(server).toBeDefined();
-      silent.close();
+      await silent.close();
       expect(listLiveProcesses(`127.0.0.1:${port}`)).toEqual([]);
     });
 

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommandLine } from '@aws-mcp/command';
 import { createAwsSandboxHome, type Emulator, startS3rver } from '@aws-mcp/emulators';
+import { findProcesses, startHangingEndpoint } from '@aws-mcp/test-support';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listCliInstallPaths, listHomes, resolvePyenvShim } from './_aws-paths.js';
@@ -771,61 +772,40 @@ describe('runPipeline in the bubblewrap sandbox', () => {
   });
 
   it('leaves no process behind after a timeout', async () => {
-    const hang = createServer((socket) => socket.on('error', () => {}));
-    await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
-    const address = hang.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    const endpoint = `http://127.0.0.1:${address.port}`;
-    try {
-      const result = await runPipeline(parseCommandLine(`aws s3 ls --endpoint-url ${endpoint}`), {
-        cwd: workdir,
-        env: { PATH: process.env.PATH, ...home.env, AWS_MAX_ATTEMPTS: '1' },
-        sandbox,
-        timeoutMs: 1500,
-      });
-      expect(result.status).toBe('timeout');
-      const processes = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
-        .split('\n')
-        .filter((line) => line.includes(endpoint) && !line.startsWith('ps '));
-      expect(processes).toEqual([]);
-    } finally {
-      hang.close();
-    }
+    const { endpoint } = await startHangingEndpoint();
+    const result = await runPipeline(parseCommandLine(`aws s3 ls --endpoint-url ${endpoint}`), {
+      cwd: workdir,
+      env: { PATH: process.env.PATH, ...home.env, AWS_MAX_ATTEMPTS: '1' },
+      sandbox,
+      timeoutMs: 1500,
+    });
+    expect(result.status).toBe('timeout');
+    const processes = findProcesses(endpoint).map((each) => each.commandLine);
+    expect(processes).toEqual([]);
   });
 });
 
 describe('runPipeline canceled while bubblewrap starts', () => {
   it('leaves no sandbox helper behind, whenever the cancel lands', async () => {
-    const hang = createServer((socket) => socket.on('error', () => {}));
-    await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
-    const address = hang.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
-    const endpoint = `http://127.0.0.1:${address.port}`;
-    const leftovers = () =>
-      execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
-        .split('\n')
-        .filter((line) => line.includes(endpoint) && !line.startsWith('ps '));
-    try {
-      for (const delayMs of [0, 2, 5, 10, 20, 40, 80, 160]) {
-        const controller = new AbortController();
-        setTimeout(() => controller.abort(), delayMs);
-        const result = await runPipeline(parseCommandLine(`aws s3 ls --endpoint-url ${endpoint}`), {
-          cwd: workdir,
-          env: { PATH: process.env.PATH, HOME: homedir(), AWS_MAX_ATTEMPTS: '1' },
-          sandbox,
-          signal: controller.signal,
-        });
-        expect(result.status).toBe('canceled');
-      }
-      let left = leftovers();
-      for (let attempt = 0; attempt < 60 && left.length > 0; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        left = leftovers();
-      }
-      expect(left).toEqual([]);
-    } finally {
-      hang.close();
+    const { endpoint } = await startHangingEndpoint();
+    const leftovers = () => findProcesses(endpoint).map((each) => each.commandLine);
+    for (const delayMs of [0, 2, 5, 10, 20, 40, 80, 160]) {
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), delayMs);
+      const result = await runPipeline(parseCommandLine(`aws s3 ls --endpoint-url ${endpoint}`), {
+        cwd: workdir,
+        env: { PATH: process.env.PATH, HOME: homedir(), AWS_MAX_ATTEMPTS: '1' },
+        sandbox,
+        signal: controller.signal,
+      });
+      expect(result.status).toBe('canceled');
     }
+    let left = leftovers();
+    for (let attempt = 0; attempt < 60 && left.length > 0; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      left = leftovers();
+    }
+    expect(left).toEqual([]);
   });
 });
 

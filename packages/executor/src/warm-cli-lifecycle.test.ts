@@ -1,9 +1,9 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { type AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { MotoEmulator } from '@aws-mcp/emulators';
+import { startHangingEndpoint } from '@aws-mcp/test-support';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSeen, startWarmHarness, type WarmHarness } from './__fixtures__/warm-harness.js';
@@ -182,9 +182,8 @@ describe.skipIf(sandbox === undefined || python === undefined)(
 
     it('lets a call in flight end as the CLI ends it when a config edit retires its interpreter', async () => {
       // An endpoint that accepts and never answers: the call ends at the CLI's own read timeout.
-      const silent = createServer(() => {});
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-      const { port } = silent.address() as AddressInfo;
+      const silent = await startHangingEndpoint();
+      const { port } = silent;
       try {
         await warm('aws sts get-caller-identity');
         const startsBefore = warmCli.starts;
@@ -208,9 +207,8 @@ describe.skipIf(sandbox === undefined || python === undefined)(
     });
 
     it('fails a call whose interpreter is killed during it with SPAWN_FAILED saying so, and the next call runs', async () => {
-      const silent = createServer(() => {});
-      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-      const { port } = silent.address() as AddressInfo;
+      const silent = await startHangingEndpoint();
+      const { port } = silent;
       try {
         await warm('aws sts get-caller-identity');
         const slow = warm(
