@@ -3,8 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createAwsSandboxHome, type Emulator, startS3rver } from '@aws-mcp/emulators';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { connectStdioClient } from '@aws-mcp/test-support';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -22,7 +22,7 @@ describe('a client config that leaves AWS_PROFILE and AWS_REGION blank', () => {
   let s3: Emulator;
   let home: Awaited<ReturnType<typeof createAwsSandboxHome>>;
   let client: Client;
-  let stderr = '';
+  let readStderr: () => string;
   let env: Record<string, string>;
 
   beforeAll(async () => {
@@ -36,17 +36,11 @@ describe('a client config that leaves AWS_PROFILE and AWS_REGION blank', () => {
       AWS_ENDPOINT_URL: s3.endpoint,
       AWS_MAX_ATTEMPTS: '1',
     };
-    const transport = new StdioClientTransport({
-      command: process.execPath,
+    ({ client, stderr: readStderr } = await connectStdioClient({
       args: [serverEntry],
       env,
-      stderr: 'pipe',
-    });
-    transport.stderr?.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    client = new Client({ name: 'blank-variables', version: '1.0.0' });
-    await client.connect(transport);
+      name: 'blank-variables',
+    }));
   }, 60_000);
   afterAll(async () => {
     await client?.close();
@@ -75,6 +69,7 @@ describe('a client config that leaves AWS_PROFILE and AWS_REGION blank', () => {
   });
 
   it('says so at start-up, naming each variable', () => {
+    const stderr = readStderr();
     expect(stderr).toContain('note: AWS_PROFILE is set but empty');
     expect(stderr).toContain('note: AWS_REGION is set but empty');
   });

@@ -1,16 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createAwsSandboxHome, type Emulator, startMoto } from '@aws-mcp/emulators';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { type Emulator, startMoto } from '@aws-mcp/emulators';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult, ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readServerConfig } from '../config.js';
-import { createServerContext, type ServerContext } from '../server-context.js';
-import { type HttpServerHandle, startHttpServer } from '../transports/http.js';
+import { type HttpTestServer, startHttpTestServer } from '../../test/test-server.js';
+import type { ServerContext } from '../server-context.js';
 
 const token = 'kept-results-token-0123456789';
 
@@ -45,20 +41,11 @@ async function startCountingProxy(
 
 let moto: Emulator;
 let proxy: Awaited<ReturnType<typeof startCountingProxy>>;
-let home: Awaited<ReturnType<typeof createAwsSandboxHome>>;
-let workdir: string;
+let server: HttpTestServer;
 let context: ServerContext;
-let http: HttpServerHandle;
-const clients: Client[] = [];
 
-async function connect(): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
-  const transport = new StreamableHTTPClientTransport(new URL(http.url), {
-    requestInit: { headers: { Authorization: `Bearer ${token}` } },
-  });
-  const client = new Client({ name: 'kept-results', version: '1.0.0' });
-  await client.connect(transport);
-  clients.push(client);
-  return { client, transport };
+function connect(): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+  return server.connect({ name: 'kept-results' });
 }
 
 async function call(client: Client, args: Record<string, unknown>): Promise<CallToolResult> {
@@ -90,35 +77,23 @@ async function readWhole(
 beforeAll(async () => {
   moto = await startMoto();
   proxy = await startCountingProxy(moto.endpoint);
-  home = await createAwsSandboxHome({ credentials: moto.credentials, region: 'us-east-1' });
-  workdir = await mkdtemp(join(tmpdir(), 'kept-results-'));
-  const env = {
-    PATH: process.env.PATH,
-    LANG: 'C.UTF-8',
-    ...home.env,
-    AWS_ENDPOINT_URL: proxy.endpoint,
-    AWS_MAX_ATTEMPTS: '1',
-    AWS_MCP_WORKDIR: workdir,
-    AWS_MCP_TRANSPORT: 'streamable-http',
-    AWS_MCP_HOST: '127.0.0.1',
-    AWS_MCP_PORT: '0',
-    AWS_MCP_AUTH_TOKEN: token,
-    AWS_MCP_MAX_OUTPUT: '1000',
-    // One kept describe-regions (6 344 bytes from moto) fits a session; a second drops the first.
-    AWS_MCP_RESULTS_SESSION_BYTES: '10000',
-  };
-  context = await createServerContext({ config: readServerConfig(env), env, log: () => {} });
-  http = await startHttpServer({ context, log: () => {} });
+  server = await startHttpTestServer({
+    emulator: moto,
+    token,
+    settings: {
+      AWS_ENDPOINT_URL: proxy.endpoint,
+      AWS_MCP_MAX_OUTPUT: '1000',
+      // One kept describe-regions (6 344 bytes from moto) fits a session; a second drops the first.
+      AWS_MCP_RESULTS_SESSION_BYTES: '10000',
+    },
+  });
+  ({ context } = server);
 }, 120_000);
 
 afterAll(async () => {
-  for (const client of clients) await client.close().catch(() => {});
-  await http?.close();
-  await context?.close();
+  await server?.close();
   proxy?.close();
   await moto?.stop();
-  await home?.remove();
-  await rm(workdir, { recursive: true, force: true });
 });
 
 describe('kept results (aws://results/{id}, fromResult) over HTTP sessions', () => {

@@ -1,23 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createAwsSandboxHome, type Emulator, startMoto } from '@aws-mcp/emulators';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { type CallToolResult, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readServerConfig } from '../config.js';
-import { createServerContext, type ServerContext } from '../server-context.js';
-import { type HttpServerHandle, startHttpServer } from '../transports/http.js';
+import { type HttpTestServer, startHttpTestServer } from '../../test/test-server.js';
+import type { ServerContext } from '../server-context.js';
 
 const token = 'standing-approvals-token-0123456789';
 const idleSeconds = 3;
 
-let moto: Emulator;
-let home: Awaited<ReturnType<typeof createAwsSandboxHome>>;
-let workdir: string;
+let server: HttpTestServer;
 let context: ServerContext;
-let http: HttpServerHandle;
 /** The sessions (McpServer objects) each grant and each end was for, in order. */
 const granted: object[] = [];
 const ended: object[] = [];
@@ -33,8 +25,12 @@ async function connect(): Promise<{
 }> {
   let refuseGet = false;
   const streams: AbortController[] = [];
-  const transport = new StreamableHTTPClientTransport(new URL(http.url), {
-    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  const { client, transport } = await server.connect({
+    name: 'standing-approvals',
+    consent: {
+      answer: () => ({ action: 'accept', content: { approve: true, scope: 'session' } }),
+      asked: [],
+    },
     fetch: (url: string | URL, init?: RequestInit) => {
       if (init?.method !== 'GET') return fetch(url, init);
       if (refuseGet) return Promise.resolve(new Response(null, { status: 405 }));
@@ -44,15 +40,6 @@ async function connect(): Promise<{
       return fetch(url, { ...init, signal });
     },
   });
-  const client = new Client(
-    { name: 'standing-approvals', version: '1.0.0' },
-    { capabilities: { elicitation: { form: {} } } },
-  );
-  client.setRequestHandler(ElicitRequestSchema, async () => ({
-    action: 'accept',
-    content: { approve: true, scope: 'session' },
-  }));
-  await client.connect(transport);
   const dropGetStream = () => {
     refuseGet = true;
     for (const stream of streams) stream.abort();
@@ -70,41 +57,26 @@ async function until(check: () => boolean, timeoutMs: number): Promise<void> {
 }
 
 beforeAll(async () => {
-  moto = await startMoto();
-  home = await createAwsSandboxHome({ credentials: moto.credentials, region: 'us-east-1' });
-  workdir = await mkdtemp(join(tmpdir(), 'standing-approvals-http-'));
-  const env = {
-    PATH: process.env.PATH,
-    LANG: 'C.UTF-8',
-    ...home.env,
-    AWS_ENDPOINT_URL: moto.endpoint,
-    AWS_MAX_ATTEMPTS: '1',
-    AWS_MCP_WORKDIR: workdir,
-    AWS_MCP_TRANSPORT: 'streamable-http',
-    AWS_MCP_HOST: '127.0.0.1',
-    AWS_MCP_PORT: '0',
-    AWS_MCP_AUTH_TOKEN: token,
-    AWS_MCP_SESSION_IDLE_TIMEOUT: String(idleSeconds),
-  };
-  context = await createServerContext({ config: readServerConfig(env), env, log: () => {} });
-  const { grant, endSession } = context.approvals;
-  context.approvals.grant = (session, subject, scope) => {
-    granted.push(session);
-    return grant(session, subject, scope);
-  };
-  context.approvals.endSession = (session) => {
-    ended.push(session);
-    endSession(session);
-  };
-  http = await startHttpServer({ context, log: () => {} });
+  server = await startHttpTestServer({
+    token,
+    settings: { AWS_MCP_SESSION_IDLE_TIMEOUT: String(idleSeconds) },
+    prepare: (created) => {
+      const { grant, endSession } = created.approvals;
+      created.approvals.grant = (session, subject, scope) => {
+        granted.push(session);
+        return grant(session, subject, scope);
+      };
+      created.approvals.endSession = (session) => {
+        ended.push(session);
+        endSession(session);
+      };
+    },
+  });
+  ({ context } = server);
 }, 120_000);
 
 afterAll(async () => {
-  await http?.close();
-  await context?.close();
-  await moto?.stop();
-  await home?.remove();
-  await rm(workdir, { recursive: true, force: true });
+  await server?.close();
 });
 
 describe('standing approvals over HTTP sessions', () => {
