@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `pnpm bench`: the built server against the same AWS CLI commands run raw, side by side in one run, against s3rver
 // on loopback. Prints the machine, medians, ratios and each target next to its number, and writes a JSON summary.
+// Last, the warm CLI (AWS_MCP_WARM_CLI) on and off beside raw, against moto (bench/warm.mjs).
 // Numbers only: it exits 0 whatever they are (it fails only when a command itself fails).
 //
 //   node apps/server/bench/run.mjs [--quick] [--json FILE]
@@ -27,6 +28,7 @@ import {
   startS3Environment,
   startStdioClient,
 } from './_lib.mjs';
+import { benchWarm } from './warm.mjs';
 
 const argv = process.argv.slice(2);
 const quick = argv.includes('--quick');
@@ -451,6 +453,8 @@ async function main() {
     await benchHelp(env);
     await benchConcurrency(env);
     await benchLargeOutput(env);
+    // The warm CLI beside the cold path and raw, against moto (its own emulator: STS and EC2 too).
+    summary.results.warm = await benchWarm({ quick });
   } finally {
     await environment.stop();
   }
