@@ -12,6 +12,7 @@ describe('@aws-mcp/executor public API', () => {
       'buildBubblewrapArguments',
       'buildFilterEnvironment',
       'buildSeatbeltProfile',
+      'capOutput',
       'checkAssumeRoleOptions',
       'checkAwsCli',
       'checkWorkdir',

@@ -1,5 +1,7 @@
+import { isDeepStrictEqual } from 'node:util';
 import { type ParseCommandLineOptions, type Pipeline, parseCommandLine } from '@aws-mcp/command';
-import type { PipelineResult } from '@aws-mcp/executor';
+import { capOutput, type PipelineResult, secretOutputOf } from '@aws-mcp/executor';
+import { compile } from '@jmespath-community/jmespath';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { ServerContext } from '../server-context.js';
@@ -48,11 +50,71 @@ function refusal(code: RefusalCode, reason: string): PagingRefusal {
   return { refusal: { code, text: `Refused (${code}): ${reason}`, reason } };
 }
 
+/** The keys a wrapped `--query` prints the resume token and the person's own query under. */
+const tokenKey = 'NextToken';
+const pageKey = 'aws_mcp_page';
+const wrapStart = `{${tokenKey}: ${tokenKey}, ${pageKey}: (`;
+const wrapEnd = ')}';
+
+/**
+ * The person's `--query` wrapped so the resume token survives it: `{NextToken: NextToken, aws_mcp_page: (QUERY)}`,
+ * evaluated by the CLI itself (the CLI puts `NextToken` at the top of a paged result before `--query` applies).
+ * Undefined unless the query parses as one expression and the wrap means exactly that hash of it (checked on the
+ * JMESPath syntax tree, so a query such as `a), NextToken: (b` cannot change what the wrap means).
+ */
+export function wrapQueryForToken(query: string): string | undefined {
+  const wrapped = `${wrapStart}${query}${wrapEnd}`;
+  try {
+    const expected = {
+      type: 'MultiSelectHash',
+      children: [
+        { type: 'KeyValuePair', name: tokenKey, value: { type: 'Field', name: tokenKey } },
+        { type: 'KeyValuePair', name: pageKey, value: compile(query) },
+      ],
+    };
+    return isDeepStrictEqual(compile(wrapped), expected) ? wrapped : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a `--query` is one {@link wrapQueryForToken} made. */
+export function isWrappedQuery(query: string | undefined): boolean {
+  return query?.startsWith(wrapStart) === true && query.endsWith(wrapEnd);
+}
+
+const wrappedHead = new RegExp(
+  `^\\{\\n {4}"${tokenKey}": (null|"(?:[^"\\\\]|\\\\.)*"),\\n {4}"${pageKey}": `,
+);
+
+/**
+ * What the person's own `--query` prints, read back from the CLI's JSON print of the wrapped query, and the token:
+ * the page's text with the wrap's indent taken off each line (a JSON string never holds a raw newline, so every line
+ * break is the printer's), as the CLI prints a query's result (nothing for `{}`). Exact to the byte: numbers and
+ * strings are never parsed and printed again. Undefined for a text that is not that print.
+ */
+export function unwrapQueriedPage(text: string): { page: string; nextToken: string | undefined } | undefined {
+  const head = wrappedHead.exec(text);
+  if (head === null || !text.endsWith('\n}\n')) return undefined;
+  const [first = '', ...rest] = text.slice(head[0].length, -'\n}\n'.length).split('\n');
+  if (rest.some((line) => !line.startsWith('    '))) return undefined;
+  const value = [first, ...rest.map((line) => line.slice(4))].join('\n');
+  const token = JSON.parse(head[1] ?? 'null') as string | null;
+  return {
+    // The CLI's JSON printer prints nothing for an empty object (awscli/formatter.py).
+    page: value === '{}' ? '' : `${value}\n`,
+    nextToken: token === null || token === '' ? undefined : token,
+  };
+}
+
 /**
  * The pipeline with `maxItems`/`nextToken` added as `--max-items`/`--starting-token`, read again by the CLI's own
  * parser so the policy judges what runs. Refused when the installed CLI's argument table of the operation has no
- * `--starting-token` (it does not paginate), or when the line already pages itself. `--query`, another output and
- * filters stay: the launcher reports the token before they apply (see readNextToken, runPagedWithFilters). Returns the pipeline unchanged without paging arguments.
+ * `--starting-token` (it does not paginate), or when the line already pages itself. A paged call prints JSON unless
+ * the line names another `--output`. A JSON `--query` is wrapped (see wrapQueryForToken) so the token survives it
+ * even without the launcher, unless the output carries secrets (the launcher, or a refusal, handles those); another
+ * output and filters stay: the launcher reports the token before they apply (see readNextToken,
+ * runPagedWithFilters). Returns the pipeline unchanged without paging arguments.
  */
 export function applyPaging(
   pipeline: Pipeline,
@@ -86,15 +148,26 @@ export function applyPaging(
       `The command line already has ${onLine.map((option) => `\`${option}\``).join(' and ')}: use either the tool's \`maxItems\`/\`nextToken\` or the options, not both.`,
     );
   }
+  const { query, output } = aws.globals;
+  const wrapped =
+    query === undefined ||
+    (output !== undefined && output !== 'json') ||
+    secretOutputOf(pipeline).members.length > 0
+      ? undefined
+      : wrapQueryForToken(query);
   const added = [
     // One word each, so a token that looks like an option stays the option's value.
     ...(input.maxItems === undefined ? [] : [`--max-items=${input.maxItems}`]),
     ...(input.nextToken === undefined ? [] : [`--starting-token=${input.nextToken}`]),
     // Without the launcher the token is read from the JSON; a profile's `output = text` would print it otherwise.
-    ...(aws.globals.output === undefined && aws.globals.query === undefined ? ['--output', 'json'] : []),
+    ...(output === undefined && (query === undefined || wrapped !== undefined) ? ['--output', 'json'] : []),
   ];
+  const argv =
+    wrapped === undefined
+      ? aws.argv
+      : aws.argv.map((word) => (word.startsWith('--query=') ? `--query=${wrapped}` : word));
   return parseCommandLine(
-    { args: [...aws.argv, ...added], pipe: pipeline.filters.map((stage) => stage.argv) },
+    { args: [...argv, ...added], pipe: pipeline.filters.map((stage) => stage.argv) },
     { model: options.model, ...(options.workdir === undefined ? {} : { workdir: options.workdir }) },
   );
 }
@@ -136,7 +209,8 @@ function printsWholeResponse(pipeline: Pipeline): boolean {
 export function isNextTokenLost(input: PagingInput, pipeline: Pipeline, result: PipelineResult): boolean {
   const paged = input.maxItems !== undefined || input.nextToken !== undefined;
   const { query, output } = pipeline.aws.globals;
-  const hidden = query !== undefined || (output !== undefined && output !== 'json');
+  const hidden =
+    (query !== undefined && !isWrappedQuery(query)) || (output !== undefined && output !== 'json');
   return (
     paged &&
     result.status === 'success' &&
@@ -171,29 +245,55 @@ export function withNextToken(
 }
 
 /**
- * Runs a paged call that has filters so its token survives them: the aws stage alone first (its whole masked
- * output kept beside the capped one), the token read from that output, then the filters over it, as one result
- * (the aws stage's argv, stderr and secrets; the filters' output). A failed aws stage, or a page too large to keep
- * whole, comes back as the aws stage's result.
+ * Runs a paged call that has filters, or a wrapped `--query` (see wrapQueryForToken), so its token survives them:
+ * the aws stage alone first (its whole masked output kept beside the capped one), the token read from that output
+ * (and the person's own query's output taken out of the wrap), then the filters over it, or, without filters, that
+ * output capped as the aws stage's was (`cap`), as one result (the aws stage's argv, stderr and secrets; the
+ * filters' output). A failed aws stage, or a page too large to keep whole, comes back as the aws stage's result.
  */
 export async function runPagedWithFilters({
   pipeline,
   runAws,
   filterOutput,
+  cap,
 }: {
   pipeline: Pipeline;
   runAws: (awsOnly: Pipeline) => Promise<PipelineResult>;
   filterOutput: (text: string, elapsedMs: number) => Promise<PipelineResult>;
+  /** The aws stage's output cap and how much it keeps whole, for a wrapped query's page without filters. */
+  cap?: { maxOutputChars?: number; keepOutputChars?: number };
 }): Promise<PipelineResult> {
   const awsOnly: Pipeline = { ...pipeline, filters: [] };
   const first = await runAws(awsOnly);
-  const page = first.truncated
+  const whole = first.truncated
     ? first.wholeOutput?.kept === true
       ? first.wholeOutput.text
       : undefined
     : first.output;
-  if (first.status !== 'success' || page === undefined) return first;
-  const nextToken = readNextToken(awsOnly, first);
+  if (first.status !== 'success' || whole === undefined) return first;
+  const unwrapped = isWrappedQuery(pipeline.aws.globals.query) ? unwrapQueriedPage(whole) : undefined;
+  if (unwrapped === undefined && pipeline.filters.length === 0) return first;
+  const page = unwrapped?.page ?? whole;
+  const nextToken = first.nextToken ?? unwrapped?.nextToken ?? readNextToken(awsOnly, first);
+  if (pipeline.filters.length === 0) {
+    const capped = capOutput(page, {
+      maxChars: cap?.maxOutputChars ?? Math.max(first.output.length, page.length),
+      ...(cap?.keepOutputChars === undefined ? {} : { keepChars: cap.keepOutputChars }),
+    });
+    const { wholeOutput: _, nextToken: __, ...aws } = first;
+    return {
+      ...aws,
+      output: capped.text,
+      truncated: capped.truncated,
+      totalChars: capped.totalChars,
+      ...(capped.whole === undefined
+        ? cap?.keepOutputChars === undefined
+          ? {}
+          : { wholeOutput: { kept: false, reason: 'too large' } }
+        : { wholeOutput: { kept: true, text: capped.whole } }),
+      ...(nextToken === undefined ? {} : { nextToken }),
+    };
+  }
   const filtered = await filterOutput(page, first.durationMs);
   const { wholeOutput: _, ...aws } = first;
   return {
@@ -210,10 +310,15 @@ export async function runPagedWithFilters({
   };
 }
 
-/** Whether a call pages with filters, run as runPagedWithFilters does (only a masked output feeds them). */
+/**
+ * Whether a call pages with filters (only a masked output feeds them) or with a wrapped `--query` (not saved: a
+ * saved file holds what the CLI printed), run as runPagedWithFilters does.
+ */
 export function pagesWithFilters(input: PagingInput, pipeline: Pipeline, secrets: unknown): boolean {
   const paged = input.maxItems !== undefined || input.nextToken !== undefined;
-  return paged && pipeline.filters.length > 0 && secrets === 'mask';
+  if (!paged) return false;
+  if (pipeline.filters.length > 0) return secrets === 'mask';
+  return isWrappedQuery(pipeline.aws.globals.query) && typeof secrets === 'string';
 }
 
 /** Runs a paged call's filters over its page, within what is left of the call's timeout. */

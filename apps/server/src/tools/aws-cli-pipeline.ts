@@ -980,6 +980,15 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
               runAws: (awsOnly) => runJudged(context, { ...judged, pipeline: awsOnly }, run),
               filterOutput: (text, elapsedMs) =>
                 filterPage(context, judged.pipeline, { input, text, elapsedMs, signal: extra.signal }),
+              cap: {
+                maxOutputChars: Math.min(
+                  input.maxOutput ?? context.config.maxOutputChars,
+                  context.config.maxOutputChars,
+                ),
+                ...(keepOutputCharsOf(context) === undefined
+                  ? {}
+                  : { keepOutputChars: keepOutputCharsOf(context) }),
+              },
             })
           : runJudged(context, judged, run));
       } catch (error) {

@@ -1,9 +1,16 @@
+import { execFile } from 'node:child_process';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { parseCommandLine } from '@aws-mcp/command';
 import type { PipelineResult } from '@aws-mcp/executor';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
-import { isNextTokenLost } from './_pagination.js';
+import { isNextTokenLost, wrapQueryForToken } from './_pagination.js';
+
+const run = promisify(execFile);
 
 let test: TestServer;
 const keys = Array.from({ length: 7 }, (_, index) => `logs/entry-${index}.txt`);
@@ -158,4 +165,127 @@ describe('isNextTokenLost', () => {
     expect(isNextTokenLost({ maxItems: 2 }, pipeline, result)).toBe(lost);
     expect(isNextTokenLost({}, pipeline, result)).toBe(false);
   });
+});
+
+describe('wrapQueryForToken', () => {
+  it.each([
+    ['Contents[].Key'],
+    ['Contents[].Key | [0]'],
+    ['Contents[?Size > `3`].{k: Key, s: Size}'],
+    ['`{}`'],
+  ])('wraps %j as the hash of that one expression', (query) => {
+    expect(wrapQueryForToken(query)).toBe(`{NextToken: NextToken, aws_mcp_page: (${query})}`);
+  });
+
+  it.each([
+    ['a), NextToken: (b', 'it would replace the token'],
+    ['a), aws_mcp_page: (b', 'it would replace the page'],
+    ['Contents[', 'it is not an expression'],
+  ])('does not wrap %j: %s', (query) => {
+    expect(wrapQueryForToken(query)).toBeUndefined();
+  });
+});
+
+describe('aws_cli_pipeline paging with --query on a CLI without the launcher (a frozen CLI)', () => {
+  let frozen: TestServer;
+  let folder: string;
+  beforeAll(async () => {
+    // A CLI whose Python the executor cannot find (a shell script, as a frozen binary is no Python script).
+    folder = await mkdtemp(join(tmpdir(), 'frozen-paging-'));
+    const cli = join(folder, 'aws');
+    await writeFile(cli, '#!/bin/sh\nexec aws "$@"\n');
+    await chmod(cli, 0o755);
+    frozen = await startTestServer(
+      { AWS_MCP_AWS_CLI: cli, AWS_MCP_SANDBOX: 'disabled' },
+      { emulator: 'moto' },
+    );
+    const bucket = `${frozen.s3.endpoint}/paged-bucket`;
+    expect((await fetch(bucket, { method: 'PUT' })).ok).toBe(true);
+    for (const key of [...keys, 'logs/ünïcödé-ключ.txt']) {
+      expect((await fetch(`${bucket}/${encodeURI(key)}`, { method: 'PUT', body: key })).ok).toBe(true);
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await frozen?.close();
+    if (folder !== undefined) await rm(folder, { recursive: true, force: true });
+  });
+
+  /** The raw CLI with the same page arguments: the oracle of what the person's --query prints. */
+  async function raw(query: string, nextToken?: string): Promise<string> {
+    const { stdout } = await run(
+      'aws',
+      [
+        '--endpoint-url',
+        frozen.s3.endpoint,
+        's3api',
+        'list-objects-v2',
+        '--bucket',
+        'paged-bucket',
+        '--max-items',
+        '3',
+        ...(nextToken === undefined ? [] : ['--starting-token', nextToken]),
+        '--query',
+        query,
+        '--output',
+        'json',
+      ],
+      { env: { PATH: process.env.PATH ?? '', LANG: 'C.UTF-8', AWS_MAX_ATTEMPTS: '1', ...frozen.awsEnv } },
+    );
+    return stdout;
+  }
+
+  it('walks every page, each page exactly what the raw CLI prints for the --query', async () => {
+    const query = 'Contents[].Key';
+    const seen: string[] = [];
+    let nextToken: string | undefined;
+    let pages = 0;
+    do {
+      const result = await frozen.call('aws_cli_pipeline', {
+        command: `aws s3api list-objects-v2 --bucket paged-bucket --query ${query}`,
+        maxItems: 3,
+        ...(nextToken === undefined ? {} : { nextToken }),
+      });
+      expect(result.isError, textOf(result)).not.toBe(true);
+      // Through the frozen CLI: no launcher reported request ids.
+      expect(textOf(result)).not.toContain('Whether more items remain is unknown');
+      expect(fields(result).output).toBe(await raw(query, nextToken));
+      seen.push(...(JSON.parse(fields(result).output as string) as string[]));
+      nextToken = fields(result).nextToken as string | undefined;
+      pages += 1;
+    } while (nextToken !== undefined && pages < 10);
+    expect(pages).toBe(3);
+    expect(seen.toSorted()).toEqual([...keys, 'logs/ünïcödé-ключ.txt'].toSorted());
+  }, 180_000);
+
+  it.each([
+    ['a number', 'Contents[0].Size'],
+    ['objects, nested', 'Contents[].{key: Key, size: Size, owner: {id: Owner.ID}}'],
+    ['null', 'NoSuchMember'],
+    ['an empty object, which the CLI prints as nothing', '`{}`'],
+    ['an empty list', 'Contents[?Size > `1000`]'],
+    ['a pipe', 'Contents[].Key | [-1]'],
+  ])(
+    'prints %s byte for byte as the raw CLI does',
+    async (_, query) => {
+      const result = await frozen.call('aws_cli_pipeline', {
+        args: ['aws', 's3api', 'list-objects-v2', '--bucket', 'paged-bucket', '--query', query],
+        maxItems: 3,
+      });
+      expect(result.isError, textOf(result)).not.toBe(true);
+      expect(fields(result).output).toBe(await raw(query));
+      expect(typeof fields(result).nextToken).toBe('string');
+    },
+    120_000,
+  );
+
+  it('filters each page after the token is read from the wrap', async () => {
+    const result = await frozen.call('aws_cli_pipeline', {
+      command: "aws s3api list-objects-v2 --bucket paged-bucket --query Contents[].Key | jq -r '.[]'",
+      maxItems: 3,
+    });
+    expect(result.isError, textOf(result)).not.toBe(true);
+    const expected = (JSON.parse(await raw('Contents[].Key')) as string[]).map((key) => `${key}\n`).join('');
+    expect(fields(result).output).toBe(expected);
+    expect(typeof fields(result).nextToken).toBe('string');
+  }, 120_000);
 });
