@@ -4,6 +4,9 @@ import { dirname } from 'node:path';
 import { type AwsRequestId, maskSecrets } from '@aws-mcp/executor';
 import { escapeHiddenJson } from './_escape-text.js';
 
+/** The argv redaction the audit log's lines go through; the command package owns it. */
+export { redactArgv } from '@aws-mcp/command';
+
 /** One tool call, as the audit log records it. Values that carry secrets are redacted before this is built. */
 export interface AuditEntry {
   time: string;
@@ -113,38 +116,3 @@ export function formatAuditLine(entry: AuditEntry): string {
 /** An argv word whose value the parse redacted, or that names a file (`--x=file://NAME`, `fileb://NAME`). */
 const judged = /(?:\[redacted\]$|^(?:--[\w-]+=)?fileb?:\/\/)/;
 
-const secretOption =
-  /^--(secret-string|secret-binary|.*password.*|.*token.*|.*secret.*|.*private-key.*|cli-input-json|cli-input-yaml|user-data|auth-parameters|.*credentials?)$/;
-
-/**
- * The argv with the values of secret-bearing options replaced by `[redacted]`: `--secret-string`, any option
- * naming a password, token, secret, private key or credentials, `--cli-input-json`/`--cli-input-yaml` and
- * `--user-data` contents. `file://` references are kept: they name a file, not its content.
- */
-export function redactArgv(argv: string[]): string[] {
-  const redacted: string[] = [];
-  let redactNext = false;
-  for (const word of argv) {
-    if (redactNext) {
-      redacted.push(word.startsWith('file://') || word.startsWith('fileb://') ? word : '[redacted]');
-      redactNext = false;
-      continue;
-    }
-    const equals = word.indexOf('=');
-    const name = equals > 0 && word.startsWith('--') ? word.slice(0, equals) : word;
-    if (secretOption.test(name)) {
-      if (equals > 0 && word.startsWith('--')) {
-        const value = word.slice(equals + 1);
-        redacted.push(
-          `${name}=${value.startsWith('file://') || value.startsWith('fileb://') ? value : '[redacted]'}`,
-        );
-      } else {
-        redacted.push(word);
-        redactNext = true;
-      }
-      continue;
-    }
-    redacted.push(word);
-  }
-  return redacted;
-}

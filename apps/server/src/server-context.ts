@@ -26,7 +26,6 @@ import {
   loadSnapshotCatalog,
   loadSnapshotCliModel,
   type Policy,
-  parseCommandLine,
   readPythonFromShebang,
 } from '@aws-mcp/command';
 import {
@@ -36,7 +35,7 @@ import {
   maskSecrets,
   planWarmCli,
   type RunPipelineOptions,
-  runPipeline,
+  runAwsCommand,
   type SandboxSelection,
   selectSandbox,
   type WarmCliStatus,
@@ -90,8 +89,12 @@ export interface ServerContext {
    * the call chose) that profile's, its region resolved as `aws --profile NAME` would.
    */
   awsContext(profile?: string): AwsContext;
-  /** Options every pipeline runs with for `profile`; a call adds its region, timeout, caps and signal. */
-  runOptions(profile?: string): RunPipelineOptions;
+  /**
+   * Options every pipeline runs with for `profile` (or for a context already resolved for the call, so it is not
+   * resolved again; `null`: without the profile's files, which the executor's flow adds from its own resolution);
+   * a call adds its region, timeout, caps and signal.
+   */
+  runOptions(profile?: string | AwsContext | null): RunPipelineOptions;
   audit: AuditLog | undefined;
   /** Where unmasked output is saved (AWS_MCP_SECRETS_DIR): private, apart from the working directory. */
   secretsFolder: string;
@@ -338,7 +341,12 @@ export async function createServerContext({
       maskSecrets: config.maskSecrets,
       limiter,
       // Facts for the executor, which alone decides what the aws stage sees (none of it with credentials=env).
-      profileFiles: resolveAwsContext({ env, setup, profile }).profileFiles,
+      ...(profile === null
+        ? {}
+        : {
+            profileFiles: (typeof profile === 'object' ? profile : resolveAwsContext({ env, setup, profile }))
+              .profileFiles,
+          }),
       cliCacheFiles: setup.cliCacheFiles,
       readOnlyPaths: config.sandboxReadPaths,
       ...(warmCli === undefined ? {} : { warmCli }),
@@ -391,18 +399,18 @@ export async function createServerContext({
 }
 
 async function readCallerIdentity(context: ServerContext, profile: string): Promise<AccountIdentity> {
-  const cli = await context.awsCli;
-  if (!cli.available) return { profile, error: cli.message };
   try {
-    const result = await runPipeline(
-      parseCommandLine('aws sts get-caller-identity --output json', { model: await context.cliModel() }),
-      {
-        ...context.runOptions(profile),
-        profile,
-        region: context.awsContext(profile).region.name,
-        timeoutMs: 15_000,
-      },
-    );
+    // The same flow as every call (judged by the policy, preflighted), chosen profile and all.
+    const result = await runAwsCommand('aws sts get-caller-identity --output json', {
+      ...context.runOptions(null),
+      profile,
+      model: await context.cliModel(),
+      policy: context.policy,
+      setup: context.setup(),
+      cliStatus: context.awsCli,
+      catalog: context.catalog(),
+      timeoutMs: 15_000,
+    });
     if (result.status !== 'success') {
       return { profile, error: result.stderr.trim().split('\n').pop() || `aws exited ${result.exitCode}` };
     }

@@ -75,6 +75,7 @@ export {
   parsePolicy,
   policyModes,
 } from './policy.js';
+export { redactArgv } from './redact-argv.js';
 export { formatArgvForDisplay, quoteArgv, quoteWord } from './render-argv.js';
 export type { Decision, ValidationContext } from './validate-pipeline.js';
 export { validatePipeline } from './validate-pipeline.js';

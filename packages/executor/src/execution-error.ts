@@ -19,6 +19,7 @@ export type ExecutionErrorCode =
   | 'SECRET_OUTPUT_UNMASKABLE'
   | 'ARTIFACTS_UNCONFINED'
   | 'DENIED'
+  | 'SSO_SESSION_EXPIRED'
   | 'SPAWN_FAILED'
   | 'COMMAND_FAILED'
   | 'TIMED_OUT'
@@ -38,6 +39,8 @@ export interface ExecutionErrorOptions {
   argv?: string[];
   /** For `SAVE_TO_INVALID` and `SAVE_TO_EXISTS`: the file or folder that was refused. */
   path?: string;
+  /** Why, in one sentence without the remedy (the message has both), where the two differ. */
+  reason?: string;
   cause?: unknown;
 }
 
@@ -63,6 +66,8 @@ export class ExecutionError extends Error {
   readonly argv: string[] | undefined;
   /** For `SAVE_TO_INVALID` and `SAVE_TO_EXISTS`: the file or folder that was refused. */
   readonly path: string | undefined;
+  /** Why, in one sentence without the remedy; the message when no shorter reason was given. */
+  readonly reason: string;
 
   constructor({
     code,
@@ -76,6 +81,7 @@ export class ExecutionError extends Error {
     durationMs,
     argv,
     path,
+    reason,
     cause,
   }: ExecutionErrorOptions) {
     super(message, { cause });
@@ -90,6 +96,7 @@ export class ExecutionError extends Error {
     this.durationMs = durationMs;
     this.argv = argv;
     this.path = path;
+    this.reason = reason ?? message;
   }
 
   /** Unlike instanceof, this works when two copies of the package are loaded. */

@@ -38,12 +38,14 @@ describe('aws_cli_pipeline in confirm-writes mode', () => {
     });
   });
 
-  it('shows the CLI’s own message for a missing parameter file, not the sandbox hint', async () => {
+  it('refuses a missing parameter file before anything runs or asks, naming it, not the sandbox hint', async () => {
     const result = await test.call('aws_cli_pipeline', {
       command: 'aws iam create-policy --policy-name p --policy-document file://nothere.json',
     });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/Unable to load paramfile file:\/\/nothere\.json/);
+    // Judged before the consent form (a write would ask): the file must be in the working directory.
+    expect(result.structuredContent).toMatchObject({ status: 'refused', code: 'PARAMETER_FILE_MISSING' });
+    expect(textOf(result)).toMatch(/--policy-document file:\/\/nothere\.json`: .*`nothere\.json`/);
     expect(textOf(result)).not.toMatch(/AWS_MCP_SANDBOX_READ_PATHS|credential helper/);
   });
 

@@ -1,5 +1,5 @@
 import { basename, join } from 'node:path';
-import { type AwsSetup, readSsoTokenStatus } from '@aws-mcp/aws-config';
+import type { AwsContext, AwsSetup } from '@aws-mcp/aws-config';
 import {
   CommandError,
   type Decision,
@@ -10,15 +10,24 @@ import {
   parseCommandLine,
   readApprovalTargets,
   type SecretsAnswer,
-  validatePipeline,
 } from '@aws-mcp/command';
 import {
+  auditEntryOf,
+  auditFieldsOf,
   ExecutionError,
   explainAwsFailure,
   hintForResult,
+  type JudgeAwsCommandOptions,
+  type JudgedAwsCommand,
+  judgeAwsCommand,
   maskSecrets,
   type PipelineProgress,
   type PipelineResult,
+  preflightAwsCommand,
+  type RunAwsCommandResult,
+  type RunPipelineOptions,
+  runAwsCommand,
+  runOptionsOf,
   runPipeline,
   type SecretsHandling,
   secretOutputOf,
@@ -31,7 +40,7 @@ import { z } from 'zod';
 import { formatStagesForPerson, isHiddenCharacter } from '../_escape-text.js';
 import { checkSaveName, defaultSaveName } from '../_secrets-folder.js';
 import { sessionLabel } from '../_session-label.js';
-import { type AuditEntry, redactArgv } from '../audit-log.js';
+import type { AuditEntry } from '../audit-log.js';
 import type { ServerContext } from '../server-context.js';
 import {
   bindToApprovalAccount,
@@ -474,15 +483,10 @@ export interface CallChoices {
   role?: CallRole;
 }
 
-/** A parsed call judged for one profile and region: what runs, where, the decision and what the audit records. */
-export interface JudgedCall {
-  pipeline: Pipeline;
-  decision: Decision;
+/** A parsed call judged for one profile and region (the executor's judge), with what the tool and audit show. */
+export interface JudgedCall extends JudgedAwsCommand {
   /** The call's own choices it was judged with. */
   choices: CallChoices;
-  /** The effective profile and region (the line's, else the call's, else the server's defaults). */
-  profile: string;
-  region: string | undefined;
   stages: string[][];
   decided: Pick<PipelineOutput, 'classification' | 'decision'>;
   auditBase: Omit<AuditEntry, 'time' | 'session' | 'tool' | 'status'> & { argv: string[][] };
@@ -542,54 +546,50 @@ async function commandErrorStop(context: ServerContext, error: unknown): Promise
 }
 
 /**
- * Judges a parsed call for the given choices. Rules and the profile allowlist judge the effective settings: the
- * line's, else the call's, else the server's defaults. The region follows the effective profile as the CLI
- * resolves it (a variable, then that profile's `region`), never the default profile's.
+ * Judges a parsed call for the given choices with the executor's judge (one resolution of the profile, region and
+ * credentials per call), and adds what the tool's result and the audit log show.
  */
 async function judgeCall(
   context: ServerContext,
   pipeline: Pipeline,
   choices: CallChoices,
 ): Promise<JudgedCall | Stop> {
-  const defaults = context.awsContext();
-  const globals = pipeline.aws.globals;
-  const chosenProfile = globals.profile ?? choices.profile;
-  let decision: Decision;
+  let judged: JudgedAwsCommand;
   try {
-    decision = validatePipeline(pipeline, context.policy, {
-      profile: choices.profile ?? (globals.profile === undefined ? defaults.profile.name : undefined),
-      region:
-        choices.region ??
-        (globals.region === undefined ? context.awsContext(chosenProfile).region.name : undefined),
-      workdir: context.config.workdir,
-      catalog: context.catalog(),
-      role: describeCallRole(choices.role, context.awsContext(chosenProfile).credentials),
-    });
+    judged = judgeAwsCommand(pipeline, judgeOptionsOf(context, choices));
   } catch (error) {
     return commandErrorStop(context, error);
   }
-  const profile = decision.profile ?? context.awsContext().profile.name;
-  const region = decision.region ?? context.awsContext(profile).region.name;
+  return withServerFields(judged, choices);
+}
+
+/** What the executor's judge needs from the server: its policy, workdir, live AWS setup and catalog. */
+function judgeOptionsOf(context: ServerContext, choices: CallChoices): JudgeAwsCommandOptions {
+  return {
+    policy: context.policy,
+    workdir: context.config.workdir,
+    setup: context.setup(),
+    env: context.env,
+    choices: { profile: choices.profile, region: choices.region },
+    catalog: context.catalog(),
+    role: (aws) => describeCallRole(choices.role, aws.credentials),
+  };
+}
+
+/** A judged command with the fields the tool's result and the audit log show, and the call's role. */
+function withServerFields(judged: JudgedAwsCommand, choices: CallChoices): JudgedCall {
+  const { pipeline, decision } = judged;
   const { accessClass, action, reason, known } = decision.classification;
   return {
-    pipeline,
-    decision,
+    ...judged,
     choices,
-    profile,
-    region,
     stages: [pipeline.aws.argv, ...pipeline.filters.map((stage) => stage.argv)],
     decided: {
       classification: { accessClass, action, reason, known },
       decision: summarizeDecision(decision),
     },
     auditBase: {
-      argv: [pipeline.aws.redactedArgv, ...pipeline.filters.map((stage) => redactArgv(stage.argv))],
-      profile,
-      region,
-      classification: accessClass,
-      action,
-      decision: decision.action,
-      rule: decision.rule,
+      ...auditFieldsOf(judged),
       ...(choices.role === undefined
         ? {}
         : {
@@ -601,42 +601,24 @@ async function judgeCall(
   };
 }
 
-/** What stops a judged call before anyone is asked: a policy deny, a missing CLI, an expired SSO session. */
+/** What stops a judged call before anyone is asked (the executor's preflight), as the tool's refusal. */
 async function preflight(context: ServerContext, judged: JudgedCall): Promise<Stop | undefined> {
-  const { decision, profile, decided } = judged;
-  if (decision.action === 'deny') {
-    return {
-      refusal: {
-        code: 'DENIED_BY_POLICY',
-        text: `Refused by ${decision.rule}: ${decision.reason}`,
-        reason: decision.reason,
-      },
-      fields: decided,
-      audit: { error: 'DENIED_BY_POLICY' },
-    };
-  }
-  const cli = await context.awsCli;
-  if (!cli.available) {
-    return {
-      refusal: { code: 'AWS_CLI_MISSING', text: `AWS_CLI_MISSING: ${cli.message}`, reason: cli.message },
-      fields: decided,
-      audit: { error: 'AWS_CLI_MISSING' },
-    };
-  }
-  const sso = await readSsoTokenStatus(profile, context.setup());
-  if (sso.status === 'expired' && sso.refreshable !== true) {
-    const why = `the SSO session of profile \`${profile}\` expired${sso.expiresAt === undefined ? '' : ` at ${sso.expiresAt}`}.`;
-    return {
-      refusal: {
-        code: 'SSO_SESSION_EXPIRED',
-        text: `SSO_SESSION_EXPIRED: ${why} The user must run \`${sso.loginCommand ?? `aws sso login --profile ${profile}`}\` in a terminal, then retry.`,
-        reason: why,
-      },
-      fields: decided,
-      audit: { error: 'SSO_SESSION_EXPIRED' },
-    };
-  }
-  return undefined;
+  const stop = await preflightAwsCommand(judged, { awsCli: context.awsCli, setup: context.setup() });
+  return stop === undefined ? undefined : preflightStop(stop, judged);
+}
+
+/** A preflight error as the tool's refusal: a policy deny is `DENIED_BY_POLICY`, naming the rule. */
+function preflightStop(error: ExecutionError, judged: JudgedCall): Stop {
+  const { decision } = judged;
+  const refusal: Refusal =
+    error.code === 'DENIED'
+      ? {
+          code: 'DENIED_BY_POLICY',
+          text: `Refused by ${decision.rule}: ${decision.reason}`,
+          reason: decision.reason,
+        }
+      : { code: error.code, text: `${error.code}: ${error.message}`, reason: error.reason };
+  return { refusal, fields: judged.decided, audit: { error: refusal.code } };
 }
 
 /** Whether and how a judged call asks the person: the form the client can show and the secrets plan. */
@@ -749,36 +731,50 @@ function secretsOptionOf(context: ServerContext, plan: SecretsPlan): SecretsHand
     : plan.handling;
 }
 
-/** Runs a judged call in the executor with the call's limits, progress and cancel signal. */
-function runJudged(
+/** The executor's run options for a call: the server's, with the call's limits, progress and cancel signal. */
+function callRunOptions(
   context: ServerContext,
-  judged: JudgedCall,
   {
     input,
     extra,
     secrets,
+    role,
+    aws,
   }: {
     input: Pick<ToolInput, 'timeout' | 'maxOutput'>;
     extra: ToolExtra;
     secrets: SecretsHandling;
+    role: CallRole | undefined;
+    /** The call's resolved context, for its profile's credential files (without it, the flow adds them). */
+    aws?: AwsContext;
   },
-): Promise<PipelineResult> {
+): RunPipelineOptions {
   const { config } = context;
-  const { decision, choices, region } = judged;
-  return runPipeline(judged.pipeline, {
-    ...context.runOptions(decision.profile ?? choices.profile),
-    // Only a profile the call chose is forced; otherwise the CLI's own resolution stands (env credentials).
-    profile: choices.profile,
-    region,
+  const keepOutputChars = keepOutputCharsOf(context);
+  return {
+    ...context.runOptions(aws ?? null),
     timeoutMs: Math.min(input.timeout ?? config.timeoutSeconds, config.maxTimeoutSeconds) * 1000,
     maxOutputChars: Math.min(input.maxOutput ?? config.maxOutputChars, config.maxOutputChars),
     // A cut output is kept whole (masked) for the session; see _kept-results.ts.
-    ...(keepOutputCharsOf(context) === undefined ? {} : { keepOutputChars: keepOutputCharsOf(context) }),
+    ...(keepOutputChars === undefined ? {} : { keepOutputChars }),
     signal: extra.signal,
     onProgress: progressReporter(extra),
     secrets,
-    ...(choices.role === undefined ? {} : { assumeRole: choices.role.assumeRole }),
-  });
+    ...(role === undefined ? {} : { assumeRole: role.assumeRole }),
+  };
+}
+
+/** Runs a judged call in the executor with the call's limits, progress and cancel signal. */
+function runJudged(
+  context: ServerContext,
+  judged: JudgedCall,
+  run: { input: Pick<ToolInput, 'timeout' | 'maxOutput'>; extra: ToolExtra; secrets: SecretsHandling },
+): Promise<PipelineResult> {
+  const options = runOptionsOf(
+    judged,
+    callRunOptions(context, { ...run, role: judged.choices.role, aws: judged.aws }),
+  );
+  return runPipeline(judged.pipeline, options);
 }
 
 /** The consent form's `role` field for a call under a role. */
@@ -938,106 +934,172 @@ export function registerAwsCliPipelineTool(server: McpServer, context: ServerCon
           started,
         });
       }
-      const judged = await judgeCall(context, pipeline, {
+      const choices: CallChoices = {
         profile: input.profile,
         region: input.region,
         ...(role === undefined ? {} : { role }),
-      });
-      if (isStop(judged)) return stop(judged);
-      const blocked = await preflight(context, judged);
-      if (blocked !== undefined) return stop(blocked, judged.auditBase);
-      const consentPlan = planConsent(server, context, judged, input.saveOutputTo);
+      };
       if (input.check === true) {
+        const judged = await judgeCall(context, pipeline, choices);
+        if (isStop(judged)) return stop(judged);
+        const blocked = await preflight(context, judged);
+        if (blocked !== undefined) return stop(blocked, judged.auditBase);
         audit({ ...judged.auditBase, status: 'checked' });
+        const consent = planConsent(server, context, judged, input.saveOutputTo);
         const timeoutMs =
           Math.min(input.timeout ?? context.config.timeoutSeconds, context.config.maxTimeoutSeconds) * 1000;
-        const standing = await checkStandingApproval({
-          server,
-          context,
-          judged,
-          consent: consentPlan,
-          timeoutMs,
-        });
-        return withStandingCheck(checkCall(judged, consentPlan), standing);
+        const standing = await checkStandingApproval({ server, context, judged, consent, timeoutMs });
+        return withStandingCheck(checkCall(judged, consent), standing);
       }
-      const consent = await askConsent(server, context, judged, consentPlan);
-      if (consent !== undefined && !consent.granted) {
-        audit({ ...judged.auditBase, status: 'refused', consent: consent.answer });
-        return refused(describeConsentRefusal(consent, judged.decision, consentPlan.stateless), {
-          ...judged.decided,
-          consent: consent.answer,
-        });
-      }
-      if (consent?.secrets === 'show') consentPlan.plan.handling = 'show';
-      const secretsOption = secretsOptionOf(context, consentPlan.plan);
-      let result: PipelineResult;
-      try {
-        const run = { input, extra, secrets: secretsOption };
-        // A paged call's filters run over its page after the token is read, so they cannot drop it.
-        result = await (pagesWithFilters(input, judged.pipeline, secretsOption)
-          ? runPagedWithFilters({
-              pipeline: judged.pipeline,
-              runAws: (awsOnly) => runJudged(context, { ...judged, pipeline: awsOnly }, run),
-              filterOutput: (text, elapsedMs) =>
-                filterPage(context, judged.pipeline, { input, text, elapsedMs, signal: extra.signal }),
-              cap: {
-                maxOutputChars: Math.min(
-                  input.maxOutput ?? context.config.maxOutputChars,
-                  context.config.maxOutputChars,
-                ),
-                ...(keepOutputCharsOf(context) === undefined
-                  ? {}
-                  : { keepOutputChars: keepOutputCharsOf(context) }),
-              },
-            })
-          : runJudged(context, judged, run));
-      } catch (error) {
-        if (ExecutionError.isInstance(error)) {
-          audit({
-            ...judged.auditBase,
-            status: 'refused',
-            error: error.code,
-            durationMs: Date.now() - started,
-          });
-          return refused(
-            { code: error.code, text: `${error.code}: ${error.message}`, reason: error.message },
-            judged.decided,
-          );
-        }
-        throw error;
-      }
-      const formatted = await formatRun(context, judged, {
-        result,
-        secretsOption,
-        consent,
-        canAsk: consentPlan.form.canAsk,
-      });
-      audit(
-        {
-          ...judged.auditBase,
-          consent: consent?.answer,
-          ...(consent?.approval === undefined ? {} : { approval: consent.approval.id }),
-          status: result.status,
-          exitCode: result.exitCode,
-          durationMs: result.durationMs,
-          outputChars: result.totalChars,
-          secrets: formatted.secrets.handling,
-          ...(formatted.secrets.saved === undefined ? {} : { savedAs: formatted.secrets.saved.name }),
-          ...(result.requestIds === undefined ? {} : { requestIds: result.requestIds }),
-        },
-        // Under a role the call acts in the role's account (in auditBase), not the profile's.
-        judged.choices.role === undefined ? judged.profile : undefined,
-      );
-      const kept = keepCutOutput(server, context, {
-        result,
-        label: formatStagesForPerson(judged.auditBase.argv),
-      });
-      return withNextToken(
-        withKeptResult(formatted.tool, kept),
-        readNextToken(judged.pipeline, result),
-        isNextTokenLost(input, judged.pipeline, result),
-      );
+      return runOneCall({ server, context, input, extra, pipeline, choices, audit, stop, started });
     },
+  );
+}
+
+/**
+ * One call through the executor's flow (runAwsCommand: judge → preflight → confirm → run → audit). The server
+ * adds only what is its own: the consent form (with standing approvals and the secrets question), the paging of
+ * filtered output, kept results and the tool's result.
+ */
+async function runOneCall({
+  server,
+  context,
+  input,
+  extra,
+  pipeline,
+  choices,
+  audit,
+  stop,
+  started,
+}: {
+  server: McpServer;
+  context: ServerContext;
+  input: ToolInput;
+  extra: ToolExtra;
+  pipeline: Pipeline;
+  choices: CallChoices;
+  audit: (entry: Omit<AuditEntry, 'time' | 'session' | 'tool'>, accountOf?: string) => void;
+  stop: (step: Stop, base?: JudgedCall['auditBase']) => CallToolResult;
+  started: number;
+}): Promise<CallToolResult> {
+  // Filled in as the flow's steps reach them.
+  let judged: JudgedCall | undefined;
+  let consentPlan: ConsentPlan | undefined;
+  let consent: ConsentOutcome | undefined;
+  const judgedOf = (call: JudgedAwsCommand): JudgedCall => {
+    judged ??= withServerFields(call, choices);
+    return judged;
+  };
+  const planOf = (call: JudgedAwsCommand): ConsentPlan => {
+    consentPlan ??= planConsent(server, context, judgedOf(call), input.saveOutputTo);
+    return consentPlan;
+  };
+  const secretsOf = (call: JudgedAwsCommand): SecretsHandling => {
+    const plan = planOf(call);
+    if (consent?.secrets === 'show') plan.plan.handling = 'show';
+    return secretsOptionOf(context, plan.plan);
+  };
+  let result: RunAwsCommandResult;
+  try {
+    result = await runAwsCommand(pipeline, {
+      ...callRunOptions(context, { input, extra, secrets: 'mask', role: choices.role }),
+      profile: choices.profile,
+      region: choices.region,
+      policy: context.policy,
+      setup: context.setup(),
+      cliStatus: context.awsCli,
+      catalog: context.catalog(),
+      role: (aws) => describeCallRole(choices.role, aws.credentials),
+      // Refusals are audited below with the tool's own codes; this keeps what was judged for them.
+      audit: (_entry, call) => {
+        if (call !== undefined) judgedOf(call);
+      },
+      asks: (call) => planOf(call).asks,
+      confirm: async (_decision, _pipeline, call) => {
+        consent = await askConsent(server, context, judgedOf(call), planOf(call));
+        return consent === undefined || consent.granted;
+      },
+      run: (call, options) => {
+        const one = judgedOf(call);
+        const settings = { ...options, secrets: secretsOf(call) };
+        // A paged call's filters run over its page after the token is read, so they cannot drop it.
+        return pagesWithFilters(input, one.pipeline, settings.secrets)
+          ? runPagedWithFilters({
+              pipeline: one.pipeline,
+              runAws: (awsOnly) => runPipeline(awsOnly, settings),
+              filterOutput: (text, elapsedMs) =>
+                filterPage(context, one.pipeline, { input, text, elapsedMs, signal: extra.signal }),
+              cap: settings,
+            })
+          : runPipeline(one.pipeline, settings);
+      },
+    });
+  } catch (error) {
+    return refuseOneCall(context, error, { judged, consent, consentPlan, audit, stop, started });
+  }
+  // The flow ran, so every step above did: judged and its plan are set.
+  const call = judgedOf(result.judged);
+  const secretsOption = secretsOf(result.judged);
+  const formatted = await formatRun(context, call, {
+    result,
+    secretsOption,
+    consent,
+    canAsk: planOf(result.judged).form.canAsk,
+  });
+  audit(
+    {
+      ...call.auditBase,
+      ...auditEntryOf(call, { result }),
+      consent: consent?.answer,
+      ...(consent?.approval === undefined ? {} : { approval: consent.approval.id }),
+      secrets: formatted.secrets.handling,
+      ...(formatted.secrets.saved === undefined ? {} : { savedAs: formatted.secrets.saved.name }),
+    },
+    // Under a role the call acts in the role's account (in auditBase), not the profile's.
+    call.choices.role === undefined ? call.profile : undefined,
+  );
+  const kept = keepCutOutput(server, context, { result, label: formatStagesForPerson(call.auditBase.argv) });
+  return withNextToken(
+    withKeptResult(formatted.tool, kept),
+    readNextToken(call.pipeline, result),
+    isNextTokenLost(input, call.pipeline, result),
+  );
+}
+
+/** Why a call the flow stopped did not run, as the tool's refusal, audited with the fields judged so far. */
+async function refuseOneCall(
+  context: ServerContext,
+  error: unknown,
+  {
+    judged,
+    consent,
+    consentPlan,
+    audit,
+    stop,
+    started,
+  }: {
+    judged: JudgedCall | undefined;
+    consent: ConsentOutcome | undefined;
+    consentPlan: ConsentPlan | undefined;
+    audit: (entry: Omit<AuditEntry, 'time' | 'session' | 'tool'>) => void;
+    stop: (step: Stop, base?: JudgedCall['auditBase']) => CallToolResult;
+    started: number;
+  },
+): Promise<CallToolResult> {
+  if (!ExecutionError.isInstance(error)) return stop(await commandErrorStop(context, error));
+  if (judged === undefined) throw error;
+  if (consent !== undefined && !consent.granted && consentPlan !== undefined) {
+    audit({ ...judged.auditBase, status: 'refused', consent: consent.answer });
+    return refused(describeConsentRefusal(consent, judged.decision, consentPlan.stateless), {
+      ...judged.decided,
+      consent: consent.answer,
+    });
+  }
+  if (consentPlan === undefined) return stop(preflightStop(error, judged), judged.auditBase);
+  audit({ ...judged.auditBase, status: 'refused', error: error.code, durationMs: Date.now() - started });
+  return refused(
+    { code: error.code, text: `${error.code}: ${error.message}`, reason: error.message },
+    judged.decided,
   );
 }
 
