@@ -3,11 +3,12 @@
 # stdin, events go out as JSON lines on stdout; nothing else reaches it (no socket with a name, no shell):
 #   {"run": ID, "argv": [...], "env": {...}, "cwd": DIR, "tmpdir": DIR, "stdout": PATH, "stderr": PATH,
 #    "report": PATH or null, "launcher": CONFIG-JSON or null, "caches": [{"target": DIR, "copy": DIR}]}
-#    ->  {"started": ID} ... {"exit": ID, "code": N}
+#    ->  {"started": ID, "pid": PID} ... {"exit": ID, "code": N}   (PID: the child's, in the sandbox)
 # It makes a FIFO at each PATH and forks; the child opens them once the executor has opened their read ends.
 #   {"kill": ID}                                                  ->  SIGKILL to the call's process group
-# A request the server cannot start answers {"exit": ID, "code": 255, "error": "..."}. The parent reads no AWS
-# file and builds no session before forking, so each call reads the config its own environment names.
+# When ready it says {"ready": PID, "version": V, "files": [...], "isolationGap": null or why calls cannot be kept
+# apart}. A request the server cannot start answers {"exit": ID, "code": 255, "error": "..."}. The parent reads
+# no AWS file and builds no session before forking, so each call reads the config its own environment names.
 # Standard library, botocore and awscli only; it must run on the CLI's own interpreter.
 import sys
 
