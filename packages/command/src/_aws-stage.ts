@@ -10,6 +10,7 @@ import {
 import { urlParameterExemptions } from './_url-param-exemptions.js';
 import type { CliAction, CliModel } from './cli-model-types.js';
 import { CommandError } from './command-error.js';
+import { isSecretOptionName, isSecretReferenceName } from './secret-words.js';
 
 /** Global options refused wherever they stand, with the reason (keyed by the option's full name). */
 const refusedGlobals: Readonly<Record<string, string>> = {
@@ -499,18 +500,10 @@ function looksLikeOption(word: string): boolean {
   return word.length > 1 && word.startsWith('-') && !/^-\d+$|^-\d*\.\d+$/.test(word) && !word.includes(' ');
 }
 
-/** Option names whose values are secrets or may carry them, whatever the model says. */
-const secretOptionName =
-  /^--(secret-string|secret-binary|.*password.*|.*token.*|.*secret.*|.*private-key.*|cli-input-json|cli-input-yaml|user-data|auth-parameters|.*credentials?|value|plaintext|.*passphrase.*|.*environment.*|.*overrides?)$/;
-
-/** Names of secrets rather than secrets (`--secret-id`, `--password-policy-name`). */
-const secretReferenceName = /-(id|ids|arn|arns|name|names|type|policy)$/;
-
+/** Members the model marks sensitive, and options named like secrets whatever the model says (secret-words.ts). */
 function isSecretArgument(entry: ReadAction): boolean {
   const option = entry.optionString ?? '';
-  return (
-    entry.action.sensitive === true || (secretOptionName.test(option) && !secretReferenceName.test(option))
-  );
+  return entry.action.sensitive === true || (isSecretOptionName(option) && !isSecretReferenceName(option));
 }
 
 function redactValue(value: string): string {

@@ -77,5 +77,15 @@ export {
 } from './policy.js';
 export { redactArgv } from './redact-argv.js';
 export { formatArgvForDisplay, quoteArgv, quoteWord } from './render-argv.js';
+export type { SecretWordMatch, SecretWordRow } from './secret-words.js';
+export {
+  isSecretConfigKey,
+  isSecretOptionName,
+  isSecretReferenceName,
+  secretConfigKeys,
+  secretFieldWords,
+  secretOptionWords,
+  secretReferenceEnds,
+} from './secret-words.js';
 export type { Decision, ValidationContext } from './validate-pipeline.js';
 export { validatePipeline } from './validate-pipeline.js';

@@ -2,15 +2,14 @@
  * Redaction of argv that the parse did not read with the CLI's tables: filter stages, and lines kept for a person
  * or a log. (The aws stage's own redaction is `AwsStage.redactedArgv`, from the CLI's argument tables.)
  */
-
-/** Option names whose value is a secret or may carry one, whatever the program. */
-const secretOption =
-  /^--(secret-string|secret-binary|.*password.*|.*token.*|.*secret.*|.*private-key.*|cli-input-json|cli-input-yaml|user-data|auth-parameters|.*credentials?)$/;
+import { isSecretOptionName } from './secret-words.js';
 
 /**
- * The argv with the values of secret-bearing options replaced by `[redacted]`: `--secret-string`, any option
- * naming a password, token, secret, private key or credentials, `--cli-input-json`/`--cli-input-yaml` and
- * `--user-data` contents. `file://` references are kept: they name a file, not its content.
+ * The argv with the values of secret-bearing options replaced by `[redacted]`: every option `secretOptionWords`
+ * names (`--secret-string`, any option naming a password, token, secret, private key or credentials,
+ * `--cli-input-json`/`--cli-input-yaml`, `--user-data`, `--value` …), whatever the program; unlike the aws
+ * stage's, an option naming a secret (`--secret-id`) is redacted too. `file://` references are kept: they name a
+ * file, not its content.
  */
 export function redactArgv(argv: string[]): string[] {
   const redacted: string[] = [];
@@ -23,7 +22,7 @@ export function redactArgv(argv: string[]): string[] {
     }
     const equals = word.indexOf('=');
     const name = equals > 0 && word.startsWith('--') ? word.slice(0, equals) : word;
-    if (secretOption.test(name)) {
+    if (isSecretOptionName(name)) {
       if (equals > 0 && word.startsWith('--')) {
         const value = word.slice(equals + 1);
         redacted.push(

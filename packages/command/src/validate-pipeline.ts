@@ -11,6 +11,7 @@ import {
   matchesGlob,
   type Policy,
 } from './policy.js';
+import { isSecretConfigKey } from './secret-words.js';
 
 export type { DecisionAction, Policy, PolicyMode, PolicyRule } from './policy.js';
 
@@ -76,10 +77,6 @@ const forbiddenAwsCommands: Record<string, string> = {
   'logs:start-live-tail': 'it streams until a person interrupts it; use `aws logs filter-log-events` instead',
 };
 
-/** `configure get` names a key as `NAME`, `PROFILE.NAME` or `profile.PROFILE.NAME`: the last segment decides. */
-const secretConfigKeys =
-  /^(aws_)?(secret_access_key|session_token|security_token|access_key_id)$|^credential_process$/i;
-
 function isLoopbackUrl(url: string): boolean {
   try {
     const { hostname, protocol } = new URL(url);
@@ -108,10 +105,11 @@ function forbiddenReason(service: string, operation: string | undefined, positio
   if (service === 'history') return forbiddenAwsCommands['history:*'];
   const reason = forbiddenAwsCommands[`${service}:${operation ?? ''}`];
   if (reason !== undefined) return reason;
+  // `configure get` names a key as `NAME`, `PROFILE.NAME` or `profile.PROFILE.NAME`: the last segment decides.
   if (
     service === 'configure' &&
     operation === 'get' &&
-    secretConfigKeys.test(positional?.split('.').pop() ?? '')
+    isSecretConfigKey(positional?.split('.').pop() ?? '')
   ) {
     return 'it reads secrets or credential commands from the CLI configuration; `aws sts get-caller-identity` tells who you are';
   }

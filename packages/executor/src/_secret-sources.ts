@@ -1,11 +1,14 @@
 import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { secretConfigKeys } from '@aws-mcp/command';
 import type { CredentialsMode } from './_environment.js';
 import type { LearnedSecrets } from './mask-secrets.js';
 
-const credentialVariables = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_SECURITY_TOKEN'];
-const credentialLine = /^\s*(?:aws_secret_access_key|aws_session_token|aws_security_token)\s*=\s*(\S+)\s*$/gm;
+/** The AWS file settings whose values are secrets (command's secretConfigKeys), and their environment variables. */
+const credentialKeys = secretConfigKeys.filter((row) => row.secretValue).map((row) => row.word);
+const credentialVariables = credentialKeys.map((key) => key.toUpperCase());
+const credentialLine = new RegExp(`^\\s*(?:${credentialKeys.join('|')})\\s*=\\s*(\\S+)\\s*$`, 'gm');
 /** Shorter values (such as an emulator's test key) would mask ordinary words. */
 const minimumLength = 16;
 

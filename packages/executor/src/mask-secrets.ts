@@ -1,4 +1,4 @@
-import { type AwsStage, classifyAwsStage } from '@aws-mcp/command';
+import { type AwsStage, classifyAwsStage, secretFieldWords } from '@aws-mcp/command';
 
 /** What a masked value is replaced with. */
 export const maskedValue = '[MASKED]';
@@ -14,23 +14,9 @@ export const maskedValue = '[MASKED]';
  */
 export const maxLineChars = 65_536;
 
-const secretNameSuffixes = [
-  'secretaccesskey',
-  'sessiontoken',
-  'securitytoken',
-  'password',
-  'passwd',
-  'secretstring',
-  'secretbinary',
-  'clientsecret',
-  'accesstoken',
-  'refreshtoken',
-  'idtoken',
-  'authorizationtoken',
-  'privatekey',
-  'keymaterial',
-];
-const secretNames = new Set(['token', 'secret']);
+// The words are command's (secret-words.ts), one row each with its reason.
+const secretNameSuffixes = secretFieldWords.filter((row) => row.match === 'end').map((row) => row.word);
+const secretNames = new Set(secretFieldWords.filter((row) => row.match === 'whole').map((row) => row.word));
 /** The letters those end with, to turn most names away without normalizing them. */
 const secretNameEnds = new Set(
   [...secretNameSuffixes, ...secretNames].map((name) => name.charAt(name.length - 1)),
