@@ -12,9 +12,9 @@ const notSource = ['!src/**/*.test.ts', '!src/**/*.bench.ts', '!src/**/__fixture
  * @param {string} options.name the package folder's name (`command`), naming its temporary folder
  * @param {string[]} options.mutate globs of every source file the package's mutants come from
  * @param {string[]} [options.generated] generated files left out (their generator is tested instead)
- * @param {string[]} [options.slowTests] test files left out of mutant runs, each with its reason in the config
+ * @param {string[]} [options.leftOutTests] test files mutants never meet (each with its reason in the config)
  */
-export function defineMutationConfig({ name, mutate, generated = [], slowTests = [] }) {
+export function defineMutationConfig({ name, mutate, generated = [], leftOutTests = [] }) {
   return {
     testRunner: 'vitest',
     // Stryker looks for plugins beside its own files, which pnpm keeps apart: name the runner by path.
@@ -29,7 +29,7 @@ export function defineMutationConfig({ name, mutate, generated = [], slowTests =
     // ignored, which docs/testing.md reports beside each score.
     ignoreStatic: true,
     mutate: [...mutate, ...notSource, ...generated.map((file) => `!${file}`)],
-    testFiles: slowTests.length === 0 ? [] : listTestFiles().filter((file) => !slowTests.includes(file)),
+    testFiles: leftOutTests.length === 0 ? [] : listTestFiles().filter((file) => !leftOutTests.includes(file)),
     // The sandbox sits two folders below the repository, as the package does, so `../../` in a vitest config or a
     // test (the shared vitest config, the docs) reaches the same files.
     tempDirName: `../../.stryker-tmp-${name}`,

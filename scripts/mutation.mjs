@@ -42,7 +42,6 @@ const packages = {
     pureTests: [
       'src/_judge-pipeline.test.ts',
       'src/mask-secrets.test.ts',
-      'src/mask-growth.test.ts',
       'src/bubblewrap-sandbox.test.ts',
     ],
   },
