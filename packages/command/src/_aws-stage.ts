@@ -131,10 +131,11 @@ export function parseAwsStage(argv: string[], options: ReadAwsStageOptions): Aws
   try {
     reading = readAwsCommand(options.model, words);
   } catch (error) {
-    throw explainReadingError(error, words);
+    throw explainSnapshotGap(options.model, error, words) ?? explainReadingError(error, words);
   }
   checkAbbreviations(reading, words);
   checkRefusedGlobals(reading);
+  checkSnapshotGapOptions(options.model, reading, words);
   checkUnknownWords(reading, words);
   const globals = collectGlobals(reading);
   const commandArguments = reading.arguments.map(toArgument);
@@ -305,6 +306,62 @@ function explainReadingError(error: unknown, words: readonly string[]): CommandE
       });
   }
   return new CommandError({ code: 'INVALID_ARGV', message: error.message });
+}
+
+function notInSnapshot(model: CliModel, what: string): CommandError {
+  const gap = model.snapshotGap as NonNullable<CliModel['snapshotGap']>;
+  return new CommandError({
+    code: 'NOT_IN_CLI_SNAPSHOT',
+    token: what,
+    message: `${what} is in the installed AWS CLI's own models, but this server cannot import that CLI (a frozen binary) and reads commands with the argument tables it ships: the snapshot is from CLI ${gap.snapshotVersion}; this server runs ${model.index.cliVersion}. Use what CLI ${gap.snapshotVersion} has, or install the CLI with pip or your package manager so the server learns its own tables.`,
+  });
+}
+
+/** An unknown service or operation that the installed CLI has and the snapshot standing in for it does not. */
+function explainSnapshotGap(
+  model: CliModel,
+  error: unknown,
+  words: readonly string[],
+): CommandError | undefined {
+  if (model.snapshotGap === undefined) return undefined;
+  const commandWords = words.filter((word) => !word.startsWith('-'));
+  let path: { service: string; command?: string } | undefined;
+  if (error instanceof ReadingError && error.kind === 'unknown-command') {
+    path = { service: words[error.index] ?? '' };
+  } else if (
+    error instanceof ArgparseError &&
+    error.kind === 'invalid-choice' &&
+    error.action?.kind === 'command'
+  ) {
+    const at = commandWords.indexOf(error.word);
+    // The service is the word before the operation (a global option's value may stand earlier).
+    path =
+      error.action.dest === 'command'
+        ? { service: error.word }
+        : at > 0
+          ? { service: commandWords[at - 1] as string, command: error.word }
+          : undefined;
+  }
+  if (path === undefined || !model.snapshotGap.installedHas(path)) return undefined;
+  return notInSnapshot(model, `\`aws ${[path.service, path.command].filter(Boolean).join(' ')}\``);
+}
+
+/** An unknown option of an operation that the installed CLI's model has and the snapshot does not. */
+function checkSnapshotGapOptions(
+  model: CliModel,
+  reading: AwsCommandReading,
+  words: readonly string[],
+): void {
+  const gap = model.snapshotGap;
+  if (gap === undefined || reading.service === undefined || reading.path.length !== 1) return;
+  for (const index of reading.unknown) {
+    const word = words[index] ?? '';
+    const option = word.includes('=') ? word.slice(0, word.indexOf('=')) : word;
+    if (!option.startsWith('--')) continue;
+    if (gap.installedHas({ service: reading.service, command: reading.path[0] as string, option })) {
+      throw notInSnapshot(model, `\`${option}\` of \`aws ${reading.service} ${reading.path[0]}\``);
+    }
+  }
 }
 
 function checkRefusedGlobals(reading: AwsCommandReading): void {

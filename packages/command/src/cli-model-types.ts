@@ -115,8 +115,21 @@ export interface CliModelIndex extends CliModelSource {
   services: string[];
 }
 
+/**
+ * For a CLI read through the committed snapshot of another version (a frozen v2 binary, see loadFrozenCliModel):
+ * what the installed CLI's own models have that the snapshot does not.
+ */
+export interface CliSnapshotGap {
+  /** The CLI version the snapshot was generated from, e.g. `2.9.19`. */
+  snapshotVersion: string;
+  /** True when the installed CLI has this service, command, or option of a command, and the snapshot does not. */
+  installedHas(path: { service: string; command?: string; option?: string }): boolean;
+}
+
 /** The whole model: the index and a loader for one service at a time (undefined for an unknown name). */
 export interface CliModel {
   index: CliModelIndex;
   loadService(name: string): CliServiceModel | undefined;
+  /** Set when the model is another version's snapshot standing in for the installed CLI. */
+  snapshotGap?: CliSnapshotGap;
 }

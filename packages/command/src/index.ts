@@ -43,9 +43,11 @@ export type {
   CliModelSource,
   CliNargs,
   CliServiceModel,
+  CliSnapshotGap,
 } from './cli-model-types.js';
 export type { CommandErrorCode } from './command-error.js';
 export { CommandError } from './command-error.js';
+export { loadFrozenCliModel } from './frozen-cli-model.js';
 export type { HelpPage, HelpRequest, HelpSection, RenderHelpOptions } from './help-page.js';
 export { readGlobalOptions, renderHelpPage } from './help-page.js';
 export type {
