@@ -317,6 +317,11 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
     if (current.hostPid === undefined && current.namespacePid !== undefined) {
       current.hostPid = findHostPid(root, current.namespacePid);
     }
+    if (current.hostPid === undefined) {
+      // Without /proc's `children` or `NSpid` no call can get its own cgroup: the calls after this one run cold.
+      isolationGap = 'the interpreter cannot be found in /proc (NSpid, task children)';
+      return `the warm CLI could not give the call its own process limit (${isolationGap}); run it again`;
+    }
     const hostPid = findHostPid(root, namespacePid, current.hostPid);
     if (hostPid === undefined) return 'the warm CLI could not find the call in /proc; run it again';
     try {
