@@ -7,11 +7,13 @@ import { loadSnapshotCliModel } from './cli-model.js';
 import type { CliCommandModel, CliModel, CliServiceModel } from './cli-model-types.js';
 import { CommandError } from './command-error.js';
 
-/** What this package reads of a botocore service model: each operation's input members, by option name. */
+/** What this package reads of a botocore service model: its operations, and their input members when asked. */
 interface BundleService {
-  /** CLI operation name (`describe-instances`) → its API name and the options its input members make. */
-  operations: Map<string, { apiOperation: string; options: Set<string> }>;
+  /** CLI operation name (`describe-instances`) → its API name. */
+  operations: Map<string, string>;
   apiOperations: Set<string>;
+  /** The options an operation's input members make, read on first use (most calls never ask). */
+  optionsOf(apiOperation: string): Set<string>;
 }
 
 interface ServiceModelFile {
@@ -53,14 +55,26 @@ function optionsOf(model: ServiceModelFile, shapeName: string | undefined): Set<
 function readBundleService(dataDirectory: string, apiService: string, cliService: string) {
   const model = readServiceModel(dataDirectory, apiService);
   if (model === undefined) return undefined;
-  const service: BundleService = { operations: new Map(), apiOperations: new Set() };
-  for (const [apiOperation, definition] of Object.entries(model.operations ?? {})) {
-    service.apiOperations.add(apiOperation);
+  const operations = new Map<string, string>();
+  const definitions = model.operations ?? {};
+  for (const apiOperation of Object.keys(definitions)) {
     const name = toCliName(apiOperation);
     // The CLI leaves these out of every version (awscli removals.py), so they are no gap in the snapshot.
-    if (removedOperations.has(`${cliService}:${name}`)) continue;
-    service.operations.set(name, { apiOperation, options: optionsOf(model, definition.input?.shape) });
+    if (!removedOperations.has(`${cliService}:${name}`)) operations.set(name, apiOperation);
   }
+  const options = new Map<string, Set<string>>();
+  const service: BundleService = {
+    operations,
+    apiOperations: new Set(Object.keys(definitions)),
+    optionsOf(apiOperation) {
+      let found = options.get(apiOperation);
+      if (found === undefined) {
+        found = optionsOf(model, definitions[apiOperation]?.input?.shape);
+        options.set(apiOperation, found);
+      }
+      return found;
+    },
+  };
   return service;
 }
 
@@ -132,10 +146,10 @@ export function loadFrozenCliModel(options: {
     if (path.option === undefined)
       return known === undefined && bundle?.operations.has(path.command) === true;
     if (known?.kind !== 'operation') return false;
-    const installed = bundle?.operations.get(path.command);
     const option = path.option;
     return (
-      installed?.options.has(option) === true &&
+      bundle?.apiOperations.has(known.apiOperation as string) === true &&
+      bundle.optionsOf(known.apiOperation as string).has(option) &&
       !known.actions.some((action) => action.options.includes(option))
     );
   };
