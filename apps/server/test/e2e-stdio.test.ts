@@ -3,39 +3,24 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAwsSandboxHome, type Emulator, startS3rver } from '@aws-mcp/emulators';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { type CallToolResult, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { type Consent, connectStdioClient } from '@aws-mcp/test-support';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollUntil, processesContaining, startHangingEndpoint } from './http-harness.js';
 
 const serverEntry = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js');
 
 type ConsentAnswer = 'accept' | 'decline';
 
-async function connectClient(env: Record<string, string>, answers: { next: ConsentAnswer; asked: string[] }) {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [serverEntry],
-    env,
-    stderr: 'pipe',
-  });
-  let stderr = '';
-  transport.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const client = new Client(
-    { name: 'e2e', version: '1.0.0' },
-    { capabilities: { elicitation: { form: {} } } },
-  );
-  client.setRequestHandler(ElicitRequestSchema, async (request) => {
-    answers.asked.push(request.params.message);
-    return answers.next === 'accept'
-      ? { action: 'accept', content: { approve: true } }
-      : { action: 'decline' };
-  });
-  await client.connect(transport);
-  return { client, stderr: () => stderr };
+function connectClient(env: Record<string, string>, answers: { next: ConsentAnswer; asked: string[] }) {
+  // The test changes answers.next between calls; the client reads it at each request.
+  const consent: Consent = {
+    get answer() {
+      return answers.next;
+    },
+    asked: answers.asked,
+  };
+  return connectStdioClient({ args: [serverEntry], env, name: 'e2e', consent });
 }
 
 function text(result: unknown): string {
@@ -193,69 +178,6 @@ describe('aws-mcp-server over stdio', () => {
     });
     expect(result.isError).toBe(true);
     expect(text(result)).toMatch(/^The command failed \(aws exited \d+\)\.\n.*NoSuchBucket/);
-  });
-});
-
-describe('aws-mcp-server with a command that hangs', () => {
-  let hang: Awaited<ReturnType<typeof startHangingEndpoint>>;
-  let workdir: string;
-  let client: Client;
-  beforeAll(async () => {
-    hang = await startHangingEndpoint();
-    workdir = await mkdtemp(join(tmpdir(), 'e2e-hang-'));
-    ({ client } = await connectClient(
-      {
-        PATH: process.env.PATH ?? '',
-        HOME: workdir,
-        AWS_MCP_WORKDIR: join(workdir, 'work'),
-        AWS_MAX_ATTEMPTS: '1',
-        AWS_DEFAULT_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'x',
-        AWS_SECRET_ACCESS_KEY: 'y',
-      },
-      { next: 'decline', asked: [] },
-    ));
-  });
-  afterAll(async () => {
-    await client?.close();
-    hang?.close();
-    await rm(workdir, { recursive: true, force: true });
-  });
-
-  it('kills a running command when the client cancels, leaving no process', async () => {
-    const controller = new AbortController();
-    const call = client.callTool(
-      { name: 'aws_cli_pipeline', arguments: { command: `aws s3 ls --endpoint-url ${hang.endpoint}` } },
-      undefined,
-      { signal: controller.signal },
-    );
-    const running = await pollUntil(
-      () => processesContaining(hang.endpoint),
-      (lines) => lines.length > 0,
-    );
-    expect(running.length).toBeGreaterThan(0);
-    controller.abort();
-    await expect(call).rejects.toThrow(/abort/i);
-    const left = await pollUntil(
-      () => processesContaining(hang.endpoint),
-      (lines) => lines.length === 0,
-    );
-    expect(left).toEqual([]);
-  });
-
-  it('sends progress notifications while a command runs', async () => {
-    const updates: Array<{ progress: number; message?: string }> = [];
-    const result = await client.callTool(
-      {
-        name: 'aws_cli_pipeline',
-        arguments: { command: `aws s3 ls --endpoint-url ${hang.endpoint}`, timeout: 3 },
-      },
-      undefined,
-      { onprogress: (progress) => updates.push(progress) },
-    );
-    expect(result.structuredContent).toMatchObject({ status: 'timeout' });
-    expect(updates.length).toBeGreaterThanOrEqual(1);
-    expect(updates[0]?.message).toMatch(/^running for \d+ s, 0 bytes of output so far$/);
   });
 });
 

@@ -2,19 +2,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAwsSandboxHome, type Emulator, startS3rver } from '@aws-mcp/emulators';
+import { type Consent, connectHttpClient as connectClientOverHttp } from '@aws-mcp/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { type CallToolResult, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  pollUntil,
-  processesContaining,
-  type SpawnedServer,
-  sendRaw,
-  spawnServer,
-  startHangingEndpoint,
-} from './http-harness.js';
+import { pollUntil, type SpawnedServer, sendRaw, spawnServer } from './http-harness.js';
 
 type ConsentAnswer = 'accept' | 'decline';
 
@@ -38,21 +32,14 @@ async function connectHttpClient(
     answers = { next: 'decline', asked: [] },
   }: { bearer?: string; answers?: { next: ConsentAnswer; asked: string[] } } = {},
 ): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
-  const transport = new StreamableHTTPClientTransport(new URL(url), {
-    requestInit: { headers: { Authorization: `Bearer ${bearer}` } },
-  });
-  const client = new Client(
-    { name: 'e2e-http', version: '1.0.0' },
-    { capabilities: { elicitation: { form: {} } } },
-  );
-  client.setRequestHandler(ElicitRequestSchema, async (request) => {
-    answers.asked.push(request.params.message);
-    return answers.next === 'accept'
-      ? { action: 'accept', content: { approve: true } }
-      : { action: 'decline' };
-  });
-  await client.connect(transport);
-  return { client, transport };
+  // The test changes answers.next between calls; the client reads it at each request.
+  const consent: Consent = {
+    get answer() {
+      return answers.next;
+    },
+    asked: answers.asked,
+  };
+  return connectClientOverHttp({ url, token: bearer, name: 'e2e-http', consent });
 }
 
 function text(result: unknown): string {
@@ -407,52 +394,6 @@ describe('aws-mcp-server over streamable HTTP', () => {
       }
     } finally {
       expect(await sse.stop()).toBe(0);
-    }
-  });
-});
-
-describe('aws-mcp-server over streamable HTTP, cancellation', () => {
-  it('kills a running command when the client cancels, leaving no process', async () => {
-    const hang = await startHangingEndpoint();
-    const workdir = await mkdtemp(join(tmpdir(), 'e2e-http-cancel-'));
-    const server = await spawnServer({
-      args: ['--transport', 'streamable-http', '--port', '0'],
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: workdir,
-        AWS_MCP_WORKDIR: join(workdir, 'work'),
-        AWS_MCP_AUTH_TOKEN: token,
-        AWS_MAX_ATTEMPTS: '1',
-        AWS_DEFAULT_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'x',
-        AWS_SECRET_ACCESS_KEY: 'y',
-      },
-    });
-    const { client } = await connectHttpClient(server.url);
-    try {
-      const controller = new AbortController();
-      const call = client.callTool(
-        { name: 'aws_cli_pipeline', arguments: { command: `aws s3 ls --endpoint-url ${hang.endpoint}` } },
-        undefined,
-        { signal: controller.signal },
-      );
-      const running = await pollUntil(
-        () => processesContaining(hang.endpoint),
-        (lines) => lines.length > 0,
-      );
-      expect(running.length).toBeGreaterThan(0);
-      controller.abort();
-      await expect(call).rejects.toThrow(/abort/i);
-      const left = await pollUntil(
-        () => processesContaining(hang.endpoint),
-        (lines) => lines.length === 0,
-      );
-      expect(left).toEqual([]);
-    } finally {
-      await client.close();
-      expect(await server.stop()).toBe(0);
-      hang.close();
-      await rm(workdir, { recursive: true, force: true });
     }
   });
 });

@@ -1,8 +1,11 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { connect, createServer as createNetServer, type Server } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findProcesses, pollUntil as pollUntilShared, waitForExit } from '@aws-mcp/test-support';
+
+export { startHangingEndpoint, waitForExit } from '@aws-mcp/test-support';
 
 /** The built server's entry, as `npx`/the bin runs it. */
 export const serverEntry = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js');
@@ -19,13 +22,6 @@ export interface SpawnedServer {
   exited: Promise<number | string>;
   /** Sends SIGTERM and waits for the exit. */
   stop(): Promise<number | string>;
-}
-
-/** Waits for a spawned process to exit, with its code, or its signal when killed. */
-export function waitForExit(child: ChildProcess): Promise<number | string> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  if (child.signalCode !== null) return Promise.resolve(child.signalCode);
-  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
 }
 
 /**
@@ -100,45 +96,18 @@ export function sendRaw(
   });
 }
 
-/** Command lines of running processes that contain `text` (other than `ps` itself). */
+/** Command lines of running processes that contain `text` (other than this one). */
 export function processesContaining(text: string): string[] {
-  return execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => line.includes(text) && !line.startsWith('ps '));
+  return findProcesses(text).map((each) => each.commandLine);
 }
 
 /** Reads a value every 50 ms until `done` accepts it, at most `attempts` times; resolves with the last value. */
-export async function pollUntil<T>(
+export function pollUntil<T>(
   read: () => T | Promise<T>,
   done: (value: T) => boolean,
   attempts = 100,
 ): Promise<T> {
-  let value = await read();
-  for (let attempt = 0; attempt < attempts && !done(value); attempt++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    value = await read();
-  }
-  return value;
-}
-
-/** A TCP endpoint on loopback that accepts connections and never answers, so an AWS CLI call hangs. */
-export async function startHangingEndpoint(): Promise<{ endpoint: string; close(): void }> {
-  const sockets = new Set<import('node:net').Socket>();
-  const server: Server = createNetServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return {
-    endpoint: `http://127.0.0.1:${address.port}`,
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-    },
-  };
+  return pollUntilShared(read, done, { attempts });
 }
 
 /**

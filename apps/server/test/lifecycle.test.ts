@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readProcessState } from '@aws-mcp/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   pollUntil,
@@ -17,11 +18,7 @@ import {
 const token = 'lifecycle-token-0123456789';
 
 function processState(pid: number): string {
-  try {
-    return execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
+  return readProcessState(pid) ?? '';
 }
 
 /** A JSON-RPC client on a child's stdin and stdout, enough to start a call and leave it hanging. */

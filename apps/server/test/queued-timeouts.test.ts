@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { type HangingEndpoint, startHangingEndpoint } from '@aws-mcp/test-support';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,38 +16,6 @@ const marginMs = 2500;
 /** A busy event loop runs the kill a little after the deadline. */
 const killSlackMs = 250;
 
-/**
- * Like the harness's hanging endpoint (accepts, never answers), but notes when each request arrives and its
- * first line, so a request tells which call's CLI was still at work and when.
- */
-async function startRecordingEndpoint(): Promise<{
-  endpoint: string;
-  requests: Array<{ at: number; line: string }>;
-  close(): void;
-}> {
-  const requests: Array<{ at: number; line: string }> = [];
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('error', () => {});
-    socket.on('close', () => sockets.delete(socket));
-    socket.once('data', (chunk: Buffer) => {
-      requests.push({ at: Date.now(), line: chunk.toString('latin1').split('\r\n')[0] ?? '' });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return {
-    endpoint: `http://127.0.0.1:${address.port}`,
-    requests,
-    close: () => {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-    },
-  };
-}
-
 interface Call {
   name: string;
   sentAt: number;
@@ -58,13 +26,14 @@ interface Call {
 }
 
 describe('aws-mcp-server over streamable HTTP with --max-concurrent 1', () => {
-  let hang: Awaited<ReturnType<typeof startRecordingEndpoint>>;
+  // Its requests tell which call's CLI was still at work, and when.
+  let hang: HangingEndpoint;
   let home: string;
   let server: SpawnedServer;
   let client: Client;
 
   beforeAll(async () => {
-    hang = await startRecordingEndpoint();
+    hang = await startHangingEndpoint();
     home = await mkdtemp(join(tmpdir(), 'e2e-queued-'));
     server = await spawnServer({
       args: ['--transport', 'streamable-http', '--port', '0', '--max-concurrent', '1'],
@@ -96,7 +65,7 @@ describe('aws-mcp-server over streamable HTTP with --max-concurrent 1', () => {
   afterAll(async () => {
     await client?.close();
     await server?.stop();
-    hang?.close();
+    await hang?.close();
     await rm(home, { recursive: true, force: true });
   });
 

@@ -1,10 +1,10 @@
 import { execFile } from 'node:child_process';
 import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseCommandLine, parsePolicy, validatePipeline } from '@aws-mcp/command';
+import { type HangingEndpoint, startHangingEndpoint } from '@aws-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
 import { type CallRole, describeCallRole } from './_roles.js';
@@ -360,13 +360,12 @@ describe('aws_cli_pipeline refuses a role before any process starts', () => {
 
 describe('aws_cli_pipeline with roleArn removes the role’s config however the call ends', () => {
   let test: TestServer;
-  let silent: Server;
+  let silent: HangingEndpoint;
 
   beforeAll(async () => {
     // STS waits on a listener that accepts and never answers, until the call is stopped.
-    silent = createServer(() => {});
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const { port } = silent.address() as { port: number };
+    silent = await startHangingEndpoint();
+    const { port } = silent;
     test = await startTestServer({
       AWS_MCP_ROLES: 'arn:aws:iam::123456789012:role/*',
       AWS_ENDPOINT_URL: `http://127.0.0.1:${port}`,
@@ -374,7 +373,7 @@ describe('aws_cli_pipeline with roleArn removes the role’s config however the 
   }, 120_000);
   afterAll(async () => {
     await test?.close();
-    silent?.close();
+    await silent?.close();
   });
 
   async function waitForNewFolder(before: string[]): Promise<string> {
