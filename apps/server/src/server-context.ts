@@ -21,7 +21,7 @@ import {
   generateCliModel,
   isProfileAllowed,
   loadCachedCliModel,
-  loadCatalogForCli,
+  loadCatalogForCliAsync,
   loadPolicyFile,
   loadSnapshotCatalog,
   loadSnapshotCliModel,
@@ -273,12 +273,13 @@ export async function createServerContext({
   }
 
   let catalog = loadSnapshotCatalog();
-  awsCli.then((status) => {
+  // Built asynchronously: regenerating it after a CLI upgrade reads every model, and the server keeps answering.
+  awsCli.then(async (status) => {
     if (!status.available || status.version === catalog.version) return;
     const location = findBotocoreDataDir({ env, awsPath: status.path });
     if (location === undefined) return;
     try {
-      catalog = loadCatalogForCli({
+      catalog = await loadCatalogForCliAsync({
         dataDirectory: location.dataDir,
         version: status.version,
         cacheDirectory: join(

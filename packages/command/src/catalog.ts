@@ -274,14 +274,42 @@ function operationFromModel(
  * the descriptions, ready for createCatalog or for writing out. Throws CommandError (INVALID_CATALOG) when the
  * directory holds no service models.
  */
-export function buildCatalogFromBotocore(options: {
+export function buildCatalogFromBotocore(options: BotocoreCatalogSource): BuiltCatalog {
+  const steps = buildCatalogSteps(options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * buildCatalogFromBotocore that lets the event loop run after each service, so a server regenerating its catalog
+ * after a CLI upgrade keeps answering meanwhile. Rejects as buildCatalogFromBotocore throws.
+ */
+export async function buildCatalogFromBotocoreAsync(options: BotocoreCatalogSource): Promise<BuiltCatalog> {
+  const steps = buildCatalogSteps(options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Where buildCatalogFromBotocore reads the models, and the CLI version they belong to. */
+export interface BotocoreCatalogSource {
   dataDirectory: string;
   version: string;
   source?: string;
-}): {
+}
+
+/** A catalog as built from botocore models: its data and its descriptions. */
+export interface BuiltCatalog {
   data: CatalogData;
   descriptions: CatalogDescriptions;
-} {
+}
+
+/** The catalog build, one step per service model read. */
+function* buildCatalogSteps(options: BotocoreCatalogSource): Generator<void, BuiltCatalog> {
   const services: Record<string, Map<string, CatalogOperation>> = {};
   const descriptions: CatalogDescriptions = {};
   const entries = existsSync(options.dataDirectory) ? readdirSync(options.dataDirectory).sort() : [];
@@ -318,6 +346,7 @@ export function buildCatalogFromBotocore(options: {
     services[service] = operations;
     descriptions[service] = lines;
     for (const [name] of operations) lines.push(documentation.get(name) ?? '');
+    yield;
   }
   if (Object.keys(services).length === 0) {
     throw new CommandError({
@@ -381,23 +410,48 @@ function customOperation(service: string, name: string): CatalogOperation {
  * when missing. Throws CommandError (INVALID_CATALOG) when the models cannot be read; file-system errors pass
  * through.
  */
-export function loadCatalogForCli(options: {
+export function loadCatalogForCli(options: CliCatalogOptions): Catalog {
+  const current = loadSnapshotCatalog();
+  if (options.version === current.version) return current;
+  return readCachedCatalog(options) ?? cacheCatalog(options, buildCatalogFromBotocore(options));
+}
+
+/**
+ * loadCatalogForCli for a server: a catalog it must build is built with buildCatalogFromBotocoreAsync, so the event
+ * loop keeps running meanwhile. Rejects as loadCatalogForCli throws.
+ */
+export async function loadCatalogForCliAsync(options: CliCatalogOptions): Promise<Catalog> {
+  const current = loadSnapshotCatalog();
+  if (options.version === current.version) return current;
+  return readCachedCatalog(options) ?? cacheCatalog(options, await buildCatalogFromBotocoreAsync(options));
+}
+
+/** Options for {@link loadCatalogForCli}: the installed CLI's models and version, and where to cache its catalog. */
+export interface CliCatalogOptions {
   dataDirectory: string;
   version: string;
   cacheDirectory: string;
-}): Catalog {
-  const current = loadSnapshotCatalog();
-  if (options.version === current.version) return current;
+}
+
+function catalogCacheFiles(options: CliCatalogOptions): { catalogFile: string; descriptionsFile: string } {
   const safeVersion = options.version.replace(/[^A-Za-z0-9._-]/g, '_');
-  const catalogFile = join(options.cacheDirectory, `catalog-${safeVersion}.json`);
-  const descriptionsFile = join(options.cacheDirectory, `descriptions-${safeVersion}.json`);
-  if (existsSync(catalogFile) && existsSync(descriptionsFile)) {
-    return createCatalog(
-      JSON.parse(readFileSync(catalogFile, 'utf8')) as CatalogData,
-      () => JSON.parse(readFileSync(descriptionsFile, 'utf8')) as CatalogDescriptions,
-    );
-  }
-  const { data, descriptions } = buildCatalogFromBotocore(options);
+  return {
+    catalogFile: join(options.cacheDirectory, `catalog-${safeVersion}.json`),
+    descriptionsFile: join(options.cacheDirectory, `descriptions-${safeVersion}.json`),
+  };
+}
+
+function readCachedCatalog(options: CliCatalogOptions): Catalog | undefined {
+  const { catalogFile, descriptionsFile } = catalogCacheFiles(options);
+  if (!existsSync(catalogFile) || !existsSync(descriptionsFile)) return undefined;
+  return createCatalog(
+    JSON.parse(readFileSync(catalogFile, 'utf8')) as CatalogData,
+    () => JSON.parse(readFileSync(descriptionsFile, 'utf8')) as CatalogDescriptions,
+  );
+}
+
+function cacheCatalog(options: CliCatalogOptions, { data, descriptions }: BuiltCatalog): Catalog {
+  const { catalogFile, descriptionsFile } = catalogCacheFiles(options);
   mkdirSync(options.cacheDirectory, { recursive: true });
   // Write then rename, so a concurrent reader never sees half a file.
   const suffix = `.${process.pid}.tmp`;

@@ -9,11 +9,20 @@ export { listFilterNames, resolveFilterInvocation } from './_filters.js';
 export type { LocalPath } from './_local-paths.js';
 export type { ApprovalTarget } from './approval-targets.js';
 export { bucketOwnerOption, readApprovalTargets } from './approval-targets.js';
-export type { Catalog, CatalogData, CatalogDescriptions, CatalogOperation } from './catalog.js';
+export type {
+  BotocoreCatalogSource,
+  BuiltCatalog,
+  Catalog,
+  CatalogData,
+  CatalogDescriptions,
+  CatalogOperation,
+  CliCatalogOptions,
+} from './catalog.js';
 export {
   buildCatalogFromBotocore,
   createCatalog,
   loadCatalogForCli,
+  loadCatalogForCliAsync,
   loadSnapshotCatalog,
 } from './catalog.js';
 export type { CatalogMatch, CommandSuggestion } from './catalog-search.js';
@@ -43,11 +52,9 @@ export type {
   CliModelSource,
   CliNargs,
   CliServiceModel,
-  CliSnapshotGap,
 } from './cli-model-types.js';
 export type { CommandErrorCode } from './command-error.js';
 export { CommandError } from './command-error.js';
-export { loadFrozenCliModel } from './frozen-cli-model.js';
 export type { HelpPage, HelpRequest, HelpSection, RenderHelpOptions } from './help-page.js';
 export { readGlobalOptions, renderHelpPage } from './help-page.js';
 export type {
@@ -79,15 +86,5 @@ export {
 } from './policy.js';
 export { redactArgv } from './redact-argv.js';
 export { formatArgvForDisplay, quoteArgv, quoteWord } from './render-argv.js';
-export type { SecretWordMatch, SecretWordRow } from './secret-words.js';
-export {
-  isSecretConfigKey,
-  isSecretOptionName,
-  isSecretReferenceName,
-  secretConfigKeys,
-  secretFieldWords,
-  secretOptionWords,
-  secretReferenceEnds,
-} from './secret-words.js';
 export type { Decision, ValidationContext } from './validate-pipeline.js';
 export { validatePipeline } from './validate-pipeline.js';
