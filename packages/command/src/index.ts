@@ -52,9 +52,11 @@ export type {
   CliModelSource,
   CliNargs,
   CliServiceModel,
+  CliSnapshotGap,
 } from './cli-model-types.js';
 export type { CommandErrorCode } from './command-error.js';
 export { CommandError } from './command-error.js';
+export { loadFrozenCliModel } from './frozen-cli-model.js';
 export type { HelpPage, HelpRequest, HelpSection, RenderHelpOptions } from './help-page.js';
 export { readGlobalOptions, renderHelpPage } from './help-page.js';
 export type {
@@ -86,5 +88,15 @@ export {
 } from './policy.js';
 export { redactArgv } from './redact-argv.js';
 export { formatArgvForDisplay, quoteArgv, quoteWord } from './render-argv.js';
+export type { SecretWordMatch, SecretWordRow } from './secret-words.js';
+export {
+  isSecretConfigKey,
+  isSecretOptionName,
+  isSecretReferenceName,
+  secretConfigKeys,
+  secretFieldWords,
+  secretOptionWords,
+  secretReferenceEnds,
+} from './secret-words.js';
 export type { Decision, ValidationContext } from './validate-pipeline.js';
 export { validatePipeline } from './validate-pipeline.js';
