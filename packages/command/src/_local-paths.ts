@@ -220,7 +220,7 @@ export function resolveLocalPaths(
       token: first.token,
       message:
         workdir === undefined
-          ? `The command uses the local path \`${first.written}\` (${first.source}), but no working directory is configured. Configure one (the server's workdir setting) or leave local files out, e.g. write an OUTFILE to \`-\` (its content comes back with the output).`
+          ? `The command uses the local path \`${first.written}\` (${first.source}), but no working directory is configured. Pass the \`workdir\` option (an absolute path) or leave local files out, e.g. write an OUTFILE to \`-\` (its content comes back with the output).`
           : `The configured working directory \`${workdir}\` is not an absolute path; configure an absolute one.`,
     });
   }

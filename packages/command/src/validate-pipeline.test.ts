@@ -21,7 +21,9 @@ describe('validatePipeline', () => {
   it('names the rule and how to run the write', () => {
     const decision = decide('aws s3 rb s3://b', { mode: 'read-only' });
     expect(decision.rule).toBe('mode:read-only');
-    expect(decision.reason).toContain('AWS_MCP_MODE');
+    // In the library's own terms (its `mode` option); the server maps that to AWS_MCP_MODE (issue 19).
+    expect(decision.reason).toContain('the mode must be `confirm-writes` (it then asks the user) or `full`');
+    expect(decision.reason).not.toContain('AWS_MCP_');
   });
 
   it.each([

@@ -242,7 +242,7 @@ export function validatePipeline(
       ...base,
       action: 'deny',
       rule: 'mode:read-only',
-      reason: `${classification.action} is a ${classification.accessClass} (${classification.reason}); the server runs in read-only mode. Ask the user to switch to confirm-writes or full mode (AWS_MCP_MODE) to run it.`,
+      reason: `${classification.action} is a ${classification.accessClass} (${classification.reason}); the policy's mode is \`read-only\`, which runs reads only. To run it, the mode must be \`confirm-writes\` (it then asks the user) or \`full\`.`,
     };
   }
   return {
