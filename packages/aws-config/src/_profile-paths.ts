@@ -1,7 +1,6 @@
-import { constants } from 'node:fs';
-import { access, stat } from 'node:fs/promises';
-import { delimiter, isAbsolute, join } from 'node:path';
+import { join } from 'node:path';
 import type { AwsConfigErrorCode } from './aws-config-error.js';
+import { findExecutable } from './find-executable.js';
 import type { AwsProfileSummary, ProfilePaths } from './read-aws-setup.js';
 
 const pathSettingNames: Record<keyof ProfilePaths, string> = {
@@ -35,7 +34,7 @@ export async function resolveProfilePaths(
       );
     }
     if (key === 'credentialProcess' && !path.includes('/')) {
-      const found = await findOnSearchPath(path, options.searchPath);
+      const found = findExecutable(path, options.searchPath);
       if (found === undefined) {
         options.warn(
           'PROGRAM_NOT_FOUND',
@@ -48,21 +47,4 @@ export async function resolveProfilePaths(
     resolved[key] = path;
   }
   return resolved;
-}
-
-/** Finds a program the way execvp does: the first executable regular file in a PATH directory. */
-async function findOnSearchPath(
-  program: string,
-  searchPath: string | undefined,
-): Promise<string | undefined> {
-  for (const directory of (searchPath ?? '').split(delimiter)) {
-    // An empty or relative entry means a directory relative to the CLI's cwd, which cannot be known here.
-    if (directory === '' || !isAbsolute(directory)) continue;
-    const candidate = join(directory, program);
-    try {
-      await access(candidate, constants.X_OK);
-      if ((await stat(candidate)).isFile()) return candidate;
-    } catch {}
-  }
-  return undefined;
 }

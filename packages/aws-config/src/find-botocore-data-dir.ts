@@ -1,14 +1,7 @@
-import {
-  accessSync,
-  constants,
-  existsSync,
-  readdirSync,
-  readFileSync,
-  realpathSync,
-  statSync,
-} from 'node:fs';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { findAllExecutables, findExecutable } from './find-executable.js';
 import type { AwsEnvironment } from './read-aws-setup.js';
 
 /** Where the installed AWS CLI keeps botocore's data (`endpoints.json` and one folder per service). */
@@ -41,31 +34,12 @@ const maxHops = 6;
  */
 export function findBotocoreDataDir(options: FindBotocoreDataDirOptions = {}): BotocoreLocation | undefined {
   const env = options.env ?? process.env;
-  const candidates = options.awsPath ? [options.awsPath] : findAllOnPath('aws', env.PATH);
+  const candidates = options.awsPath ? [options.awsPath] : findAllExecutables('aws', env.PATH);
   for (const awsPath of candidates) {
     const found = followExecutable(awsPath, { env, cwd: options.cwd ?? process.cwd() }, 0);
     if (found) return { ...found, awsPath };
   }
   return undefined;
-}
-
-function findAllOnPath(program: string, pathVariable: string | undefined): string[] {
-  const found: string[] = [];
-  for (const folder of (pathVariable ?? '').split(delimiter)) {
-    if (folder === '') continue;
-    const candidate = join(folder, program);
-    if (isExecutableFile(candidate)) found.push(candidate);
-  }
-  return found;
-}
-
-function isExecutableFile(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 function followExecutable(
@@ -113,7 +87,7 @@ function readShebang(head: string, env: AwsEnvironment): string | undefined {
   if (!program) return undefined;
   if (program.endsWith('/env')) {
     const name = rest.find((word) => !word.startsWith('-') && !word.includes('='));
-    return name === undefined ? undefined : findAllOnPath(name, env.PATH)[0];
+    return name === undefined ? undefined : findExecutable(name, env.PATH);
   }
   return program;
 }

@@ -8,6 +8,8 @@ export type { CliCacheFiles } from './cli-cache-files.js';
 export { computeAssumeRoleCacheKey } from './cli-cache-files.js';
 export type { BotocoreLocation, FindBotocoreDataDirOptions } from './find-botocore-data-dir.js';
 export { findBotocoreDataDir } from './find-botocore-data-dir.js';
+export type { FindExecutableOptions } from './find-executable.js';
+export { findAllExecutables, findExecutable, readPathExt, readSearchPath } from './find-executable.js';
 export type {
   AwsEnvironment,
   AwsFileKind,

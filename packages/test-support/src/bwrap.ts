@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
+import { findExecutable } from '@aws-mcp/aws-config';
 import { describe } from 'vitest';
-import which from 'which';
 
 /** Why bubblewrap cannot confine a process here, or undefined when it can (checked once, by running it). */
 export const bubblewrapMissing: string | undefined = explainBubblewrapMissing(process.env.PATH);
 
 /** Why the bwrap found on `path` cannot confine a process, or undefined when a trial run succeeds. */
 export function explainBubblewrapMissing(path: string | undefined): string | undefined {
-  const bwrap = which.sync('bwrap', { nothrow: true, path });
-  if (bwrap === null) return 'bwrap is not on PATH (install bubblewrap)';
+  const bwrap = findExecutable('bwrap', path);
+  if (bwrap === undefined) return 'bwrap is not on PATH (install bubblewrap)';
   // Present is not enough: user namespaces may be off (a container without them, a sysctl).
   const trial = spawnSync(
     bwrap,
