@@ -12,8 +12,8 @@ import {
   type MotoEmulator,
   startMoto,
 } from '@aws-mcp/emulators';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { connectStdioClient } from '@aws-mcp/test-support';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { parse as parseToml } from 'smol-toml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,15 +109,11 @@ describe('the client configs in the README', () => {
     expect(() => readServerConfig({ HOME: home.home, ...config.env })).not.toThrow();
 
     const workdir = join(home.home, `workdir-${client}`);
-    const mcp = new Client({ name: client, version: '1.0.0' });
-    await mcp.connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args,
-        env: { PATH: process.env.PATH ?? '', ...home.env, AWS_MCP_WORKDIR: workdir, ...config.env },
-        stderr: 'ignore',
-      }),
-    );
+    const { client: mcp } = await connectStdioClient({
+      args,
+      env: { PATH: process.env.PATH ?? '', ...home.env, AWS_MCP_WORKDIR: workdir, ...config.env },
+      name: client,
+    });
     try {
       const { tools } = await mcp.listTools();
       expect(tools.map((tool) => tool.name).sort()).toEqual([
@@ -177,22 +173,18 @@ describe.skipIf(motoMissing)(
       );
       queueUrl = stdout.trim();
       // A client without elicitation, like Claude Desktop.
-      mcp = new Client({ name: 'no-elicitation', version: '1.0.0' });
-      await mcp.connect(
-        new StdioClientTransport({
-          command: process.execPath,
-          args: [join(root, 'apps', 'server', 'dist', 'index.js')],
-          env: {
-            PATH: process.env.PATH ?? '',
-            ...home.env,
-            AWS_MAX_ATTEMPTS: '1',
-            AWS_ENDPOINT_URL: moto.endpoint,
-            AWS_MCP_WORKDIR: join(folder, 'workdir'),
-            AWS_MCP_POLICY_FILE: join(folder, 'policy.json'),
-          },
-          stderr: 'ignore',
-        }),
-      );
+      ({ client: mcp } = await connectStdioClient({
+        args: [join(root, 'apps', 'server', 'dist', 'index.js')],
+        env: {
+          PATH: process.env.PATH ?? '',
+          ...home.env,
+          AWS_MAX_ATTEMPTS: '1',
+          AWS_ENDPOINT_URL: moto.endpoint,
+          AWS_MCP_WORKDIR: join(folder, 'workdir'),
+          AWS_MCP_POLICY_FILE: join(folder, 'policy.json'),
+        },
+        name: 'no-elicitation',
+      }));
     });
     afterAll(async () => {
       await mcp?.close();

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createAwsSandboxHome } from '@aws-mcp/emulators';
+import { findFreePort } from '@aws-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type SpawnedServer, spawnServer } from './http-harness.js';
 
@@ -30,15 +30,6 @@ async function runHealthCheck(env: Record<string, string>): Promise<number> {
   );
 }
 
-/** A loopback port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  return typeof address === 'object' && address !== null ? address.port : 1;
-}
-
 describe('the Dockerfile health check', () => {
   let home: Awaited<ReturnType<typeof createAwsSandboxHome>>;
   let server: SpawnedServer;
@@ -61,7 +52,7 @@ describe('the Dockerfile health check', () => {
   });
 
   it('fails when nothing answers on the HTTP port', async () => {
-    const port = String(await closedPort());
+    const port = String(await findFreePort());
     expect(await runHealthCheck({ AWS_MCP_TRANSPORT: 'streamable-http', AWS_MCP_PORT: port })).toBe(1);
   });
 

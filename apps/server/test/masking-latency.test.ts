@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createAwsSandboxHome, type Emulator, startS3rver } from '@aws-mcp/emulators';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { connectStdioClient } from '@aws-mcp/test-support';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverEntry } from './http-harness.js';
@@ -77,8 +77,7 @@ describe('masking a hostile object while other requests wait', () => {
         env: awsEnv,
       });
     }
-    const transport = new StdioClientTransport({
-      command: process.execPath,
+    ({ client } = await connectStdioClient({
       args: [serverEntry],
       env: {
         ...awsEnv,
@@ -86,10 +85,8 @@ describe('masking a hostile object while other requests wait', () => {
         AWS_MCP_WORKDIR: workdir,
         AWS_MCP_MAX_OUTPUT: '2000',
       },
-      stderr: 'pipe',
-    });
-    client = new Client({ name: 'latency', version: '1.0.0' });
-    await client.connect(transport);
+      name: 'latency',
+    }));
   });
 
   afterAll(async () => {

@@ -14,7 +14,6 @@ describe('@aws-mcp/executor public API', () => {
       'buildBubblewrapArguments',
       'buildFilterEnvironment',
       'buildSeatbeltProfile',
-      'capOutput',
       'checkAssumeRoleOptions',
       'checkAwsCli',
       'checkWorkdir',

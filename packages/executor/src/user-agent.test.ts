@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommandLine } from '@aws-mcp/command';
 import { createAwsSandboxHome, MOTO_CREDENTIALS } from '@aws-mcp/emulators';
+import { describeWithBubblewrap } from '@aws-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildExecutionEnv } from './_environment.js';
 import { findExecutable } from './_find-executable.js';
@@ -131,7 +132,7 @@ describe.each(clis)('the user agent of CLI $name', ({ awsCli }) => {
   });
 });
 
-describe.skipIf(bwrapPath === undefined)('the user agent of a warm CLI', () => {
+describeWithBubblewrap('the user agent of a warm CLI', () => {
   let warmCli: WarmCli;
 
   beforeAll(() => {
