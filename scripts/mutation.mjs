@@ -27,7 +27,7 @@ const packages = {
   executor: {
     folder: 'packages/executor',
     safety: {
-      masking: ['src/mask-secrets.ts'],
+      masking: ['src/mask-secrets.ts', 'src/_mask-members.ts'],
       'sandbox arguments': ['src/bubblewrap-sandbox.ts', 'src/sandbox.ts'],
       judging: ['src/_judge-pipeline.ts'],
     },

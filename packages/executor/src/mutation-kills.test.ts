@@ -2,6 +2,7 @@
 // each row states what a person sees when the rule is right.
 import { describe, expect, it } from 'vitest';
 import { buildFailureError, judgeStages } from './_judge-pipeline.js';
+import { maskResponseMembers } from './_mask-members.js';
 import type { PipelineResult, StageResult } from './run-pipeline.js';
 
 /** `name:exit` or `name:SIGNAL`, e.g. `jq:5`, `sort:SIGPIPE`. */
@@ -86,5 +87,38 @@ describe('buildFailureError (mutants that survived the table in _judge-pipeline.
     expect(buildFailureError(failed({ status: 'canceled', stages: [stage('aws:SIGTERM')] })).canceled).toBe(
       true,
     );
+  });
+});
+
+describe('maskResponseMembers (mutants that survived _source-masking.test.ts)', () => {
+  it('masks every string of a secret member that holds a list, and nothing beside it', () => {
+    const response = { Parameter: { Name: 'db', Values: ['hunter2', 'correct-horse'] } };
+    const { values, members } = maskResponseMembers(response, ['Parameter.Values']);
+    expect(values.sort()).toEqual(['correct-horse', 'hunter2']);
+    expect(members).toEqual(['Parameter.Values']);
+    expect(response).toEqual({ Parameter: { Name: 'db', Values: ['[MASKED]', '[MASKED]'] } });
+  });
+
+  it('leaves numbers, booleans, empty and already masked strings as they are, and counts none of them', () => {
+    const response = {
+      Secret: { Version: 3, Enabled: true, Empty: '', Earlier: '[MASKED]', Value: 's3cr3t' },
+    };
+    expect(maskResponseMembers(response, ['Secret'])).toEqual({ values: ['s3cr3t'], members: ['Secret'] });
+    expect(response.Secret).toEqual({
+      Version: 3,
+      Enabled: true,
+      Empty: '',
+      Earlier: '[MASKED]',
+      Value: '[MASKED]',
+    });
+  });
+
+  it('lists only the paths that held a value, and reads past a null member without failing', () => {
+    const response = { Credentials: null, Other: { SecretAccessKey: 'abc' } };
+    expect(maskResponseMembers(response, ['Credentials.SecretAccessKey', 'Missing.Value'])).toEqual({
+      values: [],
+      members: [],
+    });
+    expect(response).toEqual({ Credentials: null, Other: { SecretAccessKey: 'abc' } });
   });
 });
