@@ -29,7 +29,8 @@ export function defineMutationConfig({ name, mutate, generated = [], leftOutTest
     // ignored, which docs/testing.md reports beside each score.
     ignoreStatic: true,
     mutate: [...mutate, ...notSource, ...generated.map((file) => `!${file}`)],
-    testFiles: leftOutTests.length === 0 ? [] : listTestFiles().filter((file) => !leftOutTests.includes(file)),
+    testFiles:
+      leftOutTests.length === 0 ? [] : listTestFiles().filter((file) => !leftOutTests.includes(file)),
     // The sandbox sits two folders below the repository, as the package does, so `../../` in a vitest config or a
     // test (the shared vitest config, the docs) reaches the same files.
     tempDirName: `../../.stryker-tmp-${name}`,

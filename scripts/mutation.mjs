@@ -39,11 +39,7 @@ const packages = {
       'src/bubblewrap-sandbox.ts',
     ],
     // Their own tests (bubblewrap-sandbox.test.ts runs a real bwrap, and nothing else).
-    pureTests: [
-      'src/_judge-pipeline.test.ts',
-      'src/mask-secrets.test.ts',
-      'src/bubblewrap-sandbox.test.ts',
-    ],
+    pureTests: ['src/_judge-pipeline.test.ts', 'src/mask-secrets.test.ts', 'src/bubblewrap-sandbox.test.ts'],
   },
   server: { folder: 'apps/server', safety: {} },
 };
