@@ -9,8 +9,8 @@ import {
   type MotoEmulator,
   startMoto,
 } from '@aws-mcp/emulators';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { connectStdioClient } from '@aws-mcp/test-support';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -45,23 +45,19 @@ describe('the bundled server (dist/index.js)', () => {
     await copyPackedFiles(join(folder, 'package'));
     if (!motoMissing) moto = await startMoto();
     home = await createAwsSandboxHome({ credentials: MOTO_CREDENTIALS, region: 'us-east-1' });
-    client = new Client({ name: 'bundle-test', version: '1.0.0' });
-    await client.connect(
-      new StdioClientTransport({
-        command: process.execPath,
-        args: [join(folder, 'package', 'dist', 'index.js')],
-        cwd: folder,
-        env: {
-          PATH: process.env.PATH ?? '',
-          ...home.env,
-          AWS_MAX_ATTEMPTS: '1',
-          AWS_MCP_MODE: 'read-only',
-          AWS_MCP_WORKDIR: join(folder, 'workdir'),
-          ...(moto === undefined ? {} : { AWS_ENDPOINT_URL: moto.endpoint }),
-        },
-        stderr: 'ignore',
-      }),
-    );
+    ({ client } = await connectStdioClient({
+      args: [join(folder, 'package', 'dist', 'index.js')],
+      cwd: folder,
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...home.env,
+        AWS_MAX_ATTEMPTS: '1',
+        AWS_MCP_MODE: 'read-only',
+        AWS_MCP_WORKDIR: join(folder, 'workdir'),
+        ...(moto === undefined ? {} : { AWS_ENDPOINT_URL: moto.endpoint }),
+      },
+      name: 'bundle-test',
+    }));
   });
   afterAll(async () => {
     await client?.close();

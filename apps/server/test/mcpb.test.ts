@@ -12,8 +12,8 @@ import {
   type MotoEmulator,
   startMoto,
 } from '@aws-mcp/emulators';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { connectStdioClient } from '@aws-mcp/test-support';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -61,22 +61,19 @@ describe('the .mcpb bundle', () => {
       pathSeparator: '/',
     });
     if (config === undefined) throw new Error('the manifest gave no server config');
-    client = new Client({ name: 'mcpb-test', version: '1.0.0' });
-    await client.connect(
-      new StdioClientTransport({
-        command: config.command === 'node' ? process.execPath : config.command,
-        args: config.args ?? [],
-        env: {
-          PATH: process.env.PATH ?? '',
-          ...home.env,
-          AWS_MAX_ATTEMPTS: '1',
-          ...(moto === undefined ? {} : { AWS_ENDPOINT_URL: moto.endpoint }),
-          ...config.env,
-        },
-        cwd: unpacked,
-        stderr: 'ignore',
-      }),
-    );
+    ({ client } = await connectStdioClient({
+      command: config.command === 'node' ? process.execPath : config.command,
+      args: config.args ?? [],
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...home.env,
+        AWS_MAX_ATTEMPTS: '1',
+        ...(moto === undefined ? {} : { AWS_ENDPOINT_URL: moto.endpoint }),
+        ...config.env,
+      },
+      cwd: unpacked,
+      name: 'mcpb-test',
+    }));
   }, 240_000);
   afterAll(async () => {
     await client?.close();
