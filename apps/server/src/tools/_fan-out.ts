@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Decision, isProfileAllowed, type Pipeline, parseCommandLine } from '@aws-mcp/command';
-import { ExecutionError, maskSecrets, runPipeline, secretOutputOf } from '@aws-mcp/executor';
+import { auditEntryOf, ExecutionError, maskSecrets, runPipeline, secretOutputOf } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
@@ -942,14 +942,11 @@ async function runTarget({
     audit(
       {
         ...judged.auditBase,
+        // The executor's builder, as for a single call.
+        ...auditEntryOf(judged, { result }),
         consent: consent?.answer,
-        status: result.status,
-        exitCode: result.exitCode,
-        durationMs: result.durationMs,
-        outputChars: result.totalChars,
         secrets: formatted.secrets.handling,
         ...(formatted.secrets.saved === undefined ? {} : { savedAs: formatted.secrets.saved.name }),
-        ...(result.requestIds === undefined ? {} : { requestIds: result.requestIds }),
       },
       judged.profile,
     );
@@ -961,7 +958,10 @@ async function runTarget({
     return toOutcome(target, account, formatted.tool, kept);
   } catch (error) {
     if (!ExecutionError.isInstance(error)) throw error;
-    audit({ ...judged.auditBase, status: 'refused', error: error.code, durationMs: Date.now() - started });
+    audit({
+      ...judged.auditBase,
+      ...auditEntryOf(judged, { error: error.code, durationMs: Date.now() - started }),
+    });
     const reason = maskSecrets(error.message).text;
     return {
       target,
