@@ -145,14 +145,27 @@ describe('catalog/catalog.json', () => {
   const botocore = /botocore\/(\S+)/.exec(committed.source)?.[1] ?? '';
   const data = findCommittedBotocoreData(botocore);
   it.skipIf(data === undefined)(
-    `is what scripts/generate-catalog.mjs builds from botocore ${botocore} today${data === undefined ? ' (skipped: python3 imports another botocore)' : ''}`,
+    `has the services, operations and descriptions scripts/generate-catalog.mjs builds from botocore ${botocore} today${data === undefined ? ' (skipped: python3 imports another botocore)' : ''}`,
     () => {
       const built = buildCatalogFromBotocore({
         dataDirectory: data as string,
         version: committed.version,
         source: committed.source,
       });
-      expect(built.data).toEqual(committed);
+      // The class letters are left out: the committed ones are what the first name rules said (the baseline the
+      // classification report and its tests measure the generated classes against); a load asks the
+      // classification instead.
+      const withoutLetters = (services: Record<string, string>) =>
+        Object.fromEntries(
+          Object.entries(services).map(([service, line]) => [
+            service,
+            line.replace(/(^|\s)([^:\s]+):[rws]/g, '$1$2'),
+          ]),
+        );
+      expect({ ...built.data, services: withoutLetters(built.data.services) }).toEqual({
+        ...committed,
+        services: withoutLetters(committed.services),
+      });
       expect(built.descriptions).toEqual(descriptions);
     },
   );
