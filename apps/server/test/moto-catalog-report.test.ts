@@ -21,6 +21,7 @@ import { findCliPython } from '../../../packages/command/test/cli-oracle.js';
 import { createRandom } from '../../../packages/command/test/seeded-random.js';
 import { serverEntry } from './http-harness.js';
 import { changedModels, type MotoState } from './parity/moto-state.js';
+import { rawCliPath } from './parity/run.js';
 
 const execProgram = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -200,7 +201,7 @@ describe.skipIf(skipReason !== undefined)(
       home = await createAwsSandboxHome({ credentials: MOTO_CREDENTIALS });
       folder = await mkdtemp(join(tmpdir(), 'moto-report-'));
       rawEnv = {
-        PATH: process.env.PATH ?? '',
+        PATH: rawCliPath(process.env.PATH ?? ''),
         LANG: 'C.UTF-8',
         ...home.env,
         AWS_ENDPOINT_URL: moto.endpoint,

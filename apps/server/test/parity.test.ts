@@ -15,15 +15,16 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { type CallToolResult, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ParityCall, parityCalls, profiles } from './parity/calls.js';
-import { fill, pick, rawArgs, rawLine, type Variables } from './parity/run.js';
-import { writeParityFiles } from './parity/workdir.js';
+import { type ParityCall, parityCalls, paritySequences, profiles } from './parity/calls.js';
+import { fill, pick, rawArgs, rawCliPath, rawLine, type Variables } from './parity/run.js';
+import { writeParityAmis, writeParityFiles } from './parity/workdir.js';
 
 const execShell = promisify(exec);
 const execProgram = promisify(execFile);
 const serverEntry = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js');
 const motoMissing = findMotoServer() === undefined;
 const sides = { server: 'srv', raw: 'raw' } as const;
+const callTimeoutMs = 120_000;
 
 /**
  * Sets aside what differs between two runs of the same call: the two sides' names and captured values (a list
@@ -54,6 +55,17 @@ function normalize(output: string, sidesVariables: Variables[], unordered: boole
   return (unordered ? lines.sort() : lines).join('\n');
 }
 
+/** What one call gave on both sides, normalized, or why it could not be compared. */
+type CallResult =
+  | { server: string; raw: string; serverMs: number; rawMs: number }
+  | { error: string; serverMs: number; rawMs: number };
+
+/**
+ * The workload's sequences run at once, each call after the one before it in its sequence; within a call, the
+ * server's side and the raw side run at once too. Both sides see the same state: each side has its own names
+ * (`{s}`), both sides of the previous call have finished before the next starts, and no sequence lists what
+ * another one makes (calls.ts). The calls run in `beforeAll`; each call's test compares what it gave.
+ */
 describe.skipIf(motoMissing)(
   `parity: a realistic workload through the server and with the raw CLI gives the same answers${motoMissing ? ' (skipped: moto_server is not installed)' : ''}`,
   () => {
@@ -63,32 +75,26 @@ describe.skipIf(motoMissing)(
     let workdir: string;
     let client: Client;
     let rawEnv: Record<string, string>;
-    const variables: Record<'server' | 'raw', Variables> = {
-      server: { s: sides.server },
-      raw: { s: sides.raw },
-    };
-    const timings = { server: 0, raw: 0 };
+    const results = new Map<ParityCall, CallResult>();
+    const sequenceSeconds: Record<string, number> = {};
+    const phases = { setup: 0, workload: 0 };
 
     beforeAll(async () => {
-      moto = await startMoto();
-      home = await createAwsSandboxHome({ credentials: MOTO_CREDENTIALS, profiles });
+      const started = performance.now();
       folder = await mkdtemp(join(tmpdir(), 'parity-'));
+      await writeParityAmis(join(folder, 'amis.json'));
+      moto = await startMoto({ env: { PATH: process.env.PATH, MOTO_AMIS_PATH: join(folder, 'amis.json') } });
+      home = await createAwsSandboxHome({ credentials: MOTO_CREDENTIALS, profiles });
       workdir = join(folder, 'workdir');
       await mkdir(workdir);
       await writeParityFiles(workdir, Object.values(sides));
       rawEnv = {
-        PATH: process.env.PATH ?? '',
+        PATH: rawCliPath(process.env.PATH ?? ''),
         LANG: 'C.UTF-8',
         ...home.env,
         AWS_ENDPOINT_URL: moto.endpoint,
         AWS_MAX_ATTEMPTS: '1',
       };
-      // The first EC2 read in a region makes moto create its AMIs and default VPC: do it before anything is timed.
-      await Promise.all(
-        profiles.map((profile) =>
-          execProgram('aws', ['--region', profile.region, 'ec2', 'describe-vpcs'], { env: rawEnv }),
-        ),
-      );
       client = new Client(
         { name: 'parity', version: '1.0.0' },
         { capabilities: { elicitation: { form: {} } } },
@@ -100,38 +106,111 @@ describe.skipIf(motoMissing)(
           ? { action: 'accept', content: { answer: 'show' } }
           : { action: 'accept', content: { approve: true } };
       });
-      await client.connect(
-        new StdioClientTransport({
-          command: process.execPath,
-          args: [serverEntry],
-          env: { ...rawEnv, AWS_MCP_WORKDIR: workdir, AWS_MCP_MODE: 'confirm-writes' },
-          stderr: 'ignore',
-        }),
-      );
-    }, 180_000);
+      await Promise.all([
+        // The first EC2 read in a region makes moto create its default VPC: done before any call.
+        ...profiles.map((profile) =>
+          execProgram('aws', ['--region', profile.region, 'ec2', 'describe-vpcs'], { env: rawEnv }),
+        ),
+        client.connect(
+          new StdioClientTransport({
+            command: process.execPath,
+            args: [serverEntry],
+            // The server finds the CLI as a person's PATH has it (through a pyenv shim where there is one).
+            env: {
+              ...rawEnv,
+              PATH: process.env.PATH ?? '',
+              AWS_MCP_WORKDIR: workdir,
+              AWS_MCP_MODE: 'confirm-writes',
+            },
+            stderr: 'ignore',
+          }),
+        ),
+      ]);
+      phases.setup = performance.now() - started;
+      await Promise.all(paritySequences.map((sequence) => runSequence(sequence.name, sequence.calls)));
+      phases.workload = performance.now() - started - phases.setup;
+      // The calls run here, each with its own time limit: this limit is for the whole workload on a loaded machine.
+    }, 1_800_000);
     afterAll(async () => {
       await client?.close();
       await moto?.stop();
       await home?.remove();
       if (folder !== undefined) await rm(folder, { recursive: true, force: true });
+      const all = [...results.values()];
+      const sum = (side: 'serverMs' | 'rawMs') => all.reduce((total, each) => total + each[side], 0) / 1000;
       console.log(
-        `parity: ${parityCalls.length} calls; server ${(timings.server / 1000).toFixed(1)} s, raw CLI ${(timings.raw / 1000).toFixed(1)} s`,
+        `parity: ${parityCalls.length} calls in ${paritySequences.length} sequences at once: set-up ` +
+          `${(phases.setup / 1000).toFixed(1)} s, workload ${(phases.workload / 1000).toFixed(1)} s (sequences: ` +
+          `${Object.entries(sequenceSeconds)
+            .map(([name, seconds]) => `${name} ${seconds.toFixed(1)} s`)
+            .join(', ')}); per call summed: server ${sum('serverMs').toFixed(1)} s, raw CLI ` +
+          `${sum('rawMs').toFixed(1)} s`,
       );
-    });
+    }, 120_000);
 
-    async function runServer(call: ParityCall): Promise<{ output: string }> {
+    async function runSequence(name: string, calls: ParityCall[]): Promise<void> {
       const started = performance.now();
-      const result = (await client.callTool({
-        name: 'aws_cli_pipeline',
-        arguments: {
-          ...(call.args === undefined
-            ? { command: fill(call.line, variables.server) }
-            : { args: call.args.map((word) => fill(word, variables.server)) }),
-          ...(call.profile === undefined ? {} : { profile: call.profile }),
-          ...(call.region === undefined ? {} : { region: call.region }),
+      const variables: Record<'server' | 'raw', Variables> = {
+        server: { s: sides.server },
+        raw: { s: sides.raw },
+      };
+      for (const call of calls) results.set(call, await runCall(call, variables));
+      sequenceSeconds[name] = (performance.now() - started) / 1000;
+    }
+
+    async function runCall(
+      call: ParityCall,
+      variables: Record<'server' | 'raw', Variables>,
+    ): Promise<CallResult> {
+      const took = { serverMs: 0, rawMs: 0 };
+      const timed = async <T>(side: keyof typeof took, run: () => Promise<T>): Promise<T> => {
+        const started = performance.now();
+        try {
+          return await run();
+        } finally {
+          took[side] = performance.now() - started;
+        }
+      };
+      // Settled, not all: a side that fails still lets the other finish before the sequence's next call starts.
+      const [serverSide, rawSide] = await Promise.allSettled([
+        timed('serverMs', () => runServer(call, variables.server)),
+        timed('rawMs', () => runRaw(call, variables.raw)),
+      ]);
+      try {
+        if (serverSide.status === 'rejected') throw serverSide.reason;
+        if (rawSide.status === 'rejected') throw rawSide.reason;
+        const [server, raw] = [serverSide.value, rawSide.value];
+        for (const [name, path] of Object.entries(call.capture ?? {})) {
+          variables.server[name] = pick(server.output, path);
+          variables.raw[name] = pick(raw, path);
+        }
+        const both = [variables.server, variables.raw];
+        const unordered = call.unordered === true;
+        return {
+          server: normalize(server.output, both, unordered),
+          raw: normalize(raw, both, unordered),
+          ...took,
+        };
+      } catch (error) {
+        return { error: error instanceof Error ? error.message : String(error), ...took };
+      }
+    }
+
+    async function runServer(call: ParityCall, variables: Variables): Promise<{ output: string }> {
+      const result = (await client.callTool(
+        {
+          name: 'aws_cli_pipeline',
+          arguments: {
+            ...(call.args === undefined
+              ? { command: fill(call.line, variables) }
+              : { args: call.args.map((word) => fill(word, variables)) }),
+            ...(call.profile === undefined ? {} : { profile: call.profile }),
+            ...(call.region === undefined ? {} : { region: call.region }),
+          },
         },
-      })) as CallToolResult;
-      timings.server += performance.now() - started;
+        undefined,
+        { timeout: callTimeoutMs },
+      )) as CallToolResult;
       const structured = result.structuredContent as { output: string } | undefined;
       if (result.isError === true) {
         const text = result.content[0]?.type === 'text' ? result.content[0].text : '';
@@ -140,43 +219,34 @@ describe.skipIf(motoMissing)(
       return { output: structured?.output ?? '' };
     }
 
-    async function runRaw(call: ParityCall): Promise<string> {
-      const started = performance.now();
-      try {
-        if (call.args !== undefined) {
-          return (
-            await execProgram('aws', rawArgs(call, variables.raw, moto.endpoint), {
-              cwd: workdir,
-              env: rawEnv,
-            })
-          ).stdout;
-        }
+    async function runRaw(call: ParityCall, variables: Variables): Promise<string> {
+      if (call.args !== undefined) {
         return (
-          await execShell(rawLine(call, variables.raw, moto.endpoint), {
+          await execProgram('aws', rawArgs(call, variables, moto.endpoint), {
             cwd: workdir,
             env: rawEnv,
-            shell: '/bin/sh',
+            timeout: callTimeoutMs,
           })
         ).stdout;
-      } finally {
-        timings.raw += performance.now() - started;
       }
+      return (
+        await execShell(rawLine(call, variables, moto.endpoint), {
+          cwd: workdir,
+          env: rawEnv,
+          shell: '/bin/sh',
+          timeout: callTimeoutMs,
+        })
+      ).stdout;
     }
 
     it.each(parityCalls.map((call, index) => [index + 1, call.line, call] as const))(
       '%i. %s',
-      async (_, __, call) => {
-        const [server, raw] = await Promise.all([runServer(call), runRaw(call)]);
-        for (const [name, path] of Object.entries(call.capture ?? {})) {
-          variables.server[name] = pick(server.output, path);
-          variables.raw[name] = pick(raw, path);
-        }
-        const both = [variables.server, variables.raw];
-        expect(normalize(server.output, both, call.unordered === true)).toBe(
-          normalize(raw, both, call.unordered === true),
-        );
+      (_, __, call) => {
+        const result = results.get(call);
+        if (result === undefined) throw new Error('the call did not run');
+        if ('error' in result) throw new Error(result.error);
+        expect(result.server).toBe(result.raw);
       },
-      120_000,
     );
   },
 );

@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
+import { findCliPython } from '../../../../packages/command/test/cli-oracle.js';
 import type { ParityCall } from './calls.js';
 
 export type Variables = Record<string, string>;
@@ -37,4 +40,15 @@ export function rawArgs(call: ParityCall, variables: Variables, endpoint: string
     ...(call.region === undefined ? [] : ['--region', call.region]),
     ...(call.args ?? []).slice(1).map((word) => fill(word, variables)),
   ];
+}
+
+/**
+ * PATH for the raw side, with the folder of the `aws` script itself first: a pyenv shim runs the same CLI through a
+ * chain of bash scripts (dozens of processes per call, most of the raw side's time on a loaded machine). Unchanged
+ * when `aws` is not a script run by a Python (the v2 installer's bundle) or there is no `aws` beside it.
+ */
+export function rawCliPath(path: string): string {
+  const python = findCliPython('aws');
+  if (python === undefined || !existsSync(join(dirname(python), 'aws'))) return path;
+  return `${dirname(python)}${delimiter}${path}`;
 }

@@ -5,6 +5,31 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
+/**
+ * The one AMI moto loads (`MOTO_AMIS_PATH`) instead of its default set, which makes a few thousand images per
+ * region on the first EC2 read: the workload looks this one up by name and starts instances from it.
+ */
+export async function writeParityAmis(file: string): Promise<void> {
+  const ami = {
+    ami_id: 'ami-0b33d91d',
+    name: 'amzn2-ami-hvm-2.0.20190313-x86_64-gp2',
+    description: 'Amazon Linux 2 AMI 2.0.20190313 x86_64 HVM gp2',
+    state: 'available',
+    public: true,
+    owner_id: '137112412989',
+    image_location: 'amazon/amzn2-ami-hvm-2.0.20190313-x86_64-gp2',
+    sriov: 'simple',
+    root_device_type: 'ebs',
+    root_device_name: '/dev/xvda',
+    image_type: 'machine',
+    platform: null,
+    architecture: 'x86_64',
+    virtualization_type: 'hvm',
+    hypervisor: 'xen',
+  };
+  await writeFile(file, `${JSON.stringify([ami], null, 2)}\n`);
+}
+
 /** The files the workload's calls name: policies, a function's zip, templates, a folder to sync, inputs per side. */
 export async function writeParityFiles(workdir: string, sides: string[]): Promise<void> {
   const json = (value: unknown) => `${JSON.stringify(value, null, 2)}\n`;
