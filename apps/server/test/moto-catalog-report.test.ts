@@ -309,6 +309,20 @@ describe.skipIf(skipReason !== undefined)(
 
     it('runs every sampled operation through the server (check) and raw against moto, and writes the report', async () => {
       expect(sample.length).toBe(sampleSize);
+      const motoVersion =
+        /__version__ = "([^"]+)"/.exec(await readFile(join(motoDir, '__init__.py'), 'utf8'))?.[1] ?? '?';
+      const cliVersion = (await execProgram('aws', ['--version'], { env: rawEnv })).stdout.trim();
+      const write = () =>
+        writeFile(
+          reportFile,
+          formatReport({
+            rows,
+            motoVersion,
+            cliVersion,
+            seconds: (performance.now() - started) / 1000,
+            loads,
+          }),
+        );
       for (const each of sample) {
         const callStarted = performance.now();
         const argv = each.argv as string[];
@@ -338,23 +352,14 @@ describe.skipIf(skipReason !== undefined)(
         }
         row.durationMs = performance.now() - callStarted;
         rows.push({ ...row, verdict: judge(row) });
-        if (rows.length % 50 === 0) loads.push(loadavg()[0] ?? 0);
+        // Written as it goes, so a run cut short still leaves what it saw (the report says how many ran).
+        if (rows.length % 50 === 0) {
+          loads.push(loadavg()[0] ?? 0);
+          await write();
+        }
       }
       loads.push(loadavg()[0] ?? 0);
-      const motoVersion =
-        /__version__ = "([^"]+)"/.exec(await readFile(join(motoDir, '__init__.py'), 'utf8'))?.[1] ?? '?';
-      const cliVersion = (await execProgram('aws', ['--version'], { env: rawEnv })).stdout.trim();
-      await writeFile(
-        reportFile,
-        formatReport({
-          rows,
-          motoVersion,
-          cliVersion,
-          candidates: sample.length,
-          seconds: (performance.now() - started) / 1000,
-          loads,
-        }),
-      );
+      await write();
       console.log(`moto report: ${rows.length} operations, seed ${seed}, written to ${reportFile}`);
       expect(rows.length).toBe(sampleSize);
     }, 7_200_000);
@@ -400,7 +405,6 @@ function formatReport(input: {
   rows: Row[];
   motoVersion: string;
   cliVersion: string;
-  candidates: number;
   seconds: number;
   loads: number[];
 }): string {
@@ -416,7 +420,7 @@ function formatReport(input: {
 (\`AWS_MCP_MOTO_REPORT_SEED\` picks another sample, \`AWS_MCP_MOTO_REPORT_COUNT\` its size). A report, not a
 gate: nothing here fails a build.`,
     '',
-    `- Seed **${seed}**, ${rows.length} operations drawn from the command catalog's operations that moto
+    `- Seed **${seed}**, ${rows.length} of ${sampleSize} operations run, drawn from the command catalog's operations that moto
   ${input.motoVersion} implements (a service at random, then one of its operations), ${input.cliVersion}.`,
     `- Parameters: the required arguments only, with values made from each botocore input shape by
   \`apps/server/test/parity/minimal-input.py\` (type, enum, limits, and the member's name).`,
