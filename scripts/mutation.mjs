@@ -145,8 +145,11 @@ function scopeFiles(target, scope) {
 
 /** Prints the score of each safety module from the run's JSON report, as docs/testing.md records them. */
 function printSafetyScores(target, cwd) {
-  const reportFile = path.join(cwd, 'reports/mutation/mutation.json');
-  if (!existsSync(reportFile)) return;
+  // The last run's report, else the committed incremental results (the same schema) on a fresh clone.
+  const reportFile = ['reports/mutation/mutation.json', 'reports/stryker-incremental.json']
+    .map((file) => path.join(cwd, file))
+    .find((file) => existsSync(file));
+  if (reportFile === undefined) return;
   const report = JSON.parse(readFileSync(reportFile, 'utf8'));
   console.log('\n| concern | file | score | killed | survived | no coverage | timeout | ignored (static) |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
