@@ -22,6 +22,7 @@ import {
   isProfileAllowed,
   loadCachedCliModel,
   loadCatalogForCliAsync,
+  loadFrozenCliModel,
   loadPolicyFile,
   loadSnapshotCatalog,
   loadSnapshotCliModel,
@@ -511,6 +512,24 @@ function learnCliModel({
         // A cached model that does not validate is generated again.
       }
       const interpreter = await findCliPython(status.path, env);
+      if (interpreter === undefined && major === 2) {
+        // The installer's frozen v2: no Python to ask, but its own botocore models say which operations exist.
+        const bundle = findBotocoreDataDir({ env, awsPath: status.path });
+        if (bundle?.install === 'bundle') {
+          model = loadFrozenCliModel({
+            dataDirectory: bundle.dataDir,
+            cliVersion: status.version,
+            pythonVersion: python,
+          });
+          log(
+            `AWS CLI ${status.version} is a frozen build: its commands are read with the committed CLI ` +
+              `${snapshot.index.cliVersion} tables for the operations its own models (${bundle.dataDir}) have; ` +
+              'what those tables lack is refused (NOT_IN_CLI_SNAPSHOT)',
+            'warning',
+          );
+          return;
+        }
+      }
       if (interpreter === undefined) {
         problem =
           `the AWS CLI at ${status.path} (${status.version}) is not a Python install this server can read its ` +

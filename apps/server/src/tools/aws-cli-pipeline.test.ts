@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createTempDir, startHangingEndpoint } from '@aws-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
 
@@ -333,24 +334,21 @@ describe('aws_cli_pipeline output safety and progress', () => {
   });
 
   it('sends progress notifications while a command runs, when asked', async () => {
-    const { createServer } = await import('node:net');
-    const hang = createServer((socket) => socket.on('error', () => {}));
-    await new Promise<void>((resolve) => hang.listen(0, '127.0.0.1', resolve));
-    const address = hang.address();
-    if (address === null || typeof address === 'string') throw new Error('no port');
+    // Accepts and never answers; closes itself when the test ends.
+    const hang = await startHangingEndpoint();
     const updates: Array<{ progress: number; message?: string }> = [];
     try {
       const result = await test.client.callTool(
         {
           name: 'aws_cli_pipeline',
-          arguments: { command: `aws s3 ls --endpoint-url http://127.0.0.1:${address.port}`, timeout: 3 },
+          arguments: { command: `aws s3 ls --endpoint-url ${hang.endpoint}`, timeout: 3 },
         },
         undefined,
         { onprogress: (progress) => updates.push(progress) },
       );
       expect(result.structuredContent).toMatchObject({ status: 'timeout' });
     } finally {
-      hang.close();
+      await hang.close();
     }
     expect(updates.length).toBeGreaterThanOrEqual(1);
     expect(updates[0]?.message).toMatch(/^running for \d+ s, 0 bytes of output so far$/);
@@ -410,9 +408,8 @@ describe('aws_cli_pipeline in read-only mode', () => {
 
 describe('aws_cli_pipeline audit log', () => {
   it('writes one JSON line per call with secret-bearing values redacted', async () => {
-    const { mkdtemp } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const folder = await mkdtemp(join(tmpdir(), 'audit-'));
+    // Removed when the test ends.
+    const folder = await createTempDir('audit-');
     const auditLog = join(folder, 'audit.jsonl');
     const test = await startTestServer({ AWS_MCP_AUDIT_LOG: auditLog, AWS_MCP_MODE: 'full' });
     try {
@@ -514,9 +511,8 @@ describe('aws_cli_pipeline with a profile allowlist', () => {
 
 describe('aws_cli_pipeline with a policy file', () => {
   it('applies its rules and names the rule that decided', async () => {
-    const { mkdtemp } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const folder = await mkdtemp(join(tmpdir(), 'policy-'));
+    // Removed when the test ends.
+    const folder = await createTempDir('policy-');
     const policyFile = join(folder, 'policy.json');
     await writeFile(
       policyFile,
@@ -539,9 +535,8 @@ describe('aws_cli_pipeline with a policy file', () => {
   });
 
   it('refuses to start with a bad policy file, naming the field', async () => {
-    const { mkdtemp } = await import('node:fs/promises');
-    const { tmpdir } = await import('node:os');
-    const folder = await mkdtemp(join(tmpdir(), 'policy-'));
+    // Removed when the test ends.
+    const folder = await createTempDir('policy-');
     const policyFile = join(folder, 'policy.json');
     await writeFile(
       policyFile,
