@@ -14,6 +14,7 @@ describe('@aws-mcp/executor public API', () => {
       'buildBubblewrapArguments',
       'buildFilterEnvironment',
       'buildSeatbeltProfile',
+      'capOutput',
       'checkAssumeRoleOptions',
       'checkAwsCli',
       'checkWorkdir',

@@ -11,6 +11,8 @@ export type { AwsHelpResult, AwsHelpTopic } from './aws-help.js';
 export { cleanHelpText, compactHelpText, runAwsHelp, stripUsageBanner } from './aws-help.js';
 export { buildBubblewrapArguments, createBubblewrapSandbox } from './bubblewrap-sandbox.js';
 export { buildAwsArguments } from './build-aws-arguments.js';
+export type { CappedOutput } from './cap-output.js';
+export { capOutput } from './cap-output.js';
 export type { AwsCliStatus } from './check-aws-cli.js';
 export { checkAwsCli } from './check-aws-cli.js';
 export type { ExecutionErrorCode, ExecutionErrorOptions } from './execution-error.js';
