@@ -309,6 +309,9 @@ describe.skipIf(skipReason !== undefined)(
 
     it('runs every sampled operation through the server (check) and raw against moto, and writes the report', async () => {
       expect(sample.length).toBe(sampleSize);
+      // A server that cannot judge (AWS_CLI_MISSING when its start-up CLI check failed on a loaded machine) would
+      // make every row a refusal: seen in one run, so the report stops instead.
+      expect(await judgeOnServer('sts', 'get-caller-identity', [])).not.toMatch(/^refused/);
       const motoVersion =
         /__version__ = "([^"]+)"/.exec(await readFile(join(motoDir, '__init__.py'), 'utf8'))?.[1] ?? '?';
       const cliVersion = (await execProgram('aws', ['--version'], { env: rawEnv })).stdout.trim();
