@@ -192,8 +192,9 @@ export const classificationOverrides: Readonly<Record<string, ClassificationOver
   'secretsmanager:get-random-password': {
     accessClass: 'read',
     documentation: 'Generates a random password.',
-    reason: 'returns a freshly generated string, not a stored secret',
-    secretOutput: [],
+    reason:
+      'generates a new password: a read, since nothing stored is revealed, but the password is a secret once used, so it is masked unless the person shows or saves it',
+    secretOutput: ['RandomPassword'],
   },
   // Reads whose secret the rules cannot see.
   'ec2:describe-vpn-connections': {

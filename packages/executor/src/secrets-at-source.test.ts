@@ -197,6 +197,20 @@ describe('runPipeline masks secret members inside the CLI', () => {
     expect(listed.output).not.toContain('[MASKED]');
   });
 
+  it('masks a generated password alike in JSON and text (get-random-password), and shows it when asked', async () => {
+    const shown = await run('aws secretsmanager get-random-password --password-length 40 --output text', {
+      secrets: 'show',
+    });
+    const password = shown.output.trim();
+    expect(password).toHaveLength(40);
+    for (const output of ['json', 'text', 'table']) {
+      const result = await run(`aws secretsmanager get-random-password --output ${output}`);
+      expect(result.status, result.stderr).toBe('success');
+      expect(result.output).toContain('[MASKED]');
+      expect(result.secrets.members).toEqual(['RandomPassword']);
+    }
+  });
+
   it('masks the secret of create-access-key and keeps its id, and a lone id in list-access-keys', async () => {
     expect((await run('aws iam create-user --user-name bob')).status).toBe('success');
     const created = await run('aws iam create-access-key --user-name bob --output json');
