@@ -115,4 +115,3 @@ export function formatAuditLine(entry: AuditEntry): string {
 
 /** An argv word whose value the parse redacted, or that names a file (`--x=file://NAME`, `fileb://NAME`). */
 const judged = /(?:\[redacted\]$|^(?:--[\w-]+=)?fileb?:\/\/)/;
-

@@ -59,8 +59,8 @@ describe('library messages', () => {
   it('finds a setting name in a string, and not in a comment (the scan itself)', () => {
     const probe = join(import.meta.dirname, '__fixtures__', 'library-message-probe.ts');
     expect(settingsNamedInText(probe).map((entry) => entry.replace(/^.*?:(\d+): /, '$1: '))).toEqual([
-      '4: AWS_MCP_MODE',
-      '5: AWS_MCP_SANDBOX',
+      '3: AWS_MCP_MODE',
+      '3: AWS_MCP_SANDBOX',
     ]);
   });
 

@@ -1,6 +1,3 @@
 // A file for library-messages.test.ts: AWS_MCP_IN_COMMENT is in a comment and must not count.
 /** Nor AWS_MCP_IN_DOC. */
-export const probe = [
-  'the mode (AWS_MCP_MODE)',
-  `sandbox ${'x'} AWS_MCP_SANDBOX`,
-];
+export const probe = ['the mode (AWS_MCP_MODE)', `sandbox ${'x'} AWS_MCP_SANDBOX`];
