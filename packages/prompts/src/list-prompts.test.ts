@@ -1,5 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { loadSnapshotCliModel, parseCommandLine, validatePipeline } from '@aws-mcp/command';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { getPrompt, listPrompts } from './list-prompts.js';
 import { PromptError } from './prompt-error.js';
 
@@ -170,6 +173,8 @@ describe('listPrompts', () => {
 });
 
 describe('prompt command lines', () => {
+  const workdir = mkdtempSync(join(tmpdir(), 'prompt-lines-'));
+  afterAll(() => rmSync(workdir, { recursive: true, force: true }));
   const cases = Object.keys(reference).flatMap((name) =>
     variants.map((args, index) => [name, index, args] as const),
   );
@@ -180,9 +185,15 @@ describe('prompt command lines', () => {
       const text = render(name, args);
       const lines = extractCommandLines(text);
       expect(lines.length).toBeGreaterThan(0);
-      // The workdir turns on the command package's local path checks (fileb://, template files).
-      const context = { workdir: '/tmp/work' };
+      // The workdir turns on the command package's local path checks (fileb://, template files). A prompt tells
+      // the model to make a parameter file before the call that reads it, so the files it names exist here.
+      const context = { workdir };
       for (const line of lines) {
+        for (const [, name] of line.matchAll(/fileb?:\/\/([^\s'"]+)/g)) {
+          const file = join(workdir, name as string);
+          mkdirSync(dirname(file), { recursive: true });
+          writeFileSync(file, '{}');
+        }
         // A bare `aws SERVICE OPERATION` names a command for the model to fill in: it must exist.
         const named = /^aws [a-z0-9-]+ [a-z0-9-]+$/.test(line) ? `${line} help` : line;
         // `--cli-binary-format` exists only in CLI v2 (the one most people have): such lines are read with it.
