@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { AwsContext } from '@aws-mcp/aws-config';
 import { isRoleAllowed } from '@aws-mcp/command';
-import { type AssumeRoleOptions, checkAssumeRoleOptions, ExecutionError } from '@aws-mcp/executor';
+import {
+  type AssumeRoleOptions,
+  checkAssumeRoleOptions,
+  describeRunningRole,
+  ExecutionError,
+} from '@aws-mcp/executor';
 import { z } from 'zod';
 import { sessionLabel } from '../_session-label.js';
 import type { RefusalCode } from './_refusals.js';
@@ -118,19 +123,5 @@ export function describeCallRole(
   role: CallRole | undefined,
   credentials: AwsContext['credentials'],
 ): string | null | undefined {
-  if (role !== undefined) return role.arn;
-  switch (credentials.source) {
-    case 'profile': {
-      const chain = credentials.credentials;
-      if (chain.kind === 'assume-role' || chain.kind === 'web-identity') return chain.roleArn;
-      if (chain.kind === 'static') return chain.hasSessionToken ? undefined : null;
-      return undefined;
-    }
-    case 'environment':
-      return credentials.hasSessionToken ? undefined : null;
-    case 'web-identity-environment':
-      return credentials.roleArn;
-    default:
-      return undefined;
-  }
+  return role !== undefined ? role.arn : describeRunningRole(credentials);
 }
