@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { findExecutable } from '@aws-mcp/aws-config';
-import { describe } from 'vitest';
+import { describe, it } from 'vitest';
 
 /** Why bubblewrap cannot confine a process here, or undefined when it can (checked once, by running it). */
 export const bubblewrapMissing: string | undefined = explainBubblewrapMissing(process.env.PATH);
@@ -23,15 +23,40 @@ export function explainBubblewrapMissing(path: string | undefined): string | und
   return `${bwrap} cannot run here: ${said || trial.error?.message || `exit ${trial.status}`}`;
 }
 
+/**
+ * What a block that needs bubblewrap does: `run` where bubblewrap works, `skip` where it does not, and `fail`
+ * where it does not under CI (`CI` set, not `0` or `false`), whose every sandboxed test must run.
+ */
+export function chooseBubblewrapBlock({
+  missing,
+  ci,
+}: {
+  missing: string | undefined;
+  ci: string | undefined;
+}): 'run' | 'skip' | 'fail' {
+  if (missing === undefined) return 'run';
+  return ci === undefined || ci === '' || ci === '0' || ci === 'false' ? 'skip' : 'fail';
+}
+
 const announced = new Set<string>();
 
 /**
  * `describe` for tests that need a working bubblewrap: where it is missing the block is skipped, its title says
- * why, and the reason is printed on stderr once per title.
+ * why, and the reason is printed on stderr once per title. Under CI a missing bubblewrap is not skipped: the
+ * block holds one failing test that says why instead.
  */
 export function describeWithBubblewrap(title: string, body: () => void): void {
-  if (bubblewrapMissing === undefined) {
+  const choice = chooseBubblewrapBlock({ missing: bubblewrapMissing, ci: process.env.CI });
+  if (choice === 'run') {
     describe(title, body);
+    return;
+  }
+  if (choice === 'fail') {
+    describe(title, () => {
+      it('has a working bubblewrap', () => {
+        throw new Error(`${bubblewrapMissing}: under CI a sandboxed test must run, not skip`);
+      });
+    });
     return;
   }
   if (!announced.has(title)) {

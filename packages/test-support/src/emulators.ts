@@ -5,6 +5,7 @@ import {
   type Emulator,
   findMotoServer,
   type MotoEmulator,
+  type SandboxProfile,
   startMoto,
   startS3rver,
 } from '@aws-mcp/emulators';
@@ -26,28 +27,41 @@ export interface EmulatedAws<E extends Emulator = Emulator> {
   stop(): Promise<void>;
 }
 
+/** Where the AWS home's profiles point: one `default` profile in `region`, or `profiles` (each with its region). */
+interface HomeOptions {
+  region?: string;
+  profiles?: SandboxProfile[];
+}
+
 /**
- * Starts moto (or s3rver with `emulator: 's3rver'`) on loopback and an AWS home for it in `region`, with a
- * working folder and the CLI's cache folder made. Rejects as `startMoto` does when moto_server is missing.
+ * Starts moto (or s3rver with `emulator: 's3rver'`) on loopback and an AWS home for it in `region` (or with
+ * `profiles`), with a working folder and the CLI's cache folder made; `motoEnv` is added to moto_server's own
+ * environment (`MOTO_AMIS_PATH`, `MOTO_EC2_LOAD_DEFAULT_AMIS`). Rejects as `startMoto` does when moto_server is
+ * missing.
  */
-export async function startEmulatedAws(options?: {
-  emulator?: 'moto';
-  region?: string;
-}): Promise<EmulatedAws<MotoEmulator>>;
-export async function startEmulatedAws(options: {
-  emulator: 's3rver';
-  region?: string;
-}): Promise<EmulatedAws>;
+export async function startEmulatedAws(
+  options?: HomeOptions & { emulator?: 'moto'; motoEnv?: Record<string, string> },
+): Promise<EmulatedAws<MotoEmulator>>;
+export async function startEmulatedAws(options: HomeOptions & { emulator: 's3rver' }): Promise<EmulatedAws>;
 export async function startEmulatedAws({
   emulator = 'moto',
   region = 'us-east-1',
-}: {
+  profiles,
+  motoEnv,
+}: HomeOptions & {
   emulator?: 'moto' | 's3rver';
-  region?: string;
+  motoEnv?: Record<string, string>;
 } = {}): Promise<EmulatedAws> {
-  const started: Emulator = emulator === 'moto' ? await startMoto() : await startS3rver();
+  // startMoto looks for moto_server on its env's PATH, so the environment given keeps this one's.
+  const started: Emulator =
+    emulator === 'moto'
+      ? await startMoto({ env: { PATH: process.env.PATH, ...motoEnv } })
+      : await startS3rver();
   try {
-    const home = await createAwsSandboxHome({ credentials: started.credentials, region });
+    const home = await createAwsSandboxHome({
+      credentials: started.credentials,
+      ...(profiles === undefined ? { region } : { profiles }),
+    });
     const workdir = join(home.home, 'work');
     await mkdir(workdir);
     await mkdir(join(home.home, '.aws', 'cli', 'cache'), { recursive: true });

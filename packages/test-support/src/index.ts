@@ -3,7 +3,12 @@
  * package is private, a devDependency only, and never imported from production code.
  */
 
-export { bubblewrapMissing, describeWithBubblewrap, explainBubblewrapMissing } from './bwrap.js';
+export {
+  bubblewrapMissing,
+  chooseBubblewrapBlock,
+  describeWithBubblewrap,
+  explainBubblewrapMissing,
+} from './bwrap.js';
 export type { EmulatedAws } from './emulators.js';
 export { motoMissing, startEmulatedAws } from './emulators.js';
 export type { HangingEndpoint } from './hanging-endpoint.js';

@@ -1,10 +1,13 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
+import { promisify } from 'node:util';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { explainBubblewrapMissing } from './bwrap.js';
+import { chooseBubblewrapBlock, explainBubblewrapMissing } from './bwrap.js';
+import { motoMissing, startEmulatedAws } from './emulators.js';
 import { startHangingEndpoint } from './hanging-endpoint.js';
 import { connectInMemoryClient } from './mcp-clients.js';
 import { findFreePort } from './ports.js';
@@ -153,6 +156,56 @@ describe('explainBubblewrapMissing', () => {
     expect(explainBubblewrapMissing('/nonexistent')).toBe('bwrap is not on PATH (install bubblewrap)');
   });
 });
+
+describe('chooseBubblewrapBlock', () => {
+  it.each([
+    [undefined, undefined, 'run'],
+    [undefined, '1', 'run'],
+    ['bwrap is not on PATH', undefined, 'skip'],
+    ['bwrap is not on PATH', '', 'skip'],
+    ['bwrap is not on PATH', '0', 'skip'],
+    ['bwrap is not on PATH', 'false', 'skip'],
+    ['bwrap is not on PATH', '1', 'fail'],
+    ['bwrap is not on PATH', 'true', 'fail'],
+  ] as const)('missing %j, CI=%j: %s', (missing, ci, choice) => {
+    expect(chooseBubblewrapBlock({ missing, ci })).toBe(choice);
+  });
+});
+
+describe.skipIf(motoMissing !== undefined)(
+  `startEmulatedAws${motoMissing === undefined ? '' : ` (skipped: ${motoMissing})`}`,
+  () => {
+    const tempDir = useTempDir('test-support-moto-');
+
+    it('gives the CLI a home with the profiles asked for, and moto the environment asked for', async () => {
+      const amis = `${tempDir.path}/amis.json`;
+      const image = { ami_id: 'ami-12c6146b', name: 'only-one', state: 'available', public: true };
+      await writeFile(amis, JSON.stringify([{ ...image, owner_id: '123456789012', architecture: 'x86_64' }]));
+      const aws = await startEmulatedAws({
+        profiles: [
+          { name: 'default', region: 'us-east-1' },
+          { name: 'other', region: 'eu-west-3' },
+        ],
+        motoEnv: { MOTO_AMIS_PATH: amis },
+      });
+      try {
+        const run = (args: string[]) =>
+          promisify(execFile)('aws', args, { env: { ...aws.env, AWS_MAX_ATTEMPTS: '1' }, cwd: aws.workdir });
+        expect((await run(['configure', 'get', 'region', '--profile', 'other'])).stdout.trim()).toBe(
+          'eu-west-3',
+        );
+        const images = await run([
+          ...['--profile', 'other', 'ec2', 'describe-images', '--owners', '123456789012'],
+          ...['--query', 'Images[].Name', '--output', 'text'],
+        ]);
+        expect(images.stdout.trim()).toBe('only-one');
+      } finally {
+        await aws.stop();
+      }
+      expect(existsSync(aws.home)).toBe(false);
+    });
+  },
+);
 
 describe('connectInMemoryClient', () => {
   function createAskingServer(): McpServer {
