@@ -1,9 +1,16 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommandLine } from '@aws-mcp/command';
-import { createAwsSandboxHome, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
-import { describeWithBubblewrap, type HangingEndpoint, startHangingEndpoint } from '@aws-mcp/test-support';
+import type { MotoEmulator } from '@aws-mcp/emulators';
+import {
+  createTempDir,
+  describeWithBubblewrap,
+  type EmulatedAws,
+  type HangingEndpoint,
+  startEmulatedAws,
+  startHangingEndpoint,
+} from '@aws-mcp/test-support';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -160,7 +167,7 @@ describe('readInheritedSettings', () => {
 
 describe('removeOrphanedProfiles', () => {
   it('removes the role folders of processes that are gone, and keeps those of running ones', async () => {
-    const folder = await mkdtemp(join(tmpdir(), 'orphans-'));
+    const folder = await createTempDir('orphans-');
     const hex = 'a'.repeat(24);
     const names = {
       gone: `aws-mcp-role-2147483646-${hex}`,
@@ -171,7 +178,6 @@ describe('removeOrphanedProfiles', () => {
     await writeFile(join(folder, names.gone, 'config'), '[default]\n');
     await removeOrphanedProfiles(folder);
     expect((await readdir(folder)).sort()).toEqual([names.other, names.running].sort());
-    await rm(folder, { recursive: true, force: true });
   });
 });
 
@@ -182,8 +188,8 @@ async function listRoleFolders(): Promise<string[]> {
 }
 
 describeWithBubblewrap('runPipeline with assumeRole, against moto under bubblewrap', () => {
+  let aws: EmulatedAws<MotoEmulator>;
   let moto: MotoEmulator;
-  let home: Awaited<ReturnType<typeof createAwsSandboxHome>>;
   let sandbox: Sandbox;
   let workdir: string;
   let cliCache: string;
@@ -194,13 +200,11 @@ describeWithBubblewrap('runPipeline with assumeRole, against moto under bubblewr
 
   beforeAll(async () => {
     ({ sandbox } = await selectSandbox({ mode: 'required' }));
-    moto = await startMoto();
-    home = await createAwsSandboxHome({ credentials: moto.credentials, region: 'us-east-1' });
-    workdir = join(home.home, 'work');
-    await mkdir(workdir);
-    cliCache = join(home.home, '.aws', 'cli', 'cache');
-    await mkdir(cliCache, { recursive: true });
-    const env = { ...home.env, PATH: process.env.PATH, AWS_ENDPOINT_URL: moto.endpoint };
+    aws = await startEmulatedAws();
+    moto = aws.emulator;
+    workdir = aws.workdir;
+    cliCache = join(aws.home, '.aws', 'cli', 'cache');
+    const { env } = aws;
     const trust = JSON.stringify({
       Version: '2012-10-17',
       Statement: [{ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'sts:AssumeRole' }],
@@ -218,8 +222,7 @@ describeWithBubblewrap('runPipeline with assumeRole, against moto under bubblewr
   }, 120_000);
   afterAll(async () => {
     await silent?.close();
-    await moto?.stop();
-    await home?.remove();
+    await aws?.stop();
   });
 
   function run(
@@ -228,7 +231,7 @@ describeWithBubblewrap('runPipeline with assumeRole, against moto under bubblewr
   ) {
     return runPipeline(parseCommandLine(line), {
       cwd: workdir,
-      env: { PATH: process.env.PATH, ...home.env, AWS_MAX_ATTEMPTS: '1' },
+      env: { PATH: process.env.PATH, ...aws.homeEnv, AWS_MAX_ATTEMPTS: '1' },
       endpointUrl: moto.endpoint,
       sandbox,
       timeoutMs: 60_000,
@@ -257,7 +260,7 @@ describeWithBubblewrap('runPipeline with assumeRole, against moto under bubblewr
       region: 'us-east-1',
       env: {
         PATH: process.env.PATH,
-        HOME: home.home,
+        HOME: aws.home,
         AWS_MAX_ATTEMPTS: '1',
         AWS_ACCESS_KEY_ID: moto.credentials.accessKeyId,
         AWS_SECRET_ACCESS_KEY: moto.credentials.secretAccessKey,
@@ -272,7 +275,7 @@ describeWithBubblewrap('runPipeline with assumeRole, against moto under bubblewr
   it('runs as the caller without assumeRole (the role comes from the option alone)', async () => {
     const result = await runPipeline(parseCommandLine('aws sts get-caller-identity'), {
       cwd: workdir,
-      env: { PATH: process.env.PATH, ...home.env, AWS_MAX_ATTEMPTS: '1' },
+      env: { PATH: process.env.PATH, ...aws.homeEnv, AWS_MAX_ATTEMPTS: '1' },
       endpointUrl: moto.endpoint,
       sandbox,
       credentialsMode: 'aws_config',
@@ -322,7 +325,7 @@ describeWithBubblewrap('runPipeline with assumeRole, against moto under bubblewr
     'names the cache entry the CLI itself writes, for %s',
     async (_, extra) => {
       const options: AssumeRoleOptions = { roleArn, ...extra };
-      const config = join(home.home, 'role-config');
+      const config = join(aws.home, 'role-config');
       await writeFile(
         config,
         `[default]\nregion = us-east-1\n[profile r]\nregion = us-east-1\nrole_arn = ${roleArn}\nsource_profile = default\n` +
@@ -331,7 +334,7 @@ describeWithBubblewrap('runPipeline with assumeRole, against moto under bubblewr
           (options.durationSeconds === undefined ? '' : `duration_seconds = ${options.durationSeconds}\n`),
       );
       const env = {
-        ...home.env,
+        ...aws.homeEnv,
         AWS_CONFIG_FILE: config,
         PATH: process.env.PATH,
         AWS_ENDPOINT_URL: moto.endpoint,

@@ -1,8 +1,13 @@
-import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseCommandLine } from '@aws-mcp/command';
-import { createAwsSandboxHome, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
-import { describeWithBubblewrap } from '@aws-mcp/test-support';
+import type { MotoEmulator } from '@aws-mcp/emulators';
+import {
+  describeWithBubblewrap,
+  type EmulatedAws,
+  startEmulatedAws,
+  useTempDir,
+} from '@aws-mcp/test-support';
 import { execa } from 'execa';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { preparePrivateCopies } from './_cli-cache.js';
@@ -13,7 +18,7 @@ import { selectSandbox } from './select-sandbox.js';
 const planted = JSON.stringify({ Credentials: { AccessKeyId: 'ASIAATTACKER', SecretAccessKey: 'x' } });
 
 describe('preparePrivateCopies', () => {
-  let folder: string;
+  const folder = useTempDir('private-copies-', { each: true });
   let cache: string;
   const stage = (keep: string[]): SandboxStage => ({
     kind: 'aws',
@@ -28,10 +33,7 @@ describe('preparePrivateCopies', () => {
   const binding = { ...noSandbox, name: 'bubblewrap', bindsPrivateCopies: true } as Sandbox;
 
   beforeEach(async () => {
-    folder = await import('node:fs/promises').then(({ mkdtemp }) =>
-      mkdtemp(join(process.env.TMPDIR ?? '/tmp', 'private-copies-')),
-    );
-    cache = join(folder, 'cache');
+    cache = join(folder.path, 'cache');
     await mkdir(cache);
     await writeFile(join(cache, 'old.json'), '{"kept": "as it was"}');
   });
@@ -50,7 +52,6 @@ describe('preparePrivateCopies', () => {
     expect((await readdir(cache)).sort()).toEqual(['old.json', 'role.json']);
     expect(await readFile(join(cache, 'old.json'), 'utf8')).toBe('{"kept": "as it was"}');
     await expect(readdir(copy)).rejects.toThrow();
-    await rm(folder, { recursive: true, force: true });
   });
 
   it('gives a sandbox that cannot bind copies the folder writable as it is', async () => {
@@ -58,15 +59,13 @@ describe('preparePrivateCopies', () => {
     expect(copies.stages[0]?.writablePaths).toEqual(['/work', cache]);
     expect(copies.stages[0]?.privateBinds).toBeUndefined();
     expect(await copies.finish()).toEqual([]);
-    await rm(folder, { recursive: true, force: true });
   });
 });
 
 // The outfile forms of the CLI, each aimed at the real cache: the command layer refuses such paths; this is
 // the sandbox's second wall, so the pipeline is run without validation.
 describeWithBubblewrap('the CLI caches under the bubblewrap sandbox', () => {
-  let moto: MotoEmulator;
-  let home: Awaited<ReturnType<typeof createAwsSandboxHome>>;
+  let aws: EmulatedAws<MotoEmulator>;
   let sandbox: Sandbox;
   let workdir: string;
   let cliCache: string;
@@ -74,16 +73,13 @@ describeWithBubblewrap('the CLI caches under the bubblewrap sandbox', () => {
 
   beforeAll(async () => {
     ({ sandbox } = await selectSandbox({ mode: 'required' }));
-    moto = await startMoto();
-    home = await createAwsSandboxHome({ credentials: moto.credentials, region: 'us-east-1' });
-    workdir = join(home.home, 'work');
-    await mkdir(workdir);
-    cliCache = join(home.home, '.aws', 'cli', 'cache');
-    ssoCache = join(home.home, '.aws', 'sso', 'cache');
-    await mkdir(cliCache, { recursive: true });
+    aws = await startEmulatedAws();
+    workdir = aws.workdir;
+    cliCache = join(aws.home, '.aws', 'cli', 'cache');
+    ssoCache = join(aws.home, '.aws', 'sso', 'cache');
     await mkdir(ssoCache, { recursive: true });
     await writeFile(join(cliCache, 'existing.json'), '{"as": "before"}');
-    const env = { ...home.env, PATH: process.env.PATH, AWS_ENDPOINT_URL: moto.endpoint };
+    const { env } = aws;
     await execa('aws', ['s3', 'mb', 's3://bait'], { env, extendEnv: false });
     await writeFile(join(workdir, 'bait.json'), planted);
     await execa('aws', ['s3', 'cp', join(workdir, 'bait.json'), 's3://bait/dir/creds.json'], {
@@ -92,15 +88,14 @@ describeWithBubblewrap('the CLI caches under the bubblewrap sandbox', () => {
     });
   }, 120_000);
   afterAll(async () => {
-    await moto?.stop();
-    await home?.remove();
+    await aws?.stop();
   });
 
   function run(command: string) {
     return runPipeline(parseCommandLine(command), {
       cwd: workdir,
-      env: { PATH: process.env.PATH, ...home.env, AWS_MAX_ATTEMPTS: '1' },
-      endpointUrl: moto.endpoint,
+      env: { PATH: process.env.PATH, ...aws.homeEnv, AWS_MAX_ATTEMPTS: '1' },
+      endpointUrl: aws.emulator.endpoint,
       sandbox,
       timeoutMs: 60_000,
       cliCacheFiles: { cli: ['existing.json'], sso: [] },

@@ -23,6 +23,8 @@ export interface EmulatedAws<E extends Emulator = Emulator> {
   workdir: string;
   /** HOME, AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE, PATH and AWS_ENDPOINT_URL for the CLI. */
   env: Record<string, string>;
+  /** HOME, AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE only: the home, for a run given its endpoint otherwise. */
+  homeEnv: Record<string, string>;
   /** Stops the emulator and removes the home. */
   stop(): Promise<void>;
 }
@@ -70,6 +72,7 @@ export async function startEmulatedAws({
       home: home.home,
       workdir,
       env: { ...home.env, PATH: process.env.PATH ?? '', AWS_ENDPOINT_URL: started.endpoint },
+      homeEnv: home.env,
       stop: async () => {
         await started.stop();
         await home.remove();

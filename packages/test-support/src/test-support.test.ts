@@ -189,6 +189,11 @@ describe.skipIf(motoMissing !== undefined)(
         motoEnv: { MOTO_AMIS_PATH: amis },
       });
       try {
+        expect(aws.homeEnv).toEqual({
+          HOME: aws.home,
+          AWS_CONFIG_FILE: `${aws.home}/.aws/config`,
+          AWS_SHARED_CREDENTIALS_FILE: `${aws.home}/.aws/credentials`,
+        });
         const run = (args: string[]) =>
           promisify(execFile)('aws', args, { env: { ...aws.env, AWS_MAX_ATTEMPTS: '1' }, cwd: aws.workdir });
         expect((await run(['configure', 'get', 'region', '--profile', 'other'])).stdout.trim()).toBe(
