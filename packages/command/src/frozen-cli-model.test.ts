@@ -8,6 +8,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,7 +17,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removedOperations } from './_customizations.js';
 import { toCliName } from './_operation-names.js';
 import {
+  type CliModel,
   CommandError,
+  frozenCliIndexFile,
+  indexFrozenCliModel,
   loadFrozenCliModel,
   loadSnapshotCliModel,
   parseCommandLine,
@@ -125,9 +129,97 @@ describe.skipIf(!existsSync(join(debianData, 'endpoints.json')) || !existsSync('
       expect(missing).toEqual([]);
     });
 
+    describe('with the operations index in the model cache', () => {
+      let cache: string;
+      let ec2Model: string;
+      // A whole millisecond, so that putting the time back after an edit gives the very mtime the index recorded.
+      const fixedTime = new Date('2025-06-01T12:00:00.000Z');
+      beforeAll(async () => {
+        cache = mkdtempSync(join(tmpdir(), 'frozen-cli-cache-'));
+        ec2Model = newestModelFile(join(data, 'ec2'));
+        utimesSync(ec2Model, fixedTime, fixedTime);
+        await indexFrozenCliModel({ dataDirectory: data, cacheDirectory: cache, cliVersion });
+      }, 300_000);
+      afterAll(() => rmSync(cache, { recursive: true, force: true }));
+
+      /** Runs `check` while ec2's model holds nothing a parser could read, at the size and time indexed. */
+      const withUnreadableEc2 = (check: () => void) => {
+        const bytes = readFileSync(ec2Model);
+        try {
+          writeFileSync(ec2Model, Buffer.alloc(bytes.length, 0x20));
+          utimesSync(ec2Model, fixedTime, fixedTime);
+          check();
+        } finally {
+          writeFileSync(ec2Model, bytes);
+          utimesSync(ec2Model, fixedTime, fixedTime);
+        }
+      };
+
+      it('reads every service as the models do, and a first use reads no model', async () => {
+        const indexed = loadFrozenCliModel({ dataDirectory: data, cliVersion, cacheDirectory: cache });
+        const plain = loadFrozenCliModel({ dataDirectory: data, cliVersion });
+        const differences: string[] = [];
+        for (const name of snapshot.index.services) {
+          await nextTurn();
+          const commands = (model: CliModel) =>
+            Object.keys(model.loadService(name)?.commands ?? {}).join(' ');
+          if (commands(indexed) !== commands(plain)) differences.push(name);
+        }
+        expect(differences).toEqual([]);
+        withUnreadableEc2(() => {
+          const line = 'aws ec2 describe-instances --instance-ids i-1';
+          const fresh = loadFrozenCliModel({ dataDirectory: data, cliVersion, cacheDirectory: cache });
+          expect(parseCommandLine(line, { model: fresh }).aws.argv).toEqual(
+            parseCommandLine(line, { model: snapshot }).aws.argv,
+          );
+          // Without the index, the same first use parses the model, and this one cannot be parsed.
+          const unindexed = loadFrozenCliModel({ dataDirectory: data, cliVersion });
+          expect(() => unindexed.loadService('ec2')).toThrow(SyntaxError);
+        });
+      });
+
+      it.each([
+        ['is not JSON', (file: string) => writeFileSync(file, '{"format": 1, "cliVersion"')],
+        [
+          'does not fit its schema',
+          (file: string) => writeFileSync(file, JSON.stringify({ format: 1, cliVersion, services: [] })),
+        ],
+      ])('does not use an index that %s: it reads the models', (_, spoil) => {
+        const other = mkdtempSync(join(tmpdir(), 'frozen-cli-cache-'));
+        try {
+          spoil(frozenCliIndexFile({ cacheDirectory: other, dataDirectory: data, cliVersion }));
+          withUnreadableEc2(() => {
+            const model = loadFrozenCliModel({ dataDirectory: data, cliVersion, cacheDirectory: other });
+            expect(() => model.loadService('ec2')).toThrow(SyntaxError);
+          });
+        } finally {
+          rmSync(other, { recursive: true, force: true });
+        }
+      });
+
+      it('does not use the index of another CLI version or another data folder', () => {
+        withUnreadableEc2(() => {
+          const version = loadFrozenCliModel({
+            dataDirectory: data,
+            cliVersion: '2.99.0',
+            cacheDirectory: cache,
+          });
+          expect(() => version.loadService('ec2')).toThrow(SyntaxError);
+        });
+        expect(frozenCliIndexFile({ cacheDirectory: cache, dataDirectory: `${data}/`, cliVersion })).not.toBe(
+          frozenCliIndexFile({ cacheDirectory: cache, dataDirectory: data, cliVersion }),
+        );
+      });
+    });
+
     describe('after the install gained an operation, an option and a service, and lost an operation', () => {
       let model: ReturnType<typeof loadFrozenCliModel>;
-      beforeAll(() => {
+      /** Read with an operations index made before the models changed. */
+      let indexed: ReturnType<typeof loadFrozenCliModel>;
+      let staleCache: string;
+      beforeAll(async () => {
+        staleCache = mkdtempSync(join(tmpdir(), 'frozen-cli-cache-'));
+        await indexFrozenCliModel({ dataDirectory: data, cacheDirectory: staleCache, cliVersion: '2.31.0' });
         const edit = (service: string, change: (model: ServiceModel) => void) => {
           const file = newestModelFile(join(data, service));
           const parsed = readModel(join(data, service));
@@ -158,7 +250,13 @@ describe.skipIf(!existsSync(join(debianData, 'endpoints.json')) || !existsSync('
           JSON.stringify({ metadata: {}, operations: { ListWidgets: { name: 'ListWidgets' } }, shapes: {} }),
         );
         model = loadFrozenCliModel({ dataDirectory: data, cliVersion: '2.31.0' });
-      });
+        indexed = loadFrozenCliModel({
+          dataDirectory: data,
+          cliVersion: '2.31.0',
+          cacheDirectory: staleCache,
+        });
+      }, 300_000);
+      afterAll(() => rmSync(staleCache, { recursive: true, force: true }));
 
       it.each([
         ['aws ec2 describe-widgets --widget-ids w-1', 'aws ec2 describe-widgets'],
@@ -181,6 +279,32 @@ describe.skipIf(!existsSync(join(debianData, 'endpoints.json')) || !existsSync('
         ['aws nosuchservice ls', 'UNKNOWN_COMMAND'],
       ])('refuses %s as the installed CLI would (%s)', (line, code) => {
         expect(refusal(line, model)?.code).toBe(code);
+        // An index entry is not used once its model changed: the indexed model refuses the same way.
+        expect(refusal(line, indexed)?.code).toBe(code);
+      });
+
+      it.each([
+        'aws ec2 describe-widgets --widget-ids w-1',
+        'aws ssm get-parameter --name p --version-label v1',
+        'aws widgets list-widgets',
+      ])('sees %s in the changed models through an index made before the change', (line) => {
+        expect(refusal(line, indexed)?.code).toBe('NOT_IN_CLI_SNAPSHOT');
+      });
+
+      it('indexes again by reading only the models that changed', async () => {
+        const again = await indexFrozenCliModel({
+          dataDirectory: data,
+          cacheDirectory: staleCache,
+          cliVersion: '2.31.0',
+        });
+        expect(again.servicesRead).toBe(4);
+        const fresh = loadFrozenCliModel({
+          dataDirectory: data,
+          cliVersion: '2.31.0',
+          cacheDirectory: staleCache,
+        });
+        expect(refusal('aws sqs purge-queue --queue-url q', fresh)?.code).toBe('UNKNOWN_COMMAND');
+        expect(refusal('aws ec2 describe-widgets', fresh)?.code).toBe('NOT_IN_CLI_SNAPSHOT');
       });
 
       it('reads what the snapshot has as the snapshot does: operations, waiters, customizations, global options', () => {

@@ -56,7 +56,12 @@ export type {
 } from './cli-model-types.js';
 export type { CommandErrorCode } from './command-error.js';
 export { CommandError } from './command-error.js';
-export { loadFrozenCliModel } from './frozen-cli-model.js';
+export {
+  type FrozenCliModelOptions,
+  frozenCliIndexFile,
+  indexFrozenCliModel,
+  loadFrozenCliModel,
+} from './frozen-cli-model.js';
 export type { HelpPage, HelpRequest, HelpSection, RenderHelpOptions } from './help-page.js';
 export { readGlobalOptions, renderHelpPage } from './help-page.js';
 export type {
