@@ -1,13 +1,15 @@
 # The warm CLI: one long-lived interpreter that imports the AWS CLI once and forks one child per call. Run as
 # `python -c <this file> LAUNCHER`, where LAUNCHER is aws-launcher.py's source. Requests come as JSON lines on
 # stdin, events go out as JSON lines on stdout; nothing else reaches it (no socket with a name, no shell):
-#   {"run": ID, "argv": [...], "env": {...}, "cwd": DIR, "tmpdir": DIR, "stdout": PATH, "stderr": PATH,
-#    "report": PATH or null, "launcher": CONFIG-JSON or null, "caches": [{"target": DIR, "copy": DIR}]}
+#   {"run": ID, "argv": [...], "env": {...}, "cwd": DIR, "folder": DIR, "tmpdir": DIR, "stdout": PATH,
+#    "stderr": PATH, "report": PATH or null, "launcher": CONFIG-JSON or null, "caches": [{"target": DIR, "copy": DIR}]}
 #    ->  {"started": ID, "pid": PID} ... {"exit": ID, "code": N}   (PID: the child's, in the sandbox)
-# It makes a FIFO at each PATH and forks; the child opens them once the executor has opened their read ends.
+# FOLDER is the call's own, in the calls folder; TMPDIR, the FIFOs and the cache copies lie in it. The server makes
+# a FIFO at each PATH and forks; the child confines itself, then opens them once the executor has opened their read
+# ends. A call that cannot be confined runs nothing: {"exit": ID, "code": 255, "error": WHY, "unconfined": true}.
 #   {"kill": ID}                                                  ->  SIGKILL to the call's process group
 # When ready it says {"ready": PID, "version": V, "files": [...], "isolationGap": null or why calls cannot be kept
-# apart}. A request the server cannot start answers {"exit": ID, "code": 255, "error": "..."}. The parent reads
+# apart}. Another request it cannot start answers {"exit": ID, "code": 255, "error": "..."}. The parent reads
 # no AWS file and builds no session before forking, so each call reads the config its own environment names.
 # Standard library, botocore and awscli only; it must run on the CLI's own interpreter.
 import sys
@@ -19,6 +21,7 @@ import json
 import os
 import selectors
 import signal
+import stat
 import types
 
 LAUNCHER = sys.argv[1]
@@ -31,37 +34,98 @@ LIBC = ctypes.CDLL(None, use_errno=True)
 LIBC.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE, 0
 LIBC.syscall.restype = ctypes.c_long
 
-# Calls run at once share this process's pid namespace and user: without more, a program one call starts could
-# signal this process or another call's (`kill -9 -1`), or read their /proc entries once it exec'd (dumpable again).
-# Each child therefore enters its own Landlock domain scoped for signals (ABI 6, Linux 6.12): its processes may
-# signal and trace only each other. Without it every call is refused (the executor then runs calls cold).
-LANDLOCK_CREATE_RULESET, LANDLOCK_RESTRICT_SELF = 444, 446  # The same number on every architecture.
+# Calls run at once share this process's pid namespace, user and sandbox: without more, a program one call starts
+# could signal this process or another call's (`kill -9 -1`), read their /proc entries once it exec'd (dumpable
+# again), or read another call's folder (its TMPDIR, its copy of the CLI caches with role and SSO credentials).
+# Each child therefore enters its own Landlock domain (ABI 6, Linux 6.12), scoped for signals, whose filesystem
+# rules leave out every call folder but its own: its processes may signal and trace only each other, and open
+# nothing in another call's folder. Without it every call is refused, and the executor runs it cold.
+LANDLOCK_CREATE_RULESET, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT_SELF = 444, 445, 446  # The same on every arch.
+LANDLOCK_RULE_PATH_BENEATH = 1
 LANDLOCK_SCOPE_SIGNAL = 1 << 1
+# The filesystem rights each ABI added (include/uapi/linux/landlock.h): all of them are handled, so an access the
+# rules do not grant is refused.
+ACCESS_FS_SINCE = (
+    (1, (1 << 13) - 1),  # EXECUTE, WRITE_FILE, READ_FILE, READ_DIR, REMOVE_*, MAKE_* (bits 0-12)
+    (2, 1 << 13),  # REFER: link and rename between folders
+    (3, 1 << 14),  # TRUNCATE
+    (5, 1 << 15),  # IOCTL_DEV
+)
+# What a rule on a file (not a folder) may grant: EXECUTE, WRITE_FILE, READ_FILE, TRUNCATE, IOCTL_DEV.
+ACCESS_FS_FILE = (1 << 0) | (1 << 1) | (1 << 2) | (1 << 14) | (1 << 15)
 
 
-def find_isolation_gap():
+class PathBeneath(ctypes.Structure):
+    """struct landlock_path_beneath_attr (packed): allowed_access (__u64), parent_fd (__s32)."""
+    _pack_ = 1
+    _fields_ = [('allowed_access', ctypes.c_uint64), ('parent_fd', ctypes.c_int32)]
+
+
+def find_landlock():
+    """The kernel's Landlock ABI version, and why calls cannot be kept apart with it (None: they can)."""
     version = LIBC.syscall(LANDLOCK_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(1))
     if version < 0:
-        return 'Landlock is not available (%s)' % os.strerror(ctypes.get_errno())
+        return 0, 'Landlock is not available (%s)' % os.strerror(ctypes.get_errno())
     if version < 6:
-        return 'Landlock ABI %d has no signal scoping (ABI 6, Linux 6.12)' % version
-    return None
+        return version, 'Landlock ABI %d has no signal scoping (ABI 6, Linux 6.12)' % version
+    return version, None
 
 
-ISOLATION_GAP = find_isolation_gap()
+LANDLOCK_ABI, ISOLATION_GAP = find_landlock()
+ACCESS_FS = 0
+for since, rights in ACCESS_FS_SINCE:
+    if LANDLOCK_ABI >= since:
+        ACCESS_FS |= rights
 
 
-def enter_own_domain():
-    """Puts this process and all it starts in a Landlock domain of its own: no signal or ptrace reaches outside."""
+def list_granted_paths(folder):
+    """What a call's child may use, as Landlock rules (each grants all beneath it): its own folder, and beside it,
+    at every level above the calls folder, every entry but the one leading to the calls folder. No rule names a
+    folder holding the calls folder, which /, read-only, is; links are left out (what they lead to has its own)."""
+    calls = os.path.dirname(folder)
+    granted = [folder]
+    above = calls
+    while os.path.dirname(above) != above:
+        parent = os.path.dirname(above)
+        for name in os.listdir(parent):
+            path = os.path.join(parent, name)
+            if path != above and not os.path.islink(path):
+                granted.append(path)
+        above = parent
+    return granted
+
+
+def allow_beneath(ruleset, path):
+    fd = os.open(path, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC)
+    try:
+        rights = ACCESS_FS if stat.S_ISDIR(os.fstat(fd).st_mode) else ACCESS_FS & ACCESS_FS_FILE
+        rule = PathBeneath(rights, fd)
+        if LIBC.syscall(LANDLOCK_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(LANDLOCK_RULE_PATH_BENEATH),
+                        ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
+            error = ctypes.get_errno()
+            raise OSError(error, 'landlock_add_rule %s: %s' % (path, os.strerror(error)))
+    finally:
+        os.close(fd)
+
+
+def enter_own_domain(folder):
+    """Puts this process and all it starts in a Landlock domain of its own: no signal or ptrace reaches outside,
+    and of the calls folder only `folder`, the call's own, can be opened. Raises OSError when it cannot."""
     # struct landlock_ruleset_attr: handled_access_fs, handled_access_net, scoped (all __u64).
-    attr = (ctypes.c_uint64 * 3)(0, 0, LANDLOCK_SCOPE_SIGNAL)
+    attr = (ctypes.c_uint64 * 3)(ACCESS_FS, 0, LANDLOCK_SCOPE_SIGNAL)
     ruleset = LIBC.syscall(LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(24), ctypes.c_uint32(0))
     if ruleset < 0:
-        raise OSError(ctypes.get_errno(), 'landlock_create_ruleset')
-    LIBC.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS (bubblewrap set it already; Landlock requires it)
-    if LIBC.syscall(LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) < 0:
-        raise OSError(ctypes.get_errno(), 'landlock_restrict_self')
-    os.close(ruleset)
+        error = ctypes.get_errno()
+        raise OSError(error, 'landlock_create_ruleset: %s' % os.strerror(error))
+    try:
+        for path in list_granted_paths(folder):
+            allow_beneath(ruleset, path)
+        LIBC.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS (bubblewrap set it already; Landlock requires it)
+        if LIBC.syscall(LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) < 0:
+            error = ctypes.get_errno()
+            raise OSError(error, 'landlock_restrict_self: %s' % os.strerror(error))
+    finally:
+        os.close(ruleset)
 
 # What a cold start spends its time on, done once: the CLI's modules and every customization it registers.
 import awscli.clidriver  # noqa: E402
@@ -180,9 +244,15 @@ def send(event):
         data = data[os.write(1, data):]
 
 
-def run_child(request):
+def run_child(request, confined):
     os.setsid()
-    enter_own_domain()
+    try:
+        enter_own_domain(request['folder'])
+    except Exception as error:
+        os.write(confined, str(error).encode('utf-8', 'replace')[:4000])
+        os._exit(255)
+    os.write(confined, b'confined')
+    os.close(confined)
     # Each open waits for the executor to open the FIFO's read end, which it does on {"started"}.
     fds = [os.open(request['stdout'], os.O_WRONLY), os.open(request['stderr'], os.O_WRONLY)]
     fds.append(None if request.get('report') is None else os.open(request['report'], os.O_WRONLY))
@@ -251,22 +321,43 @@ def run_child(request):
 def start(request):
     call = request['run']
     if ISOLATION_GAP is not None:
-        send({'exit': call, 'code': 255, 'error': 'calls cannot be kept apart here: ' + ISOLATION_GAP})
+        send({'exit': call, 'code': 255, 'error': ISOLATION_GAP, 'unconfined': True})
         return
     try:
         for name in ('stdout', 'stderr', 'report'):
             if request.get(name) is not None:
                 os.mkfifo(request[name], 0o600)
         sys.stdout.flush()
+        confined_read, confined_write = os.pipe()
         pid = os.fork()
     except OSError as error:
         send({'exit': call, 'code': 255, 'error': str(error)})
         return
     if pid == 0:
         try:
-            run_child(request)
+            os.close(confined_read)
+            run_child(request, confined_write)
         finally:
             os._exit(255)
+    os.close(confined_write)
+    # The child says whether it entered its domain before anything of the call runs: if it could not, nothing
+    # ran, and the executor runs the call cold instead.
+    said = b''
+    while True:
+        chunk = os.read(confined_read, 4096)
+        if chunk == b'':
+            break
+        said += chunk
+    os.close(confined_read)
+    if said != b'confined':
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+        reason = said.decode('utf-8', 'replace') or 'the child ended before it entered its Landlock domain'
+        send({'exit': call, 'code': 255, 'error': 'the call could not be confined: ' + reason, 'unconfined': True})
+        return
     children[pid] = call
     groups[call] = pid
     # The executor moves the child (by this pid, in the sandbox's namespace) into the call's own pids cgroup before

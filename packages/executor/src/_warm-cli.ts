@@ -19,7 +19,7 @@ import { killProcessGroup } from './_process-group.js';
 import { type PidsCgroup, probePidsCgroup } from './_stage-limits.js';
 import { type CallCgroup, createCallCgroup, findHostPid } from './_warm-cgroups.js';
 import { warmServerSource } from './_warm-cli-source.js';
-import type { Sandbox, SandboxStage } from './sandbox.js';
+import type { Sandbox, SandboxedCommand, SandboxStage } from './sandbox.js';
 
 /** What the warm CLI is started with: the CLI's own Python and the binds every call it runs may need. */
 export interface WarmCliOptions {
@@ -86,7 +86,8 @@ export interface WarmCliStatus {
 interface Pending {
   /** `pid`: the child's, in the sandbox's pid namespace. */
   started: (pid: number | undefined) => void;
-  exited: (event: { code?: number; signal?: string; error?: string }) => void;
+  /** `unconfined`: the interpreter could not confine the call, so nothing of it ran (`error` says why). */
+  exited: (event: { code?: number; signal?: string; error?: string; unconfined?: boolean }) => void;
 }
 
 interface Server {
@@ -132,6 +133,13 @@ async function copySmallFiles(from: string, to: string): Promise<void> {
   for (const name of await listSmallFiles(from)) await copyFile(join(from, name), join(to, name));
 }
 
+/**
+ * Where the calls folder appears in the warm sandbox: a top-level folder of its read-only root, so that each
+ * call's Landlock rules can grant all of /tmp and the home (shared by the calls, writable as a cold stage's own)
+ * without granting the other calls' folders.
+ */
+const sandboxCallsFolder = '/aws-mcp-warm-calls';
+
 function isInsideAny(path: string, folders: string[]): boolean {
   return folders.some((folder) => path === folder || path.startsWith(`${folder}/`));
 }
@@ -154,6 +162,54 @@ function closeFifoOnce(path: string): void {
 }
 
 /**
+ * Runs a call the interpreter could not confine as a cold stage runs (`command`, the stage as its sandbox wraps
+ * it), into the call's streams; an abort kills its process group. Resolves with its outcome, never rejects.
+ */
+function runCold({
+  command,
+  stage,
+  signal,
+  streams,
+}: {
+  command: SandboxedCommand;
+  stage: SandboxStage;
+  signal: AbortSignal;
+  streams: { stdout: PassThrough; stderr: PassThrough; report: PassThrough | null };
+}): Promise<{ exitCode: number | undefined; signal: string | undefined; error?: string }> {
+  const subprocess = execa(command.file, command.args, {
+    cwd: command.cwd,
+    env: command.env ?? stage.env,
+    extendEnv: false,
+    stdio: ['ignore', 'pipe', 'pipe', ...(streams.report === null ? [] : ['pipe' as const])],
+    buffer: false,
+    reject: false,
+    detached: true,
+    windowsHide: true,
+  });
+  const onAbort = () => {
+    if (subprocess.pid !== undefined) killProcessGroup(subprocess.pid);
+  };
+  if (signal.aborted) onAbort();
+  else signal.addEventListener('abort', onAbort, { once: true });
+  subprocess.stdout?.pipe(streams.stdout);
+  subprocess.stderr?.pipe(streams.stderr);
+  if (streams.report !== null) (subprocess.stdio[3] as Readable | undefined)?.pipe(streams.report);
+  return subprocess.then((ended) => {
+    signal.removeEventListener('abort', onAbort);
+    // A process that never started has streams that never end.
+    for (const stream of [streams.stdout, streams.stderr, streams.report]) {
+      if (stream !== null && !stream.writableEnded) stream.end();
+    }
+    const started = ended.exitCode !== undefined || ended.signal !== undefined;
+    return {
+      exitCode: ended.exitCode,
+      signal: ended.signal,
+      ...(started ? {} : { error: ended.shortMessage }),
+    };
+  });
+}
+
+/**
  * Starts nothing yet: the interpreter starts with the first call, inside `sandbox` (wrapped as an aws stage with
  * the given binds plus a private calls folder), and again after it crashed or was killed. Each call gets FIFOs
  * for stdout, stderr and the launcher's report in its own folder, which is removed after the call.
@@ -163,6 +219,8 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
   let server: Server | undefined;
   let starts = 0;
   let nextCall = 0;
+  /** How many calls ran warm (a call the interpreter could not confine ran cold). */
+  let warmCalls = 0;
   let lastRefusal: string | undefined;
   let lastRestart: { reason: string; at: string } | undefined;
   let lastVersion: string | undefined;
@@ -199,10 +257,11 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
       kind: 'aws',
       file: options.python,
       args: ['-c', warmServerSource, launcherSource],
-      cwd: callsFolder,
+      cwd: '/',
       env: options.env,
       readOnlyPaths: options.readOnlyPaths,
-      writablePaths: [callsFolder, ...options.writablePaths],
+      writablePaths: options.writablePaths,
+      privateBinds: [{ source: callsFolder, target: sandboxCallsFolder }],
     };
     const command = options.sandbox.wrap(stage);
     // Where the sandbox gives a cold stage its own process limit (a pids cgroup), each warm call gets one too.
@@ -247,6 +306,7 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
           exit?: number;
           code?: number;
           signal?: string;
+          unconfined?: boolean;
         };
         if (event.ready !== undefined) {
           started.version = event.version;
@@ -341,7 +401,7 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
 
   return {
     get calls() {
-      return nextCall;
+      return warmCalls;
     },
     get lastRefusal() {
       return lastRefusal;
@@ -363,7 +423,7 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
         running: server?.alive === true,
         version: server?.version ?? lastVersion ?? null,
         starts,
-        calls: nextCall,
+        calls: warmCalls,
         lastRestart: lastRestart ?? null,
       };
     },
@@ -379,6 +439,8 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
       nextCall += 1;
       const id = nextCall;
       const folder = join(callsFolder, `call-${id}`);
+      /** The same path as the warm sandbox shows it, for the interpreter. */
+      const inSandbox = (path: string) => sandboxCallsFolder + path.slice(callsFolder.length);
       const viaLauncher = stage.file === options.python && stage.args[0] === '-c';
       const argv = viaLauncher ? stage.args.slice(3) : stage.args;
       const fifo = (name: string) => join(folder, name);
@@ -395,12 +457,13 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
         // As the sandbox would give a cold stage: without HOME, Python would look in /etc/passwd.
         env: { HOME: homedir(), ...stage.env },
         cwd: stage.cwd,
-        tmpdir: join(folder, 'tmp'),
-        stdout: fifo('stdout'),
-        stderr: fifo('stderr'),
-        report: viaLauncher ? fifo('report') : null,
+        folder: inSandbox(folder),
+        tmpdir: inSandbox(join(folder, 'tmp')),
+        stdout: inSandbox(fifo('stdout')),
+        stderr: inSandbox(fifo('stderr')),
+        report: viaLauncher ? inSandbox(fifo('report')) : null,
         launcher: viaLauncher ? stage.args[2] : null,
-        caches: caches.map(({ target, copy }) => ({ target, copy })),
+        caches: caches.map(({ target, copy }) => ({ target, copy: inSandbox(copy) })),
       };
       mkdirSync(join(folder, 'tmp'), { recursive: true, mode: 0o700 });
       const stdout = new PassThrough();
@@ -408,6 +471,8 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
       const report = viaLauncher ? new PassThrough() : null;
       let callCgroup: CallCgroup | undefined;
       let failure: string | undefined;
+      /** Set when the interpreter could not confine the call, which then ran cold instead (nothing ran warm). */
+      let ranCold = false;
       const onAbort = () => {
         current.subprocess.stdin?.write(`${JSON.stringify({ kill: id })}\n`);
         callCgroup?.killAll();
@@ -419,6 +484,7 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
       }>((resolve) => {
         current.pending.set(id, {
           started: (namespacePid) => {
+            warmCalls += 1;
             // The child waits for these readers before it runs anything: its cgroup comes first.
             failure = moveIntoOwnCgroup(current, id, namespacePid, (made) => {
               callCgroup = made;
@@ -429,14 +495,29 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
               return;
             }
             const readers: Array<[Socket, NodeJS.WritableStream]> = [
-              [openFifoReader(request.stdout), stdout],
-              [openFifoReader(request.stderr), stderr],
+              [openFifoReader(fifo('stdout')), stdout],
+              [openFifoReader(fifo('stderr')), stderr],
             ];
             if (report !== null) readers.push([openFifoReader(fifo('report')), report]);
             for (const [reader, target] of readers) reader.pipe(target);
           },
           exited: (event) => {
             signal.removeEventListener('abort', onAbort);
+            if (event.unconfined === true && event.error !== undefined) {
+              // Fail closed: never warm without the call's own domain. Nothing ran, so the call runs cold.
+              isolationGap = event.error;
+              lastRefusal = `the warm CLI cannot keep calls apart: ${event.error}`;
+              ranCold = true;
+              resolve(
+                runCold({
+                  command: options.sandbox.wrap(stage),
+                  stage,
+                  signal,
+                  streams: { stdout, stderr, report },
+                }),
+              );
+              return;
+            }
             if (failure !== undefined) {
               for (const stream of [stdout, stderr, report]) stream?.end();
               resolve({ exitCode: undefined, signal: undefined, error: failure });
@@ -477,7 +558,10 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
         ),
       );
       const cleaned = Promise.all([result, ended]).then(async ([outcome]) => {
-        for (const { source, copy } of caches) await copySmallFiles(copy, source).catch(() => {});
+        // A call run cold wrote its cache copies itself; the ones in the call folder were never used.
+        if (!ranCold) {
+          for (const { source, copy } of caches) await copySmallFiles(copy, source).catch(() => {});
+        }
         rmSync(folder, { recursive: true, force: true });
         if (callCgroup !== undefined) {
           await callCgroup.remove();

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +104,68 @@ describe.skipIf(sandbox === undefined)('warm calls kept apart, under bubblewrap'
     expect((await harness.warm('aws sts get-caller-identity')).exitCode).toBe(0);
     expect(harness.warmCli.starts).toBe(startsBefore);
     expect(harness.warmCli.lastRestart).toBeUndefined();
+  }, 120_000);
+
+  it("keeps each call's folder from the calls beside it: a program of one cannot list or read the other's TMPDIR or cache copy", async () => {
+    const { workdir, warmCli } = harness;
+    // Each call's copy of the CLI cache starts with this entry, as a cached role's credentials would.
+    const cache = join(harness.home.home, '.aws', 'cli', 'cache');
+    await mkdir(cache, { recursive: true });
+    await writeFile(join(cache, 'seeded.json'), '{"Credentials": {"SecretAccessKey": "cached-secret"}}');
+    // Both calls' credential_process run at once: each leaves a secret in its own TMPDIR, names that TMPDIR in
+    // the working directory, then tries the other's folder (found from its TMPDIR) while the other still runs.
+    const script = join(workdir, 'neighbour.sh');
+    await writeFile(
+      script,
+      [
+        'name=$1 other=$2',
+        `cd ${workdir}`,
+        'echo "secret-of-$name" > "$TMPDIR/secret"',
+        'echo "$TMPDIR" > "$name.tmpdir"',
+        'for i in $(seq 600); do [ -s "$other.tmpdir" ] && break; sleep 0.1; done',
+        'tmp=$(cat "$other.tmpdir"); folder=$(dirname "$tmp")',
+        '{',
+        '  echo "own tmp: $(cat "$TMPDIR/secret" 2>&1)"',
+        '  echo "own cache: $(cat "$TMPDIR/../caches/0/seeded.json" 2>&1)"',
+        '  echo "calls folder: $(ls "$(dirname "$folder")" 2>&1)"',
+        '  echo "folder: $(ls "$folder" 2>&1)"',
+        '  echo "tmp: $(cat "$tmp/secret" 2>&1)"',
+        '  echo "cache: $(cat "$folder/caches/0/seeded.json" 2>&1)"',
+        '} > "$name.part"',
+        'mv "$name.part" "$name.report"',
+        'for i in $(seq 600); do [ -f "$other.report" ] && break; sleep 0.1; done',
+        // moto takes any key: the call goes on with these and asks sts who it is.
+        'printf \'{"Version": 1, "AccessKeyId": "AKIAIOSFODNN7EXAMPLE", "SecretAccessKey": "neighbour"}\'',
+        '',
+      ].join('\n'),
+    );
+    const run = (name: string, other: string) => {
+      const configFile = join(workdir, `${name}-config`);
+      return writeFile(
+        configFile,
+        `[profile ${name}]\nregion = us-east-1\ncredential_process = /bin/bash ${script} ${name} ${other}\n`,
+      ).then(() =>
+        harness.warm(`aws sts get-caller-identity --profile ${name} --query Account --output text`, {
+          env: { ...harness.options.env, AWS_CONFIG_FILE: configFile },
+        }),
+      );
+    };
+    const callsBefore = warmCli.calls;
+    const results = await Promise.all([run('left', 'right'), run('right', 'left')]);
+    expect(warmCli.calls, warmCli.lastRefusal).toBe(callsBefore + 2);
+    for (const [index, name] of ['left', 'right'].entries()) {
+      const result = results[index] as (typeof results)[number];
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.output.trim()).toMatch(/^\d{12}$/);
+      const report = await readFile(join(workdir, `${name}.report`), 'utf8');
+      expect(report).toContain(`own tmp: secret-of-${name}\n`);
+      expect(report).toContain('own cache: {"Credentials": {"SecretAccessKey": "cached-secret"}}\n');
+      for (const what of ['calls folder', 'folder', 'tmp', 'cache']) {
+        expect(report).toMatch(new RegExp(`^${what}: .*Permission denied$`, 'm'));
+      }
+      // Only the call's own secrets, once each.
+      expect(report.match(/secret-of-\w+|cached-secret/g)).toEqual([`secret-of-${name}`, 'cached-secret']);
+    }
   }, 120_000);
 
   it.skipIf(processLimitOff !== undefined || python === undefined)(
