@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { findExecutable } from '@aws-mcp/aws-config';
-import { describe, it } from 'vitest';
+import { describe, it, type TestFunction } from 'vitest';
 
 /** Why bubblewrap cannot confine a process here, or undefined when it can (checked once, by running it). */
 export const bubblewrapMissing: string | undefined = explainBubblewrapMissing(process.env.PATH);
@@ -40,6 +40,10 @@ export function chooseBubblewrapBlock({
 
 const announced = new Set<string>();
 
+function failUnderCi(): never {
+  throw new Error(`${bubblewrapMissing}: under CI a sandboxed test must run, not skip`);
+}
+
 /**
  * `describe` for tests that need a working bubblewrap: where it is missing the block is skipped, its title says
  * why, and the reason is printed on stderr once per title. Under CI a missing bubblewrap is not skipped: the
@@ -53,9 +57,7 @@ export function describeWithBubblewrap(title: string, body: () => void): void {
   }
   if (choice === 'fail') {
     describe(title, () => {
-      it('has a working bubblewrap', () => {
-        throw new Error(`${bubblewrapMissing}: under CI a sandboxed test must run, not skip`);
-      });
+      it('has a working bubblewrap', failUnderCi);
     });
     return;
   }
@@ -64,4 +66,15 @@ export function describeWithBubblewrap(title: string, body: () => void): void {
     process.stderr.write(`skipped "${title}": ${bubblewrapMissing}\n`);
   }
   describe.skip(`${title} (skipped: ${bubblewrapMissing})`, body);
+}
+
+/**
+ * `it` for one test that needs a working bubblewrap in a block that does not: skipped where it is missing, with
+ * the reason in its title; under CI it fails instead, saying why.
+ */
+export function itWithBubblewrap(title: string, body: TestFunction, timeoutMs?: number): void {
+  const choice = chooseBubblewrapBlock({ missing: bubblewrapMissing, ci: process.env.CI });
+  if (choice === 'run') it(title, body, timeoutMs);
+  else if (choice === 'skip') it.skip(`${title} (skipped: ${bubblewrapMissing})`, body);
+  else it(title, failUnderCi);
 }

@@ -8,6 +8,7 @@ export {
   chooseBubblewrapBlock,
   describeWithBubblewrap,
   explainBubblewrapMissing,
+  itWithBubblewrap,
 } from './bwrap.js';
 export type { EmulatedAws } from './emulators.js';
 export { motoMissing, startEmulatedAws } from './emulators.js';
@@ -31,5 +32,7 @@ export {
   waitForExit,
   waitUntilDead,
 } from './processes.js';
+export type { RecordingProxy } from './recording-proxy.js';
+export { startRecordingProxy } from './recording-proxy.js';
 export type { TempDirRef } from './temp.js';
 export { createTempDir, createTempDirSync, useTempDir } from './temp.js';

@@ -1,7 +1,9 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -169,6 +171,46 @@ describe('chooseBubblewrapBlock', () => {
     ['bwrap is not on PATH', 'true', 'fail'],
   ] as const)('missing %j, CI=%j: %s', (missing, ci, choice) => {
     expect(chooseBubblewrapBlock({ missing, ci })).toBe(choice);
+  });
+});
+
+describe('describeWithBubblewrap and itWithBubblewrap where bwrap is not on PATH', () => {
+  const fixture = fileURLToPath(new URL('./__fixtures__/bwrap-blocks/', import.meta.url));
+  const vitest = createRequire(import.meta.url).resolve('vitest/vitest.mjs');
+
+  /** Runs the fixture's blocks in a vitest of their own whose PATH has no bwrap; each test's name, status and failure. */
+  async function runFixture(ci: string): Promise<string[]> {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [vitest, 'run', '--root', fixture, '--reporter=json'],
+      { env: { PATH: '/nonexistent', CI: ci, HOME: process.env.HOME }, encoding: 'utf8' },
+    ).catch((error: { stdout: string }) => error);
+    const report = JSON.parse(stdout) as {
+      testResults: { assertionResults: { fullName: string; status: string; failureMessages: string[] }[] }[];
+    };
+    return (report.testResults[0]?.assertionResults ?? []).map(
+      (each) =>
+        `${each.fullName}: ${each.status}${each.failureMessages.map((message) => ` ${message.split('\n')[0]}`).join('')}`,
+    );
+  }
+
+  it('skips visibly outside CI, with the reason in the titles', async () => {
+    const reason = '(skipped: bwrap is not on PATH (install bubblewrap))';
+    expect(await runFixture('')).toEqual([
+      `a sandboxed block ${reason} a test in it: skipped`,
+      `a plain block a sandboxed test ${reason}: skipped`,
+      'a plain block a plain test: passed',
+    ]);
+  });
+
+  it('fails under CI, saying why', async () => {
+    const failure =
+      'Error: bwrap is not on PATH (install bubblewrap): under CI a sandboxed test must run, not skip';
+    expect(await runFixture('1')).toEqual([
+      `a sandboxed block has a working bubblewrap: failed ${failure}`,
+      `a plain block a sandboxed test: failed ${failure}`,
+      'a plain block a plain test: passed',
+    ]);
   });
 });
 
