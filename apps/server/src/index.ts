@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const { AWS_MCP_AUTH_TOKEN: _token, ...contextEnv } = env;
   await mkdir(config.workdir, { recursive: true, mode: 0o700 });
   const context = await createServerContext({ config, env: contextEnv, log });
-  context.awsCli.then((status) => {
+  context.awsCli().then((status) => {
     if (!status.available) log(status.message);
   });
 

@@ -64,8 +64,12 @@ const execFileAsync = promisify(execFile);
 export interface ServerContext {
   config: ServerConfig;
   env: NodeJS.ProcessEnv;
-  /** Started when the server starts, awaited by the first call that needs the CLI, so start-up never waits. */
-  awsCli: Promise<AwsCliStatus>;
+  /**
+   * The AWS CLI check: started when the server starts and awaited by the first call that needs the CLI, so start-up
+   * never waits. A success is kept; after a failure (no CLI yet, a check that timed out on a busy machine) a later
+   * read checks again, at most once every `retryAfterMs` and never twice at once, and waits for that check.
+   */
+  awsCli(): Promise<AwsCliStatus>;
   sandbox: SandboxSelection;
   /**
    * The policy from AWS_MCP_POLICY_FILE (if any) with the mode, endpoint and profile settings applied; without an
@@ -133,6 +137,75 @@ export interface AccountIdentity {
 
 const accountCacheMs = 5 * 60_000;
 
+/** How long after a failed AWS CLI check the next one may start. */
+const awsCliRetryMs = 10_000;
+
+type AvailableCli = Extract<AwsCliStatus, { available: true }>;
+
+/** The AWS CLI check as the server keeps it: the latest status, and the first success whenever it comes. */
+interface AwsCliWatch {
+  /**
+   * The kept success; else the check under way; else, once `retryAfterMs` passed since the last check ended, a new
+   * check; else the last failure. Never rejects.
+   */
+  current(): Promise<AwsCliStatus>;
+  /** Settles with the first successful check (at start-up or a later one); never rejects. */
+  available: Promise<AvailableCli>;
+}
+
+/**
+ * Runs `check` now, keeps a success, and checks again after a failure when asked at least `retryAfterMs` after
+ * it ended: a CLI installed (or repaired) while the server runs, or a check that timed out on a busy machine, is
+ * found by a later call without a restart. A failure's message says when it is checked again.
+ */
+function keepCheckingAwsCli({
+  check,
+  retryAfterMs,
+}: {
+  check: () => Promise<AwsCliStatus>;
+  retryAfterMs: number;
+}): AwsCliWatch {
+  let found!: (status: AvailableCli) => void;
+  const available = new Promise<AvailableCli>((resolve) => {
+    found = resolve;
+  });
+  const again =
+    ` The server checks again at the next call from ${retryAfterMs / 1000} s after this check, so a CLI ` +
+    'installed or repaired meanwhile is found without a restart.';
+  let endedAt: number | undefined;
+  const run = (): Promise<AwsCliStatus> => {
+    endedAt = undefined;
+    return check()
+      .catch(
+        (error: unknown): AwsCliStatus => ({
+          available: false,
+          path: undefined,
+          message: `The AWS CLI could not be checked (${error instanceof Error ? error.message : String(error)}).`,
+        }),
+      )
+      .then((status) => {
+        endedAt = Date.now();
+        if (status.available) {
+          kept = status;
+          found(status);
+          return status;
+        }
+        return { ...status, message: `${status.message}${again}` };
+      });
+  };
+  let kept: AvailableCli | undefined;
+  let latest = run();
+  return {
+    current() {
+      if (kept !== undefined) return Promise.resolve(kept);
+      // endedAt is unset while a check runs: every caller then waits for that one.
+      if (endedAt !== undefined && Date.now() - endedAt >= retryAfterMs) latest = run();
+      return latest;
+    },
+    available,
+  };
+}
+
 /** Thrown when the server cannot start as configured (sandbox required but missing, bad policy file). */
 export class StartupError extends Error {
   readonly code = 'STARTUP_FAILED';
@@ -178,12 +251,13 @@ function listProtectionsOff(config: ServerConfig, sandbox: SandboxSelection): st
 export async function createServerContext({
   config,
   env,
-  awsCli = checkAwsCli({ env, awsCli: config.awsCli, awsCliSetting: 'AWS_MCP_AWS_CLI' }),
+  awsCliCheck: { timeoutMs: checkTimeoutMs = 30_000, retryAfterMs = awsCliRetryMs } = {},
   log: writeLine = (message: string) => process.stderr.write(`aws-mcp: ${message}\n`),
 }: {
   config: ServerConfig;
   env: NodeJS.ProcessEnv;
-  awsCli?: Promise<AwsCliStatus>;
+  /** How long `aws --version` may take, and how long after a failed check the next one may start. */
+  awsCliCheck?: { timeoutMs?: number; retryAfterMs?: number };
   log?: (message: string) => void;
 }): Promise<ServerContext> {
   checkModelCacheApart(config.workdir, cliModelCacheDirectory(env));
@@ -273,10 +347,22 @@ export async function createServerContext({
     );
   }
 
+  const awsCli = keepCheckingAwsCli({
+    check: () =>
+      checkAwsCli({
+        env,
+        awsCli: config.awsCli,
+        awsCliSetting: 'AWS_MCP_AWS_CLI',
+        programName: 'this server',
+        timeoutMs: checkTimeoutMs,
+      }),
+    retryAfterMs,
+  });
+
   let catalog = loadSnapshotCatalog();
   // Built asynchronously: regenerating it after a CLI upgrade reads every model, and the server keeps answering.
-  awsCli.then(async (status) => {
-    if (!status.available || status.version === catalog.version) return;
+  awsCli.available.then(async (status) => {
+    if (status.version === catalog.version) return;
     const location = findBotocoreDataDir({ env, awsPath: status.path });
     if (location === undefined) return;
     try {
@@ -321,7 +407,7 @@ export async function createServerContext({
   const context: ServerContext = {
     config,
     env,
-    awsCli,
+    awsCli: () => awsCli.current(),
     sandbox,
     policy,
     protectionsOff,
@@ -409,7 +495,7 @@ async function readCallerIdentity(context: ServerContext, profile: string): Prom
       model: await context.cliModel(),
       policy: context.policy,
       setup: context.setup(),
-      cliStatus: context.awsCli,
+      cliStatus: context.awsCli(),
       catalog: context.catalog(),
       timeoutMs: 15_000,
     });
@@ -471,15 +557,17 @@ async function findCliPython(awsPath: string, env: NodeJS.ProcessEnv): Promise<s
 
 /**
  * Chooses the argument model for the installed CLI: the committed snapshot when it is of that very CLI and Python,
- * else one learned earlier into the cache, else one generated now in the background. Until a model of the
- * installed CLI exists, `current()` refuses rather than read commands with another version's tables.
+ * else one learned earlier into the cache, else one generated now in the background. It starts with the first
+ * successful CLI check (at start-up or a later one after a failure). Until a model of the installed CLI exists,
+ * `current()` refuses rather than read commands with another version's tables; while the CLI is missing it asks
+ * for the check again (throttled), so the call that finds it waits for the model.
  */
 function learnCliModel({
   awsCli,
   env,
   log,
 }: {
-  awsCli: Promise<AwsCliStatus>;
+  awsCli: AwsCliWatch;
   env: NodeJS.ProcessEnv;
   log: (message: string, level?: 'info' | 'warning' | 'error') => void;
 }): { current(): Promise<CliModel> } {
@@ -487,72 +575,77 @@ function learnCliModel({
   let problem = 'the server is still checking the installed AWS CLI; try again in a few seconds';
   const refuse = () => new CommandError({ code: 'CLI_MODEL_UNAVAILABLE', message: `Not run: ${problem}.` });
   // Settles once the snapshot or the cache decided, or generation started: a call waits that long, not longer.
-  let decided!: () => void;
-  const decision = new Promise<void>((resolve) => {
-    decided = resolve;
-  });
-  awsCli
-    .then(async (status) => {
-      if (!status.available) {
-        problem = status.message.replace(/\.$/, '');
+  let decision: Promise<void> | undefined;
+  const learn = (status: AvailableCli): Promise<void> => {
+    decision ??= new Promise<void>((decided) => {
+      learnFrom(status, decided)
+        .catch((error: unknown) => {
+          problem = `the installed AWS CLI's argument tables could not be learned (${error instanceof Error ? error.message : String(error)})`;
+          log(problem, 'error');
+        })
+        .finally(() => decided());
+    });
+    return decision;
+  };
+  const learnFrom = async (status: AvailableCli, decided: () => void): Promise<void> => {
+    const python = /Python\/(\d+\.\d+\.\d+)/.exec(status.versionLine)?.[1] ?? 'unknown';
+    const major = status.majorVersion === 2 ? 2 : 1;
+    const snapshot = loadSnapshotCliModel(major);
+    if (snapshot.index.cliVersion === status.version && snapshot.index.pythonVersion === python) {
+      model = snapshot;
+      return;
+    }
+    const cacheDirectory = cliModelCacheDirectory(env);
+    try {
+      model = loadCachedCliModel({ cacheDirectory, cliVersion: status.version, pythonVersion: python });
+      if (model !== undefined) return;
+    } catch {
+      // A cached model that does not validate is generated again.
+    }
+    const interpreter = await findCliPython(status.path, env);
+    if (interpreter === undefined && major === 2) {
+      // The installer's frozen v2: no Python to ask, but its own botocore models say which operations exist.
+      const bundle = findBotocoreDataDir({ env, awsPath: status.path });
+      if (bundle?.install === 'bundle') {
+        model = loadFrozenCliModel({
+          dataDirectory: bundle.dataDir,
+          cliVersion: status.version,
+          pythonVersion: python,
+        });
+        log(
+          `AWS CLI ${status.version} is a frozen build: its commands are read with the committed CLI ` +
+            `${snapshot.index.cliVersion} tables for the operations its own models (${bundle.dataDir}) have; ` +
+            'what those tables lack is refused (NOT_IN_CLI_SNAPSHOT)',
+          'warning',
+        );
         return;
       }
-      const python = /Python\/(\d+\.\d+\.\d+)/.exec(status.versionLine)?.[1] ?? 'unknown';
-      const major = status.majorVersion === 2 ? 2 : 1;
-      const snapshot = loadSnapshotCliModel(major);
-      if (snapshot.index.cliVersion === status.version && snapshot.index.pythonVersion === python) {
-        model = snapshot;
-        return;
-      }
-      const cacheDirectory = cliModelCacheDirectory(env);
-      try {
-        model = loadCachedCliModel({ cacheDirectory, cliVersion: status.version, pythonVersion: python });
-        if (model !== undefined) return;
-      } catch {
-        // A cached model that does not validate is generated again.
-      }
-      const interpreter = await findCliPython(status.path, env);
-      if (interpreter === undefined && major === 2) {
-        // The installer's frozen v2: no Python to ask, but its own botocore models say which operations exist.
-        const bundle = findBotocoreDataDir({ env, awsPath: status.path });
-        if (bundle?.install === 'bundle') {
-          model = loadFrozenCliModel({
-            dataDirectory: bundle.dataDir,
-            cliVersion: status.version,
-            pythonVersion: python,
-          });
-          log(
-            `AWS CLI ${status.version} is a frozen build: its commands are read with the committed CLI ` +
-              `${snapshot.index.cliVersion} tables for the operations its own models (${bundle.dataDir}) have; ` +
-              'what those tables lack is refused (NOT_IN_CLI_SNAPSHOT)',
-            'warning',
-          );
-          return;
-        }
-      }
-      if (interpreter === undefined) {
-        problem =
-          `the AWS CLI at ${status.path} (${status.version}) is not a Python install this server can read its ` +
-          `argument tables from, and the committed models are of CLI ${snapshot.index.cliVersion}; install the CLI with pip or your ` +
-          'package manager, or run the server with that version';
-        log(problem, 'warning');
-        return;
-      }
-      problem = `learning the installed AWS CLI ${status.version} (about a minute, once per version); try again in a few seconds`;
-      decided();
-      log(`learning the argument tables of AWS CLI ${status.version} with ${interpreter}`);
-      const generated = await generateCliModel({ python: interpreter, cacheDirectory });
-      model = generated.model;
-      log(`learned AWS CLI ${status.version} into ${generated.directory}`);
-    })
-    .catch((error: unknown) => {
-      problem = `the installed AWS CLI's argument tables could not be learned (${error instanceof Error ? error.message : String(error)})`;
-      log(problem, 'error');
-    })
-    .finally(() => decided());
+    }
+    if (interpreter === undefined) {
+      problem =
+        `the AWS CLI at ${status.path} (${status.version}) is not a Python install this server can read its ` +
+        `argument tables from, and the committed models are of CLI ${snapshot.index.cliVersion}; install the CLI with pip or your ` +
+        'package manager, or run the server with that version';
+      log(problem, 'warning');
+      return;
+    }
+    problem = `learning the installed AWS CLI ${status.version} (about a minute, once per version); try again in a few seconds`;
+    decided();
+    log(`learning the argument tables of AWS CLI ${status.version} with ${interpreter}`);
+    const generated = await generateCliModel({ python: interpreter, cacheDirectory });
+    model = generated.model;
+    log(`learned AWS CLI ${status.version} into ${generated.directory}`);
+  };
+  void awsCli.available.then(learn);
   return {
     async current() {
-      await decision;
+      if (model !== undefined) return model;
+      const status = await awsCli.current();
+      if (!status.available) {
+        problem = status.message.replace(/\.$/, '');
+        throw refuse();
+      }
+      await learn(status);
       if (model === undefined) throw refuse();
       return model;
     },

@@ -12,14 +12,16 @@ export type AwsCliStatus =
 /**
  * Finds the AWS CLI (`awsCli`: a path, or a name looked up on PATH, with PATHEXT on Windows so `aws` finds
  * `aws.exe`) and asks it for its version (`aws --version`, no network). Never throws: a missing or broken CLI is
- * reported with a message that says how to install it or where to point `awsCliSetting`, and a CLI that exists
- * but fails to start with the end of its own stderr. The user's AWS files play no part: a typo there (a repeated
- * `[profile x]`) makes every command fail with the CLI's own message, not the CLI look missing.
+ * reported with a message that says how to install it or where to point `awsCliSetting`, a CLI that exists but
+ * fails to start with the end of its own stderr, and one that does not answer within `timeoutMs` as such. The
+ * user's AWS files play no part: a typo there (a repeated `[profile x]`) makes every command fail with the CLI's
+ * own message, not the CLI look missing.
  */
 export async function checkAwsCli({
   env = process.env,
   awsCli = 'aws',
   awsCliSetting = 'the `awsCli` option',
+  programName = 'this program',
   timeoutMs = 30_000,
   platform = process.platform,
 }: {
@@ -28,6 +30,8 @@ export async function checkAwsCli({
   awsCli?: string;
   /** How the caller's users set `awsCli` (a server names its setting), for the not-found message. */
   awsCliSetting?: string;
+  /** What the person calls the program running the check (a server says `this server`), for the PATH hint. */
+  programName?: string;
   timeoutMs?: number;
   platform?: NodeJS.Platform;
 } = {}): Promise<AwsCliStatus> {
@@ -36,7 +40,11 @@ export async function checkAwsCli({
     pathExt: readPathExt(env, platform),
   });
   if (path === undefined) {
-    return { available: false, path, message: describeMissingCli({ awsCli, awsCliSetting, platform }) };
+    return {
+      available: false,
+      path,
+      message: describeMissingCli({ awsCli, awsCliSetting, programName, platform }),
+    };
   }
   const result = await execa(path, ['--version'], {
     env: {
@@ -54,6 +62,15 @@ export async function checkAwsCli({
     .split('\n')
     .find((line) => line.startsWith('aws-cli/'));
   const match = versionLine?.match(/^aws-cli\/((\d+)\.\d+\.\d+)/);
+  if (result.timedOut) {
+    return {
+      available: false,
+      path,
+      message:
+        `The AWS CLI at ${path} did not answer \`aws --version\` within ${timeoutMs / 1000} s (a busy machine, ` +
+        'or a CLI that hangs at start).',
+    };
+  }
   if (result.exitCode !== 0 || versionLine === undefined || match === null || match === undefined) {
     const said = result.stderr.trim().split('\n').slice(-5).join('\n').slice(-2000);
     return {
@@ -75,15 +92,17 @@ export async function checkAwsCli({
 
 /**
  * Why no CLI was found, and what to do: the path that was given does not lead to one, or the name is not on
- * PATH — often because a desktop app started the server without the login shell's PATH.
+ * PATH — often because a desktop app started the program without the login shell's PATH.
  */
 function describeMissingCli({
   awsCli,
   awsCliSetting,
+  programName,
   platform,
 }: {
   awsCli: string;
   awsCliSetting: string;
+  programName: string;
   platform: NodeJS.Platform;
 }): string {
   const isPath = awsCli.includes('/') || (platform === 'win32' && awsCli.includes('\\'));
@@ -92,11 +111,11 @@ function describeMissingCli({
   if (isPath) {
     return (
       `The AWS CLI was not found at ${awsCli} (${awsCliSetting}): there is no executable file there. ` +
-      `Point ${awsCliSetting} at the \`aws\` program (${printPath}), then restart the server.`
+      `Install the CLI there, or point ${awsCliSetting} at the \`aws\` program (${printPath}).`
     );
   }
   return (
-    `${awsCliInstallHint} If \`aws\` works in your terminal, the app that started this server did not pass on ` +
+    `${awsCliInstallHint} If \`aws\` works in your terminal, the app that started ${programName} did not pass on ` +
     `your shell's ${platform === 'win32' ? 'Path' : 'PATH'} (desktop apps such as Claude Desktop, Cursor or VS Code ` +
     `started from the Dock, Finder or Start menu often do not): set ${awsCliSetting} to the CLI's full path (${printPath}).`
   );

@@ -113,7 +113,7 @@ export class ExecutionError extends Error {
 export const awsCliInstallHint =
   'The AWS CLI (`aws`) was not found on PATH. Install it: `pip install awscli` (v1), ' +
   'the v2 installer from https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html, ' +
-  'or `sudo apt-get install awscli` on Debian/Ubuntu; then restart the server.';
+  'or `sudo apt-get install awscli` on Debian/Ubuntu.';
 
 /** The message for a missing gawk (the `awk` filter runs as `gawk --sandbox`). */
 export const gawkInstallHint =

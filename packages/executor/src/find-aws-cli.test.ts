@@ -29,6 +29,7 @@ describe('checkAwsCli', () => {
     const status = await checkAwsCli({
       env: { PATH: join(folder, 'empty') },
       awsCliSetting: 'AWS_MCP_AWS_CLI',
+      programName: 'this server',
     });
     expect(status.available).toBe(false);
     expect(status.available === false && status.message).toContain('was not found on PATH');
@@ -82,7 +83,31 @@ describe('checkAwsCli', () => {
       path: undefined,
       message:
         `The AWS CLI was not found at ${missing} (AWS_MCP_AWS_CLI): there is no executable file there. ` +
-        'Point AWS_MCP_AWS_CLI at the `aws` program (`command -v aws` in a terminal prints it), then restart the server.',
+        'Install the CLI there, or point AWS_MCP_AWS_CLI at the `aws` program (`command -v aws` in a terminal prints it).',
+    });
+  });
+
+  it('names its own option and "this program" when the caller gives no names of its own', async () => {
+    const status = await checkAwsCli({ env: { PATH: join(folder, 'empty') } });
+    expect(status.available === false && status.message).toContain(
+      "the app that started this program did not pass on your shell's PATH",
+    );
+    expect(status.available === false && status.message).toContain(
+      "set the `awsCli` option to the CLI's full path",
+    );
+    expect(status.available === false && status.message).not.toMatch(/server|AWS_MCP_/);
+  });
+
+  it('says a CLI that does not answer `--version` in time did not answer, and how long it was given', async () => {
+    const hanging = join(folder, 'hanging', 'aws');
+    await mkdir(join(hanging, '..'), { recursive: true });
+    await writeFile(hanging, '#!/bin/sh\nexec sleep 30\n');
+    await chmod(hanging, 0o755);
+    const status = await checkAwsCli({ awsCli: hanging, timeoutMs: 300 });
+    expect(status).toEqual({
+      available: false,
+      path: hanging,
+      message: `The AWS CLI at ${hanging} did not answer \`aws --version\` within 0.3 s (a busy machine, or a CLI that hangs at start).`,
     });
   });
 });

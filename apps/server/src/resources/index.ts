@@ -38,7 +38,7 @@ export function registerResources(server: McpServer, context: ServerContext): vo
   };
   const readEnvironment = async (uri: URL) => {
     const awsContext = context.awsContext();
-    const cli = await context.awsCli;
+    const cli = await context.awsCli();
     const sso = await readSsoTokenStatus(awsContext.profile.name, context.setup());
     return json(uri.href, {
       profile: awsContext.profile,

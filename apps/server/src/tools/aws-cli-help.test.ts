@@ -182,7 +182,7 @@ describe.skipIf(!existsSync('/usr/bin/aws'))('aws_cli_help with the Debian AWS C
   });
 
   it("names the installed CLI's major version and reads its own commands (logs tail)", async () => {
-    const cli = await test.context.awsCli;
+    const cli = await test.context.awsCli();
     expect(cli).toMatchObject({ available: true, majorVersion: 2 });
     const { tools } = await test.client.listTools();
     expect(tools.find((tool) => tool.name === 'aws_cli_help')?.description).toMatch(/AWS CLI v2 /);

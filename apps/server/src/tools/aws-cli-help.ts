@@ -127,7 +127,7 @@ async function readPage(
   request: { service?: string; command?: string; section?: HelpSection | 'full'; parameter?: string },
   signal: AbortSignal,
 ): Promise<CallToolResult> {
-  const cli = await context.awsCli;
+  const cli = await context.awsCli();
   if (!cli.available) return errorResult(`AWS_CLI_MISSING: ${cli.message}`);
   const key = [cli.version, request.service, request.command, request.section, request.parameter].join(
     '\u0000',
@@ -214,7 +214,7 @@ export function registerAwsCliHelpTool(server: McpServer, context: ServerContext
       }
     },
   );
-  void context.awsCli.then((cli) => {
+  void context.awsCli().then((cli) => {
     if (cli.available && String(cli.majorVersion) !== major)
       tool.update({ description: describe(cli.majorVersion) });
   });

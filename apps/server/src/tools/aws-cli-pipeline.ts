@@ -530,7 +530,7 @@ async function parseCall(context: ServerContext, input: ToolInput): Promise<Pipe
 /** A command-package error as a refusal (a missing CLI said as such); anything else is a defect and is thrown. */
 async function commandErrorStop(context: ServerContext, error: unknown): Promise<Stop> {
   if (CommandError.isInstance(error) && error.code === 'CLI_MODEL_UNAVAILABLE') {
-    const cli = await context.awsCli;
+    const cli = await context.awsCli();
     if (!cli.available) {
       return {
         refusal: { code: 'AWS_CLI_MISSING', text: `AWS_CLI_MISSING: ${cli.message}`, reason: cli.message },
@@ -603,7 +603,7 @@ function withServerFields(judged: JudgedAwsCommand, choices: CallChoices): Judge
 
 /** What stops a judged call before anyone is asked (the executor's preflight), as the tool's refusal. */
 async function preflight(context: ServerContext, judged: JudgedCall): Promise<Stop | undefined> {
-  const stop = await preflightAwsCommand(judged, { awsCli: context.awsCli, setup: context.setup() });
+  const stop = await preflightAwsCommand(judged, { awsCli: context.awsCli(), setup: context.setup() });
   return stop === undefined ? undefined : preflightStop(stop, judged);
 }
 
@@ -1007,7 +1007,7 @@ async function runOneCall({
       region: choices.region,
       policy: context.policy,
       setup: context.setup(),
-      cliStatus: context.awsCli,
+      cliStatus: context.awsCli(),
       catalog: context.catalog(),
       role: (aws) => describeCallRole(choices.role, aws.credentials),
       // Refusals are audited below with the tool's own codes; this keeps what was judged for them.
