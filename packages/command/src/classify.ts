@@ -64,10 +64,16 @@ function classifierParameters(stage: AwsStage, isCustomization: boolean): Record
  */
 export function classifyAwsStage(stage: AwsStage, catalog: Catalog = loadSnapshotCatalog()): Classification {
   const classification = classifyStage(stage, catalog);
-  return {
-    ...classification,
-    standingApproval: judgeStandingApproval({ ...classification, parameters: stage.parameters }),
-  };
+  // Judged when first read: most calls are never asked about a standing approval, and the risk rows' globs were a
+  // tenth of a parse + validate.
+  let standingApproval: StandingApproval | undefined;
+  return Object.defineProperty({ ...classification } as Classification, 'standingApproval', {
+    enumerable: true,
+    get: () => {
+      standingApproval ??= judgeStandingApproval({ ...classification, parameters: stage.parameters });
+      return standingApproval;
+    },
+  });
 }
 
 function classifyStage(stage: AwsStage, catalog: Catalog): Omit<Classification, 'standingApproval'> {

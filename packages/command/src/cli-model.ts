@@ -256,6 +256,17 @@ class RowDecoder {
     return this.parent.at(reference, commandNames, this.file);
   }
 
+  /** Throws as resolve would for a reference to a row that does not exist, without decoding anything. */
+  check(reference: Reference): void {
+    if (typeof reference !== 'number') return;
+    if (reference < 0) {
+      if (this.rows[-1 - reference] === undefined) throw invalid(this.file, `row ${-1 - reference} does not exist`);
+      return;
+    }
+    if (this.parent === undefined) throw invalid(this.file, `reference ${reference} in the index`);
+    if (this.parent.rows[reference] === undefined) throw invalid(this.file, `row ${reference} does not exist`);
+  }
+
   at(position: number, commandNames: readonly string[], file = this.file): CliAction {
     const row = this.rows[position];
     if (row === undefined) throw invalid(file, `row ${position} does not exist`);
@@ -269,22 +280,46 @@ class RowDecoder {
   }
 }
 
+/**
+ * A command's model with its parser decoded on first use: most calls use one command of a service, and decoding
+ * all of ec2's took two thirds of its first use. Every reference was checked when the file was loaded, so the
+ * decoding cannot fail later.
+ */
 function decodeCommand(name: string, encoded: EncodedCommand, rows: RowDecoder): CliCommandModel {
+  checkReferences(encoded, rows);
   const names = Object.keys(encoded.s ?? {});
-  const command: CliCommandModel = {
-    name,
-    kind: encoded.o === undefined ? 'customization' : 'operation',
-    actions: encoded.x.map((reference) => rows.resolve(reference, names)),
-  };
+  let actions: CliAction[] | undefined;
+  const command = { name, kind: encoded.o === undefined ? 'customization' : 'operation' } as CliCommandModel;
+  Object.defineProperty(command, 'actions', {
+    enumerable: true,
+    get: () => {
+      actions ??= encoded.x.map((reference) => rows.resolve(reference, names));
+      return actions;
+    },
+  });
   if (encoded.o !== undefined) command.apiOperation = encoded.o === 1 ? toPascalCase(name) : encoded.o;
-  if (encoded.s !== undefined) {
-    const subcommands: Record<string, CliCommandModel> = {};
-    for (const [subname, subcommand] of Object.entries(encoded.s)) {
-      subcommands[subname] = decodeCommand(subname, subcommand, rows);
-    }
-    command.subcommands = subcommands;
+  const nested = encoded.s;
+  if (nested !== undefined) {
+    let subcommands: Record<string, CliCommandModel> | undefined;
+    Object.defineProperty(command, 'subcommands', {
+      enumerable: true,
+      get: () => {
+        if (subcommands === undefined) {
+          subcommands = {};
+          for (const [subname, subcommand] of Object.entries(nested)) {
+            subcommands[subname] = decodeCommand(subname, subcommand, rows);
+          }
+        }
+        return subcommands;
+      },
+    });
   }
   return command;
+}
+
+function checkReferences(encoded: EncodedCommand, rows: RowDecoder): void {
+  for (const reference of encoded.x) rows.check(reference);
+  for (const subcommand of Object.values(encoded.s ?? {})) checkReferences(subcommand, rows);
 }
 
 function toPath(directory: string | URL): string {
