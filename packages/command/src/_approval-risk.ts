@@ -46,6 +46,14 @@ function findPolicyMember(parameters: Readonly<Record<string, unknown>>): string
   return undefined;
 }
 
+/** One call a row lets through, and why. */
+interface RiskException {
+  action: string;
+  member: string;
+  value: string;
+  reason: string;
+}
+
 interface RiskRow {
   id: string;
   risk: ApprovalRisk;
@@ -55,10 +63,10 @@ interface RiskRow {
   when: 'always' | 'changes';
   reason: string;
   /**
-   * The one call the row lets through: that command itself (not a customization performing it) with a request
-   * member of exactly this value, which takes the row's risk away, and why.
+   * The calls the row lets through: that command itself (not a customization performing it) with a request member
+   * of exactly this value, which takes the row's risk away, and why.
    */
-  unless?: { action: string; member: string; value: string; reason: string };
+  unless?: readonly RiskException[];
 }
 
 /**
@@ -171,15 +179,26 @@ export const approvalRiskRows: readonly RiskRow[] = [
     when: 'changes',
     reason:
       'it writes S3 objects, replacing any object at the same key (whether one exists is not known before the call)',
-    // S3 conditional writes: botocore's PutObject has IfNoneMatch, and S3 (moto too) answers PreconditionFailed
-    // when the key exists. `s3 cp` has no such option, and CopyObject's is not checked here.
-    unless: {
-      action: 's3api:put-object',
-      member: 'IfNoneMatch',
-      value: '*',
-      reason:
-        "it writes a new S3 object only: with `--if-none-match '*'` S3 refuses to replace an existing one (PreconditionFailed)",
-    },
+    // S3 conditional writes: with IfNoneMatch '*', S3 answers PreconditionFailed when the key exists, and moto
+    // 5.2.1 does so for PutObject and CompleteMultipartUpload (standing-approvals-moto.test.ts in the executor asks
+    // it). CopyObject has the member too, but moto 5.2.1 copies onto an existing key anyway, so the guard is
+    // unproved there and a copy stays refused; `s3 cp` has no such option.
+    unless: [
+      {
+        action: 's3api:put-object',
+        member: 'IfNoneMatch',
+        value: '*',
+        reason:
+          "it writes a new S3 object only: with `--if-none-match '*'` S3 refuses to replace an existing one (PreconditionFailed)",
+      },
+      {
+        action: 's3api:complete-multipart-upload',
+        member: 'IfNoneMatch',
+        value: '*',
+        reason:
+          "it completes a new S3 object only: with `--if-none-match '*'` S3 refuses to replace an existing one (PreconditionFailed)",
+      },
+    ],
   },
   {
     id: 'code:functions',
@@ -235,8 +254,9 @@ export function judgeStandingApproval(classification: ApprovalRiskInput): Standi
   let spared: string | undefined;
   for (const row of approvalRiskRows) {
     if (row.when === 'changes' && classification.accessClass !== 'write') continue;
-    if (row.unless !== undefined && isSpared(row.unless, classification)) {
-      spared = row.unless.reason;
+    const exception = row.unless?.find((candidate) => isSpared(candidate, classification));
+    if (exception !== undefined) {
+      spared = exception.reason;
       continue;
     }
     const named = actions.find((action) => row.actions.some((glob) => matchesGlob(glob, action)));
@@ -271,8 +291,8 @@ export function judgeStandingApproval(classification: ApprovalRiskInput): Standi
   };
 }
 
-/** Whether a row's one exception applies: the command is that operation and gives the member that exact value. */
-function isSpared(unless: NonNullable<RiskRow['unless']>, classification: ApprovalRiskInput): boolean {
+/** Whether a row's exception applies: the command is that operation and gives the member that exact value. */
+function isSpared(unless: RiskException, classification: ApprovalRiskInput): boolean {
   return (
     classification.action === unless.action && classification.parameters?.[unless.member] === unless.value
   );

@@ -93,6 +93,11 @@ describe('classifyAwsStage: standingApproval', () => {
       'destructive:s3-objects',
     ],
     ['aws s3api copy-object --bucket b --key k --copy-source b/x', 'destructive:s3-objects'],
+    ['aws s3api complete-multipart-upload --bucket b --key k --upload-id u', 'destructive:s3-objects'],
+    [
+      'aws s3api complete-multipart-upload --bucket b --key k --upload-id u --if-none-match abc',
+      'destructive:s3-objects',
+    ],
     ['aws lambda update-function-code --function-name f --zip-file fileb://f.zip', 'code:functions'],
     ['aws lambda update-function-configuration --function-name f --timeout 3', 'code:functions'],
     ['aws ssm send-command --document-name AWS-RunShellScript --instance-ids i-1', 'code:commands'],
@@ -113,6 +118,20 @@ describe('classifyAwsStage: standingApproval', () => {
       rule: 'none',
       reason:
         "it writes a new S3 object only: with `--if-none-match '*'` S3 refuses to replace an existing one (PreconditionFailed)",
+    });
+  });
+
+  it.each([
+    ["aws s3api complete-multipart-upload --bucket b --key k --upload-id u --if-none-match '*'"],
+    [
+      `aws s3api complete-multipart-upload --cli-input-json '{"Bucket":"b","Key":"k","UploadId":"u","IfNoneMatch":"*"}'`,
+    ],
+  ])('allows %j: it cannot complete onto an existing object', (line) => {
+    expect(classify(line).standingApproval).toEqual({
+      allowed: true,
+      rule: 'none',
+      reason:
+        "it completes a new S3 object only: with `--if-none-match '*'` S3 refuses to replace an existing one (PreconditionFailed)",
     });
   });
 

@@ -78,5 +78,30 @@ export type { PipelineSecrets, SecretOutput, SecretsHandling } from './secret-ou
 export { secretOutputOf } from './secret-output.js';
 export type { SandboxMode, SandboxSelection } from './select-sandbox.js';
 export { sandboxModes, selectSandbox } from './select-sandbox.js';
+export type {
+  ApprovalBinding,
+  ApprovalScope,
+  ApprovalStore,
+  ApprovalSubject,
+  BindingParseOptions,
+  CheckStandingApprovalOptions,
+  ConfirmWithStandingApprovalOptions,
+  OfferStandingApprovalOptions,
+  StandingAnswer,
+  StandingApprovalRecord,
+  StandingCheck,
+  StandingConfirmation,
+  StandingOffer,
+} from './standing-approvals.js';
+export {
+  approvalMinutes,
+  bindToApprovalAccount,
+  checkStandingApproval,
+  confirmWithStandingApproval,
+  createApprovalStore,
+  describeTargets,
+  offerStandingApproval,
+  planStandingOffer,
+} from './standing-approvals.js';
 export type { PlanWarmCliOptions, WarmCli, WarmCliStatus } from './warm-cli.js';
 export { planWarmCli } from './warm-cli.js';

@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders, request as forwardRequest } from 'node:http';
+import { createServer, request as forwardRequest, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cleanUpWhenTestEnds } from './_cleanup.js';
 
