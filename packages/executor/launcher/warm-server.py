@@ -103,7 +103,7 @@ def allow_beneath(ruleset, path):
         if LIBC.syscall(LANDLOCK_ADD_RULE, ctypes.c_int(ruleset), ctypes.c_int(LANDLOCK_RULE_PATH_BENEATH),
                         ctypes.byref(rule), ctypes.c_uint32(0)) < 0:
             error = ctypes.get_errno()
-            raise OSError(error, 'landlock_add_rule %s: %s' % (path, os.strerror(error)))
+            raise OSError('landlock_add_rule %s: %s' % (path, os.strerror(error)))
     finally:
         os.close(fd)
 
@@ -116,14 +116,14 @@ def enter_own_domain(folder):
     ruleset = LIBC.syscall(LANDLOCK_CREATE_RULESET, ctypes.byref(attr), ctypes.c_size_t(24), ctypes.c_uint32(0))
     if ruleset < 0:
         error = ctypes.get_errno()
-        raise OSError(error, 'landlock_create_ruleset: %s' % os.strerror(error))
+        raise OSError('landlock_create_ruleset: %s' % os.strerror(error))
     try:
         for path in list_granted_paths(folder):
             allow_beneath(ruleset, path)
         LIBC.prctl(38, 1, 0, 0, 0)  # PR_SET_NO_NEW_PRIVS (bubblewrap set it already; Landlock requires it)
         if LIBC.syscall(LANDLOCK_RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0)) < 0:
             error = ctypes.get_errno()
-            raise OSError(error, 'landlock_restrict_self: %s' % os.strerror(error))
+            raise OSError('landlock_restrict_self: %s' % os.strerror(error))
     finally:
         os.close(ruleset)
 

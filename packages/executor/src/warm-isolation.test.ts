@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { type AddressInfo, createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWarmHarness, type WarmHarness } from './__fixtures__/warm-harness.js';
@@ -8,6 +9,7 @@ import { findCliPython } from './_aws-launcher.js';
 import { resolvePyenvShim } from './_aws-paths.js';
 import { findExecutable } from './_find-executable.js';
 import { createBubblewrapSandbox } from './bubblewrap-sandbox.js';
+import type { Sandbox } from './sandbox.js';
 
 const bwrapPath = findExecutable('bwrap', process.env.PATH);
 // A small process limit, so one call reaching it takes seconds; the warm interpreter's own cgroup gets it too.
@@ -217,4 +219,92 @@ describe.skipIf(sandbox === undefined)('warm calls kept apart, under bubblewrap'
     },
     180_000,
   );
+});
+
+/**
+ * A seccomp program (classic BPF, as `bwrap --seccomp` loads it) that fails the syscalls numbered `first` to
+ * `last` with ENOSYS, as a kernel built without them does, and allows every other. The Landlock syscalls have the
+ * same numbers on every architecture, so no architecture check is needed.
+ */
+function buildEnosysFilter(first: number, last: number): Buffer {
+  const instructions: Array<[code: number, jt: number, jf: number, k: number]> = [
+    [0x20, 0, 0, 0], // ld [0]: seccomp_data.nr
+    [0x35, 0, 2, first], // jge first ? next : allow
+    [0x25, 1, 0, last], // jgt last ? allow : next
+    [0x06, 0, 0, 0x0005_0000 | 38], // ret SECCOMP_RET_ERRNO | ENOSYS
+    [0x06, 0, 0, 0x7fff_0000], // ret SECCOMP_RET_ALLOW
+  ];
+  const program = Buffer.alloc(instructions.length * 8);
+  instructions.forEach(([code, jt, jf, k], index) => {
+    program.writeUInt16LE(code, index * 8);
+    program.writeUInt8(jt, index * 8 + 2);
+    program.writeUInt8(jf, index * 8 + 3);
+    program.writeUInt32LE(k, index * 8 + 4);
+  });
+  return program;
+}
+
+/**
+ * The real bubblewrap sandbox, with `--seccomp` loading `filterFile` into every stage it wraps (the warm
+ * interpreter and a cold stage alike); a shell opens the file on descriptor 9 for bwrap to read.
+ */
+function withSeccompFilter(inner: Sandbox, filterFile: string): Sandbox {
+  return {
+    name: inner.name,
+    ...(inner.limitsOff === undefined ? {} : { limitsOff: inner.limitsOff }),
+    ...(inner.bindsPrivateCopies === undefined ? {} : { bindsPrivateCopies: inner.bindsPrivateCopies }),
+    wrap(stage) {
+      const command = inner.wrap(stage);
+      const argv = [command.file, ...command.args];
+      const at = argv.indexOf(bwrapPath as string);
+      if (at < 0) throw new Error('bwrap is not in the wrapped command');
+      argv.splice(at + 1, 0, '--seccomp', '9');
+      return { ...command, file: '/bin/sh', args: ['-c', 'exec 9<"$0" && exec "$@"', filterFile, ...argv] };
+    },
+  };
+}
+
+/*
+ * A kernel without Landlock, or one whose filesystem rules cannot be added, made real by a seccomp filter: the
+ * warm CLI cannot keep calls apart there, so every call runs cold (fail closed), with the reason it reports.
+ */
+describe.skipIf(sandbox === undefined).each([
+  [
+    'has no Landlock',
+    [444, 446],
+    /^the warm CLI cannot keep calls apart: Landlock is not available \(Function not implemented\)$/,
+  ],
+  [
+    'cannot add Landlock rules',
+    [445, 445],
+    /^the warm CLI cannot keep calls apart: the call could not be confined: landlock_add_rule \/\S+: Function not implemented$/,
+  ],
+] as const)('warm calls where the kernel %s, under bubblewrap', (_kernel, syscalls, reason) => {
+  let harness: WarmHarness;
+  let filterFolder: string;
+
+  beforeAll(async () => {
+    filterFolder = await mkdtemp(join(tmpdir(), 'warm-no-landlock-filter-'));
+    const filterFile = join(filterFolder, 'enosys.bpf');
+    await writeFile(filterFile, buildEnosysFilter(syscalls[0], syscalls[1]));
+    harness = await startWarmHarness({
+      sandbox: withSeccompFilter(sandbox as NonNullable<typeof sandbox>, filterFile),
+      name: 'warm-no-landlock',
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await harness?.stop();
+    await rm(filterFolder, { recursive: true, force: true });
+  });
+
+  it('runs every call cold, the first one included, and says why', async () => {
+    for (const round of [1, 2]) {
+      const result = await harness.warm('aws sts get-caller-identity --query Account --output text');
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect(result.output.trim()).toMatch(/^\d{12}$/);
+      expect(harness.warmCli.lastRefusal, `call ${round}`).toMatch(reason);
+      expect(harness.warmCli.status).toMatchObject({ calls: 0, starts: 1, lastRestart: null });
+    }
+  }, 120_000);
 });
