@@ -1,13 +1,9 @@
 import { type Policy, parseCommandLine, readApprovalTargets, validatePipeline } from '@aws-mcp/command';
+import { type ApprovalSubject, createApprovalStore, planStandingOffer } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { describe, expect, it } from 'vitest';
 import type { ServerContext } from '../server-context.js';
-import {
-  type ApprovalSubject,
-  checkStandingApproval,
-  createApprovalStore,
-  planStandingOffer,
-} from './_approvals.js';
+import { checkStandingApproval } from './_approvals.js';
 import type { ConsentPlan, JudgedCall } from './aws-cli-pipeline.js';
 
 const subject: ApprovalSubject = {

@@ -1,14 +1,14 @@
 import type { Decision } from '@aws-mcp/command';
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { escapeHiddenText, formatStagesForPerson } from '../_escape-text.js';
 import {
   type ApprovalScope,
   type ApprovalSubject,
   approvalMinutes,
   describeTargets,
   type StandingApprovalRecord,
-} from './_approvals.js';
+} from '@aws-mcp/executor';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { escapeHiddenText, formatStagesForPerson } from '../_escape-text.js';
 
 /** What a person answered, or why there was no usable answer. */
 export type ConsentAnswer =
@@ -259,7 +259,7 @@ export async function requestConsent({
 }: {
   /** The role the call assumes, shown with its account. */
   role?: ConsentRole;
-  /** What a standing approval would cover, when one may be offered (see planStandingOffer). */
+  /** What a standing approval would cover, when one may be offered (the executor's offerStandingApproval). */
   standing?: ApprovalSubject;
   /** A fan-out's targets, listed in the form instead of one profile, account and region. */
   targets?: readonly ConsentTarget[];

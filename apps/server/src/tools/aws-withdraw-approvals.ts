@@ -1,8 +1,8 @@
+import { describeTargets } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { sessionLabel } from '../_session-label.js';
 import type { ServerContext } from '../server-context.js';
-import { describeTargets } from './_approvals.js';
 import { errorResult, textResult } from './_results.js';
 
 const outputSchema = {

@@ -4,12 +4,12 @@ import { createServer as createHttpServer, request as httpRequest } from 'node:h
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createApprovalStore } from '@aws-mcp/executor';
 import { useTempDir } from '@aws-mcp/test-support';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
-import { createApprovalStore } from './_approvals.js';
 
 const run = promisify(execFile);
 
@@ -237,7 +237,8 @@ describe('standing approvals through the consent form', () => {
       expect(again.structuredContent).toMatchObject({ consent: 'standing approval', status: 'error' });
       expect(textOf(again)).toContain('PreconditionFailed');
       const puts = proxy.requests.filter((request) => request.method === 'PUT');
-      expect(puts.map((request) => request.owner)).toEqual([undefined, '123456789012']);
+      // The granting call is bound too, to the account its consent showed (issue 18).
+      expect(puts.map((request) => request.owner)).toEqual(['123456789012', '123456789012']);
       expect(proxy.requests.length).toBeGreaterThan(before);
       const { stdout } = await run(
         'aws',
