@@ -21,6 +21,48 @@ export type { AwsFailureNames, ExplainAwsFailureOptions } from './explain-aws-fa
 export { awsFailureIds, explainAwsFailure } from './explain-aws-failure.js';
 export type { FailureHintInput } from './failure-hints.js';
 export { failureHintIds, hintForResult } from './failure-hints.js';
+export type {
+  FanOutJsonEntry,
+  FanOutJudged,
+  FanOutRun,
+  FanOutStop,
+  JsonOutput,
+  JudgeFanOutOptions,
+  RunFanOutTargetsOptions,
+} from './fan-out.js';
+export {
+  checkFanOutDecisions,
+  judgeFanOutTargets,
+  mergeFanOutJson,
+  readFanOutAccounts,
+  readJsonOutput,
+  runFanOutTargets,
+} from './fan-out.js';
+export type {
+  EnabledRegions,
+  FanOutContexts,
+  FanOutNames,
+  FanOutRefusal,
+  FanOutRefusalCode,
+  FanOutRequest,
+  FanOutTarget,
+  FanOutTargets,
+  ReadEnabledRegionsOptions,
+  ResolveFanOutOptions,
+} from './fan-out-targets.js';
+export {
+  createEnabledRegionsLookup,
+  createFanOutContexts,
+  describeFanOutTarget,
+  fanOutNamesOf,
+  isFanOut,
+  isFanOutRefusal,
+  readEnabledRegions,
+  resolveFanOutTargets,
+  saveNameForTarget,
+  splitOutputCap,
+  targetOptionsOf,
+} from './fan-out-targets.js';
 export { isSecretFieldName, isSecretOnlyOutput, maskedValue, maskSecrets } from './mask-secrets.js';
 export type { PipelineLimiter } from './pipeline-limiter.js';
 export {

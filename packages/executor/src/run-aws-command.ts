@@ -56,6 +56,12 @@ export interface JudgeAwsCommandOptions {
    * undefined when unknown. Default: read from the profile's credential chain (describeRunningRole).
    */
   role?: (aws: AwsContext) => string | null | undefined;
+  /**
+   * The effective profile's context, already resolved for this call (e.g. one resolution shared by every step of
+   * a fan-out). Used only when it is the context of that profile (the line's `--profile`, else the choice, else
+   * the environment's); otherwise the context is resolved here.
+   */
+  aws?: AwsContext;
 }
 
 /** A parsed command judged for one profile and region: what runs, where, the decision and the audit's fields. */
@@ -104,7 +110,12 @@ export function judgeAwsCommand(pipeline: Pipeline, options: JudgeAwsCommandOpti
   const choices = options.choices ?? {};
   const globals = pipeline.aws.globals;
   const chosenProfile = globals.profile ?? choices.profile;
-  const aws = resolveAwsContext({ env: options.env, setup: options.setup, profile: chosenProfile });
+  const given = options.aws;
+  const aws =
+    given !== undefined &&
+    (chosenProfile === undefined ? given.profile.source !== 'chosen' : given.profile.name === chosenProfile)
+      ? given
+      : resolveAwsContext({ env: options.env, setup: options.setup, profile: chosenProfile });
   const decision = validatePipeline(pipeline, options.policy, {
     // The allowlist judges the environment's profile too when neither the line nor the call names one.
     profile: choices.profile ?? (globals.profile === undefined ? aws.profile.name : undefined),

@@ -1,6 +1,33 @@
 import { randomBytes } from 'node:crypto';
-import { type Decision, isProfileAllowed, type Pipeline, parseCommandLine } from '@aws-mcp/command';
-import { auditEntryOf, ExecutionError, maskSecrets, runPipeline, secretOutputOf } from '@aws-mcp/executor';
+import type { AwsContext } from '@aws-mcp/aws-config';
+import type { Decision, Pipeline } from '@aws-mcp/command';
+import {
+  auditEntryOf,
+  checkFanOutDecisions as checkDecisions,
+  createFanOutContexts,
+  describeFanOutTarget as describeTarget,
+  type EnabledRegions,
+  ExecutionError,
+  type FanOutContexts,
+  type FanOutNames,
+  type FanOutRequest,
+  type FanOutRun,
+  type FanOutStop,
+  type FanOutTarget,
+  isFanOutRefusal,
+  judgeFanOutTargets,
+  type FanOutRefusal as LibraryRefusal,
+  maskSecrets,
+  mergeFanOutJson,
+  type ResolveFanOutOptions,
+  readEnabledRegions as readRegions,
+  resolveFanOutTargets as resolveTargets,
+  runFanOutTargets,
+  saveNameForTarget,
+  secretOutputOf,
+  splitOutputCap,
+  targetOptionsOf,
+} from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
@@ -39,26 +66,14 @@ export const fanOutInputSchema = {
     .describe('Fan out: region codes, or `"enabled"`. One result per target.'),
 };
 
-/** The part of a call that decides its targets. */
-export interface FanOutRequest {
-  profiles?: string[] | string;
-  regions?: string[] | 'enabled';
-  profile?: string;
-  region?: string;
-}
-
-/** Whether a call fans out (names `profiles` or `regions`). */
-export function isFanOut(request: FanOutRequest): boolean {
-  return request.profiles !== undefined || request.regions !== undefined;
-}
-
-/** One profile × region a fan-out runs in. */
-export interface FanOutTarget {
-  profile: string;
-  /** The call named the profile, so it is forced (`--profile`); otherwise the CLI resolves the server's default. */
-  profileChosen: boolean;
-  region: string;
-}
+/** The server's means in the executor's fan-out messages: its settings and resources. */
+const serverFanOutNames: FanOutNames = {
+  allowlist: "the server's allowlist",
+  maxTargets: 'AWS_MCP_FANOUT_MAX',
+  policy: 'the policy file (AWS_MCP_POLICY_FILE)',
+  profilesList: 'aws://config/profiles',
+  regionsList: 'aws://config/regions',
+};
 
 /** A refusal of the whole fan-out, in the shape the pipeline tool returns refusals. */
 export interface FanOutRefusal {
@@ -66,9 +81,6 @@ export interface FanOutRefusal {
   text: string;
   reason: string;
 }
-
-/** The regions enabled for a profile's account, or why they could not be read. */
-export type EnabledRegions = { regions: string[]; source: string } | { error: string };
 
 /** The targets of a fan-out, and what the person should know about how they were chosen. */
 export interface FanOutTargets {
@@ -79,392 +91,64 @@ export interface FanOutTargets {
 
 const isRefusal = (value: object): value is FanOutRefusal => 'code' in value && 'text' in value;
 
-function refusal(code: RefusalCode, reason: string, advice = ''): FanOutRefusal {
+/** The executor's refusal as the tool's: `Refused (CODE): reason advice`. */
+function asToolRefusal({ code, reason, advice }: LibraryRefusal): FanOutRefusal {
   return { code, reason, text: `Refused (${code}): ${reason}${advice === '' ? '' : ` ${advice}`}` };
 }
 
 const unique = <T>(items: readonly T[]): T[] => [...new Set(items)];
 
-/** Fan-out arguments that contradict each other or the command line. */
-function checkConflicts(request: FanOutRequest, line: { profile?: string; region?: string }) {
-  const code = 'FANOUT_CONFLICTING_SETTING';
-  if (request.profiles !== undefined && request.profile !== undefined) {
-    return refusal(code, 'the call gives both `profile` and `profiles`.', 'Give one: `profiles` fans out.');
-  }
-  if (request.regions !== undefined && request.region !== undefined) {
-    return refusal(code, 'the call gives both `region` and `regions`.', 'Give one: `regions` fans out.');
-  }
-  for (const name of ['profile', 'region'] as const) {
-    const value = line[name];
-    if (value === undefined) continue;
-    return refusal(
-      code,
-      `\`--${name} ${value}\` is on the command line of a fan-out, which sets the ${name} per target.`,
-      `Leave \`--${name}\` out and name it with the \`${name}\` or \`${name}s\` argument.`,
-    );
-  }
-  return undefined;
-}
-
-/** The profiles of a fan-out: the call's own, a list (each configured and allowed), or a glob over configured ones. */
-function selectProfiles({
-  request,
-  configuredProfiles,
-  allowedProfiles,
-  defaultProfile,
-}: Pick<ResolveFanOutOptions, 'request' | 'configuredProfiles' | 'allowedProfiles' | 'defaultProfile'>):
-  | FanOutRefusal
-  | { profiles: Array<{ profile: string; profileChosen: boolean }>; notes: string[] } {
-  const { profiles } = request;
-  if (profiles === undefined) {
-    return {
-      profiles: [
-        { profile: request.profile ?? defaultProfile, profileChosen: request.profile !== undefined },
-      ],
-      notes: [],
-    };
-  }
-  const configured = ` (configured: ${configuredProfiles.join(', ') || 'none'})`;
-  if (typeof profiles === 'string') {
-    // Profile names are case-sensitive, as the allowlist matches them.
-    const matched = configuredProfiles.filter((name) => isProfileAllowed([profiles], name));
-    const allowed = matched.filter((name) => isProfileAllowed(allowedProfiles, name));
-    const leftOut = matched.filter((name) => !allowed.includes(name));
-    if (allowed.length === 0) {
-      return refusal(
-        'FANOUT_NO_TARGETS',
-        `\`profiles: ${JSON.stringify(profiles)}\` matches no configured profile${leftOut.length > 0 ? ' the server’s allowlist allows' : ''}${configured}.`,
-        'Read aws://config/profiles and give a list or another glob.',
-      );
-    }
-    return {
-      profiles: allowed.map((profile) => ({ profile, profileChosen: true })),
-      notes:
-        leftOut.length === 0
-          ? []
-          : [`Left out (not in the server’s profile allowlist): ${leftOut.join(', ')}.`],
-    };
-  }
-  if (profiles.length === 0) {
-    return refusal(
-      'FANOUT_NO_TARGETS',
-      '`profiles` is an empty list.',
-      'Name at least one profile, or leave `profiles` out.',
-    );
-  }
-  const names = unique(profiles);
-  const notAllowed = names.filter((name) => !isProfileAllowed(allowedProfiles, name));
-  if (notAllowed.length > 0) {
-    return refusal(
-      'PROFILE_NOT_ALLOWED',
-      `${notAllowed.map((name) => `\`${name}\``).join(', ')} ${notAllowed.length === 1 ? 'is' : 'are'} not in the server's allowlist (${(allowedProfiles ?? []).join(', ')}).`,
-      'Leave them out of `profiles`.',
-    );
-  }
-  const unknown = names.filter((name) => !configuredProfiles.includes(name));
-  if (unknown.length > 0) {
-    return refusal(
-      'UNKNOWN_PROFILE',
-      `there is no profile ${unknown.map((name) => `\`${name}\``).join(', ')} in the AWS files${configured}.`,
-      'Read aws://config/profiles for the configured profiles.',
-    );
-  }
-  return { profiles: names.map((profile) => ({ profile, profileChosen: true })), notes: [] };
-}
-
-function tooMany(count: number, detail: string, max: number): FanOutRefusal {
-  return refusal(
-    'FANOUT_TOO_MANY_TARGETS',
-    `this fan-out has ${count} targets (${detail}); at most ${max} run in one call (AWS_MCP_FANOUT_MAX).`,
-    'Narrow `profiles` or `regions`, or split the work into several calls; the user can raise AWS_MCP_FANOUT_MAX.',
-  );
-}
-
 const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
 
-/** What {@link resolveFanOutTargets} needs to know about the server and the call. */
-export interface ResolveFanOutOptions {
-  request: FanOutRequest;
-  /** `--profile` and `--region` as the command line gives them. */
-  line: { profile?: string; region?: string };
-  configuredProfiles: readonly string[];
-  allowedProfiles: readonly string[] | undefined;
-  /** The profile a call that names none runs with. */
-  defaultProfile: string;
-  /** The region a profile runs in when the call names none (the CLI's resolution); undefined: the default profile. */
-  regionOf(profile: string | undefined): string;
-  knownRegions: readonly string[];
-  /** Reads the enabled regions of a target profile's account (`regions: "enabled"` only). */
-  enabledRegions(target: { profile: string; profileChosen: boolean }): Promise<EnabledRegions>;
-  /** AWS_MCP_FANOUT_MAX. */
-  max: number;
-}
+export { createEnabledRegionsLookup, isFanOut } from '@aws-mcp/executor';
 
 /**
- * The targets of a fan-out call: every profile (the call's, a list, or a glob over configured profiles) × every
- * region (the profile's own, a list, or the account's enabled regions). Refuses, before any command starts, when
- * arguments conflict (FANOUT_CONFLICTING_SETTING), a profile is unknown or not allowed, a region is unknown, a glob
- * matches nothing (FANOUT_NO_TARGETS), the enabled regions cannot be read (FANOUT_REGIONS_UNAVAILABLE) or there are
- * more than `max` targets (FANOUT_TOO_MANY_TARGETS); with a region list the count is checked before any lookup.
+ * The executor's target resolution (resolveFanOutTargets) in the server's words: its settings and resources in
+ * the messages, the profiles a glob left out as a note.
  */
 export async function resolveFanOutTargets(
   options: ResolveFanOutOptions,
 ): Promise<FanOutTargets | FanOutRefusal> {
-  const { request, max } = options;
-  const conflict = checkConflicts(request, options.line);
-  if (conflict !== undefined) return conflict;
-  const selected = selectProfiles(options);
-  if (isRefusal(selected)) return selected;
-  const { profiles, notes } = selected;
-  if (Array.isArray(request.regions)) {
-    if (request.regions.length === 0) {
-      return refusal(
-        'FANOUT_NO_TARGETS',
-        '`regions` is an empty list.',
-        'Name at least one region, or leave `regions` out.',
-      );
-    }
-    const regions = unique(request.regions);
-    const unknown = regions.filter((region) => !options.knownRegions.includes(region));
-    if (unknown.length > 0) {
-      return refusal(
-        'UNKNOWN_REGION',
-        `${unknown.map((region) => `\`${region}\``).join(', ')} ${unknown.length === 1 ? 'is not a known region code' : 'are not known region codes'}.`,
-        'Read aws://config/regions for the list.',
-      );
-    }
-    const count = profiles.length * regions.length;
-    if (count > max) {
-      return tooMany(
-        count,
-        `${plural(profiles.length, 'profile')} × ${plural(regions.length, 'region')}`,
-        max,
-      );
-    }
-    return {
-      targets: profiles.flatMap((profile) => regions.map((region) => ({ ...profile, region }))),
-      notes,
-    };
-  }
-  if (request.regions === 'enabled') {
-    if (profiles.length > max) {
-      return tooMany(
-        profiles.length,
-        `${plural(profiles.length, 'profile')}, each in at least one region`,
-        max,
-      );
-    }
-    const enabled = await Promise.all(profiles.map((profile) => options.enabledRegions(profile)));
-    const failed = enabled.flatMap((found, index) =>
-      'error' in found ? [`${profiles[index]?.profile}: ${found.error}`] : [],
-    );
-    if (failed.length > 0) {
-      return refusal(
-        'FANOUT_REGIONS_UNAVAILABLE',
-        `the enabled regions could not be read (${failed.join('; ')}).`,
-        'Give `regions` as a list of region codes instead.',
-      );
-    }
-    const targets = profiles.flatMap((profile, index) => {
-      const found = enabled[index] as { regions: string[] };
-      return found.regions.map((region) => ({ ...profile, region }));
-    });
-    if (targets.length > max) {
-      return tooMany(targets.length, `the enabled regions of ${plural(profiles.length, 'profile')}`, max);
-    }
-    return { targets, notes };
-  }
-  if (profiles.length > max) return tooMany(profiles.length, plural(profiles.length, 'profile'), max);
+  const resolved = await resolveTargets({ ...options, names: serverFanOutNames });
+  if (isFanOutRefusal(resolved)) return asToolRefusal(resolved);
+  const { targets, leftOut } = resolved;
   return {
-    targets: profiles.map((profile) => ({
-      ...profile,
-      region: request.region ?? options.regionOf(profile.profileChosen ? profile.profile : undefined),
-    })),
-    notes,
+    targets,
+    notes:
+      leftOut.length === 0
+        ? []
+        : [`Left out (not in the server’s profile allowlist): ${leftOut.join(', ')}.`],
   };
 }
 
-/** Region opt-in states that mean "enabled", by the operation that reports them. */
-const enabledStates = {
-  'account list-regions': ['ENABLED', 'ENABLED_BY_DEFAULT'],
-  'ec2 describe-regions': ['opt-in-not-required', 'opted-in'],
-} as const;
-
-const listRegionsLine =
-  'aws account list-regions --region-opt-status-contains ENABLED ENABLED_BY_DEFAULT --output json';
-const describeRegionsLine = 'aws ec2 describe-regions --output json';
-
-/** The last line of a CLI's error output, or its exit code. */
-function lastErrorLine(stderr: string, exitCode: number | undefined): string {
-  return stderr.trim().split('\n').pop() || `aws exited ${exitCode ?? 'without a code'}`;
+/** The executor's fan-out decision check (checkFanOutDecisions) in the server's words. */
+export function checkFanOutDecisions(
+  options: Omit<Parameters<typeof checkDecisions>[0], 'names'>,
+): FanOutRefusal | { asks: boolean } {
+  const verdict = checkDecisions({ ...options, names: serverFanOutNames });
+  return isFanOutRefusal(verdict) ? asToolRefusal(verdict) : verdict;
 }
 
 /**
- * Reads the regions enabled for a profile's account with that profile, through the executor (sandbox, limiter)
- * like the caller-identity lookup: `aws account list-regions` where the installed CLI has it, else (or when it
- * fails) `aws ec2 describe-regions`. Keeps only enabled regions of the profile's partition, filtering the answer
- * itself since an emulator may ignore the request's filter. Never throws.
+ * Reads the regions enabled for a profile's account with the executor's lookup (sandbox, limiter, the server's
+ * run options), with the target's context as the call resolved it. Never throws.
  */
 export async function readEnabledRegions(
   context: ServerContext,
-  { profile, profileChosen }: { profile: string; profileChosen: boolean },
+  target: { profile: string; profileChosen: boolean },
+  aws: AwsContext,
 ): Promise<EnabledRegions> {
   try {
-    const model = await context.cliModel();
-    const region = context.awsContext(profileChosen ? profile : undefined).region.name;
-    const { regions: known } = await context.regions();
-    const partition = known.find((item) => item.code === region)?.partition ?? 'aws';
-    const inPartition = new Set(
-      known.filter((item) => item.partition === partition).map((item) => item.code),
-    );
-    const failures: string[] = [];
-    for (const [source, line] of [
-      ['account list-regions', listRegionsLine],
-      ['ec2 describe-regions', describeRegionsLine],
-    ] as const) {
-      let pipeline: ReturnType<typeof parseCommandLine>;
-      try {
-        pipeline = parseCommandLine(line, { model });
-      } catch {
-        // This CLI does not have the operation (v2.9 has no account list-regions).
-        continue;
-      }
-      const result = await runPipeline(pipeline, {
-        ...context.runOptions(profileChosen ? profile : undefined),
-        profile: profileChosen ? profile : undefined,
-        region,
-        timeoutMs: 30_000,
-      });
-      if (result.status !== 'success') {
-        failures.push(`${source}: ${lastErrorLine(result.stderr, result.exitCode)}`);
-        continue;
-      }
-      const parsed = JSON.parse(result.output) as {
-        Regions?: Array<{ RegionName?: string; RegionOptStatus?: string; OptInStatus?: string }>;
-      };
-      const states: readonly string[] = enabledStates[source];
-      const regions = (parsed.Regions ?? [])
-        .filter((item) => states.includes(item.RegionOptStatus ?? item.OptInStatus ?? ''))
-        .map((item) => item.RegionName ?? '')
-        .filter((name) => inPartition.has(name))
-        .sort();
-      return { regions, source };
-    }
-    return { error: failures.join('; ') || 'this CLI can list regions with neither command' };
+    return await readRegions({
+      target,
+      aws,
+      model: await context.cliModel(),
+      knownRegions: (await context.regions()).regions,
+      run: { ...context.runOptions(aws), timeoutMs: 30_000 },
+    });
   } catch (error) {
     return { error: error instanceof Error ? error.message : String(error) };
   }
-}
-
-/**
- * A per-session cache of enabled regions by profile: a profile's account is asked once per session; a failed
- * lookup is not kept, so the next call asks again.
- */
-export function createEnabledRegionsLookup(
-  read: (target: { profile: string; profileChosen: boolean }) => Promise<EnabledRegions>,
-): (target: { profile: string; profileChosen: boolean }) => Promise<EnabledRegions> {
-  const cache = new Map<string, Promise<EnabledRegions>>();
-  return (target) => {
-    const key = target.profileChosen ? `profile ${target.profile}` : 'the default';
-    const cached = cache.get(key);
-    if (cached !== undefined) return cached;
-    const found = read(target);
-    cache.set(key, found);
-    found.then((value) => {
-      if ('error' in value) cache.delete(key);
-    });
-    return found;
-  };
-}
-
-/** How a target reads in messages and headers. */
-export function describeTarget(target: FanOutTarget, account?: string): string {
-  return `profile ${target.profile} · region ${target.region}${account === undefined ? '' : ` · account ${account}`}`;
-}
-
-/** A policy rule, as JSON for the policy file, that would let a write fan out to these targets. */
-function suggestAllowRule(action: string, targets: readonly FanOutTarget[]): string {
-  return JSON.stringify({
-    effect: 'allow',
-    actions: [action],
-    profiles: unique(targets.map((target) => target.profile)),
-    regions: unique(targets.map((target) => target.region)),
-  });
-}
-
-/**
- * Whether a fan-out may go on, judged per target: no target denied by the policy (DENIED_BY_POLICY, naming
- * them); a write only where a policy rule (not the mode) allows it for every target (FANOUT_WRITE_REFUSED, with
- * the rule that would allow it); a read whose output carries secrets only with `saveOutputTo`
- * (FANOUT_SECRET_OUTPUT). Otherwise says whether one consent is needed (any target's decision is `confirm`).
- */
-export function checkFanOutDecisions({
-  judged,
-  secretMembers,
-  saveOutputTo,
-}: {
-  judged: ReadonlyArray<{ target: FanOutTarget; decision: Decision }>;
-  secretMembers: readonly string[];
-  saveOutputTo: string | undefined;
-}): FanOutRefusal | { asks: boolean } {
-  const first = judged[0]?.decision;
-  if (first === undefined) return refusal('FANOUT_NO_TARGETS', 'the fan-out has no targets.');
-  const { action, accessClass, reason } = first.classification;
-  const total = judged.length;
-  const denied = judged.filter((item) => item.decision.action === 'deny');
-  if (denied.length > 0) {
-    const which = denied
-      .map((item) => `${describeTarget(item.target)} (${item.decision.rule}: ${item.decision.reason})`)
-      .join('; ');
-    return refusal(
-      'DENIED_BY_POLICY',
-      `the policy denies \`${action}\` for ${denied.length} of ${total} targets: ${which}`,
-      'Leave those targets out; nothing ran.',
-    );
-  }
-  if (accessClass === 'write') {
-    const uncovered = judged.filter(
-      (item) => item.decision.action !== 'allow' || item.decision.rule.startsWith('mode:'),
-    );
-    if (uncovered.length > 0) {
-      const which = uncovered
-        .map((item) => `${describeTarget(item.target)} (decided by ${item.decision.rule})`)
-        .join('; ');
-      return refusal(
-        'FANOUT_WRITE_REFUSED',
-        `\`${action}\` is a write (${reason}); a fan-out runs a write only where a policy rule allows it for every ` +
-          `target, and ${uncovered.length} of ${total} targets have none: ${which}.`,
-        `A rule in the policy file (AWS_MCP_POLICY_FILE) that would allow it: ${suggestAllowRule(
-          action,
-          judged.map((item) => item.target),
-        )}. Without one, run it once per target (no \`profiles\`/\`regions\`), where the user is asked.`,
-      );
-    }
-  }
-  if (secretMembers.length > 0 && saveOutputTo === undefined) {
-    const members = secretMembers.includes('*') ? 'its whole output' : secretMembers.join(', ');
-    return refusal(
-      'FANOUT_SECRET_OUTPUT',
-      `\`${action}\` returns secrets (${members}); a fan-out runs it only when each target's output is saved.`,
-      'Give `saveOutputTo: "NAME"`: each target’s unmasked output goes to its own file (NAME-PROFILE-REGION) only the user opens, and you get it masked.',
-    );
-  }
-  return { asks: judged.some((item) => item.decision.action === 'confirm') };
-}
-
-/**
- * The file one target's unmasked output is saved as: `NAME-PROFILE-REGION` before the extension
- * (`keys.json` → `keys-dev-eu-west-1.json`), characters outside `[A-Za-z0-9_-]` of the profile as `_`.
- */
-export function saveNameForTarget(name: string, target: FanOutTarget): string {
-  const dot = name.lastIndexOf('.');
-  const [stem, extension] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
-  return `${stem}-${target.profile.replaceAll(/[^A-Za-z0-9_-]/g, '_')}-${target.region}${extension}`;
-}
-
-/** Each target's share of the output cap: the cap split evenly, at least one character. */
-export function splitOutputCap(cap: number, targets: number): number {
-  return Math.max(1, Math.floor(cap / Math.max(1, targets)));
 }
 
 /** One target's result in `structuredContent.fanOut.targets`. */
@@ -601,15 +285,15 @@ export function mergeFanOut({
       ...fields,
     };
   });
-  const parsed = outcomes.filter((outcome) => outcome.structured.jsonOutput === 'parsed');
-  const anyCut = outcomes.some((outcome) => outcome.structured.jsonOutput === 'cut');
-  const anyJudged = outcomes.some((outcome) => outcome.structured.jsonOutput !== undefined);
-  const json = parsed.map(({ target, account, structured }) => ({
-    profile: target.profile,
-    region: target.region,
-    account: account ?? null,
-    output: structured.json,
-  }));
+  // The executor merges the JSON outputs ({profile, region, account, output}).
+  const merged = mergeFanOutJson(
+    outcomes.map(({ target, account, structured }) => ({
+      target,
+      account,
+      json: structured.json,
+      jsonOutput: structured.jsonOutput,
+    })),
+  );
   return {
     text,
     anySucceeded: succeeded > 0,
@@ -621,8 +305,7 @@ export function mergeFanOut({
       totalChars: outcomes.reduce((sum, outcome) => sum + outcome.structured.totalChars, 0),
       durationMs,
       maskedSecrets: outcomes.reduce((sum, outcome) => sum + outcome.structured.maskedSecrets, 0),
-      ...(parsed.length > 0 ? { json } : {}),
-      ...(anyJudged ? { jsonOutput: anyCut ? 'cut' : parsed.length > 0 ? 'parsed' : 'not json' } : {}),
+      ...merged,
       fanOut: { targets, succeeded, failed, outputCapPerTarget: perTargetCap, notes: [...notes] },
     },
   };
@@ -649,29 +332,41 @@ const nothingRan = {
   maskedSecrets: 0,
 } as const;
 
-/** Judges every target with the one-call steps; the targets that cannot run, each with its refusal. */
+/** A target's own choices: its profile when the call named it, and its region. */
+const choicesOf = (target: FanOutTarget) => ({
+  profile: target.profileChosen ? target.profile : undefined,
+  region: target.region,
+});
+
+/** A target the executor could not judge or preflight, as the tool's refusal of it. */
+async function stopOf(context: ServerContext, steps: FanOutSteps, stop: FanOutStop): Promise<Stop> {
+  if (ExecutionError.isInstance(stop.error) && stop.judged !== undefined) {
+    return steps.preflightStop(stop.error, steps.withServerFields(stop.judged, choicesOf(stop.target)));
+  }
+  return steps.commandErrorStop(context, stop.error);
+}
+
+/**
+ * Judges and preflights every target with the executor's steps (judgeFanOutTargets), each with its profile's one
+ * resolution in `contexts`; the targets that cannot run, each with its refusal.
+ */
 async function judgeTargets(
   context: ServerContext,
   steps: FanOutSteps,
   pipeline: Pipeline,
-  targets: readonly FanOutTarget[],
+  { targets, contexts }: { targets: readonly FanOutTarget[]; contexts: FanOutContexts },
 ): Promise<{ judged: JudgedTarget[]; stops: Array<{ target: FanOutTarget; stop: Stop }> }> {
-  const judged: JudgedTarget[] = [];
-  const stops: Array<{ target: FanOutTarget; stop: Stop }> = [];
-  for (const target of targets) {
-    const one = await steps.judgeCall(context, pipeline, {
-      profile: target.profileChosen ? target.profile : undefined,
-      region: target.region,
-    });
-    if ('refusal' in one) {
-      stops.push({ target, stop: one });
-      continue;
-    }
-    const blocked = await steps.preflight(context, one);
-    if (blocked !== undefined) stops.push({ target, stop: blocked });
-    else judged.push({ target, judged: one });
-  }
-  return { judged, stops };
+  const { choices: _choices, setup: _setup, env: _env, ...judge } = steps.judgeOptionsOf(context, {});
+  const found = await judgeFanOutTargets(pipeline, targets, { ...judge, contexts, awsCli: context.awsCli });
+  return {
+    judged: found.judged.map(({ target, judged: one }) => ({
+      target,
+      judged: steps.withServerFields(one, choicesOf(target)),
+    })),
+    stops: await Promise.all(
+      found.stops.map(async (stop) => ({ target: stop.target, stop: await stopOf(context, steps, stop) })),
+    ),
+  };
 }
 
 /** One refusal for a fan-out some of whose targets cannot run, naming each with its own reason. */
@@ -905,62 +600,38 @@ function askOnce({
   });
 }
 
-/** Runs one target with the one-call steps and audits it; an executor refusal is that target's result only. */
-async function runTarget({
+/** A judged target with its consent plan, as the executor's runner hands it back. */
+interface PlannedTarget extends JudgedTarget {
+  plan: ConsentPlan;
+}
+
+/**
+ * What is kept of one finished target: its one-call result (formatted by the pipeline tool's steps), audited, its
+ * cut output kept; a pipeline that could not start is that target's refusal only.
+ */
+async function settleTarget({
   server,
   context,
   steps,
   audit,
-  target,
-  judged,
-  plan,
+  ran,
   account,
   consent,
-  run,
 }: {
   server: McpServer;
   context: ServerContext;
   steps: FanOutSteps;
   audit: AuditWrite;
-  target: FanOutTarget;
-  judged: JudgedCall;
-  plan: ConsentPlan;
+  ran: FanOutRun<PlannedTarget>;
   account: string | undefined;
   consent: ConsentOutcome | undefined;
-  run: { input: Pick<ToolInput, 'timeout' | 'maxOutput'>; extra: ToolExtra };
 }): Promise<FanOutOutcome> {
-  const secretsOption = steps.secretsOptionOf(context, plan.plan);
-  const started = Date.now();
-  try {
-    const result = await steps.runJudged(context, judged, { ...run, secrets: secretsOption });
-    const formatted = await steps.formatRun(context, judged, {
-      result,
-      secretsOption,
-      consent,
-      canAsk: plan.form.canAsk,
-    });
-    audit(
-      {
-        ...judged.auditBase,
-        // The executor's builder, as for a single call.
-        ...auditEntryOf(judged, { result }),
-        consent: consent?.answer,
-        secrets: formatted.secrets.handling,
-        ...(formatted.secrets.saved === undefined ? {} : { savedAs: formatted.secrets.saved.name }),
-      },
-      judged.profile,
-    );
-    // Kept now, not after the merge: the store's budget, not every target's whole output, is what stays in memory.
-    const kept = keepCutOutput(server, context, {
-      result,
-      label: `${formatStagesForPerson(judged.auditBase.argv)} (${describeTarget(target)})`,
-    });
-    return toOutcome(target, account, formatted.tool, kept);
-  } catch (error) {
-    if (!ExecutionError.isInstance(error)) throw error;
+  const { target, judged, plan } = ran;
+  if (ran.error !== undefined) {
+    const { error } = ran;
     audit({
       ...judged.auditBase,
-      ...auditEntryOf(judged, { error: error.code, durationMs: Date.now() - started }),
+      ...auditEntryOf(judged, { error: error.code, durationMs: ran.durationMs }),
     });
     const reason = maskSecrets(error.message).text;
     return {
@@ -970,6 +641,31 @@ async function runTarget({
       structured: { status: 'refused', ...nothingRan, code: error.code, reason },
     };
   }
+  const { result } = ran;
+  const secretsOption = steps.secretsOptionOf(context, plan.plan);
+  const formatted = await steps.formatRun(context, judged, {
+    result,
+    secretsOption,
+    consent,
+    canAsk: plan.form.canAsk,
+  });
+  audit(
+    {
+      ...judged.auditBase,
+      // The executor's builder, as for a single call.
+      ...auditEntryOf(judged, { result }),
+      consent: consent?.answer,
+      secrets: formatted.secrets.handling,
+      ...(formatted.secrets.saved === undefined ? {} : { savedAs: formatted.secrets.saved.name }),
+    },
+    judged.profile,
+  );
+  // Kept now, not after the merge: the store's budget, not every target's whole output, is what stays in memory.
+  const kept = keepCutOutput(server, context, {
+    result,
+    label: `${formatStagesForPerson(judged.auditBase.argv)} (${describeTarget(target)})`,
+  });
+  return toOutcome(target, account, formatted.tool, kept);
 }
 
 /**
@@ -1000,7 +696,10 @@ export async function runFanOut({
   audit: AuditWrite;
   steps: FanOutSteps;
   /** The session's cached lookup of enabled regions (see createEnabledRegionsLookup). */
-  enabledRegions: ResolveFanOutOptions['enabledRegions'];
+  enabledRegions: (
+    target: { profile: string; profileChosen: boolean },
+    aws: AwsContext,
+  ) => Promise<EnabledRegions>;
   started: number;
 }): Promise<CallToolResult> {
   const { config } = context;
@@ -1012,20 +711,21 @@ export async function runFanOut({
     audit({ ...base, status: 'refused', error: refusal.code });
     return steps.refused(refusal, fields);
   };
+  // One reading of the AWS files and one resolution per profile, for every step of this call.
+  const contexts = createFanOutContexts({ setup: context.setup(), env: context.env });
   const resolved = await resolveFanOutTargets({
     request: input,
     line: pipeline.aws.globals,
-    configuredProfiles: context.setup().profiles.map((profile) => profile.name),
+    ...targetOptionsOf(contexts),
     allowedProfiles: context.policy.allowedProfiles,
-    defaultProfile: context.awsContext().profile.name,
-    regionOf: (profile) => context.awsContext(profile).region.name,
     knownRegions: (await context.regions()).regions.map((region) => region.code),
-    enabledRegions,
+    enabledRegions: (target) =>
+      enabledRegions(target, contexts.of(target.profileChosen ? target.profile : undefined)),
     max: config.fanOutMax,
   });
   if (isRefusal(resolved)) return refuse(resolved);
   const { targets, notes } = resolved;
-  const { judged, stops } = await judgeTargets(context, steps, pipeline, targets);
+  const { judged, stops } = await judgeTargets(context, steps, pipeline, { targets, contexts });
   if (stops.length > 0) {
     const { refusal: stopped, fields } = describeStops(stops, targets.length);
     return refuse(stopped, fields);
@@ -1075,23 +775,31 @@ export async function runFanOut({
   // The targets' own running-time reports would not make one increasing count; finished targets do.
   const quiet: ToolExtra = { ...extra, _meta: undefined };
   const finished = reportFinishedTargets(extra, judged.length);
-  const ran = await Promise.all(
-    judged.map(async ({ target, judged: one }, index) => {
-      const outcome = await runTarget({
-        server,
-        context,
-        steps,
-        audit,
-        target,
-        judged: one,
-        plan: plans[index] as ConsentPlan,
-        account: accounts.get(one.profile),
-        consent,
-        run: { input: { timeout: input.timeout, maxOutput: perTargetCap }, extra: quiet },
-      });
-      finished?.(outcome);
-      return outcome;
-    }),
+  // The executor runs the targets in parallel (each with its share of the cap), the server formats each one.
+  const ran = await runFanOutTargets<FanOutOutcome, PlannedTarget>(
+    judged.map((one, index) => ({ ...one, plan: plans[index] as ConsentPlan })),
+    {
+      options: { ...context.runOptions(null), maxOutputChars: cap },
+      run: (one, options) =>
+        steps.runJudged(context, one.judged, {
+          input: { timeout: input.timeout, maxOutput: options.maxOutputChars },
+          extra: quiet,
+          secrets: steps.secretsOptionOf(context, one.plan.plan),
+        }),
+      settle: async (one) => {
+        const outcome = await settleTarget({
+          server,
+          context,
+          steps,
+          audit,
+          ran: one,
+          account: accounts.get(one.judged.profile),
+          consent,
+        });
+        finished?.(outcome);
+        return outcome;
+      },
+    },
   );
   const { outcomes, links } = noteKeptOutputs(server, context, ran);
   const merged = mergeFanOut({

@@ -5,21 +5,23 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Decision } from '@aws-mcp/command';
 import { findMotoServer, MOTO_CREDENTIALS, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
+import {
+  createEnabledRegionsLookup,
+  type EnabledRegions,
+  type FanOutTarget,
+  type ResolveFanOutOptions,
+  saveNameForTarget,
+  splitOutputCap,
+} from '@aws-mcp/executor';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
 import {
   checkFanOutDecisions,
-  createEnabledRegionsLookup,
-  type EnabledRegions,
   type FanOutOutcome,
-  type FanOutTarget,
   type FanOutTargetResult,
   mergeFanOut,
-  type ResolveFanOutOptions,
   resolveFanOutTargets,
-  saveNameForTarget,
-  splitOutputCap,
 } from './_fan-out.js';
 
 const run = promisify(execFile);
