@@ -8,12 +8,12 @@ import {
   type Pipeline,
   type Policy,
   parseCommandLine,
-  readApprovalTargets,
   type SecretsAnswer,
 } from '@aws-mcp/command';
 import {
   auditEntryOf,
   auditFieldsOf,
+  confirmWithStandingApproval,
   ExecutionError,
   explainAwsFailure,
   hintForResult,
@@ -44,10 +44,9 @@ import { sessionLabel } from '../_session-label.js';
 import type { AuditEntry } from '../audit-log.js';
 import type { ServerContext } from '../server-context.js';
 import {
-  bindToApprovalAccount,
+  applyApprovalBinding,
   checkStandingApproval,
   describeApprovalNote,
-  planStandingOffer,
   standingCheckSchema,
   summarizeApproval,
   withStandingCheck,
@@ -685,44 +684,36 @@ async function askConsent(
   if (!consent.asks) return undefined;
   const { decision, profile, region, stages } = judged;
   const identity = await context.lookupAccount(profile);
-  // A standing approval is bound to the profile's account; a call under a role acts elsewhere, so none is offered.
-  const offer: ReturnType<typeof planStandingOffer> =
-    judged.choices.role !== undefined
-      ? { offer: false, why: 'it runs as an assumed role' }
-      : planStandingOffer({
-          decision,
-          policy: context.policy,
-          targets: readApprovalTargets(judged.pipeline.aws),
-          profile,
-          region,
-          account: identity.account,
-          endpoint: judged.pipeline.aws.globals.endpointUrl,
-          secretsQuestion: consent.question !== undefined,
-        });
-  const covering = offer.offer ? context.approvals.find(server, offer.subject) : undefined;
-  if (covering !== undefined) {
-    // What runs is bound to the approval's account where the CLI can (`--expected-bucket-owner`).
-    await bindToApprovalAccount(context, judged, covering);
-    return { granted: true, answer: 'standing approval', approval: covering };
-  }
-  const outcome: ConsentOutcome = !consent.form.canAsk
-    ? { granted: false, answer: 'unsupported', detail: consent.form.why }
-    : await requestConsent({
-        account: identity.account ?? 'unknown (the caller identity could not be read)',
-        server,
-        decision: { ...decision, profile, region },
-        stages,
-        timeoutMs: context.config.consentTimeoutSeconds * 1000,
-        question: consent.question,
-        sandbox: consent.sandbox,
-        ...(offer.offer ? { standing: offer.subject } : {}),
-        ...consentRoleOf(judged.choices.role),
-      });
-  const approval =
-    outcome.granted && offer.offer && outcome.scope !== undefined
-      ? context.approvals.grant(server, offer.subject, outcome.scope)
-      : undefined;
-  return approval === undefined ? outcome : { ...outcome, approval };
+  const confirmed = await confirmWithStandingApproval(judged, {
+    store: context.approvals,
+    session: server,
+    policy: context.policy,
+    account: identity.account,
+    secretsQuestion: consent.question !== undefined,
+    // A standing approval is bound to the profile's account; a call under a role acts elsewhere, so none is offered.
+    assumesRole: judged.choices.role !== undefined,
+    model: () => context.cliModel(),
+    workdir: context.config.workdir,
+    ask: async (offer): Promise<ConsentOutcome> =>
+      !consent.form.canAsk
+        ? { granted: false, answer: 'unsupported', detail: consent.form.why }
+        : requestConsent({
+            account: identity.account ?? 'unknown (the caller identity could not be read)',
+            server,
+            decision: { ...decision, profile, region },
+            stages,
+            timeoutMs: context.config.consentTimeoutSeconds * 1000,
+            question: consent.question,
+            sandbox: consent.sandbox,
+            ...(offer.offer ? { standing: offer.subject } : {}),
+            ...consentRoleOf(judged.choices.role),
+          }),
+  });
+  // What runs, the granting call too, is bound to the approval's account where the CLI can (--expected-bucket-owner).
+  applyApprovalBinding(judged, confirmed.binding);
+  if ('covered' in confirmed) return { granted: true, answer: 'standing approval', approval: confirmed.covered };
+  const { answer, granted } = confirmed;
+  return granted === undefined ? answer : { ...answer, approval: granted };
 }
 
 /** The executor's secrets option for a plan the person may have answered. */
