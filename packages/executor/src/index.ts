@@ -22,6 +22,17 @@ export { awsFailureIds, explainAwsFailure } from './explain-aws-failure.js';
 export type { FailureHintInput } from './failure-hints.js';
 export { failureHintIds, hintForResult } from './failure-hints.js';
 export type {
+  FilteredKeptResult,
+  FilterKeptResultOptions,
+  KeptResult,
+  KeptResultRefusal,
+  NotKeptReason,
+  ResultPage,
+  ResultsStore,
+  ResultsStoreOptions,
+} from './kept-results.js';
+export { createResultsStore, filterKeptResult, readResultPage } from './kept-results.js';
+export type {
   FanOutJsonEntry,
   FanOutJudged,
   FanOutRun,
@@ -64,6 +75,27 @@ export {
   targetOptionsOf,
 } from './fan-out-targets.js';
 export { isSecretFieldName, isSecretOnlyOutput, maskedValue, maskSecrets } from './mask-secrets.js';
+export type {
+  AddPagingOptions,
+  PagingRefusal,
+  PagingRefusalCode,
+  PagingRequest,
+  RunPagedPipelineOptions,
+} from './paging.js';
+export {
+  addPagingArguments,
+  defaultMaxPageChars,
+  isNextTokenLost,
+  isWrappedQuery,
+  readNextToken,
+  reportsNextToken,
+  resolveDefaultOutput,
+  runPagedPipeline,
+  runsPageApart,
+  unwrapQueriedPage,
+  wrappedFormatOf,
+  wrapQueryForToken,
+} from './paging.js';
 export type { PipelineLimiter } from './pipeline-limiter.js';
 export {
   createPipelineLimiter,

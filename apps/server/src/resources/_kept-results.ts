@@ -1,6 +1,6 @@
+import { readResultPage } from '@aws-mcp/executor';
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
-import { readResultPage } from '../_results-store.js';
 import type { ServerContext } from '../server-context.js';
 import { keptResultUri } from '../tools/_kept-results.js';
 

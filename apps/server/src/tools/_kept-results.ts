@@ -1,11 +1,16 @@
-import { CommandError, type FilterStage, parseFilterStages } from '@aws-mcp/command';
-import { ExecutionError, type PipelineResult, runFilters } from '@aws-mcp/executor';
+import type { FilterStage } from '@aws-mcp/command';
+import {
+  type FilteredKeptResult,
+  type KeptResult,
+  type PipelineResult,
+  runFilters,
+  filterKeptResult as runKeptFilters,
+} from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { formatStagesForPerson } from '../_escape-text.js';
-import type { KeptResult } from '../_results-store.js';
-import { type AuditEntry, redactArgv } from '../audit-log.js';
+import type { AuditEntry } from '../audit-log.js';
 import type { ServerContext } from '../server-context.js';
 import type { RefusalCode } from './_refusals.js';
 import { errorResult, textResult } from './_results.js';
@@ -175,17 +180,15 @@ export function findKeptResult(
 }
 
 /** What a `fromResult` call ran, for the result and the audit log. */
-export interface FilteredKeptResult {
-  result: PipelineResult;
-  argv: string[][];
-}
+export type { FilteredKeptResult } from '@aws-mcp/executor';
 
 /**
- * Runs the call's filter stages over a kept result: checked as filters are after an aws stage, run in the same
- * sandbox and limits, no AWS call. Returns the refusal for filters the command package refuses or the executor
- * cannot start.
+ * Runs the call's filter stages over a kept result with the executor's filterKeptResult (checked as filters are
+ * after an aws stage, run in the server's filter sandbox and limits, no AWS call). Returns the refusal for filters
+ * the command package refuses or the executor cannot start.
  */
 export async function filterKeptResult(
+  server: McpServer,
   context: ServerContext,
   {
     kept,
@@ -198,32 +201,35 @@ export async function filterKeptResult(
   },
 ): Promise<FilteredKeptResult | KeptRefusal> {
   const { config } = context;
-  let filters: ReturnType<typeof parseFilterStages>;
-  try {
-    if (input.command !== undefined && input.pipe !== undefined) {
-      throw new CommandError({
-        code: 'INVALID_ARGV',
-        message: 'Give the filters either as `command` (a string) or as `pipe` (argv arrays), not both.',
-      });
-    }
-    filters = parseFilterStages(input.pipe ?? input.command ?? '');
-  } catch (error) {
-    if (!CommandError.isInstance(error)) throw error;
-    return { code: error.code, text: `Refused (${error.code}): ${error.message}`, reason: error.message };
+  if (input.command !== undefined && input.pipe !== undefined) {
+    const reason = 'Give the filters either as `command` (a string) or as `pipe` (argv arrays), not both.';
+    return { code: 'INVALID_ARGV', text: `Refused (INVALID_ARGV): ${reason}`, reason };
   }
-  try {
-    const result = await filterText(context, {
-      filters,
-      text: kept.text,
-      timeoutMs: Math.min(input.timeout ?? config.timeoutSeconds, config.maxTimeoutSeconds) * 1000,
-      maxOutputChars: Math.min(input.maxOutput ?? config.maxOutputChars, config.maxOutputChars),
-      signal,
-    });
-    return { result, argv: filters.map((stage) => redactArgv(stage.argv)) };
-  } catch (error) {
-    if (!ExecutionError.isInstance(error)) throw error;
-    return { code: error.code, text: `${error.code}: ${error.message}`, reason: error.message };
-  }
+  const run = context.runOptions();
+  const keepOutputChars = keepOutputCharsOf(context);
+  const filtered = await runKeptFilters({
+    store: context.results,
+    session: server,
+    id: kept.id,
+    filters: input.pipe ?? input.command ?? '',
+    cwd: run.cwd,
+    env: run.env,
+    sandbox: run.sandbox,
+    limiter: run.limiter,
+    credentialsMode: run.credentialsMode,
+    timeoutMs: Math.min(input.timeout ?? config.timeoutSeconds, config.maxTimeoutSeconds) * 1000,
+    maxOutputChars: Math.min(input.maxOutput ?? config.maxOutputChars, config.maxOutputChars),
+    ...(keepOutputChars === undefined ? {} : { keepOutputChars }),
+    signal,
+  });
+  if (!('refusal' in filtered)) return filtered;
+  const { code, reason, kind } = filtered.refusal;
+  // Filters that could not start say so as the tool's other start failures do; refused ones read as refusals.
+  return {
+    code,
+    text: kind === 'not-started' ? `${code}: ${reason}` : `Refused (${code}): ${reason}`,
+    reason,
+  };
 }
 
 /**
@@ -319,7 +325,7 @@ export async function runFromResult({
   const fromResult = String(input.fromResult);
   const kept = findKeptResult(server, context, input);
   if ('code' in kept) return refuse({ refusal: kept });
-  const filtered = await filterKeptResult(context, { kept, input, signal });
+  const filtered = await filterKeptResult(server, context, { kept, input, signal });
   if ('code' in filtered) return refuse({ refusal: filtered });
   const { result } = filtered;
   audit({

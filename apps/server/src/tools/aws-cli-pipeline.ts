@@ -513,7 +513,13 @@ async function parseCall(context: ServerContext, input: ToolInput): Promise<Pipe
   let pipeline: Pipeline;
   try {
     const options = { model: await context.cliModel(), workdir: context.config.workdir };
-    const paged = applyPaging(parseInput(input, options), input, { ...options, fanOut: isFanOut(input) });
+    const paged = applyPaging(parseInput(input, options), input, {
+      ...options,
+      fanOut: isFanOut(input),
+      run: context.runOptions(),
+      setup: context.setup(),
+      profile: input.profile,
+    });
     if ('refusal' in paged) return paged;
     pipeline = paged;
   } catch (error) {
@@ -1022,7 +1028,7 @@ async function runOneCall({
         return pagesWithFilters(input, one.pipeline, settings.secrets)
           ? runPagedWithFilters({
               pipeline: one.pipeline,
-              runAws: (awsOnly) => runPipeline(awsOnly, settings),
+              runAws: (awsOnly, keepOutputChars) => runPipeline(awsOnly, { ...settings, keepOutputChars }),
               filterOutput: (text, elapsedMs) =>
                 filterPage(context, one.pipeline, { input, text, elapsedMs, signal: extra.signal }),
               cap: settings,

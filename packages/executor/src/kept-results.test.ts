@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createResultsStore, type KeptResult, readResultPage } from './_results-store.js';
+import { createResultsStore, type KeptResult, readResultPage } from './kept-results.js';
 
 function kept(value: ReturnType<ReturnType<typeof createResultsStore>['keep']>): KeptResult {
   if (typeof value === 'string') throw new Error(`not kept: ${value}`);

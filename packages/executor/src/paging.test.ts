@@ -1,0 +1,307 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { readAwsSetup } from '@aws-mcp/aws-config';
+import { loadSnapshotCliModel, type Pipeline, parseCommandLine } from '@aws-mcp/command';
+import { createAwsSandboxHome, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capOutput } from './cap-output.js';
+import {
+  addPagingArguments,
+  type PagingRequest,
+  readNextToken,
+  resolveDefaultOutput,
+  runPagedPipeline,
+  unwrapQueriedPage,
+  wrapQueryForToken,
+} from './paging.js';
+import { runFilters } from './run-filters.js';
+import { type PipelineResult, type RunPipelineOptions, runPipeline } from './run-pipeline.js';
+
+const execFileAsync = promisify(execFile);
+const model = loadSnapshotCliModel(2);
+const textWrap = (query: string) =>
+  `NextToken.NextToken && {aws_mcp_next: [NextToken.NextToken]} || (${query})`;
+
+function paged(
+  line: string,
+  request: PagingRequest,
+  extra: Parameters<typeof addPagingArguments>[2] | object = {},
+) {
+  return addPagingArguments(parseCommandLine(line, { model }), request, { model, ...extra });
+}
+
+function argvOf(result: ReturnType<typeof paged>): string[] {
+  if ('refusal' in result) throw new Error(`refused: ${result.refusal.reason}`);
+  return result.aws.argv;
+}
+
+describe('wrapQueryForToken', () => {
+  it.each([['Contents[].Key'], ['Contents[].Key | [0]'], ['`{}`'], ['Contents[?Size > `3`].{k: Key}']])(
+    'wraps %j for text as the query on a page and one line for the token',
+    (query) => {
+      expect(wrapQueryForToken(query, 'text')).toBe(textWrap(query));
+    },
+  );
+
+  it.each([
+    ['a) || NextToken', 'it would change what a page prints'],
+    ['a) && (b', 'it would join the token test'],
+    ['Contents[', 'it is not an expression'],
+  ])('does not wrap %j for text: %s', (query) => {
+    expect(wrapQueryForToken(query, 'text')).toBeUndefined();
+  });
+
+  it.each([['table'], ['yaml']])('wraps nothing for --output %s', (output) => {
+    expect(wrapQueryForToken('Contents[].Key', output)).toBeUndefined();
+  });
+});
+
+describe('unwrapQueriedPage', () => {
+  it('takes the token line off a text page, and leaves a last page as it is', () => {
+    expect(unwrapQueriedPage('a\tb\nAWS_MCP_NEXT\teyJ0\n', 'text')).toEqual({
+      page: 'a\tb\n',
+      nextToken: 'eyJ0',
+    });
+    expect(unwrapQueriedPage('AWS_MCP_NEXT\teyJ0\n', 'text')).toEqual({ page: '', nextToken: 'eyJ0' });
+    expect(unwrapQueriedPage('a\tb\n', 'text')).toEqual({ page: 'a\tb\n', nextToken: undefined });
+  });
+});
+
+describe('addPagingArguments', () => {
+  it('names the default output on the line and wraps the query for it', () => {
+    const argv = argvOf(
+      paged(
+        'aws s3api list-objects-v2 --bucket b --query Contents[].Key',
+        { maxItems: 2 },
+        { defaultOutput: 'text' },
+      ),
+    );
+    expect(argv).toEqual(
+      expect.arrayContaining([`--query=${textWrap('Contents[].Key')}`, '--output=text', '--max-items=2']),
+    );
+  });
+
+  it('keeps an --output the line names over the default', () => {
+    const argv = argvOf(
+      paged('aws s3api list-objects-v2 --bucket b --output json', { maxItems: 2 }, { defaultOutput: 'text' }),
+    );
+    expect(argv.filter((word) => word.startsWith('--output'))).toEqual(['--output=json']);
+  });
+
+  it('refuses a table with --query when the CLI cannot report the token, and runs it when it can', () => {
+    const line = 'aws s3api list-objects-v2 --bucket b --query Contents[].Key --output table';
+    const refused = paged(line, { maxItems: 2 });
+    expect(refused).toMatchObject({ refusal: { code: 'PAGINATION_UNSUPPORTED' } });
+    expect('refusal' in refused && refused.refusal.reason).toMatch(/--output json. or .--output text/);
+    const argv = argvOf(paged(line, { maxItems: 2 }, { reportsToken: true }));
+    expect(argv).toContain('--query=Contents[].Key');
+  });
+
+  it.each([
+    [
+      'an operation the CLI does not paginate',
+      'aws s3api get-bucket-location --bucket b',
+      'PAGINATION_UNSUPPORTED',
+    ],
+    [
+      'paging on the line',
+      'aws s3api list-objects-v2 --bucket b --max-items 2',
+      'PAGINATION_ARGUMENT_INVALID',
+    ],
+  ])('refuses %s', (_, line, code) => {
+    expect(paged(line, { maxItems: 2 })).toMatchObject({ refusal: { code } });
+  });
+});
+
+describe('resolveDefaultOutput', () => {
+  let folder: string;
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'paging-output-'));
+    await writeFile(
+      join(folder, 'config'),
+      '[default]\noutput = text\n\n[profile tabled]\noutput = table\n\n[profile plain]\nregion = eu-west-1\n',
+    );
+  });
+  afterAll(async () => {
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  it.each([
+    [{}, undefined, 'text'],
+    [{}, 'tabled', 'table'],
+    [{ AWS_PROFILE: 'tabled' }, undefined, 'table'],
+    [{ AWS_PROFILE: 'tabled' }, 'default', 'text'],
+    [{}, 'plain', 'json'],
+    [{ AWS_DEFAULT_OUTPUT: 'yaml' }, 'tabled', 'yaml'],
+  ])('with %j and profile %s: %s', async (variables, profile, output) => {
+    const env = { HOME: folder, AWS_CONFIG_FILE: join(folder, 'config'), ...variables };
+    const setup = await readAwsSetup({ env });
+    expect(resolveDefaultOutput({ env, setup, ...(profile === undefined ? {} : { profile }) })).toBe(output);
+  });
+});
+
+// The CLI run as a frozen build runs (no launcher: `maskInCli: false`), against moto; the same call raw is the oracle.
+const debianAws = '/usr/bin/aws';
+const missing = existsSync(debianAws) ? undefined : "Debian's awscli (v2) is not installed";
+if (missing !== undefined) console.warn(`paging.test.ts moto cases skipped: ${missing}`);
+
+describe.skipIf(missing !== undefined)(
+  `runPagedPipeline on CLI v2 without the launcher${missing === undefined ? '' : ` (skipped: ${missing})`}`,
+  () => {
+    const keys = [
+      ...Array.from({ length: 7 }, (_, index) => `logs/entry-${index}.txt`),
+      'logs/ünïcödé-ключ.txt',
+    ];
+    let moto: MotoEmulator;
+    let home: Awaited<ReturnType<typeof createAwsSandboxHome>>;
+    let workdir: string;
+    let options: RunPipelineOptions;
+
+    beforeAll(async () => {
+      moto = await startMoto();
+      home = await createAwsSandboxHome({ credentials: moto.credentials, region: 'us-east-1' });
+      workdir = await mkdtemp(join(tmpdir(), 'paging-workdir-'));
+      const bucket = `${moto.endpoint}/paged-bucket`;
+      expect((await fetch(bucket, { method: 'PUT' })).ok).toBe(true);
+      for (const key of keys) {
+        expect((await fetch(`${bucket}/${encodeURI(key)}`, { method: 'PUT', body: key })).ok).toBe(true);
+      }
+      options = {
+        cwd: workdir,
+        env: { PATH: process.env.PATH, LANG: 'C.UTF-8', ...home.env, AWS_MAX_ATTEMPTS: '1' },
+        endpointUrl: moto.endpoint,
+        awsCli: debianAws,
+        maskInCli: false,
+        timeoutMs: 60_000,
+      };
+    }, 120_000);
+
+    afterAll(async () => {
+      await moto?.stop();
+      await home?.remove();
+      if (workdir !== undefined) await rm(workdir, { recursive: true, force: true });
+    });
+
+    /** What the CLI prints for the same call, run directly. */
+    async function raw(args: string[]): Promise<string> {
+      const { stdout } = await execFileAsync(
+        debianAws,
+        ['--endpoint-url', moto.endpoint, 's3api', 'list-objects-v2', '--bucket', 'paged-bucket', ...args],
+        { env: { ...(options.env as Record<string, string>), AWS_PAGER: '' } },
+      );
+      return stdout;
+    }
+
+    function page(
+      line: string,
+      request: PagingRequest,
+      {
+        maxOutputChars = 40_000,
+        keepOutputChars,
+        maxPageChars,
+      }: {
+        maxOutputChars?: number;
+        keepOutputChars?: number;
+        maxPageChars?: number;
+      } = {},
+    ): Promise<{ pipeline: Pipeline; result: PipelineResult }> {
+      const pipeline = paged(line, request);
+      if ('refusal' in pipeline) throw new Error(pipeline.refusal.reason);
+      return runPagedPipeline({
+        pipeline,
+        runAws: (awsOnly, keep) =>
+          runPipeline(awsOnly, { ...options, maxOutputChars, keepOutputChars: keep }),
+        filterOutput: (text) => runFilters(pipeline.filters, { ...options, input: text, maxOutputChars }),
+        cap: { maxOutputChars, ...(keepOutputChars === undefined ? {} : { keepOutputChars }) },
+        ...(maxPageChars === undefined ? {} : { maxPageChars }),
+      }).then((result) => ({ pipeline, result }));
+    }
+
+    it('walks a text listing with --query: each page what the CLI prints, without its "None" for the token', async () => {
+      const seen: string[] = [];
+      let nextToken: string | undefined;
+      let pages = 0;
+      do {
+        const request = { maxItems: 3, ...(nextToken === undefined ? {} : { nextToken }) };
+        const resume = nextToken === undefined ? [] : ['--starting-token', nextToken];
+        const { result } = await page(
+          'aws s3api list-objects-v2 --bucket paged-bucket --query Contents[].Key --output text',
+          request,
+        );
+        expect(result.status, result.stderr).toBe('success');
+        const printed = await raw([
+          '--max-items',
+          '3',
+          ...resume,
+          '--query',
+          'Contents[].Key',
+          '--output',
+          'text',
+        ]);
+        // The raw print's token block is the query over {"NextToken": {...}}: "None" for this query.
+        expect(result.output + (result.nextToken === undefined ? '' : 'None\n')).toBe(printed);
+        // The token is the one the CLI prints without --query (its last NEXTTOKEN line).
+        const unqueried = await raw(['--max-items', '3', ...resume, '--output', 'text']);
+        expect(result.nextToken).toBe(/NEXTTOKEN\t(\S+)\n$/.exec(unqueried)?.[1]);
+        seen.push(...result.output.trim().split('\t'));
+        nextToken = result.nextToken;
+        pages += 1;
+      } while (nextToken !== undefined && pages < 10);
+      expect(pages).toBe(3);
+      expect(seen.toSorted()).toEqual(keys.toSorted());
+    }, 180_000);
+
+    it('reads the token of a text listing without --query from its last line, the print as the CLI gives it', async () => {
+      const pipeline = paged('aws s3api list-objects-v2 --bucket paged-bucket --output text', {
+        maxItems: 3,
+      });
+      if ('refusal' in pipeline) throw new Error(pipeline.refusal.reason);
+      const result = await runPipeline(pipeline, options);
+      const printed = await raw(['--max-items', '3', '--output', 'text']);
+      expect(result.output).toBe(printed);
+      expect(readNextToken(pipeline, result)).toBe(/NEXTTOKEN\t(\S+)\n$/.exec(printed)?.[1]);
+    }, 120_000);
+
+    it('takes a page larger than the output cap out of the wrap, with keeping off (cut as the raw print is)', async () => {
+      const query = 'Contents[].{key: Key, size: Size}';
+      const { result } = await page(
+        `aws s3api list-objects-v2 --bucket paged-bucket --query ${JSON.stringify(query)}`,
+        { maxItems: 6 },
+        { maxOutputChars: 200 },
+      );
+      const printed = await raw(['--max-items', '6', '--query', query, '--output', 'json']);
+      const expected = capOutput(printed, { maxChars: 200 });
+      expect(expected.truncated).toBe(true);
+      expect(result).toMatchObject({ status: 'success', output: expected.text, totalChars: printed.length });
+      expect(result.output).not.toContain('aws_mcp_page');
+      expect(result.wholeOutput).toBeUndefined();
+      expect(typeof result.nextToken).toBe('string');
+    }, 120_000);
+
+    it('cuts a text page as the raw print is cut, the token line taken off', async () => {
+      const { result } = await page(
+        'aws s3api list-objects-v2 --bucket paged-bucket --query Contents[].Key --output text',
+        { maxItems: 6 },
+        { maxOutputChars: 60 },
+      );
+      const printed = await raw(['--max-items', '6', '--query', 'Contents[].Key', '--output', 'text']);
+      expect(result.output).toBe(capOutput(printed.replace(/None\n$/, ''), { maxChars: 60 }).text);
+      expect(typeof result.nextToken).toBe('string');
+    }, 120_000);
+
+    it('fails a page larger than it holds, saying to ask for fewer items, with nothing of the wrap', async () => {
+      const { result } = await page(
+        'aws s3api list-objects-v2 --bucket paged-bucket --query Contents[].Key',
+        { maxItems: 6 },
+        { maxOutputChars: 100, maxPageChars: 120 },
+      );
+      expect(result).toMatchObject({ status: 'error', output: '' });
+      expect(result.stderr).toMatch(/more than the 120 held .*fewer items/);
+      expect(result.nextToken).toBeUndefined();
+    }, 120_000);
+  },
+);
