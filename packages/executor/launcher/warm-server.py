@@ -272,7 +272,11 @@ def run_child(request, confined):
     os.environ.clear()
     os.environ.update(request['env'])
     os.environ['TMPDIR'] = request['tmpdir']
-    redirect_caches(request.get('caches') or [], os.path.expanduser('~'))
+    # The CLI's history (`cli_history = enabled`) records whole responses, credentials included: a cold call
+    # writes it to its own throwaway home, and this call to its own folder, out of the other calls' reach.
+    history = {'target': os.path.join(os.path.expanduser('~'), '.aws', 'cli', 'history'),
+               'copy': os.path.join(request['folder'], 'history')}
+    redirect_caches((request.get('caches') or []) + [history], os.path.expanduser('~'))
     # What `import awscli` does to the environment, done again for this call's: its data folder after the call's own.
     data_path = [os.path.expanduser(os.path.expandvars(path)) for path in
                  os.environ['AWS_DATA_PATH'].split(os.pathsep)] if 'AWS_DATA_PATH' in os.environ else []

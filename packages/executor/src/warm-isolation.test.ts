@@ -108,7 +108,7 @@ describe.skipIf(sandbox === undefined)('warm calls kept apart, under bubblewrap'
     expect(harness.warmCli.lastRestart).toBeUndefined();
   }, 120_000);
 
-  it("keeps each call's folder from the calls beside it: a program of one cannot list or read the other's TMPDIR or cache copy", async () => {
+  it("keeps each call's folder from the calls beside it: a program of one cannot list or read the other's TMPDIR, cache copy or CLI history", async () => {
     const { workdir, warmCli } = harness;
     // Each call's copy of the CLI cache starts with this entry, as a cached role's credentials would.
     const cache = join(harness.home.home, '.aws', 'cli', 'cache');
@@ -133,6 +133,9 @@ describe.skipIf(sandbox === undefined)('warm calls kept apart, under bubblewrap'
         '  echo "folder: $(ls "$folder" 2>&1)"',
         '  echo "tmp: $(cat "$tmp/secret" 2>&1)"',
         '  echo "cache: $(cat "$folder/caches/0/seeded.json" 2>&1)"',
+        '  echo "own history: $(ls "$TMPDIR/../history" 2>&1)"',
+        '  echo "history: $(ls "$folder/history" 2>&1)"',
+        '  echo "shared history: $(ls ~/.aws/cli/history 2>&1)"',
         '} > "$name.part"',
         'mv "$name.part" "$name.report"',
         'for i in $(seq 600); do [ -f "$other.report" ] && break; sleep 0.1; done',
@@ -145,7 +148,9 @@ describe.skipIf(sandbox === undefined)('warm calls kept apart, under bubblewrap'
       const configFile = join(workdir, `${name}-config`);
       return writeFile(
         configFile,
-        `[profile ${name}]\nregion = us-east-1\ncredential_process = /bin/bash ${script} ${name} ${other}\n`,
+        // The CLI's history records every response, credentials included; it is open before the process runs.
+        `[profile ${name}]\nregion = us-east-1\ncli_history = enabled\n` +
+          `credential_process = /bin/bash ${script} ${name} ${other}\n`,
       ).then(() =>
         harness.warm(`aws sts get-caller-identity --profile ${name} --query Account --output text`, {
           env: { ...harness.options.env, AWS_CONFIG_FILE: configFile },
@@ -162,7 +167,9 @@ describe.skipIf(sandbox === undefined)('warm calls kept apart, under bubblewrap'
       const report = await readFile(join(workdir, `${name}.report`), 'utf8');
       expect(report).toContain(`own tmp: secret-of-${name}\n`);
       expect(report).toContain('own cache: {"Credentials": {"SecretAccessKey": "cached-secret"}}\n');
-      for (const what of ['calls folder', 'folder', 'tmp', 'cache']) {
+      expect(report).toContain('own history: history.db\n');
+      expect(report).toMatch(/^shared history: .*No such file or directory$/m);
+      for (const what of ['calls folder', 'folder', 'tmp', 'cache', 'history']) {
         expect(report).toMatch(new RegExp(`^${what}: .*Permission denied$`, 'm'));
       }
       // Only the call's own secrets, once each.
