@@ -19,7 +19,6 @@ import {
   type CliModel,
   CommandError,
   generateCliModel,
-  indexFrozenCliModel,
   isProfileAllowed,
   loadCachedCliModel,
   loadCatalogForCliAsync,
@@ -608,21 +607,11 @@ function learnCliModel({
       // The installer's frozen v2: no Python to ask, but its own botocore models say which operations exist.
       const bundle = findBotocoreDataDir({ env, awsPath: status.path });
       if (bundle?.install === 'bundle') {
-        const frozen = {
+        model = loadFrozenCliModel({
           dataDirectory: bundle.dataDir,
           cliVersion: status.version,
           pythonVersion: python,
-          cacheDirectory,
-        };
-        model = loadFrozenCliModel(frozen);
-        // The operations index makes a service's first use read a list of names, not its model; it is written in
-        // the background (a turn of the event loop per model), and the model is read with it once it exists.
-        void indexFrozenCliModel(frozen).then(
-          () => {
-            model = loadFrozenCliModel(frozen);
-          },
-          (error: unknown) => log(`could not index the frozen CLI's models: ${String(error)}`, 'warning'),
-        );
+        });
         log(
           `AWS CLI ${status.version} is a frozen build: its commands are read with the committed CLI ` +
             `${snapshot.index.cliVersion} tables for the operations its own models (${bundle.dataDir}) have; ` +
