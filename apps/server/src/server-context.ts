@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { readFile, realpath } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -19,6 +19,7 @@ import {
   type CliModel,
   CommandError,
   generateCliModel,
+  indexFrozenCliModel,
   isProfileAllowed,
   loadCachedCliModel,
   loadCatalogForCliAsync,
@@ -39,6 +40,7 @@ import {
   runAwsCommand,
   type SandboxSelection,
   selectSandbox,
+  sweepStaleCliCaches,
   type WarmCliStatus,
 } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
@@ -171,7 +173,7 @@ function keepCheckingAwsCli({
   });
   const again =
     ` The server checks again at the next call from ${retryAfterMs / 1000} s after this check, so a CLI ` +
-    'installed or repaired meanwhile is found without a restart.';
+    'installed or repaired meanwhile is found without a restart (a changed AWS_MCP_AWS_CLI takes one).';
   let endedAt: number | undefined;
   const run = (): Promise<AwsCliStatus> => {
     endedAt = undefined;
@@ -282,6 +284,11 @@ export async function createServerContext({
         .catch(() => {});
     }
   };
+  // A server killed mid-call (or crashed) never removed its calls' private cache copies: start-up does.
+  void sweepStaleCliCaches().then((removed) => {
+    if (removed.length > 0)
+      log(`removed ${removed.length} cache folder(s) that calls of stopped processes left in ${tmpdir()}`);
+  });
   let sandbox: SandboxSelection;
   try {
     sandbox = await selectSandbox({ mode: config.sandbox, env, limits: config.sandboxLimits });
@@ -607,11 +614,21 @@ function learnCliModel({
       // The installer's frozen v2: no Python to ask, but its own botocore models say which operations exist.
       const bundle = findBotocoreDataDir({ env, awsPath: status.path });
       if (bundle?.install === 'bundle') {
-        model = loadFrozenCliModel({
+        const frozen = {
           dataDirectory: bundle.dataDir,
           cliVersion: status.version,
           pythonVersion: python,
-        });
+          cacheDirectory,
+        };
+        model = loadFrozenCliModel(frozen);
+        // The operations index makes a service's first use read a list of names, not its model; it is written in
+        // the background (a turn of the event loop per model), and the model is read with it once it exists.
+        void indexFrozenCliModel(frozen).then(
+          () => {
+            model = loadFrozenCliModel(frozen);
+          },
+          (error: unknown) => log(`could not index the frozen CLI's models: ${String(error)}`, 'warning'),
+        );
         log(
           `AWS CLI ${status.version} is a frozen build: its commands are read with the committed CLI ` +
             `${snapshot.index.cliVersion} tables for the operations its own models (${bundle.dataDir}) have; ` +

@@ -313,7 +313,7 @@ function notInSnapshot(model: CliModel, what: string): CommandError {
   return new CommandError({
     code: 'NOT_IN_CLI_SNAPSHOT',
     token: what,
-    message: `${what} is in the installed AWS CLI's own models, but this server cannot import that CLI (a frozen binary) and reads commands with the argument tables it ships: the snapshot is from CLI ${gap.snapshotVersion}; this server runs ${model.index.cliVersion}. Use what CLI ${gap.snapshotVersion} has, or install the CLI with pip or your package manager so the server learns its own tables.`,
+    message: `${what} is in the installed AWS CLI's own models, but that CLI cannot be imported (a frozen binary), so commands are read with the committed argument tables: the snapshot is from CLI ${gap.snapshotVersion}; the installed CLI is ${model.index.cliVersion}. Use what CLI ${gap.snapshotVersion} has, or install the CLI with pip or your package manager so its own tables can be learned.`,
   });
 }
 

@@ -78,7 +78,7 @@ function expansionError(fragment: string): CommandError {
   return new CommandError({
     code: 'UNQUOTED_EXPANSION',
     token,
-    message: `\`${token}\` would be expanded by a shell, and this server never expands variables: write the value itself, or put a literal \`$\` inside single quotes.`,
+    message: `\`${token}\` would be expanded by a shell, but commands run without a shell and variables are never expanded: write the value itself, or put a literal \`$\` inside single quotes.`,
   });
 }
 

@@ -268,7 +268,7 @@ describe.skipIf(!existsSync(join(debianData, 'endpoints.json')) || !existsSync('
         expect(error?.code).toBe('NOT_IN_CLI_SNAPSHOT');
         expect(error?.message).toContain(`\`${named}`);
         expect(error?.message).toContain(
-          `the snapshot is from CLI ${snapshot.index.cliVersion}; this server runs 2.31.0`,
+          `the snapshot is from CLI ${snapshot.index.cliVersion}; the installed CLI is 2.31.0`,
         );
       });
 

@@ -176,7 +176,7 @@ export function validatePipeline(
       throw new CommandError({
         code: 'FORBIDDEN_AWS_COMMAND',
         token: words,
-        message: `\`${words}\` is not run by this server: ${forbidden}. A policy can allow it with "allowedCommands": ["${action}"].`,
+        message: `\`${words}\` is not run: ${forbidden}. A policy can allow it with "allowedCommands": ["${action}"].`,
       });
     }
   }

@@ -3,6 +3,7 @@ import { copyFile, lstat, mkdir, mkdtemp, readdir, readFile, rename, rm, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { PrivateCopyRequest, Sandbox, SandboxStage } from './sandbox.js';
+import { cacheFolderPrefix } from './sweep-cli-caches.js';
 
 /** Cache entries are small JSON files; anything larger is not one and is neither copied nor kept. */
 const maxEntryBytes = 1024 * 1024;
@@ -88,7 +89,8 @@ export async function preparePrivateCopies(
       finish: async () => [],
     };
   }
-  const base = await mkdtemp(join(tmpdir(), 'aws-mcp-caches-'));
+  // Named with this pid, so a start-up sweep knows it from a folder a killed process left (sweepStaleCliCaches).
+  const base = await mkdtemp(join(tmpdir(), cacheFolderPrefix()));
   const copies: Array<{ request: PrivateCopyRequest; copy: string }> = [];
   try {
     for (const request of requests) {

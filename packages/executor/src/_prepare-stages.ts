@@ -70,8 +70,8 @@ function refuseUnconfinedArtifacts(pipeline: Pipeline): void {
   throw new ExecutionError({
     code: 'ARTIFACTS_UNCONFINED',
     message:
-      '`aws cloudformation package` uploads the local files its template names, and only a CLI whose Python the ' +
-      'server can import lets it keep those to the working directory (this one is a frozen binary, or its Python ' +
+      '`aws cloudformation package` uploads the local files its template names, and only a CLI whose Python ' +
+      'can be imported lets it keep those to the working directory (this one is a frozen binary, or its Python ' +
       'was not found). Run it in a terminal, or install the AWS CLI with pip or a distribution package.',
   });
 }

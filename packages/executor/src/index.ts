@@ -22,6 +22,17 @@ export { awsFailureIds, explainAwsFailure } from './explain-aws-failure.js';
 export type { FailureHintInput } from './failure-hints.js';
 export { failureHintIds, hintForResult } from './failure-hints.js';
 export type {
+  FilteredKeptResult,
+  FilterKeptResultOptions,
+  KeptResult,
+  KeptResultRefusal,
+  NotKeptReason,
+  ResultPage,
+  ResultsStore,
+  ResultsStoreOptions,
+} from './kept-results.js';
+export { createResultsStore, filterKeptResult, readResultPage } from './kept-results.js';
+export type {
   FanOutJsonEntry,
   FanOutJudged,
   FanOutRun,
@@ -63,17 +74,6 @@ export {
   splitOutputCap,
   targetOptionsOf,
 } from './fan-out-targets.js';
-export type {
-  FilteredKeptResult,
-  FilterKeptResultOptions,
-  KeptResult,
-  KeptResultRefusal,
-  NotKeptReason,
-  ResultPage,
-  ResultsStore,
-  ResultsStoreOptions,
-} from './kept-results.js';
-export { createResultsStore, filterKeptResult, readResultPage } from './kept-results.js';
 export { isSecretFieldName, isSecretOnlyOutput, maskedValue, maskSecrets } from './mask-secrets.js';
 export type {
   AddPagingOptions,
@@ -152,6 +152,8 @@ export type { PipelineSecrets, SecretOutput, SecretsHandling } from './secret-ou
 export { secretOutputOf } from './secret-output.js';
 export type { SandboxMode, SandboxSelection } from './select-sandbox.js';
 export { sandboxModes, selectSandbox } from './select-sandbox.js';
+export type { SweepStaleCliCachesOptions } from './sweep-cli-caches.js';
+export { sweepStaleCliCaches } from './sweep-cli-caches.js';
 export type {
   ApprovalBinding,
   ApprovalScope,
@@ -159,11 +161,7 @@ export type {
   ApprovalSubject,
   BindingParseOptions,
   CheckStandingApprovalOptions,
-  ConfirmFanOutWithStandingApprovalOptions,
   ConfirmWithStandingApprovalOptions,
-  FanOutApprovalTarget,
-  FanOutStandingConfirmation,
-  FanOutStandingOffer,
   OfferStandingApprovalOptions,
   StandingAnswer,
   StandingApprovalRecord,
@@ -175,11 +173,9 @@ export {
   approvalMinutes,
   bindToApprovalAccount,
   checkStandingApproval,
-  confirmFanOutWithStandingApproval,
   confirmWithStandingApproval,
   createApprovalStore,
   describeTargets,
-  offerFanOutStandingApproval,
   offerStandingApproval,
   planStandingOffer,
 } from './standing-approvals.js';

@@ -88,6 +88,7 @@ import {
   withNextToken,
 } from './_pagination.js';
 import { describeRefusal, type RefusalCode, type RefusalFields } from './_refusals.js';
+import { sayInServerWords } from './_library-words.js';
 import { errorResult, textResult } from './_results.js';
 import { type CallRole, checkRoleArguments, describeCallRole, roleInputSchema } from './_roles.js';
 
@@ -544,9 +545,8 @@ async function commandErrorStop(context: ServerContext, error: unknown): Promise
     }
   }
   if (CommandError.isInstance(error)) {
-    return {
-      refusal: { code: error.code, text: `Refused (${error.code}): ${error.message}`, reason: error.message },
-    };
+    const message = sayInServerWords(error);
+    return { refusal: { code: error.code, text: `Refused (${error.code}): ${message}`, reason: message } };
   }
   throw error;
 }
