@@ -112,8 +112,9 @@ export function withNextToken(
 ): CallToolResult {
   if (nextToken === undefined && lost) {
     const note =
-      'Whether more items remain is unknown: this AWS CLI ran without the launcher, and `--query` (or a text or ' +
-      'table output) drops the next token. Page again without them and select with `| jq`.';
+      'Whether more items remain is unknown: this AWS CLI ran without the launcher, and this `--query` (one that ' +
+      'cannot be wrapped) or a table or yaml output drops the next token. Page again with `--output json` or ' +
+      '`--output text` and a plain `--query`, or select with `| jq`.';
     return { ...tool, content: [...tool.content, { type: 'text', text: note }] };
   }
   if (nextToken === undefined) return tool;
