@@ -104,10 +104,18 @@ export interface ReadAwsStageOptions {
   readCliInputFile?: (path: string, option: CliInputOption) => string;
 }
 
+const camelCases = new Map<string, keyof AwsGlobalOptions>();
+
+/** `--cli-read-timeout` → `cliReadTimeout` (kept: the main parser has a few dozen option strings). */
 function camelCase(option: string): keyof AwsGlobalOptions {
-  return option
-    .replace(/^--/, '')
-    .replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase()) as keyof AwsGlobalOptions;
+  let name = camelCases.get(option);
+  if (name === undefined) {
+    name = option
+      .replace(/^--/, '')
+      .replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase()) as keyof AwsGlobalOptions;
+    if (camelCases.size < 1000) camelCases.set(option, name);
+  }
+  return name;
 }
 
 /**
