@@ -23,6 +23,7 @@ import {
   resolveFanOutTargets,
   targetOptionsOf,
 } from './fan-out-targets.js';
+import { judgeAwsCommand } from './run-aws-command.js';
 import { type RunPipelineOptions, runPipeline } from './run-pipeline.js';
 import { noSandbox } from './sandbox.js';
 
@@ -40,6 +41,43 @@ const homeRegions: Record<Profile, string> = {
   beta: 'eu-west-1',
   gamma: 'ap-southeast-2',
 };
+
+describe('createFanOutContexts with judgeAwsCommand', () => {
+  const folder = useTempDir('fan-out-contexts-');
+
+  it('hands judging the call’s one context of a profile, and never another profile’s', async () => {
+    const config = join(folder.path, 'config');
+    await writeFile(config, '[profile dev]\nregion = eu-west-1\n\n[profile ops]\nregion = sa-east-1\n');
+    const env = {
+      AWS_CONFIG_FILE: config,
+      AWS_SHARED_CREDENTIALS_FILE: join(folder.path, 'none'),
+      HOME: folder.path,
+    };
+    const resolutions: Array<string | undefined> = [];
+    const contexts = createFanOutContexts({
+      setup: await readAwsSetup({ env }),
+      env,
+      onResolve: (profile) => resolutions.push(profile),
+    });
+    const pipeline = parseCommandLine('aws sqs list-queues');
+    const judge = (profile: string, aws = contexts.of(profile)) =>
+      judgeAwsCommand(pipeline, {
+        policy: { mode: 'read-only' },
+        workdir: folder.path,
+        setup: contexts.setup,
+        env,
+        choices: { profile },
+        aws,
+      });
+    expect(judge('dev').aws).toBe(contexts.of('dev'));
+    expect(judge('dev').region).toBe('eu-west-1');
+    // A context of another profile is not taken: ops is judged with its own region.
+    const mismatched = judge('ops', contexts.of('dev'));
+    expect(mismatched.aws).not.toBe(contexts.of('dev'));
+    expect(mismatched.region).toBe('sa-east-1');
+    expect(resolutions).toEqual(['dev']);
+  });
+});
 
 describe.skipIf(motoMissing !== undefined)(
   `the fan-out steps against moto${motoMissing === undefined ? '' : ` (skipped: ${motoMissing})`}`,

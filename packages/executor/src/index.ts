@@ -22,17 +22,6 @@ export { awsFailureIds, explainAwsFailure } from './explain-aws-failure.js';
 export type { FailureHintInput } from './failure-hints.js';
 export { failureHintIds, hintForResult } from './failure-hints.js';
 export type {
-  FilteredKeptResult,
-  FilterKeptResultOptions,
-  KeptResult,
-  KeptResultRefusal,
-  NotKeptReason,
-  ResultPage,
-  ResultsStore,
-  ResultsStoreOptions,
-} from './kept-results.js';
-export { createResultsStore, filterKeptResult, readResultPage } from './kept-results.js';
-export type {
   FanOutJsonEntry,
   FanOutJudged,
   FanOutRun,
@@ -74,6 +63,17 @@ export {
   splitOutputCap,
   targetOptionsOf,
 } from './fan-out-targets.js';
+export type {
+  FilteredKeptResult,
+  FilterKeptResultOptions,
+  KeptResult,
+  KeptResultRefusal,
+  NotKeptReason,
+  ResultPage,
+  ResultsStore,
+  ResultsStoreOptions,
+} from './kept-results.js';
+export { createResultsStore, filterKeptResult, readResultPage } from './kept-results.js';
 export { isSecretFieldName, isSecretOnlyOutput, maskedValue, maskSecrets } from './mask-secrets.js';
 export type {
   AddPagingOptions,
@@ -161,7 +161,11 @@ export type {
   ApprovalSubject,
   BindingParseOptions,
   CheckStandingApprovalOptions,
+  ConfirmFanOutWithStandingApprovalOptions,
   ConfirmWithStandingApprovalOptions,
+  FanOutApprovalTarget,
+  FanOutStandingConfirmation,
+  FanOutStandingOffer,
   OfferStandingApprovalOptions,
   StandingAnswer,
   StandingApprovalRecord,
@@ -173,9 +177,11 @@ export {
   approvalMinutes,
   bindToApprovalAccount,
   checkStandingApproval,
+  confirmFanOutWithStandingApproval,
   confirmWithStandingApproval,
   createApprovalStore,
   describeTargets,
+  offerFanOutStandingApproval,
   offerStandingApproval,
   planStandingOffer,
 } from './standing-approvals.js';

@@ -8,8 +8,10 @@ import {
   type ApprovalSubject,
   bindToApprovalAccount,
   checkStandingApproval,
+  confirmFanOutWithStandingApproval,
   confirmWithStandingApproval,
   createApprovalStore,
+  type FanOutStandingOffer,
   offerStandingApproval,
   type StandingOffer,
 } from './standing-approvals.js';
@@ -399,5 +401,95 @@ describe('checkStandingApproval', () => {
       why: 'no standing approval of this session is for dynamodb:put-item on TableName invoices with profile dev and region us-east-1',
     });
     expect(lookups).toEqual([]);
+  });
+});
+
+describe('confirmFanOutWithStandingApproval', () => {
+  const putNew = "aws s3api put-object --bucket b --key k --if-none-match '*'";
+  /** The same line judged for each region of profile dev, each with the account given (default: `account`). */
+  const targetsOf = (line: string, regions: string[], accounts: Array<string | undefined> = []) =>
+    regions.map((region, index) => ({
+      judged: { ...judge(line), region },
+      account: index < accounts.length ? accounts[index] : account,
+    }));
+  function fanOut(store = createApprovalStore(), session = {}) {
+    const asked: FanOutStandingOffer[] = [];
+    const confirm = (
+      targets: ReturnType<typeof targetsOf>,
+      answer: { granted: boolean; scope?: ApprovalScope },
+    ) =>
+      confirmFanOutWithStandingApproval(targets, {
+        store,
+        session,
+        policy: confirmWrites,
+        secretsQuestion: false,
+        model: () => model,
+        workdir: process.cwd(),
+        ask: async (offer) => {
+          asked.push(offer);
+          return answer;
+        },
+      });
+    return { confirm, asked, store, session };
+  }
+
+  it('one yes for the session grants one approval per target, each bound to its account, and covers the fan-out again unasked', async () => {
+    const { confirm, asked, store, session } = fanOut();
+    const regions = ['us-east-1', 'eu-west-1'];
+    const first = await confirm(targetsOf(putNew, regions), { granted: true, scope: { kind: 'session' } });
+    expect(asked).toHaveLength(1);
+    expect(asked[0]).toMatchObject({ offer: true });
+    expect(store.list(session).map((record) => record.region)).toEqual(regions);
+    expect(first.bindings.map((binding) => binding?.pipeline.aws.parameters.ExpectedBucketOwner)).toEqual([
+      account,
+      account,
+    ]);
+    const again = await confirm(targetsOf(putNew, regions), { granted: false });
+    expect(asked).toHaveLength(1);
+    expect(again).toMatchObject({ covered: store.list(session) });
+    // One target the session has no approval for: the fan-out is asked again as a whole.
+    await confirm(targetsOf(putNew, [...regions, 'ap-south-1']), { granted: false });
+    expect(asked).toHaveLength(2);
+  });
+
+  it.each<[string, () => ReturnType<typeof targetsOf>, string]>([
+    [
+      'a target whose account could not be read',
+      () => targetsOf(putNew, ['us-east-1', 'eu-west-1'], [account, undefined]),
+      'profile dev, region eu-west-1: the account or region of the call is unknown',
+    ],
+    [
+      'a target in another account than the bucket owner the line names',
+      () =>
+        targetsOf(
+          `${putNew} --expected-bucket-owner ${account}`,
+          ['us-east-1', 'eu-west-1'],
+          [account, other],
+        ),
+      `profile dev, region eu-west-1: \`b\` belongs to account ${account}, not ${other}`,
+    ],
+    [
+      'a delete',
+      () => targetsOf('aws s3api delete-object --bucket b --key k', ['us-east-1']),
+      'it deletes or terminates something',
+    ],
+    ['no targets', () => [], 'the fan-out has no targets'],
+  ])('offers no scope and grants nothing for %s', async (_, targets, why) => {
+    const { confirm, asked, store, session } = fanOut();
+    const confirmed = await confirm(targets(), { granted: true, scope: { kind: 'session' } });
+    expect(asked).toEqual([{ offer: false, why: expect.stringContaining(why) }]);
+    expect(confirmed).not.toHaveProperty('granted');
+    expect(confirmed.bindings.every((binding) => binding === undefined)).toBe(true);
+    expect(store.list(session)).toEqual([]);
+  });
+
+  it('a yes for this call only grants nothing and binds nothing', async () => {
+    const { confirm, store, session } = fanOut();
+    const confirmed = await confirm(targetsOf(putNew, ['us-east-1']), {
+      granted: true,
+      scope: { kind: 'once' },
+    });
+    expect(confirmed).toMatchObject({ answer: { granted: true }, bindings: [undefined] });
+    expect(store.list(session)).toEqual([]);
   });
 });

@@ -461,3 +461,99 @@ export async function checkStandingApproval(
     ...(covering.expiresAt === undefined ? {} : { expiresAt: covering.expiresAt }),
   };
 }
+
+/** One target of a fan-out as its confirm step sees it: the call judged for that target, and its account. */
+export interface FanOutApprovalTarget {
+  judged: JudgedAwsCommand;
+  /** The account of the target's profile; undefined when it could not be read. */
+  account: string | undefined;
+}
+
+/** Whether a fan-out's one consent may offer a standing scope: one subject per target, or why not. */
+export type FanOutStandingOffer =
+  | { offer: true; subjects: ApprovalSubject[]; because: string }
+  | { offer: false; why: string };
+
+/**
+ * {@link offerStandingApproval} for every target of a fan-out: a scope is offered only when every target may get
+ * one (each its own subject: its profile, region and account); otherwise why not, naming the first target that
+ * may not. Never throws.
+ */
+export function offerFanOutStandingApproval(
+  targets: readonly FanOutApprovalTarget[],
+  options: Omit<OfferStandingApprovalOptions, 'account'>,
+): FanOutStandingOffer {
+  if (targets.length === 0) return { offer: false, why: 'the fan-out has no targets' };
+  const subjects: ApprovalSubject[] = [];
+  let because = '';
+  for (const { judged, account } of targets) {
+    const offer = offerStandingApproval(judged, { ...options, account });
+    if (!offer.offer) {
+      return {
+        offer: false,
+        why: `profile ${judged.profile}, region ${judged.region ?? 'unknown'}: ${offer.why}`,
+      };
+    }
+    subjects.push(offer.subject);
+    because = offer.because;
+  }
+  return { offer: true, subjects, because };
+}
+
+/** What {@link confirmFanOutWithStandingApproval} needs besides the targets. */
+export interface ConfirmFanOutWithStandingApprovalOptions<Answer extends StandingAnswer>
+  extends Omit<ConfirmWithStandingApprovalOptions<Answer>, 'account' | 'ask'> {
+  /** Asks the person once for every target; called only when not every target is covered. */
+  ask: (offer: FanOutStandingOffer) => Promise<Answer>;
+}
+
+/** How a fan-out that asks was confirmed; `bindings` has one entry per target, in the targets' order. */
+export type FanOutStandingConfirmation<Answer extends StandingAnswer> =
+  | { covered: StandingApprovalRecord[]; bindings: Array<ApprovalBinding | undefined> }
+  | {
+      answer: Answer;
+      offer: FanOutStandingOffer;
+      granted?: StandingApprovalRecord[];
+      bindings: Array<ApprovalBinding | undefined>;
+    };
+
+/**
+ * The confirm step of a fan-out with standing approvals: when live approvals of the session cover every target,
+ * it is confirmed without asking; otherwise `ask` is asked once, and a yes with a standing scope grants one
+ * approval per target (each bound to its own profile, region and account, so a later call on any one of them is
+ * covered too). Covered and granting targets come back bound to their account where the approval binds a bucket's
+ * owner (`bindings[i]` for `targets[i]`). Rejects only with what `ask` rejects with, or a CommandError from binding.
+ */
+export async function confirmFanOutWithStandingApproval<Answer extends StandingAnswer>(
+  targets: readonly FanOutApprovalTarget[],
+  options: ConfirmFanOutWithStandingApprovalOptions<Answer>,
+): Promise<FanOutStandingConfirmation<Answer>> {
+  const { store, session, workdir } = options;
+  const bindAll = async (approvals: ReadonlyArray<StandingApprovalRecord | undefined>) => {
+    const bindings: Array<ApprovalBinding | undefined> = [];
+    for (const [index, { judged }] of targets.entries()) {
+      const approval = approvals[index];
+      bindings.push(
+        approval !== undefined && needsOwnerBinding(judged, approval)
+          ? bindToApprovalAccount(judged, approval, { model: await options.model(), workdir })
+          : undefined,
+      );
+    }
+    return bindings;
+  };
+  const offer = offerFanOutStandingApproval(targets, options);
+  if (offer.offer) {
+    const covering = offer.subjects.map((subject) => store.find(session, subject));
+    if (covering.every((record) => record !== undefined)) {
+      return { covered: covering, bindings: await bindAll(covering) };
+    }
+  }
+  const answer = await options.ask(offer);
+  const { scope } = answer;
+  if (!answer.granted || !offer.offer || scope === undefined || scope.kind === 'once') {
+    return { answer, offer, bindings: targets.map(() => undefined) };
+  }
+  const records = offer.subjects.map((subject) => store.grant(session, subject, scope));
+  const granted = records.filter((record) => record !== undefined);
+  return { answer, offer, granted, bindings: await bindAll(records) };
+}
