@@ -1,30 +1,32 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCommandLine } from '@aws-mcp/command';
-import { createAwsSandboxHome, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
+import type { MotoEmulator } from '@aws-mcp/emulators';
+import {
+  bubblewrapMissing,
+  describeWithBubblewrap,
+  type EmulatedAws,
+  type HangingEndpoint,
+  startEmulatedAws,
+  startHangingEndpoint,
+} from '@aws-mcp/test-support';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findExecutable } from './_find-executable.js';
 import { describeBinary, findOutfileArgument, looksLikeText } from './_outfiles.js';
 import { createBubblewrapSandbox } from './bubblewrap-sandbox.js';
 import { type PipelineResult, type RunPipelineOptions, runPipeline } from './run-pipeline.js';
-import { noSandbox } from './sandbox.js';
 
 // The real CLI against moto (Lambda without Docker answers invoke without running the function), in the real
-// bubblewrap sandbox where there is one.
-const bwrapPath = findExecutable('bwrap', process.env.PATH);
-const sandbox = bwrapPath === undefined ? noSandbox : createBubblewrapSandbox({ bwrapPath });
-
+// bubblewrap sandbox (skipped where it cannot run).
+let aws: EmulatedAws<MotoEmulator>;
 let moto: MotoEmulator;
-let home: Awaited<ReturnType<typeof createAwsSandboxHome>>;
 let workdir: string;
 let options: RunPipelineOptions;
 let env: Record<string, string>;
-let silent: Server;
+let silent: HangingEndpoint;
 let silentEndpoint: string;
 
 function run(command: string, extra: Partial<RunPipelineOptions> = {}): Promise<PipelineResult> {
@@ -50,13 +52,14 @@ async function listOutfileFolders(): Promise<string[]> {
   return (await readdir(tmpdir())).filter((name) => name.startsWith('aws-mcp-outfile-'));
 }
 
+// For the blocks that run the CLI (describeWithBubblewrap), which are skipped where bubblewrap cannot run.
 beforeAll(async () => {
-  moto = await startMoto();
-  home = await createAwsSandboxHome({ credentials: moto.credentials, region: 'us-east-1' });
-  workdir = join(tmpdir(), `outfiles-workdir-${process.pid}`);
-  await rm(workdir, { recursive: true, force: true });
-  await execa('mkdir', ['-p', workdir]);
-  env = { PATH: process.env.PATH ?? '', LANG: 'C.UTF-8', ...home.env, AWS_MAX_ATTEMPTS: '1' };
+  if (bubblewrapMissing !== undefined) return;
+  aws = await startEmulatedAws();
+  moto = aws.emulator;
+  workdir = aws.workdir;
+  env = { PATH: process.env.PATH ?? '', LANG: 'C.UTF-8', ...aws.homeEnv, AWS_MAX_ATTEMPTS: '1' };
+  const sandbox = createBubblewrapSandbox({ bwrapPath: findExecutable('bwrap', process.env.PATH) as string });
   options = { cwd: workdir, env, endpointUrl: moto.endpoint, timeoutMs: 60_000, sandbox };
   await writeFile(join(workdir, 'f.py'), 'def h(event, context):\n    return {"a": 1}\n');
   await execa('python3', ['-m', 'zipfile', '-c', 'f.zip', 'f.py'], { cwd: workdir });
@@ -78,17 +81,13 @@ beforeAll(async () => {
   await writeFile(join(workdir, 'secret.txt'), `key=${moto.credentials.secretAccessKey}\n`);
   await runRaw(['s3api', 'put-object', '--bucket', 'box', '--key', 'secret', '--body', 'secret.txt']);
   // Accepts and never answers: a call that hangs until the timeout or a cancel ends it.
-  silent = createHttpServer(() => {});
-  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-  silentEndpoint = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  silent = await startHangingEndpoint();
+  silentEndpoint = silent.endpoint;
 }, 120_000);
 
 afterAll(async () => {
-  silent?.closeAllConnections();
-  silent?.close();
-  await moto?.stop();
-  await home?.remove();
-  await rm(workdir, { recursive: true, force: true });
+  await silent?.close();
+  await aws?.stop();
 });
 
 describe('findOutfileArgument', () => {
@@ -128,7 +127,7 @@ describe('looksLikeText', () => {
   });
 });
 
-describe('runPipeline with an OUTFILE of - or /dev/stdout', () => {
+describeWithBubblewrap('runPipeline with an OUTFILE of - or /dev/stdout', () => {
   it.each(['-', '/dev/stdout'])(
     'lambda invoke %s returns what raw `aws … /dev/stdout` prints on a pipe',
     async (word) => {
@@ -187,8 +186,8 @@ describe('runPipeline with an OUTFILE of - or /dev/stdout', () => {
   });
 });
 
-describe.skipIf(!existsSync('/usr/bin/aws'))('runPipeline with an OUTFILE of - on the Debian CLI v2', () => {
-  it('returns the payload, then the CLI’s StatusCode JSON', async () => {
+describeWithBubblewrap('runPipeline with an OUTFILE of - on the Debian CLI v2', () => {
+  it.skipIf(!existsSync('/usr/bin/aws'))('returns the payload, then the CLI’s StatusCode JSON', async () => {
     const result = await run('aws lambda invoke --function-name f -', { awsCli: '/usr/bin/aws' });
     expect(result.status, result.stderr).toBe('success');
     expect(result.output).toMatch(/^Simple Lambda happy path OK\{\s*"StatusCode": 200/);
@@ -196,7 +195,7 @@ describe.skipIf(!existsSync('/usr/bin/aws'))('runPipeline with an OUTFILE of - o
   });
 });
 
-describe('the private file of an OUTFILE of -', () => {
+describeWithBubblewrap('the private file of an OUTFILE of -', () => {
   it('is gone after a success', async () => {
     const before = await listOutfileFolders();
     await run('aws lambda invoke --function-name f -');
@@ -234,7 +233,7 @@ describe('the private file of an OUTFILE of -', () => {
   );
 });
 
-describe('runPipeline with a named OUTFILE', () => {
+describeWithBubblewrap('runPipeline with a named OUTFILE', () => {
   it('returns the file the CLI wrote in the working directory', async () => {
     await rm(join(workdir, 'response.json'), { force: true });
     const result = await run('aws lambda invoke --function-name f response.json');

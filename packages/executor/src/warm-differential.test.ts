@@ -1,15 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSnapshotCatalog, parseCommandLine } from '@aws-mcp/command';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeWithBubblewrap } from '@aws-mcp/test-support';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createRandom } from '../../command/test/seeded-random.js';
 import { readSeen, startWarmHarness, type WarmHarness } from './__fixtures__/warm-harness.js';
 import { findExecutable } from './_find-executable.js';
 import { createBubblewrapSandbox } from './bubblewrap-sandbox.js';
 import type { RunPipelineOptions } from './run-pipeline.js';
-
-const bwrapPath = findExecutable('bwrap', process.env.PATH);
-const sandbox = bwrapPath === undefined ? undefined : createBubblewrapSandbox({ bwrapPath });
 
 // CI runs a subset; AWS_MCP_WARM_DIFFERENTIAL=full runs the few hundred (docs/testing.md has both times).
 const full = process.env.AWS_MCP_WARM_DIFFERENTIAL === 'full';
@@ -72,59 +70,53 @@ function generateCases(): Case[] {
 
 const cases = generateCases();
 
-describe.skipIf(sandbox === undefined)(
-  `the warm CLI against the cold one: ${caseCount} cases, seed ${seed}`,
-  () => {
-    let harness: WarmHarness;
+describeWithBubblewrap(`the warm CLI against the cold one: ${caseCount} cases, seed ${seed}`, () => {
+  let harness: WarmHarness;
 
-    beforeAll(async () => {
-      harness = await startWarmHarness({
-        sandbox: sandbox as NonNullable<typeof sandbox>,
-        name: 'warm-differential',
-        profiles: [
-          { name: 'default', region: 'us-east-1' },
-          { name: 'other', region: 'eu-west-3' },
-        ],
-      });
-    }, 120_000);
-
-    afterAll(async () => {
-      await harness?.stop();
+  beforeAll(async () => {
+    harness = await startWarmHarness({
+      sandbox: createBubblewrapSandbox({ bwrapPath: findExecutable('bwrap', process.env.PATH) as string }),
+      name: 'warm-differential',
+      profiles: [
+        { name: 'default', region: 'us-east-1' },
+        { name: 'other', region: 'eu-west-3' },
+      ],
     });
+  }, 120_000);
 
-    /** The environment of one case, written to its own files so cases never see each other's. */
-    async function prepareSetup(index: number, setup: Setup): Promise<Partial<RunPipelineOptions>> {
-      const base = harness.options.env as Record<string, string>;
-      if (setup === 'home') return {};
-      if (setup === 'profile') return { env: { ...base, AWS_PROFILE: 'other' } };
-      if (setup === 'credentials-file') {
-        const file = join(harness.workdir, `credentials-${index}`);
-        await writeFile(
-          file,
-          '[default]\naws_access_key_id = AKIAOTHERFILE\naws_secret_access_key = other\n',
-        );
-        return { env: { ...base, AWS_SHARED_CREDENTIALS_FILE: file } };
-      }
-      const file = join(harness.workdir, `config-${index}`);
-      await writeFile(file, '[default]\nregion = ap-south-1\noutput = text\n');
-      return { env: { ...base, AWS_CONFIG_FILE: file } };
+  afterAll(async () => {
+    await harness?.stop();
+  });
+
+  /** The environment of one case, written to its own files so cases never see each other's. */
+  async function prepareSetup(index: number, setup: Setup): Promise<Partial<RunPipelineOptions>> {
+    const base = harness.options.env as Record<string, string>;
+    if (setup === 'home') return {};
+    if (setup === 'profile') return { env: { ...base, AWS_PROFILE: 'other' } };
+    if (setup === 'credentials-file') {
+      const file = join(harness.workdir, `credentials-${index}`);
+      await writeFile(file, '[default]\naws_access_key_id = AKIAOTHERFILE\naws_secret_access_key = other\n');
+      return { env: { ...base, AWS_SHARED_CREDENTIALS_FILE: file } };
     }
+    const file = join(harness.workdir, `config-${index}`);
+    await writeFile(file, '[default]\nregion = ap-south-1\noutput = text\n');
+    return { env: { ...base, AWS_CONFIG_FILE: file } };
+  }
 
-    it.each(cases.map((each, index) => [index, each.command, each.setup] as const))(
-      '%i: %s (%s) gives the same stdout, stderr and exit code warm as cold',
-      async (index, command, setup) => {
-        const { cold, warm, warmCli, workdir } = harness;
-        const extra = await prepareSetup(index, setup);
-        const callsBefore = warmCli.calls;
-        const coldResult = await cold(command, extra);
-        const warmResult = await warm(command, extra);
-        expect(warmCli.calls, warmCli.lastRefusal).toBe(callsBefore + 1);
-        expect(readSeen(warmResult)).toEqual(readSeen(coldResult));
-        if (setup !== 'edited-config') return;
-        // The same case after an edit of its config: both read the new one.
-        await writeFile(join(workdir, `config-${index}`), '[default]\nregion = sa-east-1\noutput = yaml\n');
-        expect(readSeen(await warm(command, extra))).toEqual(readSeen(await cold(command, extra)));
-      },
-    );
-  },
-);
+  it.each(cases.map((each, index) => [index, each.command, each.setup] as const))(
+    '%i: %s (%s) gives the same stdout, stderr and exit code warm as cold',
+    async (index, command, setup) => {
+      const { cold, warm, warmCli, workdir } = harness;
+      const extra = await prepareSetup(index, setup);
+      const callsBefore = warmCli.calls;
+      const coldResult = await cold(command, extra);
+      const warmResult = await warm(command, extra);
+      expect(warmCli.calls, warmCli.lastRefusal).toBe(callsBefore + 1);
+      expect(readSeen(warmResult)).toEqual(readSeen(coldResult));
+      if (setup !== 'edited-config') return;
+      // The same case after an edit of its config: both read the new one.
+      await writeFile(join(workdir, `config-${index}`), '[default]\nregion = sa-east-1\noutput = yaml\n');
+      expect(readSeen(await warm(command, extra))).toEqual(readSeen(await cold(command, extra)));
+    },
+  );
+});
