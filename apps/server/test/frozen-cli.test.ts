@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { findExecutable } from '@aws-mcp/aws-config';
 import { useTempDir } from '@aws-mcp/test-support';
@@ -47,6 +48,8 @@ describe.skipIf(missing !== undefined)(
   () => {
     const temp = useTempDir('frozen-cli-');
     let test: TestServer;
+    let stsModel: string;
+    const fixedTime = new Date('2025-06-01T12:00:00.000Z');
 
     beforeAll(async () => {
       const dist = join(temp.path, 'aws', 'dist');
@@ -64,6 +67,14 @@ describe.skipIf(missing !== undefined)(
       const model = JSON.parse(await readFile(file, 'utf8')) as { operations: Record<string, unknown> };
       model.operations.ListWidgets = { name: 'ListWidgets' };
       await writeFile(file, JSON.stringify(model));
+      // A whole millisecond, so that the time can be put back after the model is spoilt below.
+      stsModel = join(
+        data,
+        'sts',
+        (await readdir(join(data, 'sts'))).sort().at(-1) as string,
+        'service-2.json',
+      );
+      await utimes(stsModel, fixedTime, fixedTime);
       await writeFile(join(temp.path, 'launcher.c'), launcher);
       await execFileAsync(compiler as string, ['-O', '-o', join(dist, 'aws'), join(temp.path, 'launcher.c')]);
       test = await startTestServer({
@@ -91,6 +102,42 @@ describe.skipIf(missing !== undefined)(
       expect(JSON.stringify(result.content)).toMatch(
         /the snapshot is from CLI 2\.9\.\d+; this server runs 2\.31\.0/,
       );
+    });
+
+    it('indexes the models into the model cache in the background, and then reads a first use from the index', async () => {
+      const cache = join(temp.path, 'cache');
+      const indexFile = async () => {
+        const found = (await readdir(cache, { recursive: true })).find((entry) =>
+          /(^|\/)frozen-cli-2\.31\.0-[0-9a-f]+\.json$/.test(entry),
+        );
+        return found === undefined ? undefined : join(cache, found);
+      };
+      let file = await indexFile();
+      for (let tries = 0; file === undefined && tries < 600; tries++) {
+        await delay(100);
+        file = await indexFile();
+      }
+      expect(file, 'the operations index in the model cache').toBeDefined();
+      await delay(200);
+      // sts's model now holds nothing a parser could read, at the size and time the index recorded: a first use
+      // of sts can only be read from the index.
+      const bytes = await readFile(stsModel);
+      expect((await stat(stsModel)).mtimeMs).toBe(fixedTime.getTime());
+      try {
+        await writeFile(stsModel, Buffer.alloc(bytes.length, 0x20));
+        await utimes(stsModel, fixedTime, fixedTime);
+        const result = await test.call('aws_cli_pipeline', {
+          command: 'aws sts get-caller-identity',
+          check: true,
+        });
+        expect(result.structuredContent).toMatchObject({
+          status: 'checked',
+          classification: { action: 'sts:get-caller-identity' },
+        });
+      } finally {
+        await writeFile(stsModel, bytes);
+        await utimes(stsModel, fixedTime, fixedTime);
+      }
     });
   },
 );
