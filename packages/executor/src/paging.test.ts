@@ -8,11 +8,13 @@ import { readAwsSetup } from '@aws-mcp/aws-config';
 import { loadSnapshotCliModel, type Pipeline, parseCommandLine } from '@aws-mcp/command';
 import { createAwsSandboxHome, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findExecutable } from './_find-executable.js';
 import { capOutput } from './cap-output.js';
 import {
   addPagingArguments,
   type PagingRequest,
   readNextToken,
+  reportsNextToken,
   resolveDefaultOutput,
   runPagedPipeline,
   unwrapQueriedPage,
@@ -150,7 +152,7 @@ const missing = existsSync(debianAws) ? undefined : "Debian's awscli (v2) is not
 if (missing !== undefined) console.warn(`paging.test.ts moto cases skipped: ${missing}`);
 
 describe.skipIf(missing !== undefined)(
-  `runPagedPipeline on CLI v2 without the launcher${missing === undefined ? '' : ` (skipped: ${missing})`}`,
+  `runPagedPipeline against moto, mostly CLI v2 run as a frozen build is (no launcher)${missing === undefined ? '' : ` (skipped: ${missing})`}`,
   () => {
     const keys = [
       ...Array.from({ length: 7 }, (_, index) => `logs/entry-${index}.txt`),
@@ -187,9 +189,9 @@ describe.skipIf(missing !== undefined)(
     });
 
     /** What the CLI prints for the same call, run directly. */
-    async function raw(args: string[]): Promise<string> {
+    async function raw(args: string[], cli = debianAws): Promise<string> {
       const { stdout } = await execFileAsync(
-        debianAws,
+        cli,
         ['--endpoint-url', moto.endpoint, 's3api', 'list-objects-v2', '--bucket', 'paged-bucket', ...args],
         { env: { ...(options.env as Record<string, string>), AWS_PAGER: '' } },
       );
@@ -254,6 +256,23 @@ describe.skipIf(missing !== undefined)(
       expect(pages).toBe(3);
       expect(seen.toSorted()).toEqual(keys.toSorted());
     }, 180_000);
+
+    it('unwraps a text --query page the launcher reported the token of (pip CLI v1), as the raw v1 prints it', async () => {
+      const v1 = findExecutable('aws', process.env.PATH);
+      expect(v1, 'the pip CLI v1 on PATH').toBeDefined();
+      const { result } = await page(
+        'aws s3api list-objects-v2 --bucket paged-bucket --query Contents[].Key --output text',
+        { maxItems: 3 },
+        { run: { awsCli: 'aws', maskInCli: true } },
+      );
+      expect(result.status, result.stderr).toBe('success');
+      // The launcher runs this CLI (moto's S3 sends no request ids, so the result cannot say so itself).
+      expect(reportsNextToken({ awsCli: 'aws', env: options.env })).toBe(true);
+      const printed = await raw(['--max-items', '3', '--query', 'Contents[].Key', '--output', 'text'], v1);
+      expect(`${result.output}None\n`).toBe(printed);
+      const unqueried = await raw(['--max-items', '3', '--output', 'text'], v1);
+      expect(result.nextToken).toBe(/NEXTTOKEN\t(\S+)\n$/.exec(unqueried)?.[1]);
+    }, 120_000);
 
     it('reads the token of a text listing without --query from its last line, the print as the CLI gives it', async () => {
       const pipeline = paged('aws s3api list-objects-v2 --bucket paged-bucket --output text', {
