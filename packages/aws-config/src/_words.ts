@@ -1,5 +1,19 @@
-/** Names of settings whose values are secret or carry secrets (keys, tokens, a credential_process command line). */
-const secretSettingName = /key|secret|token|password|credential_process/i;
+/**
+ * Words that keep a setting's value inside this package when they appear anywhere in its name (any case), one row
+ * each with its reason. Deliberately wider than the CLI's own credential settings (command's `secretConfigKeys`,
+ * an exact list for refusing `aws configure get` and learning values to mask): a reader of the user's files keeps
+ * back any value named like a secret, including settings of a newer CLI, a plugin or a service section it does
+ * not know, so a name it has never seen fails closed.
+ */
+export const secretSettingWords: readonly { word: string; reason: string }[] = [
+  { word: 'key', reason: 'access keys and other keys (`aws_secret_access_key`, `aws_access_key_id`)' },
+  { word: 'secret', reason: "secrets of any kind (`aws_secret_access_key`, a plugin's `client_secret`)" },
+  { word: 'token', reason: 'session and security tokens (`aws_session_token`, `aws_security_token`)' },
+  { word: 'password', reason: 'passwords a plugin or tool keeps in the files' },
+  { word: 'credential_process', reason: 'its command line may carry a secret argument' },
+];
+
+const secretSettingName = new RegExp(secretSettingWords.map((row) => row.word).join('|'), 'i');
 
 /** True when a setting's value must never leave this package. */
 export function isSecretSettingName(name: string): boolean {
