@@ -205,10 +205,13 @@ describe.skipIf(missing !== undefined)(
         maxOutputChars = 40_000,
         keepOutputChars,
         maxPageChars,
+        run = {},
       }: {
         maxOutputChars?: number;
         keepOutputChars?: number;
         maxPageChars?: number;
+        /** Run options over the frozen-build ones (another CLI, the launcher). */
+        run?: Partial<RunPipelineOptions>;
       } = {},
     ): Promise<{ pipeline: Pipeline; result: PipelineResult }> {
       const pipeline = paged(line, request);
@@ -216,7 +219,7 @@ describe.skipIf(missing !== undefined)(
       return runPagedPipeline({
         pipeline,
         runAws: (awsOnly, keep) =>
-          runPipeline(awsOnly, { ...options, maxOutputChars, keepOutputChars: keep }),
+          runPipeline(awsOnly, { ...options, ...run, maxOutputChars, keepOutputChars: keep }),
         filterOutput: (text) => runFilters(pipeline.filters, { ...options, input: text, maxOutputChars }),
         cap: { maxOutputChars, ...(keepOutputChars === undefined ? {} : { keepOutputChars }) },
         ...(maxPageChars === undefined ? {} : { maxPageChars }),
