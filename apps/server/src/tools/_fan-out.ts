@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import type { AwsContext } from '@aws-mcp/aws-config';
-import type { Decision, Pipeline } from '@aws-mcp/command';
+import type { Pipeline } from '@aws-mcp/command';
 import {
   auditEntryOf,
   checkFanOutDecisions as checkDecisions,
+  confirmFanOutWithStandingApproval,
   createFanOutContexts,
   describeFanOutTarget as describeTarget,
   type EnabledRegions,
   ExecutionError,
   type FanOutContexts,
   type FanOutNames,
-  type FanOutRequest,
   type FanOutRun,
   type FanOutStop,
   type FanOutTarget,
@@ -23,6 +23,7 @@ import {
   readEnabledRegions as readRegions,
   resolveFanOutTargets as resolveTargets,
   runFanOutTargets,
+  type StandingApprovalRecord,
   saveNameForTarget,
   secretOutputOf,
   splitOutputCap,
@@ -34,6 +35,7 @@ import { z } from 'zod';
 import { formatStagesForPerson } from '../_escape-text.js';
 import type { AuditEntry } from '../audit-log.js';
 import type { ServerContext } from '../server-context.js';
+import { applyApprovalBinding } from './_approvals.js';
 import { buildConsentText, type ConsentOutcome, type ConsentTarget, requestConsent } from './_consent.js';
 import {
   describeKeptNote,
@@ -600,9 +602,54 @@ function askOnce({
   });
 }
 
+/**
+ * The confirm step of a fan-out with the session's standing approvals (the executor's
+ * confirmFanOutWithStandingApproval): when live approvals cover every target it runs unasked, each target bound to
+ * its approval's account where the CLI can; otherwise the one consent is asked. The form offers no standing scope
+ * for a fan-out (its text names one profile, region and account), so a fan-out's answer grants none.
+ */
+async function confirmFanOut({
+  server,
+  context,
+  judged,
+  asking,
+  plans,
+  accounts,
+}: {
+  server: McpServer;
+  context: ServerContext;
+  judged: readonly JudgedTarget[];
+  asking: JudgedTarget;
+  plans: readonly ConsentPlan[];
+  accounts: ReadonlyMap<string, string>;
+}): Promise<{ consent: ConsentOutcome; approvals: ReadonlyArray<StandingApprovalRecord | undefined> }> {
+  const confirmed = await confirmFanOutWithStandingApproval(
+    judged.map(({ judged: one }) => ({ judged: one, account: accounts.get(one.profile) })),
+    {
+      store: context.approvals,
+      session: server,
+      policy: context.policy,
+      secretsQuestion: plans.some((plan) => plan.question !== undefined),
+      model: () => context.cliModel(),
+      workdir: context.config.workdir,
+      ask: () => askOnce({ server, context, judged, asking, plan: plans[0] as ConsentPlan, accounts }),
+    },
+  );
+  judged.forEach(({ judged: one }, index) => {
+    applyApprovalBinding(one, confirmed.bindings[index]);
+  });
+  if (!('covered' in confirmed)) return { consent: confirmed.answer, approvals: [] };
+  return {
+    consent: { granted: true, answer: 'standing approval', approval: confirmed.covered[0] },
+    approvals: confirmed.covered,
+  };
+}
+
 /** A judged target with its consent plan, as the executor's runner hands it back. */
 interface PlannedTarget extends JudgedTarget {
   plan: ConsentPlan;
+  /** The standing approval that covered this target, when one did. */
+  approval?: StandingApprovalRecord;
 }
 
 /**
@@ -655,6 +702,7 @@ async function settleTarget({
       // The executor's builder, as for a single call.
       ...auditEntryOf(judged, { result }),
       consent: consent?.answer,
+      ...(ran.approval === undefined ? {} : { approval: ran.approval.id }),
       secrets: formatted.secrets.handling,
       ...(formatted.secrets.saved === undefined ? {} : { savedAs: formatted.secrets.saved.name }),
     },
@@ -761,9 +809,10 @@ export async function runFanOut({
   }
   const accounts = await lookUpAccounts(context, judged);
   let consent: ConsentOutcome | undefined;
+  let approvals: ReadonlyArray<StandingApprovalRecord | undefined> = [];
   if (verdict.asks) {
     const asking = judged.find(({ judged: one }) => one.decision.action === 'confirm') ?? head;
-    consent = await askOnce({ server, context, judged, asking, plan: first, accounts });
+    ({ consent, approvals } = await confirmFanOut({ server, context, judged, asking, plans, accounts }));
     if (!consent.granted) {
       audit({ ...asking.judged.auditBase, status: 'refused', consent: consent.answer });
       return steps.refused(steps.describeConsentRefusal(consent, asking.judged.decision, first.stateless), {
@@ -777,7 +826,11 @@ export async function runFanOut({
   const finished = reportFinishedTargets(extra, judged.length);
   // The executor runs the targets in parallel (each with its share of the cap), the server formats each one.
   const ran = await runFanOutTargets<FanOutOutcome, PlannedTarget>(
-    judged.map((one, index) => ({ ...one, plan: plans[index] as ConsentPlan })),
+    judged.map((one, index) => ({
+      ...one,
+      plan: plans[index] as ConsentPlan,
+      ...(approvals[index] === undefined ? {} : { approval: approvals[index] }),
+    })),
     {
       options: { ...context.runOptions(null), maxOutputChars: cap },
       run: (one, options) =>
