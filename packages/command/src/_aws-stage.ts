@@ -385,7 +385,7 @@ function checkRefusedGlobals(reading: AwsCommandReading): void {
   }
 }
 
-/** argparse takes any unique prefix; this server runs only full names, so the reading is never in doubt. */
+/** argparse takes any unique prefix; only full names are run, so the reading is never in doubt. */
 function checkAbbreviations(reading: AwsCommandReading, words: readonly string[]): void {
   for (const entry of [...reading.globals, ...reading.intermediate, ...reading.arguments]) {
     if (entry.optionString === undefined) continue;

@@ -245,7 +245,7 @@ function readBundleService(
  * install's own botocore models (`dataDirectory`, the bundle's `awscli/botocore/data`) still have. An operation the
  * installed models dropped is an unknown command. An operation, service or option the installed models have and
  * the snapshot does not is never guessed: `snapshotGap` says so, and parseCommandLine refuses it with
- * NOT_IN_CLI_SNAPSHOT ("the snapshot is from CLI 2.9.19; this server runs 2.N"). `cliVersion` is the installed
+ * NOT_IN_CLI_SNAPSHOT ("the snapshot is from CLI 2.9.19; the installed CLI is 2.N"). `cliVersion` is the installed
  * CLI's (from `aws --version`). With `cacheDirectory`, the operations index indexFrozenCliModel wrote there is used
  * for every service whose model file did not change since, so a first use reads no model. Throws CommandError
  * (CLI_MODEL_INVALID) when `dataDirectory` holds no models.
