@@ -517,7 +517,7 @@ async function parseCall(context: ServerContext, input: ToolInput): Promise<Pipe
     const paged = applyPaging(parseInput(input, options), input, {
       ...options,
       fanOut: isFanOut(input),
-      run: context.runOptions(),
+      run: context.runOptions(null),
       setup: context.setup(),
       profile: input.profile,
     });
