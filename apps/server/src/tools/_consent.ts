@@ -101,8 +101,11 @@ export function buildConsentText({
   account: string;
   question: SecretsQuestion | undefined;
   sandbox: string | undefined;
-  /** What a standing approval would cover, when the form offers one. */
-  standing?: ApprovalSubject;
+  /**
+   * What a standing approval would cover, when the form offers one: one subject, or for a fan-out one per target
+   * (each its own profile, region and account).
+   */
+  standing?: ApprovalSubject | readonly ApprovalSubject[];
   /** A fan-out's targets: listed instead of one profile, account and region, one answer covering them all. */
   targets?: readonly ConsentTarget[];
 }): string {
@@ -134,13 +137,26 @@ export function buildConsentText({
     ...(sandbox === undefined ? [] : [`Sandbox: ${escapeHiddenText(sandbox)}`]),
     `Why it asks: ${escapeHiddenText(decision.action === 'confirm' ? decision.reason : 'its output carries secrets')}`,
   ];
-  if (standing !== undefined) {
+  const subjects =
+    standing === undefined ? [] : Array.isArray(standing) ? standing : [standing as ApprovalSubject];
+  const describeSubject = (subject: ApprovalSubject) =>
+    `${escapeHiddenText(describeTargets(subject.targets))}, with profile ${escapeHiddenText(subject.profile)}, region ${escapeHiddenText(subject.region)} and account ${escapeHiddenText(subject.account)}`;
+  if (subjects.length === 1) {
+    const [subject] = subjects as [ApprovalSubject];
     lines.push(
       '',
       'You may approve it for later calls too. A standing approval covers only this operation',
-      `(${escapeHiddenText(standing.action)}) on ${escapeHiddenText(describeTargets(standing.targets))},`,
-      `with profile ${escapeHiddenText(standing.profile)}, region ${escapeHiddenText(standing.region)} and account ${escapeHiddenText(standing.account)},`,
+      `(${escapeHiddenText(subject.action)}) on ${describeSubject(subject)},`,
       `for this session or for ${approvalMinutes.min}–${approvalMinutes.max} minutes; any other call is asked again. It is listed in`,
+      'aws://config/environment and withdrawn with the aws_withdraw_approvals tool.',
+    );
+  } else if (subjects.length > 1) {
+    lines.push(
+      '',
+      `You may approve it for later calls too: one standing approval per target (${subjects.length}), each covering`,
+      `only this operation (${escapeHiddenText((subjects[0] as ApprovalSubject).action)}) on`,
+      ...subjects.map((subject) => `  ${describeSubject(subject)}`),
+      `for this session or for ${approvalMinutes.min}–${approvalMinutes.max} minutes; any other call is asked again. They are listed in`,
       'aws://config/environment and withdrawn with the aws_withdraw_approvals tool.',
     );
   }
@@ -259,8 +275,11 @@ export async function requestConsent({
 }: {
   /** The role the call assumes, shown with its account. */
   role?: ConsentRole;
-  /** What a standing approval would cover, when one may be offered (the executor's offerStandingApproval). */
-  standing?: ApprovalSubject;
+  /**
+   * What a standing approval would cover, when one may be offered (the executor's offerStandingApproval; for a
+   * fan-out, offerFanOutStandingApproval's subjects, one per target).
+   */
+  standing?: ApprovalSubject | readonly ApprovalSubject[];
   /** A fan-out's targets, listed in the form instead of one profile, account and region. */
   targets?: readonly ConsentTarget[];
   /** What confines the command, as the person should read it: "no sandbox …" when nothing does. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AwsContext } from '@aws-mcp/aws-config';
 import type { Pipeline } from '@aws-mcp/command';
 import {
+  type ApprovalSubject,
   auditEntryOf,
   checkFanOutDecisions as checkDecisions,
   confirmFanOutWithStandingApproval,
@@ -579,6 +580,7 @@ function askOnce({
   asking,
   plan,
   accounts,
+  standing,
 }: {
   server: McpServer;
   context: ServerContext;
@@ -586,6 +588,8 @@ function askOnce({
   asking: JudgedTarget;
   plan: ConsentPlan;
   accounts: ReadonlyMap<string, string>;
+  /** One subject per target, when every target may get a standing approval: the form then offers a scope. */
+  standing?: readonly ApprovalSubject[];
 }): Promise<ConsentOutcome> {
   if (!plan.form.canAsk) {
     return Promise.resolve({ granted: false, answer: 'unsupported', detail: plan.form.why });
@@ -599,14 +603,16 @@ function askOnce({
     timeoutMs: context.config.consentTimeoutSeconds * 1000,
     sandbox: plan.sandbox,
     targets: listConsentTargets(judged, accounts),
+    // The secrets question and a scope never share one form (the single call's rule).
+    standing: plan.question === undefined ? standing : undefined,
   });
 }
 
 /**
  * The confirm step of a fan-out with the session's standing approvals (the executor's
  * confirmFanOutWithStandingApproval): when live approvals cover every target it runs unasked, each target bound to
- * its approval's account where the CLI can; otherwise the one consent is asked. The form offers no standing scope
- * for a fan-out (its text names one profile, region and account), so a fan-out's answer grants none.
+ * its approval's account where the CLI can; otherwise the one consent is asked, offering a scope when every target
+ * may get one, and a yes with a scope grants one approval per target (its own profile, region and account).
  */
 async function confirmFanOut({
   server,
@@ -632,7 +638,16 @@ async function confirmFanOut({
       secretsQuestion: plans.some((plan) => plan.question !== undefined),
       model: () => context.cliModel(),
       workdir: context.config.workdir,
-      ask: () => askOnce({ server, context, judged, asking, plan: plans[0] as ConsentPlan, accounts }),
+      ask: (offer) =>
+        askOnce({
+          server,
+          context,
+          judged,
+          asking,
+          plan: plans[0] as ConsentPlan,
+          accounts,
+          standing: offer.offer ? offer.subjects : undefined,
+        }),
     },
   );
   judged.forEach(({ judged: one }, index) => {

@@ -118,5 +118,47 @@ describe.skipIf(motoMissing !== undefined)(
       const elsewhere = await call(other, { ...describeOrders, regions: ['us-east-1', 'eu-west-1'] });
       expect(elsewhere.structuredContent).toMatchObject({ status: 'refused', code: 'CONSENT_DECLINED' });
     });
+
+    it('offers a scope in a fan-out’s one consent, and a yes with one grants an approval per target', async () => {
+      const forms: Array<{ message: string; scope: boolean }> = [];
+      let answer: ElicitResult = { action: 'accept', content: { approve: true, scope: 'session' } };
+      const client = await test.connectAnswering((request) => {
+        const params = request.params as { message: string; requestedSchema?: { properties: object } };
+        forms.push({ message: params.message, scope: 'scope' in (params.requestedSchema?.properties ?? {}) });
+        return answer;
+      });
+      const regions = ['eu-west-1', 'ap-southeast-2'];
+      const granting = await call(client, { ...describeOrders, regions });
+      expect(granting.structuredContent, textOf(granting)).toMatchObject({
+        status: 'success',
+        fanOut: { succeeded: 2, failed: 0 },
+      });
+      expect(forms).toHaveLength(1);
+      expect(forms[0]?.scope).toBe(true);
+      expect(forms[0]?.message).toContain('one standing approval per target (2)');
+      expect(forms[0]?.message).toMatch(/region eu-west-1 and account 123456789012/);
+      expect(forms[0]?.message).toMatch(/region ap-southeast-2 and account 123456789012/);
+
+      // The same fan-out again runs unasked, and so does a single call on one of its targets.
+      answer = { action: 'decline' };
+      const again = await call(client, { ...describeOrders, regions });
+      expect(again.structuredContent, textOf(again)).toMatchObject({
+        status: 'success',
+        consent: 'standing approval',
+      });
+      const single = await call(client, { ...describeOrders, region: 'ap-southeast-2' });
+      expect(single.structuredContent, textOf(single)).toMatchObject({ status: 'success' });
+      expect(forms).toHaveLength(1);
+
+      // "This call only" grants none: a new session's same fan-out asks each time.
+      answer = { action: 'accept', content: { approve: true, scope: 'once' } };
+      const fresh = await test.connectAnswering((request) => {
+        forms.push({ message: request.params.message, scope: true });
+        return answer;
+      });
+      await call(fresh, { ...describeOrders, regions });
+      await call(fresh, { ...describeOrders, regions });
+      expect(forms).toHaveLength(3);
+    });
   },
 );
