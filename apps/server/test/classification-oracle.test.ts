@@ -1,23 +1,13 @@
 import { exec, execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
-import {
-  createAwsSandboxHome,
-  findMotoServer,
-  MOTO_CREDENTIALS,
-  type MotoEmulator,
-  startMoto,
-} from '@aws-mcp/emulators';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { MotoEmulator } from '@aws-mcp/emulators';
+import { type ConnectedClient, type EmulatedAws, motoMissing, startEmulatedAws } from '@aws-mcp/test-support';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serverEntry } from './http-harness.js';
 import { type ParityCall, parityCalls, profiles } from './parity/calls.js';
 import { changedModels, type MotoState } from './parity/moto-state.js';
 import { fill, pick, rawArgs, rawLine, type Variables } from './parity/run.js';
+import { connectWorkloadServer, createDefaultVpcs, createRawEnv } from './parity/setup.js';
 import { writeParityFiles } from './parity/workdir.js';
 
 /**
@@ -29,7 +19,6 @@ const judgedCalls = parityCalls.filter((call) => !call.line.startsWith('aws lamb
 
 const execShell = promisify(exec);
 const execProgram = promisify(execFile);
-const motoMissing = findMotoServer() === undefined;
 
 type AccessClass = 'read' | 'write' | 'sensitive-read';
 type State = MotoState;
@@ -41,55 +30,32 @@ type State = MotoState;
  * its thousands of default AMIs (`MOTO_EC2_LOAD_DEFAULT_AMIS=false`), which makes a dump take a fraction of a
  * second instead of about twenty; the one AMI lookup in the workload then finds none, on purpose.
  */
-describe.skipIf(motoMissing)(
-  `classification oracle: a call classified as a read changes nothing in moto (${judgedCalls.length} of the ${parityCalls.length} parity calls)${motoMissing ? ' (skipped: moto_server is not installed)' : ''}`,
+describe.skipIf(motoMissing !== undefined)(
+  `classification oracle: a call classified as a read changes nothing in moto (${judgedCalls.length} of the ${parityCalls.length} parity calls)${motoMissing === undefined ? '' : ` (skipped: ${motoMissing})`}`,
   () => {
+    let aws: EmulatedAws<MotoEmulator>;
     let moto: MotoEmulator;
-    let home: Awaited<ReturnType<typeof createAwsSandboxHome>>;
-    let folder: string;
     let workdir: string;
-    let client: Client;
+    let server: ConnectedClient;
     let rawEnv: Record<string, string>;
     let state: State;
     const variables: Variables = { s: 'raw' };
     const writes: { line: string; changed: string[] }[] = [];
 
     beforeAll(async () => {
-      moto = await startMoto({ env: { PATH: process.env.PATH, MOTO_EC2_LOAD_DEFAULT_AMIS: 'false' } });
-      home = await createAwsSandboxHome({ credentials: MOTO_CREDENTIALS, profiles });
-      folder = await mkdtemp(join(tmpdir(), 'oracle-'));
-      workdir = join(folder, 'workdir');
-      await mkdir(workdir);
+      aws = await startEmulatedAws({ profiles, motoEnv: { MOTO_EC2_LOAD_DEFAULT_AMIS: 'false' } });
+      moto = aws.emulator;
+      workdir = aws.workdir;
       await writeParityFiles(workdir, ['raw']);
-      rawEnv = {
-        PATH: process.env.PATH ?? '',
-        LANG: 'C.UTF-8',
-        ...home.env,
-        AWS_ENDPOINT_URL: moto.endpoint,
-        AWS_MAX_ATTEMPTS: '1',
-      };
+      rawEnv = createRawEnv(aws, process.env.PATH ?? '');
       // First touches create state by themselves (EC2's default VPC per region): done before anything is judged.
-      await Promise.all(
-        profiles.map((profile) =>
-          execProgram('aws', ['--region', profile.region, 'ec2', 'describe-vpcs'], { env: rawEnv }),
-        ),
-      );
-      client = new Client({ name: 'oracle', version: '1.0.0' });
-      await client.connect(
-        new StdioClientTransport({
-          command: process.execPath,
-          args: [serverEntry],
-          env: { ...rawEnv, AWS_MCP_WORKDIR: workdir, AWS_MCP_MODE: 'confirm-writes' },
-          stderr: 'ignore',
-        }),
-      );
+      await createDefaultVpcs(rawEnv, profiles);
+      server = await connectWorkloadServer({ env: rawEnv, workdir, name: 'oracle' });
       state = (await moto.readState()) as State;
     }, 180_000);
     afterAll(async () => {
-      await client?.close();
-      await moto?.stop();
-      await home?.remove();
-      if (folder !== undefined) await rm(folder, { recursive: true, force: true });
+      await server?.close();
+      await aws?.stop();
       const unchanged = writes.filter((write) => write.changed.length === 0).map((write) => write.line);
       console.log(
         `classification oracle: ${writes.length} writes, ${unchanged.length} left moto's dump unchanged (deletes and ` +
@@ -98,7 +64,7 @@ describe.skipIf(motoMissing)(
     });
 
     async function classify(call: ParityCall): Promise<AccessClass> {
-      const result = (await client.callTool({
+      const result = (await server.client.callTool({
         name: 'aws_cli_pipeline',
         arguments: {
           ...(call.args === undefined

@@ -1,27 +1,20 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { loadavg, tmpdir } from 'node:os';
+import { readFile, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { loadSnapshotCatalog } from '@aws-mcp/command';
-import {
-  createAwsSandboxHome,
-  findMotoServer,
-  MOTO_CREDENTIALS,
-  type MotoEmulator,
-  startMoto,
-} from '@aws-mcp/emulators';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { MotoEmulator } from '@aws-mcp/emulators';
+import { type ConnectedClient, type EmulatedAws, motoMissing, startEmulatedAws } from '@aws-mcp/test-support';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findCliPython } from '../../../packages/command/test/cli-oracle.js';
 import { createRandom } from '../../../packages/command/test/seeded-random.js';
-import { serverEntry } from './http-harness.js';
 import { changedModels, type MotoState } from './parity/moto-state.js';
 import { rawCliPath } from './parity/run.js';
+import { connectWorkloadServer, createRawEnv } from './parity/setup.js';
 
 const execProgram = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -30,11 +23,10 @@ const enabled = process.env.AWS_MCP_MOTO_REPORT === '1';
 const seed = Number(process.env.AWS_MCP_MOTO_REPORT_SEED ?? 17);
 const sampleSize = Number(process.env.AWS_MCP_MOTO_REPORT_COUNT ?? 300);
 const python = findCliPython('aws');
-const motoMissing = findMotoServer() === undefined;
 const skipReason = !enabled
   ? 'set AWS_MCP_MOTO_REPORT=1 to run it'
-  : motoMissing
-    ? 'moto_server is not installed'
+  : motoMissing !== undefined
+    ? motoMissing
     : python === undefined
       ? "the AWS CLI's Python interpreter was not found"
       : undefined;
@@ -140,10 +132,10 @@ function drawSample(candidates: Generated[]): Generated[] {
 describe.skipIf(skipReason !== undefined)(
   `moto catalog report: ${sampleSize} catalog operations with minimal parameters, seed ${seed}${skipReason === undefined ? '' : ` (skipped: ${skipReason})`}`,
   () => {
+    let aws: EmulatedAws<MotoEmulator>;
     let moto: MotoEmulator;
-    let home: Awaited<ReturnType<typeof createAwsSandboxHome>>;
     let folder: string;
-    let client: Client;
+    let server: ConnectedClient;
     let rawEnv: Record<string, string>;
     let motoDir = '';
     let sample: Generated[] = [];
@@ -197,16 +189,10 @@ describe.skipIf(skipReason !== undefined)(
         ),
       );
 
-      moto = await startMoto({ env: { PATH: process.env.PATH, MOTO_EC2_LOAD_DEFAULT_AMIS: 'false' } });
-      home = await createAwsSandboxHome({ credentials: MOTO_CREDENTIALS });
-      folder = await mkdtemp(join(tmpdir(), 'moto-report-'));
-      rawEnv = {
-        PATH: rawCliPath(process.env.PATH ?? ''),
-        LANG: 'C.UTF-8',
-        ...home.env,
-        AWS_ENDPOINT_URL: moto.endpoint,
-        AWS_MAX_ATTEMPTS: '1',
-      };
+      aws = await startEmulatedAws({ motoEnv: { MOTO_EC2_LOAD_DEFAULT_AMIS: 'false' } });
+      moto = aws.emulator;
+      folder = aws.workdir;
+      rawEnv = createRawEnv(aws, rawCliPath(process.env.PATH ?? ''));
       reader = spawn(python as string, [join(here, 'parity', 'botocore-reads.py'), moto.endpoint], {
         env: rawEnv,
         stdio: ['pipe', 'pipe', 'inherit'],
@@ -215,23 +201,13 @@ describe.skipIf(skipReason !== undefined)(
         const answer = JSON.parse(line) as { answer?: string; error?: string };
         waiting.shift()?.(answer.answer ?? `error: ${answer.error}`);
       });
-      client = new Client({ name: 'moto-report', version: '1.0.0' });
-      await client.connect(
-        new StdioClientTransport({
-          command: process.execPath,
-          args: [serverEntry],
-          env: { ...rawEnv, AWS_MCP_WORKDIR: folder, AWS_MCP_MODE: 'confirm-writes' },
-          stderr: 'ignore',
-        }),
-      );
+      server = await connectWorkloadServer({ env: rawEnv, workdir: folder, name: 'moto-report' });
     }, 600_000);
 
     afterAll(async () => {
-      await client?.close();
+      await server?.close();
       reader?.stdin?.end();
-      await moto?.stop();
-      await home?.remove();
-      if (folder !== undefined) await rm(folder, { recursive: true, force: true });
+      await aws?.stop();
     });
 
     async function runRaw(service: string, operation: string, argv: string[]) {
@@ -294,7 +270,7 @@ describe.skipIf(skipReason !== undefined)(
     }
 
     async function judgeOnServer(service: string, operation: string, argv: string[]): Promise<string> {
-      const result = (await client.callTool({
+      const result = (await server.client.callTool({
         name: 'aws_cli_pipeline',
         arguments: { args: ['aws', service, operation, ...argv], check: true },
       })) as CallToolResult;

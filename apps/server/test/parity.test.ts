@@ -1,28 +1,23 @@
 import { exec, execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
+import type { MotoEmulator } from '@aws-mcp/emulators';
 import {
-  createAwsSandboxHome,
-  findMotoServer,
-  MOTO_CREDENTIALS,
-  type MotoEmulator,
-  startMoto,
-} from '@aws-mcp/emulators';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { type CallToolResult, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+  type ConnectedClient,
+  type EmulatedAws,
+  motoMissing,
+  startEmulatedAws,
+  useTempDir,
+} from '@aws-mcp/test-support';
+import type { CallToolResult, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ParityCall, parityCalls, paritySequences, profiles } from './parity/calls.js';
 import { fill, pick, rawArgs, rawCliPath, rawLine, type Variables } from './parity/run.js';
+import { connectWorkloadServer, createDefaultVpcs, createRawEnv } from './parity/setup.js';
 import { writeParityAmis, writeParityFiles } from './parity/workdir.js';
 
 const execShell = promisify(exec);
 const execProgram = promisify(execFile);
-const serverEntry = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'index.js');
-const motoMissing = findMotoServer() === undefined;
 const sides = { server: 'srv', raw: 'raw' } as const;
 const callTimeoutMs = 120_000;
 
@@ -66,14 +61,14 @@ type CallResult =
  * (`{s}`), both sides of the previous call have finished before the next starts, and no sequence lists what
  * another one makes (calls.ts). The calls run in `beforeAll`; each call's test compares what it gave.
  */
-describe.skipIf(motoMissing)(
-  `parity: a realistic workload through the server and with the raw CLI gives the same answers${motoMissing ? ' (skipped: moto_server is not installed)' : ''}`,
+describe.skipIf(motoMissing !== undefined)(
+  `parity: a realistic workload through the server and with the raw CLI gives the same answers${motoMissing === undefined ? '' : ` (skipped: ${motoMissing})`}`,
   () => {
+    const amis = useTempDir('parity-amis-');
+    let aws: EmulatedAws<MotoEmulator>;
     let moto: MotoEmulator;
-    let home: Awaited<ReturnType<typeof createAwsSandboxHome>>;
-    let folder: string;
     let workdir: string;
-    let client: Client;
+    let server: ConnectedClient;
     let rawEnv: Record<string, string>;
     const results = new Map<ParityCall, CallResult>();
     const sequenceSeconds: Record<string, number> = {};
@@ -81,50 +76,30 @@ describe.skipIf(motoMissing)(
 
     beforeAll(async () => {
       const started = performance.now();
-      folder = await mkdtemp(join(tmpdir(), 'parity-'));
-      await writeParityAmis(join(folder, 'amis.json'));
-      moto = await startMoto({ env: { PATH: process.env.PATH, MOTO_AMIS_PATH: join(folder, 'amis.json') } });
-      home = await createAwsSandboxHome({ credentials: MOTO_CREDENTIALS, profiles });
-      workdir = join(folder, 'workdir');
-      await mkdir(workdir);
+      await writeParityAmis(join(amis.path, 'amis.json'));
+      aws = await startEmulatedAws({ profiles, motoEnv: { MOTO_AMIS_PATH: join(amis.path, 'amis.json') } });
+      moto = aws.emulator;
+      workdir = aws.workdir;
       await writeParityFiles(workdir, Object.values(sides));
-      rawEnv = {
-        PATH: rawCliPath(process.env.PATH ?? ''),
-        LANG: 'C.UTF-8',
-        ...home.env,
-        AWS_ENDPOINT_URL: moto.endpoint,
-        AWS_MAX_ATTEMPTS: '1',
-      };
-      client = new Client(
-        { name: 'parity', version: '1.0.0' },
-        { capabilities: { elicitation: { form: {} } } },
-      );
-      // The person says yes to every write and shows secrets, so both sides see the same text.
-      client.setRequestHandler(ElicitRequestSchema, async (request) => {
-        const schema = 'requestedSchema' in request.params ? request.params.requestedSchema : undefined;
-        return schema?.properties !== undefined && 'answer' in schema.properties
-          ? { action: 'accept', content: { answer: 'show' } }
-          : { action: 'accept', content: { approve: true } };
-      });
-      await Promise.all([
-        // The first EC2 read in a region makes moto create its default VPC: done before any call.
-        ...profiles.map((profile) =>
-          execProgram('aws', ['--region', profile.region, 'ec2', 'describe-vpcs'], { env: rawEnv }),
-        ),
-        client.connect(
-          new StdioClientTransport({
-            command: process.execPath,
-            args: [serverEntry],
-            // The server finds the CLI as a person's PATH has it (through a pyenv shim where there is one).
-            env: {
-              ...rawEnv,
-              PATH: process.env.PATH ?? '',
-              AWS_MCP_WORKDIR: workdir,
-              AWS_MCP_MODE: 'confirm-writes',
+      rawEnv = createRawEnv(aws, rawCliPath(process.env.PATH ?? ''));
+      [, server] = await Promise.all([
+        createDefaultVpcs(rawEnv, profiles),
+        connectWorkloadServer({
+          // The server finds the CLI as a person's PATH has it (through a pyenv shim where there is one).
+          env: { ...rawEnv, PATH: process.env.PATH ?? '' },
+          workdir,
+          name: 'parity',
+          // The person says yes to every write and shows secrets, so both sides see the same text.
+          consent: {
+            asked: [],
+            answer: (request): ElicitResult => {
+              const schema = 'requestedSchema' in request.params ? request.params.requestedSchema : undefined;
+              return schema?.properties !== undefined && 'answer' in schema.properties
+                ? { action: 'accept', content: { answer: 'show' } }
+                : { action: 'accept', content: { approve: true } };
             },
-            stderr: 'ignore',
-          }),
-        ),
+          },
+        }),
       ]);
       phases.setup = performance.now() - started;
       await Promise.all(paritySequences.map((sequence) => runSequence(sequence.name, sequence.calls)));
@@ -132,10 +107,8 @@ describe.skipIf(motoMissing)(
       // The calls run here, each with its own time limit: this limit is for the whole workload on a loaded machine.
     }, 1_800_000);
     afterAll(async () => {
-      await client?.close();
-      await moto?.stop();
-      await home?.remove();
-      if (folder !== undefined) await rm(folder, { recursive: true, force: true });
+      await server?.close();
+      await aws?.stop();
       const all = [...results.values()];
       const sum = (side: 'serverMs' | 'rawMs') => all.reduce((total, each) => total + each[side], 0) / 1000;
       console.log(
@@ -197,7 +170,7 @@ describe.skipIf(motoMissing)(
     }
 
     async function runServer(call: ParityCall, variables: Variables): Promise<{ output: string }> {
-      const result = (await client.callTool(
+      const result = (await server.client.callTool(
         {
           name: 'aws_cli_pipeline',
           arguments: {

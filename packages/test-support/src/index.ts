@@ -21,6 +21,7 @@ export {
   connectStdioClient,
   createConsentClient,
 } from './mcp-clients.js';
+export { writeOpaqueCli } from './opaque-cli.js';
 export { findFreePort, findRefusingEndpoint } from './ports.js';
 export type { ProcessEntry } from './processes.js';
 export {

@@ -1,7 +1,9 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -12,6 +14,7 @@ import { chooseBubblewrapBlock, explainBubblewrapMissing } from './bwrap.js';
 import { motoMissing, startEmulatedAws } from './emulators.js';
 import { startHangingEndpoint } from './hanging-endpoint.js';
 import { connectInMemoryClient } from './mcp-clients.js';
+import { writeOpaqueCli } from './opaque-cli.js';
 import { findFreePort } from './ports.js';
 import {
   findProcesses,
@@ -21,6 +24,7 @@ import {
   waitForExit,
   waitUntilDead,
 } from './processes.js';
+import { startRecordingProxy } from './recording-proxy.js';
 import { createTempDir, createTempDirSync, useTempDir } from './temp.js';
 
 describe('startHangingEndpoint', () => {
@@ -51,6 +55,59 @@ describe('startHangingEndpoint', () => {
       socket.on('error', () => resolve(true));
     });
     expect(refused).toBe(true);
+  });
+});
+
+describe('startRecordingProxy', () => {
+  let leftOpen: string | undefined;
+
+  it('forwards each request as it came, relays the answer, and records method, path and headers', async () => {
+    const target = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => {
+        body += chunk.toString();
+      });
+      request.on('end', () =>
+        response.writeHead(201, { 'x-answer': 'yes' }).end(`got ${request.url} ${body}`),
+      );
+    });
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    try {
+      const proxy = await startRecordingProxy(`http://127.0.0.1:${(target.address() as AddressInfo).port}`);
+      leftOpen = proxy.endpoint;
+      const answer = await fetch(`${proxy.endpoint}/bucket/key?x=1`, {
+        method: 'PUT',
+        body: 'payload',
+        headers: { 'x-amz-expected-bucket-owner': '123456789012' },
+      });
+      expect([answer.status, answer.headers.get('x-answer'), await answer.text()]).toEqual([
+        201,
+        'yes',
+        'got /bucket/key?x=1 payload',
+      ]);
+      expect(proxy.requests.map(({ method, path }) => `${method} ${path}`)).toEqual(['PUT /bucket/key?x=1']);
+      expect(proxy.requests[0]?.headers['x-amz-expected-bucket-owner']).toBe('123456789012');
+    } finally {
+      target.close();
+    }
+  });
+
+  it('closes itself when the test that started it ends', async () => {
+    await expect(fetch(leftOpen as string)).rejects.toThrow();
+  });
+});
+
+describe('writeOpaqueCli', () => {
+  it('writes an aws that is a shell script running the target with its arguments', async () => {
+    const folder = await createTempDir('test-support-opaque-');
+    const cli = await writeOpaqueCli({ folder, target: '/bin/echo' });
+    expect(cli).toBe(`${folder}/aws`);
+    const { stdout } = await promisify(execFile)(cli, ['--version', "it's"]);
+    expect(stdout).toBe("--version it's\n");
+  });
+
+  it('refuses a target it could not quote', async () => {
+    await expect(writeOpaqueCli({ folder: '/nonexistent', target: "/x'y" })).rejects.toThrow(/a quote/);
   });
 });
 
