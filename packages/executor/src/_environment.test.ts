@@ -47,6 +47,14 @@ describe('buildAwsEnvironment', () => {
     });
   });
 
+  it('passes AWS_DEFAULT_OUTPUT, which the CLI reads for a line without --output', () => {
+    const env = buildAwsEnvironment(
+      { ...serverEnvironment, AWS_DEFAULT_OUTPUT: 'text' },
+      { credentialsMode: 'both' },
+    );
+    expect(env.AWS_DEFAULT_OUTPUT).toBe('text');
+  });
+
   it('marks the calls as aws-mcp’s, after an execution environment already set', () => {
     const env = buildAwsEnvironment(
       { ...serverEnvironment, AWS_EXECUTION_ENV: 'CloudShell' },

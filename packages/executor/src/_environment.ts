@@ -40,6 +40,8 @@ const awsSettingVariables = [
   'AWS_SDK_UA_APP_ID',
   'AWS_CLI_FILE_ENCODING',
   'AWS_ACCOUNT_ID',
+  // The output a line without --output prints, as the raw CLI would (paging writes the same choice on the line).
+  'AWS_DEFAULT_OUTPUT',
 ] as const;
 
 /** What botocore keeps of a user agent value turned into `-` (CLI v2.9 would send it as is). */

@@ -95,6 +95,19 @@ describe('runAwsCommand, the one flow', { timeout: 240_000 }, () => {
     expect(result.judged).toMatchObject({ profile: 'dev', region: 'eu-west-2' });
   });
 
+  it('prints a line without --output as AWS_DEFAULT_OUTPUT says, as the raw CLI does', async () => {
+    const line = 'aws sts get-caller-identity';
+    const textEnv = { ...env, AWS_DEFAULT_OUTPUT: 'text' };
+    const result = await runAwsCommand(line, { ...options, env: textEnv, policy: { mode: 'read-only' } });
+    const raw = await execa('aws', ['sts', 'get-caller-identity', '--endpoint-url', moto.endpoint], {
+      cwd: workdir,
+      env: textEnv,
+      extendEnv: false,
+    });
+    expect(raw.stdout).toMatch(/^123456789012\tarn:/);
+    expect(result.output.trim()).toBe(raw.stdout.trim());
+  });
+
   it('refuses a write without a confirm callback: DENIED, audited, nothing created', async () => {
     const entries: AwsCommandAuditEntry[] = [];
     await expect(
