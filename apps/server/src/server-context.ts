@@ -31,11 +31,15 @@ import {
   readPythonFromShebang,
 } from '@aws-mcp/command';
 import {
+  type ApprovalStore,
   type AwsCliStatus,
   checkAwsCli,
+  createApprovalStore,
   createPipelineLimiter,
+  createResultsStore,
   maskSecrets,
   planWarmCli,
+  type ResultsStore,
   type RunPipelineOptions,
   runAwsCommand,
   type SandboxSelection,
@@ -44,7 +48,6 @@ import {
   type WarmCliStatus,
 } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { createResultsStore, type ResultsStore } from './_results-store.js';
 import {
   checkSecretsFolderApart,
   prepareSecretsFolder,
@@ -54,7 +57,6 @@ import {
 import { type AuditLog, openAuditLog } from './audit-log.js';
 import { ConfigError, choosePolicyMode, type ServerConfig } from './config.js';
 import { serverVersion } from './server.js';
-import { type ApprovalStore, createApprovalStore } from './tools/_approvals.js';
 
 const execFileAsync = promisify(execFile);
 

@@ -11,10 +11,7 @@ import { z } from 'zod';
 import type { ServerContext } from '../server-context.js';
 import type { ConsentPlan, JudgedCall } from './aws-cli-pipeline.js';
 
-// The store and the scope rules live in @aws-mcp/executor (standing-approvals.ts); server-context.ts still names
-// the store through this module.
-export type { ApprovalStore } from '@aws-mcp/executor';
-export { createApprovalStore } from '@aws-mcp/executor';
+// The store and the scope rules live in @aws-mcp/executor (standing-approvals.ts).
 
 /**
  * Makes a judged call run what a standing approval bound it to (`--expected-bucket-owner`, see the executor's
