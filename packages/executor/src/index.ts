@@ -152,8 +152,6 @@ export type { PipelineSecrets, SecretOutput, SecretsHandling } from './secret-ou
 export { secretOutputOf } from './secret-output.js';
 export type { SandboxMode, SandboxSelection } from './select-sandbox.js';
 export { sandboxModes, selectSandbox } from './select-sandbox.js';
-export type { SweepStaleCliCachesOptions } from './sweep-cli-caches.js';
-export { sweepStaleCliCaches } from './sweep-cli-caches.js';
 export type {
   ApprovalBinding,
   ApprovalScope,
@@ -185,5 +183,7 @@ export {
   offerStandingApproval,
   planStandingOffer,
 } from './standing-approvals.js';
+export type { SweepStaleCliCachesOptions } from './sweep-cli-caches.js';
+export { sweepStaleCliCaches } from './sweep-cli-caches.js';
 export type { PlanWarmCliOptions, WarmCli, WarmCliStatus } from './warm-cli.js';
 export { planWarmCli } from './warm-cli.js';
