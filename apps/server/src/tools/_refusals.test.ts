@@ -1,6 +1,4 @@
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { useTempDir, writeOpaqueCli } from '@aws-mcp/test-support';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
@@ -11,12 +9,9 @@ const debianCli = '/usr/bin/aws';
 
 describe('a refusal of a call the CLI cannot mask at its source', () => {
   let test: TestServer;
-  let folder: string;
+  const folder = useTempDir('frozen-cli-');
   beforeAll(async () => {
-    folder = await mkdtemp(join(tmpdir(), 'frozen-cli-'));
-    const cli = join(folder, 'aws');
-    await writeFile(cli, `#!/bin/sh\nexec ${debianCli} "$@"\n`);
-    await chmod(cli, 0o755);
+    const cli = await writeOpaqueCli({ folder: folder.path, target: debianCli });
     test = await startTestServer(
       { AWS_MCP_AWS_CLI: cli, AWS_MCP_SANDBOX: 'disabled', AWS_MCP_MODE: 'confirm-writes' },
       { emulator: 'moto' },
@@ -24,7 +19,6 @@ describe('a refusal of a call the CLI cannot mask at its source', () => {
   });
   afterAll(async () => {
     await test?.close();
-    await rm(folder, { recursive: true, force: true });
   });
 
   it.each([

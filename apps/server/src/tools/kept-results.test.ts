@@ -1,6 +1,5 @@
-import { createServer as createHttpServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type Emulator, startMoto } from '@aws-mcp/emulators';
+import { type RecordingProxy, startRecordingProxy } from '@aws-mcp/test-support';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult, ResourceLink } from '@modelcontextprotocol/sdk/types.js';
@@ -10,37 +9,8 @@ import type { ServerContext } from '../server-context.js';
 
 const token = 'kept-results-token-0123456789';
 
-/** A loopback HTTP proxy in front of moto that counts the AWS requests reaching it. */
-async function startCountingProxy(
-  target: string,
-): Promise<{ endpoint: string; count: () => number; close(): void }> {
-  const upstream = new URL(target);
-  let requests = 0;
-  const server: Server = createHttpServer((request, response) => {
-    requests += 1;
-    const forward = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: request.method,
-        path: request.url,
-        headers: request.headers,
-      },
-      (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-      },
-    );
-    forward.on('error', () => response.destroy());
-    request.pipe(forward);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { endpoint: `http://127.0.0.1:${port}`, count: () => requests, close: () => server.close() };
-}
-
 let moto: Emulator;
-let proxy: Awaited<ReturnType<typeof startCountingProxy>>;
+let proxy: RecordingProxy;
 let server: HttpTestServer;
 let context: ServerContext;
 
@@ -76,7 +46,7 @@ async function readWhole(
 
 beforeAll(async () => {
   moto = await startMoto();
-  proxy = await startCountingProxy(moto.endpoint);
+  proxy = await startRecordingProxy(moto.endpoint);
   server = await startHttpTestServer({
     emulator: moto,
     token,
@@ -92,7 +62,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await server?.close();
-  proxy?.close();
+  await proxy?.close();
   await moto?.stop();
 });
 
@@ -100,11 +70,11 @@ describe('kept results (aws://results/{id}, fromResult) over HTTP sessions', () 
   it('keeps a cut output, re-filters it without a second AWS request, and shows it to its own session only', async () => {
     const owner = await connect();
     const other = await connect();
-    const start = proxy.count();
+    const start = proxy.requests.length;
     const cut = await call(owner.client, { command: 'aws ec2 describe-regions' });
     expect(cut.isError).not.toBe(true);
     // The proxy sees the CLI's requests, so an unchanged count below means no AWS call.
-    expect(proxy.count()).toBeGreaterThan(start);
+    expect(proxy.requests.length).toBeGreaterThan(start);
     const fields = structured(cut);
     expect(fields.truncated).toBe(true);
     const kept = fields.kept as { kept: true; resultId: string; uri: string; chars: number };
@@ -121,7 +91,7 @@ describe('kept results (aws://results/{id}, fromResult) over HTTP sessions', () 
     const expected = regions.map((region) => region.RegionName).sort();
     expect(expected.length).toBeGreaterThan(10);
 
-    const before = proxy.count();
+    const before = proxy.requests.length;
     const filtered = await call(owner.client, {
       fromResult: kept.resultId,
       command: "jq -r '.Regions[].RegionName' | sort",
@@ -134,7 +104,7 @@ describe('kept results (aws://results/{id}, fromResult) over HTTP sessions', () 
       pipe: [['jq', '-r', '.Regions | length']],
     });
     expect(structured(argv).output).toBe(`${regions.length}\n`);
-    expect(proxy.count()).toBe(before);
+    expect(proxy.requests.length).toBe(before);
 
     // Another session: the id opens nothing, and reads exactly as an id that never existed.
     const stolen = await call(other.client, { fromResult: kept.resultId, command: 'jq .' });
@@ -161,14 +131,14 @@ describe('kept results (aws://results/{id}, fromResult) over HTTP sessions', () 
     const { client } = await connect();
     const cut = await call(client, { command: 'aws ec2 describe-regions' });
     const id = structured(cut).resultId as string;
-    const before = proxy.count();
+    const before = proxy.requests.length;
     const withAws = await call(client, { fromResult: id, command: 'aws ec2 describe-regions | jq .' });
     expect(structured(withAws)).toMatchObject({ status: 'refused', code: 'FORBIDDEN_PROGRAM' });
     const withProfile = await call(client, { fromResult: id, command: 'jq .', profile: 'default' });
     expect(structured(withProfile)).toMatchObject({ status: 'refused', code: 'RESULT_ARGUMENT_INVALID' });
     const noFilters = await call(client, { fromResult: id });
     expect(structured(noFilters)).toMatchObject({ status: 'refused', code: 'RESULT_ARGUMENT_INVALID' });
-    expect(proxy.count()).toBe(before);
+    expect(proxy.requests.length).toBe(before);
   }, 120_000);
 
   it('drops the session’s oldest kept result when its budget is full, and no other session’s', async () => {

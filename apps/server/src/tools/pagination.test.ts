@@ -1,10 +1,8 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseCommandLine } from '@aws-mcp/command';
 import type { PipelineResult } from '@aws-mcp/executor';
+import { useTempDir, writeOpaqueCli } from '@aws-mcp/test-support';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
@@ -188,13 +186,9 @@ describe('wrapQueryForToken', () => {
 
 describe('aws_cli_pipeline paging with --query on a CLI without the launcher (a frozen CLI)', () => {
   let frozen: TestServer;
-  let folder: string;
+  const folder = useTempDir('frozen-paging-');
   beforeAll(async () => {
-    // A CLI whose Python the executor cannot find (a shell script, as a frozen binary is no Python script).
-    folder = await mkdtemp(join(tmpdir(), 'frozen-paging-'));
-    const cli = join(folder, 'aws');
-    await writeFile(cli, '#!/bin/sh\nexec aws "$@"\n');
-    await chmod(cli, 0o755);
+    const cli = await writeOpaqueCli({ folder: folder.path });
     frozen = await startTestServer(
       { AWS_MCP_AWS_CLI: cli, AWS_MCP_SANDBOX: 'disabled' },
       { emulator: 'moto' },
@@ -207,7 +201,6 @@ describe('aws_cli_pipeline paging with --query on a CLI without the launcher (a 
   }, 120_000);
   afterAll(async () => {
     await frozen?.close();
-    if (folder !== undefined) await rm(folder, { recursive: true, force: true });
   });
 
   /** The raw CLI with the same page arguments: the oracle of what the person's --query prints. */

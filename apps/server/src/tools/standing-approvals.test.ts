@@ -1,11 +1,9 @@
 import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer as createHttpServer, request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createApprovalStore } from '@aws-mcp/executor';
-import { useTempDir } from '@aws-mcp/test-support';
+import { startRecordingProxy, useTempDir } from '@aws-mcp/test-support';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,34 +40,6 @@ const approveFor = (scope: string, minutes?: number) => (): ElicitResult => ({
   action: 'accept',
   content: { approve: true, scope, ...(minutes === undefined ? {} : { minutes }) },
 });
-
-/** A loopback proxy in front of moto that records each request's method, path and expected-owner header. */
-async function startRecordingProxy(target: string) {
-  const upstream = new URL(target);
-  const requests: Array<{ method: string; path: string; owner: string | undefined }> = [];
-  const server = createHttpServer((request, response) => {
-    const owner = request.headers['x-amz-expected-bucket-owner'];
-    requests.push({ method: request.method ?? '', path: request.url ?? '', owner: owner?.toString() });
-    const forward = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: request.method,
-        path: request.url,
-        headers: request.headers,
-      },
-      (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-      },
-    );
-    forward.on('error', () => response.destroy());
-    request.pipe(forward);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { endpoint: `http://127.0.0.1:${port}`, requests, close: () => server.close() };
-}
 
 async function readApprovals(client: Client): Promise<{ id: string; action: string }[]> {
   const read = await client.readResource({ uri: 'aws://config/environment' });
@@ -238,7 +208,10 @@ describe('standing approvals through the consent form', () => {
       expect(textOf(again)).toContain('PreconditionFailed');
       const puts = proxy.requests.filter((request) => request.method === 'PUT');
       // The granting call is bound too, to the account its consent showed (issue 18).
-      expect(puts.map((request) => request.owner)).toEqual(['123456789012', '123456789012']);
+      expect(puts.map((request) => request.headers['x-amz-expected-bucket-owner'])).toEqual([
+        '123456789012',
+        '123456789012',
+      ]);
       expect(proxy.requests.length).toBeGreaterThan(before);
       const { stdout } = await run(
         'aws',
@@ -253,7 +226,7 @@ describe('standing approvals through the consent form', () => {
       expect(forms).toHaveLength(2);
       expect(forms[1]?.scopes).toBeUndefined();
     } finally {
-      proxy.close();
+      await proxy.close();
     }
   });
 
