@@ -74,6 +74,8 @@ export interface ServerContext {
    * read checks again, at most once every `retryAfterMs` and never twice at once, and waits for that check.
    */
   awsCli(): Promise<AwsCliStatus>;
+  /** Settles with the first successful AWS CLI check, at start-up or a later one; never rejects. */
+  awsCliFound: Promise<Extract<AwsCliStatus, { available: true }>>;
   sandbox: SandboxSelection;
   /**
    * The policy from AWS_MCP_POLICY_FILE (if any) with the mode, endpoint and profile settings applied; without an
@@ -417,6 +419,7 @@ export async function createServerContext({
     config,
     env,
     awsCli: () => awsCli.current(),
+    awsCliFound: awsCli.available,
     sandbox,
     policy,
     protectionsOff,

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createAwsSandboxHome } from '@aws-mcp/emulators';
@@ -90,6 +91,26 @@ describe('the AWS CLI check, after it failed', () => {
     const first = environment.contents[0] as { text: string };
     expect(JSON.parse(first.text).awsCli).toEqual({ version: '1.45.11', path: cli });
   }, 120_000);
+
+  it.skipIf(!existsSync('/usr/bin/aws'))(
+    'names the major version of a CLI found later in the help tool’s description (Debian’s v2)',
+    async () => {
+      const folder = await createTempDir('aws-cli-recheck-v2-');
+      const cli = join(folder, 'aws');
+      const retryAfterMs = 1500;
+      const test = await startOn(cli, { retryAfterMs });
+      const describedAs = async () =>
+        (await test.client.listTools()).tools.find((tool) => tool.name === 'aws_cli_help')?.description ?? '';
+      expect(await describedAs()).toMatch(/^Learn an AWS CLI v1 command/);
+      expect((await test.call('aws s3 ls')).isError).toBe(true);
+      await symlink('/usr/bin/aws', cli);
+      await sleep(retryAfterMs + 200);
+      const found = await test.call('aws s3 ls');
+      expect(found.isError, textOf(found)).not.toBe(true);
+      expect(await describedAs()).toMatch(/^Learn an AWS CLI v2 command/);
+    },
+    120_000,
+  );
 
   it('checks again after a `--version` that timed out, one check for calls at once, and recovers', async () => {
     const folder = await createTempDir('aws-cli-slow-');

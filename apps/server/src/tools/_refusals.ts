@@ -41,7 +41,8 @@ const suggestions: Partial<Record<RefusalCode, string>> = {
     'Use one of the allowed profiles; the allowlist is the server’s setting (AWS_MCP_PROFILES).',
   DENIED_BY_POLICY:
     'Do not retry: the server’s policy forbids it. Tell the user, who can change the mode (AWS_MCP_MODE) or the policy file (AWS_MCP_POLICY_FILE).',
-  AWS_CLI_MISSING: 'Tell the user: the AWS CLI must be installed (or fixed) where the server runs.',
+  AWS_CLI_MISSING:
+    'Tell the user: the AWS CLI must be installed (or fixed) where the server runs; the server finds it at a later call without a restart.',
   SSO_SESSION_EXPIRED: 'Ask the user to run `aws sso login` for that profile in a terminal, then retry.',
   CONSENT_DECLINED: 'Do not retry unless the user asks for it.',
   CONSENT_CANCELED: 'Do not retry unless the user asks for it.',

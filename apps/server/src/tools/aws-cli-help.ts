@@ -214,8 +214,8 @@ export function registerAwsCliHelpTool(server: McpServer, context: ServerContext
       }
     },
   );
-  void context.awsCli().then((cli) => {
-    if (cli.available && String(cli.majorVersion) !== major)
-      tool.update({ description: describe(cli.majorVersion) });
+  // The first CLI found, at start-up or by a later check, says which major version the description names.
+  void context.awsCliFound.then((cli) => {
+    if (String(cli.majorVersion) !== major) tool.update({ description: describe(cli.majorVersion) });
   });
 }
