@@ -260,11 +260,13 @@ class RowDecoder {
   check(reference: Reference): void {
     if (typeof reference !== 'number') return;
     if (reference < 0) {
-      if (this.rows[-1 - reference] === undefined) throw invalid(this.file, `row ${-1 - reference} does not exist`);
+      if (this.rows[-1 - reference] === undefined)
+        throw invalid(this.file, `row ${-1 - reference} does not exist`);
       return;
     }
     if (this.parent === undefined) throw invalid(this.file, `reference ${reference} in the index`);
-    if (this.parent.rows[reference] === undefined) throw invalid(this.file, `row ${reference} does not exist`);
+    if (this.parent.rows[reference] === undefined)
+      throw invalid(this.file, `row ${reference} does not exist`);
   }
 
   at(position: number, commandNames: readonly string[], file = this.file): CliAction {

@@ -21,12 +21,12 @@ import {
   type JudgedAwsCommand,
   judgeAwsCommand,
   maskSecrets,
-  readJsonOutput,
   type PipelineProgress,
   type PipelineResult,
   preflightAwsCommand,
   type RunAwsCommandResult,
   type RunPipelineOptions,
+  readJsonOutput,
   runAwsCommand,
   runOptionsOf,
   runPipeline,
@@ -76,6 +76,7 @@ import {
   runFromResult,
   withKeptResult,
 } from './_kept-results.js';
+import { sayInServerWords } from './_library-words.js';
 import {
   applyPaging,
   filterPage,
@@ -88,7 +89,6 @@ import {
   withNextToken,
 } from './_pagination.js';
 import { describeRefusal, type RefusalCode, type RefusalFields } from './_refusals.js';
-import { sayInServerWords } from './_library-words.js';
 import { errorResult, textResult } from './_results.js';
 import { type CallRole, checkRoleArguments, describeCallRole, roleInputSchema } from './_roles.js';
 
@@ -717,7 +717,8 @@ async function askConsent(
   });
   // What runs, the granting call too, is bound to the approval's account where the CLI can (--expected-bucket-owner).
   applyApprovalBinding(judged, confirmed.binding);
-  if ('covered' in confirmed) return { granted: true, answer: 'standing approval', approval: confirmed.covered };
+  if ('covered' in confirmed)
+    return { granted: true, answer: 'standing approval', approval: confirmed.covered };
   const { answer, granted } = confirmed;
   return granted === undefined ? answer : { ...answer, approval: granted };
 }
