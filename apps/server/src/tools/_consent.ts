@@ -146,7 +146,8 @@ export function buildConsentText({
     lines.push(
       '',
       'You may approve it for later calls too. A standing approval covers only this operation',
-      `(${escapeHiddenText(subject.action)}) on ${describeSubject(subject)},`,
+      `(${escapeHiddenText(subject.action)}) on ${escapeHiddenText(describeTargets(subject.targets))},`,
+      `with profile ${escapeHiddenText(subject.profile)}, region ${escapeHiddenText(subject.region)} and account ${escapeHiddenText(subject.account)},`,
       `for this session or for ${approvalMinutes.min}–${approvalMinutes.max} minutes; any other call is asked again. It is listed in`,
       'aws://config/environment and withdrawn with the aws_withdraw_approvals tool.',
     );
