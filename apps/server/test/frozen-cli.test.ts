@@ -1,47 +1,19 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { promisify } from 'node:util';
-import { findExecutable } from '@aws-mcp/aws-config';
 import { useTempDir } from '@aws-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildFrozenCli, frozenCliMissing } from './_frozen-cli.js';
 import { startTestServer, type TestServer } from './test-server.js';
-
-const execFileAsync = promisify(execFile);
 
 /**
  * The server on an installer-style frozen CLI v2 (`aws/dist/aws`, no Python to import, its own botocore models in
- * `aws/dist/awscli/botocore/data`): the commands are read with the committed 2.9 tables for the operations those
- * models have, and what the tables lack is refused, saying so. There is no frozen binary here, so the layout holds a
- * small compiled launcher (not a script: a frozen build has no shebang) that says it is 2.31.0 and otherwise execs
- * Debian's v2, beside a copy of Debian's models with one operation added — the layout, not the binary.
+ * `aws/dist/awscli/botocore/data`; built by `_frozen-cli.ts`): the commands are read with the committed 2.9 tables
+ * for the operations those models have, and what the tables lack is refused, saying so. The copy of Debian's models
+ * gets one operation added — the layout, not the binary.
  */
-const debianData = '/usr/lib/python3/dist-packages/awscli/botocore/data';
-const compiler = findExecutable('cc', process.env.PATH);
-const missing =
-  compiler === undefined
-    ? 'no C compiler (cc) to build the launcher'
-    : !existsSync('/usr/bin/aws') || !existsSync(join(debianData, 'endpoints.json'))
-      ? "Debian's awscli (v2) is not installed"
-      : undefined;
+const missing = frozenCliMissing;
 if (missing !== undefined) console.warn(`frozen-cli.test.ts skipped: ${missing}`);
-
-const launcher = `#include <string.h>
-#include <stdio.h>
-#include <unistd.h>
-int main(int argc, char **argv) {
-  if (argc == 2 && strcmp(argv[1], "--version") == 0) {
-    puts("aws-cli/2.31.0 Python/3.13.7 Linux/6.12 exe/x86_64.debian.12");
-    return 0;
-  }
-  argv[0] = "/usr/bin/aws";
-  execv("/usr/bin/aws", argv);
-  perror("execv");
-  return 127;
-}
-`;
 
 describe.skipIf(missing !== undefined)(
   `a frozen CLI v2 ${missing === undefined ? '' : `(skipped: ${missing})`}`,
@@ -52,12 +24,7 @@ describe.skipIf(missing !== undefined)(
     const fixedTime = new Date('2025-06-01T12:00:00.000Z');
 
     beforeAll(async () => {
-      const dist = join(temp.path, 'aws', 'dist');
-      const data = join(dist, 'awscli', 'botocore', 'data');
-      await mkdir(data, { recursive: true });
-      await cp(join(debianData, 'endpoints.json'), join(data, 'endpoints.json'));
-      for (const service of ['sts', 'sqs', 's3'])
-        await cp(join(debianData, service), join(data, service), { recursive: true });
+      const { aws, dataDirectory: data } = await buildFrozenCli(temp.path);
       // The "newer" install's sqs has an operation the 2.9 tables do not.
       const version = (await readdir(join(data, 'sqs')))
         .filter((entry) => /^\d{4}-/.test(entry))
@@ -75,10 +42,8 @@ describe.skipIf(missing !== undefined)(
         'service-2.json',
       );
       await utimes(stsModel, fixedTime, fixedTime);
-      await writeFile(join(temp.path, 'launcher.c'), launcher);
-      await execFileAsync(compiler as string, ['-O', '-o', join(dist, 'aws'), join(temp.path, 'launcher.c')]);
       test = await startTestServer({
-        AWS_MCP_AWS_CLI: join(dist, 'aws'),
+        AWS_MCP_AWS_CLI: aws,
         // A fresh cache, so no model learned earlier answers.
         XDG_CACHE_HOME: join(temp.path, 'cache'),
       });
