@@ -1,5 +1,5 @@
 import type { CommandErrorCode } from '@aws-mcp/command';
-import type { ExecutionErrorCode } from '@aws-mcp/executor';
+import type { ExecutionErrorCode, FanOutRefusalCode, PagingRefusalCode } from '@aws-mcp/executor';
 
 /** Refusals the server itself decides (the libraries' codes come with their own errors). */
 export type ServerRefusalCode =
@@ -16,16 +16,11 @@ export type ServerRefusalCode =
   | 'SAVE_NAME_INVALID'
   | 'ROLE_NOT_ALLOWED'
   | 'ROLE_ARGUMENT_INVALID'
-  | 'FANOUT_CONFLICTING_SETTING'
-  | 'FANOUT_NO_TARGETS'
-  | 'FANOUT_TOO_MANY_TARGETS'
-  | 'FANOUT_REGIONS_UNAVAILABLE'
-  | 'FANOUT_WRITE_REFUSED'
-  | 'FANOUT_SECRET_OUTPUT'
   | 'RESULT_NOT_FOUND'
   | 'RESULT_ARGUMENT_INVALID'
-  | 'PAGINATION_UNSUPPORTED'
-  | 'PAGINATION_ARGUMENT_INVALID';
+  // The fan-out's and paging's own refusals, as the executor names them.
+  | FanOutRefusalCode
+  | PagingRefusalCode;
 
 /** Every code a refusal of `aws_cli_pipeline` can carry. */
 export type RefusalCode = ServerRefusalCode | CommandErrorCode | ExecutionErrorCode;
