@@ -20,6 +20,8 @@ export type ExecutionErrorCode =
   | 'ARTIFACTS_UNCONFINED'
   | 'DENIED'
   | 'SSO_SESSION_EXPIRED'
+  // A paged call's page too large to take its next token out (paging.ts runPagedPipeline).
+  | 'PAGE_TOO_LARGE'
   | 'SPAWN_FAILED'
   | 'COMMAND_FAILED'
   | 'TIMED_OUT'

@@ -10,6 +10,7 @@ import { createAwsSandboxHome, type MotoEmulator, startMoto } from '@aws-mcp/emu
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findExecutable } from './_find-executable.js';
 import { capOutput } from './cap-output.js';
+import { ExecutionError } from './execution-error.js';
 import {
   addPagingArguments,
   type PagingRequest,
@@ -315,15 +316,36 @@ describe.skipIf(missing !== undefined)(
       expect(typeof result.nextToken).toBe('string');
     }, 120_000);
 
-    it('fails a page larger than it holds, saying to ask for fewer items, with nothing of the wrap', async () => {
-      const { result } = await page(
-        'aws s3api list-objects-v2 --bucket paged-bucket --query Contents[].Key',
-        { maxItems: 6 },
-        { maxOutputChars: 100, maxPageChars: 120 },
-      );
-      expect(result).toMatchObject({ status: 'error', output: '' });
-      expect(result.stderr).toMatch(/more than the 120 held .*fewer items/);
-      expect(result.nextToken).toBeUndefined();
-    }, 120_000);
+    it.each([
+      ['a wrapped --query', 'aws s3api list-objects-v2 --bucket paged-bucket --query Contents[].Key', false],
+      ['filters', "aws s3api list-objects-v2 --bucket paged-bucket | jq -c '.Contents[].Key'", true],
+    ])(
+      'refuses a page of %s larger than it holds (PAGE_TOO_LARGE), saying what was too big and what to do',
+      async (_, line, unwrapped) => {
+        const refused = await page(line, { maxItems: 6 }, { maxOutputChars: 100, maxPageChars: 120 }).then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+        expect(ExecutionError.isInstance(refused), String(refused)).toBe(true);
+        const error = refused as ExecutionError;
+        expect(error.code).toBe('PAGE_TOO_LARGE');
+        expect(error.reason).toMatch(/^The page printed [\d,]+ characters, more than the 120 held whole/);
+        const size = Number(/printed ([\d,]+)/.exec(error.reason)?.[1]?.replaceAll(',', ''));
+        // Without a wrap the page is the raw print, so its size is the raw CLI's.
+        if (unwrapped) expect(size).toBe((await raw(['--max-items', '6', '--output', 'json'])).length);
+        else expect(size).toBeGreaterThan(120);
+        for (const remedy of [
+          'a smaller `maxItems`',
+          '`--max-items`',
+          '`--query`',
+          '`secrets: { saveTo }`',
+        ]) {
+          expect(error.message).toContain(remedy);
+        }
+        expect(error.argv?.[0]).toBe('aws');
+        expect(error.argv).toContain('--max-items=6');
+      },
+      120_000,
+    );
   },
 );

@@ -6,6 +6,7 @@ import { findCliPython } from './_aws-launcher.js';
 import { resolvePyenvShim } from './_aws-paths.js';
 import { findExecutable } from './_find-executable.js';
 import { capOutput } from './cap-output.js';
+import { ExecutionError } from './execution-error.js';
 import type { PipelineResult, RunPipelineOptions } from './run-pipeline.js';
 import { secretOutputOf } from './secret-output.js';
 
@@ -15,8 +16,11 @@ export interface PagingRequest {
   nextToken?: string;
 }
 
-/** Why a paging request was refused, before anything ran. */
-export type PagingRefusalCode = 'PAGINATION_UNSUPPORTED' | 'PAGINATION_ARGUMENT_INVALID';
+/**
+ * Why a paging request was refused: before anything ran (`PAGINATION_UNSUPPORTED`, `PAGINATION_ARGUMENT_INVALID`),
+ * or, for `PAGE_TOO_LARGE`, after the aws stage printed a page too large to take its token out (its output withheld).
+ */
+export type PagingRefusalCode = 'PAGINATION_UNSUPPORTED' | 'PAGINATION_ARGUMENT_INVALID' | 'PAGE_TOO_LARGE';
 
 /** A refused paging request: its code and what to do instead. */
 export interface PagingRefusal {
@@ -325,8 +329,8 @@ export interface RunPagedPipelineOptions {
  * the aws stage alone first (its whole masked output held, up to `maxPageChars`), the token read from that output
  * (and the person's own query's output taken out of the wrap), then the filters over it, or, without filters, that
  * output capped as the aws stage's was (`cap`), as one result (the aws stage's argv, stderr and secrets; the
- * filters' output). A failed aws stage comes back as it is; a page larger than `maxPageChars` comes back as a
- * failure (`status: 'error'`) whose stderr says to ask for fewer items, its output withheld.
+ * filters' output). A failed aws stage comes back as it is. Throws an ExecutionError `PAGE_TOO_LARGE` (its output
+ * withheld, `argv` the aws stage's) for a page larger than `maxPageChars` that it cannot take the token out of.
  */
 export async function runPagedPipeline({
   pipeline,
@@ -345,7 +349,7 @@ export async function runPagedPipeline({
   if (whole === undefined) {
     // A text page's token is its last line, which the cut output keeps.
     if (format === 'text') return withoutTextTokenLine(first);
-    return pageTooLarge(first, maxPageChars);
+    throw pageTooLarge(first, maxPageChars);
   }
   const unwrapped = format === undefined ? undefined : unwrapQueriedPage(whole, format);
   if (unwrapped === undefined && pipeline.filters.length === 0) return first;
@@ -414,15 +418,19 @@ function withoutTextTokenLine(result: PipelineResult): PipelineResult {
   };
 }
 
-function pageTooLarge(result: PipelineResult, maxPageChars: number): PipelineResult {
-  const { wholeOutput: _, nextToken: __, ...rest } = result;
-  return {
-    ...rest,
-    status: 'error',
-    output: '',
-    truncated: false,
-    stderr:
-      `The page printed ${result.totalChars.toLocaleString('en-US')} characters, more than the ` +
-      `${maxPageChars.toLocaleString('en-US')} held to take its next token out: ask for fewer items (a smaller \`maxItems\`).`,
-  };
+/** The refusal of a page too large to hold whole: what was too big, and the three ways to a smaller one. */
+function pageTooLarge(result: PipelineResult, maxPageChars: number): ExecutionError {
+  const reason =
+    `The page printed ${result.totalChars.toLocaleString('en-US')} characters, more than the ` +
+    `${maxPageChars.toLocaleString('en-US')} held whole to take its next token out, so it is withheld.`;
+  return new ExecutionError({
+    code: 'PAGE_TOO_LARGE',
+    reason,
+    message:
+      `${reason} Ask for fewer items (a smaller \`maxItems\`, the CLI's \`--max-items\`), select less with ` +
+      '`--query`, or save the whole output to a file (`secrets: { saveTo }`), which is not paged apart.',
+    argv: result.awsArgv,
+    durationMs: result.durationMs,
+    exitCode: result.exitCode,
+  });
 }
