@@ -2,9 +2,11 @@
 # `python -c <this file> LAUNCHER`, where LAUNCHER is aws-launcher.py's source. Requests come as JSON lines on
 # stdin, events go out as JSON lines on stdout; nothing else reaches it (no socket with a name, no shell):
 #   {"run": ID, "argv": [...], "env": {...}, "cwd": DIR, "folder": DIR, "tmpdir": DIR, "stdout": PATH,
-#    "stderr": PATH, "report": PATH or null, "launcher": CONFIG-JSON or null, "caches": [{"target": DIR, "copy": DIR}]}
+#    "stderr": PATH, "report": PATH or null, "launcher": CONFIG-JSON or null, "caches": [{"target": DIR, "copy": DIR}],
+#    "private": [{"path": DIR, "size": BYTES or null}]}
 #    ->  {"started": ID, "pid": PID} ... {"exit": ID, "code": N}   (PID: the child's, in the sandbox)
-# FOLDER is the call's own, in the calls folder; TMPDIR, the FIFOs and the cache copies lie in it. The server makes
+# FOLDER is the call's own, in the calls folder; TMPDIR, the FIFOs and the cache copies lie in it. PRIVATE: the
+# folders it gets fresh ones of (the warm sandbox's tmpfs mounts: /tmp, /var/tmp, /dev/shm, the homes). The server makes
 # a FIFO at each PATH and forks; the child confines itself, then opens them once the executor has opened their read
 # ends. A call that cannot be confined runs nothing: {"exit": ID, "code": 255, "error": WHY, "unconfined": true}.
 #   {"kill": ID}                                                  ->  SIGKILL to the call's process group
@@ -19,6 +21,7 @@ while sys.path and sys.path[0] in ('', '.'):
 
 import json
 import os
+import re
 import selectors
 import signal
 import stat
@@ -132,6 +135,107 @@ def enter_own_domain(folder):
     finally:
         os.close(ruleset)
 
+# A cold stage gets its own /tmp, /var/tmp, /dev/shm and home (bubblewrap's tmpfs); calls run at once here would
+# share the warm sandbox's. So each child enters a mount namespace of its own and mounts fresh ones there, before
+# anything of the call runs. The warm sandbox keeps CAP_SYS_ADMIN and CAP_SETPCAP for this, in bubblewrap's nested
+# user namespace, which owns none of the sandbox's namespaces: this process cannot mount in its own, and a mount
+# namespace it makes has every inherited mount locked (read-only stays read-only). The child then drops both, and
+# every other capability, for good: it ends with a cold stage's (none).
+CLONE_NEWNS = 0x00020000
+MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 2, 4, 4096, 16384, 1 << 18
+MNT_DETACH = 2
+PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 47, 4
+LINUX_CAPABILITY_VERSION_3 = 0x20080522
+LIBC.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p]
+LIBC.umount2.argtypes = [ctypes.c_char_p, ctypes.c_int]
+
+
+def check(result, what):
+    if result < 0:
+        error = ctypes.get_errno()
+        raise OSError('%s: %s' % (what, os.strerror(error)))
+
+
+def mount(source, target, kind, flags, data=None):
+    encode = lambda value: None if value is None else value.encode('utf-8', 'surrogateescape')  # noqa: E731
+    check(LIBC.mount(encode(source), encode(target), encode(kind), flags, encode(data)), 'mount %s' % target)
+
+
+def list_mount_points():
+    """The mount points this process sees (/proc/self/mountinfo's fifth field, its octal escapes undone)."""
+    points = []
+    with open('/proc/self/mountinfo', 'rb') as mountinfo:
+        for line in mountinfo:
+            field = line.split(b' ')[4]
+            points.append(re.sub(rb'\\([0-7]{3})', lambda match: bytes([int(match.group(1), 8)]), field)
+                          .decode('utf-8', 'surrogateescape'))
+    return points
+
+
+def list_mounts_beneath(folder):
+    """The mounts strictly beneath `folder` that no other mount beneath it holds (the binds into it)."""
+    beneath = sorted({point for point in list_mount_points() if point.startswith(folder.rstrip('/') + '/')})
+    return [point for point in beneath if not any(point.startswith(other + '/') for other in beneath)]
+
+
+def mount_fresh(folder, size, staging):
+    """Mounts an empty tmpfs at `folder` as bubblewrap made it (mode 0755, `size` bytes), and the mounts that were
+    beneath it (the working directory, the AWS files in the home) again at their places, through `staging`."""
+    binds = list_mounts_beneath(folder)
+    if binds:
+        os.mkdir(staging, 0o700)
+        mount(folder, staging, None, MS_BIND | MS_REC)
+    mount('tmpfs', folder, 'tmpfs', MS_NOSUID | MS_NODEV, 'mode=0755' + ('' if size is None else ',size=%d' % size))
+    for point in binds:
+        source = os.path.join(staging, os.path.relpath(point, folder))
+        if os.path.isdir(source):
+            os.makedirs(point, exist_ok=True)
+        else:
+            os.makedirs(os.path.dirname(point), exist_ok=True)
+            os.close(os.open(point, os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o600))
+        mount(source, point, None, MS_BIND | MS_REC)
+    if binds:
+        check(LIBC.umount2(staging.encode('utf-8', 'surrogateescape'), MNT_DETACH), 'umount %s' % staging)
+        os.rmdir(staging)
+
+
+class CapabilityHeader(ctypes.Structure):
+    _fields_ = [('version', ctypes.c_uint32), ('pid', ctypes.c_int)]
+
+
+class CapabilityData(ctypes.Structure):
+    _fields_ = [('effective', ctypes.c_uint32), ('permitted', ctypes.c_uint32), ('inheritable', ctypes.c_uint32)]
+
+
+def drop_capabilities():
+    """Drops every capability from every set (bounding first: that takes CAP_SETPCAP), and checks they are gone."""
+    for capability in range(64):
+        if LIBC.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0) < 0 and ctypes.get_errno() != 22:  # EINVAL: past the last
+            check(-1, 'dropping capability %d from the bounding set' % capability)
+    check(LIBC.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), 'clearing the ambient capabilities')
+    header = CapabilityHeader(LINUX_CAPABILITY_VERSION_3, 0)
+    check(LIBC.capset(ctypes.byref(header), ctypes.byref((CapabilityData * 2)())), 'capset')
+    with open('/proc/self/status') as status:
+        kept = [line.split()[0] for line in status if line.startswith('Cap') and int(line.split()[1], 16) != 0]
+    if kept:
+        raise OSError('capabilities left after dropping them: %s' % ' '.join(kept))
+
+
+def enter_own_mounts(folder, private):
+    """Gives this process and all it starts fresh copies of the folders in `private` ({path, size}: bubblewrap's
+    tmpfs mounts of the warm sandbox), in a mount namespace of its own, then drops every capability. The deepest
+    come first, so that a home inside /tmp is carried into the fresh /tmp. Raises OSError when it cannot."""
+    if not private:
+        raise OSError('the request names no folders for the call to get its own of')
+    check(LIBC.unshare(CLONE_NEWNS), 'unshare(CLONE_NEWNS)')
+    # Nothing mounted here reaches the sandbox's namespace, nor the other way round.
+    mount(None, '/', None, MS_REC | MS_PRIVATE)
+    ordered = sorted(private, key=lambda entry: entry['path'].rstrip('/').count('/'), reverse=True)
+    for index, entry in enumerate(ordered):
+        mount_fresh(entry['path'], entry.get('size'), os.path.join(folder, 'mount-%d' % index))
+    drop_capabilities()
+
+
 # What a cold start spends its time on, done once: the CLI's modules and every customization it registers.
 import awscli.clidriver  # noqa: E402
 import awscli.handlers  # noqa: E402,F401
@@ -237,7 +341,8 @@ def redirect_caches(caches, home):
                 swap_defaults(value)
 
 
-# A cold stage gets fresh temporary folders; here they are shared, so what a call left there goes once no call runs.
+# Each call has its own temporary folders and home (enter_own_mounts); should one reach these, what it left goes once
+# no call runs.
 BASELINE = list_scratch()
 children = {}  # pid -> call id
 groups = {}  # call id -> pid (the leader of the call's process group)
@@ -252,6 +357,7 @@ def send(event):
 def run_child(request, confined):
     os.setsid()
     try:
+        enter_own_mounts(request['folder'], request.get('private') or [])
         enter_own_domain(request['folder'])
     except Exception as error:
         os.write(confined, str(error).encode('utf-8', 'replace')[:4000])

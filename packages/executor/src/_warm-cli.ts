@@ -8,10 +8,10 @@ import {
   type Stats,
   statSync,
 } from 'node:fs';
-import { copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { execa, type ResultPromise } from 'execa';
 import { launcherSource } from './_aws-launcher-source.js';
@@ -104,6 +104,8 @@ interface Server {
   processes?: number;
   /** The watched files as they were when it started: path and a stamp (see stampFile). */
   stamps: Map<string, string>;
+  /** The folders each call gets fresh ones of: the warm sandbox's tmpfs mounts. */
+  privateFolders: PrivateFolder[];
 }
 
 /** Size, mtime and inode of a file, or `missing`: what a restart is decided on, one stat per file. */
@@ -133,6 +135,13 @@ async function copySmallFiles(from: string, to: string): Promise<void> {
   for (const name of await listSmallFiles(from)) await copyFile(join(from, name), join(to, name));
 }
 
+/** Copies a file made for one call into the call's folder, readable by the call alone. */
+async function copyCallFile(source: string, copy: string): Promise<void> {
+  await mkdir(join(copy, '..'), { recursive: true, mode: 0o700 });
+  await copyFile(source, copy);
+  await chmod(copy, 0o600);
+}
+
 /**
  * Where the calls folder appears in the warm sandbox: a top-level folder of its read-only root, so that each
  * call's Landlock rules can grant all of /tmp and the home (shared by the calls, writable as a cold stage's own)
@@ -142,6 +151,45 @@ const sandboxCallsFolder = '/aws-mcp-warm-calls';
 
 function isInsideAny(path: string, folders: string[]): boolean {
   return folders.some((folder) => path === folder || path.startsWith(`${folder}/`));
+}
+
+/** A folder a wrapped stage gets a fresh tmpfs of, and its size (undefined: unsized). */
+export interface PrivateFolder {
+  path: string;
+  size: number | undefined;
+}
+
+/**
+ * The folders a bubblewrap command gives its stage fresh (`[--size N] --tmpfs PATH` before bwrap's `--`): a cold
+ * stage's own /tmp, /var/tmp, /dev/shm and homes, as the sandbox itself lists them.
+ */
+export function listPrivateFolders(args: readonly string[]): PrivateFolder[] {
+  const end = args.indexOf('--');
+  const folders: PrivateFolder[] = [];
+  args.slice(0, end < 0 ? args.length : end).forEach((arg, index, options) => {
+    const path = options[index + 1];
+    if (arg !== '--tmpfs' || path === undefined) return;
+    const size = options[index - 2] === '--size' ? Number(options[index - 1]) : undefined;
+    folders.push({ path, size });
+  });
+  return folders;
+}
+
+/**
+ * What the warm interpreter keeps so that each child can mount its own /tmp, /var/tmp, /dev/shm and homes
+ * (warm-server.py's enter_own_mounts): capabilities of bubblewrap's nested user namespace, which owns none of the
+ * sandbox's namespaces, so the interpreter cannot mount in its own and every mount it inherits into a new one is
+ * locked. Each child drops them, and every other, before anything of the call runs.
+ */
+const mountCapabilities = ['--cap-add', 'CAP_SYS_ADMIN', '--cap-add', 'CAP_SETPCAP'];
+
+/** The wrapped warm interpreter with mountCapabilities after bubblewrap's `--cap-drop ALL`; undefined without one. */
+function keepMountCapabilities(command: SandboxedCommand): SandboxedCommand | undefined {
+  const { args } = command;
+  const end = args.indexOf('--');
+  const at = args.findIndex((arg, index) => arg === '--cap-drop' && args[index + 1] === 'ALL');
+  if (at < 0 || (end >= 0 && at > end)) return undefined;
+  return { ...command, args: [...args.slice(0, at + 2), ...mountCapabilities, ...args.slice(at + 2)] };
 }
 
 function openFifoReader(path: string): Socket {
@@ -234,13 +282,49 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
     lastRestart = { reason, at: new Date().toISOString() };
   };
 
+  const serverStage: SandboxStage = {
+    kind: 'aws',
+    file: options.python,
+    args: ['-c', warmServerSource, launcherSource],
+    cwd: '/',
+    env: options.env,
+    readOnlyPaths: options.readOnlyPaths,
+    writablePaths: options.writablePaths,
+    privateBinds: [{ source: callsFolder, target: sandboxCallsFolder }],
+  };
+  /** The interpreter's command and the folders each call gets its own of, once planned (wrapping is pure). */
+  let serverPlan: { command: SandboxedCommand; privateFolders: PrivateFolder[] } | undefined;
+  const planServer = () => {
+    if (serverPlan !== undefined || isolationGap !== undefined) return serverPlan;
+    const wrapped = options.sandbox.wrap(serverStage);
+    const command = keepMountCapabilities(wrapped);
+    const privateFolders = listPrivateFolders(wrapped.args);
+    // Fail closed: without both, calls at once would share /tmp, /var/tmp, /dev/shm and the home.
+    if (command === undefined)
+      isolationGap = 'the sandbox drops no capabilities the warm CLI could keep for mounts';
+    else if (privateFolders.length === 0) isolationGap = 'the sandbox gives the warm CLI no private /tmp';
+    else serverPlan = { command, privateFolders };
+    return serverPlan;
+  };
+
   const findRefusal = (stage: SandboxStage, sandbox: Sandbox): string | undefined => {
-    if (isolationGap !== undefined) return `the warm CLI cannot keep calls apart: ${isolationGap}`;
+    const plan = planServer();
+    if (isolationGap !== undefined || plan === undefined) {
+      return `the warm CLI cannot keep calls apart: ${isolationGap}`;
+    }
     if (sandbox !== options.sandbox) return 'the call runs in another sandbox';
     const viaLauncher = stage.file === options.python && stage.args[0] === '-c';
     if (!viaLauncher && stage.file !== options.awsFile) return 'the call runs another AWS CLI';
+    // A cold call gets its own of each (its homes too); the warm child its own of the warm sandbox's (enter_own_mounts).
+    const ownFolder = listPrivateFolders(sandbox.wrap(stage).args).find(
+      ({ path }) => !plan.privateFolders.some((folder) => folder.path === path),
+    );
+    if (ownFolder !== undefined)
+      return `the call would get its own ${ownFolder.path}, which the warm CLI lacks`;
+    const callFiles = new Set(stage.callFiles ?? []);
     const missingRead = stage.readOnlyPaths.find(
-      (path) => !isInsideAny(path, [...options.readOnlyPaths, ...options.writablePaths]),
+      (path) =>
+        !callFiles.has(path) && !isInsideAny(path, [...options.readOnlyPaths, ...options.writablePaths]),
     );
     if (missingRead !== undefined) return `the call needs ${missingRead}, which the warm sandbox lacks`;
     const missingWrite = stage.writablePaths.find((path) => !isInsideAny(path, options.writablePaths));
@@ -252,18 +336,8 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
     return undefined;
   };
 
-  const startServer = (): Server => {
-    const stage: SandboxStage = {
-      kind: 'aws',
-      file: options.python,
-      args: ['-c', warmServerSource, launcherSource],
-      cwd: '/',
-      env: options.env,
-      readOnlyPaths: options.readOnlyPaths,
-      writablePaths: options.writablePaths,
-      privateBinds: [{ source: callsFolder, target: sandboxCallsFolder }],
-    };
-    const command = options.sandbox.wrap(stage);
+  const startServer = (plan: NonNullable<typeof serverPlan>): Server => {
+    const { command, privateFolders } = plan;
     // Where the sandbox gives a cold stage its own process limit (a pids cgroup), each warm call gets one too.
     const processes = command.limits?.values.processes;
     if (processes !== undefined && pidsCgroup === undefined) {
@@ -273,7 +347,7 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
     }
     const subprocess = execa(command.file, command.args, {
       cwd: command.cwd,
-      env: command.env ?? stage.env,
+      env: command.env ?? serverStage.env,
       extendEnv: false,
       stdio: ['pipe', 'pipe', 'pipe'],
       buffer: false,
@@ -286,6 +360,7 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
       pending: new Map(),
       alive: true,
       retired: false,
+      privateFolders,
       ...(processes === undefined ? {} : { processes }),
       stamps: new Map((options.watchedFiles ?? []).map((path) => [path, stampFile(path)])),
     };
@@ -434,7 +509,9 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
     },
     run(stage, signal) {
       if (server !== undefined) checkStamps(server);
-      if (server === undefined || !server.alive) server = startServer();
+      // refuse() accepted the stage, so the plan is made.
+      if (server === undefined || !server.alive)
+        server = startServer(planServer() as NonNullable<typeof serverPlan>);
       const current = server;
       nextCall += 1;
       const id = nextCall;
@@ -451,11 +528,22 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
         target,
         copy: join(folder, 'caches', String(index)),
       }));
+      // The files made for this call alone (the role's config) lie outside the warm sandbox: the child reads a
+      // copy in its own folder, and its environment names the copy where it named the file.
+      const files = (stage.callFiles ?? []).map((source, index) => ({
+        source,
+        copy: join(folder, 'files', String(index), basename(source)),
+      }));
+      const env: Record<string, string> = { HOME: homedir(), ...stage.env };
+      for (const [name, value] of Object.entries(env)) {
+        const file = files.find(({ source }) => source === value);
+        if (file !== undefined) env[name] = inSandbox(file.copy);
+      }
       const request = {
         run: id,
         argv,
         // As the sandbox would give a cold stage: without HOME, Python would look in /etc/passwd.
-        env: { HOME: homedir(), ...stage.env },
+        env,
         cwd: stage.cwd,
         folder: inSandbox(folder),
         tmpdir: inSandbox(join(folder, 'tmp')),
@@ -464,6 +552,7 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
         report: viaLauncher ? inSandbox(fifo('report')) : null,
         launcher: viaLauncher ? stage.args[2] : null,
         caches: caches.map(({ target, copy }) => ({ target, copy: inSandbox(copy) })),
+        private: current.privateFolders.map(({ path, size }) => ({ path, size: size ?? null })),
       };
       mkdirSync(join(folder, 'tmp'), { recursive: true, mode: 0o700 });
       const stdout = new PassThrough();
@@ -533,7 +622,10 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
             resolve({ exitCode: event.code, signal: event.signal, error: event.error });
           },
         });
-        Promise.all(caches.map(({ source, copy }) => copySmallFiles(source, copy))).then(
+        Promise.all([
+          ...caches.map(({ source, copy }) => copySmallFiles(source, copy)),
+          ...files.map(({ source, copy }) => copyCallFile(source, copy)),
+        ]).then(
           () => {
             // The kill follows the request, so an abort before the start still reaches the child.
             current.subprocess.stdin?.write(`${JSON.stringify(request)}\n`);
@@ -546,7 +638,7 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
             resolve({
               exitCode: undefined,
               signal: undefined,
-              error: `the cache copy failed: ${error.message}`,
+              error: `the copy for the call failed: ${error.message}`,
             });
           },
         );

@@ -18,6 +18,11 @@ export interface SandboxStage {
   privateCopies?: PrivateCopyRequest[];
   /** Writable binds of a host folder onto another path (the private copies), for a sandbox that `bindsPrivateCopies`. */
   privateBinds?: Array<{ source: string; target: string }>;
+  /**
+   * Of `readOnlyPaths`, the files made for this call alone (the role's throwaway config): a sandbox shows them as
+   * any other; the warm CLI, whose sandbox cannot, gives the call a copy in its own folder and names that instead.
+   */
+  callFiles?: string[];
 }
 
 /** The names of the CLI cache entries that may come back from a call's private copy (aws-config's setup). */

@@ -177,6 +177,67 @@ describe.skipIf(sandbox === undefined)('warm calls kept apart, under bubblewrap'
     }
   }, 120_000);
 
+  it('gives each of two calls at once its own /tmp, /var/tmp, /dev/shm and home, as two cold calls get, and no capability', async () => {
+    const { workdir, warmCli } = harness;
+    // Each call's credential_process leaves a file in each folder, waits until the other call has left its own,
+    // then reports what it sees there, its capabilities, and whether it may make a mount namespace.
+    const script = join(workdir, 'scratch.sh');
+    await writeFile(
+      script,
+      [
+        'name=$1 other=$2 round=$3',
+        'folders="/tmp /var/tmp /dev/shm $HOME"',
+        'for folder in $folders; do echo "$name" > "$folder/left-by-$name"; done',
+        `touch ${workdir}/$round-$name.ready`,
+        `for i in $(seq 600); do [ -f ${workdir}/$round-$other.ready ] && break; sleep 0.1; done`,
+        '{',
+        `  [ -f ${workdir}/$round-$other.ready ] && echo "overlapped: yes"`,
+        '  for folder in $folders; do echo "$folder: $(cd "$folder" && echo left-by-*) $(cat "$folder/left-by-$name")"; done',
+        '  grep ^Cap /proc/self/status',
+        '  unshare --mount true 2>/dev/null && echo "unshare: yes" || echo "unshare: no"',
+        `} > ${workdir}/$round-$name.part`,
+        `mv ${workdir}/$round-$name.part ${workdir}/$round-$name.report`,
+        `for i in $(seq 600); do [ -f ${workdir}/$round-$other.report ] && break; sleep 0.1; done`,
+        'printf \'{"Version": 1, "AccessKeyId": "AKIAIOSFODNN7EXAMPLE", "SecretAccessKey": "scratch"}\'',
+        '',
+      ].join('\n'),
+    );
+    const runPair = async (round: 'warm' | 'cold') => {
+      const run = async (name: string, other: string) => {
+        const configFile = join(workdir, `${round}-${name}-config`);
+        await writeFile(
+          configFile,
+          `[profile ${name}]\nregion = us-east-1\ncredential_process = /bin/bash ${script} ${name} ${other} ${round}\n`,
+        );
+        return harness[round](`aws sts get-caller-identity --profile ${name} --query Account --output text`, {
+          env: { ...harness.options.env, AWS_CONFIG_FILE: configFile },
+        });
+      };
+      const results = await Promise.all([run('left', 'right'), run('right', 'left')]);
+      for (const result of results) expect(result.exitCode, result.stderr).toBe(0);
+      return Promise.all(
+        ['left', 'right'].map((name) => readFile(join(workdir, `${round}-${name}.report`), 'utf8')),
+      );
+    };
+    const callsBefore = warmCli.calls;
+    const warm = await runPair('warm');
+    expect(warmCli.calls, warmCli.lastRefusal).toBe(callsBefore + 2);
+    const cold = await runPair('cold');
+    const home = harness.home.home;
+    for (const [index, name] of ['left', 'right'].entries()) {
+      expect(warm[index]).toBe(
+        [
+          'overlapped: yes',
+          ...['/tmp', '/var/tmp', '/dev/shm', home].map((folder) => `${folder}: left-by-${name} ${name}`),
+          ...['CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb'].map((set) => `${set}:\t0000000000000000`),
+          'unshare: no',
+          '',
+        ].join('\n'),
+      );
+      expect(warm[index]).toBe(cold[index]);
+    }
+  }, 120_000);
+
   it.skipIf(processLimitOff !== undefined || python === undefined)(
     "counts a call's processes against its own limit: a call beside one at its limit runs, and a cancel leaves none",
     async () => {
@@ -271,22 +332,37 @@ function withSeccompFilter(inner: Sandbox, filterFile: string): Sandbox {
   };
 }
 
+/** unshare(2)'s number, where this test knows it (the Landlock ones are the same on every architecture). */
+const unshareSyscall = ({ x64: 272, arm64: 97 } as Record<string, number>)[process.arch];
+
 /*
- * A kernel without Landlock, or one whose filesystem rules cannot be added, made real by a seccomp filter: the
- * warm CLI cannot keep calls apart there, so every call runs cold (fail closed), with the reason it reports.
+ * A kernel without Landlock, one whose filesystem rules cannot be added, or one that refuses a mount namespace,
+ * made real by a seccomp filter: the warm CLI cannot keep calls apart there, so every call runs cold (fail
+ * closed), with the reason it reports.
  */
-describe.skipIf(sandbox === undefined).each([
-  [
-    'has no Landlock',
-    [444, 446],
-    /^the warm CLI cannot keep calls apart: Landlock is not available \(Function not implemented\)$/,
-  ],
-  [
-    'cannot add Landlock rules',
-    [445, 445],
-    /^the warm CLI cannot keep calls apart: the call could not be confined: landlock_add_rule \/\S+: Function not implemented$/,
-  ],
-] as const)('warm calls where the kernel %s, under bubblewrap', (_kernel, syscalls, reason) => {
+describe
+  .skipIf(sandbox === undefined)
+  .each([
+    [
+      'has no Landlock',
+      [444, 446],
+      /^the warm CLI cannot keep calls apart: Landlock is not available \(Function not implemented\)$/,
+    ],
+    [
+      'cannot add Landlock rules',
+      [445, 445],
+      /^the warm CLI cannot keep calls apart: the call could not be confined: landlock_add_rule \/\S+: Function not implemented$/,
+    ],
+    ...(unshareSyscall === undefined
+      ? []
+      : [
+          [
+            'refuses a mount namespace for each call',
+            [unshareSyscall, unshareSyscall],
+            /^the warm CLI cannot keep calls apart: the call could not be confined: unshare\(CLONE_NEWNS\): Function not implemented$/,
+          ] as const,
+        ]),
+  ] as const)('warm calls where the kernel %s, under bubblewrap', (_kernel, syscalls, reason) => {
   let harness: WarmHarness;
   let filterFolder: string;
 
