@@ -195,6 +195,7 @@ function prepareAwsStage(pipeline: Pipeline, options: RunPipelineOptions, plan: 
         ...(options.writablePaths ?? []),
       ],
       privateCopies: awsPaths.privateCopies,
+      ...(roleProfile === undefined ? {} : { callFiles: [roleProfile.configFile] }),
     },
   };
 }
