@@ -7,6 +7,10 @@ export { checkAssumeRoleOptions } from './_assume-role.js';
 export type { CredentialsMode } from './_environment.js';
 export { buildAwsEnvironment, buildFilterEnvironment, credentialsModes } from './_environment.js';
 export { checkWorkdir } from './_prepare-stages.js';
+export type { AccountIdentity, AccountLookup, CreateAccountLookupOptions } from './account-lookup.js';
+export { createAccountLookup } from './account-lookup.js';
+export type { AvailableAwsCli, AwsCliWatch, AwsCliWatchNames, WatchAwsCliOptions } from './aws-cli-watch.js';
+export { defaultAwsCliRetryMs, watchAwsCli } from './aws-cli-watch.js';
 export type { AwsHelpResult, AwsHelpTopic } from './aws-help.js';
 export { cleanHelpText, compactHelpText, runAwsHelp, stripUsageBanner } from './aws-help.js';
 export { buildBubblewrapArguments, createBubblewrapSandbox } from './bubblewrap-sandbox.js';
@@ -74,6 +78,10 @@ export type {
   ResultsStoreOptions,
 } from './kept-results.js';
 export { createResultsStore, filterKeptResult, readResultPage } from './kept-results.js';
+export type { CliCatalogLearner, LearnCliCatalogOptions } from './learn-cli-catalog.js';
+export { cliCatalogCacheDirectory, learnCliCatalog } from './learn-cli-catalog.js';
+export type { CliModelLearner, LearnCliModelOptions } from './learn-cli-model.js';
+export { checkModelCacheApart, cliModelCacheDirectory, learnCliModel } from './learn-cli-model.js';
 export { isSecretFieldName, isSecretOnlyOutput, maskedValue, maskSecrets } from './mask-secrets.js';
 export type {
   AddPagingOptions,
