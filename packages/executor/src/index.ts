@@ -19,6 +19,24 @@ export type { CappedOutput } from './cap-output.js';
 export { capOutput } from './cap-output.js';
 export type { AwsCliStatus } from './check-aws-cli.js';
 export { checkAwsCli } from './check-aws-cli.js';
+export type {
+  AwsChoiceNames,
+  AwsChoiceRefusal,
+  AwsChoiceRefusalCode,
+  CheckAwsChoicesOptions,
+  CheckAwsRegionOptions,
+} from './check-aws-choices.js';
+export { checkAwsChoices, checkAwsRegion } from './check-aws-choices.js';
+export type { CheckNames, DescribeCheckedCallOptions } from './describe-call.js';
+export { asSentence, describeCheckedCall } from './describe-call.js';
+export type { DescribeRunResultOptions, ResultNames, ResultSecrets } from './describe-result.js';
+export {
+  describeOutfiles,
+  describeResultSecrets,
+  describeRunResult,
+  describeSecretsNote,
+  readCliMessage,
+} from './describe-result.js';
 export type { ExecutionErrorCode, ExecutionErrorOptions } from './execution-error.js';
 export { awsCliInstallHint, ExecutionError, gawkInstallHint, gnuSedInstallHint } from './execution-error.js';
 export type { AwsFailureNames, ExplainAwsFailureOptions } from './explain-aws-failure.js';
@@ -113,6 +131,8 @@ export {
 export type {
   AwsCommandAuditEntry,
   AwsCommandChoices,
+  ConfirmAnswer,
+  ConfirmResult,
   JudgeAwsCommandOptions,
   JudgedAwsCommand,
   PreflightAwsCommandOptions,
@@ -158,6 +178,8 @@ export { noSandbox, stageLimitOptions } from './sandbox.js';
 export { buildSeatbeltProfile, createSeatbeltSandbox, sandboxExecPath } from './seatbelt-sandbox.js';
 export type { PipelineSecrets, SecretOutput, SecretsHandling } from './secret-output.js';
 export { secretOutputOf } from './secret-output.js';
+export type { PlanSecretsOptions, SecretsPlan } from './secrets-plan.js';
+export { planSecrets, readSecretsPreAnswer, secretsHandlingOf } from './secrets-plan.js';
 export type { SandboxMode, SandboxSelection } from './select-sandbox.js';
 export { sandboxModes, selectSandbox } from './select-sandbox.js';
 export type {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseCommandLine } from '@aws-mcp/command';
 import { createAwsSandboxHome, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -148,6 +149,38 @@ describe('runAwsCommand, the one flow', { timeout: 240_000 }, () => {
         redactedArgv: [['aws', 's3api', 'create-bucket', '--bucket=said-no']],
       }),
     ]);
+  });
+
+  it('runs and audits the pipeline a confirm hands back, not the one it was asked about', async () => {
+    const entries: AwsCommandAuditEntry[] = [];
+    const bound = parseCommandLine('aws s3api create-bucket --bucket confirm-bound', { workdir });
+    const result = await runAwsCommand('aws s3api create-bucket --bucket confirm-asked', {
+      ...options,
+      audit: (entry) => entries.push(entry),
+      confirm: () => ({ granted: true, pipeline: bound }),
+    });
+    expect(result.status).toBe('success');
+    const names = await bucketNames();
+    expect(names).toContain('confirm-bound');
+    expect(names).not.toContain('confirm-asked');
+    expect(result.judged.pipeline).toBe(bound);
+    expect(entries).toEqual([
+      expect.objectContaining({
+        status: 'success',
+        argv: [['aws', 's3api', 'create-bucket', '--bucket=confirm-bound']],
+      }),
+    ]);
+  });
+
+  it('refuses on `{ granted: false }` as on `false`, whatever pipeline comes with it', async () => {
+    const bound = parseCommandLine('aws s3api create-bucket --bucket confirm-refused-bound', { workdir });
+    await expect(
+      runAwsCommand('aws s3api create-bucket --bucket confirm-refused', {
+        ...options,
+        confirm: () => ({ granted: false, pipeline: bound }),
+      }),
+    ).rejects.toMatchObject({ code: 'DENIED', message: expect.stringMatching(/not confirmed/) });
+    expect(await bucketNames()).not.toContain('confirm-refused-bound');
   });
 
   it('asks about a command the policy allows when `asks` says so', async () => {

@@ -232,6 +232,20 @@ export function auditEntryOf(
   };
 }
 
+/**
+ * A confirm's answer that can change what runs: `pipeline` replaces the judged one (the same command, e.g. with
+ * `--expected-bucket-owner` a standing approval binds), and it is what runs and what the audit names.
+ */
+export interface ConfirmAnswer {
+  granted: boolean;
+  pipeline?: Pipeline;
+  /** Run options to use instead (e.g. how the person chose to handle the output's secrets). */
+  options?: Partial<RunPipelineOptions>;
+}
+
+/** What `confirm` may return: yes or no, the options to run with (a yes), or a {@link ConfirmAnswer}. */
+export type ConfirmResult = boolean | Partial<RunPipelineOptions> | ConfirmAnswer;
+
 /** Options of runAwsCommand: how to run, plus the policy that decides whether to run at all. */
 export interface RunAwsCommandOptions extends RunPipelineOptions {
   /** Default: `{ mode: 'confirm-writes' }`, so a write runs only when `confirm` says yes. */
@@ -248,13 +262,14 @@ export interface RunAwsCommandOptions extends RunPipelineOptions {
   /**
    * Asked when the decision is `confirm`, or when `asks` says so for a command the policy allows (e.g. one whose
    * output has secrets the person decides about); without it, such a command is refused. May return the options
-   * to run with instead of `true` (e.g. how the person chose to handle the output's secrets).
+   * to run with instead of `true` (e.g. how the person chose to handle the output's secrets), or a
+   * {@link ConfirmAnswer} whose `pipeline` is what runs instead (e.g. bound to an approval's account).
    */
   confirm?: (
     decision: Decision,
     pipeline: Pipeline,
     judged: JudgedAwsCommand,
-  ) => Promise<boolean | Partial<RunPipelineOptions>> | boolean | Partial<RunPipelineOptions>;
+  ) => Promise<ConfirmResult> | ConfirmResult;
   /** Whether to ask `confirm` about a command the policy allows (default: never). Called once, after preflight. */
   asks?: (judged: JudgedAwsCommand) => boolean | Promise<boolean>;
   /** Told how every call ended, refused or run: the one place audit fields are built (auditEntryOf). */
@@ -348,8 +363,10 @@ export async function runAwsCommand(
     if (stop !== undefined) throw stop;
     let confirmed: Partial<RunPipelineOptions> = {};
     if (judged.decision.action === 'confirm' || (asks !== undefined && (await asks(judged)))) {
-      const answer = confirm === undefined ? false : await confirm(judged.decision, pipeline, judged);
-      if (answer === false) {
+      const answer = readConfirmResult(
+        confirm === undefined ? false : await confirm(judged.decision, pipeline, judged),
+      );
+      if (!answer.granted) {
         throw new ExecutionError({
           code: 'DENIED',
           decision: judged.decision,
@@ -359,7 +376,8 @@ export async function runAwsCommand(
               : `${judged.decision.reason} It was not confirmed, so it did not run.`,
         });
       }
-      if (answer !== true) confirmed = answer;
+      confirmed = answer.options ?? {};
+      if (answer.pipeline !== undefined) judged = withPipeline(judged, answer.pipeline);
     }
     const runOptions = runOptionsOf(judged, { ...rest, ...confirmed });
     const result = await (run ?? ((call, settings) => runPipeline(call.pipeline, settings)))(
@@ -371,6 +389,21 @@ export async function runAwsCommand(
   } catch (error) {
     return refuse(error);
   }
+}
+
+function readConfirmResult(answer: ConfirmResult): ConfirmAnswer {
+  if (typeof answer === 'boolean') return { granted: answer };
+  if ('granted' in answer && typeof answer.granted === 'boolean') return answer as ConfirmAnswer;
+  return { granted: true, options: answer as Partial<RunPipelineOptions> };
+}
+
+/** A judged command that runs `pipeline` instead: the same decision and context, its argv redacted anew. */
+function withPipeline(judged: JudgedAwsCommand, pipeline: Pipeline): JudgedAwsCommand {
+  return {
+    ...judged,
+    pipeline,
+    redactedArgv: [pipeline.aws.redactedArgv, ...pipeline.filters.map((stage) => redactArgv(stage.argv))],
+  };
 }
 
 function isPipeline(command: string | PipelineArgv | Pipeline): command is Pipeline {
