@@ -184,7 +184,7 @@ export function listPrivateFolders(args: readonly string[]): PrivateFolder[] {
 const mountCapabilities = ['--cap-add', 'CAP_SYS_ADMIN', '--cap-add', 'CAP_SETPCAP'];
 
 /** The wrapped warm interpreter with mountCapabilities after bubblewrap's `--cap-drop ALL`; undefined without one. */
-function keepMountCapabilities(command: SandboxedCommand): SandboxedCommand | undefined {
+export function keepMountCapabilities(command: SandboxedCommand): SandboxedCommand | undefined {
   const { args } = command;
   const end = args.indexOf('--');
   const at = args.findIndex((arg, index) => arg === '--cap-drop' && args[index + 1] === 'ALL');
