@@ -88,6 +88,9 @@ export {
 export type {
   FilteredKeptResult,
   FilterKeptResultOptions,
+  KeptOutput,
+  KeptOutputReason,
+  KeptPageRefusal,
   KeptResult,
   KeptResultRefusal,
   NotKeptReason,
@@ -95,7 +98,18 @@ export type {
   ResultsStore,
   ResultsStoreOptions,
 } from './kept-results.js';
-export { createResultsStore, filterKeptResult, readResultPage } from './kept-results.js';
+export {
+  createResultsStore,
+  describeFilteredResult,
+  describeKeptOutput,
+  describeKeptResult,
+  filterKeptResult,
+  findKeptResult,
+  keepCutOutput,
+  keptResultUri,
+  readKeptResult,
+  readResultPage,
+} from './kept-results.js';
 export type { CliCatalogLearner, LearnCliCatalogOptions } from './learn-cli-catalog.js';
 export { cliCatalogCacheDirectory, learnCliCatalog } from './learn-cli-catalog.js';
 export type { CliModelLearner, LearnCliModelOptions } from './learn-cli-model.js';
@@ -103,6 +117,8 @@ export { checkModelCacheApart, cliModelCacheDirectory, learnCliModel } from './l
 export { isSecretFieldName, isSecretOnlyOutput, maskedValue, maskSecrets } from './mask-secrets.js';
 export type {
   AddPagingOptions,
+  FilterPagedOutputOptions,
+  PageAwsCommandOptions,
   PagingRefusal,
   PagingRefusalCode,
   PagingRequest,
@@ -111,8 +127,11 @@ export type {
 export {
   addPagingArguments,
   defaultMaxPageChars,
+  describeNextToken,
+  filterPagedOutput,
   isNextTokenLost,
   isWrappedQuery,
+  pageAwsCommand,
   readNextToken,
   reportsNextToken,
   resolveDefaultOutput,

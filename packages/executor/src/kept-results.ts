@@ -53,6 +53,8 @@ export interface ResultsStore {
   endSession(session: object): void;
   /** Bytes kept now, all sessions together. */
   readonly totalBytes: number;
+  /** How long a result stays readable after it was kept (`ttlMs` of its options). */
+  readonly ttlMs: number;
 }
 
 interface Entry extends KeptResult {
@@ -121,11 +123,174 @@ export function createResultsStore(options: ResultsStoreOptions): ResultsStore {
     get totalBytes() {
       return total;
     },
+    ttlMs: options.ttlMs,
   };
 }
 
 function publicView({ session: _, ...result }: Entry): KeptResult {
   return result;
+}
+
+/** The URI of a kept result; `?offset=N&length=M` reads a page of it (see {@link readKeptResult}). */
+export function keptResultUri(id: string): string {
+  return `aws://results/${id}`;
+}
+
+/** How a kept result is listed to its own session: its URI, name, title and description. */
+export function describeKeptResult(kept: KeptResult): {
+  uri: string;
+  name: string;
+  title: string;
+  description: string;
+  mimeType: 'text/plain';
+} {
+  return {
+    uri: keptResultUri(kept.id),
+    name: `result-${kept.id}`,
+    title: kept.label,
+    description: `The whole output (masked) of ${kept.label}; kept until ${new Date(kept.expiresAt).toISOString()}.`,
+    mimeType: 'text/plain',
+  };
+}
+
+/**
+ * How a kept output is linked from the result that cut it: its URI, name, title (`title`, else "The whole output
+ * (masked)"), a description saying how long it is kept and how to read pages, and its type.
+ */
+export function describeKeptOutput(
+  kept: Extract<KeptOutput, { kept: true }>,
+  title = 'The whole output (masked)',
+): { uri: string; name: string; title: string; description: string; mimeType: 'text/plain' } {
+  return {
+    uri: kept.uri,
+    name: `result-${kept.resultId}`,
+    title,
+    description: `${kept.chars} characters, kept for this session until ${kept.expiresAt}. Read pages with ${kept.uri}?offset=N&length=M.`,
+    mimeType: 'text/plain',
+  };
+}
+
+/** Whether a cut output was kept for its session, and where; or why it was not. */
+export type KeptOutput =
+  | { kept: true; resultId: string; uri: string; chars: number; bytes: number; expiresAt: string }
+  | { kept: false; reason: KeptOutputReason };
+
+/**
+ * Why a cut output was not kept: the store's reasons (`keeping is off` also when the run kept nothing whole, as
+ * without `keepOutputChars`), or the run's (`larger than the session budget`: over `keepOutputChars`;
+ * `secrets were not masked`: shown or saved output is never kept).
+ */
+export type KeptOutputReason = NotKeptReason | 'larger than the session budget' | 'secrets were not masked';
+
+/**
+ * Keeps a cut output for `session` (the whole masked text the run kept beside the capped one, see
+ * `keepOutputChars`) and says where, or says why it was not kept. Undefined for an output that was not cut or a
+ * run that failed.
+ */
+export function keepCutOutput({
+  store,
+  session,
+  result,
+  label,
+}: {
+  store: ResultsStore;
+  session: object;
+  result: PipelineResult;
+  label: string;
+}): KeptOutput | undefined {
+  if (!result.truncated || result.status !== 'success') return undefined;
+  const whole = result.wholeOutput;
+  if (whole === undefined) return { kept: false, reason: 'keeping is off' };
+  if (!whole.kept) {
+    return {
+      kept: false,
+      reason: whole.reason === 'too large' ? 'larger than the session budget' : 'secrets were not masked',
+    };
+  }
+  const kept = store.keep(session, { text: whole.text, label });
+  if (typeof kept === 'string') return { kept: false, reason: kept };
+  return {
+    kept: true,
+    resultId: kept.id,
+    uri: keptResultUri(kept.id),
+    chars: whole.text.length,
+    bytes: kept.bytes,
+    expiresAt: new Date(kept.expiresAt).toISOString(),
+  };
+}
+
+/**
+ * The session's kept result with this id, or the refusal `RESULT_NOT_FOUND`: the same for an id unknown, expired,
+ * dropped or another session's, so an id tells nobody whether it exists; it says how long results last.
+ */
+export function findKeptResult(
+  store: ResultsStore,
+  session: object,
+  id: string,
+): KeptResult | { refusal: KeptResultRefusal } {
+  const kept = store.get(session, id);
+  if (kept !== undefined) return kept;
+  const minutes = Math.round(store.ttlMs / 60_000);
+  return {
+    refusal: {
+      code: 'RESULT_NOT_FOUND',
+      reason: `No kept result \`${id}\` in this session: kept results last ${minutes} minutes, end with their session, and the oldest go first when the budget is full.`,
+      kind: 'not-found',
+    },
+  };
+}
+
+/** Why a page of a kept result was not read: no such id in the session, or an offset or length that is no count. */
+export interface KeptPageRefusal {
+  code: 'RESULT_NOT_FOUND' | 'RESULT_ARGUMENT_INVALID';
+  reason: string;
+}
+
+function readCount(text: string | null, fallback: number): number | { refusal: KeptPageRefusal } {
+  if (text === null || text === '') return fallback;
+  const count = Number(text);
+  if (Number.isInteger(count) && count >= 0) return count;
+  return {
+    refusal: {
+      code: 'RESULT_ARGUMENT_INVALID',
+      reason: `offset and length are whole numbers of characters, not ${JSON.stringify(text)}.`,
+    },
+  };
+}
+
+/**
+ * A page of a session's kept result, as `aws://results/{id}?offset=N&length=M` asks (characters; `length` at most
+ * `maxChars`, its default), with a line saying where it sits. Returns the refusal for an offset or length that is
+ * not a whole number (`RESULT_ARGUMENT_INVALID`), or, checked first, an id the session cannot read
+ * (`RESULT_NOT_FOUND`, the same for another session's id as for none).
+ */
+export function readKeptResult(
+  store: ResultsStore,
+  session: object,
+  {
+    id,
+    offset,
+    length,
+    maxChars,
+  }: { id: string; offset: string | null; length: string | null; maxChars: number },
+): { page: ResultPage; summary: string } | { refusal: KeptPageRefusal } {
+  const kept = store.get(session, id);
+  if (kept === undefined) {
+    return {
+      refusal: { code: 'RESULT_NOT_FOUND', reason: `No kept result ${keptResultUri(id)} in this session.` },
+    };
+  }
+  const start = readCount(offset, 0);
+  if (typeof start !== 'number') return start;
+  const most = readCount(length, maxChars);
+  if (typeof most !== 'number') return most;
+  const page = readResultPage(kept.text, { offset: start, length: most, maxChars });
+  const next =
+    page.nextOffset === undefined ? 'the last page' : `the next page starts at offset ${page.nextOffset}`;
+  return {
+    page,
+    summary: `characters ${page.offset}–${page.offset + page.text.length} of ${page.totalChars}; ${next}`,
+  };
 }
 
 /** One page of a kept result. */
@@ -204,16 +369,8 @@ export async function filterKeptResult({
     if (!CommandError.isInstance(error)) throw error;
     return { refusal: { code: error.code, reason: error.message, kind: 'refused' } };
   }
-  const kept = store.get(session, id);
-  if (kept === undefined) {
-    return {
-      refusal: {
-        code: 'RESULT_NOT_FOUND',
-        reason: `No kept result \`${id}\` in this session.`,
-        kind: 'not-found',
-      },
-    };
-  }
+  const kept = findKeptResult(store, session, id);
+  if ('refusal' in kept) return kept;
   try {
     const result = await runFilters(stages, { ...options, input: kept.text });
     return { kept, argv: stages.map((stage) => redactArgv(stage.argv)), result };
@@ -221,4 +378,22 @@ export async function filterKeptResult({
     if (!ExecutionError.isInstance(error)) throw error;
     return { refusal: { code: error.code, reason: error.message, kind: 'not-started' } };
   }
+}
+
+/**
+ * What filters run over a kept result printed, for a person: their output, or a line for an empty one (`noMatch`:
+ * nothing matched), a timeout, a cancel, or the failing filter with its stderr.
+ */
+export function describeFilteredResult(result: PipelineResult): string {
+  if (result.status === 'success') {
+    if (result.output !== '') return result.output;
+    return result.noMatch ? '(no lines matched the filter)' : '(the filters printed nothing)';
+  }
+  if (result.status === 'timeout')
+    return `The filters were stopped at the time limit after ${result.durationMs} ms.`;
+  if (result.status === 'canceled') return 'The filters were canceled.';
+  const stderr = result.filterStderr.trim();
+  return [`The filters failed (${result.failedStage ?? 'a filter'} exited ${result.exitCode}).`, stderr]
+    .filter((line) => line !== '')
+    .join('\n');
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { readAwsSetup } from '@aws-mcp/aws-config';
-import { loadSnapshotCliModel, type Pipeline, parseCommandLine } from '@aws-mcp/command';
+import { loadSnapshotCliModel, type Pipeline, parseCommandLine, parseFilterStages } from '@aws-mcp/command';
 import { createAwsSandboxHome, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findExecutable } from './_find-executable.js';
@@ -13,7 +13,10 @@ import { capOutput } from './cap-output.js';
 import { ExecutionError } from './execution-error.js';
 import {
   addPagingArguments,
+  describeNextToken,
+  filterPagedOutput,
   type PagingRequest,
+  pageAwsCommand,
   readNextToken,
   reportsNextToken,
   resolveDefaultOutput,
@@ -145,6 +148,132 @@ describe('resolveDefaultOutput', () => {
     const setup = await readAwsSetup({ env });
     expect(resolveDefaultOutput({ env, setup, ...(profile === undefined ? {} : { profile }) })).toBe(output);
   });
+});
+
+describe('pageAwsCommand', () => {
+  let folder: string;
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'page-aws-command-'));
+    await writeFile(join(folder, 'config'), '[default]\noutput = text\n\n[profile tabled]\noutput = table\n');
+  });
+  afterAll(async () => {
+    await rm(folder, { recursive: true, force: true });
+  });
+  const line = 'aws s3api list-objects-v2 --bucket b';
+
+  it('returns the pipeline itself without paging arguments, and refuses paging a fan-out', () => {
+    const pipeline = parseCommandLine(line, { model });
+    expect(pageAwsCommand(pipeline, {}, { model, fanOut: true })).toBe(pipeline);
+    expect(pageAwsCommand(pipeline, { maxItems: 2 }, { model, fanOut: true })).toEqual({
+      refusal: {
+        code: 'PAGINATION_ARGUMENT_INVALID',
+        reason: '`maxItems` and `nextToken` page one listing: they do not go with `profiles` or `regions`.',
+      },
+    });
+  });
+
+  it.each([
+    ['the environment', `${line}`, { AWS_DEFAULT_OUTPUT: 'json' }, 'tabled', 'json'],
+    ['the named profile', `${line}`, {}, 'default', 'text'],
+    [
+      '--profile on the line over the named one',
+      `${line} --profile tabled --query Contents`,
+      {},
+      'default',
+      'table',
+    ],
+  ])('names the output the CLI would print, from %s', async (_, text, variables, profile, output) => {
+    const env = {
+      PATH: process.env.PATH,
+      HOME: folder,
+      AWS_CONFIG_FILE: join(folder, 'config'),
+      ...variables,
+    };
+    const setup = await readAwsSetup({ env });
+    // The pip v1 on PATH runs through the launcher, which reports the token, so a table with --query may page.
+    const paged = pageAwsCommand(
+      parseCommandLine(text, { model }),
+      { maxItems: 2 },
+      {
+        model,
+        run: { env, awsCli: 'aws' },
+        setup,
+        profile,
+      },
+    );
+    expect(argvOf(paged)).toEqual(expect.arrayContaining(['--max-items=2', `--output=${output}`]));
+  });
+
+  it('refuses a table with --query on a CLI that cannot report the token', async () => {
+    const env = { PATH: process.env.PATH, HOME: folder, AWS_CONFIG_FILE: join(folder, 'config') };
+    const setup = await readAwsSetup({ env });
+    const paged = pageAwsCommand(
+      parseCommandLine(`${line} --query Contents`, { model }),
+      { maxItems: 2 },
+      {
+        model,
+        run: { env, awsCli: 'aws', maskInCli: false },
+        setup,
+        profile: 'tabled',
+      },
+    );
+    expect(paged).toMatchObject({ refusal: { code: 'PAGINATION_UNSUPPORTED' } });
+  });
+});
+
+describe('describeNextToken', () => {
+  it.each([
+    [
+      'a token',
+      'abc',
+      false,
+      'More items remain: call again with the same command and `maxItems`, and `nextToken: "abc"`.',
+    ],
+    [
+      'a token, even when one may have been lost',
+      'abc',
+      true,
+      'More items remain: call again with the same command and `maxItems`, and `nextToken: "abc"`.',
+    ],
+    ['no token', undefined, false, undefined],
+  ])('says %s', (_, token, lost, text) => {
+    expect(describeNextToken(token, lost)).toBe(text);
+  });
+
+  it('says a lost token is unknown, and how to page so it is not', () => {
+    expect(describeNextToken(undefined, true)).toMatch(
+      /^Whether more items remain is unknown: .*`--output json` or `--output text` and a plain `--query`, or select with `\| jq`\.$/,
+    );
+  });
+});
+
+describe('filterPagedOutput', () => {
+  let workdir: string;
+  beforeAll(async () => {
+    workdir = await mkdtemp(join(tmpdir(), 'filter-paged-output-'));
+  });
+  afterAll(async () => {
+    await rm(workdir, { recursive: true, force: true });
+  });
+
+  it.each([
+    ['with time left', 0, 'success'],
+    ['with none left once the aws stage took the call’s time (1 ms)', 60_000, 'timeout'],
+  ])(
+    'runs the filters over the page %s',
+    async (_, elapsedMs, status) => {
+      const result = await filterPagedOutput(parseFilterStages("jq -r '.Contents[].Key'"), {
+        cwd: workdir,
+        env: { PATH: process.env.PATH, LANG: 'C.UTF-8' },
+        timeoutMs: 60_000,
+        text: '{"Contents": [{"Key": "a"}, {"Key": "b"}]}\n',
+        elapsedMs,
+      });
+      expect(result.status).toBe(status);
+      if (status === 'success') expect(result.output).toBe('a\nb\n');
+    },
+    30_000,
+  );
 });
 
 // The CLI run as a frozen build runs (no launcher: `maskInCli: false`), against moto; the same call raw is the oracle.

@@ -1,13 +1,19 @@
 import { isDeepStrictEqual } from 'node:util';
 import { type AwsSetup, resolveAwsContext } from '@aws-mcp/aws-config';
-import { type ParseCommandLineOptions, type Pipeline, parseCommandLine } from '@aws-mcp/command';
+import {
+  type FilterStage,
+  type ParseCommandLineOptions,
+  type Pipeline,
+  parseCommandLine,
+} from '@aws-mcp/command';
 import { compile } from '@jmespath-community/jmespath';
 import { findCliPython } from './_aws-launcher.js';
 import { resolvePyenvShim } from './_aws-paths.js';
 import { findExecutable } from './_find-executable.js';
 import { capOutput } from './cap-output.js';
 import { ExecutionError } from './execution-error.js';
-import type { PipelineResult, RunPipelineOptions } from './run-pipeline.js';
+import { type RunFiltersOptions, runFilters } from './run-filters.js';
+import { defaultTimeoutMs, type PipelineResult, type RunPipelineOptions } from './run-pipeline.js';
 import { secretOutputOf } from './secret-output.js';
 
 /** One page of a listing the CLI paginates: at most `maxItems` items, resuming at `nextToken`. */
@@ -245,6 +251,84 @@ export function addPagingArguments(
     { args: [...argv, ...added], pipe: pipeline.filters.map((stage) => stage.argv) },
     { model: options.model, ...(options.workdir === undefined ? {} : { workdir: options.workdir }) },
   );
+}
+
+/** Options of {@link pageAwsCommand}: the parse options, and the facts that decide what the CLI prints unasked. */
+export interface PageAwsCommandOptions extends Omit<AddPagingOptions, 'defaultOutput' | 'reportsToken'> {
+  /** Whether the call fans out over profiles or regions (see FanOutRequest): paging does not go with it. */
+  fanOut?: boolean;
+  /** The environment and CLI the call runs with (the environment also decides the output: `AWS_DEFAULT_OUTPUT`). */
+  run?: Pick<RunPipelineOptions, 'env' | 'awsCli' | 'maskInCli'>;
+  /** The AWS setup whose profile's `output` applies. */
+  setup?: AwsSetup;
+  /** The profile the call names apart from the line; `--profile` on the line wins, as in the CLI. */
+  profile?: string;
+}
+
+/**
+ * A call's paging request applied as {@link addPagingArguments} does, with what it needs worked out from the
+ * call: the output the CLI would print (resolveDefaultOutput over `run.env`, `setup` and the profile) and whether
+ * this CLI reports the token itself (reportsNextToken). Returns the pipeline unchanged without paging arguments;
+ * refuses (`PAGINATION_ARGUMENT_INVALID`) paging a fan-out, which pages no single listing. Throws what
+ * addPagingArguments throws.
+ */
+export function pageAwsCommand(
+  pipeline: Pipeline,
+  request: PagingRequest,
+  { fanOut = false, run = {}, setup, profile: named, ...parse }: PageAwsCommandOptions,
+): Pipeline | { refusal: PagingRefusal } {
+  if (request.maxItems === undefined && request.nextToken === undefined) return pipeline;
+  if (fanOut) {
+    return refusal(
+      'PAGINATION_ARGUMENT_INVALID',
+      '`maxItems` and `nextToken` page one listing: they do not go with `profiles` or `regions`.',
+    );
+  }
+  const profile = pipeline.aws.globals.profile ?? named;
+  return addPagingArguments(pipeline, request, {
+    ...parse,
+    defaultOutput: resolveDefaultOutput({
+      env: run.env ?? process.env,
+      ...(setup === undefined ? {} : { setup }),
+      ...(profile === undefined ? {} : { profile }),
+    }),
+    reportsToken: reportsNextToken(run),
+  });
+}
+
+/**
+ * The line a paged call's result carries about the next page: how to go on with `nextToken`, or, when the token
+ * may have been lost (isNextTokenLost), that whether more items remain is unknown and how to page so it is not.
+ * Undefined when the listing is complete.
+ */
+export function describeNextToken(nextToken: string | undefined, lost = false): string | undefined {
+  if (nextToken !== undefined) {
+    return `More items remain: call again with the same command and \`maxItems\`, and \`nextToken: ${JSON.stringify(nextToken)}\`.`;
+  }
+  if (!lost) return undefined;
+  return (
+    'Whether more items remain is unknown: this AWS CLI ran without the launcher, and this `--query` (one that ' +
+    'cannot be wrapped) or a table or yaml output drops the next token. Page again with `--output json` or ' +
+    '`--output text` and a plain `--query`, or select with `| jq`.'
+  );
+}
+
+/** Options of {@link filterPagedOutput}: the filters' run options, the page, and the aws stage's share of the time. */
+export interface FilterPagedOutputOptions extends Omit<RunFiltersOptions, 'input'> {
+  text: string;
+  /** What the aws stage took of the call's `timeoutMs`. */
+  elapsedMs: number;
+}
+
+/**
+ * Runs a paged call's filters over its page (the `filterOutput` of runPagedPipeline) with runFilters, within what
+ * is left of `timeoutMs` after the aws stage's `elapsedMs` (at least 1 ms). Throws what runFilters throws.
+ */
+export function filterPagedOutput(
+  filters: readonly FilterStage[],
+  { text, elapsedMs, timeoutMs = defaultTimeoutMs, ...options }: FilterPagedOutputOptions,
+): Promise<PipelineResult> {
+  return runFilters(filters, { ...options, input: text, timeoutMs: Math.max(1, timeoutMs - elapsedMs) });
 }
 
 const textTokenLine = /(?:^|\n)NEXTTOKEN\t([^\t\n]+)\n$/;

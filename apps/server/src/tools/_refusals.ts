@@ -58,6 +58,8 @@ const suggestions: Partial<Record<RefusalCode, string>> = {
     'Leave `maxItems` and `nextToken` out: this command returns everything at once (or use its own paging options).',
   PAGINATION_ARGUMENT_INVALID:
     'Give paging either as `maxItems`/`nextToken` or as `--max-items`/`--starting-token`, not both, and one call per target.',
+  PAGE_TOO_LARGE:
+    'Page with a smaller `maxItems`, select less with `--query`, or pass `saveOutputTo` to have the whole output saved in a file.',
   SAVE_TO_EXISTS: 'Give `saveOutputTo` a name not used yet; saved files are never overwritten.',
   SAVE_TO_INVALID:
     'Tell the user: the secrets folder (AWS_MCP_SECRETS_DIR) must be a private folder of theirs.',

@@ -1,12 +1,14 @@
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseCommandLine } from '@aws-mcp/command';
-import type { PipelineResult } from '@aws-mcp/executor';
+import { type PipelineResult, wrapQueryForToken } from '@aws-mcp/executor';
 import { useTempDir, writeOpaqueCli } from '@aws-mcp/test-support';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
-import { isNextTokenLost, wrapQueryForToken } from './_pagination.js';
+import { isNextTokenLost } from './_pagination.js';
 
 const run = promisify(execFile);
 
@@ -281,4 +283,50 @@ describe('aws_cli_pipeline paging with --query on a CLI without the launcher (a 
     expect(fields(result).output).toBe(expected);
     expect(typeof fields(result).nextToken).toBe('string');
   }, 120_000);
+});
+
+describe('aws_cli_pipeline paging a page too large to hold whole', () => {
+  let huge: TestServer;
+  const folder = useTempDir('huge-page-');
+  // One key of 64 Mi characters: the page is over what the executor holds whole to read its token.
+  const keyChars = 64 * 1024 * 1024;
+  beforeAll(async () => {
+    const printer = join(folder.path, 'print-huge-page.mjs');
+    await writeFile(
+      printer,
+      [
+        "const chunk = 'k'.repeat(1024 * 1024);",
+        `process.stdout.write('{\\n    "Contents": [\\n        {\\n            "Key": "');`,
+        `for (let index = 0; index < ${keyChars / (1024 * 1024)}; index += 1) process.stdout.write(chunk);`,
+        `process.stdout.write('"\\n        }\\n    ],\\n    "NextToken": "more"\\n}\\n');`,
+      ].join('\n'),
+    );
+    // A frozen-looking CLI (a shell script) that prints the huge page for the listing and is the real CLI otherwise.
+    const cli = join(folder.path, 'aws');
+    await writeFile(
+      cli,
+      `#!/bin/sh\nfor word in "$@"; do\n  if [ "$word" = list-objects-v2 ]; then exec '${process.execPath}' '${printer}'; fi\ndone\nexec aws "$@"\n`,
+      { mode: 0o755 },
+    );
+    huge = await startTestServer({ AWS_MCP_AWS_CLI: cli, AWS_MCP_SANDBOX: 'disabled' });
+  }, 120_000);
+  afterAll(async () => {
+    await huge?.close();
+  });
+
+  it('refuses it with PAGE_TOO_LARGE, naming its size and the smaller asks, and returns none of it', async () => {
+    const result = await huge.call('aws_cli_pipeline', {
+      command: "aws s3api list-objects-v2 --bucket paged-bucket | jq -r '.Contents[].Key | length'",
+      maxItems: 3,
+    });
+    expect(result.isError).toBe(true);
+    expect(fields(result)).toMatchObject({ status: 'refused', code: 'PAGE_TOO_LARGE' });
+    expect(fields(result).reason).toMatch(
+      /^The page printed 67,108,9\d\d characters, more than the 67,108,864 held whole/,
+    );
+    expect(fields(result).suggestion).toMatch(/smaller `maxItems`.*`--query`.*`saveOutputTo`/);
+    expect(textOf(result)).toMatch(/^PAGE_TOO_LARGE: /);
+    expect(textOf(result)).not.toContain('kkkkkkkk');
+    expect(fields(result).nextToken).toBeUndefined();
+  }, 180_000);
 });
