@@ -1,51 +1,39 @@
-import { execFile } from 'node:child_process';
-import { readFile, realpath } from 'node:fs/promises';
-import { homedir, tmpdir } from 'node:os';
-import { basename, dirname, join, resolve, sep } from 'node:path';
-import { promisify } from 'node:util';
+import { tmpdir } from 'node:os';
 import {
   type AwsContext,
   type AwsRegionList,
   type AwsSetup,
   type AwsSetupWatcher,
-  findBotocoreDataDir,
   listRegions,
   readAwsSetup,
   resolveAwsContext,
   watchAwsSetup,
 } from '@aws-mcp/aws-config';
+import { type Catalog, type CliModel, isProfileAllowed, loadPolicyFile, type Policy } from '@aws-mcp/command';
 import {
-  type Catalog,
-  type CliModel,
-  CommandError,
-  generateCliModel,
-  indexFrozenCliModel,
-  isProfileAllowed,
-  loadCachedCliModel,
-  loadCatalogForCliAsync,
-  loadFrozenCliModel,
-  loadPolicyFile,
-  loadSnapshotCatalog,
-  loadSnapshotCliModel,
-  type Policy,
-  readPythonFromShebang,
-} from '@aws-mcp/command';
-import {
+  type AccountIdentity,
   type ApprovalStore,
   type AwsCliStatus,
   checkAwsCli,
+  checkModelCacheApart,
+  cliModelCacheDirectory,
+  createAccountLookup,
   createApprovalStore,
   createPipelineLimiter,
   createResultsStore,
+  defaultAwsCliRetryMs,
+  ExecutionError,
+  learnCliCatalog,
+  learnCliModel,
   maskSecrets,
   planWarmCli,
   type ResultsStore,
   type RunPipelineOptions,
-  runAwsCommand,
   type SandboxSelection,
   selectSandbox,
   sweepStaleCliCaches,
   type WarmCliStatus,
+  watchAwsCli,
 } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import {
@@ -58,7 +46,7 @@ import { type AuditLog, openAuditLog } from './audit-log.js';
 import { ConfigError, choosePolicyMode, type ServerConfig } from './config.js';
 import { serverVersion } from './server.js';
 
-const execFileAsync = promisify(execFile);
+export { cliModelCacheDirectory } from '@aws-mcp/executor';
 
 /**
  * What every MCP session of one server process shares: the settings, the AWS CLI check, the sandbox, the policy,
@@ -132,86 +120,6 @@ export interface ServerContext {
   close(): Promise<void>;
 }
 
-/** Who the credentials of a profile belong to. */
-export interface AccountIdentity {
-  profile: string;
-  account?: string;
-  arn?: string;
-  userId?: string;
-  error?: string;
-}
-
-const accountCacheMs = 5 * 60_000;
-
-/** How long after a failed AWS CLI check the next one may start. */
-const awsCliRetryMs = 10_000;
-
-type AvailableCli = Extract<AwsCliStatus, { available: true }>;
-
-/** The AWS CLI check as the server keeps it: the latest status, and the first success whenever it comes. */
-interface AwsCliWatch {
-  /**
-   * The kept success; else the check under way; else, once `retryAfterMs` passed since the last check ended, a new
-   * check; else the last failure. Never rejects.
-   */
-  current(): Promise<AwsCliStatus>;
-  /** Settles with the first successful check (at start-up or a later one); never rejects. */
-  available: Promise<AvailableCli>;
-}
-
-/**
- * Runs `check` now, keeps a success, and checks again after a failure when asked at least `retryAfterMs` after
- * it ended: a CLI installed (or repaired) while the server runs, or a check that timed out on a busy machine, is
- * found by a later call without a restart. A failure's message says when it is checked again.
- */
-function keepCheckingAwsCli({
-  check,
-  retryAfterMs,
-}: {
-  check: () => Promise<AwsCliStatus>;
-  retryAfterMs: number;
-}): AwsCliWatch {
-  let found!: (status: AvailableCli) => void;
-  const available = new Promise<AvailableCli>((resolve) => {
-    found = resolve;
-  });
-  const again =
-    ` The server checks again at the next call from ${retryAfterMs / 1000} s after this check, so a CLI ` +
-    'installed or repaired meanwhile is found without a restart (a changed AWS_MCP_AWS_CLI takes one).';
-  let endedAt: number | undefined;
-  const run = (): Promise<AwsCliStatus> => {
-    endedAt = undefined;
-    return check()
-      .catch(
-        (error: unknown): AwsCliStatus => ({
-          available: false,
-          path: undefined,
-          message: `The AWS CLI could not be checked (${error instanceof Error ? error.message : String(error)}).`,
-        }),
-      )
-      .then((status) => {
-        endedAt = Date.now();
-        if (status.available) {
-          kept = status;
-          found(status);
-          return status;
-        }
-        return { ...status, message: `${status.message}${again}` };
-      });
-  };
-  let kept: AvailableCli | undefined;
-  let latest = run();
-  return {
-    current() {
-      if (kept !== undefined) return Promise.resolve(kept);
-      // endedAt is unset while a check runs: every caller then waits for that one.
-      if (endedAt !== undefined && Date.now() - endedAt >= retryAfterMs) latest = run();
-      return latest;
-    },
-    available,
-  };
-}
-
 /** Thrown when the server cannot start as configured (sandbox required but missing, bad policy file). */
 export class StartupError extends Error {
   readonly code = 'STARTUP_FAILED';
@@ -257,7 +165,7 @@ function listProtectionsOff(config: ServerConfig, sandbox: SandboxSelection): st
 export async function createServerContext({
   config,
   env,
-  awsCliCheck: { timeoutMs: checkTimeoutMs = 30_000, retryAfterMs = awsCliRetryMs } = {},
+  awsCliCheck: { timeoutMs: checkTimeoutMs = 30_000, retryAfterMs = defaultAwsCliRetryMs } = {},
   log: writeLine = (message: string) => process.stderr.write(`aws-mcp: ${message}\n`),
 }: {
   config: ServerConfig;
@@ -266,13 +174,18 @@ export async function createServerContext({
   awsCliCheck?: { timeoutMs?: number; retryAfterMs?: number };
   log?: (message: string) => void;
 }): Promise<ServerContext> {
-  checkModelCacheApart(config.workdir, cliModelCacheDirectory(env));
   const secretsFolder = resolveSecretsFolder(env);
   try {
+    checkModelCacheApart({
+      workdir: config.workdir,
+      cacheDirectory: cliModelCacheDirectory(env),
+      workdirSetting: 'AWS_MCP_WORKDIR',
+    });
     checkSecretsFolderApart({ workdir: config.workdir, folder: secretsFolder });
     prepareSecretsFolder(secretsFolder);
   } catch (error) {
-    if (error instanceof SecretsFolderError) throw new StartupError(error.message, { cause: error });
+    if (error instanceof SecretsFolderError || ExecutionError.isInstance(error))
+      throw new StartupError(error.message, { cause: error });
     throw error;
   }
   const sessions = new Set<McpServer>();
@@ -358,7 +271,7 @@ export async function createServerContext({
     );
   }
 
-  const awsCli = keepCheckingAwsCli({
+  const awsCli = watchAwsCli({
     check: () =>
       checkAwsCli({
         env,
@@ -368,36 +281,12 @@ export async function createServerContext({
         timeoutMs: checkTimeoutMs,
       }),
     retryAfterMs,
+    names: { checker: 'The server', awsCliSetting: 'AWS_MCP_AWS_CLI' },
   });
-
-  let catalog = loadSnapshotCatalog();
-  // Built asynchronously: regenerating it after a CLI upgrade reads every model, and the server keeps answering.
-  awsCli.available.then(async (status) => {
-    if (status.version === catalog.version) return;
-    const location = findBotocoreDataDir({ env, awsPath: status.path });
-    if (location === undefined) return;
-    try {
-      catalog = await loadCatalogForCliAsync({
-        dataDirectory: location.dataDir,
-        version: status.version,
-        cacheDirectory: join(
-          env.XDG_CACHE_HOME || join(env.HOME ?? homedir(), '.cache'),
-          'aws-mcp',
-          'catalog',
-        ),
-      });
-    } catch (error) {
-      log(
-        `could not read the installed CLI's models, using the built-in catalog: ${String(error)}`,
-        'warning',
-      );
-    }
-  });
-
-  const models = learnCliModel({ awsCli, env, log });
+  const catalog = learnCliCatalog({ awsCli, env, report: log });
+  const models = learnCliModel({ awsCli, env, report: log, programName: 'the server' });
 
   let regions: Promise<AwsRegionList> | undefined;
-  const accounts = new Map<string, { at: number; identity: Promise<AccountIdentity> }>();
   const limiter = createPipelineLimiter({ maxConcurrent: config.maxConcurrent });
   const audit = config.auditLog === undefined ? undefined : await openAuditLog(config.auditLog);
 
@@ -415,6 +304,17 @@ export async function createServerContext({
   const warmCli = 'warmCli' in planned ? planned.warmCli : undefined;
   if ('reason' in planned && config.warmCli === 'on') log(`warm CLI off: ${planned.reason}`, 'warning');
 
+  // The same flow as every call (judged by the policy, preflighted), chosen profile and all.
+  const accounts = createAccountLookup({
+    runOptions: async () => ({
+      ...context.runOptions(null),
+      model: await context.cliModel(),
+      policy,
+      setup,
+      cliStatus: awsCli.current(),
+      catalog: catalog.current(),
+    }),
+  });
   const context: ServerContext = {
     config,
     env,
@@ -423,7 +323,7 @@ export async function createServerContext({
     sandbox,
     policy,
     protectionsOff,
-    catalog: () => catalog,
+    catalog: () => catalog.current(),
     cliModel: () => models.current(),
     setup: () => setup,
     awsContext: (profile) => resolveAwsContext({ env, setup, profile }),
@@ -455,18 +355,7 @@ export async function createServerContext({
     }),
     audit,
     secretsFolder,
-    lookupAccount(profile) {
-      const cached = accounts.get(profile);
-      if (cached !== undefined && Date.now() - cached.at < accountCacheMs) return cached.identity;
-      const identity = readCallerIdentity(context, profile);
-      accounts.set(profile, { at: Date.now(), identity });
-      identity.then((value) => {
-        // An error (expired credentials, no STS on an emulator) is retried after a minute, not five.
-        const entry = accounts.get(profile);
-        if (value.error !== undefined && entry !== undefined) entry.at = Date.now() - accountCacheMs + 60_000;
-      });
-      return identity;
-    },
+    lookupAccount: (profile) => accounts.lookup(profile),
     helpCache: new Map(),
     sessions,
     approvals: createApprovalStore(),
@@ -496,180 +385,4 @@ export async function createServerContext({
     },
   };
   return context;
-}
-
-async function readCallerIdentity(context: ServerContext, profile: string): Promise<AccountIdentity> {
-  try {
-    // The same flow as every call (judged by the policy, preflighted), chosen profile and all.
-    const result = await runAwsCommand('aws sts get-caller-identity --output json', {
-      ...context.runOptions(null),
-      profile,
-      model: await context.cliModel(),
-      policy: context.policy,
-      setup: context.setup(),
-      cliStatus: context.awsCli(),
-      catalog: context.catalog(),
-      timeoutMs: 15_000,
-    });
-    if (result.status !== 'success') {
-      return { profile, error: result.stderr.trim().split('\n').pop() || `aws exited ${result.exitCode}` };
-    }
-    const identity = JSON.parse(result.output) as { Account?: string; Arn?: string; UserId?: string };
-    return { profile, account: identity.Account, arn: identity.Arn, userId: identity.UserId };
-  } catch (error) {
-    return { profile, error: error instanceof Error ? error.message : String(error) };
-  }
-}
-
-/**
- * Where models learned from an installed CLI are kept: the user's cache, apart from the default working directory
- * (`~/.cache/aws-mcp/workdir`), since what is read from there decides how every command is judged.
- */
-export function cliModelCacheDirectory(env: NodeJS.ProcessEnv): string {
-  return join(env.XDG_CACHE_HOME || join(env.HOME ?? homedir(), '.cache'), 'aws-mcp-cli-model');
-}
-
-/**
- * Refuses a working directory that is the model cache, holds it, lies in it or beside it: a command that may write
- * there could change the tables every later command is judged by.
- */
-function checkModelCacheApart(workdir: string, cache: string): void {
-  const work = resolve(workdir);
-  const model = resolve(cache);
-  const inside = (child: string, parent: string) => child === parent || child.startsWith(`${parent}${sep}`);
-  if (inside(work, model) || inside(model, work) || dirname(work) === dirname(model)) {
-    throw new StartupError(
-      `The working directory ${work} is the CLI model cache ${model}, holds it, lies in it or beside it; ` +
-        'commands could rewrite the tables they are judged by. Choose a working directory elsewhere (AWS_MCP_WORKDIR).',
-    );
-  }
-}
-
-/** The Python behind an `aws` script (pip or Debian install), through a pyenv shim; undefined for a frozen binary. */
-async function findCliPython(awsPath: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  const real = await realpath(awsPath).catch(() => awsPath);
-  const head = await readFile(real, { encoding: 'latin1' }).then(
-    (text) => text.slice(0, 2048),
-    () => '',
-  );
-  const direct = readPythonFromShebang(head);
-  if (direct !== undefined) return direct;
-  if (!head.includes('pyenv')) return undefined;
-  const found = await execFileAsync('pyenv', ['which', basename(real)], { env, timeout: 30_000 }).catch(
-    () => undefined,
-  );
-  const target = found?.stdout.trim();
-  if (target === undefined || target === '' || target === real) return undefined;
-  const targetHead = await readFile(target, { encoding: 'latin1' }).then(
-    (text) => text.slice(0, 2048),
-    () => '',
-  );
-  return readPythonFromShebang(targetHead);
-}
-
-/**
- * Chooses the argument model for the installed CLI: the committed snapshot when it is of that very CLI and Python,
- * else one learned earlier into the cache, else one generated now in the background. It starts with the first
- * successful CLI check (at start-up or a later one after a failure). Until a model of the installed CLI exists,
- * `current()` refuses rather than read commands with another version's tables; while the CLI is missing it asks
- * for the check again (throttled), so the call that finds it waits for the model.
- */
-function learnCliModel({
-  awsCli,
-  env,
-  log,
-}: {
-  awsCli: AwsCliWatch;
-  env: NodeJS.ProcessEnv;
-  log: (message: string, level?: 'info' | 'warning' | 'error') => void;
-}): { current(): Promise<CliModel> } {
-  let model: CliModel | undefined;
-  let problem = 'the server is still checking the installed AWS CLI; try again in a few seconds';
-  const refuse = () => new CommandError({ code: 'CLI_MODEL_UNAVAILABLE', message: `Not run: ${problem}.` });
-  // Settles once the snapshot or the cache decided, or generation started: a call waits that long, not longer.
-  let decision: Promise<void> | undefined;
-  const learn = (status: AvailableCli): Promise<void> => {
-    decision ??= new Promise<void>((decided) => {
-      learnFrom(status, decided)
-        .catch((error: unknown) => {
-          problem = `the installed AWS CLI's argument tables could not be learned (${error instanceof Error ? error.message : String(error)})`;
-          log(problem, 'error');
-        })
-        .finally(() => decided());
-    });
-    return decision;
-  };
-  const learnFrom = async (status: AvailableCli, decided: () => void): Promise<void> => {
-    const python = /Python\/(\d+\.\d+\.\d+)/.exec(status.versionLine)?.[1] ?? 'unknown';
-    const major = status.majorVersion === 2 ? 2 : 1;
-    const snapshot = loadSnapshotCliModel(major);
-    if (snapshot.index.cliVersion === status.version && snapshot.index.pythonVersion === python) {
-      model = snapshot;
-      return;
-    }
-    const cacheDirectory = cliModelCacheDirectory(env);
-    try {
-      model = loadCachedCliModel({ cacheDirectory, cliVersion: status.version, pythonVersion: python });
-      if (model !== undefined) return;
-    } catch {
-      // A cached model that does not validate is generated again.
-    }
-    const interpreter = await findCliPython(status.path, env);
-    if (interpreter === undefined && major === 2) {
-      // The installer's frozen v2: no Python to ask, but its own botocore models say which operations exist.
-      const bundle = findBotocoreDataDir({ env, awsPath: status.path });
-      if (bundle?.install === 'bundle') {
-        const frozen = {
-          dataDirectory: bundle.dataDir,
-          cliVersion: status.version,
-          pythonVersion: python,
-          cacheDirectory,
-        };
-        model = loadFrozenCliModel(frozen);
-        // The operations index makes a service's first use read a list of names, not its model; it is written in
-        // the background (a turn of the event loop per model), and the model is read with it once it exists.
-        void indexFrozenCliModel(frozen).then(
-          () => {
-            model = loadFrozenCliModel(frozen);
-          },
-          (error: unknown) => log(`could not index the frozen CLI's models: ${String(error)}`, 'warning'),
-        );
-        log(
-          `AWS CLI ${status.version} is a frozen build: its commands are read with the committed CLI ` +
-            `${snapshot.index.cliVersion} tables for the operations its own models (${bundle.dataDir}) have; ` +
-            'what those tables lack is refused (NOT_IN_CLI_SNAPSHOT)',
-          'warning',
-        );
-        return;
-      }
-    }
-    if (interpreter === undefined) {
-      problem =
-        `the AWS CLI at ${status.path} (${status.version}) is not a Python install this server can read its ` +
-        `argument tables from, and the committed models are of CLI ${snapshot.index.cliVersion}; install the CLI with pip or your ` +
-        'package manager, or run the server with that version';
-      log(problem, 'warning');
-      return;
-    }
-    problem = `learning the installed AWS CLI ${status.version} (about a minute, once per version); try again in a few seconds`;
-    decided();
-    log(`learning the argument tables of AWS CLI ${status.version} with ${interpreter}`);
-    const generated = await generateCliModel({ python: interpreter, cacheDirectory });
-    model = generated.model;
-    log(`learned AWS CLI ${status.version} into ${generated.directory}`);
-  };
-  void awsCli.available.then(learn);
-  return {
-    async current() {
-      if (model !== undefined) return model;
-      const status = await awsCli.current();
-      if (!status.available) {
-        problem = status.message.replace(/\.$/, '');
-        throw refuse();
-      }
-      await learn(status);
-      if (model === undefined) throw refuse();
-      return model;
-    },
-  };
 }
