@@ -24,6 +24,7 @@ import {
   targetOptionsOf,
 } from './fan-out-targets.js';
 import { judgeAwsCommand } from './run-aws-command.js';
+import { type FanOutAuditEntry, runFanOutCommand } from './run-fan-out-command.js';
 import { type RunPipelineOptions, runPipeline } from './run-pipeline.js';
 import { noSandbox } from './sandbox.js';
 
@@ -251,6 +252,59 @@ describe.skipIf(motoMissing !== undefined)(
       for (const [index, files] of seen.entries()) {
         expect(files).toBe(contexts.ofTarget((judged[index] as (typeof judged)[number]).target).profileFiles);
       }
+      expect(resolutions).toEqual([undefined, ...profiles]);
+    });
+
+    it('runs every target after one confirm, auditing and reporting each as it finishes (runFanOutCommand)', async () => {
+      const { contexts, resolutions } = await contextsCounting();
+      const asked: Array<{ targets: string[]; accounts: Record<string, string> }> = [];
+      const audits: FanOutAuditEntry[] = [];
+      const progress: string[] = [];
+      const outcome = await runFanOutCommand(
+        parseCommandLine('aws sqs list-queues --queue-name-prefix q- --output json'),
+        {
+          request: { profiles, regions },
+          contexts,
+          judge: {
+            policy: { mode: 'read-only', rules: [{ effect: 'confirm', actions: ['sqs:list-queues'] }] },
+            workdir: work.path,
+            awsCli: checkAwsCli({ env }),
+          },
+          knownRegions: regions,
+          maxTargets: 50,
+          confirm: async ({ judged, accounts: found }) => {
+            asked.push({
+              targets: judged.map(({ target }) => pairOf(target)),
+              accounts: Object.fromEntries(found),
+            });
+            return { granted: true, answer: 'accepted' };
+          },
+          options: { ...options, maxOutputChars: 90_000 },
+          audit: (entry) => audits.push(entry),
+          onTargetDone: (_, { finished, total }) => progress.push(`${finished}/${total}`),
+        },
+      );
+      if (outcome.status !== 'ran') throw new Error(`not run: ${JSON.stringify(outcome)}`);
+      const all = profiles.flatMap((profile) => regions.map((region) => `${profile}@${region}`));
+      // One confirm for all nine targets, with each profile's account as moto's STS answers it.
+      expect(asked).toEqual([{ targets: all, accounts }]);
+      expect(outcome.perTargetCap).toBe(10_000);
+      expect(outcome.outcomes.map((ran) => pairOf(ran.target))).toEqual(all);
+      for (const ran of outcome.outcomes) {
+        if (ran.error !== undefined) throw ran.error;
+        const urls = (JSON.parse(ran.result.output) as { QueueUrls: string[] }).QueueUrls;
+        expect(urls).toEqual([
+          expect.stringMatching(
+            new RegExp(
+              `/${accounts[ran.target.profile as Profile]}/q-${ran.target.profile}-${ran.target.region}$`,
+            ),
+          ),
+        ]);
+      }
+      expect(
+        audits.map((entry) => `${entry.profile}@${entry.region} ${entry.status} ${entry.consent}`).sort(),
+      ).toEqual(all.map((pair) => `${pair} success accepted`).sort());
+      expect(progress).toEqual(all.map((_, index) => `${index + 1}/9`));
       expect(resolutions).toEqual([undefined, ...profiles]);
     });
 

@@ -86,6 +86,21 @@ export {
   targetOptionsOf,
 } from './fan-out-targets.js';
 export type {
+  FanOutConsentTarget,
+  FanOutOutcome,
+  FanOutResultFields,
+  FanOutStopReason,
+  MergedFanOutResults,
+} from './fan-out-texts.js';
+export {
+  describeFanOutCheck,
+  describeFanOutStops,
+  describeFanOutTargets,
+  describeFinishedTarget,
+  listFanOutConsentTargets,
+  mergeFanOutResults,
+} from './fan-out-texts.js';
+export type {
   FilteredKeptResult,
   FilterKeptResultOptions,
   KeptOutput,
@@ -167,6 +182,16 @@ export {
   runAwsCommand,
   runOptionsOf,
 } from './run-aws-command.js';
+export type {
+  FanOutAuditAbout,
+  FanOutAuditEntry,
+  FanOutCommandOutcome,
+  FanOutCommandRun,
+  FanOutConfirmRequest,
+  FanOutConsent,
+  RunFanOutCommandOptions,
+} from './run-fan-out-command.js';
+export { runFanOutCommand } from './run-fan-out-command.js';
 export type { RunFiltersOptions } from './run-filters.js';
 export { runFilters } from './run-filters.js';
 export type {

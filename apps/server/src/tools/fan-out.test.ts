@@ -6,23 +6,20 @@ import { promisify } from 'node:util';
 import type { Decision } from '@aws-mcp/command';
 import { findMotoServer, MOTO_CREDENTIALS, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
 import {
+  checkFanOutDecisions as checkDecisions,
   createEnabledRegionsLookup,
   type EnabledRegions,
   type FanOutTarget,
+  isFanOutRefusal,
   type ResolveFanOutOptions,
+  resolveFanOutTargets as resolveTargets,
   saveNameForTarget,
   splitOutputCap,
 } from '@aws-mcp/executor';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, textOf } from '../../test/test-server.js';
-import {
-  checkFanOutDecisions,
-  type FanOutOutcome,
-  type FanOutTargetResult,
-  mergeFanOut,
-  resolveFanOutTargets,
-} from './_fan-out.js';
+import { asToolRefusal, type FanOutTargetResult, leftOutNotes, serverFanOutNames } from './_fan-out.js';
 
 const run = promisify(execFile);
 const motoMissing = findMotoServer() === undefined;
@@ -53,6 +50,20 @@ function targetsOf(result: CallToolResult): FanOutTargetResult[] {
   const fanOut = result.structuredContent?.fanOut as { targets: FanOutTargetResult[] } | undefined;
   if (fanOut === undefined) throw new Error(`not a fan-out result: ${textOf(result)}`);
   return fanOut.targets;
+}
+
+/** The executor's target resolution in the server's words, as runFanOut reads it: its names, refusals and notes. */
+async function resolveFanOutTargets(options: ResolveFanOutOptions) {
+  const resolved = await resolveTargets({ ...options, names: serverFanOutNames });
+  return isFanOutRefusal(resolved)
+    ? asToolRefusal(resolved)
+    : { targets: resolved.targets, notes: leftOutNotes(resolved.leftOut) };
+}
+
+/** The executor's fan-out rules in the server's words. */
+function checkFanOutDecisions(options: Omit<Parameters<typeof checkDecisions>[0], 'names'>) {
+  const verdict = checkDecisions({ ...options, names: serverFanOutNames });
+  return isFanOutRefusal(verdict) ? asToolRefusal(verdict) : verdict;
 }
 
 const pairs = (targets: readonly FanOutTarget[]) =>
@@ -350,66 +361,6 @@ describe('splitOutputCap', () => {
     [10, 50, 1],
   ])('splits %i characters between %i targets as %i each', (cap, targets, share) => {
     expect(splitOutputCap(cap, targets)).toBe(share);
-  });
-});
-
-function outcome(target: FanOutTarget, status: 'success' | 'error', output: string): FanOutOutcome {
-  const json = status === 'success' ? (JSON.parse(output) as unknown) : undefined;
-  return {
-    target,
-    account: target === alpha ? '111111111111' : undefined,
-    text: status === 'success' ? output : `The command failed (aws exited 255).\n${output}`,
-    structured: {
-      status,
-      output: status === 'success' ? output : '',
-      stderr: status === 'success' ? '' : output,
-      truncated: false,
-      totalChars: output.length,
-      durationMs: 5,
-      maskedSecrets: 0,
-      ...(status === 'success' ? { jsonOutput: 'parsed' as const, json } : {}),
-    },
-  };
-}
-
-describe('mergeFanOut', () => {
-  const merged = mergeFanOut({
-    outcomes: [outcome(alpha, 'success', '{"QueueUrls":["q1"]}'), outcome(beta, 'error', 'AccessDenied')],
-    cap: 100,
-    perTargetCap: 50,
-    notes: [],
-    durationMs: 9,
-    tag: '#abc123',
-  });
-
-  it('labels each target with a header, and says how the cap was split', () => {
-    expect(merged.text).toBe(
-      [
-        'Ran on 2 targets (2 profiles, 2 regions): 1 succeeded, 1 failed or did not run. Each target’s output is capped at 50 characters (the 100-character cap split between 2 targets). Each target’s result follows its header, tagged #abc123; a line without that tag is part of an output.',
-        '=== #abc123 1/2 · profile alpha · region us-east-1 · account 111111111111 · success ===\n{"QueueUrls":["q1"]}',
-        '=== #abc123 2/2 · profile beta · region eu-west-1 · error ===\nThe command failed (aws exited 255).\nAccessDenied',
-      ].join('\n\n'),
-    );
-  });
-
-  it('merges the JSON outputs as {profile, region, account, output}, and keeps every target’s own result', () => {
-    expect(merged.anySucceeded).toBe(true);
-    expect(merged.structured).toMatchObject({
-      status: 'error',
-      json: [
-        { profile: 'alpha', region: 'us-east-1', account: '111111111111', output: { QueueUrls: ['q1'] } },
-      ],
-      jsonOutput: 'parsed',
-      fanOut: {
-        succeeded: 1,
-        failed: 1,
-        outputCapPerTarget: 50,
-        targets: [
-          { profile: 'alpha', region: 'us-east-1', account: '111111111111', status: 'success' },
-          { profile: 'beta', region: 'eu-west-1', status: 'error', stderr: 'AccessDenied' },
-        ],
-      },
-    });
   });
 });
 
