@@ -6,7 +6,6 @@ import { type SettingRow, settingRows } from './_settings.js';
 import {
   ConfigError,
   choosePolicyMode,
-  isLoopbackHost,
   readServerConfig,
   type ServerConfig,
   settingDefinitions,
@@ -244,25 +243,6 @@ describe('readServerConfig', () => {
         { AWS_MCP_MAX_TIMEOUT: '--max-timeout' },
       ).message,
     ).toBe('AWS_MCP_TIMEOUT must be at most --max-timeout (AWS_MCP_MAX_TIMEOUT) (10), not 50.');
-  });
-});
-
-describe('isLoopbackHost', () => {
-  it.each([
-    ['127.0.0.1', true],
-    ['127.1.2.3', true],
-    ['localhost', true],
-    ['LOCALHOST', true],
-    ['app.localhost', true],
-    ['::1', true],
-    ['[::1]', true],
-    ['0.0.0.0', false],
-    ['::', false],
-    ['10.0.0.1', false],
-    ['localhost.example.com', false],
-    ['128.0.0.1', false],
-  ])('%s → %s', (host, expected) => {
-    expect(isLoopbackHost(host)).toBe(expected);
   });
 });
 

@@ -1,8 +1,8 @@
-import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { PolicyMode } from '@aws-mcp/command';
 import { checkWorkdir, ExecutionError } from '@aws-mcp/executor';
+import { isLoopbackHost } from '@aws-mcp/mcp-http';
 import {
   buildSettingsSchema,
   type DescribeSetting,
@@ -156,15 +156,6 @@ export function choosePolicyMode({
   sandboxed: boolean;
 }): PolicyMode {
   return chosen ?? fromFile ?? (sandboxed ? 'confirm-writes' : 'read-only');
-}
-
-/** Whether `host` is a loopback address or name, so only processes on this machine can connect. */
-export function isLoopbackHost(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
-  if (isIP(bare) === 4) return bare.startsWith('127.');
-  if (isIP(bare) === 6) return bare === '::1' || bare === '0:0:0:0:0:0:0:1';
-  return false;
 }
 
 /**

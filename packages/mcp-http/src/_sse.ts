@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
-import type { ServerContext } from '../server-context.js';
+import type { McpHttpHost } from './_host.js';
 import { readJsonBody, refuseAnswer, refuseUnknownSession } from './_http-messages.js';
 import type { Handler } from './_http-router.js';
 import { sendJsonRpcError } from './_http-security.js';
@@ -10,14 +10,17 @@ import type { SessionTable } from './_http-sessions.js';
  * The handlers of the deprecated SSE transport: `stream` opens a session's event stream (GET `/sse`), `message`
  * takes a client message for it (POST `/messages?sessionId=…`, with the token that opened the session).
  */
-export function createSseHandlers({ context, table }: { context: ServerContext; table: SessionTable }): {
+export function createSseHandlers({ host, table }: { host: McpHttpHost; table: SessionTable }): {
   stream: Handler;
   message: Handler;
 } {
-  const settings = context.config.http;
+  const { settings, names } = host;
   const { sessions } = table;
   const readJson = (request: IncomingMessage, response: ServerResponse) =>
-    readJsonBody(request, response, settings.maxRequestBytes);
+    readJsonBody(request, response, {
+      maxRequestBytes: settings.maxRequestBytes,
+      name: names.maxRequestBytes,
+    });
 
   const serveSseStream: Handler = async (request, response, tokenIndex) => {
     if (request.method !== 'GET') {

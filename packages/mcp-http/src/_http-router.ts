@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HttpConfig } from '../config.js';
+import type { McpHttpSettingNames, McpHttpSettings } from './_host.js';
 import { createCorsPolicy, createHostCheck, createTokenCheck, sendJsonRpcError } from './_http-security.js';
 
 /** Serves one authorized request of a route; `tokenIndex` says which accepted token it carried. */
@@ -16,12 +16,14 @@ export type Handler = (
  */
 export function createHttpRouter({
   settings,
+  names,
   tokens,
   routes,
   mcpPath,
   isClosing,
 }: {
-  settings: HttpConfig;
+  settings: McpHttpSettings;
+  names: McpHttpSettingNames;
   /** The accepted bearer tokens; a handler learns which one a request carried by its index. */
   tokens: readonly string[];
   routes: ReadonlyMap<string, Handler>;
@@ -30,7 +32,7 @@ export function createHttpRouter({
   isClosing: () => boolean;
 }): (request: IncomingMessage, response: ServerResponse) => Promise<void> {
   const whichToken = createTokenCheck(tokens);
-  const hostProblem = createHostCheck(settings);
+  const hostProblem = createHostCheck(settings, names);
   const cors = createCorsPolicy(settings);
   return async (request, response) => {
     const problem = hostProblem(request);

@@ -1,4 +1,3 @@
-import { maskSecrets } from '@aws-mcp/executor';
 import type { EventStore } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
@@ -10,11 +9,13 @@ interface StoredEvent {
   at: number;
 }
 
-function maskStrings(value: unknown): unknown {
-  if (typeof value === 'string') return maskSecrets(value).text;
-  if (Array.isArray(value)) return value.map(maskStrings);
+function maskStrings(value: unknown, maskText: (text: string) => string): unknown {
+  if (typeof value === 'string') return maskText(value);
+  if (Array.isArray(value)) return value.map((inner) => maskStrings(inner, maskText));
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, maskStrings(inner)]));
+    return Object.fromEntries(
+      Object.entries(value).map(([key, inner]) => [key, maskStrings(inner, maskText)]),
+    );
   }
   return value;
 }
@@ -22,8 +23,8 @@ function maskStrings(value: unknown): unknown {
 /**
  * The events of one session's SSE streams, kept so a client that lost a stream can resume it with
  * `Last-Event-ID`. Unlike the SDK example's store it is bounded: the oldest events go once the store holds more
- * than `maxBytes` or an event is older than `maxAgeMs`. Every string is stored masked (access keys, secrets,
- * tokens), whatever the session was shown, so a replay never returns more than masked output. One store per
+ * than `maxBytes` or an event is older than `maxAgeMs`. Every string is stored through `maskText` (the caller's
+ * masking of access keys, secrets, tokens), whatever the session was shown, so a replay never returns more than masked output. One store per
  * session: an event id of another session is simply unknown here.
  */
 export class SessionEventStore implements EventStore {
@@ -34,26 +35,31 @@ export class SessionEventStore implements EventStore {
   private readonly maxBytes: number;
   private readonly maxAgeMs: number;
   private readonly onStore: ((streamId: string, message: JSONRPCMessage) => void) | undefined;
+  private readonly maskText: (text: string) => string;
 
   constructor({
     maxBytes,
     maxAgeMs,
+    maskText,
     onStore,
   }: {
     maxBytes: number;
     maxAgeMs: number;
+    /** Applied to every string of an event before it is kept. */
+    maskText: (text: string) => string;
     /** Called for every event stored, before its id is returned (the caller's async context is still current). */
     onStore?: (streamId: string, message: JSONRPCMessage) => void;
   }) {
     this.maxBytes = maxBytes;
     this.maxAgeMs = maxAgeMs;
     this.onStore = onStore;
+    this.maskText = maskText;
   }
 
   async storeEvent(streamId: string, message: JSONRPCMessage): Promise<string> {
     this.onStore?.(streamId, message);
     this.sequence += 1;
-    const masked = maskStrings(message) as JSONRPCMessage;
+    const masked = maskStrings(message, this.maskText) as JSONRPCMessage;
     const event: StoredEvent = {
       id: `${streamId}.${this.sequence}`,
       streamId,

@@ -2,16 +2,15 @@ import type { ServerResponse } from 'node:http';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
-import { sessionLabel } from '../_session-label.js';
-import { createMcpServer } from '../server.js';
-import type { ServerContext } from '../server-context.js';
 import type { SessionEventStore } from './_event-store.js';
+import type { McpHttpHost } from './_host.js';
 import { sendJsonRpcError } from './_http-security.js';
 import { chooseSessionToEvict } from './_session-eviction.js';
 import { type SessionTraffic, watchSessionTraffic } from './_session-traffic.js';
 import { createStreamBreakWatch, type StreamBreakWatch } from './_stream-breaks.js';
+import { sessionLabel } from './session-label.js';
 
-/** One client's session over streamable HTTP or SSE: its own McpServer on the shared context. */
+/** One client's session over streamable HTTP or SSE: its own McpServer. */
 export interface Session {
   server: McpServer;
   transport: StreamableHTTPServerTransport | SSEServerTransport;
@@ -65,14 +64,8 @@ function formatAge(ms: number): string {
  * The session bookkeeping of an HTTP server: a session is idle only while none of its requests is open, an idle
  * session closes after the idle timeout, and at the cap the least recently used idle session makes room.
  */
-export function createSessionTable({
-  context,
-  log,
-}: {
-  context: ServerContext;
-  log: (message: string) => void;
-}): SessionTable {
-  const settings = context.config.http;
+export function createSessionTable({ host }: { host: McpHttpHost }): SessionTable {
+  const { settings, names, log } = host;
   const sessions = new Map<string, Session>();
   const pending = new Set<Session>();
   const statelessServers = new Set<McpServer>();
@@ -120,12 +113,12 @@ export function createSessionTable({
   const refuseOverCap = (response: ServerResponse) =>
     sendJsonRpcError(response, {
       status: 503,
-      message: `Service Unavailable: the server already has its maximum of ${settings.maxSessions} sessions open (AWS_MCP_MAX_SESSIONS), and none is idle long enough to close (AWS_MCP_SESSION_EVICT_IDLE).`,
+      message: `Service Unavailable: the server already has its maximum of ${settings.maxSessions} sessions open (${names.maxSessions}), and none is idle long enough to close (${names.sessionEvictIdleSeconds}).`,
       headers: { 'Retry-After': '60' },
     });
 
   // At the cap, the least recently used session that is idle (no request open, no call running, no consent
-  // pending) for AWS_MCP_SESSION_EVICT_IDLE is closed to admit a new client. Returns whether there is room.
+  // pending) for the eviction idle time is closed to admit a new client. Returns whether there is room.
   const makeRoom = async (): Promise<boolean> => {
     if (openSessionCount() < settings.maxSessions) return true;
     const now = Date.now();
@@ -155,7 +148,7 @@ export function createSessionTable({
   ): Session => {
     const traffic = watchSessionTraffic(transport);
     const session: Session = {
-      server: createMcpServer(context),
+      server: host.createServer(),
       transport,
       tokenIndex,
       traffic,

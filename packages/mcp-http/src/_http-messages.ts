@@ -14,13 +14,13 @@ export function headerValue(request: IncomingMessage, name: string): string | un
 export async function readJsonBody(
   request: IncomingMessage,
   response: ServerResponse,
-  maxRequestBytes: number,
+  { maxRequestBytes, name }: { maxRequestBytes: number; name: string },
 ): Promise<{ ok: true; message: unknown } | { ok: false }> {
   const body = await readBody(request, maxRequestBytes);
   if (body.tooLarge) {
     sendJsonRpcError(response, {
       status: 413,
-      message: `Payload Too Large: a request body must not exceed ${maxRequestBytes} bytes (AWS_MCP_MAX_REQUEST_BYTES).`,
+      message: `Payload Too Large: a request body must not exceed ${maxRequestBytes} bytes (${name}).`,
       headers: { Connection: 'close' },
     });
     return { ok: false };

@@ -1,6 +1,16 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type HttpConfig, isLoopbackHost } from '../config.js';
+import { isIP } from 'node:net';
+import { defaultSettingNames, type McpHttpSettingNames, type McpHttpSettings } from './_host.js';
+
+/** Whether `host` is a loopback address or name, so only processes on this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (bare === 'localhost' || bare.endsWith('.localhost')) return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  if (isIP(bare) === 6) return bare === '::1' || bare === '0:0:0:0:0:0:0:1';
+  return false;
+}
 
 /** A JSON-RPC error answer with no id, as the SDK's own transports send them. */
 export function sendJsonRpcError(
@@ -25,7 +35,7 @@ export function sendJsonRpcError(
   response.end(body);
 }
 
-/** A token for a run without AWS_MCP_AUTH_TOKEN: 256 random bits, URL-safe. */
+/** A token for a server started without one: 256 random bits, URL-safe. */
 export function generateAuthToken(): string {
   return randomBytes(32).toString('base64url');
 }
@@ -55,11 +65,11 @@ export function createTokenCheck(
 const corsAllowedHeaders = 'authorization, content-type, mcp-session-id, mcp-protocol-version, last-event-id';
 
 /**
- * CORS for the exact origins in AWS_MCP_ALLOWED_ORIGINS: `headers` for an answer to such an origin (its own
+ * CORS for the exact origins in `allowedOrigins`: `headers` for an answer to such an origin (its own
  * origin, never `*`, never credentials), and `preflight` for an OPTIONS preflight, answered without a token.
  * Another origin, or a request without Origin, gets no CORS header at all.
  */
-export function createCorsPolicy(config: HttpConfig): {
+export function createCorsPolicy(config: Pick<McpHttpSettings, 'allowedOrigins'>): {
   headers(request: IncomingMessage): Record<string, string>;
   isPreflight(request: IncomingMessage): boolean;
   preflight(request: IncomingMessage, response: ServerResponse): void;
@@ -106,10 +116,14 @@ function hostnameOf(hostHeader: string): string {
 
 /**
  * Checks the Host and Origin headers against DNS rebinding: a web page whose name resolves to 127.0.0.1 sends its
- * own name as Host. Accepted: loopback names, the bound host and AWS_MCP_ALLOWED_HOSTS; for Origin (sent by
- * browsers only), loopback origins and AWS_MCP_ALLOWED_ORIGINS. Returns why a request is refused, or undefined.
+ * own name as Host. Accepted: loopback names, the bound host and `allowedHosts`; for Origin (sent by browsers
+ * only), loopback origins and `allowedOrigins`. Returns why a request is refused (naming the setting with `names`),
+ * or undefined.
  */
-export function createHostCheck(config: HttpConfig): (request: IncomingMessage) => string | undefined {
+export function createHostCheck(
+  config: Pick<McpHttpSettings, 'host' | 'allowedHosts' | 'allowedOrigins'>,
+  names: Pick<McpHttpSettingNames, 'allowedHosts' | 'allowedOrigins'> = defaultSettingNames,
+): (request: IncomingMessage) => string | undefined {
   const boundHost = hostnameOf(config.host.toLowerCase());
   const wildcard = boundHost === '0.0.0.0' || boundHost === '::';
   const allowedHost = (hostHeader: string) => {
@@ -122,13 +136,13 @@ export function createHostCheck(config: HttpConfig): (request: IncomingMessage) 
   return (request) => {
     const host = request.headers.host;
     if (host === undefined || !allowedHost(host)) {
-      return `Forbidden: Host ${JSON.stringify(host ?? '')} is not allowed; add it to AWS_MCP_ALLOWED_HOSTS to accept it.`;
+      return `Forbidden: Host ${JSON.stringify(host ?? '')} is not allowed; add it to ${names.allowedHosts} to accept it.`;
     }
     const origin = request.headers.origin;
     if (origin === undefined) return undefined;
     if (config.allowedOrigins.includes(origin)) return undefined;
     if (URL.canParse(origin) && isLoopbackHost(new URL(origin).hostname)) return undefined;
-    return `Forbidden: Origin ${JSON.stringify(origin)} is not allowed; add it to AWS_MCP_ALLOWED_ORIGINS to accept it.`;
+    return `Forbidden: Origin ${JSON.stringify(origin)} is not allowed; add it to ${names.allowedOrigins} to accept it.`;
   };
 }
 

@@ -1,11 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { type HttpConfig, readServerConfig } from '../config.js';
-import { createCorsPolicy, createHostCheck, createTokenCheck } from './_http-security.js';
+import type { McpHttpSettings } from './_host.js';
+import { createCorsPolicy, createHostCheck, createTokenCheck, isLoopbackHost } from './_http-security.js';
 
-function httpConfig(env: Record<string, string> = {}): HttpConfig {
-  return readServerConfig({ HOME: '/home/someone', AWS_MCP_AUTH_TOKEN: 'a-long-enough-token', ...env }).http;
+type Chosen = Partial<Pick<McpHttpSettings, 'host' | 'allowedHosts' | 'allowedOrigins'>>;
+
+/** The settings the checks read: loopback, nothing else allowed, unless the row chooses. */
+function httpConfig(chosen: Chosen = {}): Pick<McpHttpSettings, 'host' | 'allowedHosts' | 'allowedOrigins'> {
+  return { host: '127.0.0.1', allowedHosts: [], allowedOrigins: [], ...chosen };
 }
+
+/** An application's own words for the settings, as the server passes them. */
+const names = { allowedHosts: 'AWS_MCP_ALLOWED_HOSTS', allowedOrigins: 'AWS_MCP_ALLOWED_ORIGINS' };
 
 function requestWith(headers: Record<string, string>, method = 'POST'): IncomingMessage {
   return { headers, method } as IncomingMessage;
@@ -18,15 +24,15 @@ describe('createHostCheck', () => {
     [{}, { host: 'LOCALHOST' }],
     [{}, { host: '[::1]:8000' }],
     [{}, { host: '127.0.0.1:8000', origin: 'http://localhost:3000' }],
-    [{ AWS_MCP_HOST: '10.0.0.5' }, { host: '10.0.0.5:8000' }],
-    [{ AWS_MCP_HOST: '0.0.0.0', AWS_MCP_ALLOWED_HOSTS: 'mcp.example.com' }, { host: 'mcp.example.com' }],
-    [{ AWS_MCP_ALLOWED_HOSTS: 'mcp.internal:9000' }, { host: 'mcp.internal:9000' }],
+    [{ host: '10.0.0.5' }, { host: '10.0.0.5:8000' }],
+    [{ host: '0.0.0.0', allowedHosts: ['mcp.example.com'] }, { host: 'mcp.example.com' }],
+    [{ allowedHosts: ['mcp.internal:9000'] }, { host: 'mcp.internal:9000' }],
     [
-      { AWS_MCP_ALLOWED_ORIGINS: 'https://app.example.com' },
+      { allowedOrigins: ['https://app.example.com'] },
       { host: 'localhost:8000', origin: 'https://app.example.com' },
     ],
-  ])('with %j accepts %j', (env, headers) => {
-    expect(createHostCheck(httpConfig(env))(requestWith(headers))).toBeUndefined();
+  ])('with %j accepts %j', (chosen: Chosen, headers) => {
+    expect(createHostCheck(httpConfig(chosen), names)(requestWith(headers))).toBeUndefined();
   });
 
   it.each([
@@ -37,16 +43,30 @@ describe('createHostCheck', () => {
       { host: 'localhost.attacker.example' },
       'Forbidden: Host "localhost.attacker.example" is not allowed',
     ],
-    [{ AWS_MCP_HOST: '0.0.0.0' }, { host: '0.0.0.0:8000' }, 'Forbidden: Host "0.0.0.0:8000" is not allowed'],
-    [{ AWS_MCP_ALLOWED_HOSTS: 'mcp.internal:9000' }, { host: 'mcp.internal:9001' }, 'Forbidden: Host'],
+    [{ host: '0.0.0.0' }, { host: '0.0.0.0:8000' }, 'Forbidden: Host "0.0.0.0:8000" is not allowed'],
+    [{ allowedHosts: ['mcp.internal:9000'] }, { host: 'mcp.internal:9001' }, 'Forbidden: Host'],
     [
       {},
       { host: 'localhost:8000', origin: 'https://attacker.example' },
       'Forbidden: Origin "https://attacker.example"',
     ],
     [{}, { host: 'localhost:8000', origin: 'null' }, 'Forbidden: Origin "null"'],
-  ])('with %j refuses %j', (env, headers, message) => {
-    expect(createHostCheck(httpConfig(env))(requestWith(headers))).toContain(message);
+  ])('with %j refuses %j', (chosen: Chosen, headers, message) => {
+    expect(createHostCheck(httpConfig(chosen), names)(requestWith(headers))).toContain(message);
+  });
+});
+
+describe('createHostCheck messages', () => {
+  it('names the setting to change in the words the application passed, else the option', () => {
+    const foreign = requestWith({ host: 'attacker.example' });
+    expect(createHostCheck(httpConfig(), names)(foreign)).toBe(
+      'Forbidden: Host "attacker.example" is not allowed; add it to AWS_MCP_ALLOWED_HOSTS to accept it.',
+    );
+    expect(
+      createHostCheck(httpConfig())(requestWith({ host: 'localhost', origin: 'https://x.example' })),
+    ).toBe(
+      'Forbidden: Origin "https://x.example" is not allowed; add it to `settings.allowedOrigins` to accept it.',
+    );
   });
 });
 
@@ -71,7 +91,7 @@ describe('createTokenCheck', () => {
 
 describe('createCorsPolicy', () => {
   const allowed = 'https://app.example.com';
-  const cors = createCorsPolicy(httpConfig({ AWS_MCP_ALLOWED_ORIGINS: allowed }));
+  const cors = createCorsPolicy(httpConfig({ allowedOrigins: [allowed] }));
 
   it.each([
     [
@@ -101,5 +121,24 @@ describe('createCorsPolicy', () => {
     [{ origin: allowed, 'access-control-request-method': 'POST' }, 'POST', false],
   ])('treats %j %s as a preflight: %s', (headers, method, expected) => {
     expect(cors.isPreflight(requestWith(headers, method))).toBe(expected);
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['localhost', true],
+    ['LOCALHOST', true],
+    ['app.localhost', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['10.0.0.1', false],
+    ['localhost.example.com', false],
+    ['128.0.0.1', false],
+  ])('%s → %s', (host, expected) => {
+    expect(isLoopbackHost(host)).toBe(expected);
   });
 });

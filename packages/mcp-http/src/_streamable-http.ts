@@ -3,14 +3,13 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest, isJSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
-import { sessionLabel } from '../_session-label.js';
-import { createMcpServer } from '../server.js';
-import type { ServerContext } from '../server-context.js';
 import { SessionEventStore } from './_event-store.js';
+import type { McpHttpHost } from './_host.js';
 import { headerValue, readJsonBody, refuseAnswer, refuseUnknownSession } from './_http-messages.js';
 import type { Handler } from './_http-router.js';
 import { sendJsonRpcError } from './_http-security.js';
 import type { Session, SessionTable } from './_http-sessions.js';
+import { sessionLabel } from './session-label.js';
 
 /** The POST whose handling is running, so the event store learns which stream carries its calls. */
 interface PostContext {
@@ -39,22 +38,21 @@ function setRequestHeader(request: IncomingMessage, name: string, value: string 
  * keeps its own event store for resumed streams), or with `stateless` set, a new server per POST.
  */
 export function createStreamableHttpHandler({
-  context,
+  host,
   table,
-  log,
 }: {
-  context: ServerContext;
+  host: McpHttpHost;
   table: SessionTable;
-  log: (message: string) => void;
 }): Handler {
-  const { config } = context;
-  const settings = config.http;
+  const { settings, names, log, eventBytes } = host;
   const postContext = new AsyncLocalStorage<PostContext>();
-  const eventBytes = Math.max(2 * 1024 * 1024, 8 * config.maxOutputChars);
   const eventAgeMs = Math.max(2 * settings.resumeGraceSeconds, 60) * 1000;
   const { sessions, pending, statelessServers } = table;
   const readJson = (request: IncomingMessage, response: ServerResponse) =>
-    readJsonBody(request, response, settings.maxRequestBytes);
+    readJsonBody(request, response, {
+      maxRequestBytes: settings.maxRequestBytes,
+      name: names.maxRequestBytes,
+    });
 
   // Serves one request of an established streamable HTTP session: answers are claimed first (one answer per
   // server request), a resume names a stream of this session's own store, and a broken call stream is watched.
@@ -109,7 +107,7 @@ export function createStreamableHttpHandler({
     }
     const body = await readJson(request, response);
     if (!body.ok) return;
-    const server = createMcpServer(context);
+    const server = host.createServer();
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     statelessServers.add(server);
     response.on('close', () => {
@@ -161,6 +159,7 @@ export function createStreamableHttpHandler({
     const events = new SessionEventStore({
       maxBytes: eventBytes,
       maxAgeMs: eventAgeMs,
+      maskText: host.maskText,
       onStore: (streamId, stored) => {
         // The priming event (no message) opens a call stream: remember it for the POST being handled.
         const post = postContext.getStore();

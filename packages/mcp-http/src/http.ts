@@ -1,0 +1,128 @@
+import { createServer as createNodeServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpHttpError } from './_errors.js';
+import {
+  defaultSettingNames,
+  type McpHttpHost,
+  type McpHttpSettingNames,
+  type McpHttpSettings,
+} from './_host.js';
+import { createHttpRouter, type Handler } from './_http-router.js';
+import { generateAuthToken, sendJsonRpcError } from './_http-security.js';
+import { createSessionTable } from './_http-sessions.js';
+import { createSseHandlers } from './_sse.js';
+import { createStreamableHttpHandler } from './_streamable-http.js';
+
+/** What `startMcpHttpServer` serves and how. */
+export interface StartMcpHttpServerOptions {
+  /** Streamable HTTP at `/mcp`, or the deprecated SSE transport at `/sse` + `/messages`. */
+  transport: 'streamable-http' | 'sse';
+  settings: McpHttpSettings;
+  /** A new McpServer for each session (or each request when stateless). */
+  createServer: () => McpServer;
+  /**
+   * Applied to every string of an event kept for resumed streams (required: what a replay returns must have been
+   * masked the way the application masks secrets).
+   */
+  maskText: (text: string) => string;
+  /** How many bytes of events one session keeps for resumed streams (default 2 MiB). */
+  eventBytes?: number;
+  /** The operator's log (default: none): what one session did never goes to the others. */
+  log?: (message: string) => void;
+  /** How texts name the settings (default: the library's option names). */
+  settingNames?: Partial<McpHttpSettingNames>;
+}
+
+/** A running HTTP server. */
+export interface McpHttpServerHandle {
+  /** Where clients connect: `…/mcp` for streamable HTTP, `…/sse` for SSE. */
+  url: string;
+  /** The token clients send as `Authorization: Bearer …` (the configured one, or the one made at start). */
+  authToken: string;
+  /** Sessions open now. */
+  sessionCount(): number;
+  /** Stops listening, closes every session (aborting their running commands) and every connection. */
+  close(): Promise<void>;
+}
+
+function formatUrl(host: string, port: number, path: string): string {
+  const shown = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return `http://${shown}:${port}${path}`;
+}
+
+/**
+ * Serves MCP over HTTP: streamable HTTP at `/mcp` (stateful sessions, or a new server per request when
+ * stateless) or the deprecated SSE transport at `/sse` + `/messages`, and `/healthz`. Every MCP request needs the
+ * bearer token and a loopback (or allowed) Host. Throws McpHttpError (`LISTEN_FAILED`) when it cannot listen.
+ */
+export async function startMcpHttpServer({
+  transport,
+  settings,
+  createServer,
+  maskText,
+  eventBytes = 2 * 1024 * 1024,
+  log = () => {},
+  settingNames = {},
+}: StartMcpHttpServerOptions): Promise<McpHttpServerHandle> {
+  const names: McpHttpSettingNames = { ...defaultSettingNames, ...settingNames };
+  const host: McpHttpHost = { settings, names, createServer, maskText, eventBytes, log };
+  const authToken = settings.authToken ?? generateAuthToken();
+  const tokens = settings.authTokens.length > 0 ? settings.authTokens : [authToken];
+  const table = createSessionTable({ host });
+
+  let routes: Map<string, Handler>;
+  if (transport === 'sse') {
+    const sse = createSseHandlers({ host, table });
+    routes = new Map([
+      ['/sse', sse.stream],
+      ['/messages', sse.message],
+      ['/messages/', sse.message],
+    ]);
+  } else {
+    routes = new Map([['/mcp', createStreamableHttpHandler({ host, table })]]);
+  }
+  const mcpPath = transport === 'sse' ? '/sse' : '/mcp';
+  const handle = createHttpRouter({ settings, names, tokens, routes, mcpPath, isClosing: table.isClosing });
+
+  const httpServer = createNodeServer((request, response) => {
+    handle(request, response).catch((error: unknown) => {
+      // The path only: a query can carry a session id (SSE's `?sessionId=`).
+      const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+      log(`HTTP ${request.method} ${path} failed: ${error instanceof Error ? error.message : String(error)}`);
+      sendJsonRpcError(response, { status: 500, code: -32603, message: 'Internal error' });
+    });
+  });
+
+  const listenHost = settings.host.replace(/^\[(.*)\]$/, '$1');
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', (error: NodeJS.ErrnoException) => {
+      reject(
+        new McpHttpError({
+          code: 'LISTEN_FAILED',
+          message: `cannot listen on ${formatUrl(listenHost, settings.port, '')}: ${
+            error.code === 'EADDRINUSE'
+              ? `the port is in use (choose another with ${names.port}, or 0 for any free port)`
+              : error.message
+          }`,
+          cause: error,
+        }),
+      );
+    });
+    httpServer.listen(settings.port, listenHost, () => resolve());
+  });
+  const { port } = httpServer.address() as AddressInfo;
+
+  return {
+    url: formatUrl(listenHost, port, mcpPath),
+    authToken,
+    sessionCount: table.count,
+    close: async () => {
+      if (table.isClosing()) return;
+      const stopped = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      await table.closeAll();
+      httpServer.closeAllConnections();
+      await stopped;
+    },
+  };
+}
