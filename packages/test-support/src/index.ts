@@ -33,7 +33,7 @@ export {
   waitForExit,
   waitUntilDead,
 } from './processes.js';
-export type { RecordingProxy } from './recording-proxy.js';
+export type { RecordedRequest, RecordingProxy } from './recording-proxy.js';
 export { startRecordingProxy } from './recording-proxy.js';
 export type { TempDirRef } from './temp.js';
 export { createTempDir, createTempDirSync, useTempDir } from './temp.js';

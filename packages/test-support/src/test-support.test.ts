@@ -44,6 +44,19 @@ describe('startHangingEndpoint', () => {
     socket.destroy();
   });
 
+  it('reads a target given as a function at each request', async () => {
+    const target = createServer((request, response) => response.end(`at ${request.url}`));
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    let endpoint = 'http://127.0.0.1:1';
+    try {
+      const proxy = await startRecordingProxy(() => endpoint);
+      endpoint = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+      expect(await (await fetch(`${proxy.endpoint}/late`)).text()).toBe('at /late');
+    } finally {
+      target.close();
+    }
+  });
+
   it('closes itself when the test that started it ends', async () => {
     const port = leftOpen?.port as number;
     const refused = await new Promise<boolean>((resolve) => {
@@ -87,6 +100,25 @@ describe('startRecordingProxy', () => {
       ]);
       expect(proxy.requests.map(({ method, path }) => `${method} ${path}`)).toEqual(['PUT /bucket/key?x=1']);
       expect(proxy.requests[0]?.headers['x-amz-expected-bucket-owner']).toBe('123456789012');
+      expect(proxy.requests[0]?.body).toBe('payload');
+      expect(proxy.requests[0]?.answer).toMatchObject({
+        status: 201,
+        headers: { 'x-answer': 'yes' },
+        body: 'got /bucket/key?x=1 payload',
+      });
+    } finally {
+      target.close();
+    }
+  });
+
+  it('reads a target given as a function at each request', async () => {
+    const target = createServer((request, response) => response.end(`at ${request.url}`));
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    let endpoint = 'http://127.0.0.1:1';
+    try {
+      const proxy = await startRecordingProxy(() => endpoint);
+      endpoint = `http://127.0.0.1:${(target.address() as AddressInfo).port}`;
+      expect(await (await fetch(`${proxy.endpoint}/late`)).text()).toBe('at /late');
     } finally {
       target.close();
     }

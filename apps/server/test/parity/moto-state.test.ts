@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { MotoEmulator } from '@aws-mcp/emulators';
 import { type EmulatedAws, motoMissing, startEmulatedAws } from '@aws-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { changedModels, type MotoState } from './moto-state.js';
@@ -9,7 +10,7 @@ const execAws = promisify(execFile);
 describe.skipIf(motoMissing !== undefined)(
   `changedModels on moto's own dumps${motoMissing === undefined ? '' : ` (skipped: ${motoMissing})`}`,
   () => {
-    let aws: EmulatedAws;
+    let aws: EmulatedAws<MotoEmulator>;
     const dump = async () => (await aws.emulator.readState()) as MotoState;
     const assumeRole = (session: string) =>
       execAws(
