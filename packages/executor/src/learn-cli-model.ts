@@ -4,6 +4,7 @@ import { findBotocoreDataDir } from '@aws-mcp/aws-config';
 import {
   type CliModel,
   CommandError,
+  type FrozenCliModelOptions,
   generateCliModel,
   indexFrozenCliModel,
   loadCachedCliModel,
@@ -123,7 +124,20 @@ export function learnCliModel({
     if (interpreter === undefined && major === 2) {
       const bundle = findBotocoreDataDir({ env, awsPath: status.path });
       if (bundle?.install === 'bundle') {
-        learnFrozen({ status, python, dataDirectory: bundle.dataDir, snapshot });
+        const frozen = {
+          dataDirectory: bundle.dataDir,
+          cliVersion: status.version,
+          pythonVersion: python,
+          cacheDirectory,
+        };
+        model = readFrozenCliModel({
+          frozen,
+          snapshotVersion: snapshot.index.cliVersion,
+          report,
+          indexed: (indexed) => {
+            model = indexed;
+          },
+        });
         return;
       }
     }
@@ -142,35 +156,6 @@ export function learnCliModel({
     model = generated.model;
     report(`learned AWS CLI ${status.version} into ${generated.directory}`, 'info');
   };
-  // The installer's frozen v2: no Python to ask, but its own botocore models say which operations exist.
-  const learnFrozen = ({
-    status,
-    python,
-    dataDirectory,
-    snapshot,
-  }: {
-    status: AvailableAwsCli;
-    python: string;
-    dataDirectory: string;
-    snapshot: CliModel;
-  }): void => {
-    const frozen = { dataDirectory, cliVersion: status.version, pythonVersion: python, cacheDirectory };
-    model = loadFrozenCliModel(frozen);
-    // The operations index makes a service's first use read a list of names, not its model; it is written in the
-    // background (a turn of the event loop per model), and the model is read with it once it exists.
-    void indexFrozenCliModel(frozen).then(
-      () => {
-        model = loadFrozenCliModel(frozen);
-      },
-      (error: unknown) => report(`could not index the frozen CLI's models: ${String(error)}`, 'warning'),
-    );
-    report(
-      `AWS CLI ${status.version} is a frozen build: its commands are read with the committed CLI ` +
-        `${snapshot.index.cliVersion} tables for the operations its own models (${dataDirectory}) have; ` +
-        'what those tables lack is refused (NOT_IN_CLI_SNAPSHOT)',
-      'warning',
-    );
-  };
   void awsCli.available.then(learn);
   return {
     async current() {
@@ -185,4 +170,35 @@ export function learnCliModel({
       return model;
     },
   };
+}
+
+/**
+ * The installer's frozen v2: no Python to ask, but its own botocore models say which operations exist. Returns the
+ * committed v2 tables limited to them, and writes the operations index in the background (a turn of the event loop
+ * per model), which makes a service's first use read a list of names, not its model; `indexed` gets the model read
+ * with it once it exists.
+ */
+function readFrozenCliModel({
+  frozen,
+  snapshotVersion,
+  report,
+  indexed,
+}: {
+  frozen: FrozenCliModelOptions & { cacheDirectory: string };
+  snapshotVersion: string;
+  report: NonNullable<LearnCliModelOptions['report']>;
+  indexed: (model: CliModel) => void;
+}): CliModel {
+  const model = loadFrozenCliModel(frozen);
+  void indexFrozenCliModel(frozen).then(
+    () => indexed(loadFrozenCliModel(frozen)),
+    (error: unknown) => report(`could not index the frozen CLI's models: ${String(error)}`, 'warning'),
+  );
+  report(
+    `AWS CLI ${frozen.cliVersion} is a frozen build: its commands are read with the committed CLI ` +
+      `${snapshotVersion} tables for the operations its own models (${frozen.dataDirectory}) have; ` +
+      'what those tables lack is refused (NOT_IN_CLI_SNAPSHOT)',
+    'warning',
+  );
+  return model;
 }
