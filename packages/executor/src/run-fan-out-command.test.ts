@@ -149,6 +149,22 @@ describe('runFanOutCommand before anything runs', () => {
       { status: 'declined', consent: { answer: 'declined' }, asking: { target: { profile: 'alpha' } } },
       { status: 'refused', consent: 'declined', rule: 'ask-lists' },
     ],
+    [
+      'the one consent asks with the reason of the target whose decision asks, not the first target’s',
+      {
+        line: 'aws sqs list-queues',
+        request: both,
+        policy: {
+          mode: 'read-only',
+          rules: [{ id: 'ask-beta', effect: 'confirm', actions: ['sqs:list-queues'], profiles: ['beta'] }],
+        },
+      },
+      {
+        status: 'declined',
+        asking: { target: { profile: 'beta' }, judged: { decision: { rule: 'ask-beta' } } },
+      },
+      { status: 'refused', consent: 'declined', profile: 'beta', rule: 'ask-beta' },
+    ],
   ])('%s', async (_, call, expected, audited) => {
     const { outcome, started, audits, asked, looked } = await callWith(call);
     expect(outcome).toMatchObject(expected);
