@@ -100,6 +100,12 @@ describe('splitCommandLine refusals, through parseCommandLine', () => {
       ),
     ],
     [';&', 'aws s3 ls ;& x', operator(';&')],
+    // Only `<<` is read apart from a `(` after it: `&&(` is still `&&`.
+    [
+      '&&(',
+      'aws s3 ls &&(id)',
+      operator('&&', 'run one command per call, and use --query or a `| jq` stage to shape its output'),
+    ],
     [';;&', 'aws s3 ls ;;& x', operator(';;&')],
     ['a control character', 'aws s3 ls\u0001', control('\\x01')],
     ['DEL', 'aws s3 ls\u007f', control('\\x7f')],
@@ -129,6 +135,9 @@ describe('splitCommandLine refusals, through parseCommandLine', () => {
     ['an unclosed ${', 'aws s3 ls ${HOME', expansion('${HOME')],
     ['a lone $', 'aws s3 ls $', expansion('$')],
     ['a long name, shown cut', 'aws s3 ls $abcdefghijklmnopq', expansion('$abcdefghijk')],
+    // Further into the line, where a slice backwards from the `$` would be empty.
+    ['$NAME in double quotes far into the line', 'aws s3 ls s3://bucket/"$HOME"', expansion('$HOME')],
+    ['a $ ending the line inside double quotes', 'aws s3 ls "$', unclosed('double')],
     ['$NAME in double quotes', 'aws s3 ls "$HOME"', expansion('$HOME')],
     ['${NAME} in double quotes', 'aws s3 ls "${X}"', expansion('${X}')],
     ['$( in double quotes', 'aws s3 ls "$(id)"', expansion('$')],
@@ -196,6 +205,15 @@ describe('splitCommandLine words, through parseCommandLine', () => {
     ['empty quotes are an empty word', `aws s3 ls ''`, [['aws', 's3', 'ls', '']]],
     ['empty double quotes are an empty word', 'aws s3 ls ""', [['aws', 's3', 'ls', '']]],
     ['spaces and tabs between words', 'aws  s3\tls ', [['aws', 's3', 'ls']]],
+    ['spaces before the first word', ' \taws s3 ls', [['aws', 's3', 'ls']]],
+    [
+      'a backslash-carriage return inside double quotes stays',
+      'aws s3 ls | grep -e "a\\\rb"',
+      [
+        ['aws', 's3', 'ls'],
+        ['grep', '-e', 'a\\\rb'],
+      ],
+    ],
     [
       '| without spaces',
       'aws s3 ls|jq .',
