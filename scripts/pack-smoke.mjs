@@ -13,6 +13,7 @@ const packages = [
   'packages/executor',
   'packages/aws-config',
   'packages/prompts',
+  'packages/mcp-http',
   'apps/server',
 ];
 const work = mkdtempSync(join(tmpdir(), 'aws-mcp-pack-'));
