@@ -19,7 +19,7 @@ function fields(result: CallToolResult): Record<string, unknown> {
 
 /**
  * Paging through the server on an installer-style frozen CLI v2 (no Python, so no launcher reports the token):
- * text output, a profile whose output is text, a table, and a page over the output cap with keeping off, each
+ * text output, a profile whose output is text, a table, yaml, and a page over the output cap with keeping off, each
  * compared with what the same CLI prints for the same call run raw (`--max-items`/`--starting-token`) on moto.
  */
 describe.skipIf(frozenCliMissing !== undefined)(
@@ -155,6 +155,61 @@ describe.skipIf(frozenCliMissing !== undefined)(
         durationMs: 0,
       });
       expect(fields(result).reason).toMatch(/--output json. or .--output text/);
+    });
+
+    it('walks a yaml listing with a list --query: each page byte for byte as the raw CLI prints it, to the last', async () => {
+      const query = 'Contents[].{key: Key, size: Size, modified: LastModified}';
+      const seen: string[] = [];
+      let nextToken: string | undefined;
+      let pages = 0;
+      do {
+        const resume = nextToken === undefined ? [] : ['--starting-token', nextToken];
+        const result = await test.call('aws_cli_pipeline', {
+          args: [
+            'aws',
+            's3api',
+            'list-objects-v2',
+            '--bucket',
+            'paged-bucket',
+            '--output',
+            'yaml',
+            '--query',
+            query,
+          ],
+          maxItems: 3,
+          ...(nextToken === undefined ? {} : { nextToken }),
+        });
+        expect(result.isError, textOf(result)).not.toBe(true);
+        expect(JSON.stringify(result.content)).not.toContain('Whether more items remain is unknown');
+        const output = fields(result).output as string;
+        expect(output).toBe(await raw(['--max-items', '3', ...resume, '--query', query, '--output', 'yaml']));
+        const token = fields(result).nextToken as string | undefined;
+        const unqueried = JSON.parse(await raw(['--max-items', '3', ...resume, '--output', 'json'])) as {
+          NextToken?: string;
+        };
+        expect(token).toBe(unqueried.NextToken);
+        seen.push(...[...output.matchAll(/^- key: (.*)$/gm)].map((match) => match[1] ?? ''));
+        nextToken = token;
+        pages += 1;
+      } while (nextToken !== undefined && pages < 10);
+      expect(pages).toBe(3);
+      expect(seen).toHaveLength(keys.length);
+    }, 240_000);
+
+    it('refuses a paged yaml --query whose value may be an object, saying which queries page, running nothing', async () => {
+      const result = await test.call('aws_cli_pipeline', {
+        command: 'aws s3api list-objects-v2 --bucket paged-bucket --query Contents[0] --output yaml',
+        maxItems: 3,
+      });
+      expect(result.isError).toBe(true);
+      expect(fields(result)).toMatchObject({
+        status: 'refused',
+        code: 'PAGINATION_UNSUPPORTED',
+        durationMs: 0,
+      });
+      expect(fields(result).reason).toMatch(
+        /a `--query` whose result is a list, such as `Contents\[\]\.Key`, pages/,
+      );
     });
 
     it('takes a page over the output cap out of the wrap with keeping off, cut as the raw print would be', async () => {

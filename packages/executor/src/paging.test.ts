@@ -61,8 +61,28 @@ describe('wrapQueryForToken', () => {
     expect(wrapQueryForToken(query, 'text')).toBeUndefined();
   });
 
-  it.each([['table'], ['yaml']])('wraps nothing for --output %s', (output) => {
-    expect(wrapQueryForToken('Contents[].Key', output)).toBeUndefined();
+  it('wraps nothing for --output table', () => {
+    expect(wrapQueryForToken('Contents[].Key', 'table')).toBeUndefined();
+  });
+
+  it.each([
+    ['Contents[].Key'],
+    ['Contents[?Size > `3`]'],
+    ['[Name, Prefix]'],
+    ['Contents | [].Key'],
+    ['*.a'],
+  ])('wraps %j for yaml, whose value is a list or null, as JSON is wrapped', (query) => {
+    expect(wrapQueryForToken(query, 'yaml')).toBe(`{NextToken: NextToken, aws_mcp_page: (${query})}`);
+  });
+
+  it.each([
+    ['Contents', 'a member may be an object, which YAML indents under the key'],
+    ['{k: Name}', 'an object'],
+    ['Contents[0]', 'one item, which may be an object'],
+    ['length(Contents)', 'a function, whose value may be anything'],
+    ['Contents[].Key | [0]', 'a pipe into one item'],
+  ])('does not wrap %j for yaml: %s', (query) => {
+    expect(wrapQueryForToken(query, 'yaml')).toBeUndefined();
   });
 });
 
@@ -406,6 +426,63 @@ describe.skipIf(missing !== undefined)(
       const unqueried = await raw(['--max-items', '3', '--output', 'text'], v1);
       expect(result.nextToken).toBe(/NEXTTOKEN\t(\S+)\n$/.exec(unqueried)?.[1]);
     }, 120_000);
+
+    /** What --output yaml prints for the same page, raw: the oracle of a yaml page. */
+    const rawYaml = (query: string, resume: string[] = []) =>
+      raw(['--max-items', '3', ...resume, '--query', query, '--output', 'yaml']);
+
+    it.each([
+      ['a list of strings, one unicode', 'Contents[].Key'],
+      [
+        'objects with sorted keys, quoted timestamps and nested objects',
+        'Contents[].{key: Key, size: Size, modified: LastModified, owner: Owner}',
+      ],
+      [
+        'strings folded past the width, at each depth',
+        '[Contents[].Key, {deep: {deeper: {text: `"a long sentence with many words that goes past the eighty columns of the yaml width so that it folds over several lines, once and then again"`}}}]',
+      ],
+      [
+        'scalars YAML quotes or escapes',
+        'Contents[:1].[`"yes"`, `"null"`, `"1.0"`, `"~"`, `": x"`, `"- y"`, `""`, `" lead"`, `"tab\\there"`, `"line\\nbreak\\n"`, `"#hash"`, `"ключ 日本語 😀"`, `1.5`, `1e300`, `-0`, `true`, `null`]',
+      ],
+      ['lists in lists and objects in lists', 'Contents[].[[Key, Size], {a: [Key, `[]`, `{}`]}]'],
+      ['an empty list', 'Contents[?Size > `1000`]'],
+      ['null (a projection of nothing)', 'NoSuchMember[]'],
+    ])(
+      'prints a yaml page of %s byte for byte as the raw CLI v2 does, with the token',
+      async (_, query) => {
+        const line = `aws s3api list-objects-v2 --bucket paged-bucket --output yaml --query ${JSON.stringify(query)}`;
+        const { result } = await page(line, { maxItems: 3 });
+        expect(result.status, result.stderr).toBe('success');
+        expect(result.output).toBe(await rawYaml(query));
+        const unqueried = JSON.parse(await raw(['--max-items', '3', '--output', 'json'])) as {
+          NextToken?: string;
+        };
+        expect(result.nextToken).toBe(unqueried.NextToken);
+      },
+      120_000,
+    );
+
+    it('walks a yaml listing with --query to its last page, each page as the raw CLI prints it', async () => {
+      const query = 'Contents[].{key: Key, size: Size}';
+      const seen: string[] = [];
+      let nextToken: string | undefined;
+      let pages = 0;
+      do {
+        const resume = nextToken === undefined ? [] : ['--starting-token', nextToken];
+        const { result } = await page(
+          `aws s3api list-objects-v2 --bucket paged-bucket --output yaml --query ${JSON.stringify(query)}`,
+          { maxItems: 3, ...(nextToken === undefined ? {} : { nextToken }) },
+        );
+        expect(result.status, result.stderr).toBe('success');
+        expect(result.output).toBe(await rawYaml(query, resume));
+        seen.push(...[...result.output.matchAll(/^- key: (.*)$/gm)].map((match) => match[1] ?? ''));
+        nextToken = result.nextToken;
+        pages += 1;
+      } while (nextToken !== undefined && pages < 10);
+      expect(pages).toBe(3);
+      expect(seen).toHaveLength(keys.length);
+    }, 180_000);
 
     it('reads the token of a text listing without --query from its last line, the print as the CLI gives it', async () => {
       const pipeline = paged('aws s3api list-objects-v2 --bucket paged-bucket --output text', {

@@ -63,12 +63,33 @@ const nextKey = 'aws_mcp_next';
 const wraps = {
   json: { start: `{${tokenKey}: ${tokenKey}, ${pageKey}: (`, end: ')}' },
   text: { start: `${tokenKey}.${tokenKey} && {${nextKey}: [${tokenKey}.${tokenKey}]} || (`, end: ')' },
+  // YAML prints the whole result once, as JSON does, with its keys sorted: `NextToken` first, then the page.
+  yaml: { start: `{${tokenKey}: ${tokenKey}, ${pageKey}: (`, end: ')}' },
 } as const;
 
 type WrapFormat = keyof typeof wraps;
 
 function isWrapFormat(output: string): output is WrapFormat {
-  return output === 'json' || output === 'text';
+  return output === 'json' || output === 'text' || output === 'yaml';
+}
+
+/**
+ * The syntax tree nodes whose value is a list or null, whatever the data (JMESPath projections, flatten and
+ * multiselect lists; a pipe has its right side's). Under a mapping key, YAML prints a list as it prints it alone
+ * (a block sequence in a mapping is not indented: ruamel.yaml's emitter, as PyYAML's), and null as `null`; any
+ * other value (an object is indented under the key) would not print the same, so only these are wrapped for yaml.
+ */
+const listOrNullNodes = new Set([
+  'Projection',
+  'FilterProjection',
+  'ValueProjection',
+  'Flatten',
+  'MultiSelectList',
+]);
+
+function isListOrNull(node: { type?: unknown; right?: unknown }): boolean {
+  if (node.type === 'Pipe') return isListOrNull(node.right as typeof node);
+  return typeof node.type === 'string' && listOrNullNodes.has(node.type);
 }
 
 /** The syntax tree the wrap of `query` must have: the wrap of `@` with the query's own tree in its place. */
@@ -77,7 +98,7 @@ function expectedTree(format: WrapFormat, query: string): unknown {
     string,
     unknown
   >;
-  if (format === 'json') {
+  if (format !== 'text') {
     const children = (template.children as Array<Record<string, unknown>>).slice();
     children[1] = { ...children[1], value: compile(query) };
     return { ...template, children };
@@ -96,17 +117,23 @@ export function wrapQueryForToken(query: string, output = 'json'): string | unde
   if (!isWrapFormat(output)) return undefined;
   const wrapped = `${wraps[output].start}${query}${wraps[output].end}`;
   try {
+    if (output === 'yaml' && !isListOrNull(compile(query) as { type?: unknown })) return undefined;
     return isDeepStrictEqual(compile(wrapped), expectedTree(output, query)) ? wrapped : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** The output format a `--query` was wrapped for by {@link wrapQueryForToken}; undefined for any other query. */
-export function wrappedFormatOf(query: string | undefined): WrapFormat | undefined {
+/**
+ * The output format a `--query` was wrapped for by {@link wrapQueryForToken}, with the `--output` it runs with
+ * (JSON and YAML share their wrap); undefined for any other query.
+ */
+export function wrappedFormatOf(query: string | undefined, output?: string): WrapFormat | undefined {
   if (query === undefined) return undefined;
   for (const format of ['json', 'text'] as const) {
-    if (query.startsWith(wraps[format].start) && query.endsWith(wraps[format].end)) return format;
+    if (query.startsWith(wraps[format].start) && query.endsWith(wraps[format].end)) {
+      return format === 'json' && output === 'yaml' ? 'yaml' : format;
+    }
   }
   return undefined;
 }
@@ -120,6 +147,8 @@ const wrappedJsonHead = new RegExp(
   `^\\{\\n {4}"${tokenKey}": (null|"(?:[^"\\\\]|\\\\.)*"),\\n {4}"${pageKey}": `,
 );
 const wrappedTextToken = new RegExp(`(?:^|\\n)${nextKey.toUpperCase()}\\t([^\\t\\n]+)\\n$`);
+// A token YAML prints plain (base64 and the like), or null; one it would quote is not read.
+const wrappedYamlHead = new RegExp(`^${tokenKey}: (null|[A-Za-z0-9+/=_.-]+)\\n${pageKey}:`);
 
 /**
  * What the person's own `--query` prints, read back from the CLI's print of the wrapped query, and the token.
@@ -137,6 +166,7 @@ export function unwrapQueriedPage(
     if (line === null) return { page: text, nextToken: undefined };
     return { page: text.slice(0, line.index + (text[line.index] === '\n' ? 1 : 0)), nextToken: line[1] };
   }
+  if (output === 'yaml') return unwrapYamlPage(text);
   if (output !== 'json') return undefined;
   const head = wrappedJsonHead.exec(text);
   if (head === null || !text.endsWith('\n}\n')) return undefined;
@@ -149,6 +179,29 @@ export function unwrapQueriedPage(
     page: value === '{}' ? '' : `${value}\n`,
     nextToken: token === null || token === '' ? undefined : token,
   };
+}
+
+/**
+ * The page of a YAML print of the wrap: a list's lines as they follow the key (the CLI prints a list alone the
+ * same), `[]` for an empty one, `null` for none (alone, the CLI prints a scalar as JSON: `null`).
+ */
+function unwrapYamlPage(text: string): { page: string; nextToken: string | undefined } | undefined {
+  const head = wrappedYamlHead.exec(text);
+  if (head === null) return undefined;
+  const rest = text.slice(head[0].length);
+  const nextToken = head[1] === 'null' ? undefined : head[1];
+  if (rest === ' null\n' || rest === ' []\n') return { page: `${rest.slice(1)}`, nextToken };
+  const lines = rest.split('\n');
+  // A block sequence: the key's line ends; each line of the page is an item (`-`), goes on one (` `), or is a
+  // blank line inside a quoted scalar.
+  if (
+    lines[0] !== '' ||
+    lines.at(-1) !== '' ||
+    !lines.slice(1, -1).every((line) => /^(?:[- ]|$)/.test(line))
+  ) {
+    return undefined;
+  }
+  return { page: rest.slice(1), nextToken };
 }
 
 /**
@@ -226,14 +279,29 @@ export function addPagingArguments(
   const { query } = aws.globals;
   const secret = secretOutputOf(pipeline).members.length > 0;
   const output = aws.globals.output ?? options.defaultOutput ?? 'json';
-  if (query !== undefined && !secret && !isWrapFormat(output) && options.reportsToken !== true) {
+  const reportsToken = options.reportsToken === true;
+  // With the launcher, a yaml page needs no wrap: it reports the token.
+  const wrapped =
+    query === undefined || secret || (output === 'yaml' && reportsToken)
+      ? undefined
+      : wrapQueryForToken(query, output);
+  if (
+    query !== undefined &&
+    !secret &&
+    !reportsToken &&
+    wrapped === undefined &&
+    output !== 'json' &&
+    output !== 'text'
+  ) {
     return refusal(
       'PAGINATION_UNSUPPORTED',
       `With \`--output ${output}\`, \`--query\` drops the next token, and this AWS CLI cannot report it (no Python ` +
-        'to run the launcher with, as in a frozen build): page with `--output json` or `--output text`, or without `--query`.',
+        'to run the launcher with, as in a frozen build): page with `--output json` or `--output text`, or without `--query`' +
+        (output === 'yaml'
+          ? ' (with `--output yaml`, a `--query` whose result is a list, such as `Contents[].Key`, pages).'
+          : '.'),
     );
   }
-  const wrapped = query === undefined || secret ? undefined : wrapQueryForToken(query, output);
   // Secret output without the launcher prints JSON only (the executor adds `--output json` to a line without one).
   const namedOutput =
     aws.globals.output !== undefined ? [] : secret ? (query === undefined ? ['json'] : []) : [output];
@@ -371,7 +439,7 @@ export function isNextTokenLost(request: PagingRequest, pipeline: Pipeline, resu
   const textSeen = output === 'text' && query === undefined && result.output?.endsWith('\n') === true;
   const hidden =
     (query !== undefined && !isWrappedQuery(query)) ||
-    (output !== undefined && output !== 'json' && !textSeen && wrappedFormatOf(query) !== 'text');
+    (output !== undefined && output !== 'json' && !textSeen && !isWrappedQuery(query));
   return (
     paged &&
     result.status === 'success' &&
@@ -429,7 +497,7 @@ export async function runPagedPipeline({
   if (first.status !== 'success') return first;
   const whole =
     ran.wholeOutput?.kept === true ? ran.wholeOutput.text : ran.truncated ? undefined : ran.output;
-  const format = wrappedFormatOf(pipeline.aws.globals.query);
+  const format = wrappedFormatOf(pipeline.aws.globals.query, pipeline.aws.globals.output);
   if (whole === undefined) {
     // A text page's token is its last line, which the cut output keeps.
     if (format === 'text') return withoutTextTokenLine(first);
