@@ -36,12 +36,7 @@ import {
   watchAwsCli,
 } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import {
-  checkSecretsFolderApart,
-  prepareSecretsFolder,
-  resolveSecretsFolder,
-  SecretsFolderError,
-} from './_secrets-folder.js';
+import { checkSecretsFolderApart, prepareSecretsFolder, resolveSecretsFolder } from './_secrets-folder.js';
 import { type AuditLog, openAuditLog } from './audit-log.js';
 import { ConfigError, choosePolicyMode, type ServerConfig } from './config.js';
 import { serverVersion } from './server.js';
@@ -184,8 +179,7 @@ export async function createServerContext({
     checkSecretsFolderApart({ workdir: config.workdir, folder: secretsFolder });
     prepareSecretsFolder(secretsFolder);
   } catch (error) {
-    if (error instanceof SecretsFolderError || ExecutionError.isInstance(error))
-      throw new StartupError(error.message, { cause: error });
+    if (ExecutionError.isInstance(error)) throw new StartupError(error.message, { cause: error });
     throw error;
   }
   const sessions = new Set<McpServer>();

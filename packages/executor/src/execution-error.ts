@@ -14,6 +14,9 @@ export type ExecutionErrorCode =
   | 'SANDBOX_UNAVAILABLE'
   | 'INVALID_OPTIONS'
   | 'UNSAFE_WORKDIR'
+  // The folder unmasked output is saved in (secrets-folder.ts): too near the workdir, or not a private folder.
+  | 'SECRETS_DIR_NEAR_WORKDIR'
+  | 'SECRETS_DIR_UNUSABLE'
   | 'SAVE_TO_INVALID'
   | 'SAVE_TO_EXISTS'
   | 'SECRET_OUTPUT_UNMASKABLE'
@@ -39,7 +42,7 @@ export interface ExecutionErrorOptions {
   canceled?: boolean;
   durationMs?: number;
   argv?: string[];
-  /** For `SAVE_TO_INVALID` and `SAVE_TO_EXISTS`: the file or folder that was refused. */
+  /** For `SAVE_TO_INVALID`, `SAVE_TO_EXISTS` and the `SECRETS_DIR_*` codes: the file or folder that was refused. */
   path?: string;
   /** Why, in one sentence without the remedy (the message has both), where the two differ. */
   reason?: string;
@@ -66,7 +69,7 @@ export class ExecutionError extends Error {
   readonly durationMs: number | undefined;
   /** The aws stage's argv (`['aws', …]`), when known. */
   readonly argv: string[] | undefined;
-  /** For `SAVE_TO_INVALID` and `SAVE_TO_EXISTS`: the file or folder that was refused. */
+  /** For `SAVE_TO_INVALID`, `SAVE_TO_EXISTS` and the `SECRETS_DIR_*` codes: the file or folder that was refused. */
   readonly path: string | undefined;
   /** Why, in one sentence without the remedy; the message when no shorter reason was given. */
   readonly reason: string;

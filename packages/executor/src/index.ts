@@ -223,6 +223,14 @@ export { buildSeatbeltProfile, createSeatbeltSandbox, sandboxExecPath } from './
 export type { PipelineSecrets, SecretOutput, SecretsHandling } from './secret-output.js';
 export { secretOutputOf } from './secret-output.js';
 export type { PlanSecretsOptions, SecretsPlan } from './secrets-plan.js';
+export type { SaveNameProblem, SecretsFolderNames } from './secrets-folder.js';
+export {
+  checkSaveName,
+  checkSecretsFolderApart,
+  defaultSaveName,
+  prepareSecretsFolder,
+  resolveSecretsFolder,
+} from './secrets-folder.js';
 export { planSecrets, readSecretsPreAnswer, secretsHandlingOf } from './secrets-plan.js';
 export type { SandboxMode, SandboxSelection } from './select-sandbox.js';
 export { sandboxModes, selectSandbox } from './select-sandbox.js';
