@@ -234,6 +234,13 @@ describe('resolveLocalPaths: each path with its source and access', () => {
     ['aws s3 cp s3://b/d/.env s3://c/k', {}, []],
     ['aws s3 ls dir --recursive', {}, []],
     ['aws deploy list-applications', {}, []],
+    [
+      'aws deploy push --application-name a --s3-location s3://b/k --source src --ignore-hidden-files',
+      {},
+      [read('src', '--source')],
+    ],
+    // A positional of a command without an OUTFILE is no path.
+    ['aws configure get region', {}, []],
     // The prefix is taken off a path argument's value; one inside it is a second path.
     [
       'aws s3api put-object --bucket b --key k --body file://present.txt',
@@ -469,6 +476,16 @@ describe('resolveLocalPaths: refusals name the path, where it came from and what
     ],
     [
       'aws s3 cp s3://b/dir/.env local',
+      {},
+      {
+        code: 'LOCAL_PATH_HIDDEN',
+        token: 's3://b/dir/.env',
+        message:
+          'The S3 object `s3://b/dir/.env` has a dot-file name, which a download could write into the working directory as a hidden file. Copy it to an explicit visible file name with `aws s3api get-object` instead.',
+      },
+    ],
+    [
+      'aws s3 mv s3://b/dir/.env local',
       {},
       {
         code: 'LOCAL_PATH_HIDDEN',
