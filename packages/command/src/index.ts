@@ -75,6 +75,12 @@ export type {
 export { createHelpSources, loadSnapshotCustomizationDocs } from './help-sources.js';
 export type { ParseCommandLineOptions, Pipeline, PipelineArgv } from './parse-command-line.js';
 export { parseCommandLine, parseFilterStages } from './parse-command-line.js';
+export {
+  escapeHiddenJson,
+  escapeHiddenText,
+  formatStagesForPerson,
+  isHiddenCharacter,
+} from './person-text.js';
 export type {
   DecisionAction,
   Policy,

@@ -1,6 +1,6 @@
-import { parseCommandLine } from '@aws-mcp/command';
 import { describe, expect, it } from 'vitest';
-import { escapeHiddenJson, escapeHiddenText, formatStagesForPerson } from './_escape-text.js';
+import { parseCommandLine } from './index.js';
+import { escapeHiddenJson, escapeHiddenText, formatStagesForPerson } from './person-text.js';
 
 describe('escapeHiddenText', () => {
   it.each([
