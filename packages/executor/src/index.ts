@@ -17,8 +17,6 @@ export { buildBubblewrapArguments, createBubblewrapSandbox } from './bubblewrap-
 export { buildAwsArguments } from './build-aws-arguments.js';
 export type { CappedOutput } from './cap-output.js';
 export { capOutput } from './cap-output.js';
-export type { AwsCliStatus } from './check-aws-cli.js';
-export { checkAwsCli } from './check-aws-cli.js';
 export type {
   AwsChoiceNames,
   AwsChoiceRefusal,
@@ -27,6 +25,8 @@ export type {
   CheckAwsRegionOptions,
 } from './check-aws-choices.js';
 export { checkAwsChoices, checkAwsRegion } from './check-aws-choices.js';
+export type { AwsCliStatus } from './check-aws-cli.js';
+export { checkAwsCli } from './check-aws-cli.js';
 export type { CheckNames, DescribeCheckedCallOptions } from './describe-call.js';
 export { asSentence, describeCheckedCall } from './describe-call.js';
 export type { DescribeRunResultOptions, ResultNames, ResultSecrets } from './describe-result.js';
@@ -222,7 +222,6 @@ export { noSandbox, stageLimitOptions } from './sandbox.js';
 export { buildSeatbeltProfile, createSeatbeltSandbox, sandboxExecPath } from './seatbelt-sandbox.js';
 export type { PipelineSecrets, SecretOutput, SecretsHandling } from './secret-output.js';
 export { secretOutputOf } from './secret-output.js';
-export type { PlanSecretsOptions, SecretsPlan } from './secrets-plan.js';
 export type { SaveNameProblem, SecretsFolderNames } from './secrets-folder.js';
 export {
   checkSaveName,
@@ -231,6 +230,7 @@ export {
   prepareSecretsFolder,
   resolveSecretsFolder,
 } from './secrets-folder.js';
+export type { PlanSecretsOptions, SecretsPlan } from './secrets-plan.js';
 export { planSecrets, readSecretsPreAnswer, secretsHandlingOf } from './secrets-plan.js';
 export type { SandboxMode, SandboxSelection } from './select-sandbox.js';
 export { sandboxModes, selectSandbox } from './select-sandbox.js';
