@@ -150,23 +150,18 @@ const defaultStop = ({ target, error }: FanOutStop): FanOutStopReason => {
 };
 
 /**
- * Runs one parsed command on every target of a fan-out (`profiles`/`regions`), as runAwsCommand runs one: resolves
- * the targets, judges and preflights each for its own profile and region, refuses the whole call before anything
- * starts when a target cannot run (`stopped`) or the fan-out rules say no (`refused`: checkFanOutDecisions), asks
- * one `confirm` for every target when any needs it (`declined` when it says no), then runs the targets in parallel
- * under the limiter, each with its share of the output cap and its own save file, telling `audit` and
- * `onTargetDone` as each finishes. Resolves with the outcome; rejects only with what a callback rejects with, or
- * an error that is not an ExecutionError from a target's run.
+ * The steps before anyone is asked: the targets resolved, each judged and preflighted, the fan-out rules checked.
+ * Returns the call's end (`refused` or `stopped`, audited) or the judged targets, prepared, with the verdict.
  */
-export async function runFanOutCommand<
-  J extends FanOutJudged = FanOutJudged,
-  T = FanOutCommandRun<J>,
-  C extends FanOutConsent = FanOutConsent,
-  S extends FanOutStopReason = FanOutStopReason,
+async function judgeFanOutCall<
+  J extends FanOutJudged,
+  T,
+  C extends FanOutConsent,
+  S extends FanOutStopReason,
 >(
   pipeline: Pipeline,
   settings: RunFanOutCommandOptions<J, T, C, S>,
-): Promise<FanOutCommandOutcome<J, T, C, S>> {
+): Promise<FanOutCommandOutcome<J, T, C, S> | { judged: J[]; asks: boolean; leftOut: string[] }> {
   const { contexts, judge, names, audit, saveOutputTo } = settings;
   const refuse = (refusal: FanOutRefusal, judged?: J): FanOutCommandOutcome<J, T, C, S> => {
     audit?.(auditEntryOf(judged?.judged, { error: refusal.code }), { judged });
@@ -211,32 +206,24 @@ export async function runFanOutCommand<
     names,
   });
   if (isFanOutRefusal(verdict)) return refuse(verdict, head);
-  const first = head as J;
-  const perTargetCap = splitOutputCap(settings.options.maxOutputChars ?? 100_000, judged.length);
-  if (settings.check === true) {
-    audit?.({ ...auditFieldsOf(first.judged), status: 'checked' }, { judged: first });
-    return { status: 'checked', judged, asks: verdict.asks, leftOut, perTargetCap };
-  }
-  const accounts = await lookUpAccounts(judged, settings);
-  let consent: C | undefined;
-  if (verdict.asks) {
-    const asking = judged.find(({ judged: one }) => one.decision.action === 'confirm') ?? first;
-    consent = await settings.confirm?.({ judged, asking, accounts });
-    if (consent === undefined || !consent.granted) {
-      audit?.(
-        {
-          ...auditFieldsOf(asking.judged),
-          status: 'refused',
-          ...(consent === undefined ? {} : { consent: consent.answer }),
-        },
-        { judged: asking },
-      );
-      return { status: 'declined', consent, asking };
-    }
-  }
+  return { judged, asks: verdict.asks, leftOut };
+}
+
+/** Runs the confirmed targets under the limiter, settling, auditing and reporting each as it finishes. */
+async function runConfirmedTargets<
+  J extends FanOutJudged,
+  T,
+  C extends FanOutConsent,
+  S extends FanOutStopReason,
+>(
+  judged: readonly J[],
+  { consent, accounts }: { consent: C | undefined; accounts: ReadonlyMap<string, string> },
+  settings: RunFanOutCommandOptions<J, T, C, S>,
+): Promise<T[]> {
+  const { audit } = settings;
   const approvals = consent?.approvals ?? [];
   let finished = 0;
-  const outcomes = await runFanOutTargets<T, J & { approval?: StandingApprovalRecord }>(
+  return runFanOutTargets<T, J & { approval?: StandingApprovalRecord }>(
     judged.map((one, index) => {
       const approval = approvals[index];
       return approval === undefined ? one : { ...one, approval };
@@ -255,6 +242,54 @@ export async function runFanOutCommand<
       },
     },
   );
+}
+
+/**
+ * Runs one parsed command on every target of a fan-out (`profiles`/`regions`), as runAwsCommand runs one: resolves
+ * the targets, judges and preflights each for its own profile and region, refuses the whole call before anything
+ * starts when a target cannot run (`stopped`) or the fan-out rules say no (`refused`: checkFanOutDecisions), asks
+ * one `confirm` for every target when any needs it (`declined` when it says no), then runs the targets in parallel
+ * under the limiter, each with its share of the output cap and its own save file, telling `audit` and
+ * `onTargetDone` as each finishes. Resolves with the outcome; rejects only with what a callback rejects with, or
+ * an error that is not an ExecutionError from a target's run.
+ */
+export async function runFanOutCommand<
+  J extends FanOutJudged = FanOutJudged,
+  T = FanOutCommandRun<J>,
+  C extends FanOutConsent = FanOutConsent,
+  S extends FanOutStopReason = FanOutStopReason,
+>(
+  pipeline: Pipeline,
+  settings: RunFanOutCommandOptions<J, T, C, S>,
+): Promise<FanOutCommandOutcome<J, T, C, S>> {
+  const decided = await judgeFanOutCall(pipeline, settings);
+  if ('status' in decided) return decided;
+  const { judged, leftOut } = decided;
+  const { audit } = settings;
+  const first = judged[0] as J;
+  const perTargetCap = splitOutputCap(settings.options.maxOutputChars ?? 100_000, judged.length);
+  if (settings.check === true) {
+    audit?.({ ...auditFieldsOf(first.judged), status: 'checked' }, { judged: first });
+    return { status: 'checked', judged, asks: decided.asks, leftOut, perTargetCap };
+  }
+  const accounts = await lookUpAccounts(judged, settings);
+  let consent: C | undefined;
+  if (decided.asks) {
+    const asking = judged.find(({ judged: one }) => one.decision.action === 'confirm') ?? first;
+    consent = await settings.confirm?.({ judged, asking, accounts });
+    if (consent === undefined || !consent.granted) {
+      audit?.(
+        {
+          ...auditFieldsOf(asking.judged),
+          status: 'refused',
+          ...(consent === undefined ? {} : { consent: consent.answer }),
+        },
+        { judged: asking },
+      );
+      return { status: 'declined', consent, asking };
+    }
+  }
+  const outcomes = await runConfirmedTargets(judged, { consent, accounts }, settings);
   return { status: 'ran', outcomes, judged, leftOut, perTargetCap, accounts, consent };
 }
 
