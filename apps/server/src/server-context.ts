@@ -41,7 +41,6 @@ import { type AuditLog, openAuditLog } from './audit-log.js';
 import { ConfigError, choosePolicyMode, type ServerConfig } from './config.js';
 import { serverVersion } from './server.js';
 
-export { cliModelCacheDirectory } from '@aws-mcp/executor';
 
 /**
  * What every MCP session of one server process shares: the settings, the AWS CLI check, the sandbox, the policy,

@@ -42,7 +42,8 @@ describe('createServerContext: the CLI model cache stays apart from the working 
     ['beside the cache', (cache: string) => `${cache}-work`],
     ['a parent of the cache', (cache: string) => cache.slice(0, cache.lastIndexOf('/'))],
   ])('refuses a working directory that is %s', async (_, workdirOf) => {
-    const { createServerContext, cliModelCacheDirectory } = await import('./server-context.js');
+    const { createServerContext } = await import('./server-context.js');
+    const { cliModelCacheDirectory } = await import('@aws-mcp/executor');
     const { readServerConfig } = await import('./config.js');
     const env = {
       PATH: process.env.PATH,
