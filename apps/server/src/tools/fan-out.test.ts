@@ -535,6 +535,8 @@ describe.skipIf(motoMissing)(
         region?: string;
         account?: string;
         status: string;
+        consent?: string;
+        secrets?: string;
       }> = [];
       for (let tries = 0; tries < 50 && lines.length < 6; tries++) {
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -549,6 +551,10 @@ describe.skipIf(motoMissing)(
           .flatMap((profile) => regions.map((region) => `${profile}@${region}@${accounts[profile]}`))
           .sort(),
       );
+      // Each line also says the one consent it ran under and what became of its output's secrets.
+      expect([...new Set(lines.map((line) => `${line.consent} ${line.secrets}`))]).toEqual([
+        'accepted masked',
+      ]);
       expect(textOf(result)).toMatch(
         /^=== #[0-9a-f]{6} 4\/6 · profile beta · region us-east-1 · account 222222222222 · success ===\n\{\n\s+"QueueUrls": \[\n\s+".*\/222222222222\/q-beta-us-east-1"/m,
       );
