@@ -48,7 +48,10 @@ describe("the README's path of a command", () => {
   });
 
   it('names the pipeline tool steps that exist in it', () => {
-    const tool = readFileSync(join(root, 'apps/server/src/tools/aws-cli-pipeline.ts'), 'utf8');
+    // The tool's steps live in the tool's file and its steps module (_pipeline-steps.ts, which step 1 names).
+    const tool = ['aws-cli-pipeline.ts', '_pipeline-steps.ts']
+      .map((file) => readFileSync(join(root, 'apps/server/src/tools', file), 'utf8'))
+      .join('\n');
     for (const step of ['parseCall', 'judgeCall', 'preflight', 'askConsent', 'runJudged', 'formatRun']) {
       expect(tool, step).toMatch(new RegExp(`function ${step}\\(`));
     }

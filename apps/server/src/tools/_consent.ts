@@ -3,12 +3,15 @@ import {
   type ApprovalScope,
   type ApprovalSubject,
   approvalMinutes,
+  asSentence,
   describeTargets,
   type StandingApprovalRecord,
 } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { escapeHiddenText, formatStagesForPerson } from '../_escape-text.js';
+import type { RefusalCode } from './_refusals.js';
+import type { CallRole } from './_roles.js';
 
 /** What a person answered, or why there was no usable answer. */
 export type ConsentAnswer =
@@ -343,4 +346,58 @@ export async function requestConsent({
     answer: 'invalid answer',
     detail: `the form's answer was ${JSON.stringify(answer)}`,
   };
+}
+
+/** The consent form's `role` field for a call under a role. */
+export function consentRoleOf(role: CallRole | undefined): { role?: ConsentRole } {
+  return role === undefined
+    ? {}
+    : { role: { arn: role.arn, account: role.account, sessionName: role.assumeRole.sessionName } };
+}
+
+/** The refusal code of each answer that did not grant a call. */
+const consentCodes: Record<
+  Exclude<ConsentOutcome['answer'], 'accepted' | 'standing approval'>,
+  RefusalCode
+> = {
+  declined: 'CONSENT_DECLINED',
+  canceled: 'CONSENT_CANCELED',
+  'timed out': 'CONSENT_TIMED_OUT',
+  unsupported: 'CONSENT_UNAVAILABLE',
+  'invalid answer': 'CONSENT_INVALID_ANSWER',
+};
+
+/** Why a call that needed consent did not run, saying what really happened and what the user can change. */
+export function describeConsentRefusal(
+  outcome: ConsentOutcome,
+  decision: Decision,
+  stateless: boolean,
+): { code: RefusalCode; text: string } {
+  const code = consentCodes[outcome.answer as keyof typeof consentCodes];
+  if (outcome.answer === 'unsupported') {
+    const why = stateless
+      ? 'This server runs in stateless HTTP mode, where it cannot ask the user (a consent request needs a session)'
+      : (outcome.detail ?? 'This MCP client cannot ask the user (no elicitation)');
+    const needs =
+      decision.action === 'confirm'
+        ? `Needs consent (${decision.rule}): ${asSentence(decision.reason)}`
+        : 'Needs consent: its output carries secrets.';
+    return {
+      code,
+      text:
+        `${needs} ${why}, so it did not run. To allow it, the user can ` +
+        `${stateless ? 'run the server with sessions (without AWS_MCP_STATELESS), ' : ''}set AWS_MCP_MODE=full for the server, or allow it in a policy file.`,
+    };
+  }
+  if (outcome.answer === 'invalid answer') {
+    return {
+      code,
+      text: `Not run: the MCP client answered the consent form with something it does not allow (${outcome.detail ?? 'no detail'}). The user did not agree to anything.`,
+    };
+  }
+  if (outcome.answer === 'canceled' && outcome.detail !== undefined) {
+    return { code, text: `Not run: ${outcome.detail}. The user did not agree to anything.` };
+  }
+  const what = outcome.answer === 'timed out' ? 'did not answer in time' : `${outcome.answer} it`;
+  return { code, text: `Not run: the user ${what}. Do not retry unless the user asks.` };
 }

@@ -60,12 +60,21 @@ function refuse(code: RefusalCode, reason: string): RoleRefusal {
 /**
  * Checks the role arguments of a call: none without `roleArn`; the role listed in AWS_MCP_ROLES (off when it is
  * unset); the session name (default defaultRoleSessionName), external id and duration as STS takes them (the
- * executor's own check). Returns the call's role, undefined without one, or a refusal (`ROLE_NOT_ALLOWED`,
+ * executor's own check); a valid role on a fan-out is refused. Returns the call's role, undefined without one, or a refusal (`ROLE_NOT_ALLOWED`,
  * `ROLE_ARGUMENT_INVALID`).
  */
 export function checkRoleArguments(
   input: { roleArn?: string; externalId?: string; sessionName?: string; durationSeconds?: number },
-  { allowedRoles, sessionId }: { allowedRoles: readonly string[] | undefined; sessionId: string | undefined },
+  {
+    allowedRoles,
+    sessionId,
+    fanOut = false,
+  }: {
+    allowedRoles: readonly string[] | undefined;
+    sessionId: string | undefined;
+    /** The call names `profiles` or `regions`: a role goes with one call, so a valid one is refused then. */
+    fanOut?: boolean;
+  },
 ): CallRole | undefined | RoleRefusal {
   const { roleArn, externalId, sessionName, durationSeconds } = input;
   if (roleArn === undefined) {
@@ -109,6 +118,12 @@ export function checkRoleArguments(
     return refuse(
       'ROLE_ARGUMENT_INVALID',
       error.message.replace(/^assumeRole\./, '`').replace(/^(`\w+)/, '$1`'),
+    );
+  }
+  if (fanOut) {
+    return refuse(
+      'ROLE_ARGUMENT_INVALID',
+      '`roleArn` does not go with `profiles` or `regions`: run one call per role.',
     );
   }
   return { arn: roleArn, account: parts.account, name: parts.name, assumeRole };
