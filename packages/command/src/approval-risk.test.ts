@@ -209,6 +209,14 @@ describe('readApprovalTargets', () => {
       'aws s3api put-bucket-tagging --bucket b --tagging TagSet=[] --expected-bucket-owner 111122223333',
       [{ member: 'Bucket', value: 'b', account: '111122223333', bindsOwner: true }],
     ],
+    // An approval of completing uploads onto a key is for the key, not for one upload id (each upload has its own).
+    [
+      `aws s3api complete-multipart-upload --bucket b --key k --upload-id u1 --if-none-match '*'`,
+      [
+        { member: 'Bucket', value: 'b', bindsOwner: true },
+        { member: 'Key', value: 'k' },
+      ],
+    ],
     // The CLI gives create-bucket no --expected-bucket-owner: a bucket that does not exist yet has no owner.
     ['aws s3api create-bucket --bucket b', [{ member: 'Bucket', value: 'b' }]],
     [

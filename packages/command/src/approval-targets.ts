@@ -37,6 +37,9 @@ const notTargets: Readonly<Record<string, string>> = {
   MessageDeduplicationId: 'deduplicates one SQS message',
   ClientRequestId: 'an idempotency token',
   RequestId: 'an idempotency token',
+  UploadId:
+    'names one multipart upload of the bucket and key, made anew for every object: bound to it, an approval of ' +
+    '`complete-multipart-upload` would cover that one call and nothing after it',
 };
 
 const arnPattern = /^arn:[^:]+:[^:]*:[^:]*:(\d{12})?:/;

@@ -317,6 +317,20 @@ describe('confirmWithStandingApproval', () => {
     expect(asked).toHaveLength(2);
   });
 
+  it('an approval to complete uploads onto a new key covers the next upload of that key, whose id is new', async () => {
+    const { confirm, asked } = confirmer();
+    const complete = (uploadId: string, key = 'k') =>
+      confirm(
+        `aws s3api complete-multipart-upload --bucket b --key ${key} --upload-id ${uploadId} --if-none-match '*'`,
+        { granted: true, scope: { kind: 'session' } },
+      );
+    await complete('first-upload');
+    expect(await complete('second-upload')).toHaveProperty('covered');
+    expect(asked).toHaveLength(1);
+    await complete('third-upload', 'other-key');
+    expect(asked).toHaveLength(2);
+  });
+
   it.each<[string, string, { granted: boolean; scope?: ApprovalScope }]>([
     ['a yes for this call only', putNew, { granted: true, scope: { kind: 'once' } }],
     ['a no, whatever scope it names', putNew, { granted: false, scope: { kind: 'session' } }],
