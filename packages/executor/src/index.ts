@@ -189,6 +189,7 @@ export type {
   FanOutCommandRun,
   FanOutConfirmRequest,
   FanOutConsent,
+  FanOutCoveredConsent,
   RunFanOutCommandOptions,
 } from './run-fan-out-command.js';
 export { runFanOutCommand } from './run-fan-out-command.js';

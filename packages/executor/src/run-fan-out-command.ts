@@ -27,7 +27,14 @@ import { describeFanOutStops, type FanOutStopReason } from './fan-out-texts.js';
 import { type AwsCommandAuditEntry, auditEntryOf, auditFieldsOf } from './run-aws-command.js';
 import type { PipelineResult, RunPipelineOptions } from './run-pipeline.js';
 import { secretOutputOf } from './secret-output.js';
-import type { StandingApprovalRecord } from './standing-approvals.js';
+import {
+  type ApprovalBinding,
+  type ApprovalScope,
+  type ConfirmFanOutWithStandingApprovalOptions,
+  confirmFanOutWithStandingApproval,
+  type FanOutStandingOffer,
+  type StandingApprovalRecord,
+} from './standing-approvals.js';
 
 /** How the one confirmation of a fan-out ended: whether it may run, the answer, and any approvals that covered it. */
 export interface FanOutConsent {
@@ -36,6 +43,17 @@ export interface FanOutConsent {
   answer: string;
   /** The standing approval that covered each target, in target order, when approvals covered every target. */
   approvals?: ReadonlyArray<StandingApprovalRecord | undefined>;
+  /** With a standing offer: the scope the person chose (a yes with one grants an approval per target). */
+  scope?: ApprovalScope;
+}
+
+/** The consent of a fan-out that live standing approvals covered on every target: nobody was asked. */
+export interface FanOutCoveredConsent extends FanOutConsent {
+  granted: true;
+  answer: 'standing approval';
+  /** The first target's approval (as a single call reports the one that covered it). */
+  approval: StandingApprovalRecord;
+  approvals: StandingApprovalRecord[];
 }
 
 /** What the confirm step is asked about: every target, the one whose decision asks, and each profile's account. */
@@ -44,6 +62,8 @@ export interface FanOutConfirmRequest<J extends FanOutJudged> {
   /** The first target whose decision is `confirm` (else the first target): its reason is what is asked. */
   asking: J;
   accounts: ReadonlyMap<string, string>;
+  /** With `standing`: whether the consent may offer a scope, with one subject per target. */
+  offer?: FanOutStandingOffer;
 }
 
 /** A target's run as runFanOutCommand hands it to `settle`: with the approval that covered it, if one did. */
@@ -101,6 +121,14 @@ export interface RunFanOutCommandOptions<
   lookupAccount?: (profile: string) => Promise<string | undefined>;
   /** The one confirmation for every target, asked when any target's decision is `confirm`. Without it: declined. */
   confirm?: (request: FanOutConfirmRequest<J>) => Promise<C>;
+  /**
+   * The session's standing approvals (confirmFanOutWithStandingApproval), given the judged targets: when live ones
+   * cover every target it runs unasked (a FanOutCoveredConsent), each target bound to its approval's account where
+   * the CLI can; otherwise `confirm` is asked with the offer, and a yes with a scope grants one per target.
+   */
+  standing?: (judged: readonly J[]) => Omit<ConfirmFanOutWithStandingApprovalOptions<C>, 'ask'>;
+  /** Makes a target run what its approval bound it to. Default: the judged pipeline and redacted argv. */
+  bind?: (one: J, binding: ApprovalBinding) => void;
   /** The run options every target shares; `maxOutputChars` is the whole call's cap, split between the targets. */
   options: RunPipelineOptions;
   /** A target's own options over the shared ones. */
@@ -110,7 +138,7 @@ export interface RunFanOutCommandOptions<
   /** What is kept of each target as it finishes (default: the run itself). */
   settle?: (
     ran: FanOutCommandRun<J>,
-    about: { account: string | undefined; consent: C | undefined },
+    about: { account: string | undefined; consent: C | FanOutCoveredConsent | undefined },
   ) => T | Promise<T>;
   /** Told how the call ended (refused, checked, declined) or, after settle, how each target ended. */
   audit?: (entry: FanOutAuditEntry, about: FanOutAuditAbout<J, T>) => void;
@@ -137,7 +165,7 @@ export type FanOutCommandOutcome<
       leftOut: string[];
       perTargetCap: number;
       accounts: ReadonlyMap<string, string>;
-      consent: C | undefined;
+      consent: C | FanOutCoveredConsent | undefined;
     };
 
 const defaultStop = ({ target, error }: FanOutStop): FanOutStopReason => {
@@ -217,7 +245,10 @@ async function runConfirmedTargets<
   S extends FanOutStopReason,
 >(
   judged: readonly J[],
-  { consent, accounts }: { consent: C | undefined; accounts: ReadonlyMap<string, string> },
+  {
+    consent,
+    accounts,
+  }: { consent: C | FanOutCoveredConsent | undefined; accounts: ReadonlyMap<string, string> },
   settings: RunFanOutCommandOptions<J, T, C, S>,
 ): Promise<T[]> {
   const { audit } = settings;
@@ -273,10 +304,10 @@ export async function runFanOutCommand<
     return { status: 'checked', judged, asks: decided.asks, leftOut, perTargetCap };
   }
   const accounts = await lookUpAccounts(judged, settings);
-  let consent: C | undefined;
+  let consent: C | FanOutCoveredConsent | undefined;
   if (decided.asks) {
     const asking = judged.find(({ judged: one }) => one.decision.action === 'confirm') ?? first;
-    consent = await settings.confirm?.({ judged, asking, accounts });
+    consent = await confirmOnce({ judged, asking, accounts }, settings);
     if (consent === undefined || !consent.granted) {
       audit?.(
         {
@@ -286,11 +317,45 @@ export async function runFanOutCommand<
         },
         { judged: asking },
       );
-      return { status: 'declined', consent, asking };
+      return { status: 'declined', consent: consent as C | undefined, asking };
     }
   }
   const outcomes = await runConfirmedTargets(judged, { consent, accounts }, settings);
   return { status: 'ran', outcomes, judged, leftOut, perTargetCap, accounts, consent };
+}
+
+/** The one confirmation: covered by the session's standing approvals (each target bound), or `confirm` asked. */
+async function confirmOnce<J extends FanOutJudged, T, C extends FanOutConsent, S extends FanOutStopReason>(
+  request: FanOutConfirmRequest<J>,
+  settings: RunFanOutCommandOptions<J, T, C, S>,
+): Promise<C | FanOutCoveredConsent | undefined> {
+  const { confirm, standing } = settings;
+  if (confirm === undefined) return undefined;
+  if (standing === undefined) return confirm(request);
+  const { judged, accounts } = request;
+  const confirmed = await confirmFanOutWithStandingApproval(
+    judged.map(({ judged: one }) => ({ judged: one, account: accounts.get(one.profile) })),
+    { ...standing(judged), ask: (offer) => confirm({ ...request, offer }) },
+  );
+  const bind = settings.bind ?? bindJudged;
+  for (const [index, one] of judged.entries()) {
+    const binding = confirmed.bindings[index];
+    if (binding !== undefined) bind(one, binding);
+  }
+  if (!('covered' in confirmed)) return confirmed.answer;
+  const { covered } = confirmed;
+  return {
+    granted: true,
+    answer: 'standing approval',
+    approval: covered[0] as StandingApprovalRecord,
+    approvals: covered,
+  };
+}
+
+/** A target made to run what its approval bound it to: the bound pipeline and its redacted argv. */
+function bindJudged(one: FanOutJudged, binding: ApprovalBinding): void {
+  one.judged.pipeline = binding.pipeline;
+  one.judged.redactedArgv = binding.redactedArgv;
 }
 
 /** A target's audit entry: how its run ended, with the consent and approval it ran under. */

@@ -1,7 +1,6 @@
 import type { AwsContext } from '@aws-mcp/aws-config';
 import type { Pipeline } from '@aws-mcp/command';
 import {
-  confirmFanOutWithStandingApproval,
   createFanOutContexts,
   describeFanOutCheck,
   describeFinishedTarget,
@@ -21,7 +20,6 @@ import {
   mergeFanOutResults,
   readEnabledRegions as readRegions,
   runFanOutCommand,
-  type StandingApprovalRecord,
 } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ResourceLink } from '@modelcontextprotocol/sdk/types.js';
@@ -185,9 +183,6 @@ interface PlannedTarget {
   judged: JudgedCall;
   plan: ConsentPlan;
 }
-
-/** The one consent's outcome, with the approvals that covered each target when approvals covered them all. */
-type FanOutConsent = ConsentOutcome & { approvals?: ReadonlyArray<StandingApprovalRecord | undefined> };
 
 /** A stopped target as the tool refuses it, with the fields its refusal shows. */
 type StopReason = FanOutStopReason<RefusalCode> & { fields: Stop['fields'] };
@@ -360,49 +355,27 @@ function reportFinishedTargets(extra: ToolExtra) {
 }
 
 /**
- * The confirm step of a fan-out with the session's standing approvals (the executor's
- * confirmFanOutWithStandingApproval): when live approvals cover every target it runs unasked, each target bound to
- * its approval's account where the CLI can; otherwise the one consent form lists every target with its account,
- * offering a scope when every target may get one (never beside the secrets question), and a yes with a scope
- * grants one approval per target (its own profile, region and account).
+ * The one consent form of a fan-out: the deciding target's reason, every target listed with its account, a scope
+ * offered when every target may get one (never beside the secrets question, as for a single call).
  */
-async function confirmFanOut(
+async function askOnce(
   server: McpServer,
   context: ServerContext,
-  { judged, asking, accounts }: FanOutConfirmRequest<PlannedTarget>,
-): Promise<FanOutConsent> {
-  const plan = (judged[0] as PlannedTarget).plan;
-  const confirmed = await confirmFanOutWithStandingApproval(
-    judged.map(({ judged: one }) => ({ judged: one, account: accounts.get(one.profile) })),
-    {
-      store: context.approvals,
-      session: server,
-      policy: context.policy,
-      secretsQuestion: judged.some((one) => one.plan.question !== undefined),
-      model: () => context.cliModel(),
-      workdir: context.config.workdir,
-      ask: async (offer): Promise<ConsentOutcome> => {
-        if (!plan.form.canAsk) return { granted: false, answer: 'unsupported', detail: plan.form.why };
-        const { decision, profile, region, stages } = asking.judged;
-        return requestConsent({
-          server,
-          account: '',
-          decision: { ...decision, profile, region },
-          stages,
-          timeoutMs: context.config.consentTimeoutSeconds * 1000,
-          sandbox: plan.sandbox,
-          targets: listFanOutConsentTargets(judged, { accounts, unknown: unknownAccount }),
-          standing: plan.question === undefined && offer.offer ? offer.subjects : undefined,
-        });
-      },
-    },
-  );
-  judged.forEach(({ judged: one }, index) => {
-    applyApprovalBinding(one, confirmed.bindings[index]);
+  { judged, asking, accounts, offer }: FanOutConfirmRequest<PlannedTarget>,
+): Promise<ConsentOutcome> {
+  const { plan } = judged[0] as PlannedTarget;
+  if (!plan.form.canAsk) return { granted: false, answer: 'unsupported', detail: plan.form.why };
+  const { decision, profile, region, stages } = asking.judged;
+  return requestConsent({
+    server,
+    account: '',
+    decision: { ...decision, profile, region },
+    stages,
+    timeoutMs: context.config.consentTimeoutSeconds * 1000,
+    sandbox: plan.sandbox,
+    targets: listFanOutConsentTargets(judged, { accounts, unknown: unknownAccount }),
+    standing: plan.question === undefined && offer?.offer === true ? offer.subjects : undefined,
   });
-  if (!('covered' in confirmed)) return confirmed.answer;
-  const [approval] = confirmed.covered;
-  return { granted: true, answer: 'standing approval', approval, approvals: confirmed.covered };
 }
 
 /**
@@ -414,7 +387,7 @@ async function settleTarget(
   context: ServerContext,
   steps: FanOutSteps,
   ran: FanOutCommandRun<PlannedTarget>,
-  { account, consent }: { account: string | undefined; consent: FanOutConsent | undefined },
+  { account, consent }: { account: string | undefined; consent: ConsentOutcome | undefined },
 ): Promise<FanOutOutcome> {
   const { target, judged, plan } = ran;
   if (ran.error !== undefined) {
@@ -480,7 +453,7 @@ export async function runFanOut({
   const { choices: _choices, setup: _setup, env: _env, ...judge } = steps.judgeOptionsOf(context, {});
   // The targets' own running-time reports would not make one increasing count; finished targets do.
   const quiet: ToolExtra = { ...extra, _meta: undefined };
-  const outcome = await runFanOutCommand<PlannedTarget, FanOutOutcome, FanOutConsent, StopReason>(pipeline, {
+  const outcome = await runFanOutCommand<PlannedTarget, FanOutOutcome, ConsentOutcome, StopReason>(pipeline, {
     request: input,
     // One reading of the AWS files and one resolution per profile, for every step of this call.
     contexts: createFanOutContexts({ setup: context.setup(), env: context.env }),
@@ -497,7 +470,17 @@ export async function runFanOut({
     },
     describeStop: (stop) => stopOf(context, steps, stop),
     lookupAccount: async (profile) => (await context.lookupAccount(profile)).account,
-    confirm: (request) => confirmFanOut(server, context, request),
+    confirm: (request) => askOnce(server, context, request),
+    standing: (judged) => ({
+      store: context.approvals,
+      session: server,
+      policy: context.policy,
+      secretsQuestion: judged.some((one) => one.plan.question !== undefined),
+      model: () => context.cliModel(),
+      workdir: context.config.workdir,
+    }),
+    // What runs is bound to the approval's account where the CLI can (--expected-bucket-owner), stages and audit too.
+    bind: (one, binding) => applyApprovalBinding(one.judged, binding),
     options: { ...context.runOptions(null), maxOutputChars: cap },
     run: (one, options) =>
       steps.runJudged(context, one.judged, {
@@ -528,7 +511,7 @@ export async function runFanOut({
       return checkResult({ ...outcome, notes: leftOutNotes(outcome.leftOut) });
     case 'declined': {
       const { asking } = outcome;
-      const consent = outcome.consent as FanOutConsent;
+      const consent = outcome.consent as ConsentOutcome;
       const refusal = steps.describeConsentRefusal(consent, asking.judged.decision, asking.plan.stateless);
       return steps.refused(refusal, { ...asking.judged.decided, consent: consent.answer });
     }
