@@ -404,6 +404,15 @@ describe('classifyAwsStage: the classification a person is shown', () => {
       describe: (service) => catalog.describe(service),
       getService: (service) => (service === 'ec2' ? undefined : catalog.getService(service)),
     };
+    // A nested command is named by its whole path.
+    expect(classify('aws ec2 wait instance-running --instance-ids i-1', withoutEc2)).toEqual({
+      accessClass: 'write',
+      action: 'ec2:wait',
+      reason: `\`aws ec2 wait instance-running\` is not in the command catalog (CLI ${catalog.version}), so it is treated as a write`,
+      known: false,
+      apiActions: [],
+      secretOutput: [],
+    });
     expect(classify('aws ec2 describe-instances', withoutEc2)).toEqual({
       accessClass: 'write',
       action: 'ec2:describe-instances',
