@@ -23,6 +23,10 @@ export type ExecutionErrorCode =
   | 'ARTIFACTS_UNCONFINED'
   | 'DENIED'
   | 'SSO_SESSION_EXPIRED'
+  // The call's own profile or region choice (check-aws-choices.ts, checked by runAwsCommand's preflight).
+  | 'PROFILE_NOT_ALLOWED'
+  | 'UNKNOWN_PROFILE'
+  | 'UNKNOWN_REGION'
   // A paged call's page too large to take its next token out (paging.ts runPagedPipeline).
   | 'PAGE_TOO_LARGE'
   | 'SPAWN_FAILED'

@@ -18,6 +18,7 @@ import {
   redactArgv,
   validatePipeline,
 } from '@aws-mcp/command';
+import { type AwsChoiceNames, checkAwsChoices, checkAwsRegion } from './check-aws-choices.js';
 import { type AwsCliStatus, checkAwsCli } from './check-aws-cli.js';
 import { ExecutionError } from './execution-error.js';
 import {
@@ -260,6 +261,14 @@ export interface RunAwsCommandOptions extends RunPipelineOptions {
   /** See JudgeAwsCommandOptions.role. */
   role?: JudgeAwsCommandOptions['role'];
   /**
+   * The known region codes. Given, the chosen `region` and the line's `--region` must be one of them (refused
+   * `UNKNOWN_REGION` with similar codes); a chosen `profile` is always checked against the policy's allowlist and
+   * the AWS files (`PROFILE_NOT_ALLOWED`, `UNKNOWN_PROFILE`). Checked before anything is judged or asked.
+   */
+  regions?: () => readonly string[] | Promise<readonly string[]>;
+  /** How the choice refusals name the allowlist and the lists to read (default: the library's option names). */
+  choiceNames?: Partial<AwsChoiceNames>;
+  /**
    * Asked when the decision is `confirm`, or when `asks` says so for a command the policy allows (e.g. one whose
    * output has secrets the person decides about); without it, such a command is refused. May return the options
    * to run with instead of `true` (e.g. how the person chose to handle the output's secrets), or a
@@ -300,6 +309,51 @@ export function runOptionsOf(judged: JudgedAwsCommand, options: RunPipelineOptio
 }
 
 /**
+ * The call's own choices checked before judging: a chosen profile against the allowlist and the AWS files, and
+ * with `regions` given, the chosen region and the line's `--region`. Throws ExecutionError with the refusal's code.
+ */
+async function checkChoicesOf(
+  pipeline: Pipeline,
+  {
+    profile,
+    region,
+    policy,
+    setup,
+    regions,
+    choiceNames,
+  }: {
+    profile: string | undefined;
+    region: string | undefined;
+    policy: Policy;
+    setup: AwsSetup;
+    regions: RunAwsCommandOptions['regions'];
+    choiceNames: RunAwsCommandOptions['choiceNames'];
+  },
+): Promise<void> {
+  const known = regions ?? (() => []);
+  const refusal =
+    (await checkAwsChoices({
+      profile,
+      region: regions === undefined ? undefined : region,
+      allowedProfiles: policy.allowedProfiles,
+      profiles: setup.profiles.map((each) => each.name),
+      regions: known,
+      ...(choiceNames === undefined ? {} : { names: choiceNames }),
+    })) ??
+    (regions === undefined
+      ? undefined
+      : await checkAwsRegion({
+          region: pipeline.aws.globals.region,
+          where: '`--region` on the command line',
+          regions: known,
+          ...(choiceNames === undefined ? {} : { names: choiceNames }),
+        }));
+  if (refusal !== undefined) {
+    throw new ExecutionError({ code: refusal.code, message: refusal.message, reason: refusal.reason });
+  }
+}
+
+/**
  * Parses, judges, preflights, confirms and runs `aws … | filter …` in one call, telling `audit` how it ended.
  * Throws CommandError when the command line is refused, ExecutionError with code `DENIED` when the policy (or
  * `confirm`) says no, `AWS_CLI_MISSING` or `SSO_SESSION_EXPIRED` from preflight, and ExecutionError when the
@@ -320,6 +374,8 @@ export async function runAwsCommand(
     model,
     catalog,
     role,
+    regions,
+    choiceNames,
     confirm,
     asks,
     audit,
@@ -347,6 +403,14 @@ export async function runAwsCommand(
     const allowedEndpoints = [...(policy.allowedEndpoints ?? [])];
     if (rest.endpointUrl !== undefined) allowedEndpoints.push(rest.endpointUrl);
     const setup = givenSetup ?? (await readAwsSetup({ env: rest.env }));
+    await checkChoicesOf(pipeline, {
+      profile: rest.profile,
+      region: rest.region,
+      policy,
+      setup,
+      regions,
+      choiceNames,
+    });
     judged = judgeAwsCommand(pipeline, {
       policy: { ...policy, allowedEndpoints },
       workdir: rest.cwd,
