@@ -90,6 +90,12 @@ function serverNamedInText(file: string): string[] {
 const serverWordsAllowed: Record<string, string> = {
   'packages/executor/src/_warm-cli-source.ts':
     "the warm CLI's own Python source (a server process of the executor), whose comments speak of itself",
+  'packages/mcp-http/src/_http-router.ts':
+    'an HTTP server library: "the server" its answers name is the HTTP server it runs, which the client reached',
+  'packages/mcp-http/src/_http-sessions.ts':
+    'an HTTP server library: "the server" its answers name is the HTTP server it runs, which the client reached',
+  'packages/mcp-http/src/_session-traffic.ts':
+    'an HTTP server library: "this server" its answers name is the MCP server of the session',
 };
 
 describe('library messages', () => {
@@ -170,19 +176,28 @@ function frozenStandIn(): CliModel {
   };
 }
 
+/** The refusal of `line` read with `model` (default: the installed v1 snapshot). */
+function refusalOf(line: string, model?: CliModel): CommandError {
+  try {
+    parseCommandLine(line, model === undefined ? {} : { model });
+  } catch (error) {
+    return error as CommandError;
+  }
+  throw new Error(`${line} was not refused`);
+}
+
 describe('the server words for library refusals', () => {
-  const refusal = (() => {
-    try {
-      parseCommandLine('aws sqs list-widgets', { model: frozenStandIn() });
-    } catch (error) {
-      return error as CommandError;
-    }
-    throw new Error('aws sqs list-widgets was not refused');
-  })();
+  const refusal = refusalOf('aws sqs list-widgets', frozenStandIn());
+  /** A refusal that holds each row's library words, by its code. */
+  const refusalFor: Record<string, () => CommandError> = {
+    NOT_IN_CLI_SNAPSHOT: () => refusal,
+    UNKNOWN_COMMAND: () => refusalOf('aws configure list-profiles', loadSnapshotCliModel(1)),
+  };
 
   it.each(serverWords.map((row) => [row.library, row]))(
     'finds %j in the library refusal its row names (a reworded library sentence fails here)',
     (_library, row) => {
+      const refusal = (refusalFor[row.code] as () => CommandError)();
       expect(refusal.code).toBe(row.code);
       expect(refusal.message).toContain(row.library);
       expect(sayInServerWords(refusal)).toContain(row.server);
@@ -217,6 +232,15 @@ describe('the server', () => {
     expect(fields.reason).toContain("the policy's mode is `read-only`");
     expect(fields.reason).not.toContain('AWS_MCP_');
     expect(fields.suggestion).toContain('AWS_MCP_MODE');
+  });
+
+  it('says what v1 offers instead of a v2 command in its own words: the profiles resource', async () => {
+    const result = await test.call('aws_cli_pipeline', { command: 'aws configure list-profiles' });
+    expect(result.isError).toBe(true);
+    const text = textOf(result);
+    expect(text).toContain('UNKNOWN_COMMAND');
+    expect(text).toContain('the aws://config/profiles resource lists the configured profiles');
+    expect(text).not.toContain('v1 lists no profiles');
   });
 
   it('says a missing CLI with its own setting and program name, and that it checks again', async () => {

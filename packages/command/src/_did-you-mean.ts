@@ -111,7 +111,8 @@ const versionOneWays: Readonly<Record<string, string>> = {
   ddb: 'use `aws dynamodb scan`, `query` or `put-item`',
   'ddb select': 'use `aws dynamodb scan` or `aws dynamodb query`',
   'ddb put': 'use `aws dynamodb put-item`',
-  'configure list-profiles': 'the aws://config/profiles resource lists the configured profiles',
+  'configure list-profiles':
+    'v1 lists no profiles: `aws configure list` shows the one in use, and the profiles are the sections of the AWS config and credentials files',
   'configure sso': 'v1 cannot sign in with SSO: the user signs in with AWS CLI v2, or configures credentials',
   'configure sso-session':
     'v1 cannot sign in with SSO: the user signs in with AWS CLI v2, or configures credentials',

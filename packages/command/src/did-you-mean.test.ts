@@ -23,7 +23,7 @@ describe('didYouMean in the refusals of a v1 CLI', () => {
     ['aws ddb select t', /`aws ddb` is an AWS CLI v2 command, .*`aws dynamodb scan`/],
     [
       'aws configure list-profiles',
-      /`aws configure list-profiles` is an AWS CLI v2 command, .*aws:\/\/config\/profiles/,
+      /`aws configure list-profiles` is an AWS CLI v2 command, .*v1 lists no profiles: `aws configure list` shows the one in use/,
     ],
     ['aws sso login', /`aws sso login` is an AWS CLI v2 command, .*AWS CLI v2 in a terminal/],
   ])('says %j is a v2 command and what v1 offers instead', (line, message) => {

@@ -24,6 +24,13 @@ export const serverWords: readonly ServerWordsRow[] = [
     server: 'so the server learns its own tables',
     reason: 'the server learns the tables of a pip or packaged CLI by itself, once per version',
   },
+  {
+    code: 'UNKNOWN_COMMAND',
+    library:
+      'v1 lists no profiles: `aws configure list` shows the one in use, and the profiles are the sections of the AWS config and credentials files',
+    server: 'the aws://config/profiles resource lists the configured profiles',
+    reason: 'the server shows the configured profiles as a resource, which the model can read',
+  },
 ];
 
 /** A library error's message in the server's words (the rows of {@link serverWords} for its code applied). */
