@@ -41,7 +41,6 @@ import { type AuditLog, openAuditLog } from './audit-log.js';
 import { ConfigError, choosePolicyMode, type ServerConfig } from './config.js';
 import { serverVersion } from './server.js';
 
-
 /**
  * What every MCP session of one server process shares: the settings, the AWS CLI check, the sandbox, the policy,
  * the live AWS setup, the catalog and the audit log. Sessions (one per stdio connection or HTTP session) are

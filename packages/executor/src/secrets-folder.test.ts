@@ -114,7 +114,7 @@ describe('prepareSecretsFolder', () => {
 });
 
 describe('checkSaveName', () => {
-  const isHidden = (char: string) => /[\u0000-\u001f\u200b]/.test(char);
+  const isHidden = (char: string) => (char.codePointAt(0) ?? 0) < 0x20 || char === '\u200b';
 
   it.each([
     ['', '`saveTo` is empty.'],
