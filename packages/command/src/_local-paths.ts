@@ -326,7 +326,15 @@ export function readWorkdirFile(workdir: string, written: string, source: string
       'is a link to a file outside the working directory.',
     );
   }
-  if (statSync(real).size > maxInputFileBytes) {
+  const stat = statSync(real);
+  if (!stat.isFile()) {
+    throw new CommandError({
+      code: 'PARAMETER_FILE_MISSING',
+      token: written,
+      message: `\`${written}\` (${source}) is ${stat.isDirectory() ? 'a folder' : 'not a regular file'}, not a file to read; name a file in the working directory.`,
+    });
+  }
+  if (stat.size > maxInputFileBytes) {
     throw new CommandError({
       code: 'INVALID_CLI_INPUT',
       token: written,

@@ -183,10 +183,22 @@ describe('--cli-input-json file://NAME from the working directory', () => {
     ['file://missing.json', 'PARAMETER_FILE_MISSING'],
     ['file://../q.json', 'LOCAL_PATH_OUTSIDE_WORKDIR'],
     ['fileb://q.json', 'INVALID_CLI_INPUT'],
+    ['file://.', 'PARAMETER_FILE_MISSING'],
   ])('refuses %s (%s)', (value, code) => {
     expect(() =>
       parseCommandLine(`aws ssm get-parameter --name P --cli-input-json ${value}`, { workdir: folder }),
     ).toThrow(expect.objectContaining({ code }));
+  });
+
+  it('says a folder is no file to read (it used to throw a bare EISDIR)', () => {
+    for (const line of ['aws ssm get-parameter --name P --cli-input-json file://.']) {
+      expect(() => parseCommandLine(line, { workdir: folder })).toThrow(
+        expect.objectContaining({
+          code: 'PARAMETER_FILE_MISSING',
+          message: expect.stringMatching(/^`\.` \(.+\) is a folder, not a file to read; name a file/),
+        }),
+      );
+    }
   });
 });
 
