@@ -205,7 +205,7 @@ describe('validatePipeline: local paths stay inside the working directory', () =
       'aws deploy push --application-name a --s3-location s3://b/k --source src --ignore-hidden-files',
       [`${workdir}/src`],
     ],
-  ])('%j binds %j', (line, paths) => {
+  ])('%j binds its paths (#%#)', (line, paths) => {
     expect(decide(line, { mode: 'full' }).localPaths.map((path) => path.resolved)).toEqual(paths);
   });
 
