@@ -150,62 +150,69 @@ describe('validatePipeline: abbreviated options are refused, since argparse woul
 });
 
 describe('validatePipeline: local paths stay inside the working directory', () => {
-  it.each<[string, string[]]>([
-    ['aws lambda invoke --function-name f out.json', [`${workdir}/out.json`]],
-    ['aws lambda invoke --function-name f --payload \'{"a":1}\' out/res.json', [`${workdir}/out/res.json`]],
-    ['aws s3api get-object --bucket b --key k obj.bin', [`${workdir}/obj.bin`]],
-    ['aws lambda invoke --function-name f -', []],
-    ['aws lambda invoke --function-name f /dev/stdout', []],
-    ['aws s3api get-object --bucket b --key k -', []],
-    ['aws s3api put-object --bucket b --key k --body -', [`${workdir}/-`]],
-    [`aws s3api get-object --bucket b --key k ${workdir}/obj.bin`, [`${workdir}/obj.bin`]],
-    ['aws s3api put-object --bucket b --key k --body data/file.txt', [`${workdir}/data/file.txt`]],
-    ['aws s3api put-object --bucket b --key k --body=data.txt', [`${workdir}/data.txt`]],
-    ['aws ec2 run-instances --image-id ami-1 --user-data file://init.sh', [`${workdir}/init.sh`]],
-    [
-      'aws lambda update-function-code --function-name f --zip-file fileb://build/f.zip',
-      [`${workdir}/build/f.zip`],
-    ],
-    [
-      'aws iam create-role --role-name r --assume-role-policy-document file://./trust.json',
-      [`${workdir}/trust.json`],
-    ],
-    ['aws s3 cp s3://b/k local.txt', [`${workdir}/local.txt`]],
-    ['aws s3 cp local.txt s3://b/k', [`${workdir}/local.txt`]],
-    ['aws s3 cp s3://b/k -', []],
-    ['aws s3 cp - s3://b/k', []],
-    ['aws s3 mv s3://b/k moved.txt', [`${workdir}/moved.txt`]],
-    ["aws s3 sync s3://b dir --exclude '.*' --exclude '*/.*'", [`${workdir}/dir`]],
-    ["aws s3 cp dir s3://b --recursive --exclude '.*' --exclude '*/.*'", [`${workdir}/dir`]],
-    [
-      'aws cloudformation package --template-file t.yaml --s3-bucket b --output-template-file out.yaml',
-      [`${workdir}/t.yaml`, `${workdir}/out.yaml`],
-    ],
-    ['aws cloudformation deploy --template-file t.yaml --stack-name s', [`${workdir}/t.yaml`]],
-    [
-      'aws iam create-virtual-mfa-device --virtual-mfa-device-name m --outfile qr.png --bootstrap-method QRCodePNG',
-      [`${workdir}/qr.png`],
-    ],
-    [
-      'aws iot create-keys-and-certificate --certificate-pem-outfile c.pem --private-key-outfile k.pem',
-      [`${workdir}/c.pem`, `${workdir}/k.pem`],
-    ],
-    ['aws ec2 get-password-data --instance-id i-1 --priv-launch-key key.pem', [`${workdir}/key.pem`]],
-    ['aws gamelift upload-build --name n --build-version 1 --build-root build', [`${workdir}/build`]],
-    ['aws s3 ls --ca-bundle certs/ca.pem', [`${workdir}/certs/ca.pem`]],
-    [
-      'aws polly synthesize-speech --text hi --output-format mp3 --voice-id Joanna speech.mp3',
-      [`${workdir}/speech.mp3`],
-    ],
-    [
-      'aws ecs deploy --service s --task-definition td.json --codedeploy-appspec app.yaml',
-      [`${workdir}/td.json`, `${workdir}/app.yaml`],
-    ],
-    [
-      'aws deploy push --application-name a --s3-location s3://b/k --source src --ignore-hidden-files',
-      [`${workdir}/src`],
-    ],
-  ])('%j binds its paths (#%#)', (line, paths) => {
+  it.each<[string, string, string[]]>(
+    (
+      [
+        ['aws lambda invoke --function-name f out.json', [`${workdir}/out.json`]],
+        [
+          'aws lambda invoke --function-name f --payload \'{"a":1}\' out/res.json',
+          [`${workdir}/out/res.json`],
+        ],
+        ['aws s3api get-object --bucket b --key k obj.bin', [`${workdir}/obj.bin`]],
+        ['aws lambda invoke --function-name f -', []],
+        ['aws lambda invoke --function-name f /dev/stdout', []],
+        ['aws s3api get-object --bucket b --key k -', []],
+        ['aws s3api put-object --bucket b --key k --body -', [`${workdir}/-`]],
+        [`aws s3api get-object --bucket b --key k ${workdir}/obj.bin`, [`${workdir}/obj.bin`]],
+        ['aws s3api put-object --bucket b --key k --body data/file.txt', [`${workdir}/data/file.txt`]],
+        ['aws s3api put-object --bucket b --key k --body=data.txt', [`${workdir}/data.txt`]],
+        ['aws ec2 run-instances --image-id ami-1 --user-data file://init.sh', [`${workdir}/init.sh`]],
+        [
+          'aws lambda update-function-code --function-name f --zip-file fileb://build/f.zip',
+          [`${workdir}/build/f.zip`],
+        ],
+        [
+          'aws iam create-role --role-name r --assume-role-policy-document file://./trust.json',
+          [`${workdir}/trust.json`],
+        ],
+        ['aws s3 cp s3://b/k local.txt', [`${workdir}/local.txt`]],
+        ['aws s3 cp local.txt s3://b/k', [`${workdir}/local.txt`]],
+        ['aws s3 cp s3://b/k -', []],
+        ['aws s3 cp - s3://b/k', []],
+        ['aws s3 mv s3://b/k moved.txt', [`${workdir}/moved.txt`]],
+        ["aws s3 sync s3://b dir --exclude '.*' --exclude '*/.*'", [`${workdir}/dir`]],
+        ["aws s3 cp dir s3://b --recursive --exclude '.*' --exclude '*/.*'", [`${workdir}/dir`]],
+        [
+          'aws cloudformation package --template-file t.yaml --s3-bucket b --output-template-file out.yaml',
+          [`${workdir}/t.yaml`, `${workdir}/out.yaml`],
+        ],
+        ['aws cloudformation deploy --template-file t.yaml --stack-name s', [`${workdir}/t.yaml`]],
+        [
+          'aws iam create-virtual-mfa-device --virtual-mfa-device-name m --outfile qr.png --bootstrap-method QRCodePNG',
+          [`${workdir}/qr.png`],
+        ],
+        [
+          'aws iot create-keys-and-certificate --certificate-pem-outfile c.pem --private-key-outfile k.pem',
+          [`${workdir}/c.pem`, `${workdir}/k.pem`],
+        ],
+        ['aws ec2 get-password-data --instance-id i-1 --priv-launch-key key.pem', [`${workdir}/key.pem`]],
+        ['aws gamelift upload-build --name n --build-version 1 --build-root build', [`${workdir}/build`]],
+        ['aws s3 ls --ca-bundle certs/ca.pem', [`${workdir}/certs/ca.pem`]],
+        [
+          'aws polly synthesize-speech --text hi --output-format mp3 --voice-id Joanna speech.mp3',
+          [`${workdir}/speech.mp3`],
+        ],
+        [
+          'aws ecs deploy --service s --task-definition td.json --codedeploy-appspec app.yaml',
+          [`${workdir}/td.json`, `${workdir}/app.yaml`],
+        ],
+        [
+          'aws deploy push --application-name a --s3-location s3://b/k --source src --ignore-hidden-files',
+          [`${workdir}/src`],
+        ],
+      ] as Array<[string, string[]]>
+    ).map(([line, paths]) => [line.replaceAll(workdir, '<workdir>'), line, paths]),
+  )('%s binds its paths', (_title, line, paths) => {
     expect(decide(line, { mode: 'full' }).localPaths.map((path) => path.resolved)).toEqual(paths);
   });
 
