@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readAwsSetup } from '@aws-mcp/aws-config';
-import { parseCommandLine } from '@aws-mcp/command';
+import { loadSnapshotCliModel, parseCommandLine } from '@aws-mcp/command';
 import { createAwsSandboxHome, type MotoEmulator, startMoto } from '@aws-mcp/emulators';
-import { motoMissing, useTempDir } from '@aws-mcp/test-support';
+import { motoMissing, startRecordingProxy, useTempDir } from '@aws-mcp/test-support';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findExecutable } from './_find-executable.js';
@@ -27,6 +27,7 @@ import { judgeAwsCommand } from './run-aws-command.js';
 import { type FanOutAuditEntry, runFanOutCommand } from './run-fan-out-command.js';
 import { type RunPipelineOptions, runPipeline } from './run-pipeline.js';
 import { noSandbox } from './sandbox.js';
+import { createApprovalStore } from './standing-approvals.js';
 
 // The fan-out steps against moto with the real CLI, in the real bubblewrap sandbox where there is one: three
 // profiles in three accounts (two through roles moto's STS hands out), three regions; the raw CLI is the oracle.
@@ -253,6 +254,50 @@ describe.skipIf(motoMissing !== undefined)(
         expect(files).toBe(contexts.ofTarget((judged[index] as (typeof judged)[number]).target).profileFiles);
       }
       expect(resolutions).toEqual([undefined, ...profiles]);
+    });
+
+    it('binds each target a standing approval covers to its account: every request carries the expected bucket owner', async () => {
+      await rawAws('alpha', 'us-east-1', ['s3api', 'create-bucket', '--bucket', 'fan-out-bind']);
+      // In front of moto, so what the CLI sent is seen as it went over the wire.
+      const proxy = await startRecordingProxy(moto.endpoint);
+      const store = createApprovalStore();
+      const session = {};
+      // A write fans out only where a rule allows it (no consent); a read a rule asks about is what gets a scope.
+      const policy = {
+        mode: 'read-only' as const,
+        rules: [{ effect: 'confirm' as const, actions: ['s3api:list-objects-v2'] }],
+      };
+      let asked = 0;
+      const fanOut = async () =>
+        runFanOutCommand(parseCommandLine('aws s3api list-objects-v2 --bucket fan-out-bind'), {
+          request: { profiles: ['alpha'], regions: ['us-east-1', 'eu-west-1'] },
+          contexts: (await contextsCounting()).contexts,
+          judge: { policy, workdir: work.path, awsCli: checkAwsCli({ env }) },
+          knownRegions: regions,
+          maxTargets: 50,
+          confirm: async () => {
+            asked += 1;
+            return { granted: true, answer: 'accepted', scope: { kind: 'session' } };
+          },
+          standing: () => ({
+            store,
+            session,
+            policy,
+            secretsQuestion: false,
+            model: () => loadSnapshotCliModel(1),
+            workdir: work.path,
+          }),
+          options: { ...options, endpointUrl: proxy.endpoint },
+        });
+      const first = await fanOut();
+      const second = await fanOut();
+      expect([first.status, second.status, asked]).toEqual(['ran', 'ran', 1]);
+      expect(store.list(session)).toHaveLength(2);
+      const lists = proxy.requests.filter((request) => request.path.startsWith('/fan-out-bind'));
+      // Two targets, twice: the granting call and the covered one both carry the account the consent showed.
+      expect(lists).toHaveLength(4);
+      for (const list of lists) expect(list.headers['x-amz-expected-bucket-owner']).toBe(accounts.alpha);
+      await proxy.close();
     });
 
     it('runs every target after one confirm, auditing and reporting each as it finishes (runFanOutCommand)', async () => {
