@@ -1,5 +1,5 @@
 import { classifyOperation } from './_classification.js';
-import { type AccessClass, classifyOperationName } from './_classify-rules.js';
+import { type AccessClass, readSensitiveFloor } from './_classify-rules.js';
 
 /**
  * The class the policy gives `aws SERVICE OPERATION` with no arguments: the generated classification with its
@@ -9,5 +9,5 @@ import { type AccessClass, classifyOperationName } from './_classify-rules.js';
 export function classifyForLabel(service: string, operation: string): AccessClass {
   const classified = classifyOperation({ service, operation });
   if (classified.accessClass !== 'read') return classified.accessClass;
-  return classifyOperationName(service, operation)[0] === 'sensitive-read' ? 'sensitive-read' : 'read';
+  return readSensitiveFloor(service, operation) === undefined ? 'read' : 'sensitive-read';
 }

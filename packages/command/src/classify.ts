@@ -2,7 +2,7 @@ import { judgeStandingApproval, type StandingApproval } from './_approval-risk.j
 import type { AwsStage } from './_aws-stage.js';
 import { classifyOperation } from './_classification.js';
 import type { AccessClass } from './_classify-rules.js';
-import { classifyOperationName } from './_classify-rules.js';
+import { readSensitiveFloor } from './_classify-rules.js';
 import { type Catalog, type CatalogOperation, loadSnapshotCatalog } from './catalog.js';
 
 export type { ApprovalRisk, StandingApproval } from './_approval-risk.js';
@@ -135,9 +135,9 @@ function classifyStage(stage: AwsStage, catalog: Catalog): Omit<Classification, 
   // A read the hand-kept table calls sensitive stays sensitive (a policy floor: consent is asked as before). Its
   // secret members are masked inside the CLI whatever its class; today this keeps only `lambda get-function` and
   // `get-function-configuration` (environment variables) sensitive.
-  const [legacyClass, legacyReason] = classifyOperationName(service, stage.operation ?? '');
-  if (classified.accessClass === 'read' && legacyClass === 'sensitive-read') {
-    return { ...base, accessClass: 'sensitive-read', reason: legacyReason };
+  const floor = readSensitiveFloor(service, stage.operation ?? '');
+  if (classified.accessClass === 'read' && floor !== undefined) {
+    return { ...base, accessClass: 'sensitive-read', reason: floor };
   }
   return { ...base, accessClass: classified.accessClass, reason: classified.reason };
 }
