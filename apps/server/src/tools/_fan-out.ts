@@ -37,7 +37,7 @@ import {
   linkKeptResult,
 } from './_kept-results.js';
 import type { RefusalCode } from './_refusals.js';
-import { errorResult, textResult } from './_results.js';
+import { errorResult, nothingRan, textResult } from './_results.js';
 import type {
   ConsentPlan,
   FanOutSteps,
@@ -188,16 +188,6 @@ interface PlannedTarget {
 type StopReason = FanOutStopReason<RefusalCode> & { fields: Stop['fields'] };
 
 const unknownAccount = 'unknown (the caller identity could not be read)';
-
-/** The fields of a call that started no process. */
-const nothingRan = {
-  output: '',
-  stderr: '',
-  truncated: false,
-  totalChars: 0,
-  durationMs: 0,
-  maskedSecrets: 0,
-} as const;
 
 /** A target's own choices: its profile when the call named it, and its region. */
 const choicesOf = (target: FanOutTarget) => ({
