@@ -162,8 +162,10 @@ describe('processes', () => {
       expect(findProcesses(tag).map((each) => each.pid)).toEqual([shellPid]);
       expect(listChildPids(process.pid)).toContain(shellPid);
       expect(isProcessAlive(shellPid)).toBe(true);
-      expect(readProcessState(shellPid)).toMatch(/^[RS]$/);
       const sleeper = await waitForChild(shellPid);
+      // A living process: running, sleeping, or for a moment in disk wait (CI saw 'D' while the shell was still
+      // loading from a busy disk). What matters is that it is not a zombie ('Z') or dead ('X').
+      expect(readProcessState(shellPid)).toMatch(/^[RSD]$/);
       shell.kill('SIGKILL');
       expect(await waitForExit(shell)).toBe('SIGKILL');
       expect(isProcessAlive(shellPid)).toBe(false);
