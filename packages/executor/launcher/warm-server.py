@@ -244,7 +244,10 @@ import botocore.session  # noqa: E402,F401
 
 import shutil  # noqa: E402
 
+import botocore.handlers  # noqa: E402
+import botocore.hooks  # noqa: E402
 import botocore.loaders  # noqa: E402
+import botocore.utils  # noqa: E402
 
 # Parsing the JSON models is the rest of a cold start. The parsed data is kept by path, size and mtime (an edited or
 # upgraded model file is read again) and shared with the children copy-on-write: what one call changes in it, the
@@ -268,6 +271,122 @@ botocore.loaders.JSONFileLoader._load_file = load_file_once
 PRELOADED = ('sts', 's3', 'ec2', 'iam', 'dynamodb', 'sqs', 'sns', 'lambda', 'cloudformation', 'logs', 'ssm')
 
 
+# Three more things each call redid, none of them read from a config: which services the CLI's own data folders
+# hold (list_available_services lists every service folder there, once per model type, 4-5 times a call), whether
+# each handler the session and the CLI register takes **kwargs (inspect.getfullargspec, about 400 per call), and
+# each event name's alias. Each is kept here, computed from the installed files and the code alone.
+INSTALLED_DATA = (
+    botocore.loaders.Loader.BUILTIN_DATA_PATH,
+    os.path.join(os.path.dirname(os.path.abspath(awscli.__file__)), 'data'),
+)
+MODEL_TYPES = ('service-2', 'paginators-1', 'waiters-2', 'endpoint-rule-set-1')
+_listings = {}  # (data folder, model type) -> the services found there
+_folders = {}  # data folder -> (the folders it held when listed, their stamp)
+_checked = {}  # data folder -> the pid of the process that found it unchanged
+
+
+def list_folders(location):
+    """The service folders in a data folder and the API version folders in those."""
+    folders = []
+    for service in os.listdir(location):
+        folder = os.path.join(location, service)
+        if os.path.isdir(folder):
+            folders.append(folder)
+            for version in os.listdir(folder):
+                if os.path.isdir(os.path.join(folder, version)):
+                    folders.append(os.path.join(folder, version))
+    return tuple(folders)
+
+
+def stamp_folders(location, folders):
+    """The mtime and inode of each folder: an entry added, removed, renamed or replaced in one changes its mtime."""
+    return tuple((info.st_mtime_ns, info.st_ino) for info in map(os.stat, (location,) + folders))
+
+
+def is_unchanged(location):
+    if _checked.get(location) == os.getpid():
+        return True
+    try:
+        same = location in _folders and stamp_folders(location, _folders[location][0]) == _folders[location][1]
+    except OSError:
+        same = False
+    if same:
+        _checked[location] = os.getpid()
+    return same
+
+
+def list_services_at(file_loader, location, type_name):
+    """What botocore's list_available_services finds in one folder of the search path."""
+    services = set()
+    for service_name in os.listdir(location):
+        folder = os.path.join(location, service_name)
+        if os.path.isdir(folder):
+            for api_version in os.listdir(folder):
+                if file_loader.exists(os.path.join(folder, api_version, type_name)):
+                    services.add(service_name)
+                    break
+    return services
+
+
+def list_services_once(file_loader, location, type_name):
+    if location not in INSTALLED_DATA or type(file_loader) is not botocore.loaders.JSONFileLoader:
+        return list_services_at(file_loader, location, type_name)
+    key = (location, type_name)
+    if key in _listings and is_unchanged(location):
+        return _listings[key]
+    if not is_unchanged(location):
+        for listed in [listed for listed in _listings if listed[0] == location]:
+            del _listings[listed]
+        folders = list_folders(location)
+        _folders[location] = (folders, stamp_folders(location, folders))
+        _checked[location] = os.getpid()
+    _listings[key] = frozenset(list_services_at(file_loader, location, type_name))
+    return _listings[key]
+
+
+@botocore.loaders.instance_cache
+def list_available_services(self, type_name):
+    services = set()
+    for location in self._potential_locations():
+        services.update(list_services_once(self.file_loader, location, type_name))
+    return sorted(services)
+
+
+botocore.loaders.Loader.list_available_services = list_available_services
+
+_takes_kwargs = {}
+_accepts_kwargs = botocore.hooks.accepts_kwargs
+
+
+def accepts_kwargs_once(handler):
+    function = getattr(handler, '__func__', handler)
+    if not isinstance(function, types.FunctionType):
+        return _accepts_kwargs(handler)
+    key = (function, function.__code__)
+    if key not in _takes_kwargs:
+        _takes_kwargs[key] = _accepts_kwargs(handler)
+    return _takes_kwargs[key]
+
+
+botocore.hooks.accepts_kwargs = accepts_kwargs_once
+
+_aliased = {}
+_ALIASES_AT_IMPORT = dict(botocore.utils.EVENT_ALIASES)
+_alias_event_name = botocore.hooks.EventAliaser._alias_event_name
+
+
+def alias_event_name_once(self, event_name):
+    # Only the default alias table, as it was at import: a plugin that changes it gets the computed name.
+    if self._event_aliases is not botocore.utils.EVENT_ALIASES or self._event_aliases != _ALIASES_AT_IMPORT:
+        return _alias_event_name(self, event_name)
+    if event_name not in _aliased:
+        _aliased[event_name] = _alias_event_name(self, event_name)
+    return _aliased[event_name]
+
+
+botocore.hooks.EventAliaser._alias_event_name = alias_event_name_once
+
+
 def preload():
     loader = botocore.loaders.create_loader()
     for name in ('endpoints', 'partitions', 'sdk-default-configuration', '_retry', 'cli'):
@@ -275,12 +394,27 @@ def preload():
             loader.load_data(name)
         except Exception:
             pass
-    for service in PRELOADED:
-        for kind in ('service-2', 'paginators-1', 'waiters-2', 'endpoint-rule-set-1'):
+    for location in INSTALLED_DATA:
+        for kind in MODEL_TYPES:
             try:
-                loader.load_service_model(service, kind)
-            except Exception:
+                list_services_once(loader.file_loader, location, kind)
+            except OSError:
                 pass
+    for service in PRELOADED:
+        for kind in MODEL_TYPES:
+            try:
+                model = loader.load_service_model(service, kind)
+            except Exception:
+                continue
+            # botocore keeps each name's snake and CLI form: the operation names are turned into both per call.
+            for operation in model.get('operations', {}) if kind == 'service-2' else ():
+                botocore.xform_name(operation, '-')
+                botocore.xform_name(operation, '_')
+    # The handlers every session and the CLI register, on an emitter of no session: their kwargs and aliases.
+    emitter = botocore.hooks.EventAliaser(botocore.hooks.HierarchicalEmitter())
+    for spec in botocore.handlers.BUILTIN_HANDLERS:
+        emitter.register(spec[0], spec[1])
+    awscli.handlers.awscli_initialize(emitter)
 
 
 preload()
