@@ -280,7 +280,7 @@ INSTALLED_DATA = (
     os.path.join(os.path.dirname(os.path.abspath(awscli.__file__)), 'data'),
 )
 MODEL_TYPES = ('service-2', 'paginators-1', 'waiters-2', 'endpoint-rule-set-1')
-_listings = {}  # (data folder, model type) -> the services found there
+_listings = {}  # (the set of data folders searched, model type) -> the services botocore found there
 _folders = {}  # data folder -> (the folders it held when listed, their stamp)
 _checked = {}  # data folder -> the pid of the process that found it unchanged
 
@@ -315,41 +315,32 @@ def is_unchanged(location):
     return same
 
 
-def list_services_at(file_loader, location, type_name):
-    """What botocore's list_available_services finds in one folder of the search path."""
-    services = set()
-    for service_name in os.listdir(location):
-        folder = os.path.join(location, service_name)
-        if os.path.isdir(folder):
-            for api_version in os.listdir(folder):
-                if file_loader.exists(os.path.join(folder, api_version, type_name)):
-                    services.add(service_name)
-                    break
-    return services
+def restamp(location):
+    """Takes the folders of `location` as they are now, and forgets every listing made from it."""
+    folders = list_folders(location)
+    _folders[location] = (folders, stamp_folders(location, folders))
+    _checked[location] = os.getpid()
+    for key in [key for key in _listings if location in key[0]]:
+        del _listings[key]
 
 
-def list_services_once(file_loader, location, type_name):
-    if location not in INSTALLED_DATA or type(file_loader) is not botocore.loaders.JSONFileLoader:
-        return list_services_at(file_loader, location, type_name)
-    key = (location, type_name)
-    if key in _listings and is_unchanged(location):
-        return _listings[key]
-    if not is_unchanged(location):
-        for listed in [listed for listed in _listings if listed[0] == location]:
-            del _listings[listed]
-        folders = list_folders(location)
-        _folders[location] = (folders, stamp_folders(location, folders))
-        _checked[location] = os.getpid()
-    _listings[key] = frozenset(list_services_at(file_loader, location, type_name))
-    return _listings[key]
+_list_available_services = botocore.loaders.Loader.list_available_services
 
 
-@botocore.loaders.instance_cache
 def list_available_services(self, type_name):
-    services = set()
-    for location in self._potential_locations():
-        services.update(list_services_once(self.file_loader, location, type_name))
-    return sorted(services)
+    """botocore's own listing, kept while the search path holds only the installed data folders and they are
+    unchanged; any other folder on it (~/.aws/models, a per-call AWS_DATA_PATH) or another file loader lists as
+    botocore does, every time."""
+    locations = tuple(self._potential_locations())
+    if type(self.file_loader) is not botocore.loaders.JSONFileLoader or not set(locations) <= set(INSTALLED_DATA):
+        return _list_available_services(self, type_name)
+    for location in locations:
+        if not is_unchanged(location):
+            restamp(location)
+    key = (frozenset(locations), type_name)
+    if key not in _listings:
+        _listings[key] = tuple(_list_available_services(self, type_name))
+    return list(_listings[key])
 
 
 botocore.loaders.Loader.list_available_services = list_available_services
@@ -394,12 +385,14 @@ def preload():
             loader.load_data(name)
         except Exception:
             pass
-    for location in INSTALLED_DATA:
-        for kind in MODEL_TYPES:
-            try:
-                list_services_once(loader.file_loader, location, kind)
-            except OSError:
-                pass
+    # Listed as a call's session lists them: botocore's folder after the CLI's (AWS_DATA_PATH, as `import awscli`
+    # sets it).
+    listing = botocore.loaders.Loader(extra_search_paths=[INSTALLED_DATA[1]])
+    for kind in MODEL_TYPES:
+        try:
+            listing.list_available_services(kind)
+        except OSError:
+            pass
     for service in PRELOADED:
         for kind in MODEL_TYPES:
             try:
