@@ -159,30 +159,43 @@ function matchPositionals(positionals: readonly CliAction[], pattern: string, fr
   let available = 0;
   while (from + available < pattern.length && pattern[from + available] === 'A') available++;
   for (let count = positionals.length; count > 0; count--) {
-    const counts = fitPositionals(positionals.slice(0, count), available);
-    if (counts !== undefined) return counts;
+    const counts: number[] = [];
+    if (fitPositionals(positionals, 0, count, available, counts)) return counts;
   }
   return [];
 }
 
-/** Splits `available` words among positionals as a left-to-right greedy regex does; undefined if impossible. */
-function fitPositionals(positionals: readonly CliAction[], available: number): number[] | undefined {
-  const [first, ...rest] = positionals;
-  if (first === undefined) return [];
-  const { min, max } = bounds(first.nargs);
-  for (let take = Math.min(max, available); take >= min; take--) {
-    const tail = fitPositionals(rest, available - take);
-    if (tail !== undefined) return [take, ...tail];
+/**
+ * Splits `available` words among `positionals[at..end)` as a left-to-right greedy regex does, appending each
+ * one's share to `counts`; false (counts as they were) if impossible.
+ */
+function fitPositionals(
+  positionals: readonly CliAction[],
+  at: number,
+  end: number,
+  available: number,
+  counts: number[],
+): boolean {
+  if (at === end) return true;
+  const { nargs } = positionals[at] as CliAction;
+  for (let take = Math.min(maxValues(nargs), available); take >= minValues(nargs); take--) {
+    counts.push(take);
+    if (fitPositionals(positionals, at + 1, end, available - take, counts)) return true;
+    counts.pop();
   }
-  return undefined;
+  return false;
 }
 
-function bounds(nargs: CliNargs): { min: number; max: number } {
-  if (nargs === null) return { min: 1, max: 1 };
-  if (nargs === '?') return { min: 0, max: 1 };
-  if (nargs === '*') return { min: 0, max: Number.POSITIVE_INFINITY };
-  if (nargs === '+') return { min: 1, max: Number.POSITIVE_INFINITY };
-  return { min: nargs, max: nargs };
+function minValues(nargs: CliNargs): number {
+  if (nargs === null || nargs === '+') return 1;
+  if (nargs === '?' || nargs === '*') return 0;
+  return nargs;
+}
+
+function maxValues(nargs: CliNargs): number {
+  if (nargs === null || nargs === '?') return 1;
+  if (nargs === '*' || nargs === '+') return Number.POSITIVE_INFINITY;
+  return nargs;
 }
 
 function expectedMessage(nargs: CliNargs): string {

@@ -159,10 +159,13 @@ export function parseAwsStage(argv: string[], options: ReadAwsStageOptions): Aws
     optionMap.set(argument.name, [...(optionMap.get(argument.name) ?? []), ...argument.values]);
   }
   const extra = transferFlags(service, operation, commandArguments);
+  const runs = [...rebuildArgv(reading, inlined), ...extra];
+  // Most commands have no secret argument: their redacted argv is the one that runs.
+  const hasSecret = reading.arguments.some(isSecretArgument) || reading.intermediate.some(isSecretArgument);
   return {
-    argv: [...rebuildArgv(reading, inlined), ...extra],
+    argv: runs,
     written: [...argv],
-    redactedArgv: [...rebuildArgv(reading, inlined, isSecretArgument), ...extra],
+    redactedArgv: hasSecret ? [...rebuildArgv(reading, inlined, isSecretArgument), ...extra] : [...runs],
     service,
     operation,
     path: [...reading.path],

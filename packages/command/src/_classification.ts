@@ -194,6 +194,20 @@ export function classifyApiOperation(
   return applySecretInputs({ result, details, parameters: input.parameters ?? {} });
 }
 
+/** {@link classifyApiOperation}'s access class alone, for no parameters: what a customization's actions need. */
+function classOfApiOperation(
+  service: string,
+  operation: string,
+  options: ClassifyOperationOptions,
+  data: ClassificationData,
+): AccessClass {
+  const entry = findEntry(data, service, operation);
+  if (entry === undefined) return 'write';
+  const override =
+    options.overrides === false ? undefined : classificationOverrides[`${service}:${operation}`];
+  return override?.accessClass ?? classOfLetter[entry.letter] ?? 'write';
+}
+
 function classifyGenerated(context: {
   entry: Entry;
   details: OperationDetails;
@@ -296,10 +310,12 @@ function classifyCustomization(context: {
   if (customization.accessClass === undefined) {
     for (const action of apiActions) {
       const separator = action.indexOf(':');
-      const performed = classifyApiOperation(
-        { service: action.slice(0, separator), operation: action.slice(separator + 1) },
-        { ...context.options, data: context.data },
-      ).accessClass;
+      const performed = classOfApiOperation(
+        action.slice(0, separator),
+        action.slice(separator + 1),
+        context.options,
+        context.data,
+      );
       if (classRank[performed] > classRank[accessClass]) accessClass = performed;
     }
   }

@@ -51,6 +51,8 @@ const nestedEnd = /["',;}\]\s)]/;
 /** `file://`/`fileb://` anywhere in a value: the CLI opens top-level ones; nested ones are checked too, to be safe. */
 function fileUrlReferences(value: string, source: string): PathReference[] {
   const found: PathReference[] = [];
+  // Most values name no URL at all: skip the regex iterator for them.
+  if (!value.includes('://')) return found;
   for (const match of value.matchAll(fileUrl)) {
     const start = match.index + match[0].length;
     const rest = value.slice(start);
@@ -89,9 +91,13 @@ function openedParameterFiles(stage: AwsStage): Set<string> {
   const reading = stage.reading;
   if (reading === undefined || reading.kind !== 'command') return opened;
   const groups = new Map<string, ReadAction[]>();
-  for (const entry of [...reading.intermediate, ...reading.arguments]) {
-    const key = `${entry.parser}\0${entry.action.dest}`;
-    groups.set(key, [...(groups.get(key) ?? []), entry]);
+  for (const entries of [reading.intermediate, reading.arguments]) {
+    for (const entry of entries) {
+      const key = `${entry.parser}\0${entry.action.dest}`;
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, [entry]);
+      else group.push(entry);
+    }
   }
   for (const entries of groups.values()) {
     const first = entries[0] as ReadAction;
@@ -122,21 +128,22 @@ function collectPathReferences(stage: AwsStage, operation: CatalogOperation | un
   const references: PathReference[] = [];
   const service = stage.service ?? '';
   const name = stage.operation ?? '';
-  const opened = openedParameterFiles(stage);
-  const intermediate = (stage.reading?.intermediate ?? []).map((entry) => ({
-    option: entry.optionString,
-    name: entry.action.argument ?? entry.action.dest,
-    values: entry.values,
-  }));
-  for (const argument of [...intermediate, ...stage.arguments]) {
-    const label = argument.option ?? argument.name.toUpperCase();
-    for (const value of argument.values) {
-      const found = fileUrlReferences(value, label);
+  // Worked out only when a value names a file URL: most calls have none.
+  let opened: Set<string> | undefined;
+  const addFileUrls = (option: string | undefined, name: string, values: readonly string[]) => {
+    for (const value of values) {
+      const found = fileUrlReferences(value, option ?? name.toUpperCase());
       const whole = found[0];
-      if (opened.has(value) && whole !== undefined) whole.opened = true;
+      if (whole === undefined) continue;
+      opened ??= openedParameterFiles(stage);
+      if (opened.has(value)) whole.opened = true;
       references.push(...found);
     }
+  };
+  for (const entry of stage.reading?.intermediate ?? []) {
+    addFileUrls(entry.optionString, entry.action.argument ?? entry.action.dest, entry.values);
   }
+  for (const argument of stage.arguments) addFileUrls(argument.option, argument.name, argument.values);
   if (stage.globals.caBundle !== undefined) {
     references.push({
       written: stripFilePrefix(stage.globals.caBundle),
