@@ -154,9 +154,15 @@ export function parseAwsStage(argv: string[], options: ReadAwsStageOptions): Aws
   const parameters = collectParameters(commandArguments);
   const inlined = mergeCliInput(reading, commandArguments, parameters, command, options);
   const optionMap = new Map<string, string[]>();
+  const positionals: string[] = [];
   for (const argument of commandArguments) {
-    if (argument.option === undefined) continue;
-    optionMap.set(argument.name, [...(optionMap.get(argument.name) ?? []), ...argument.values]);
+    if (argument.option === undefined) {
+      positionals.push(...argument.values);
+      continue;
+    }
+    const values = optionMap.get(argument.name);
+    if (values === undefined) optionMap.set(argument.name, [...argument.values]);
+    else values.push(...argument.values);
   }
   const extra = transferFlags(service, operation, commandArguments);
   const runs = [...rebuildArgv(reading, inlined), ...extra];
@@ -169,9 +175,7 @@ export function parseAwsStage(argv: string[], options: ReadAwsStageOptions): Aws
     service,
     operation,
     path: [...reading.path],
-    positionals: commandArguments
-      .filter((argument) => argument.option === undefined)
-      .flatMap((argument) => argument.values),
+    positionals,
     options: optionMap,
     arguments: commandArguments,
     parameters,

@@ -65,18 +65,41 @@ function classifierParameters(stage: AwsStage, isCustomization: boolean): Record
 export function classifyAwsStage(stage: AwsStage, catalog: Catalog = loadSnapshotCatalog()): Classification {
   const classification = classifyStage(stage, catalog);
   // Judged when first read: most calls are never asked about a standing approval, and the risk rows' globs were a
-  // tenth of a parse + validate.
+  // tenth of a parse + validate. Built field by field: a spread of it was a tenth of a classification.
   let standingApproval: StandingApproval | undefined;
-  return Object.defineProperty({ ...classification } as Classification, 'standingApproval', {
-    enumerable: true,
-    get: () => {
+  return {
+    accessClass: classification.accessClass,
+    action: classification.action,
+    reason: classification.reason,
+    known: classification.known,
+    apiActions: classification.apiActions,
+    secretOutput: classification.secretOutput,
+    get standingApproval(): StandingApproval {
       standingApproval ??= judgeStandingApproval({ ...classification, parameters: stage.parameters });
       return standingApproval;
     },
-  });
+  };
 }
 
-function classifyStage(stage: AwsStage, catalog: Catalog): Omit<Classification, 'standingApproval'> {
+type StageClassification = Omit<Classification, 'standingApproval'>;
+
+/** A known command's class: the fields every outcome below shares, written out (a spread costs more). */
+function knownClass(
+  base: Pick<StageClassification, 'action' | 'apiActions' | 'secretOutput'>,
+  accessClass: AccessClass,
+  reason: string,
+): StageClassification {
+  return {
+    accessClass,
+    action: base.action,
+    reason,
+    known: true,
+    apiActions: base.apiActions,
+    secretOutput: base.secretOutput,
+  };
+}
+
+function classifyStage(stage: AwsStage, catalog: Catalog): StageClassification {
   const written = stage.service ?? '';
   const service = catalog.aliases[written] ?? written;
   const operation = stage.path.join(' ') || (stage.operation ?? '');
@@ -118,18 +141,13 @@ function classifyStage(stage: AwsStage, catalog: Catalog): Omit<Classification, 
     operation: stage.operation ?? '',
     parameters: classifierParameters(stage, isCustomization),
   });
-  const base = {
-    action,
-    known: true,
-    apiActions: classified.apiActions,
-    secretOutput: classified.secretOutput,
-  };
+  const base = { action, apiActions: classified.apiActions, secretOutput: classified.secretOutput };
   if (classified.accessClass === 'write') {
     if (entry.dryRun && service !== 's3' && stage.parameters.DryRun === true) {
-      return { ...base, accessClass: 'read', reason: '`--dry-run` only checks permissions' };
+      return knownClass(base, 'read', '`--dry-run` only checks permissions');
     }
     if (entry.dryRun && service === 's3' && stage.options.has('dryrun')) {
-      return { ...base, accessClass: 'read', reason: '`--dryrun` only shows what would happen' };
+      return knownClass(base, 'read', '`--dryrun` only shows what would happen');
     }
   }
   // A read the hand-kept table calls sensitive stays sensitive (a policy floor: consent is asked as before). Its
@@ -137,7 +155,7 @@ function classifyStage(stage: AwsStage, catalog: Catalog): Omit<Classification, 
   // `get-function-configuration` (environment variables) sensitive.
   const floor = readSensitiveFloor(service, stage.operation ?? '');
   if (classified.accessClass === 'read' && floor !== undefined) {
-    return { ...base, accessClass: 'sensitive-read', reason: floor };
+    return knownClass(base, 'sensitive-read', floor);
   }
-  return { ...base, accessClass: classified.accessClass, reason: classified.reason };
+  return knownClass(base, classified.accessClass, classified.reason);
 }
