@@ -1,8 +1,8 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { escapeHiddenJson } from '@aws-mcp/command';
 import { type AwsRequestId, maskSecrets } from '@aws-mcp/executor';
-import { escapeHiddenJson } from './_escape-text.js';
 
 /** The argv redaction the audit log's lines go through; the command package owns it. */
 export { redactArgv } from '@aws-mcp/command';

@@ -1,4 +1,4 @@
-import type { Decision } from '@aws-mcp/command';
+import { type Decision, escapeHiddenText, formatStagesForPerson } from '@aws-mcp/command';
 import {
   type ApprovalScope,
   type ApprovalSubject,
@@ -9,7 +9,6 @@ import {
 } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { escapeHiddenText, formatStagesForPerson } from '../_escape-text.js';
 import type { RefusalCode } from './_refusals.js';
 import type { CallRole } from './_roles.js';
 

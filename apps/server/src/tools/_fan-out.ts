@@ -1,5 +1,5 @@
 import type { AwsContext } from '@aws-mcp/aws-config';
-import type { Pipeline } from '@aws-mcp/command';
+import { formatStagesForPerson, type Pipeline } from '@aws-mcp/command';
 import {
   createFanOutContexts,
   describeFanOutCheck,
@@ -24,7 +24,6 @@ import {
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { formatStagesForPerson } from '../_escape-text.js';
 import type { AuditEntry } from '../audit-log.js';
 import type { ServerContext } from '../server-context.js';
 import { applyApprovalBinding } from './_approvals.js';

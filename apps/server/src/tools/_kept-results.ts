@@ -1,3 +1,4 @@
+import { formatStagesForPerson } from '@aws-mcp/command';
 import {
   describeFilteredResult,
   describeKeptOutput,
@@ -12,7 +13,6 @@ import {
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ResourceLink } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { formatStagesForPerson } from '../_escape-text.js';
 import type { AuditEntry } from '../audit-log.js';
 import type { ServerContext } from '../server-context.js';
 import type { RefusalCode } from './_refusals.js';

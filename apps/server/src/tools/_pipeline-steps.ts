@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { AwsContext } from '@aws-mcp/aws-config';
 import {
   CommandError,
+  isHiddenCharacter,
   type ParseCommandLineOptions,
   type Pipeline,
   parseCommandLine,
@@ -31,11 +32,10 @@ import {
   secretOutputOf,
   secretsHandlingOf,
 } from '@aws-mcp/executor';
+import { sessionLabel } from '@aws-mcp/mcp-http';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { isHiddenCharacter } from '../_escape-text.js';
 import { checkSaveName, defaultSaveName } from '../_secrets-folder.js';
-import { sessionLabel } from '../_session-label.js';
 import type { AuditEntry } from '../audit-log.js';
 import type { ServerContext } from '../server-context.js';
 import {

@@ -7,8 +7,8 @@ import {
   describeRunningRole,
   ExecutionError,
 } from '@aws-mcp/executor';
+import { sessionLabel } from '@aws-mcp/mcp-http';
 import { z } from 'zod';
-import { sessionLabel } from '../_session-label.js';
 import type { RefusalCode } from './_refusals.js';
 
 /** The pipeline tool's role arguments. */

@@ -1,5 +1,5 @@
 import type { AwsContext } from '@aws-mcp/aws-config';
-import type { Decision, Pipeline } from '@aws-mcp/command';
+import { type Decision, formatStagesForPerson, type Pipeline } from '@aws-mcp/command';
 import {
   auditEntryOf,
   confirmWithStandingApproval,
@@ -22,7 +22,6 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { formatStagesForPerson } from '../_escape-text.js';
 import type { AuditEntry } from '../audit-log.js';
 import type { ServerContext } from '../server-context.js';
 import {

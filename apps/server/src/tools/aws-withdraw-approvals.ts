@@ -1,7 +1,7 @@
 import { describeTargets } from '@aws-mcp/executor';
+import { sessionLabel } from '@aws-mcp/mcp-http';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { sessionLabel } from '../_session-label.js';
 import type { ServerContext } from '../server-context.js';
 import { errorResult, textResult } from './_results.js';
 

@@ -1,1 +1,0 @@
-export { sessionLabel } from '@aws-mcp/mcp-http';
