@@ -19,7 +19,7 @@ import { killProcessGroup } from './_process-group.js';
 import { type PidsCgroup, probePidsCgroup } from './_stage-limits.js';
 import { type CallCgroup, createCallCgroup, findHostPid } from './_warm-cgroups.js';
 import { warmServerSource } from './_warm-cli-source.js';
-import type { Sandbox, SandboxedCommand, SandboxStage } from './sandbox.js';
+import type { KeptCapability, Sandbox, SandboxedCommand, SandboxStage } from './sandbox.js';
 
 /** What the warm CLI is started with: the CLI's own Python and the binds every call it runs may need. */
 export interface WarmCliOptions {
@@ -177,20 +177,10 @@ export function listPrivateFolders(args: readonly string[]): PrivateFolder[] {
 
 /**
  * What the warm interpreter keeps so that each child can mount its own /tmp, /var/tmp, /dev/shm and homes
- * (warm-server.py's enter_own_mounts): capabilities of bubblewrap's nested user namespace, which owns none of the
- * sandbox's namespaces, so the interpreter cannot mount in its own and every mount it inherits into a new one is
- * locked. Each child drops them, and every other, before anything of the call runs.
+ * (warm-server.py's enter_own_mounts; keptCapabilityTable says why each). Each child drops them, and every other,
+ * before anything of the call runs.
  */
-const mountCapabilities = ['--cap-add', 'CAP_SYS_ADMIN', '--cap-add', 'CAP_SETPCAP'];
-
-/** The wrapped warm interpreter with mountCapabilities after bubblewrap's `--cap-drop ALL`; undefined without one. */
-export function keepMountCapabilities(command: SandboxedCommand): SandboxedCommand | undefined {
-  const { args } = command;
-  const end = args.indexOf('--');
-  const at = args.findIndex((arg, index) => arg === '--cap-drop' && args[index + 1] === 'ALL');
-  if (at < 0 || (end >= 0 && at > end)) return undefined;
-  return { ...command, args: [...args.slice(0, at + 2), ...mountCapabilities, ...args.slice(at + 2)] };
-}
+const warmCapabilities: readonly KeptCapability[] = ['CAP_SYS_ADMIN', 'CAP_SETPCAP'];
 
 function openFifoReader(path: string): Socket {
   const fd = openSync(path, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK);
@@ -291,17 +281,24 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
     readOnlyPaths: options.readOnlyPaths,
     writablePaths: options.writablePaths,
     privateBinds: [{ source: callsFolder, target: sandboxCallsFolder }],
+    keepCapabilities: warmCapabilities,
   };
   /** The interpreter's command and the folders each call gets its own of, once planned (wrapping is pure). */
   let serverPlan: { command: SandboxedCommand; privateFolders: PrivateFolder[] } | undefined;
   const planServer = () => {
     if (serverPlan !== undefined || isolationGap !== undefined) return serverPlan;
-    const wrapped = options.sandbox.wrap(serverStage);
-    const command = keepMountCapabilities(wrapped);
-    const privateFolders = listPrivateFolders(wrapped.args);
+    let command: SandboxedCommand;
+    try {
+      command = options.sandbox.wrap(serverStage);
+    } catch (error) {
+      isolationGap = `the sandbox cannot run the warm CLI (${error instanceof Error ? error.message : String(error)})`;
+      return undefined;
+    }
+    const privateFolders = listPrivateFolders(command.args);
+    const kept = command.keptCapabilities ?? [];
     // Fail closed: without both, calls at once would share /tmp, /var/tmp, /dev/shm and the home.
-    if (command === undefined)
-      isolationGap = 'the sandbox drops no capabilities the warm CLI could keep for mounts';
+    if (!warmCapabilities.every((capability) => kept.includes(capability)))
+      isolationGap = `the sandbox keeps the warm CLI no ${warmCapabilities.join(' and ')} for each call's mounts`;
     else if (privateFolders.length === 0) isolationGap = 'the sandbox gives the warm CLI no private /tmp';
     else serverPlan = { command, privateFolders };
     return serverPlan;

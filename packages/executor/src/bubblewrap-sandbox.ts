@@ -16,13 +16,15 @@ import {
   stageLimitTable,
 } from './_stage-limits.js';
 import { ExecutionError } from './execution-error.js';
-import type {
-  Sandbox,
-  SandboxedCommand,
-  SandboxStage,
-  StageLimitOff,
-  StageLimitOptions,
-  StageLimits,
+import {
+  checkKeptCapabilities,
+  type KeptCapability,
+  type Sandbox,
+  type SandboxedCommand,
+  type SandboxStage,
+  type StageLimitOff,
+  type StageLimitOptions,
+  type StageLimits,
 } from './sandbox.js';
 
 /** What buildBubblewrapArguments needs to know besides the stage; createBubblewrapSandbox finds it once. */
@@ -37,34 +39,45 @@ export interface BubblewrapHost {
   prlimitPath?: string;
 }
 
+/**
+ * The bwrap arguments that drop every capability but `keep` (checked against keptCapabilityTable by the caller):
+ * bwrap applies them in order, so each `--cap-add` follows the `--cap-drop ALL`.
+ */
+export function buildCapabilityArguments(keep: readonly KeptCapability[]): string[] {
+  return ['--cap-drop', 'ALL', ...keep.flatMap((capability) => ['--cap-add', capability])];
+}
+
 const namespaceArguments = [
   '--unshare-user',
   '--unshare-pid',
   '--unshare-ipc',
   '--unshare-uts',
   '--disable-userns',
-  '--cap-drop',
-  'ALL',
-  '--die-with-parent',
-  '--new-session',
 ];
 
 /**
- * The bwrap arguments that confine one stage: new user, pid, ipc and uts namespaces with no capabilities and no
- * way to make more; a root built from nothing (see rootEntries: /usr and a listed part of /etc for the aws stage,
- * only libraries and locales for a filter), read-only; /dev and /proc minimal; private, sized /tmp, /var/tmp,
- * /dev/shm and homes. Only the aws stage gets the network, its paths (AWS files, CLI install, caches, the
- * working directory); a filter gets its binary. With `host.limits` and `host.prlimitPath`, the stage's program
- * runs under prlimit. Pure: reads nothing, spawns nothing. Throws ExecutionError `UNSAFE_WORKDIR` (a writable
- * path) or `INVALID_OPTIONS` (a read-only one) for a path of the stage that is a home or holds one: the homes
- * include the server's home in the user database, which the executor's own check does not know.
+ * The bwrap arguments that confine one stage: new user, pid, ipc and uts namespaces with no capabilities (but the
+ * stage's `keepCapabilities`, in its nested user namespace only) and no way to make more; a root built from nothing
+ * (see rootEntries: /usr and a listed part of /etc for the aws stage, only libraries and locales for a filter),
+ * read-only; /dev and /proc minimal; private, sized /tmp, /var/tmp, /dev/shm and homes. Only the aws stage gets the
+ * network, its paths (AWS files, CLI install, caches, the working directory); a filter gets its binary. With
+ * `host.limits` and `host.prlimitPath`, the stage's program runs under prlimit. Pure: reads nothing, spawns
+ * nothing. Throws ExecutionError `INVALID_OPTIONS` for a capability the stage may not keep (checkKeptCapabilities),
+ * and `UNSAFE_WORKDIR` (a writable path) or `INVALID_OPTIONS` (a read-only one) for a path of the stage that is a
+ * home or holds one: the homes include the server's home in the user database, which the executor's own check does
+ * not know.
  */
 export function buildBubblewrapArguments(stage: SandboxStage, host: BubblewrapHost): string[] {
   const tmpfs = (path: string) =>
     host.limits === undefined
       ? ['--tmpfs', path]
       : ['--size', String(host.limits.temporaryBytes), '--tmpfs', path];
-  const args = [...namespaceArguments];
+  const args = [
+    ...namespaceArguments,
+    ...buildCapabilityArguments(checkKeptCapabilities(stage)),
+    '--die-with-parent',
+    '--new-session',
+  ];
   if (stage.kind === 'filter') args.push('--unshare-net');
   args.push(...buildRootArguments({ kind: stage.kind, layout: host.layout }));
   args.push('--dev', '/dev', ...tmpfs('/dev/shm'), '--remount-ro', '/dev', '--proc', '/proc');
@@ -176,6 +189,7 @@ export function createBubblewrapSandbox({
       const kindLimits = stageLimits[stage.kind];
       const homes = [...listHomes(stage.env), ...(passwdHome === undefined ? [] : [passwdHome])];
       const args = buildBubblewrapArguments(stage, { homes, layout, limits: kindLimits, prlimitPath });
+      const keptCapabilities = checkKeptCapabilities(stage);
       const values: Partial<StageLimits> = {};
       for (const option of Object.keys(kindLimits) as Array<keyof StageLimits>) {
         if (!limitsOff.some((off) => off.option === option)) values[option] = kindLimits[option];
@@ -199,6 +213,7 @@ export function createBubblewrapSandbox({
           : {}),
         limits: { kind: stage.kind, values },
         signalsAsExitStatus: true,
+        ...(keptCapabilities.length === 0 ? {} : { keptCapabilities }),
       };
     },
   };

@@ -209,6 +209,7 @@ export type {
   AppliedStageLimits,
   CliCacheNames,
   ExceededStageLimit,
+  KeptCapability,
   PrivateCopyRequest,
   Sandbox,
   SandboxedCommand,

@@ -1,3 +1,21 @@
+import { ExecutionError } from './execution-error.js';
+
+/**
+ * The capabilities a stage may keep past the sandbox's drop of all of them, and why. Only the warm interpreter asks,
+ * for its per-call mounts (warm-server.py's enter_own_mounts): it keeps them in bubblewrap's nested user namespace,
+ * which owns none of the sandbox's namespaces, so it cannot mount in its own and every mount a new one inherits is
+ * locked (read-only stays read-only). Each forked child drops them, and every other, before anything of the call runs.
+ */
+export const keptCapabilityTable = {
+  CAP_SYS_ADMIN:
+    "each warm child makes a mount namespace of its own (unshare) and mounts fresh /tmp, /var/tmp, /dev/shm and homes there, as a cold stage's bubblewrap gives it",
+  CAP_SETPCAP:
+    "each warm child then drops every capability from its bounding set (PR_CAPBSET_DROP), which only CAP_SETPCAP may, so that it ends with a cold stage's none",
+} as const satisfies Record<string, string>;
+
+/** A capability a stage may keep (see keptCapabilityTable). */
+export type KeptCapability = keyof typeof keptCapabilityTable;
+
 /** One stage, as the sandbox is asked to confine it. */
 export interface SandboxStage {
   /** `aws` gets the AWS files and the working directory; `filter` gets neither, and no network. */
@@ -23,6 +41,35 @@ export interface SandboxStage {
    * any other; the warm CLI, whose sandbox cannot, gives the call a copy in its own folder and names that instead.
    */
   callFiles?: string[];
+  /**
+   * Capabilities to keep past the sandbox's drop of all of them (keptCapabilityTable says which may, and why); only
+   * for the aws stage. Without it the stage keeps none. A sandbox that cannot grant them refuses the stage.
+   */
+  keepCapabilities?: readonly KeptCapability[];
+}
+
+/**
+ * The capabilities `stage` asks to keep, each once, in the table's order; empty without `keepCapabilities`. Throws
+ * ExecutionError `INVALID_OPTIONS` for a name keptCapabilityTable lacks (bubblewrap's `ALL` too), or for a filter
+ * stage asking for any.
+ */
+export function checkKeptCapabilities(stage: SandboxStage): KeptCapability[] {
+  const asked: readonly string[] = stage.keepCapabilities ?? [];
+  const unknown = asked.find((name) => !Object.hasOwn(keptCapabilityTable, name));
+  if (unknown !== undefined) {
+    throw new ExecutionError({
+      code: 'INVALID_OPTIONS',
+      message: `A stage may keep only ${Object.keys(keptCapabilityTable).join(' and ')}, not ${unknown}.`,
+      reason: `the capability ${unknown} is not one a stage may keep`,
+    });
+  }
+  if (asked.length > 0 && stage.kind !== 'aws') {
+    throw new ExecutionError({
+      code: 'INVALID_OPTIONS',
+      message: `A ${stage.kind} stage keeps no capabilities; only the aws stage may keep ${asked.join(' and ')}.`,
+    });
+  }
+  return (Object.keys(keptCapabilityTable) as KeptCapability[]).filter((name) => asked.includes(name));
 }
 
 /** The names of the CLI cache entries that may come back from a call's private copy (aws-config's setup). */
@@ -122,6 +169,8 @@ export interface SandboxedCommand {
    * init reports its child so), to be mapped back to the signal.
    */
   signalsAsExitStatus?: boolean;
+  /** The capabilities the stage keeps (its `keepCapabilities`, as the backend granted them); absent when none. */
+  keptCapabilities?: readonly KeptCapability[];
 }
 
 /** An OS sandbox backend. `wrap` never spawns anything; it returns the command that runs the stage confined. */
@@ -137,8 +186,14 @@ export interface Sandbox {
   wrap(stage: SandboxStage): SandboxedCommand;
 }
 
-/** Runs stages as they are, unconfined. Chosen only when the sandbox mode is `disabled` or `auto` finds none. */
+/**
+ * Runs stages as they are, unconfined. Chosen only when the sandbox mode is `disabled` or `auto` finds none. It drops
+ * no capability, so it keeps none either: a stage's `keepCapabilities` is checked and granted nothing.
+ */
 export const noSandbox: Sandbox = {
   name: 'none',
-  wrap: ({ file, args, cwd }) => ({ file, args, cwd }),
+  wrap: (stage) => {
+    checkKeptCapabilities(stage);
+    return { file: stage.file, args: stage.args, cwd: stage.cwd };
+  },
 };

@@ -1,7 +1,8 @@
 import { mkdtempSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Sandbox, SandboxedCommand, SandboxStage } from './sandbox.js';
+import { ExecutionError } from './execution-error.js';
+import { checkKeptCapabilities, type Sandbox, type SandboxedCommand, type SandboxStage } from './sandbox.js';
 
 /** Where macOS keeps `sandbox-exec`. */
 export const sandboxExecPath = '/usr/bin/sandbox-exec';
@@ -62,7 +63,9 @@ export function buildSeatbeltProfile(stage: SandboxStage, { tmpDir }: { tmpDir: 
 
 /**
  * A Sandbox that runs every stage under macOS `sandbox-exec` with a generated profile (see
- * buildSeatbeltProfile). Each stage's TMPDIR is a private folder created once per sandbox.
+ * buildSeatbeltProfile). Each stage's TMPDIR is a private folder created once per sandbox. macOS has no Linux
+ * capabilities to keep: `wrap` throws ExecutionError `SANDBOX_UNAVAILABLE` for a stage whose `keepCapabilities`
+ * names any (and `INVALID_OPTIONS` for one no stage may keep), so the caller runs it otherwise or not at all.
  */
 export function createSeatbeltSandbox({
   sandboxExec = sandboxExecPath,
@@ -75,6 +78,14 @@ export function createSeatbeltSandbox({
   return {
     name: 'seatbelt',
     wrap(stage: SandboxStage): SandboxedCommand {
+      const keep = checkKeptCapabilities(stage);
+      if (keep.length > 0) {
+        throw new ExecutionError({
+          code: 'SANDBOX_UNAVAILABLE',
+          message: `The seatbelt sandbox cannot let a stage keep ${keep.join(' and ')}: macOS has no such capabilities.`,
+          reason: 'seatbelt grants no Linux capabilities',
+        });
+      }
       // Seatbelt matches real paths: /var/folders/… is /private/var/folders/… on macOS.
       privateTmp ??= realpathSync(mkdtempSync(join(tmpdir(), 'aws-mcp-seatbelt-')));
       return {

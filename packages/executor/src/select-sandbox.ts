@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { execa } from 'execa';
 import { findExecutable } from './_find-executable.js';
-import { createBubblewrapSandbox } from './bubblewrap-sandbox.js';
+import { buildCapabilityArguments, createBubblewrapSandbox } from './bubblewrap-sandbox.js';
 import { ExecutionError } from './execution-error.js';
 import { noSandbox, type Sandbox, type StageLimitOptions } from './sandbox.js';
 import { createSeatbeltSandbox, sandboxExecPath } from './seatbelt-sandbox.js';
@@ -35,8 +35,7 @@ async function probeBubblewrap(
       '--unshare-user',
       '--unshare-pid',
       '--disable-userns',
-      '--cap-drop',
-      'ALL',
+      ...buildCapabilityArguments([]),
       '--die-with-parent',
       '--ro-bind',
       '/',
