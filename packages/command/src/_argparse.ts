@@ -349,8 +349,9 @@ export function parseKnownArgs(
     return index;
   };
 
+  // Map keys keep their insertion order, which is the words' order.
   const optionIndices = [...optionAt.keys()];
-  const lastOption = optionIndices.length === 0 ? -1 : Math.max(...optionIndices);
+  const lastOption = optionIndices.length === 0 ? -1 : (optionIndices[optionIndices.length - 1] as number);
   let start = 0;
   while (start <= lastOption && !exitedForVersion) {
     const next = optionIndices.find((index) => index >= start) as number;
@@ -373,8 +374,9 @@ export function parseKnownArgs(
   for (let index = stop; index < words.length; index++) extras.push(index);
 
   if (options.requiredOff !== true) {
-    const seen = new Set(taken.map((entry) => entry.action));
-    const missing = parser.actions.filter((action) => action.required && !seen.has(action));
+    const missing = parser.actions.filter(
+      (action) => action.required && !taken.some((entry) => entry.action === action),
+    );
     if (missing.length > 0) {
       throw new ArgparseError({
         kind: 'required',

@@ -196,10 +196,11 @@ function transferFlags(
 ): string[] {
   if (service !== 's3' || !['cp', 'mv', 'sync'].includes(operation ?? '')) return [];
   const has = (name: string) => commandArguments.some((argument) => argument.name === name);
-  const paths = commandArguments
-    .filter((argument) => argument.option === undefined)
-    .flatMap((argument) => argument.values);
-  const local = paths.some((path) => !path.startsWith('s3://') && path !== '-');
+  const local = commandArguments.some(
+    (argument) =>
+      argument.option === undefined &&
+      argument.values.some((path) => !path.startsWith('s3://') && path !== '-'),
+  );
   if (!local || !(operation === 'sync' || has('recursive'))) return [];
   if (has('follow-symlinks')) {
     throw new CommandError({
