@@ -157,14 +157,18 @@ function listLimitsOff(prlimitPath: string | undefined, processesOff: string | u
  * A Sandbox that runs every stage under bubblewrap (`bwrap`, found at `bwrapPath`), within `limits` (see
  * stageLimitTable for the defaults). Looks at the host once, here: the layout of its system folders, prlimit,
  * and a pids cgroup it creates (`aws-mcp` under its own) when it can; `limitsOff` lists what it cannot apply.
- * Throws ExecutionError `INVALID_OPTIONS` for a limit that is not a positive whole number.
+ * Throws ExecutionError `INVALID_OPTIONS` for a limit that is not a positive whole number. With `capabilitiesOff`
+ * (why this bwrap keeps no capability: a setuid install run by another user than root refuses `--cap-add`), `wrap`
+ * throws `SANDBOX_UNAVAILABLE` for a stage whose `keepCapabilities` names any, instead of a command that cannot start.
  */
 export function createBubblewrapSandbox({
   bwrapPath,
   limits,
+  capabilitiesOff,
 }: {
   bwrapPath: string;
   limits?: StageLimitOptions;
+  capabilitiesOff?: string;
 }): Sandbox {
   const stageLimits = resolveStageLimits(limits);
   const layout = readSystemLayout();
@@ -190,6 +194,13 @@ export function createBubblewrapSandbox({
       const homes = [...listHomes(stage.env), ...(passwdHome === undefined ? [] : [passwdHome])];
       const args = buildBubblewrapArguments(stage, { homes, layout, limits: kindLimits, prlimitPath });
       const keptCapabilities = checkKeptCapabilities(stage);
+      if (keptCapabilities.length > 0 && capabilitiesOff !== undefined) {
+        throw new ExecutionError({
+          code: 'SANDBOX_UNAVAILABLE',
+          message: `This bubblewrap cannot let a stage keep ${keptCapabilities.join(' and ')}: ${capabilitiesOff}.`,
+          reason: capabilitiesOff,
+        });
+      }
       const values: Partial<StageLimits> = {};
       for (const option of Object.keys(kindLimits) as Array<keyof StageLimits>) {
         if (!limitsOff.some((off) => off.option === option)) values[option] = kindLimits[option];

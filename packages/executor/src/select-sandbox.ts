@@ -3,7 +3,13 @@ import { execa } from 'execa';
 import { findExecutable } from './_find-executable.js';
 import { buildCapabilityArguments, createBubblewrapSandbox } from './bubblewrap-sandbox.js';
 import { ExecutionError } from './execution-error.js';
-import { noSandbox, type Sandbox, type StageLimitOptions } from './sandbox.js';
+import {
+  type KeptCapability,
+  keptCapabilityTable,
+  noSandbox,
+  type Sandbox,
+  type StageLimitOptions,
+} from './sandbox.js';
 import { createSeatbeltSandbox, sandboxExecPath } from './seatbelt-sandbox.js';
 
 /** Every way to choose a sandbox: the best available, one or nothing, or none on purpose. */
@@ -22,20 +28,15 @@ export interface SandboxSelection {
   unavailableReason: string | undefined;
 }
 
-async function probeBubblewrap(
-  env: NodeJS.ProcessEnv,
-): Promise<{ bwrapPath?: string; failure?: string; version?: string }> {
-  const bwrapPath = findExecutable('bwrap', env.PATH);
-  if (bwrapPath === undefined) {
-    return { failure: 'bubblewrap is not installed (install it: `sudo apt-get install bubblewrap`)' };
-  }
-  const probe = await execa(
+/** Starts bwrap once as a stage starts, keeping `keep` past the drop of every capability. */
+function startBubblewrap(bwrapPath: string, env: NodeJS.ProcessEnv, keep: readonly KeptCapability[]) {
+  return execa(
     bwrapPath,
     [
       '--unshare-user',
       '--unshare-pid',
       '--disable-userns',
-      ...buildCapabilityArguments([]),
+      ...buildCapabilityArguments(keep),
       '--die-with-parent',
       '--ro-bind',
       '/',
@@ -45,6 +46,22 @@ async function probeBubblewrap(
     ],
     { reject: false, stdin: 'ignore', timeout: 10_000, env: { PATH: env.PATH ?? '' }, extendEnv: false },
   );
+}
+
+async function probeBubblewrap(env: NodeJS.ProcessEnv): Promise<{
+  bwrapPath?: string;
+  failure?: string;
+  version?: string;
+  capabilitiesOff?: string;
+}> {
+  const bwrapPath = findExecutable('bwrap', env.PATH);
+  if (bwrapPath === undefined) {
+    return { failure: 'bubblewrap is not installed (install it: `sudo apt-get install bubblewrap`)' };
+  }
+  // Keeping every capability a stage may keep, so one start answers both; a bwrap that refuses that (a setuid
+  // install run by another user than root) is asked again with none.
+  const keeping = await startBubblewrap(bwrapPath, env, Object.keys(keptCapabilityTable) as KeptCapability[]);
+  const probe = keeping.exitCode === 0 ? keeping : await startBubblewrap(bwrapPath, env, []);
   if (probe.exitCode !== 0) {
     const reason = probe.stderr.trim().split('\n')[0] ?? '';
     const hint = /setting up uid map|Operation not permitted|No permissions|user namespace/i.test(reason)
@@ -53,11 +70,20 @@ async function probeBubblewrap(
     return { failure: `bubblewrap is installed but ${hint} (${reason || `exit ${probe.exitCode}`})` };
   }
   const version = await execa(bwrapPath, ['--version'], { reject: false, stdin: 'ignore', timeout: 10_000 });
-  return { bwrapPath, version: version.stdout.trim() || 'bubblewrap' };
+  return {
+    bwrapPath,
+    version: version.stdout.trim() || 'bubblewrap',
+    ...(probe === keeping
+      ? {}
+      : {
+          capabilitiesOff: `bubblewrap keeps no capability (${keeping.stderr.trim().split('\n')[0] || `exit ${keeping.exitCode}`})`,
+        }),
+  };
 }
 
 /**
- * Chooses the sandbox for `mode` on this machine: bubblewrap on Linux (checked by starting one), seatbelt on
+ * Chooses the sandbox for `mode` on this machine: bubblewrap on Linux (checked by starting one, which also learns
+ * whether it can keep the capabilities of keptCapabilityTable; see createBubblewrapSandbox's `capabilitiesOff`), seatbelt on
  * macOS (when /usr/bin/sandbox-exec exists; `fileExists` can be replaced in tests), none on Windows. `required` throws ExecutionError `SANDBOX_UNAVAILABLE` with the reason when no
  * sandbox works; `auto` falls back to none and says why in `unavailableReason`, never silently. `limits` changes
  * the stage limits of a bubblewrap sandbox (see createBubblewrapSandbox; a bad value throws `INVALID_OPTIONS`).
@@ -88,7 +114,11 @@ export async function selectSandbox({
     const probe = await probeBubblewrap(env);
     if (probe.bwrapPath !== undefined) {
       return {
-        sandbox: createBubblewrapSandbox({ bwrapPath: probe.bwrapPath, limits }),
+        sandbox: createBubblewrapSandbox({
+          bwrapPath: probe.bwrapPath,
+          limits,
+          ...(probe.capabilitiesOff === undefined ? {} : { capabilitiesOff: probe.capabilitiesOff }),
+        }),
         mode,
         description: probe.version ?? 'bubblewrap',
         unavailableReason: undefined,

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describeWithBubblewrap } from '@aws-mcp/test-support';
@@ -16,6 +16,7 @@ import {
   type SandboxStage,
 } from './sandbox.js';
 import { createSeatbeltSandbox } from './seatbelt-sandbox.js';
+import { selectSandbox } from './select-sandbox.js';
 
 /**
  * Reads its capability sets from /proc/self/status (each as the numbers of its bits), then tries, as the warm
@@ -150,6 +151,50 @@ describeWithBubblewrap('keepCapabilities, under bubblewrap', () => {
       });
     },
   );
+
+  it('is learned by selectSandbox: the bubblewrap it chooses here keeps them', async () => {
+    const { sandbox: chosen } = await selectSandbox({ mode: 'required' });
+    const command = chosen.wrap({ ...stage, keepCapabilities: ['CAP_SYS_ADMIN', 'CAP_SETPCAP'] });
+    expect(run(command).capabilities).toEqual(capabilitySets(['CAP_SYS_ADMIN', 'CAP_SETPCAP']));
+  });
+
+  // A setuid bwrap run by another user than root refuses --cap-add; this one does the same, and is the real one
+  // otherwise.
+  it('is refused by a bubblewrap that cannot keep any, which selectSandbox still chooses for the rest', async () => {
+    const bin = join(folder, 'bin');
+    await mkdir(bin);
+    await writeFile(
+      join(bin, 'bwrap'),
+      '#!/bin/sh\nfor argument in "$@"; do\n  if [ "$argument" = --cap-add ]; then\n' +
+        "    echo 'bwrap: --cap-add in setuid mode can be used only by root' >&2\n    exit 1\n  fi\ndone\n" +
+        `exec ${findExecutable('bwrap', process.env.PATH)} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const { sandbox: chosen } = await selectSandbox({
+      mode: 'required',
+      env: { PATH: `${bin}:/usr/bin:/bin` },
+    });
+    expect(chosen.name).toBe('bubblewrap');
+    const reason =
+      'bubblewrap keeps no capability (bwrap: --cap-add in setuid mode can be used only by root)';
+    expect(() => chosen.wrap({ ...stage, keepCapabilities: ['CAP_SYS_ADMIN'] })).toThrow(
+      expect.objectContaining({ code: 'SANDBOX_UNAVAILABLE', reason }),
+    );
+    expect(run(chosen.wrap(stage)).capabilities).toEqual(capabilitySets([]));
+    const warm = createWarmCli({
+      python: stage.file,
+      awsFile: '/usr/bin/aws',
+      sandbox: chosen,
+      env: stage.env,
+      readOnlyPaths: [],
+      writablePaths: [],
+    });
+    try {
+      expect(warm.refuse({ ...stage, file: '/usr/bin/aws' }, chosen)).toContain(reason);
+    } finally {
+      await warm.stop();
+    }
+  });
 
   it('lists the folders the sandbox gives a stage fresh, with their sizes, as listPrivateFolders reads them', () => {
     const folders = listPrivateFolders(sandbox.wrap(stage).args);
