@@ -103,6 +103,7 @@ describe('@aws-mcp/executor public API', () => {
       'readCliMessage',
       'readEnabledRegions',
       'readFanOutAccounts',
+      'readHelpPage',
       'readJsonOutput',
       'readKeptResult',
       'readNextToken',

@@ -162,6 +162,8 @@ export {
   defaultMaxConcurrentPipelines,
   defaultPipelineLimiter,
 } from './pipeline-limiter.js';
+export type { HelpPageRequest, HelpPageResult, ReadHelpPageOptions } from './read-help-page.js';
+export { readHelpPage } from './read-help-page.js';
 export type {
   AwsCommandAuditEntry,
   AwsCommandChoices,

@@ -1,18 +1,5 @@
-import { findBotocoreDataDir } from '@aws-mcp/aws-config';
-import {
-  type Catalog,
-  type CliModel,
-  CommandError,
-  createHelpSources,
-  type HelpSection,
-  type HelpSources,
-  loadSnapshotCliModel,
-  readGlobalOptions,
-  renderHelpPage,
-  searchCatalog,
-  suggestCommands,
-} from '@aws-mcp/command';
-import { compactHelpText, ExecutionError, runAwsHelp } from '@aws-mcp/executor';
+import { type Catalog, CommandError, searchCatalog, suggestCommands } from '@aws-mcp/command';
+import { ExecutionError, type HelpPageResult, readHelpPage } from '@aws-mcp/executor';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
@@ -36,11 +23,6 @@ const inputSchema = {
       'What you want to do, e.g. "list lambda functions": the matching commands (within `service` if given).',
     ),
 };
-
-/** The CLI's own page is the one part not built from the models; it is still bounded. */
-const maxFullPageChars = 40_000;
-const maxCachedPages = 200;
-const sourcesByModel = new WeakMap<CliModel, HelpSources>();
 
 function searchText(catalog: Catalog, query: string, service: string | undefined): CallToolResult {
   if (service !== undefined && catalog.getService(service) === undefined) {
@@ -67,93 +49,12 @@ function searchText(catalog: Catalog, query: string, service: string | undefined
   );
 }
 
-function helpSources(context: ServerContext, model: CliModel, awsPath: string): HelpSources {
-  let sources = sourcesByModel.get(model);
-  if (sources === undefined) {
-    const location = findBotocoreDataDir({ env: context.env, awsPath });
-    sources = createHelpSources({
-      ...(location === undefined ? {} : { dataDirectory: location.dataDir }),
-      cli: model.index,
-    });
-    sourcesByModel.set(model, sources);
-  }
-  return sources;
-}
-
-/** The CLI's own page (`aws … help`), made compact and bounded: for `section: "full"`, or without a model. */
-async function fullPage(
-  context: ServerContext,
-  topic: { service?: string; command?: string },
-  options: { model?: CliModel; cliMajor: number; signal: AbortSignal },
-): Promise<CallToolResult> {
-  const result = await runAwsHelp(topic, {
-    ...context.runOptions(),
-    signal: options.signal,
-    timeoutMs: 60_000,
-  });
-  const name = ['aws', topic.service, topic.command].filter(Boolean).join(' ');
-  if (result.status !== 'success') {
-    const reason = result.stderr.trim().split('\n').slice(-2).join(' ');
-    return errorResult(
-      `No help for \`${name}\`: ${reason || `the CLI ${result.status === 'timeout' ? 'timed out' : 'failed'}`}. Call aws_cli_help with only a service to list its commands, or with \`query\` to search.`,
-    );
-  }
-  // Without the installed CLI's model (still being learned), the validator's refusals are read with the
-  // committed model of the same major version.
-  const globals = readGlobalOptions(options.model ?? loadSnapshotCliModel(options.cliMajor === 2 ? 2 : 1));
-  return textResult(
-    compactHelpText(result.text, {
-      refusedOptions: globals.refused,
-      globalOptions: globals.accepted,
-      maxChars: maxFullPageChars,
-    }),
+/** A page as the tool's result: the text, or why the CLI's own page could not be read and what to ask instead. */
+function pageResult(page: HelpPageResult): CallToolResult {
+  if (page.status === 'success') return textResult(page.text);
+  return errorResult(
+    `No help for \`${page.topic}\`: ${page.reason}. Call aws_cli_help with only a service to list its commands, or with \`query\` to search.`,
   );
-}
-
-function cache(context: ServerContext, key: string, result: CallToolResult): CallToolResult {
-  if (result.isError === true) return result;
-  const text = result.content[0]?.type === 'text' ? result.content[0].text : undefined;
-  if (text === undefined) return result;
-  if (context.helpCache.size >= maxCachedPages) {
-    const oldest = context.helpCache.keys().next().value;
-    if (oldest !== undefined) context.helpCache.delete(oldest);
-  }
-  context.helpCache.set(key, text);
-  return result;
-}
-
-async function readPage(
-  context: ServerContext,
-  request: { service?: string; command?: string; section?: HelpSection | 'full'; parameter?: string },
-  signal: AbortSignal,
-): Promise<CallToolResult> {
-  const cli = await context.awsCli();
-  if (!cli.available) return errorResult(`AWS_CLI_MISSING: ${cli.message}`);
-  const key = [cli.version, request.service, request.command, request.section, request.parameter].join(
-    '\u0000',
-  );
-  const cached = context.helpCache.get(key);
-  if (cached !== undefined) return textResult(cached);
-  let model: CliModel;
-  try {
-    model = await context.cliModel();
-  } catch (error) {
-    // While the installed CLI's model is being learned, the CLI's own page still answers (bounded).
-    if (!CommandError.isInstance(error) || request.service === undefined) throw error;
-    return cache(context, key, await fullPage(context, request, { cliMajor: cli.majorVersion, signal }));
-  }
-  const { section, ...rest } = request;
-  const page = renderHelpPage(
-    { ...rest, ...(section === undefined || section === 'full' ? {} : { section }) },
-    { model, catalog: context.catalog(), sources: helpSources(context, model, cli.path) },
-  );
-  if (section === 'full')
-    return cache(
-      context,
-      key,
-      await fullPage(context, request, { model, cliMajor: cli.majorVersion, signal }),
-    );
-  return cache(context, key, textResult(page.text));
 }
 
 const trimmed = (value: string | undefined) => value?.trim() || undefined;
@@ -196,16 +97,21 @@ export function registerAwsCliHelpTool(server: McpServer, context: ServerContext
       }
       if (query !== undefined && command === undefined) return searchText(context.catalog(), query, service);
       try {
-        return await readPage(
-          context,
-          {
-            ...(service === undefined ? {} : { service }),
-            ...(command === undefined ? {} : { command }),
-            ...(args.section === undefined ? {} : { section: args.section }),
-            ...(parameter === undefined ? {} : { parameter }),
-          },
-          extra.signal,
-        );
+        const request = {
+          ...(service === undefined ? {} : { service }),
+          ...(command === undefined ? {} : { command }),
+          ...(args.section === undefined ? {} : { section: args.section }),
+          ...(parameter === undefined ? {} : { parameter }),
+        };
+        const page = await readHelpPage(request, {
+          cli: await context.awsCli(),
+          cliModel: () => context.cliModel(),
+          catalog: context.catalog(),
+          runOptions: context.runOptions(),
+          cache: context.helpCache,
+          signal: extra.signal,
+        });
+        return pageResult(page);
       } catch (error) {
         if (CommandError.isInstance(error) || ExecutionError.isInstance(error)) {
           return errorResult(`${error.code}: ${error.message}`);
