@@ -1,0 +1,134 @@
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type McpHttpServerHandle, startMcpHttpServer } from './index.js';
+
+const token = 'a-token-long-enough-1234';
+const mebibyte = 1024 * 1024;
+const maxRequestBytes = mebibyte;
+/** The drain's bound for this limit: the larger of 16 MiB and four times the limit. */
+const drainBytes = 16 * mebibyte;
+
+interface RawExchange {
+  /** Everything the server sent, as bytes read with latin1 (one character per byte). */
+  received: string;
+  /** Body bytes the kernel took from the client before the socket ended. */
+  written: number;
+  error: NodeJS.ErrnoException | undefined;
+}
+
+/**
+ * POSTs `sendBytes` body bytes under a `Content-Length` of `declaredBytes` over a raw socket, respecting
+ * backpressure, and reads until the server closes the connection.
+ */
+function postRaw(url: string, { declaredBytes, sendBytes }: { declaredBytes: number; sendBytes: number }) {
+  const { hostname, port, pathname } = new URL(url);
+  const socket = connect({ host: hostname, port: Number(port) });
+  const exchange: RawExchange = { received: '', written: 0, error: undefined };
+  socket.setEncoding('latin1');
+  socket.on('data', (text: string) => {
+    exchange.received += text;
+  });
+  socket.on('error', (error) => {
+    exchange.error = error;
+  });
+  // Not events.once: it rejects on 'error', and a reset is what the tests look for.
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  const send = async () => {
+    await once(socket, 'connect');
+    socket.write(
+      [
+        `POST ${pathname} HTTP/1.1`,
+        `Host: ${hostname}:${port}`,
+        `Authorization: Bearer ${token}`,
+        'Content-Type: application/json',
+        'Accept: application/json, text/event-stream',
+        `Content-Length: ${declaredBytes}`,
+        '',
+        '',
+      ].join('\r\n'),
+    );
+    const chunk = Buffer.alloc(64 * 1024, 'x');
+    let queued = 0;
+    while (queued < sendBytes && socket.writable) {
+      const part = chunk.subarray(0, Math.min(chunk.length, sendBytes - queued));
+      queued += part.length;
+      const more = socket.write(part, (error) => {
+        if (!error) exchange.written += part.length;
+      });
+      if (!more) await Promise.race([once(socket, 'drain'), closed]);
+    }
+  };
+  return Promise.all([send().catch(() => undefined), closed]).then(() => exchange);
+}
+
+/** The status line, headers and body of one HTTP/1.1 response. */
+function parseResponse(received: string) {
+  const end = received.indexOf('\r\n\r\n');
+  const [statusLine = '', ...headerLines] = received.slice(0, end).split('\r\n');
+  const headers = Object.fromEntries(
+    headerLines.map((line) => [
+      line.slice(0, line.indexOf(':')).toLowerCase(),
+      line.slice(line.indexOf(':') + 1).trim(),
+    ]),
+  );
+  return { statusLine, headers, body: received.slice(end + 4) };
+}
+
+describe('a request body over the limit (raw HTTP/1.1 over node:net)', () => {
+  let handle: McpHttpServerHandle | undefined;
+  afterEach(async () => {
+    await handle?.close();
+    handle = undefined;
+  });
+  const start = async () => {
+    handle = await startMcpHttpServer({
+      transport: 'streamable-http',
+      settings: {
+        host: '127.0.0.1',
+        port: 0,
+        authToken: token,
+        authTokens: [token],
+        stateless: false,
+        maxSessions: 4,
+        sessionIdleTimeoutSeconds: 60,
+        sessionEvictIdleSeconds: 60,
+        resumeGraceSeconds: 5,
+        maxRequestBytes,
+        allowedHosts: [],
+        allowedOrigins: [],
+      },
+      createServer: () => new McpServer({ name: 'drain', version: '1.0.0' }),
+      maskText: (text) => text,
+      settingNames: { maxRequestBytes: 'MAX_BODY' },
+    });
+    return handle.url;
+  };
+
+  it('is read to its end and answered with a complete 413, not a reset', async () => {
+    const url = await start();
+    const bodyBytes = 6 * mebibyte;
+    const exchange = await postRaw(url, { declaredBytes: bodyBytes, sendBytes: bodyBytes });
+    expect(exchange.error).toBeUndefined();
+    expect(exchange.written).toBe(bodyBytes);
+    const { statusLine, headers, body } = parseResponse(exchange.received);
+    expect(statusLine).toBe('HTTP/1.1 413 Payload Too Large');
+    expect(headers.connection).toBe('close');
+    expect(body.length).toBe(Number(headers['content-length']));
+    expect(JSON.parse(body)).toMatchObject({
+      error: {
+        message: `Payload Too Large: a request body must not exceed ${maxRequestBytes} bytes (MAX_BODY).`,
+      },
+    });
+  });
+
+  it('is read no further than its bound: a client still sending past it has the connection closed', async () => {
+    const url = await start();
+    const declared = 64 * mebibyte;
+    const exchange = await postRaw(url, { declaredBytes: declared, sendBytes: declared });
+    expect(exchange.written).toBeGreaterThan(drainBytes);
+    // What the kernel's socket buffers held when the server stopped reading: a few MiB on loopback.
+    expect(exchange.written).toBeLessThan(drainBytes + 16 * mebibyte);
+  });
+});
