@@ -18,11 +18,14 @@ interface RawExchange {
   error: NodeJS.ErrnoException | undefined;
 }
 
+/** How the client says where its body ends. */
+type Framing = 'content-length' | 'chunked';
+
 /**
- * POSTs `sendBytes` body bytes under a `Content-Length` of `declaredBytes` over a raw socket, respecting
+ * POSTs a body of `bodyBytes` over a raw socket, with its `Content-Length` or in 64 KiB chunks, respecting
  * backpressure, and reads until the server closes the connection.
  */
-function postRaw(url: string, { declaredBytes, sendBytes }: { declaredBytes: number; sendBytes: number }) {
+function postRaw(url: string, { framing, bodyBytes }: { framing: Framing; bodyBytes: number }) {
   const { hostname, port, pathname } = new URL(url);
   const socket = connect({ host: hostname, port: Number(port) });
   const exchange: RawExchange = { received: '', written: 0, error: undefined };
@@ -44,21 +47,24 @@ function postRaw(url: string, { declaredBytes, sendBytes }: { declaredBytes: num
         `Authorization: Bearer ${token}`,
         'Content-Type: application/json',
         'Accept: application/json, text/event-stream',
-        `Content-Length: ${declaredBytes}`,
+        framing === 'chunked' ? 'Transfer-Encoding: chunked' : `Content-Length: ${bodyBytes}`,
         '',
         '',
       ].join('\r\n'),
     );
     const chunk = Buffer.alloc(64 * 1024, 'x');
     let queued = 0;
-    while (queued < sendBytes && socket.writable) {
-      const part = chunk.subarray(0, Math.min(chunk.length, sendBytes - queued));
+    while (queued < bodyBytes && socket.writable) {
+      const part = chunk.subarray(0, Math.min(chunk.length, bodyBytes - queued));
       queued += part.length;
+      if (framing === 'chunked') socket.write(`${part.length.toString(16)}\r\n`);
       const more = socket.write(part, (error) => {
         if (!error) exchange.written += part.length;
       });
+      if (framing === 'chunked') socket.write('\r\n');
       if (!more) await Promise.race([once(socket, 'drain'), closed]);
     }
+    if (framing === 'chunked' && socket.writable) socket.write('0\r\n\r\n');
   };
   return Promise.all([send().catch(() => undefined), closed]).then(() => exchange);
 }
@@ -106,29 +112,36 @@ describe('a request body over the limit (raw HTTP/1.1 over node:net)', () => {
     return handle.url;
   };
 
-  it('is read to its end and answered with a complete 413, not a reset', async () => {
-    const url = await start();
-    const bodyBytes = 6 * mebibyte;
-    const exchange = await postRaw(url, { declaredBytes: bodyBytes, sendBytes: bodyBytes });
-    expect(exchange.error).toBeUndefined();
-    expect(exchange.written).toBe(bodyBytes);
-    const { statusLine, headers, body } = parseResponse(exchange.received);
-    expect(statusLine).toBe('HTTP/1.1 413 Payload Too Large');
-    expect(headers.connection).toBe('close');
-    expect(body.length).toBe(Number(headers['content-length']));
-    expect(JSON.parse(body)).toMatchObject({
-      error: {
-        message: `Payload Too Large: a request body must not exceed ${maxRequestBytes} bytes (MAX_BODY).`,
-      },
-    });
-  });
+  const framings: Framing[] = ['content-length', 'chunked'];
 
-  it('is read no further than its bound: a client still sending past it has the connection closed', async () => {
-    const url = await start();
-    const declared = 64 * mebibyte;
-    const exchange = await postRaw(url, { declaredBytes: declared, sendBytes: declared });
-    expect(exchange.written).toBeGreaterThan(drainBytes);
-    // What the kernel's socket buffers held when the server stopped reading: a few MiB on loopback.
-    expect(exchange.written).toBeLessThan(drainBytes + 16 * mebibyte);
-  });
+  it.each(framings)(
+    'is read to its end and answered with a complete 413, not a reset (%s)',
+    async (framing) => {
+      const url = await start();
+      const bodyBytes = 6 * mebibyte;
+      const exchange = await postRaw(url, { framing, bodyBytes });
+      expect(exchange.error).toBeUndefined();
+      expect(exchange.written).toBe(bodyBytes);
+      const { statusLine, headers, body } = parseResponse(exchange.received);
+      expect(statusLine).toBe('HTTP/1.1 413 Payload Too Large');
+      expect(headers.connection).toBe('close');
+      expect(body.length).toBe(Number(headers['content-length']));
+      expect(JSON.parse(body)).toMatchObject({
+        error: {
+          message: `Payload Too Large: a request body must not exceed ${maxRequestBytes} bytes (MAX_BODY).`,
+        },
+      });
+    },
+  );
+
+  it.each(framings)(
+    'is read no further than its bound: a client still sending past it has the connection closed (%s)',
+    async (framing) => {
+      const url = await start();
+      const exchange = await postRaw(url, { framing, bodyBytes: 64 * mebibyte });
+      expect(exchange.written).toBeGreaterThan(drainBytes);
+      // What the kernel's socket buffers held when the server stopped reading: a few MiB on loopback.
+      expect(exchange.written).toBeLessThan(drainBytes + 16 * mebibyte);
+    },
+  );
 });
