@@ -1,17 +1,23 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { loadSnapshotCatalog } from '@aws-mcp/command';
 import type { MotoEmulator } from '@aws-mcp/emulators';
 import { type ConnectedClient, type EmulatedAws, motoMissing, startEmulatedAws } from '@aws-mcp/test-support';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findCliPython } from '../../../packages/command/test/cli-oracle.js';
 import { createRandom } from '../../../packages/command/test/seeded-random.js';
+import {
+  type FamilyReader,
+  familyRead,
+  type GeneratedOperation,
+  generateMinimalInputs,
+  listFamilyReads,
+  startFamilyReader,
+} from './parity/family-reads.js';
 import { changedModels, type MotoState } from './parity/moto-state.js';
 import { rawCliPath } from './parity/run.js';
 import { connectWorkloadServer, createRawEnv } from './parity/setup.js';
@@ -38,19 +44,7 @@ const leftOut: Record<string, string> = {
   'logs start-live-tail': 'an event stream answer, held open',
 };
 
-/** Reads with thousands of rows of moto's built-in data: never picked to read a family back. */
-const slowReads = /^describe-(instance-types|images|spot-price-history|instance-type-offerings|regions)$/;
-
-/** What `minimal-input.py` says of one operation. */
-interface Generated {
-  service: string;
-  operation: string;
-  botocoreService: string;
-  motoModule: string;
-  implemented: boolean;
-  argv?: string[];
-  skip?: string;
-}
+type Generated = GeneratedOperation;
 
 type Verdict =
   | 'read changed state'
@@ -100,18 +94,6 @@ function judge(row: Omit<Row, 'verdict'>): Verdict {
   return 'agrees';
 }
 
-/** The read that lists the family an operation names (`delete-security-group` → `describe-security-groups`). */
-function familyRead(operation: string, noArgumentReads: string[]): string | undefined {
-  const noun = operation.split('-').slice(1).join('-');
-  if (noun === '') return undefined;
-  const plurals = [noun, `${noun}s`, `${noun}es`, `${noun.replace(/y$/, '')}ies`];
-  const matches = noArgumentReads.filter((read) => {
-    const rest = read.split('-').slice(1).join('-');
-    return plurals.includes(rest) || rest.startsWith(`${noun}-`);
-  });
-  return matches.sort((a, b) => a.length - b.length)[0];
-}
-
 /** A seeded sample: a service drawn at random, then one of its operations not drawn yet. */
 function drawSample(candidates: Generated[]): Generated[] {
   const random = createRandom(seed);
@@ -144,45 +126,14 @@ describe.skipIf(skipReason !== undefined)(
     const loads: number[] = [];
     const rows: Row[] = [];
     const warmed = new Set<string>();
-    const waiting: ((answer: string) => void)[] = [];
-    let reader: ChildProcess;
+    let reader: FamilyReader;
 
     beforeAll(async () => {
       loads.push(loadavg()[0] ?? 0);
-      const catalog = loadSnapshotCatalog();
-      const wanted: [string, string][] = [];
-      for (const service of catalog.serviceNames) {
-        for (const operation of catalog.getService(service)?.values() ?? []) {
-          if (!operation.customization && !operation.outfile) wanted.push([service, operation.name]);
-        }
-      }
-      const generator = execFile(python as string, [join(here, 'parity', 'minimal-input.py')], {
-        maxBuffer: 64 * 1024 * 1024,
-      });
-      const output = new Promise<string>((resolve, reject) => {
-        let text = '';
-        generator.stdout?.on('data', (chunk) => {
-          text += chunk;
-        });
-        generator.on('error', reject);
-        generator.on('close', (code) => (code === 0 ? resolve(text) : reject(new Error(`exit ${code}`))));
-      });
-      generator.stdin?.end(JSON.stringify(wanted));
-      const generated = JSON.parse(await output) as { motoDir: string; operations: Generated[] };
+      const generated = await generateMinimalInputs({ python: python as string });
       motoDir = generated.motoDir;
       const implemented = generated.operations.filter((each) => each.implemented);
-      readsByService = new Map();
-      for (const each of implemented) {
-        const operation = catalog.getService(each.service)?.get(each.operation);
-        if (
-          operation?.accessClass === 'read' &&
-          each.argv?.length === 0 &&
-          /^(list|describe)-/.test(each.operation) &&
-          !slowReads.test(each.operation)
-        ) {
-          readsByService.set(each.service, [...(readsByService.get(each.service) ?? []), each.operation]);
-        }
-      }
+      readsByService = listFamilyReads(generated.operations);
       sample = drawSample(
         implemented.filter(
           (each) => each.argv !== undefined && !(`${each.service} ${each.operation}` in leftOut),
@@ -193,20 +144,13 @@ describe.skipIf(skipReason !== undefined)(
       moto = aws.emulator;
       folder = aws.workdir;
       rawEnv = createRawEnv(aws, rawCliPath(process.env.PATH ?? ''));
-      reader = spawn(python as string, [join(here, 'parity', 'botocore-reads.py'), moto.endpoint], {
-        env: rawEnv,
-        stdio: ['pipe', 'pipe', 'inherit'],
-      });
-      createInterface({ input: reader.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-        const answer = JSON.parse(line) as { answer?: string; error?: string };
-        waiting.shift()?.(answer.answer ?? `error: ${answer.error}`);
-      });
+      reader = startFamilyReader({ python: python as string, endpoint: moto.endpoint, env: rawEnv });
       server = await connectWorkloadServer({ env: rawEnv, workdir: folder, name: 'moto-report' });
     }, 600_000);
 
     afterAll(async () => {
       await server?.close();
-      reader?.stdin?.end();
+      reader?.stop();
       await aws?.stop();
     });
 
@@ -231,9 +175,7 @@ describe.skipIf(skipReason !== undefined)(
 
     /** The family read's answer through the one botocore process (`botocore-reads.py`). */
     function readBack(service: string, operation: string): Promise<string> {
-      const answer = new Promise<string>((resolve) => waiting.push(resolve));
-      reader.stdin?.write(`${JSON.stringify({ service, operation })}\n`);
-      return answer;
+      return reader.read(service, operation);
     }
 
     async function readState(): Promise<MotoState | undefined> {
