@@ -39,6 +39,12 @@ export interface PipelineOutputs {
     subprocess: ResultPromise,
     stage: { index: number; name: string; isLast: boolean; kind: 'aws' | 'filter' },
   ): Promise<void>;
+  /**
+   * The aws stage's own stdout when nothing here reads or masks it (secrets shown, no progress, view or OUTFILE
+   * read beside it): the first filter can take it as its stdin, an OS descriptor passed on. Undefined otherwise, or
+   * before the aws stage is attached; then `feed` relays it.
+   */
+  directStdout(): Readable | undefined;
   /** Feeds the aws stage's stdout, masked at its source, into the first filter's stdin. */
   feed(filter: ResultPromise): void;
   /** Ends the collectors: what the result reports. Call it once every stream has ended. */
@@ -266,6 +272,14 @@ export function createPipelineOutputs(options: PipelineOutputOptions): PipelineO
       ? createStructuralMasking(options.secretOutput.members)
       : undefined;
   let sourceStream: Readable | undefined;
+  // Only shown secrets leave the aws stage unread: masking and the backstop must see every byte otherwise.
+  const passesThrough =
+    mode === 'show' &&
+    source === undefined &&
+    viewMasking === undefined &&
+    wholeViewMasking === undefined &&
+    !options.readsProgress &&
+    options.stdoutOutfile === undefined;
   let report: Promise<LauncherReport | undefined> = Promise.resolve(undefined);
   let launcherReport: LauncherReport | undefined;
   const writeFinal = (chunk: Buffer) => {
@@ -315,6 +329,9 @@ export function createPipelineOutputs(options: PipelineOutputOptions): PipelineO
         kind === 'aws' ? (chunk: Buffer) => awsStderr.write(chunk) : prefixLines(name, filterStderr);
       reads.push(collect(subprocess.stderr, onStderr));
       return Promise.all(reads).then(() => {});
+    },
+    directStdout() {
+      return passesThrough ? sourceStream : undefined;
     },
     feed(filter) {
       if (sourceStream === undefined || filter.stdin === null) return;

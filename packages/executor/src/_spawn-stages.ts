@@ -1,3 +1,4 @@
+import { Socket } from 'node:net';
 import { pipeline as pipeStreams, Readable } from 'node:stream';
 import { execa, type Result, type ResultPromise } from 'execa';
 import { preparePrivateCopies } from './_cli-cache.js';
@@ -28,11 +29,23 @@ export interface SpawnedStages {
 }
 
 /**
- * Spawns every stage with execa, each piped into the next, never through a shell; the aws stage's stdin is
- * /dev/null. Resolves with each stage's execa result and wrapped command once every stage has exited and every
- * stream has ended (a stage that could not be spawned is a failed result, see isSpawnFailure), and the CLI's
- * private cache copies are merged back (see preparePrivateCopies). Throws what `sandbox.wrap` or execa throws,
- * after killing and waiting for the stages already started.
+ * A stage's stdout that the next stage can take as its own stdin: a stream over a descriptor of this process
+ * (what execa's `pipe` gives), not a stream made here (a warm child's relay).
+ */
+function passableStdout(stream: Readable | null | undefined): Socket | undefined {
+  return stream instanceof Socket && (stream as Socket & { _handle?: unknown })._handle != null
+    ? stream
+    : undefined;
+}
+
+/**
+ * Spawns every stage with execa, never through a shell; the aws stage's stdin is /dev/null. Filters are joined
+ * directly: each one's stdin is the previous filter's stdout descriptor, and the aws stage's too when nothing is
+ * masked or read between them (PipelineOutputs.directStdout); else the aws stage's masked output is fed through
+ * this process. Only the last stage's stdout is read here. Resolves with each stage's execa result and wrapped
+ * command once every stage has exited and every stream has ended (a stage that could not be spawned is a failed
+ * result, see isSpawnFailure), and the CLI's private cache copies are merged back (see preparePrivateCopies).
+ * Throws what `sandbox.wrap` or execa throws, after killing and waiting for the stages already started.
  */
 export async function spawnStages({
   stages,
@@ -73,6 +86,14 @@ export async function spawnStages({
       const wrapped = copies.stages[index] as (typeof copies.stages)[number];
       const warm =
         wrapped.kind === 'aws' && warmCli !== undefined && warmCli.refuse(wrapped, sandbox) === undefined;
+      const previous = subprocesses[index - 1];
+      const direct =
+        index === 0
+          ? undefined
+          : index === 1 && input === undefined
+            ? passableStdout(outputs.directStdout())
+            : passableStdout(previous?.stdout);
+      const stdin = direct ?? (index === 0 && input === undefined ? 'ignore' : 'pipe');
       const subprocess = warm
         ? toStageSubprocess((warmCli as WarmCli).run(wrapped, signal), signal)
         : execa(command.file, command.args, {
@@ -80,12 +101,7 @@ export async function spawnStages({
             env: command.env ?? stage.sandboxStage.env,
             extendEnv: false,
             // The launcher's report comes back on a fourth descriptor, beside stdout and stderr.
-            stdio: [
-              index === 0 && input === undefined ? 'ignore' : 'pipe',
-              'pipe',
-              'pipe',
-              ...(stage.reportsOnFd3 ? ['pipe' as const] : []),
-            ],
+            stdio: [stdin, 'pipe', 'pipe', ...(stage.reportsOnFd3 ? ['pipe' as const] : [])],
             buffer: false,
             reject: false,
             cancelSignal: signal,
@@ -93,16 +109,17 @@ export async function spawnStages({
             detached: ownGroups,
             windowsHide: true,
           });
+      // The child holds the descriptor now; this copy is closed so that a reader leaving ends the writer (SIGPIPE).
+      direct?.destroy();
       const kind = stage.sandboxStage.kind;
       reads.push(
         outputs.attach(subprocess, { index, name: stage.name, isLast: index === stages.length - 1, kind }),
       );
-      // The aws stage's stdout reaches the first filter masked at its source; filters pipe into each other.
       if (index === 0 && input !== undefined && subprocess.stdin !== null) {
         // A filter that stops reading early (head) ends the write with EPIPE, which is not a failure.
         pipeStreams(Readable.from([input]), subprocess.stdin, () => {});
-      } else if (index === 1 && input === undefined) outputs.feed(subprocess);
-      else subprocesses[index - 1]?.pipe(subprocess).catch(() => {});
+      } else if (direct === undefined && index === 1 && input === undefined) outputs.feed(subprocess);
+      else if (direct === undefined) previous?.pipe(subprocess).catch(() => {});
       subprocesses.push(subprocess);
     });
     const results = await Promise.all(subprocesses);
