@@ -86,7 +86,8 @@ describe.skipIf(motoMissing !== undefined)(
         createDefaultVpcs(rawEnv, profiles),
         connectWorkloadServer({
           // The server finds the CLI as a person's PATH has it (through a pyenv shim where there is one).
-          env: { ...rawEnv, PATH: process.env.PATH ?? '' },
+          // The server's aws stage forks one warm CLI (less CPU for the raw side); the raw side stays a cold `aws`.
+          env: { ...rawEnv, PATH: process.env.PATH ?? '', AWS_MCP_WARM_CLI: 'on' },
           workdir,
           name: 'parity',
           // The person says yes to every write and shows secrets, so both sides see the same text.
@@ -117,7 +118,14 @@ describe.skipIf(motoMissing !== undefined)(
           `${Object.entries(sequenceSeconds)
             .map(([name, seconds]) => `${name} ${seconds.toFixed(1)} s`)
             .join(', ')}); per call summed: server ${sum('serverMs').toFixed(1)} s, raw CLI ` +
-          `${sum('rawMs').toFixed(1)} s`,
+          `${sum('rawMs').toFixed(1)} s; slowest: ${[...results.entries()]
+            .sort(([, a], [, b]) => Math.max(b.serverMs, b.rawMs) - Math.max(a.serverMs, a.rawMs))
+            .slice(0, 5)
+            .map(
+              ([call, took]) =>
+                `${call.line.split(' ').slice(1, 3).join(' ')} ${(took.serverMs / 1000).toFixed(1)}/${(took.rawMs / 1000).toFixed(1)} s`,
+            )
+            .join(', ')}`,
       );
     }, 120_000);
 

@@ -210,7 +210,7 @@ const secrets: ParityCall[] = [
   { line: "aws secretsmanager list-secrets --output json | jq -r '.SecretList[].Name' | sort" },
 ];
 
-const streams: ParityCall[] = [
+const logs: ParityCall[] = [
   { line: 'aws logs create-log-group --log-group-name /parity/{s}' },
   { line: 'aws logs create-log-stream --log-group-name /parity/{s} --log-stream-name app' },
   {
@@ -223,6 +223,9 @@ const streams: ParityCall[] = [
     line: "aws logs describe-log-groups --log-group-name-prefix /parity/ --query 'logGroups[].logGroupName' --output text",
   },
   { line: 'aws logs put-retention-policy --log-group-name /parity/{s} --retention-in-days 7' },
+];
+
+const streams: ParityCall[] = [
   { line: 'aws kinesis create-stream --stream-name events-{s} --shard-count 1' },
   { line: 'aws kinesis wait stream-exists --stream-name events-{s}' },
   {
@@ -232,6 +235,9 @@ const streams: ParityCall[] = [
     line: 'aws kinesis put-record --stream-name events-{s} --partition-key p1 --data aGVsbG8= --query ShardId --output text',
   },
   { line: "aws kinesis list-streams --output json | jq -r '.StreamNames | sort | .[]'" },
+];
+
+const flows: ParityCall[] = [
   {
     line: 'aws stepfunctions create-state-machine --name flow-{s} --definition file://machine.json --role-arn arn:aws:iam::123456789012:role/fn-role-{s}',
     capture: { machine: 'stateMachineArn' },
@@ -258,7 +264,7 @@ const streams: ParityCall[] = [
   },
 ];
 
-const data: ParityCall[] = [
+const objects: ParityCall[] = [
   { line: 'aws s3 mb s3://bucket-{s}' },
   { line: 'aws s3 cp report.txt s3://bucket-{s}/reports/2024/report.txt' },
   // The server refuses a recursive local side that could carry dot-files unless they are excluded.
@@ -279,6 +285,9 @@ const data: ParityCall[] = [
   },
   { line: 'aws s3api put-bucket-tagging --bucket bucket-{s} --tagging TagSet=[{Key=team,Value=parity}]' },
   { line: 'aws s3api get-bucket-tagging --bucket bucket-{s} --output table' },
+];
+
+const tables: ParityCall[] = [
   {
     line: 'aws dynamodb create-table --cli-input-json file://table-{s}.json --query TableDescription.[TableName,TableStatus] --output text',
   },
@@ -316,6 +325,9 @@ const data: ParityCall[] = [
   {
     line: 'aws dynamodb describe-table --table-name notes-{s} --query Table.[TableName,ItemCount,KeySchema[0].AttributeName] --output text',
   },
+];
+
+const registries: ParityCall[] = [
   {
     line: 'aws ecr create-repository --repository-name app-{s} --query repository.repositoryName --output text',
   },
@@ -331,7 +343,9 @@ const data: ParityCall[] = [
 ];
 
 /**
- * The workload's sequences. Each builds on itself only, so the suite runs them at once: no call captures or names
+ * The workload's sequences, split where a service's calls do not build on another's (logs, streams and flows;
+ * objects, tables and registries), since the longest sequence sets the suite's time. Each builds on itself only, so
+ * the suite runs them at once: no call captures or names
  * what another sequence makes, and no listing shows a kind of resource another sequence makes where it looks (the
  * stack's queue and topic are in us-east-1 and not named `jobs-`, while the listings of queues and topics are in
  * eu-west-1; keys, users, functions, secrets, streams, state machines, repositories and zones are each made by one
@@ -344,8 +358,12 @@ export const paritySequences: { name: string; calls: ParityCall[] }[] = [
   { name: 'messaging', calls: messaging },
   { name: 'parameters', calls: parameters },
   { name: 'secrets', calls: secrets },
+  { name: 'logs', calls: logs },
   { name: 'streams', calls: streams },
-  { name: 'data', calls: data },
+  { name: 'flows', calls: flows },
+  { name: 'objects', calls: objects },
+  { name: 'tables', calls: tables },
+  { name: 'registries', calls: registries },
 ];
 
 /** Every call, in order. */
