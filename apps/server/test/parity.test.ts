@@ -73,6 +73,7 @@ describe.skipIf(motoMissing !== undefined)(
     const results = new Map<ParityCall, CallResult>();
     const sequenceSeconds: Record<string, number> = {};
     const phases = { setup: 0, workload: 0 };
+    let warmCli: { state: string; reason?: string; calls?: number } | undefined;
 
     beforeAll(async () => {
       const started = performance.now();
@@ -105,6 +106,12 @@ describe.skipIf(motoMissing !== undefined)(
       phases.setup = performance.now() - started;
       await Promise.all(paritySequences.map((sequence) => runSequence(sequence.name, sequence.calls)));
       phases.workload = performance.now() - started - phases.setup;
+      const environment = await server.client.readResource({ uri: 'aws://config/environment' });
+      const text =
+        environment.contents[0] !== undefined && 'text' in environment.contents[0]
+          ? environment.contents[0].text
+          : '{}';
+      warmCli = (JSON.parse(text) as { warmCli?: typeof warmCli }).warmCli;
       // The calls run here, each with its own time limit: this limit is for the whole workload on a loaded machine.
     }, 1_800_000);
     afterAll(async () => {
@@ -118,7 +125,9 @@ describe.skipIf(motoMissing !== undefined)(
           `${Object.entries(sequenceSeconds)
             .map(([name, seconds]) => `${name} ${seconds.toFixed(1)} s`)
             .join(', ')}); per call summed: server ${sum('serverMs').toFixed(1)} s, raw CLI ` +
-          `${sum('rawMs').toFixed(1)} s; slowest: ${[...results.entries()]
+          `${sum('rawMs').toFixed(1)} s; warm CLI ${JSON.stringify(warmCli)}; slowest: ${[
+            ...results.entries(),
+          ]
             .sort(([, a], [, b]) => Math.max(b.serverMs, b.rawMs) - Math.max(a.serverMs, a.rawMs))
             .slice(0, 5)
             .map(
@@ -219,6 +228,11 @@ describe.skipIf(motoMissing !== undefined)(
         })
       ).stdout;
     }
+
+    it('the server ran its aws stages in the warm CLI while the raw side ran a cold aws each time', () => {
+      expect(warmCli).toMatchObject({ state: 'on', running: true });
+      expect(warmCli?.calls).toBeGreaterThanOrEqual(parityCalls.length);
+    });
 
     it.each(parityCalls.map((call, index) => [index + 1, call.line, call] as const))(
       '%i. %s',
