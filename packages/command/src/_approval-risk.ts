@@ -154,6 +154,9 @@ export const approvalRiskRows: readonly RiskRow[] = [
       '*:purge*',
       '*:deregister*',
       '*:schedule-key-deletion',
+      // Frees the parts already uploaded; its approval names the bucket and key, not the upload (each upload has a
+      // new id), so a standing one would abort anyone's upload onto that key.
+      '*:abort-multipart-upload',
     ],
     when: 'changes',
     reason: 'it deletes or terminates something',

@@ -80,6 +80,7 @@ describe('classifyAwsStage: standingApproval', () => {
     ['aws ec2 terminate-instances --instance-ids i-1', 'destructive:delete'],
     ['aws sqs purge-queue --queue-url http://h/1/q', 'destructive:delete'],
     ['aws kms schedule-key-deletion --key-id k', 'destructive:delete'],
+    ['aws s3api abort-multipart-upload --bucket b --key k --upload-id u', 'destructive:delete'],
     ['aws s3 rm s3://b/k', 'destructive:delete'],
     ['aws s3 mv s3://b/k s3://b/k2', 'destructive:delete'],
     ['aws s3 sync . s3://b --delete', 'destructive:delete'],
