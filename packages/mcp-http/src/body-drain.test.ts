@@ -2,9 +2,10 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
+import { testSettings, testToken } from './__fixtures__/settings.js';
 import { type McpHttpServerHandle, startMcpHttpServer } from './index.js';
 
-const token = 'a-token-long-enough-1234';
+const token = testToken;
 const mebibyte = 1024 * 1024;
 const maxRequestBytes = mebibyte;
 /** The drain's bound for this limit: the larger of 16 MiB and four times the limit. */
@@ -91,20 +92,7 @@ describe('a request body over the limit (raw HTTP/1.1 over node:net)', () => {
   const start = async () => {
     handle = await startMcpHttpServer({
       transport: 'streamable-http',
-      settings: {
-        host: '127.0.0.1',
-        port: 0,
-        authToken: token,
-        authTokens: [token],
-        stateless: false,
-        maxSessions: 4,
-        sessionIdleTimeoutSeconds: 60,
-        sessionEvictIdleSeconds: 60,
-        resumeGraceSeconds: 5,
-        maxRequestBytes,
-        allowedHosts: [],
-        allowedOrigins: [],
-      },
+      settings: testSettings({ maxRequestBytes }),
       createServer: () => new McpServer({ name: 'drain', version: '1.0.0' }),
       maskText: (text) => text,
       settingNames: { maxRequestBytes: 'MAX_BODY' },

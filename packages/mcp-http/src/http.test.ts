@@ -3,27 +3,11 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { McpHttpError, type McpHttpServerHandle, type McpHttpSettings, startMcpHttpServer } from './index.js';
+import { testSettings, testToken } from './__fixtures__/settings.js';
+import { McpHttpError, type McpHttpServerHandle, startMcpHttpServer } from './index.js';
 
-const token = 'a-token-long-enough-1234';
-
-function settings(chosen: Partial<McpHttpSettings> = {}): McpHttpSettings {
-  return {
-    host: '127.0.0.1',
-    port: 0,
-    authToken: token,
-    authTokens: [token],
-    stateless: false,
-    maxSessions: 4,
-    sessionIdleTimeoutSeconds: 60,
-    sessionEvictIdleSeconds: 60,
-    resumeGraceSeconds: 5,
-    maxRequestBytes: 1024 * 1024,
-    allowedHosts: [],
-    allowedOrigins: [],
-    ...chosen,
-  };
-}
+const token = testToken;
+const settings = testSettings;
 
 /** A tiny McpServer per session with one tool, counting how many were made. */
 function serverFactory() {
