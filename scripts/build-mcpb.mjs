@@ -23,8 +23,11 @@ if (!existsSync(join(serverPackage, 'dist', 'index.js'))) {
 const stage = join(outDir, 'mcpb-stage');
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(join(stage, 'server'), { recursive: true });
-cpSync(join(serverPackage, 'dist', 'index.js'), join(stage, 'server', 'index.js'));
-for (const entry of files.filter((name) => name !== 'dist')) {
+// The bin and the bundle it runs (no source map, no code cache: the bin writes that beside it at the first start).
+for (const file of ['index.js', 'server.cjs']) {
+  cpSync(join(serverPackage, 'dist', file), join(stage, 'server', file));
+}
+for (const entry of files.filter((name) => name !== 'dist' && !name.startsWith('!'))) {
   cpSync(join(serverPackage, entry), join(stage, entry), { recursive: true });
 }
 cpSync(join(root, 'LICENSE'), join(stage, 'LICENSE'));

@@ -7,4 +7,7 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
+  // Chunks, so the dynamically imported HTTP transports (http.ts) stay unevaluated until a server starts, also
+  // inside a bundle built from this one.
+  splitting: true,
 });

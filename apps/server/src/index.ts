@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { mkdir } from 'node:fs/promises';
 import { dropBlankAwsChoices } from './_blank-variables.js';
 import { writeMaskedStderr } from './_masked-stderr.js';
@@ -7,7 +6,6 @@ import { ConfigError, readServerConfig } from './config.js';
 import { serverVersion } from './server.js';
 import { createServerContext } from './server-context.js';
 import { listDescendantProcesses, stopChildProcesses } from './transports/_processes.js';
-import { startHttpServer } from './transports/http.js';
 import { startStdioServer } from './transports/stdio.js';
 
 const log = writeMaskedStderr;
@@ -36,9 +34,11 @@ async function main(): Promise<void> {
   const { AWS_MCP_AUTH_TOKEN: _token, ...contextEnv } = env;
   await mkdir(config.workdir, { recursive: true, mode: 0o700 });
   const context = await createServerContext({ config, env: contextEnv, log });
-  context.awsCli().then((status) => {
-    if (!status.available) log(status.message);
-  });
+  // Checked once the transport is up: the check starts the CLI, which would only slow the first answer.
+  const checkAwsCli = () =>
+    void context.awsCli().then((status) => {
+      if (!status.available) log(status.message);
+    });
 
   let stopping = false;
   let closeTransport: () => Promise<void> = async () => {};
@@ -69,6 +69,7 @@ async function main(): Promise<void> {
     const stdio = await startStdioServer({ context, onEnd: (reason) => void stop(reason) });
     closeTransport = stdio.close;
     log(`serving over stdio (${summary})`);
+    checkAwsCli();
     return;
   }
   if (config.transport === 'sse') {
@@ -76,11 +77,15 @@ async function main(): Promise<void> {
       'warning: the sse transport is deprecated (MCP replaced it with streamable HTTP); use --transport streamable-http',
     );
   }
+  // Imported here, so a stdio server never evaluates the HTTP libraries (Hono's Node adapter reads fetch's
+  // globals, which loads undici): a shorter start-up.
+  const { startHttpServer } = await import('./transports/http.js');
   const http = await startHttpServer({ context });
   closeTransport = http.close;
   const kind =
     config.transport === 'sse' ? 'SSE' : `streamable HTTP${config.http.stateless ? ' (stateless)' : ''}`;
   log(`serving ${kind} at ${http.url} (${summary})`);
+  checkAwsCli();
   if (config.http.authToken === undefined) {
     log('no AWS_MCP_AUTH_TOKEN set, so this run made a token; clients must send the header');
     log(`  Authorization: Bearer ${http.authToken}`);

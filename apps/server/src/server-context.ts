@@ -198,41 +198,9 @@ export async function createServerContext({
     if (removed.length > 0)
       log(`removed ${removed.length} cache folder(s) that calls of stopped processes left in ${tmpdir()}`);
   });
-  let sandbox: SandboxSelection;
-  try {
-    sandbox = await selectSandbox({ mode: config.sandbox, env, limits: config.sandboxLimits });
-    // The executor names its own modes; the person sets them with the server's setting.
-    if (sandbox.mode === 'disabled') sandbox = { ...sandbox, description: 'none (AWS_MCP_SANDBOX=disabled)' };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new StartupError(
-      message
-        .replace('The sandbox mode is `required`', 'AWS_MCP_SANDBOX=required')
-        .replace('choose the mode `auto`', 'set AWS_MCP_SANDBOX=auto'),
-    );
-  }
-  const sandboxed = sandbox.sandbox.name !== 'none';
-  let policy: Policy;
-  try {
-    policy = buildPolicy(config, sandboxed);
-  } catch (error) {
-    // A policy file that cannot be used is a bad setting, as a bad variable is (exit 2).
-    throw new ConfigError({
-      variable: 'AWS_MCP_POLICY_FILE',
-      message: `AWS_MCP_POLICY_FILE: ${error instanceof Error ? error.message : String(error)}`,
-      cause: error,
-    });
-  }
-  const protectionsOff = listProtectionsOff(config, sandbox);
-  if (sandbox.unavailableReason !== undefined)
-    log(`no sandbox: ${sandbox.unavailableReason}; commands run unconfined`, 'warning');
-  for (const off of sandbox.sandbox.limitsOff ?? []) {
-    log(`sandbox limit off: ${off.limit} (${off.reason})`, 'warning');
-  }
-  if (!sandboxed && policy.mode === 'read-only' && config.mode === undefined) {
-    log('no sandbox, so the mode is read-only; set AWS_MCP_MODE to run writes without one', 'warning');
-  }
-
+  // The probe starts bubblewrap: it runs while the AWS files are read.
+  const sandboxChoice = selectSandbox({ mode: config.sandbox, env, limits: config.sandboxLimits });
+  sandboxChoice.catch(() => {});
   // The watcher's own first read is the starting setup, so an edit made while it starts is never lost.
   let setup: AwsSetup;
   let watcher: AwsSetupWatcher | undefined;
@@ -253,6 +221,43 @@ export async function createServerContext({
     watcher = undefined;
     setup = await readAwsSetup({ env });
   }
+  let sandbox: SandboxSelection;
+  try {
+    sandbox = await sandboxChoice;
+    // The executor names its own modes; the person sets them with the server's setting.
+    if (sandbox.mode === 'disabled') sandbox = { ...sandbox, description: 'none (AWS_MCP_SANDBOX=disabled)' };
+  } catch (error) {
+    watcher?.close();
+    const message = error instanceof Error ? error.message : String(error);
+    throw new StartupError(
+      message
+        .replace('The sandbox mode is `required`', 'AWS_MCP_SANDBOX=required')
+        .replace('choose the mode `auto`', 'set AWS_MCP_SANDBOX=auto'),
+    );
+  }
+  const sandboxed = sandbox.sandbox.name !== 'none';
+  let policy: Policy;
+  try {
+    policy = buildPolicy(config, sandboxed);
+  } catch (error) {
+    watcher?.close();
+    // A policy file that cannot be used is a bad setting, as a bad variable is (exit 2).
+    throw new ConfigError({
+      variable: 'AWS_MCP_POLICY_FILE',
+      message: `AWS_MCP_POLICY_FILE: ${error instanceof Error ? error.message : String(error)}`,
+      cause: error,
+    });
+  }
+  const protectionsOff = listProtectionsOff(config, sandbox);
+  if (sandbox.unavailableReason !== undefined)
+    log(`no sandbox: ${sandbox.unavailableReason}; commands run unconfined`, 'warning');
+  for (const off of sandbox.sandbox.limitsOff ?? []) {
+    log(`sandbox limit off: ${off.limit} (${off.reason})`, 'warning');
+  }
+  if (!sandboxed && policy.mode === 'read-only' && config.mode === undefined) {
+    log('no sandbox, so the mode is read-only; set AWS_MCP_MODE to run writes without one', 'warning');
+  }
+
   const defaultProfile = resolveAwsContext({ env, setup }).profile;
   if (!isProfileAllowed(policy.allowedProfiles, defaultProfile.name)) {
     log(

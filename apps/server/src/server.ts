@@ -1,5 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv-provider.js';
+import type { jsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/types.js';
 import type { ServerConfig } from './config.js';
 import { registerPrompts } from './prompts/index.js';
 import { registerResources } from './resources/index.js';
@@ -24,6 +26,20 @@ function describeMode(context: ServerContext): string {
  * Builds one MCP session's server on the shared context: the two tools, the configuration resources and the
  * prompt library. Cheap; an HTTP server builds one per session.
  */
+let ajvValidator: AjvJsonSchemaValidator | undefined;
+
+/**
+ * The SDK's own Ajv validator (it checks elicitation answers against their form), built at the first answer it
+ * checks rather than with every McpServer: building Ajv is a tenth of start-up, and most sessions never ask.
+ * One for all sessions: it only compiles and caches schemas.
+ */
+const lazyAjvValidator: jsonSchemaValidator = {
+  getValidator(schema) {
+    ajvValidator ??= new AjvJsonSchemaValidator();
+    return ajvValidator.getValidator(schema);
+  },
+};
+
 export function createMcpServer(context: ServerContext): McpServer {
   const server = new McpServer(
     {
@@ -41,6 +57,7 @@ export function createMcpServer(context: ServerContext): McpServer {
     },
     {
       capabilities: { tools: {}, resources: {}, prompts: {}, logging: {}, completions: {} },
+      jsonSchemaValidator: lazyAjvValidator,
       instructions: [
         'AWS through the AWS CLI. Learn a command with aws_cli_help (service and command, or a free-text query such as',
         '"list lambda functions"), then run it with aws_cli_pipeline. Each call is one `aws …` command line, optionally',

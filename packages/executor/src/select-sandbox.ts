@@ -1,5 +1,5 @@
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { execa } from 'execa';
 import { findExecutable } from './_find-executable.js';
 import { buildCapabilityArguments, createBubblewrapSandbox } from './bubblewrap-sandbox.js';
 import { ExecutionError } from './execution-error.js';
@@ -29,8 +29,29 @@ export interface SandboxSelection {
 }
 
 /** Starts bwrap once as a stage starts, keeping `keep` past the drop of every capability. */
+/** What one short run of bwrap printed and how it ended (`exitCode` null: killed, or it never started). */
+interface ProbeRun {
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * One short run of bwrap through Node's execFile, not execa: start-up waits for the probe, and execa's first
+ * call costs about twice as much. Never rejects; a bwrap that could not start has its error as stderr.
+ */
+function runBubblewrap(bwrapPath: string, args: string[], env?: NodeJS.ProcessEnv): Promise<ProbeRun> {
+  return new Promise((resolve) => {
+    execFile(bwrapPath, args, { timeout: 10_000, encoding: 'utf8', env }, (error, stdout, stderr) => {
+      if (error === null) return resolve({ exitCode: 0, stdout, stderr });
+      const exitCode = typeof error.code === 'number' ? error.code : null;
+      resolve({ exitCode, stdout, stderr: stderr === '' && exitCode === null ? error.message : stderr });
+    });
+  });
+}
+
 function startBubblewrap(bwrapPath: string, env: NodeJS.ProcessEnv, keep: readonly KeptCapability[]) {
-  return execa(
+  return runBubblewrap(
     bwrapPath,
     [
       '--unshare-user',
@@ -44,7 +65,7 @@ function startBubblewrap(bwrapPath: string, env: NodeJS.ProcessEnv, keep: readon
       '--',
       'true',
     ],
-    { reject: false, stdin: 'ignore', timeout: 10_000, env: { PATH: env.PATH ?? '' }, extendEnv: false },
+    { PATH: env.PATH ?? '' },
   );
 }
 
@@ -60,6 +81,8 @@ async function probeBubblewrap(env: NodeJS.ProcessEnv): Promise<{
   }
   // Keeping every capability a stage may keep, so one start answers both; a bwrap that refuses that (a setuid
   // install run by another user than root) is asked again with none.
+  // Its version is asked at the same time: the two starts overlap, and start-up waits for one instead of two.
+  const versionRun = runBubblewrap(bwrapPath, ['--version']);
   const keeping = await startBubblewrap(bwrapPath, env, Object.keys(keptCapabilityTable) as KeptCapability[]);
   const probe = keeping.exitCode === 0 ? keeping : await startBubblewrap(bwrapPath, env, []);
   if (probe.exitCode !== 0) {
@@ -69,7 +92,7 @@ async function probeBubblewrap(env: NodeJS.ProcessEnv): Promise<{
       : 'it could not start a sandbox';
     return { failure: `bubblewrap is installed but ${hint} (${reason || `exit ${probe.exitCode}`})` };
   }
-  const version = await execa(bwrapPath, ['--version'], { reject: false, stdin: 'ignore', timeout: 10_000 });
+  const version = await versionRun;
   return {
     bwrapPath,
     version: version.stdout.trim() || 'bubblewrap',

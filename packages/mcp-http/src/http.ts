@@ -11,8 +11,6 @@ import {
 import { createHttpRouter, type Handler } from './_http-router.js';
 import { generateAuthToken, sendJsonRpcError } from './_http-security.js';
 import { createSessionTable } from './_http-sessions.js';
-import { createSseHandlers } from './_sse.js';
-import { createStreamableHttpHandler } from './_streamable-http.js';
 
 /** What `startMcpHttpServer` serves and how. */
 export interface StartMcpHttpServerOptions {
@@ -72,7 +70,11 @@ export async function startMcpHttpServer({
   const table = createSessionTable({ host });
 
   let routes: Map<string, Handler>;
+  // The transports are imported when a server starts, not with the package: the SDK's HTTP transports load Hono's
+  // Node adapter, which reads fetch's globals (loading undici), and a program that imports this package only for
+  // `sessionLabel` or `isLoopbackHost` should not pay that at start-up.
   if (transport === 'sse') {
+    const { createSseHandlers } = await import('./_sse.js');
     const sse = createSseHandlers({ host, table });
     routes = new Map([
       ['/sse', sse.stream],
@@ -80,6 +82,7 @@ export async function startMcpHttpServer({
       ['/messages/', sse.message],
     ]);
   } else {
+    const { createStreamableHttpHandler } = await import('./_streamable-http.js');
     routes = new Map([['/mcp', createStreamableHttpHandler({ host, table })]]);
   }
   const mcpPath = transport === 'sse' ? '/sse' : '/mcp';

@@ -1,6 +1,7 @@
 import { describeRegion, readSsoTokenStatus } from '@aws-mcp/aws-config';
 import { type McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { McpError, type ReadResourceResult } from '@modelcontextprotocol/sdk/types.js';
+import { readCodeCacheStatus } from '../_code-cache.js';
 import type { ServerContext } from '../server-context.js';
 import { registerKeptResults } from './_kept-results.js';
 
@@ -58,6 +59,8 @@ export function registerResources(server: McpServer, context: ServerContext): vo
       protectionsOff: context.protectionsOff,
       // Whether the aws stage runs in the warm interpreter (AWS_MCP_WARM_CLI), and why a call would run cold.
       warmCli: context.warmCli,
+      // What the bin did with V8's code cache for the bundle (bin.ts); null when it did not start through the bin.
+      codeCache: readCodeCacheStatus() ?? null,
       workdir: context.config.workdir,
       secretsFolder: context.secretsFolder,
       endpointUrl: context.config.endpointUrl ?? null,
