@@ -8,7 +8,7 @@ import {
 } from '@aws-mcp/test-support';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pollUntil, processesContaining, serverEntry, spawnServer } from './http-harness.js';
+import { coldAwsStage, pollUntil, processesContaining, serverEntry, spawnServer } from './http-harness.js';
 
 const token = 'hanging-command-token-0123456789';
 
@@ -60,6 +60,7 @@ describe.each(transports)('aws-mcp-server over $name, with a command that hangs'
       AWS_DEFAULT_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'x',
       AWS_SECRET_ACCESS_KEY: 'y',
+      ...coldAwsStage,
     }));
   });
   afterAll(async () => {

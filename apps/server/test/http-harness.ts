@@ -96,6 +96,14 @@ export function sendRaw(
   });
 }
 
+/**
+ * The server's environment for a test that watches the aws stage by its command line (processesContaining): the
+ * cold stage, one `aws …` process per call. A warm call is a fork of the warm interpreter, whose command line
+ * names no endpoint, so such a test would find nothing to watch and its "no process left" could not fail; the
+ * warm stage's cancel, timeout and crash have their own tests (packages/executor/src/warm-cli-lifecycle.test.ts).
+ */
+export const coldAwsStage = { AWS_MCP_WARM_CLI: 'off' } as const;
+
 /** Command lines of running processes that contain `text` (other than this one). */
 export function processesContaining(text: string): string[] {
   return findProcesses(text).map((each) => each.commandLine);

@@ -15,6 +15,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  coldAwsStage,
   pollUntil,
   processesContaining,
   type SpawnedServer,
@@ -123,6 +124,7 @@ describe.each(['streamable-http', 'sse'] as const)('sessions over %s', (transpor
         AWS_MAX_ATTEMPTS: '1',
         // Nothing listens here: the account lookup before a consent form fails at once.
         AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+        ...coldAwsStage,
       },
     });
   });
@@ -295,6 +297,7 @@ describe('streamable HTTP sessions of clients that went away', () => {
         AWS_DEFAULT_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: 'x',
         AWS_SECRET_ACCESS_KEY: 'y',
+        ...coldAwsStage,
       },
     });
   });
@@ -382,6 +385,7 @@ describe('streamable HTTP calls whose stream breaks', () => {
         AWS_MCP_WORKDIR: join(workdir, `work-${grace}`),
         AWS_MCP_AUTH_TOKEN: token,
         AWS_MAX_ATTEMPTS: '1',
+        ...coldAwsStage,
       },
     });
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { readProcessState } from '@aws-mcp/test-support';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  coldAwsStage,
   pollUntil,
   processesContaining,
   serverEntry,
@@ -89,6 +90,7 @@ describe('aws-mcp-server lifecycle', () => {
       AWS_DEFAULT_REGION: 'us-east-1',
       AWS_ACCESS_KEY_ID: 'x',
       AWS_SECRET_ACCESS_KEY: 'y',
+      ...coldAwsStage,
     };
   });
 

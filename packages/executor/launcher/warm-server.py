@@ -557,7 +557,8 @@ def run_child(request, confined):
         sys.stderr.flush()
     except BaseException:
         pass
-    os._exit(code & 0xFF if isinstance(code, int) else 1)
+    # As `sys.exit(main())` in the aws script: None (what `aws … help` returns) is 0, another non-integer 1.
+    os._exit(0 if code is None else code & 0xFF if isinstance(code, int) else 1)
 
 
 def start(request):

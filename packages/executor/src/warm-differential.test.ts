@@ -68,7 +68,13 @@ function generateCases(): Case[] {
   return cases;
 }
 
-const cases = generateCases();
+// Always run: help pages (aws_cli_help's `full` section). `aws … help` returns None from the CLI's main, which the
+// aws script exits 0 with; the warm child once exited 1 for it, and every full help page failed warm.
+const fixedCases: Case[] = [
+  { command: 'aws s3 ls help', setup: 'home' },
+  { command: 'aws sts get-caller-identity help', setup: 'profile' },
+];
+const cases = [...fixedCases, ...generateCases()];
 
 describeWithBubblewrap(`the warm CLI against the cold one: ${caseCount} cases, seed ${seed}`, () => {
   let harness: WarmHarness;
