@@ -29,6 +29,19 @@ export type { AwsCliStatus } from './check-aws-cli.js';
 export { checkAwsCli } from './check-aws-cli.js';
 export type { CheckNames, DescribeCheckedCallOptions } from './describe-call.js';
 export { asSentence, describeCheckedCall } from './describe-call.js';
+export type {
+  BuildConsentTextOptions,
+  ConsentAnswer,
+  ConsentNames,
+  ConsentOutcome,
+  ConsentRefusalCode,
+  ConsentReply,
+  ConsentRole,
+  DescribeConsentRefusalOptions,
+  ReadConsentReplyOptions,
+  SecretsQuestion,
+} from './describe-consent.js';
+export { buildConsentText, describeConsentRefusal, readConsentReply } from './describe-consent.js';
 export type { DescribeRunResultOptions, ResultNames, ResultSecrets } from './describe-result.js';
 export {
   describeOutfiles,

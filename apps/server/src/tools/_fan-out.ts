@@ -1,6 +1,7 @@
 import type { AwsContext } from '@aws-mcp/aws-config';
 import { formatStagesForPerson, type Pipeline } from '@aws-mcp/command';
 import {
+  type ConsentOutcome,
   createFanOutContexts,
   describeFanOutCheck,
   describeFinishedTarget,
@@ -27,7 +28,7 @@ import { z } from 'zod';
 import type { AuditEntry } from '../audit-log.js';
 import type { ServerContext } from '../server-context.js';
 import { applyApprovalBinding } from './_approvals.js';
-import { buildConsentText, type ConsentOutcome, requestConsent } from './_consent.js';
+import { buildConsentText, requestConsent } from './_consent.js';
 import {
   describeKeptNote,
   type KeptField,

@@ -11,6 +11,7 @@ import {
   type AwsChoiceNames,
   type AwsChoiceRefusal,
   auditFieldsOf,
+  type ConsentOutcome,
   checkAwsChoices,
   checkAwsRegion,
   ExecutionError,
@@ -29,6 +30,7 @@ import {
   runPipeline,
   type SecretsHandling,
   type SecretsPlan,
+  type SecretsQuestion,
   secretOutputOf,
   secretsHandlingOf,
 } from '@aws-mcp/executor';
@@ -38,12 +40,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { checkSaveName, defaultSaveName } from '../_secrets-folder.js';
 import type { AuditEntry } from '../audit-log.js';
 import type { ServerContext } from '../server-context.js';
-import {
-  type ConsentOutcome,
-  checkConsentForm,
-  describeConsentRefusal,
-  type SecretsQuestion,
-} from './_consent.js';
+import { checkConsentForm, describeConsentRefusal } from './_consent.js';
 import { serverFailureNames } from './_failure-names.js';
 import { isFanOut } from './_fan-out.js';
 import { keepOutputCharsOf } from './_kept-results.js';

@@ -2,6 +2,7 @@ import type { AwsContext } from '@aws-mcp/aws-config';
 import { type Decision, formatStagesForPerson, type Pipeline } from '@aws-mcp/command';
 import {
   auditEntryOf,
+  type ConsentOutcome,
   confirmWithStandingApproval,
   describeCheckedCall,
   describeOutfiles,
@@ -31,13 +32,7 @@ import {
   summarizeApproval,
   withStandingCheck,
 } from './_approvals.js';
-import {
-  buildConsentText,
-  type ConsentOutcome,
-  consentRoleOf,
-  describeConsentRefusal,
-  requestConsent,
-} from './_consent.js';
+import { buildConsentText, consentRoleOf, describeConsentRefusal, requestConsent } from './_consent.js';
 import {
   createEnabledRegionsLookup,
   fanOutInputSchema,
