@@ -93,8 +93,7 @@ describe('configuration resources', () => {
       sandbox: { backend: 'bubblewrap' },
       awsCli: { version: expect.stringMatching(/^\d+\.\d+\.\d+$/) },
       secretsFolder: join(test.awsEnv.HOME as string, '.local', 'share', 'aws-mcp', 'secrets'),
-      // On by default; the interpreter starts with the first warm call.
-      warmCli: { state: 'on', running: false },
+      warmCli: { state: 'off', reason: expect.stringMatching(/AWS_MCP_WARM_CLI/) },
       // Started from the source, not through the bin: no code cache.
       codeCache: null,
       // No AWS_MCP_ROLES: roleArn is off.
