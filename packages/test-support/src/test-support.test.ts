@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -159,10 +159,12 @@ describe('processes', () => {
     const shell = spawn('/bin/sh', ['-c', `sleep 30; echo ${tag}`], { stdio: 'ignore' });
     try {
       const shellPid = shell.pid as number;
+      // Until the shell's fork has become `sleep`, that child still carries the shell's command line (CI once saw
+      // both), so the search is asked only once the sleeper runs.
+      const sleeper = await waitForChild(shellPid);
       expect(findProcesses(tag).map((each) => each.pid)).toEqual([shellPid]);
       expect(listChildPids(process.pid)).toContain(shellPid);
       expect(isProcessAlive(shellPid)).toBe(true);
-      const sleeper = await waitForChild(shellPid);
       // A living process: running, sleeping, or for a moment in disk wait (CI saw 'D' while the shell was still
       // loading from a busy disk). What matters is that it is not a zombie ('Z') or dead ('X').
       expect(readProcessState(shellPid)).toMatch(/^[RSD]$/);
@@ -177,10 +179,18 @@ describe('processes', () => {
     }
   });
 
+  function readCommandLine(pid: number): string {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      return '';
+    }
+  }
+
   async function waitForChild(pid: number): Promise<number> {
     for (let attempt = 0; attempt < 100; attempt++) {
       const [child] = listChildPids(pid);
-      if (child !== undefined) return child;
+      if (child !== undefined && readCommandLine(child).startsWith('sleep')) return child;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     throw new Error(`${pid} started no child`);
