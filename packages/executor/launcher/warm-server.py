@@ -252,22 +252,44 @@ import botocore.utils  # noqa: E402
 # Parsing the JSON models is the rest of a cold start. The parsed data is kept by path, size and mtime (an edited or
 # upgraded model file is read again) and shared with the children copy-on-write: what one call changes in it, the
 # parent and the next call never see.
+# Each speed-up below replaces one internal of the botocore it runs with, and only where that internal is there:
+# v1's botocore and the one inside a v2 install differ (v2.9 has no JSONFileLoader._load_file and no EventAliaser).
+# Where one is missing, that part of each call runs as the CLI runs it (warm-differential.test.ts runs both CLIs).
 _parsed = {}
-_load_file = botocore.loaders.JSONFileLoader._load_file
 
 
-def load_file_once(self, full_path, open_method):
-    try:
-        stat = os.stat(full_path)
-    except OSError:
-        return None
-    key = (full_path, stat.st_size, stat.st_mtime_ns)
+def parsed_once(key, parse):
     if key not in _parsed:
-        _parsed[key] = _load_file(self, full_path, open_method)
+        _parsed[key] = parse()
     return _parsed[key]
 
 
-botocore.loaders.JSONFileLoader._load_file = load_file_once
+if hasattr(botocore.loaders.JSONFileLoader, '_load_file'):
+    # v1: load_file finds the .json or .json.gz, then _load_file(full_path, open_method) parses it.
+    _load_file = botocore.loaders.JSONFileLoader._load_file
+
+    def load_file_once(self, full_path, open_method):
+        try:
+            stat = os.stat(full_path)
+        except OSError:
+            return None
+        key = (full_path, stat.st_size, stat.st_mtime_ns)
+        return parsed_once(key, lambda: _load_file(self, full_path, open_method))
+
+    botocore.loaders.JSONFileLoader._load_file = load_file_once
+else:
+    # v2: load_file(file_path) reads file_path + '.json' itself.
+    _load_json_file = botocore.loaders.JSONFileLoader.load_file
+
+    def load_json_file_once(self, file_path):
+        try:
+            stat = os.stat(file_path + '.json')
+        except OSError:
+            return _load_json_file(self, file_path)
+        key = (file_path + '.json', stat.st_size, stat.st_mtime_ns)
+        return parsed_once(key, lambda: _load_json_file(self, file_path))
+
+    botocore.loaders.JSONFileLoader.load_file = load_json_file_once
 PRELOADED = ('sts', 's3', 'ec2', 'iam', 'dynamodb', 'sqs', 'sns', 'lambda', 'cloudformation', 'logs', 'ssm')
 
 
@@ -362,20 +384,19 @@ def accepts_kwargs_once(handler):
 botocore.hooks.accepts_kwargs = accepts_kwargs_once
 
 _aliased = {}
-_ALIASES_AT_IMPORT = dict(botocore.utils.EVENT_ALIASES)
-_alias_event_name = botocore.hooks.EventAliaser._alias_event_name
+if hasattr(botocore.hooks, 'EventAliaser') and hasattr(botocore.utils, 'EVENT_ALIASES'):
+    _ALIASES_AT_IMPORT = dict(botocore.utils.EVENT_ALIASES)
+    _alias_event_name = botocore.hooks.EventAliaser._alias_event_name
 
+    def alias_event_name_once(self, event_name):
+        # Only the default alias table, as it was at import: a plugin that changes it gets the computed name.
+        if self._event_aliases is not botocore.utils.EVENT_ALIASES or self._event_aliases != _ALIASES_AT_IMPORT:
+            return _alias_event_name(self, event_name)
+        if event_name not in _aliased:
+            _aliased[event_name] = _alias_event_name(self, event_name)
+        return _aliased[event_name]
 
-def alias_event_name_once(self, event_name):
-    # Only the default alias table, as it was at import: a plugin that changes it gets the computed name.
-    if self._event_aliases is not botocore.utils.EVENT_ALIASES or self._event_aliases != _ALIASES_AT_IMPORT:
-        return _alias_event_name(self, event_name)
-    if event_name not in _aliased:
-        _aliased[event_name] = _alias_event_name(self, event_name)
-    return _aliased[event_name]
-
-
-botocore.hooks.EventAliaser._alias_event_name = alias_event_name_once
+    botocore.hooks.EventAliaser._alias_event_name = alias_event_name_once
 
 
 def preload():
@@ -404,7 +425,9 @@ def preload():
                 botocore.xform_name(operation, '-')
                 botocore.xform_name(operation, '_')
     # The handlers every session and the CLI register, on an emitter of no session: their kwargs and aliases.
-    emitter = botocore.hooks.EventAliaser(botocore.hooks.HierarchicalEmitter())
+    emitter = botocore.hooks.HierarchicalEmitter()
+    if hasattr(botocore.hooks, 'EventAliaser'):
+        emitter = botocore.hooks.EventAliaser(emitter)
     for spec in botocore.handlers.BUILTIN_HANDLERS:
         emitter.register(spec[0], spec[1])
     awscli.handlers.awscli_initialize(emitter)
@@ -481,6 +504,22 @@ def send(event):
         data = data[os.write(1, data):]
 
 
+def find_random_devices():
+    """The descriptors from 3 open on /dev/random or /dev/urandom (character device 1:8 or 1:9). A crypto library
+    may open one at import and keep reading it by number: v2's awscrt (aws-lc, which libssl's calls reach too) does,
+    and it retries a read that fails every second, for ever. The call's child keeps them, at the same numbers."""
+    found = set()
+    for name in os.listdir('/proc/self/fd'):
+        fd = int(name)
+        try:
+            info = os.fstat(fd)
+        except OSError:
+            continue
+        if fd >= 3 and stat.S_ISCHR(info.st_mode) and (os.major(info.st_rdev), os.minor(info.st_rdev)) in ((1, 8), (1, 9)):
+            found.add(fd)
+    return found
+
+
 def run_child(request, confined):
     os.setsid()
     try:
@@ -499,12 +538,21 @@ def run_child(request, confined):
         if request.get(name) is not None:
             os.unlink(request[name])
     null = os.open(os.devnull, os.O_RDONLY)
+    kept = find_random_devices()
     os.dup2(null, 0)
     os.dup2(fds[0], 1)
     os.dup2(fds[1], 2)
+    # The report goes to the first descriptor from 3 that a crypto library does not hold (the launcher is told).
+    report_fd = next(fd for fd in range(3, 1 << 16) if fd not in kept)
     if fds[2] is not None:
-        os.dup2(fds[2], 3)
-    os.closerange(4, 1 << 16)
+        os.dup2(fds[2], report_fd)
+    keep = {0, 1, 2} | kept | ({report_fd} if fds[2] is not None else set())
+    for fd in [int(name) for name in os.listdir('/proc/self/fd')]:
+        if fd not in keep:
+            try:
+                os.close(fd)
+            except OSError:
+                pass
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     signal.set_wakeup_fd(-1)
     os.environ.clear()
@@ -542,7 +590,10 @@ def run_child(request, confined):
             sys.argv = ['aws'] + request['argv']
             code = awscli.clidriver.main()
         else:
-            sys.argv = ['-c', request['launcher']] + request['argv']
+            config = json.loads(request['launcher'])
+            if 'reportFd' in config:
+                config['reportFd'] = report_fd
+            sys.argv = ['-c', json.dumps(config)] + request['argv']
             exec(compile(LAUNCHER, '<aws-launcher>', 'exec'), {'__name__': '__main__'})
             code = 0
     except SystemExit as exit:

@@ -86,8 +86,19 @@ export interface WarmCliStatus {
 interface Pending {
   /** `pid`: the child's, in the sandbox's pid namespace. */
   started: (pid: number | undefined) => void;
-  /** `unconfined`: the interpreter could not confine the call, so nothing of it ran (`error` says why). */
-  exited: (event: { code?: number; signal?: string; error?: string; unconfined?: boolean }) => void;
+  /** The child started: its streams are open, so the CLI may have run. */
+  hasStarted: boolean;
+  /**
+   * `unconfined`: the interpreter could not confine the call (`error` says why); `nothingRan`: it exited before
+   * the call's child started. In both, nothing of the call ran.
+   */
+  exited: (event: {
+    code?: number;
+    signal?: string;
+    error?: string;
+    unconfined?: boolean;
+    nothingRan?: boolean;
+  }) => void;
 }
 
 interface Server {
@@ -106,6 +117,10 @@ interface Server {
   stamps: Map<string, string>;
   /** The folders each call gets fresh ones of: the warm sandbox's tmpfs mounts. */
   privateFolders: PrivateFolder[];
+  /** It said `ready`: it imported the CLI. */
+  ready: boolean;
+  /** The end of its own stderr. */
+  stderrTail: string;
 }
 
 /** Size, mtime and inode of a file, or `missing`: what a restart is decided on, one stat per file. */
@@ -265,6 +280,8 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
   let stopping = false;
   /** Why no call may run warm any more: the interpreter cannot keep calls apart here (Landlock, the cgroup). */
   let isolationGap: string | undefined;
+  /** Why the interpreter could not start (it exited before `ready`): every later call runs cold. */
+  let startFailure: string | undefined;
   let pidsCgroup: PidsCgroup | undefined;
   /** The cgroups of calls not yet cleaned up, so that stop() removes them too. */
   const callCgroups = new Set<CallCgroup>();
@@ -305,6 +322,7 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
   };
 
   const findRefusal = (stage: SandboxStage, sandbox: Sandbox): string | undefined => {
+    if (startFailure !== undefined) return startFailure;
     const plan = planServer();
     if (isolationGap !== undefined || plan === undefined) {
       return `the warm CLI cannot keep calls apart: ${isolationGap}`;
@@ -358,6 +376,8 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
       alive: true,
       retired: false,
       privateFolders,
+      ready: false,
+      stderrTail: '',
       ...(processes === undefined ? {} : { processes }),
       stamps: new Map((options.watchedFiles ?? []).map((path) => [path, stampFile(path)])),
     };
@@ -381,6 +401,7 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
           unconfined?: boolean;
         };
         if (event.ready !== undefined) {
+          started.ready = true;
           started.version = event.version;
           lastVersion = event.version;
           started.namespacePid = event.ready;
@@ -395,18 +416,30 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
         }
       }
     });
-    subprocess.stderr?.resume();
+    // Its own errors only (each call's stderr is that call's FIFO): the last lines say why it could not start.
+    subprocess.stderr?.on('data', (chunk: Buffer) => {
+      started.stderrTail = (started.stderrTail + chunk.toString('utf8')).slice(-4096);
+    });
     subprocess.stdin?.on('error', () => {});
     void subprocess.then((ended) => {
       started.alive = false;
       if (!started.retired && !stopping) {
         const how = ended.signal === undefined ? `exit code ${ended.exitCode}` : `signal ${ended.signal}`;
-        noteRestart(`the warm CLI exited by itself (${how}); the next call starts a new one`);
+        if (started.ready)
+          noteRestart(`the warm CLI exited by itself (${how}); the next call starts a new one`);
+        else {
+          // It could not import the CLI: that does not change by trying again, so every call runs cold.
+          const said = started.stderrTail.trim().split('\n').at(-1)?.slice(0, 300);
+          startFailure = `the warm CLI exited before it was ready (${how}${said ? `: ${said}` : ''})`;
+          noteRestart(`${startFailure}; calls run cold`);
+        }
       }
       if (server === started) server = undefined;
       for (const call of started.pending.values()) {
+        // A call whose child never started ran nothing: it runs cold, unless the warm CLI is being stopped.
         call.exited({
           error: 'the warm CLI exited during the call (the next call starts a new one); run it again',
+          ...(call.hasStarted || stopping ? {} : { nothingRan: true }),
         });
       }
       started.pending.clear();
@@ -569,7 +602,10 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
         error?: string;
       }>((resolve) => {
         current.pending.set(id, {
+          hasStarted: false,
           started: (namespacePid) => {
+            const entry = current.pending.get(id);
+            if (entry !== undefined) entry.hasStarted = true;
             warmCalls += 1;
             // The child waits for these readers before it runs anything: its cgroup comes first.
             failure = moveIntoOwnCgroup(current, id, namespacePid, (made) => {
@@ -589,10 +625,12 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
           },
           exited: (event) => {
             signal.removeEventListener('abort', onAbort);
-            if (event.unconfined === true && event.error !== undefined) {
-              // Fail closed: never warm without the call's own domain. Nothing ran, so the call runs cold.
-              isolationGap = event.error;
-              lastRefusal = `the warm CLI cannot keep calls apart: ${event.error}`;
+            if ((event.unconfined === true || event.nothingRan === true) && event.error !== undefined) {
+              if (event.unconfined === true) {
+                // Fail closed: never warm without the call's own domain. Nothing ran, so the call runs cold.
+                isolationGap = event.error;
+                lastRefusal = `the warm CLI cannot keep calls apart: ${event.error}`;
+              } else lastRefusal = startFailure ?? 'the warm CLI exited before the call started';
               ranCold = true;
               resolve(
                 runCold({

@@ -312,3 +312,70 @@ describe.skipIf(sandbox === undefined || python === undefined)(
     });
   },
 );
+
+describe.skipIf(sandbox === undefined || python === undefined)(
+  'createWarmCli whose interpreter cannot import the CLI',
+  () => {
+    let tree: string;
+    let warmCli: WarmCli;
+    let workdir: string;
+    let home: string;
+
+    beforeAll(async () => {
+      tree = await mkdtemp(join(tmpdir(), 'warm-cli-broken-'));
+      workdir = await mkdtemp(join(tmpdir(), 'warm-cli-broken-work-'));
+      home = await mkdtemp(join(tmpdir(), 'warm-cli-broken-home-'));
+      // First on the interpreter's path, an `awscli` that fails at import: the warm CLI exits before it is ready.
+      await mkdir(join(tree, 'awscli'));
+      await writeFile(join(tree, 'awscli', '__init__.py'), "raise ImportError('broken on purpose')\n");
+      warmCli = createWarmCli({
+        python: python as string,
+        awsFile: awsFile as string,
+        sandbox: sandbox as NonNullable<typeof sandbox>,
+        env: { PATH: process.env.PATH as string, HOME: home, PYTHONPATH: tree },
+        readOnlyPaths: [
+          tree,
+          ...listCliInstallPaths(awsFile as string, listHomes(process.env)),
+          ...listCliInstallPaths(python as string, listHomes(process.env)),
+        ],
+        writablePaths: [workdir],
+      });
+    }, 60_000);
+
+    afterAll(async () => {
+      await warmCli?.stop();
+      await rm(tree, { recursive: true, force: true });
+      await rm(workdir, { recursive: true, force: true });
+      await rm(home, { recursive: true, force: true });
+    });
+
+    it('runs the call that started it cold, and every later one, saying why', async () => {
+      const stage: SandboxStage = {
+        kind: 'aws',
+        file: awsFile as string,
+        args: ['--version'],
+        cwd: workdir,
+        env: { HOME: home, PATH: process.env.PATH as string },
+        // What a cold aws stage reads: the CLI's install.
+        readOnlyPaths: [
+          ...listCliInstallPaths(awsFile as string, listHomes(process.env)),
+          ...listCliInstallPaths(python as string, listHomes(process.env)),
+        ],
+        writablePaths: [workdir],
+      };
+      // The cold run is the oracle: the same stage, run as a cold call runs it.
+      const direct = await execa(awsFile as string, ['--version'], { env: stage.env, extendEnv: false });
+      const first = await runWarmStage(warmCli, stage);
+      expect(first).toEqual({ stdout: `${direct.stdout}\n`, stderr: direct.stderr, exitCode: 0 });
+      expect(warmCli.calls).toBe(0);
+      expect(warmCli.starts).toBe(1);
+      const reason = warmCli.lastRefusal;
+      expect(reason).toMatch(
+        /^the warm CLI exited before it was ready \(exit code 1: ImportError: broken on purpose\)$/,
+      );
+      expect(warmCli.lastRestart).toBe(`${reason}; calls run cold`);
+      expect(warmCli.refuse(stage, sandbox as NonNullable<typeof sandbox>)).toBe(reason);
+      expect(warmCli.starts).toBe(1);
+    });
+  },
+);

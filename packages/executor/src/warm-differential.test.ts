@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSnapshotCatalog, parseCommandLine } from '@aws-mcp/command';
@@ -25,13 +27,13 @@ interface Case {
 }
 
 /** The cases for `seed`: reads of the catalog's services (list-, describe-, get-), with global options mixed in. */
-function generateCases(): Case[] {
+function generateCases(count: number): Case[] {
   const catalog = loadSnapshotCatalog();
   const random = createRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   const cases: Case[] = [];
   const setups: Setup[] = ['home', 'home', 'profile', 'config-file', 'credentials-file', 'edited-config'];
-  while (cases.length < caseCount) {
+  while (cases.length < count) {
     const service = pick(full ? [...services, ...moreServices] : services);
     const reads = [...(catalog.getService(service)?.values() ?? [])].filter(
       (operation) =>
@@ -74,7 +76,27 @@ const fixedCases: Case[] = [
   { command: 'aws s3 ls help', setup: 'home' },
   { command: 'aws sts get-caller-identity help', setup: 'profile' },
 ];
-const cases = [...fixedCases, ...generateCases()];
+const cases = [...fixedCases, ...generateCases(caseCount)];
+
+/**
+ * Debian's CLI v2 (a Python install at /usr/bin/aws), found by a PATH without pyenv's shims. Its botocore differs
+ * from v1's (no JSONFileLoader._load_file, no EventAliaser) and its awscrt keeps /dev/urandom open from import: the
+ * warm CLI once died at start for the one and hung every call for the other.
+ */
+const pathWithoutPyenv = (process.env.PATH ?? '')
+  .split(':')
+  .filter((folder) => !folder.includes('pyenv'))
+  .join(':');
+const debianV2 = (() => {
+  const found = findExecutable('aws', pathWithoutPyenv);
+  if (found === undefined) return undefined;
+  const version = spawnSync(found, ['--version'], { encoding: 'utf8', env: { PATH: pathWithoutPyenv } });
+  return /^aws-cli\/2\./.test(`${version.stdout}${version.stderr}`) &&
+    readFileSync(found, 'utf8').startsWith('#!')
+    ? found
+    : undefined;
+})();
+const v2Cases = [...fixedCases, ...generateCases(8)];
 
 describeWithBubblewrap(`the warm CLI against the cold one: ${caseCount} cases, seed ${seed}`, () => {
   let harness: WarmHarness;
@@ -126,3 +148,37 @@ describeWithBubblewrap(`the warm CLI against the cold one: ${caseCount} cases, s
     },
   );
 });
+
+// CI installs Debian's awscli (v2, a Python install), so this runs there; elsewhere it says why it skipped.
+describeWithBubblewrap(
+  `the warm CLI against the cold one on CLI v2: ${v2Cases.length} cases, seed ${seed}${debianV2 === undefined ? ' (skipped: no Python-installed CLI v2 on a PATH without pyenv)' : ''}`,
+  () => {
+    let harness: WarmHarness;
+
+    beforeAll(async () => {
+      if (debianV2 === undefined) return;
+      harness = await startWarmHarness({
+        sandbox: createBubblewrapSandbox({ bwrapPath: findExecutable('bwrap', process.env.PATH) as string }),
+        name: 'warm-differential-v2',
+        path: pathWithoutPyenv,
+      });
+    }, 120_000);
+
+    afterAll(async () => {
+      await harness?.stop();
+    });
+
+    it.skipIf(debianV2 === undefined).each(v2Cases.map((each, index) => [index, each.command] as const))(
+      '%i: %s gives the same stdout, stderr and exit code warm as cold',
+      async (_index, command) => {
+        const { cold, warm, warmCli } = harness;
+        const callsBefore = warmCli.calls;
+        const coldResult = await cold(command);
+        const warmResult = await warm(command);
+        expect(warmCli.calls, warmCli.lastRefusal).toBe(callsBefore + 1);
+        expect(warmCli.version).toMatch(/^2\./);
+        expect(readSeen(warmResult)).toEqual(readSeen(coldResult));
+      },
+    );
+  },
+);

@@ -27,12 +27,15 @@ export async function startWarmHarness({
   name,
   profiles,
   env: extraEnv = () => ({}),
+  path = process.env.PATH,
 }: {
   sandbox: Sandbox;
   /** The working directory's prefix, for a test's leftovers to be recognized. */
   name: string;
   profiles?: SandboxProfile[];
   env?: (moto: MotoEmulator) => Record<string, string>;
+  /** The calls' PATH, where both find `aws` (moto is found on this process's own). */
+  path?: string;
 }): Promise<WarmHarness> {
   const moto = await startMoto();
   const home = await createAwsSandboxHome({
@@ -41,7 +44,7 @@ export async function startWarmHarness({
   });
   const workdir = await mkdtemp(join(tmpdir(), `${name}-`));
   const env = {
-    PATH: process.env.PATH,
+    PATH: path,
     LANG: 'C.UTF-8',
     ...home.env,
     AWS_MAX_ATTEMPTS: '1',
