@@ -338,10 +338,10 @@ export const settingRows = [
     flag: 'warm-cli',
     group: 'General',
     type: oneOf(['on', 'off']),
-    default: 'off',
+    default: 'on',
     summary: 'Run each aws stage as a fork of one warm CLI, same sandbox.',
     details:
-      "`on` runs the aws stage in one warm interpreter per server inside the aws-stage sandbox, forking a child per call (about 0.2–0.4× the raw CLI's time here; see docs/BENCHMARKS.md); a call it cannot run the same way runs cold, and `aws://config/environment` says why; `off`, the default this round, starts a new CLI per call",
+      "`on` (the default) runs the aws stage in one warm interpreter per server inside the aws-stage sandbox, forking a child per call (about 0.2–0.4× the raw CLI's time here; see docs/BENCHMARKS.md); a call it cannot run the same way (no bubblewrap, the installer's frozen CLI, a bind only one call needs) runs cold, and `aws://config/environment` says why; `off` starts a new CLI per call",
     target: { config: 'warmCli' },
   }),
   setting({

@@ -87,7 +87,7 @@ describe.skipIf(motoMissing !== undefined)(
         createDefaultVpcs(rawEnv, profiles),
         connectWorkloadServer({
           // The server finds the CLI as a person's PATH has it (through a pyenv shim where there is one).
-          // The server as a person runs it: the default, cold aws stage (the warm CLI has its own differential test).
+          // The server as a person runs it: the defaults, the warm CLI among them (on by default).
           env: { ...rawEnv, PATH: process.env.PATH ?? '' },
           workdir,
           name: 'parity',

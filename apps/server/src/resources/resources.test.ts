@@ -93,7 +93,8 @@ describe('configuration resources', () => {
       sandbox: { backend: 'bubblewrap' },
       awsCli: { version: expect.stringMatching(/^\d+\.\d+\.\d+$/) },
       secretsFolder: join(test.awsEnv.HOME as string, '.local', 'share', 'aws-mcp', 'secrets'),
-      warmCli: { state: 'off', reason: expect.stringMatching(/AWS_MCP_WARM_CLI/) },
+      // On by default; the interpreter starts with the first warm call.
+      warmCli: { state: 'on', running: false },
       // Started from the source, not through the bin: no code cache.
       codeCache: null,
       // No AWS_MCP_ROLES: roleArn is off.
