@@ -96,6 +96,10 @@ export async function startS3Environment({ region = 'us-east-1' } = {}) {
     ...home.env,
     AWS_ENDPOINT_URL: s3.endpoint,
     AWS_MCP_WORKDIR: workdir,
+    // The aws stage runs cold here: the reliability suites watch each command's processes and check that a server
+    // has no child left after a call, which a warm interpreter outlives by design, and the bench's server-vs-raw
+    // rows measure the cold path. The warm CLI has its own (bench/warm.mjs, the executor's warm-*.test.ts).
+    AWS_MCP_WARM_CLI: 'off',
   };
   return {
     s3,

@@ -68,8 +68,12 @@ async function main(): Promise<void> {
   if (config.transport === 'stdio') {
     const stdio = await startStdioServer({ context, onEnd: (reason) => void stop(reason) });
     closeTransport = stdio.close;
-    log(`serving over stdio (${summary})`);
-    checkAwsCli();
+    // Once the messages already waiting (a client's initialize) are answered: the first write sets stderr up and
+    // the check starts the CLI, neither of which the first answer needs.
+    setImmediate(() => {
+      log(`serving over stdio (${summary})`);
+      checkAwsCli();
+    });
     return;
   }
   if (config.transport === 'sse') {

@@ -279,6 +279,8 @@ export async function createServerContext({
       }),
     retryAfterMs,
     names: { checker: 'The server', awsCliSetting: 'AWS_MCP_AWS_CLI' },
+    // Started once the transport is up (index.ts) or by the first call: initialize never waits for Python.
+    firstCheck: 'first-read',
   });
   const catalog = learnCliCatalog({ awsCli, env, report: log });
   const models = learnCliModel({ awsCli, env, report: log, programName: 'the server' });

@@ -33,6 +33,19 @@ const checkOf =
     checkAwsCli({ env: { PATH: process.env.PATH }, awsCli: cli, timeoutMs });
 
 describe('watchAwsCli', { timeout: 60_000 }, () => {
+  it.each([
+    ['now', 1],
+    ['first-read', 0],
+  ] as const)('with firstCheck %s, has started %i CLI before the first read', async (firstCheck, before) => {
+    const folder = await createTempDir('aws-cli-watch-');
+    const { cli, starts } = await writeCountingCli(folder);
+    const watch = watchAwsCli({ check: checkOf(cli), retryAfterMs: 0, firstCheck });
+    await sleep(500);
+    expect(await starts()).toBe(before);
+    expect(await watch.current()).toMatchObject({ available: true, version: '1.45.11' });
+    expect(await starts()).toBe(1);
+  });
+
   it('keeps a success: later reads start no CLI, and `available` settles with it', async () => {
     const folder = await createTempDir('aws-cli-watch-');
     const { cli, starts } = await writeCountingCli(folder);

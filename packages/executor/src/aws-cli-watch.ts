@@ -33,10 +33,15 @@ export interface WatchAwsCliOptions {
   /** Default: {@link defaultAwsCliRetryMs}. */
   retryAfterMs?: number;
   names?: Partial<AwsCliWatchNames>;
+  /**
+   * `now` (the default) checks at once; `first-read` waits for the first `current()`, so that a program's start-up
+   * does not share its CPU with the CLI's (`available` settles only after that read).
+   */
+  firstCheck?: 'now' | 'first-read';
 }
 
 /**
- * Runs `check` now, keeps a success, and checks again after a failure when asked at least `retryAfterMs` after it
+ * Runs `check` now (or at the first `current()`, see `firstCheck`), keeps a success, and checks again after a failure when asked at least `retryAfterMs` after it
  * ended, never two checks at once: a CLI installed (or repaired) while the program runs, or a check that timed out
  * on a busy machine, is found by a later call without a restart. A failure's message ends with a sentence saying
  * when it is checked again (in `names`' words); a `check` that rejects is a failure saying why. Never throws.
@@ -45,6 +50,7 @@ export function watchAwsCli({
   check,
   retryAfterMs = defaultAwsCliRetryMs,
   names,
+  firstCheck = 'now',
 }: WatchAwsCliOptions): AwsCliWatch {
   const { checker, awsCliSetting } = { ...defaultNames, ...names };
   let found!: (status: AvailableAwsCli) => void;
@@ -76,12 +82,12 @@ export function watchAwsCli({
         return { ...status, message: `${status.message}${again}` };
       });
   };
-  let latest = run();
+  let latest: Promise<AwsCliStatus> | undefined = firstCheck === 'now' ? run() : undefined;
   return {
     current() {
       if (kept !== undefined) return Promise.resolve(kept);
       // endedAt is unset while a check runs: every caller then waits for that one.
-      if (endedAt !== undefined && Date.now() - endedAt >= retryAfterMs) latest = run();
+      if (latest === undefined || (endedAt !== undefined && Date.now() - endedAt >= retryAfterMs)) latest = run();
       return latest;
     },
     available,

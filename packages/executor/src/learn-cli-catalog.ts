@@ -36,9 +36,14 @@ export function learnCliCatalog({
   cacheDirectory = cliCatalogCacheDirectory(env),
   report = () => {},
 }: LearnCliCatalogOptions): CliCatalogLearner {
-  let catalog = loadSnapshotCatalog();
+  // The snapshot is read at the first use, not at start-up (a program's first answer never needs it).
+  let catalog: Catalog | undefined;
+  const current = () => {
+    catalog ??= loadSnapshotCatalog();
+    return catalog;
+  };
   void awsCli.available.then(async (status) => {
-    if (status.version === catalog.version) return;
+    if (status.version === current().version) return;
     const location = findBotocoreDataDir({ env, awsPath: status.path });
     if (location === undefined) return;
     try {
@@ -54,5 +59,5 @@ export function learnCliCatalog({
       );
     }
   });
-  return { current: () => catalog };
+  return { current };
 }
