@@ -87,7 +87,8 @@ export function watchAwsCli({
     current() {
       if (kept !== undefined) return Promise.resolve(kept);
       // endedAt is unset while a check runs: every caller then waits for that one.
-      if (latest === undefined || (endedAt !== undefined && Date.now() - endedAt >= retryAfterMs)) latest = run();
+      if (latest === undefined || (endedAt !== undefined && Date.now() - endedAt >= retryAfterMs))
+        latest = run();
       return latest;
     },
     available,
