@@ -34,7 +34,8 @@ async function main(): Promise<void> {
   const { AWS_MCP_AUTH_TOKEN: _token, ...contextEnv } = env;
   await mkdir(config.workdir, { recursive: true, mode: 0o700 });
   const context = await createServerContext({ config, env: contextEnv, log });
-  // Checked once the transport is up: the check starts the CLI, which would only slow the first answer.
+  // Checked once a stdio transport is up, and as an HTTP one starts: the check starts the CLI, which would only
+  // slow the first answer.
   const checkAwsCli = () =>
     void context.awsCli().then((status) => {
       if (!status.available) log(status.message);
@@ -81,6 +82,8 @@ async function main(): Promise<void> {
       'warning: the sse transport is deprecated (MCP replaced it with streamable HTTP); use --transport streamable-http',
     );
   }
+  // An HTTP server's clients connect once it prints its address: the check starts while it gets there.
+  checkAwsCli();
   // Imported here, so a stdio server never evaluates the HTTP libraries (Hono's Node adapter reads fetch's
   // globals, which loads undici): a shorter start-up.
   const { startHttpServer } = await import('./transports/http.js');
@@ -89,7 +92,6 @@ async function main(): Promise<void> {
   const kind =
     config.transport === 'sse' ? 'SSE' : `streamable HTTP${config.http.stateless ? ' (stateless)' : ''}`;
   log(`serving ${kind} at ${http.url} (${summary})`);
-  checkAwsCli();
   if (config.http.authToken === undefined) {
     log('no AWS_MCP_AUTH_TOKEN set, so this run made a token; clients must send the header');
     log(`  Authorization: Bearer ${http.authToken}`);

@@ -112,6 +112,8 @@ export async function startTestServer(
     throw error;
   }
   const { server, context, cleanup } = created;
+  // As the bin does once its transport is up: the CLI check has run before the first call.
+  await context.awsCli();
   const consent: Consent & { answer: ConsentPolicy } = { answer: 'accept', asked: [] };
   const clients: Client[] = [];
 
@@ -194,6 +196,7 @@ export async function startHttpTestServer({
   try {
     context = await createServerContext({ config: readServerConfig(aws.env), env: aws.env, log: () => {} });
     prepare?.(context);
+    await context.awsCli();
     http = await startHttpServer({ context, log: () => {} });
   } catch (error) {
     await context?.close();
