@@ -34,3 +34,16 @@ describe('maskSecrets: white space around a value (mutants of isSpace)', () => {
     },
   );
 });
+
+// Characters next to those ranges that `\s` does not match: a value that holds them is one value, masked whole.
+const notSpaces = ['\u0001', '\u0008', '\u000e', '\u200b', '\u2030', '\u4e00'];
+
+describe('maskSecrets: characters that are not blanks (mutants of isSpace)', () => {
+  it.each(notSpaces.map((character, index) => [index + 1, character]))(
+    '%i: a character that is not a blank stays inside the masked value',
+    (_, character) => {
+      expect(/\s/.test(character as string)).toBe(false);
+      expect(maskSecrets(`password=${character}hunter2${character}tail\n`).text).toBe('password=[MASKED]\n');
+    },
+  );
+});
