@@ -33,6 +33,41 @@ async function runWarmStage(warmCli: WarmCli, stage: SandboxStage) {
   return { stdout, stderr, exitCode: outcome.exitCode };
 }
 
+/** What the CLI's own install needs to be read: a cold aws stage and the warm sandbox bind it. */
+const installPaths = () => [
+  ...listCliInstallPaths(awsFile as string, listHomes(process.env)),
+  ...listCliInstallPaths(python as string, listHomes(process.env)),
+];
+
+/**
+ * A warm CLI whose interpreter imports the `awscli` that `fill` puts in a tree of its own (first on its
+ * PYTHONPATH), with a working directory and a home; `remove` stops it and removes the three.
+ */
+async function createTreeWarmCli(name: string, fill: (tree: string) => Promise<void>) {
+  const tree = await mkdtemp(join(tmpdir(), `${name}-`));
+  const workdir = await mkdtemp(join(tmpdir(), `${name}-work-`));
+  const home = await mkdtemp(join(tmpdir(), `${name}-home-`));
+  await fill(tree);
+  const warmCli = createWarmCli({
+    python: python as string,
+    awsFile: awsFile as string,
+    sandbox: sandbox as NonNullable<typeof sandbox>,
+    env: { PATH: process.env.PATH as string, HOME: home, PYTHONPATH: tree },
+    readOnlyPaths: [tree, ...installPaths()],
+    writablePaths: [workdir],
+  });
+  return {
+    tree,
+    workdir,
+    home,
+    warmCli,
+    async remove() {
+      await warmCli.stop();
+      for (const folder of [tree, workdir, home]) await rm(folder, { recursive: true, force: true });
+    },
+  };
+}
+
 describe.skipIf(sandbox === undefined || python === undefined)(
   'the warm CLI, under bubblewrap, against moto',
   () => {
@@ -252,35 +287,20 @@ describe.skipIf(sandbox === undefined || python === undefined)(
     let warmCli: WarmCli;
     let workdir: string;
     let home: string;
+    let remove: (() => Promise<void>) | undefined;
 
     beforeAll(async () => {
-      tree = await mkdtemp(join(tmpdir(), 'warm-cli-tree-'));
-      workdir = await mkdtemp(join(tmpdir(), 'warm-cli-tree-work-'));
-      home = await mkdtemp(join(tmpdir(), 'warm-cli-tree-home-'));
-      const awscli = (
-        await execa(python as string, ['-c', 'import awscli,os;print(os.path.dirname(awscli.__file__))'])
-      ).stdout.trim();
-      await cp(awscli, join(tree, 'awscli'), { recursive: true });
-      warmCli = createWarmCli({
-        python: python as string,
-        awsFile: awsFile as string,
-        sandbox: sandbox as NonNullable<typeof sandbox>,
-        // The copied tree comes first on the interpreter's path: it is the CLI the warm process imports.
-        env: { PATH: process.env.PATH as string, HOME: home, PYTHONPATH: tree },
-        readOnlyPaths: [
-          tree,
-          ...listCliInstallPaths(awsFile as string, listHomes(process.env)),
-          ...listCliInstallPaths(python as string, listHomes(process.env)),
-        ],
-        writablePaths: [workdir],
-      });
+      // A copy of the installed awscli: the CLI the warm process imports.
+      ({ tree, warmCli, workdir, home, remove } = await createTreeWarmCli('warm-cli-tree', async (folder) => {
+        const awscli = (
+          await execa(python as string, ['-c', 'import awscli,os;print(os.path.dirname(awscli.__file__))'])
+        ).stdout.trim();
+        await cp(awscli, join(folder, 'awscli'), { recursive: true });
+      }));
     }, 60_000);
 
     afterAll(async () => {
-      await warmCli?.stop();
-      await rm(tree, { recursive: true, force: true });
-      await rm(workdir, { recursive: true, force: true });
-      await rm(home, { recursive: true, force: true });
+      await remove?.();
     });
 
     const version: SandboxStage = {
@@ -316,37 +336,21 @@ describe.skipIf(sandbox === undefined || python === undefined)(
 describe.skipIf(sandbox === undefined || python === undefined)(
   'createWarmCli whose interpreter cannot import the CLI',
   () => {
-    let tree: string;
     let warmCli: WarmCli;
     let workdir: string;
     let home: string;
+    let remove: (() => Promise<void>) | undefined;
 
     beforeAll(async () => {
-      tree = await mkdtemp(join(tmpdir(), 'warm-cli-broken-'));
-      workdir = await mkdtemp(join(tmpdir(), 'warm-cli-broken-work-'));
-      home = await mkdtemp(join(tmpdir(), 'warm-cli-broken-home-'));
-      // First on the interpreter's path, an `awscli` that fails at import: the warm CLI exits before it is ready.
-      await mkdir(join(tree, 'awscli'));
-      await writeFile(join(tree, 'awscli', '__init__.py'), "raise ImportError('broken on purpose')\n");
-      warmCli = createWarmCli({
-        python: python as string,
-        awsFile: awsFile as string,
-        sandbox: sandbox as NonNullable<typeof sandbox>,
-        env: { PATH: process.env.PATH as string, HOME: home, PYTHONPATH: tree },
-        readOnlyPaths: [
-          tree,
-          ...listCliInstallPaths(awsFile as string, listHomes(process.env)),
-          ...listCliInstallPaths(python as string, listHomes(process.env)),
-        ],
-        writablePaths: [workdir],
-      });
+      // An `awscli` that fails at import: the warm CLI exits before it is ready.
+      ({ warmCli, workdir, home, remove } = await createTreeWarmCli('warm-cli-broken', async (folder) => {
+        await mkdir(join(folder, 'awscli'));
+        await writeFile(join(folder, 'awscli', '__init__.py'), "raise ImportError('broken on purpose')\n");
+      }));
     }, 60_000);
 
     afterAll(async () => {
-      await warmCli?.stop();
-      await rm(tree, { recursive: true, force: true });
-      await rm(workdir, { recursive: true, force: true });
-      await rm(home, { recursive: true, force: true });
+      await remove?.();
     });
 
     it('runs the call that started it cold, and every later one, saying why', async () => {
@@ -356,11 +360,7 @@ describe.skipIf(sandbox === undefined || python === undefined)(
         args: ['--version'],
         cwd: workdir,
         env: { HOME: home, PATH: process.env.PATH as string },
-        // What a cold aws stage reads: the CLI's install.
-        readOnlyPaths: [
-          ...listCliInstallPaths(awsFile as string, listHomes(process.env)),
-          ...listCliInstallPaths(python as string, listHomes(process.env)),
-        ],
+        readOnlyPaths: installPaths(),
         writablePaths: [workdir],
       };
       // The cold run is the oracle: the same stage, run as a cold call runs it.
