@@ -98,12 +98,30 @@ const cases: Array<[string, number, (size: number) => () => void]> = [
     },
   ],
   ['1 MiB lines (0.1 MiB and 1 MiB)', 104_858, (size) => masks(`${'a='.repeat(size / 2)} token\n`)],
+  // The lines below end in a trigger word and stay under maxLineChars at 10n, so that they are scanned, not
+  // passed or masked whole.
   [
     'a chain of one-word values, each read again as a name',
-    100_000,
-    (size) => masks(`${'ab: '.repeat(size / 4)}x\n`),
+    6_000,
+    (size) => masks(`${'ab: '.repeat(size / 4)}token\n`),
   ],
-  ['one-word values joined by =', 100_000, (size) => masks(`${'a=b '.repeat(size / 4)}token\n`)],
+  ['one-word values joined by =', 6_000, (size) => masks(`${'a=b '.repeat(size / 4)}token\n`)],
+  ['pairs inside a bare value, read again', 6_000, (size) => masks(`note: ${'a='.repeat(size / 2)}token\n`)],
+  [
+    'pairs inside a quoted value, read again',
+    6_000,
+    (size) => masks(`"note": "${'a='.repeat(size / 2)}token"\n`),
+  ],
+  [
+    'quoted values of both kinds, one inside the other',
+    6_000,
+    (size) => masks(`${'a: "b: \'c: '.repeat(size / 11)}token\n`),
+  ],
+  [
+    'unclosed secret values inside a quoted value',
+    6_000,
+    (size) => masks(`"note": "${"token: 'a=".repeat(size / 10)}"\n`),
+  ],
   [
     'a long line streamed in 1 KiB chunks',
     100_000,

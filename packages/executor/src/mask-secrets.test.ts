@@ -252,6 +252,53 @@ describe('maskSecrets on lines the regexes got wrong', () => {
   });
 });
 
+// A pair inside the value of another was masked only when that value was one word; these came out unchanged.
+describe('maskSecrets on a pair inside the value of another', () => {
+  it.each([
+    ['in a bare value', 'note: DB_PASSWORD=hunter2secret\n', 'note: DB_PASSWORD=[MASKED]\n'],
+    [
+      'in a command line',
+      'args: --password=hunter2secret --region eu-west-1\n',
+      'args: --password=[MASKED] --region eu-west-1\n',
+    ],
+    [
+      'in a quoted value',
+      '"Command": "export PASSWORD=hunter2secret",\n',
+      '"Command": "export PASSWORD=[MASKED]",\n',
+    ],
+    ["in a Python repr's value", "{'Note': 'x secret: hunter2secret'}\n", "{'Note': 'x secret: [MASKED]'}\n"],
+    [
+      'quoted the other way inside a quoted value',
+      '"Command": "run --opt=\'password=hunter2\' now",\n',
+      '"Command": "run --opt=\'password=[MASKED]\' now",\n',
+    ],
+    [
+      'unclosed inside a quoted value (it ends where that value ends)',
+      '"Note": "the password: \'hunter2", "Next": "kept"\n',
+      '"Note": "the password: \'[MASKED]\'", "Next": "kept"\n',
+    ],
+    [
+      'in a URL',
+      '"Url": "https://h.example/p?X-Amz-Security-Token=hunter2&part=1",\n',
+      '"Url": "https://h.example/p?X-Amz-Security-Token=[MASKED]&part=1",\n',
+    ],
+    ['deep in a chain', 'a: b=c=password=hunter2 d\n', 'a: b=c=password=[MASKED] d\n'],
+  ])('masks one %s', (_, input, expected) => {
+    expect(maskSecrets(input).text).toBe(expected);
+  });
+
+  it.each([
+    [
+      "an ARN's `:secret:` (inside a value only `=`, or `:` and a blank, separate a pair)",
+      '"ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:MySecret-a1b2c3",\n',
+    ],
+    ['a bare ARN', 'ARN: arn:aws:secretsmanager:us-east-1:123456789012:secret:MySecret-a1b2c3\n'],
+    ['a time of day', '"Note": "token rotated at 10:20:30Z"\n'],
+  ])('keeps %s', (_, input) => {
+    expect(maskSecrets(input)).toEqual({ text: input, count: 0 });
+  });
+});
+
 describe('SecretMasker on long lines', () => {
   const long = 'a'.repeat(maxLineChars + 1);
   const atCap = `token ${'a'.repeat(maxLineChars - 6)}`;

@@ -632,14 +632,21 @@ export class SecretMasker {
   /**
    * `"key": "value"`, `'key': b'value'`, `key=value`, `key: value` in JSON, Python reprs, env files, headers,
    * URLs: a name (a letter, then letters, digits, `_`, `-`), optionally quoted, `:` or `=`, then a quoted value
-   * (to its closing quote, or the end of the line) or a bare one (up to a blank or one of `,;&}]"'|`). One pass:
-   * a name that is not followed by a separator is skipped whole, and a value is never read twice.
+   * (to its closing quote, or the end of the line) or a bare one (up to a blank or one of `,;&}]"'|`). A value
+   * under a name that is not secret is read again for pairs inside it (`note: DB_PASSWORD=…`,
+   * `"Command": "export PASSWORD=…"`, `args: --password=…`). One pass: a name that is not followed by a separator
+   * is skipped whole, and no character is read more than four times (see `inside`).
    */
   private maskKeyValues(line: string): string {
     let masked = '';
     let copied = 0;
     let at = 0;
+    // Where the value being read again for pairs ends, or -1. Inside it only `=`, or `:` and a blank, separate a
+    // pair (an ARN's `:secret:` names no field), values end there too, and a value inside is never read unless its
+    // name is secret: so a value is read at most once for its end and once for pairs, however deep `a=b=c=…` goes.
+    let insideEnd = -1;
     while (at < line.length) {
+      const inside = at < insideEnd;
       const code = line.charCodeAt(at);
       const quoted = (code === 0x22 || code === 0x27) && isAsciiLetter(line.charCodeAt(at + 1));
       if (!quoted && !isAsciiLetter(code)) {
@@ -650,35 +657,38 @@ export class SecretMasker {
       const nameEnd = skipNameChars(line, nameStart + 1);
       const quote = quoted ? line.charAt(at) : '';
       const separatorStart = quoted && line.charAt(nameEnd) === quote ? nameEnd + 1 : nameEnd;
-      const pair =
-        quoted && separatorStart === nameEnd ? undefined : readSeparatorAndValue(line, separatorStart);
-      if (pair === undefined) {
+      const limit = inside ? insideEnd : line.length;
+      const valueStart =
+        quoted && separatorStart === nameEnd ? undefined : readSeparator(line, separatorStart, limit, inside);
+      if (valueStart === undefined || !hasValue(line, valueStart, limit)) {
         // Quoted, the same name is tried again unquoted from the next character; unquoted, every later start
         // inside the name would end at the same place and fail the same way.
         at = quoted ? at + 1 : nameEnd;
         continue;
       }
       const name = line.slice(nameStart, nameEnd);
-      const { value, valueQuote } = pair;
-      // A bare value ends before `]`, so one already masked reads as `[MASKED`: it is left as it is.
-      if (
-        isSecretFieldName(name) &&
-        !plainValues.has(value) &&
-        !value.includes(maskedValue) &&
-        !value.endsWith(maskedPrefix)
-      ) {
-        this.hide(value);
-        const separator = line.slice(separatorStart, pair.valueStart);
-        const replacement = valueQuote === '' ? maskedValue : `${valueQuote}${maskedValue}${valueQuote}`;
-        masked += `${line.slice(copied, at)}${quote}${name}${quote}${separator}${replacement}`;
-        copied = pair.end;
-        at = pair.end;
+      const secret = isSecretFieldName(name);
+      if (inside && !secret) {
+        at = valueStart;
         continue;
       }
-      // A bare one-word value may itself be the name of the next pair (`said: aws_secret_access_key = …`): it is
-      // read again as a name, once — a value holding anything but one word is not, so no character is read more
-      // than twice.
-      at = valueQuote === '' && isOneWord(value) ? pair.valueStart : pair.end;
+      const { value, valueQuote, contentStart, contentEnd, end } = readValue(line, valueStart, limit);
+      if (!secret) {
+        // A bare one-word value may itself be the name of the next pair (`said: aws_secret_access_key = …`): it
+        // is read again as a name, as here. Any other value is read again for the pairs inside it.
+        if (valueQuote !== '' || !isOneWord(value)) insideEnd = contentEnd;
+        at = contentStart;
+        continue;
+      }
+      // A bare value ends before `]`, so one already masked reads as `[MASKED`: it is left as it is.
+      if (!plainValues.has(value) && !value.includes(maskedValue) && !value.endsWith(maskedPrefix)) {
+        this.hide(value);
+        const separator = line.slice(separatorStart, valueStart);
+        const replacement = valueQuote === '' ? maskedValue : `${valueQuote}${maskedValue}${valueQuote}`;
+        masked += `${line.slice(copied, at)}${quote}${name}${quote}${separator}${replacement}`;
+        copied = end;
+      }
+      at = end;
     }
     return masked + line.slice(copied);
   }
@@ -816,40 +826,54 @@ function endsBareValue(code: number): boolean {
 }
 
 /**
- * After a name: blanks, `:` or `=`, blanks, and a value: `"…"`, `'…'` or `b'…'` (a backslash escapes the next
- * character; unclosed, it runs to the end of the line) or a bare run. Undefined when there is no separator or no
- * value.
+ * After a name: blanks, then `:` or `=` (inside another value, `=`, or `:` followed by a blank), then blanks.
+ * Where the value starts, or undefined when there is no separator.
  */
-function readSeparatorAndValue(
+function readSeparator(line: string, at: number, limit: number, inside: boolean): number | undefined {
+  const cursor = skipSpaces(line, at);
+  if (cursor >= limit) return undefined;
+  const separator = line.charCodeAt(cursor);
+  if (separator === 0x3d) return skipSpaces(line, cursor + 1);
+  if (separator !== 0x3a) return undefined;
+  if (inside && !isSpace(line.charCodeAt(cursor + 1))) return undefined;
+  return skipSpaces(line, cursor + 1);
+}
+
+/** Whether a value starts at `at`, before `limit`: a quote, or a character a bare value may hold. */
+function hasValue(line: string, at: number, limit: number): boolean {
+  if (at >= limit) return false;
+  const open = line.charAt(at);
+  return open === '"' || open === "'" || !endsBareValue(line.charCodeAt(at));
+}
+
+/**
+ * A value from `at` up to `limit` at most: `"…"`, `'…'` or `b'…'` (a backslash escapes the next character;
+ * unclosed, it runs to the limit) or a bare run. Its text lies from `contentStart` to `contentEnd`; `end` is after
+ * the closing quote.
+ */
+function readValue(
   line: string,
   at: number,
-): { valueStart: number; value: string; valueQuote: string; end: number } | undefined {
-  let cursor = skipSpaces(line, at);
-  const separator = line.charCodeAt(cursor);
-  if (separator !== 0x3a && separator !== 0x3d) return undefined;
-  cursor = skipSpaces(line, cursor + 1);
-  const valueStart = cursor;
-  let open = line.charAt(cursor);
-  if (open === 'b' && line.charAt(cursor + 1) === "'") {
+  limit: number,
+): { value: string; valueQuote: string; contentStart: number; contentEnd: number; end: number } {
+  let open = line.charAt(at);
+  let contentStart = at + 1;
+  if (open === 'b' && line.charAt(at + 1) === "'") {
     open = "'";
-    cursor += 1;
+    contentStart += 1;
   }
   if (open === '"' || open === "'") {
     const close = open.charCodeAt(0);
-    let index = cursor + 1;
-    while (index < line.length) {
-      const code = line.charCodeAt(index);
-      if (code === close) {
-        return { valueStart, value: line.slice(cursor + 1, index), valueQuote: open, end: index + 1 };
-      }
-      index += code === 0x5c ? 2 : 1;
-    }
-    return { valueStart, value: line.slice(cursor + 1), valueQuote: open, end: line.length };
+    let index = contentStart;
+    while (index < limit && line.charCodeAt(index) !== close)
+      index += line.charCodeAt(index) === 0x5c ? 2 : 1;
+    const contentEnd = Math.min(index, limit);
+    const end = index < limit ? index + 1 : limit;
+    return { value: line.slice(contentStart, contentEnd), valueQuote: open, contentStart, contentEnd, end };
   }
-  let end = cursor;
-  while (end < line.length && !endsBareValue(line.charCodeAt(end))) end += 1;
-  if (end === cursor) return undefined;
-  return { valueStart, value: line.slice(cursor, end), valueQuote: '', end };
+  let end = at;
+  while (end < limit && !endsBareValue(line.charCodeAt(end))) end += 1;
+  return { value: line.slice(at, end), valueQuote: '', contentStart: at, contentEnd: end, end };
 }
 
 /**
