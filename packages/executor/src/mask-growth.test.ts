@@ -123,6 +123,21 @@ const cases: Array<[string, number, (size: number) => () => void]> = [
     (size) => masks(`"note": "${"token: 'a=".repeat(size / 10)}"\n`),
   ],
   [
+    'escaped quotes opened inside a quoted value',
+    6_000,
+    (size) => masks(`"note": "${'a=\\"b '.repeat(size / 6)}token"\n`),
+  ],
+  [
+    'unclosed escaped secret values, each inside a quoted value',
+    6_000,
+    (size) => masks(`${'"n": "token: \\"a", '.repeat(size / 19)}\n`),
+  ],
+  [
+    'quoted runs in one shell word of a bare value',
+    6_000,
+    (size) => masks(`args: --${"a='b'".repeat(size / 5)}token\n`),
+  ],
+  [
     'a long line streamed in 1 KiB chunks',
     100_000,
     (size) => {

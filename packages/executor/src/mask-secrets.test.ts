@@ -283,6 +283,26 @@ describe('maskSecrets on a pair inside the value of another', () => {
       '"Url": "https://h.example/p?X-Amz-Security-Token=[MASKED]&part=1",\n',
     ],
     ['deep in a chain', 'a: b=c=password=hunter2 d\n', 'a: b=c=password=[MASKED] d\n'],
+    [
+      'quoted with escaped quotes inside a JSON string',
+      '"Command": "export PASSWORD=\\"hunter2 x\\" && run",\n',
+      '"Command": "export PASSWORD=\\"[MASKED]\\" && run",\n',
+    ],
+    [
+      'named with escaped quotes in JSON inside a JSON string',
+      '"Environment": "{\\"DB_PASSWORD\\": \\"hunter2 x\\"}",\n',
+      '"Environment": "{\\"DB_PASSWORD\\": \\"[MASKED]\\"}",\n',
+    ],
+    [
+      'quoted in the shell word of a bare value',
+      "args: --password='hunter2 x' --region eu-west-1\n",
+      "args: --password='[MASKED]' --region eu-west-1\n",
+    ],
+    [
+      "in a Python bytes value (b'…')",
+      "{'Name': 'db', 'SecretBinary': b'hunter2secret', 'x': 1}\n",
+      "{'Name': 'db', 'SecretBinary': '[MASKED]', 'x': 1}\n",
+    ],
   ])('masks one %s', (_, input, expected) => {
     expect(maskSecrets(input).text).toBe(expected);
   });
@@ -294,6 +314,11 @@ describe('maskSecrets on a pair inside the value of another', () => {
     ],
     ['a bare ARN', 'ARN: arn:aws:secretsmanager:us-east-1:123456789012:secret:MySecret-a1b2c3\n'],
     ['a time of day', '"Note": "token rotated at 10:20:30Z"\n'],
+    ["a secret's name after `:` and no blank", '"Description": "rotates the secret:prod-db key weekly"\n'],
+    [
+      'the same after a pair inside (whose value is not read for pairs)',
+      '"Note": "set mode=\'fast path\' with secret:prod-db"\n',
+    ],
   ])('keeps %s', (_, input) => {
     expect(maskSecrets(input)).toEqual({ text: input, count: 0 });
   });

@@ -656,7 +656,14 @@ export class SecretMasker {
       const nameStart = quoted ? at + 1 : at;
       const nameEnd = skipNameChars(line, nameStart + 1);
       const quote = quoted ? line.charAt(at) : '';
-      const separatorStart = quoted && line.charAt(nameEnd) === quote ? nameEnd + 1 : nameEnd;
+      // A name quoted inside another quoted value may close with an escaped quote (`{\\"DB_PASSWORD\\": …}`).
+      const separatorStart = !quoted
+        ? nameEnd
+        : line.charAt(nameEnd) === quote
+          ? nameEnd + 1
+          : line.charAt(nameEnd) === '\\' && line.charAt(nameEnd + 1) === quote
+            ? nameEnd + 2
+            : nameEnd;
       const limit = inside ? insideEnd : line.length;
       const valueStart =
         quoted && separatorStart === nameEnd ? undefined : readSeparator(line, separatorStart, limit, inside);
@@ -676,16 +683,17 @@ export class SecretMasker {
       if (!secret) {
         // A bare one-word value may itself be the name of the next pair (`said: aws_secret_access_key = …`): it
         // is read again as a name, as here. Any other value is read again for the pairs inside it.
-        if (valueQuote !== '' || !isOneWord(value)) insideEnd = contentEnd;
+        // A bare value that runs into a quote (`args: --password='a b' …`) is read to the end of its shell word.
+        if (valueQuote !== '') insideEnd = contentEnd;
+        else if (!isOneWord(value)) insideEnd = shellWordEnd(line, contentEnd);
         at = contentStart;
         continue;
       }
       // A bare value ends before `]`, so one already masked reads as `[MASKED`: it is left as it is.
       if (!plainValues.has(value) && !value.includes(maskedValue) && !value.endsWith(maskedPrefix)) {
         this.hide(value);
-        const separator = line.slice(separatorStart, valueStart);
         const replacement = valueQuote === '' ? maskedValue : `${valueQuote}${maskedValue}${valueQuote}`;
-        masked += `${line.slice(copied, at)}${quote}${name}${quote}${separator}${replacement}`;
+        masked += `${line.slice(copied, valueStart)}${replacement}`;
         copied = end;
       }
       at = end;
@@ -862,6 +870,23 @@ function readValue(
     open = "'";
     contentStart += 1;
   }
+  const next = line.charAt(at + 1);
+  if (open === '\\' && (next === '"' || next === "'")) {
+    // Quoted inside a quoted value (JSON's `"export PASSWORD=\\"a b\\""`): it closes at the next escaped quote.
+    const close = next.charCodeAt(0);
+    let index = at + 2;
+    while (index < limit && !(line.charCodeAt(index) === 0x5c && line.charCodeAt(index + 1) === close))
+      index += line.charCodeAt(index) === 0x5c ? 2 : 1;
+    const contentEnd = Math.min(index, limit);
+    const end = Math.min(index + 2, limit);
+    return {
+      value: line.slice(at + 2, contentEnd),
+      valueQuote: `\\${next}`,
+      contentStart: at + 2,
+      contentEnd,
+      end,
+    };
+  }
   if (open === '"' || open === "'") {
     const close = open.charCodeAt(0);
     let index = contentStart;
@@ -874,6 +899,25 @@ function readValue(
   let end = at;
   while (end < limit && !endsBareValue(line.charCodeAt(end))) end += 1;
   return { value: line.slice(at, end), valueQuote: '', contentStart: at, contentEnd: end, end };
+}
+
+/**
+ * Where the shell word that a bare value ending at `at` belongs to ends: quoted runs (`'…'`, `"…"`, a backslash
+ * escaping the next character inside) and bare characters up to a blank or another of endsBareValue's characters.
+ */
+function shellWordEnd(line: string, at: number): number {
+  let index = at;
+  while (index < line.length) {
+    const code = line.charCodeAt(index);
+    if (code === 0x22 || code === 0x27) {
+      index += 1;
+      while (index < line.length && line.charCodeAt(index) !== code)
+        index += line.charCodeAt(index) === 0x5c ? 2 : 1;
+      index = Math.min(index + 1, line.length);
+    } else if (endsBareValue(code)) return index;
+    else index += 1;
+  }
+  return line.length;
 }
 
 /**
