@@ -1,5 +1,5 @@
 import { type FilterStage, resolveFilterInvocation } from '@aws-mcp/command';
-import { execa } from 'execa';
+import { loadExeca } from './_execa.js';
 import { findExecutable } from './_find-executable.js';
 import { ExecutionError, gawkInstallHint, gnuSedInstallHint } from './execution-error.js';
 
@@ -9,19 +9,23 @@ const gnuSedChecks = new Map<string, Promise<boolean>>();
 export function isGnuSed(path: string): Promise<boolean> {
   let check = gnuSedChecks.get(path);
   if (check === undefined) {
-    check = execa(path, ['--version'], {
-      reject: false,
-      stdin: 'ignore',
-      timeout: 10_000,
-      env: {},
-      extendEnv: false,
-    }).then((result) => {
-      // BusyBox prints "This is not GNU sed version 4.0"; only the GNU banner counts.
-      const match = String(result.stdout).match(/^\S+ \(GNU sed\) (\d+)\.(\d+)/);
-      if (result.exitCode !== 0 || match === null) return false;
-      const [major, minor] = [Number(match[1]), Number(match[2])];
-      return major > 4 || (major === 4 && minor >= 3);
-    });
+    check = loadExeca()
+      .then((execa) =>
+        execa(path, ['--version'], {
+          reject: false,
+          stdin: 'ignore',
+          timeout: 10_000,
+          env: {},
+          extendEnv: false,
+        }),
+      )
+      .then((result) => {
+        // BusyBox prints "This is not GNU sed version 4.0"; only the GNU banner counts.
+        const match = String(result.stdout).match(/^\S+ \(GNU sed\) (\d+)\.(\d+)/);
+        if (result.exitCode !== 0 || match === null) return false;
+        const [major, minor] = [Number(match[1]), Number(match[2])];
+        return major > 4 || (major === 4 && minor >= 3);
+      });
     gnuSedChecks.set(path, check);
   }
   return check;

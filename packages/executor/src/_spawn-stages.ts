@@ -1,7 +1,8 @@
 import { Socket } from 'node:net';
 import { pipeline as pipeStreams, Readable } from 'node:stream';
-import { execa, type Result, type ResultPromise } from 'execa';
+import type { Result, ResultPromise } from 'execa';
 import { preparePrivateCopies } from './_cli-cache.js';
+import { loadExeca } from './_execa.js';
 import { listenForAbort } from './_pipeline-clock.js';
 import type { PipelineOutputs } from './_pipeline-outputs.js';
 import type { PreparedStage } from './_prepare-stages.js';
@@ -55,6 +56,8 @@ export async function spawnStages({
   warmCli,
   input,
 }: SpawnStagesOptions): Promise<SpawnedStages> {
+  // Loaded before anything is started, so the warm CLI's run (which cannot wait) finds it too.
+  const execa = await loadExeca();
   // The CLI's caches get a private copy for the call; only entries of the user's roles come back (finish).
   const copies = await preparePrivateCopies(
     stages.map((stage) => stage.sandboxStage),

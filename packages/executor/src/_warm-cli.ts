@@ -13,8 +13,9 @@ import { Socket } from 'node:net';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import { execa, type ResultPromise } from 'execa';
+import type { ResultPromise } from 'execa';
 import { launcherSource } from './_aws-launcher-source.js';
+import { loadExeca, loadedExeca } from './_execa.js';
 import { killProcessGroup } from './_process-group.js';
 import { type PidsCgroup, probePidsCgroup } from './_stage-limits.js';
 import { type CallCgroup, createCallCgroup, findHostPid } from './_warm-cgroups.js';
@@ -218,7 +219,7 @@ function closeFifoOnce(path: string): void {
  * Runs a call the interpreter could not confine as a cold stage runs (`command`, the stage as its sandbox wraps
  * it), into the call's streams; an abort kills its process group. Resolves with its outcome, never rejects.
  */
-function runCold({
+async function runCold({
   command,
   stage,
   signal,
@@ -229,6 +230,7 @@ function runCold({
   signal: AbortSignal;
   streams: { stdout: PassThrough; stderr: PassThrough; report: PassThrough | null };
 }): Promise<{ exitCode: number | undefined; signal: string | undefined; error?: string }> {
+  const execa = await loadExeca();
   const subprocess = execa(command.file, command.args, {
     cwd: command.cwd,
     env: command.env ?? stage.env,
@@ -360,7 +362,7 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
       if ('reason' in probed) isolationGap = `no pids cgroup for each call (${probed.reason})`;
       else pidsCgroup = probed;
     }
-    const subprocess = execa(command.file, command.args, {
+    const subprocess = loadedExeca()(command.file, command.args, {
       cwd: command.cwd,
       env: command.env ?? serverStage.env,
       extendEnv: false,

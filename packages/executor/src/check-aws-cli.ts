@@ -1,6 +1,6 @@
 import { devNull } from 'node:os';
-import { execa } from 'execa';
 import { buildAwsEnvironment } from './_environment.js';
+import { loadExeca } from './_execa.js';
 import { findExecutable, readPathExt, readSearchPath } from './_find-executable.js';
 import { awsCliInstallHint } from './execution-error.js';
 
@@ -46,6 +46,7 @@ export async function checkAwsCli({
       message: describeMissingCli({ awsCli, awsCliSetting, programName, platform }),
     };
   }
+  const execa = await loadExeca();
   const result = await execa(path, ['--version'], {
     env: {
       ...buildAwsEnvironment(env, { credentialsMode: 'aws_config' }),

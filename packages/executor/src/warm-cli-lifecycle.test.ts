@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSeen, startWarmHarness, type WarmHarness } from './__fixtures__/warm-harness.js';
 import { findCliPython } from './_aws-launcher.js';
 import { listCliInstallPaths, listHomes, resolvePyenvShim } from './_aws-paths.js';
+import { loadExeca } from './_execa.js';
 import { findExecutable } from './_find-executable.js';
 import { createWarmCli, type WarmCli } from './_warm-cli.js';
 import { createBubblewrapSandbox } from './bubblewrap-sandbox.js';
@@ -23,6 +24,8 @@ const python = awsFile === undefined ? undefined : findCliPython(awsFile, proces
 
 /** Runs one aws stage in the warm CLI and collects what a caller sees. */
 async function runWarmStage(warmCli: WarmCli, stage: SandboxStage) {
+  // As spawnStages does before it starts anything: run cannot wait for execa's import.
+  await loadExeca();
   const call = warmCli.run(stage, new AbortController().signal);
   const read = async (stream: NodeJS.ReadableStream) => {
     let text = '';
