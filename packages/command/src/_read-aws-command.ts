@@ -73,6 +73,9 @@ export class ReadingError extends Error {
   }
 }
 
+/** The options whose presence lifts `required` (OverrideRequiredArgsArgument and its subclasses). */
+const requiredLifters = ['--cli-input-json', '--generate-cli-skeleton', '--cli-input-yaml'];
+
 const helpPositional: CliAction = { options: [], dest: 'help', nargs: '?', kind: 'store', required: false };
 
 const parserCache = new WeakMap<object, ArgparseParser>();
@@ -246,11 +249,12 @@ function readOperation(
       ? command.actions
       : [...command.actions, helpPositional],
   );
-  // The CLI lifts `required` when this exact word is among the operation's words (OverrideRequiredArgsArgument).
-  const requiredOff = remaining.some((index) => {
-    const word = words[index];
-    return word === '--cli-input-json' || word === '--generate-cli-skeleton' || word === '--cli-input-yaml';
-  });
+  // The CLI lifts `required` when one of these words is among the operation's words (OverrideRequiredArgsArgument).
+  // It does so only where the operation has that option (v1 has no --cli-input-yaml, s3api get-object no
+  // --generate-cli-skeleton); lifting it for the word alone gives the same verdict (the option is unknown, so the
+  // command is refused either way) and the better refusal: the unknown option, not the required ones, which the
+  // person would add only to hear next that the option does not exist.
+  const requiredOff = remaining.some((index) => requiredLifters.includes(words[index] as string));
   reading.command = command;
   // ArgTableArgParser answers a lone `help` before argparse runs, required arguments or not.
   if (remaining.length === 1 && words[remaining[0] as number] === 'help') {
@@ -267,11 +271,14 @@ function readOperation(
     `${reading.service} ${reading.path.join(' ')}`,
     result.taken.filter((entry) => entry !== help),
   );
-  reading.unknown = [...result.extras];
-  if (help !== undefined && help.values.length > 0) {
-    if (help.values[0] === 'help') reading.kind = 'help';
-    else reading.unknown.push(help.index);
+  // ServiceOperation shows the help when its `help` positional took `help`, before it looks at the words left
+  // over (`aws ec2 describe-instances help y` is help); any other word there is one more unknown word.
+  if (help !== undefined && help.values[0] === 'help') {
+    reading.kind = 'help';
+    return;
   }
+  reading.unknown = [...result.extras];
+  if (help !== undefined && help.values.length > 0) reading.unknown.push(help.index);
   reading.unknown.sort((a, b) => a - b);
 }
 

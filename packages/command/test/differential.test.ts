@@ -149,13 +149,21 @@ function variantsFor(path: readonly string[], command: CliCommandModel, random: 
   variants.push(insertAt(base, 1, ['--region', 'eu-west-1']));
   variants.push([...base, 'help']);
   variants.push([...path, 'help']);
+  // A word after `help`: the CLI shows the help before it looks at what is left over (required options first).
+  variants.push([...base, 'help', 'stray-word']);
+  variants.push([...path, 'help', '--frobnicate']);
   const member = options.find((action) => action.member !== undefined && action.type === 'string');
   if (options.some((action) => action.options.includes('--cli-input-json')) && member?.member !== undefined) {
     const json = `{"${member.member}": "v\\u0041l"}`;
     variants.push([...path, ...positionalWords, '--cli-input-json', json]);
     variants.push([...path, ...positionalWords, `--cli-input-json=${json}`]);
   }
-  if (requiredWords.length > 0) variants.push([...path, ...positionalWords]);
+  if (requiredWords.length > 0) {
+    variants.push([...path, ...positionalWords]);
+    // These lift `required` only where the command has them (v1 has no --cli-input-yaml).
+    variants.push([...path, ...positionalWords, '--generate-cli-skeleton']);
+    variants.push([...path, ...positionalWords, '--cli-input-yaml', 'x']);
+  }
   return variants;
 }
 
