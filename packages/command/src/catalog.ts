@@ -8,7 +8,6 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { classifyForLabel } from './_catalog-label.js';
 import type { AccessClass } from './_classify-rules.js';
 import {
@@ -18,6 +17,7 @@ import {
   removedOperations,
 } from './_customizations.js';
 import { firstSentenceOfText } from './_doc-text.js';
+import { gunzip } from './_gunzip.js';
 import { toCliName } from './_operation-names.js';
 import { CommandError } from './command-error.js';
 
@@ -202,7 +202,7 @@ function readModelFile(directory: string, name: string): unknown {
   const plain = join(directory, name);
   if (existsSync(plain)) return JSON.parse(readFileSync(plain, 'utf8'));
   const gzipped = `${plain}.gz`;
-  if (existsSync(gzipped)) return JSON.parse(gunzipSync(readFileSync(gzipped)).toString('utf8'));
+  if (existsSync(gzipped)) return JSON.parse(gunzip(readFileSync(gzipped)).toString('utf8'));
   return undefined;
 }
 

@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { removedOperations } from './_customizations.js';
+import { gunzip } from './_gunzip.js';
 import { toCliName } from './_operation-names.js';
 import { loadSnapshotCliModel } from './cli-model.js';
 import type { CliCommandModel, CliModel, CliServiceModel } from './cli-model-types.js';
@@ -48,7 +48,7 @@ function findServiceModel(dataDirectory: string, apiService: string): ModelFile 
 }
 
 function parseModel(file: string, bytes: Buffer): ServiceModelFile | undefined {
-  const text = file.endsWith('.gz') ? gunzipSync(bytes).toString('utf8') : bytes.toString('utf8');
+  const text = file.endsWith('.gz') ? gunzip(bytes).toString('utf8') : bytes.toString('utf8');
   const model = JSON.parse(text) as ServiceModelFile;
   return model?.operations === undefined ? undefined : model;
 }

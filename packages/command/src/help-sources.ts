@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
+import { gunzip } from './_gunzip.js';
 
 /** A botocore shape reference, as a structure member or an operation's input/output names it. */
 export interface ShapeReference {
@@ -62,7 +62,7 @@ export interface HelpSources {
 
 function readJson(file: string): unknown {
   if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8'));
-  if (existsSync(`${file}.gz`)) return JSON.parse(gunzipSync(readFileSync(`${file}.gz`)).toString('utf8'));
+  if (existsSync(`${file}.gz`)) return JSON.parse(gunzip(readFileSync(`${file}.gz`)).toString('utf8'));
   return undefined;
 }
 

@@ -49,11 +49,7 @@ function formatUrl(host: string, port: number, path: string): string {
   return `http://${shown}:${port}${path}`;
 }
 
-/**
- * Serves MCP over HTTP: streamable HTTP at `/mcp` (stateful sessions, or a new server per request when
- * stateless) or the deprecated SSE transport at `/sse` + `/messages`, and `/healthz`. Every MCP request needs the
- * bearer token and a loopback (or allowed) Host. Throws McpHttpError (`LISTEN_FAILED`) when it cannot listen.
- */
+/** What `startMcpHttpServer` (start.ts, the public entry, which imports this module at its first call) does. */
 export async function startMcpHttpServer({
   transport,
   settings,

@@ -9,5 +9,5 @@ export type { McpHttpSettingNames, McpHttpSettings } from './_host.js';
 export { defaultSettingNames } from './_host.js';
 export { generateAuthToken, isLoopbackHost } from './_http-security.js';
 export type { McpHttpServerHandle, StartMcpHttpServerOptions } from './http.js';
-export { startMcpHttpServer } from './http.js';
 export { sessionLabel } from './session-label.js';
+export { startMcpHttpServer } from './start.js';
