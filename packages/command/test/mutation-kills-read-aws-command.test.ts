@@ -2,7 +2,9 @@
 // person sees of each reading, the argv that runs and whether it is help, or the refusal's code, on the committed
 // CLI v1 and v2 snapshots. Rows are numbered, not named by their line: Stryker picks the tests a mutant meets by title.
 import { describe, expect, it } from 'vitest';
+import { readAwsCommand } from '../src/_read-aws-command.js';
 import { loadSnapshotCliModel } from '../src/cli-model.js';
+import type { CliAction, CliModel, CliServiceModel } from '../src/cli-model-types.js';
 import { CommandError, parseCommandLine } from '../src/index.js';
 
 type Seen = { argv: string[]; path: string[]; isHelp: boolean } | { code: string };
@@ -66,6 +68,13 @@ const rows: Array<[string, Seen]> = [
     help('aws ec2 describe-instances help', ['describe-instances']),
   ],
   ['aws ec2 describe-instances y help', { code: 'UNEXPECTED_ARGUMENT' }],
+  // A waiter reads as an operation (its `help` positional), a customization such as `s3 ls` has none (the CLI:
+  // "Unknown options: help").
+  [
+    'aws ec2 wait instance-running --dry-run help',
+    help('aws ec2 wait instance-running help', ['wait', 'instance-running']),
+  ],
+  ['aws s3 ls s3://b help', { code: 'UNEXPECTED_ARGUMENT' }],
   // --generate-cli-skeleton lifts `required`, as --cli-input-json does (--cli-input-yaml below: v2 only).
   [
     'aws s3api put-bucket-acl --generate-cli-skeleton',
@@ -149,4 +158,169 @@ describe('a customization with its own options and a subcommand', () => {
   ] as const)('v%i rule: %s', (major, line, seen) => {
     expect(readBy(line, major)).toEqual(seen);
   });
+});
+
+/**
+ * The reading word by word, as `readAwsCommand` leaves it: every parser run with what it took (`dest=values@word`,
+ * `@-1` for a positional left empty) and left over, the label of each action's parser, and the command that runs.
+ * test/differential.test.ts compares the parses with the installed CLI's own; mutation runs leave that test out,
+ * so these rows hold the same facts for a few lines.
+ */
+describe('readAwsCommand word by word', () => {
+  type Seen = { kind: string; command?: string[]; parses: string[]; actions: string[] };
+  const describeReading = (major: 1 | 2, line: string): Seen => {
+    const reading = readAwsCommand(loadSnapshotCliModel(major), line.split(' '));
+    return {
+      kind: reading.kind,
+      ...(reading.command === undefined ? {} : { command: [reading.command.name, reading.command.kind] }),
+      parses: reading.parses.map(
+        (parse) =>
+          `${parse.parser}: ${parse.taken.map((entry) => `${entry.action.dest}=${entry.values.join(',')}@${entry.index}`).join(' ')} | ${parse.extras.join(',')}`,
+      ),
+      actions: [...reading.globals, ...reading.intermediate, ...reading.arguments].map(
+        (entry) => `${entry.parser}/${entry.action.dest}@${entry.index}`,
+      ),
+    };
+  };
+  const operation: Seen = {
+    kind: 'command',
+    command: ['describe-instances', 'operation'],
+    parses: [
+      'main: region=eu-west-1@0 command=ec2@2 | 3,4,5',
+      'service: operation=describe-instances@3 | 4,5',
+      'operation: max_items=5@4 help=@-1 | ',
+    ],
+    actions: ['main/region@0', 'ec2 describe-instances/max_items@4'],
+  };
+  // v2 finds a customization's subcommand first (nothing left over there) and hands the rest to it.
+  const rows: Array<[1 | 2, string, Seen]> = [
+    [1, '--region eu-west-1 ec2 describe-instances --max-items 5', operation],
+    [2, '--region eu-west-1 ec2 describe-instances --max-items 5', operation],
+    ...([1, 2] as const).map((major): [1 | 2, string, Seen] => [
+      major,
+      'ec2 wait instance-running --dry-run',
+      {
+        kind: 'command',
+        command: ['instance-running', 'operation'],
+        parses: [
+          'main: command=ec2@0 | 1,2,3',
+          'service: operation=wait@1 | 2,3',
+          `wait: subcommand=instance-running@2 | ${major === 1 ? '3' : ''}`,
+          'operation: dry_run=@3 help=@-1 | ',
+        ],
+        actions: ['ec2 wait instance-running/dry_run@3'],
+      },
+    ]),
+    ...([1, 2] as const).map((major): [1 | 2, string, Seen] => [
+      major,
+      's3 ls s3://b --recursive',
+      {
+        kind: 'command',
+        command: ['ls', 'customization'],
+        parses: [
+          'main: command=s3@0 | 1,2,3',
+          `s3: subcommand=ls@1 | ${major === 1 ? '2,3' : ''}`,
+          'ls: paths=s3://b@2 dir_op=@3 | ',
+        ],
+        actions: ['s3 ls/paths@2', 's3 ls/dir_op@3'],
+      },
+    ]),
+    [
+      1,
+      'configure',
+      {
+        kind: 'command',
+        command: ['configure', 'customization'],
+        parses: ['main: command=configure@0 | ', 'configure: subcommand=@-1 | '],
+        actions: [],
+      },
+    ],
+    [
+      2,
+      'configure',
+      {
+        kind: 'command',
+        command: ['configure', 'customization'],
+        parses: [
+          'main: command=configure@0 | ',
+          'configure: subcommand=@-1 | ',
+          'configure: subcommand=@-1 | ',
+        ],
+        actions: [],
+      },
+    ],
+    [1, '--version', { kind: 'version', parses: ['main: version=@0 | '], actions: ['main/version@0'] }],
+    [2, 'help', { kind: 'help', parses: ['main: command=help@0 | '], actions: [] }],
+  ];
+
+  it.each(rows.map(([major, line, seen], index) => [index + 1, major, line, seen] as const))(
+    'row %i on CLI v%i: %s',
+    (_row, major, line, seen) => {
+      expect(describeReading(major, line)).toEqual(seen);
+    },
+  );
+});
+
+/**
+ * A model that records the parsers without the positionals the CLI adds (the operation's `help`, a customization's
+ * `subcommand`): the reading adds them, so it reads every line as the committed snapshots (which record both) do.
+ */
+describe('a model without the help and subcommand positionals', () => {
+  const withoutAdded = (model: CliModel): CliModel => {
+    const strip = (actions: readonly CliAction[]) =>
+      actions.filter(
+        (action) => action.options.length > 0 || (action.dest !== 'help' && action.kind !== 'command'),
+      );
+    const cache = new Map<string, CliServiceModel | undefined>();
+    return {
+      index: { ...model.index },
+      loadService(name) {
+        if (!cache.has(name)) {
+          const service = model.loadService(name);
+          cache.set(
+            name,
+            service === undefined
+              ? undefined
+              : {
+                  ...service,
+                  actions: strip(service.actions),
+                  commands: Object.fromEntries(
+                    Object.entries(service.commands).map(([key, command]) => [
+                      key,
+                      { ...command, actions: strip(command.actions) },
+                    ]),
+                  ),
+                },
+          );
+        }
+        return cache.get(name);
+      },
+    };
+  };
+  const lines = [
+    'aws ec2 describe-instances --max-items 5 help',
+    'aws ec2 describe-instances x',
+    'aws s3 ls s3://b --recursive',
+    'aws s3 bogus',
+    'aws configure list',
+  ];
+
+  it.each(([1, 2] as const).flatMap((major) => lines.map((line) => [major, line] as const)))(
+    'CLI v%i: %s',
+    (major, line) => {
+      const full = loadSnapshotCliModel(major);
+      const stripped = withoutAdded(full);
+      expect(stripped.loadService(line.split(' ')[1] as string)?.commands).toBeDefined();
+      const seen = (model: CliModel): Seen => {
+        try {
+          const { aws } = parseCommandLine(line, { model });
+          return { argv: aws.argv, path: aws.path, isHelp: aws.isHelp };
+        } catch (error) {
+          if (CommandError.isInstance(error)) return { code: error.code };
+          throw error;
+        }
+      };
+      expect(seen(stripped)).toEqual(seen(full));
+    },
+  );
 });
