@@ -477,6 +477,10 @@ export function classifyModelOperation({ model, operationName, name }) {
   if (secrecy === undefined) return { letter: 'r', rule: access, details };
   details.because = { member: secrecy.member };
   if (secrecy.documentation !== undefined) details.because.documentation = secrecy.documentation;
+  // The member that makes it a sensitive read is masked too: a presigned or sign-in URL, or a `token` the
+  // documentation names, carries no `sensitive` trait, so findSecretMembers did not list it.
+  if (!(details.output ?? []).includes(secrecy.member))
+    details.output = [...(details.output ?? []), secrecy.member];
   return { letter: 's', rule: secrecy.rule, details };
 }
 

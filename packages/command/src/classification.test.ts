@@ -103,6 +103,21 @@ describe('classifyOperation', () => {
     });
   });
 
+  it('masks the member that makes each sensitive read one (a presigned URL, a documented token)', () => {
+    const unmasked: string[] = [];
+    for (const [service, encoded] of Object.entries(committed.services)) {
+      for (const entry of encoded.split(' ')) {
+        const operation = entry.split(':')[0] ?? '';
+        const result = classifyOperation({ service, operation });
+        const member = result.sensitiveBecause?.member;
+        if (member !== undefined && !result.secretOutput.includes(member)) {
+          unmasked.push(`${service}:${operation} (${member})`);
+        }
+      }
+    }
+    expect(unmasked).toEqual([]);
+  });
+
   describe('inventory reads stay runnable, with their secret members listed', () => {
     it.each([
       ['lambda:list-functions', 'Functions[].Environment.Variables'],

@@ -372,7 +372,7 @@ const rows: Array<
       accessClass: 'sensitive-read',
       reason:
         '`get-evidence-file-upload-url` returns a URL that grants access by itself, its documentation says: `uploadUrl` (the documentation says "presigned Amazon S3 URL")',
-      secretOutput: [],
+      secretOutput: ['uploadUrl'],
       apiActions: ['auditmanager:get-evidence-file-upload-url'],
       rule: 'access-url-documented',
       known: true,
