@@ -53,6 +53,20 @@ describe('maskSecrets', () => {
       ['VERSIONSTAGES\tAWSCURRENT'],
     ],
     ['get-secret-value-multiline.yaml', ['first line', 'second line'], 1, ['VersionId: a1b2c3d4']],
+    // A secret with blank lines, as CLI v2.9's --output yaml wrote it (a quoted scalar, each newline a blank line),
+    // and as a block scalar: the blank lines are part of the value, so the paragraphs after them are masked too.
+    [
+      'get-secret-value-paragraphs.yaml',
+      ['first line', 'second paragraph', 'third paragraph'],
+      1,
+      ['SecretString: [MASKED]\n\n\n  [MASKED]\n\n\n\n  [MASKED]\nVersionId: 98dd1e13', '- AWSCURRENT'],
+    ],
+    [
+      'get-secret-value-paragraphs-block.yaml',
+      ['first line', 'second paragraph'],
+      1,
+      ['SecretString: |-\n  [MASKED]\n\n  [MASKED]\nVersionId: a1b2c3d4'],
+    ],
     ['create-access-key.json', accessKeySecrets, 1, ['"UserName": "Bob"', '"AKIAIOSFODNN7EXAMPLE"']],
     [
       'create-access-key.text',

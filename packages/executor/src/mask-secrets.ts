@@ -567,8 +567,12 @@ export class SecretMasker {
       return line.slice(end.start) + newline;
     }
     if (this.yamlIndent !== undefined) {
+      // A blank line belongs to the value: YAML keeps it in a block scalar, and a quoted or plain scalar over
+      // several lines writes each newline of the text as one (the CLI's `--output yaml` of a secret with
+      // paragraphs). It shows nothing, and the secret's next line is still more indented than its key.
+      if (line.trim() === '') return line + newline;
       const indent = line.length - line.trimStart().length;
-      if (line.trim() !== '' && indent > this.yamlIndent) {
+      if (indent > this.yamlIndent) {
         if (this.learn) this.learned.add(line.trim());
         return `${line.slice(0, indent)}${maskedValue}${newline}`;
       }
