@@ -61,6 +61,16 @@ describe('maskSecrets', () => {
       1,
       ['SecretString: [MASKED]\n\n\n  [MASKED]\n\n\n\n  [MASKED]\nVersionId: 98dd1e13', '- AWSCURRENT'],
     ],
+    // The table writes the value's newlines as they are: the row closes on the value's last line.
+    [
+      'get-secret-value-paragraphs.table',
+      ['first line', 'second paragraph', 'third'],
+      1,
+      [
+        '|  SecretString|  [MASKED]\n\n[MASKED]\n\n\n[MASKED]                             |\n|  VersionId   |  98dd1e13',
+        'AWSCURRENT',
+      ],
+    ],
     [
       'get-secret-value-paragraphs-block.yaml',
       ['first line', 'second paragraph'],

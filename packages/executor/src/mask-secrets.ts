@@ -406,6 +406,8 @@ export class SecretMasker {
   private inPem = false;
   private yamlIndent: number | undefined;
   private secretTextContinues = false;
+  /** A secret table cell whose value runs over lines (the CLI's table writes a value's newlines as they are). */
+  private secretCellContinues = false;
   private tableHeader: TableHeader | undefined;
   private tableCandidate: TableHeader | undefined;
   private afterTitle = false;
@@ -450,6 +452,7 @@ export class SecretMasker {
       this.inPem ||
       this.yamlIndent !== undefined ||
       this.secretTextContinues ||
+      this.secretCellContinues ||
       this.tableHeader !== undefined ||
       this.afterTitle
     );
@@ -577,6 +580,15 @@ export class SecretMasker {
         return `${line.slice(0, indent)}${maskedValue}${newline}`;
       }
       this.yamlIndent = undefined;
+    }
+    if (this.secretCellContinues) {
+      // The value goes on until the line that closes its row: what stands before that line's padding and pipes.
+      const close = /\s*\|+\s*$/.exec(line);
+      if (close === null) return line.trim() === '' ? line + newline : `${this.hideMore(line)}${newline}`;
+      this.secretCellContinues = false;
+      const value = line.slice(0, close.index);
+      const shown = value === '' ? '' : this.hideMore(value).padEnd(value.length);
+      return `${shown}${line.slice(close.index)}${newline}`;
     }
     if (this.secretTextContinues) {
       const tab = line.lastIndexOf('\t');
@@ -739,7 +751,7 @@ export class SecretMasker {
       return line;
     }
     const row = splitTableRow(line);
-    if (row === undefined) return line;
+    if (row === undefined) return this.maskOpenTableRow(line);
     const cells = row.inside.split('|');
     if (cells.length === 1) {
       this.afterTitle = true;
@@ -770,6 +782,30 @@ export class SecretMasker {
       maskCell(1);
     }
     return masked === undefined ? line : `${row.open}${masked.join('|')}${row.close}`;
+  }
+
+  /**
+   * A row the line does not close (`|  SecretString|  first line`): a value with newlines, which the CLI's table
+   * writes as they are, so the row closes on a later line. Where its last cell is a secret's (the key-value shape
+   * of a structure, or a secret column of the table's header), that cell is masked here and on each line up to
+   * the one that closes the row.
+   */
+  private maskOpenTableRow(line: string): string {
+    const start = skipSpaces(line, 0);
+    let openEnd = start;
+    while (line.charCodeAt(openEnd) === pipe) openEnd += 1;
+    if (openEnd === start) return line;
+    const cells = line.slice(openEnd).split('|');
+    const last = cells.length - 1;
+    const secret =
+      (cells.length === 2 && isSecretFieldName((cells[0] as string).trim())) ||
+      (this.tableHeader?.cells === cells.length && this.tableHeader.secretColumns.has(last));
+    const value = (cells[last] as string).trim();
+    if (!secret || value === '') return line;
+    this.secretCellContinues = true;
+    const cell = cells[last] as string;
+    cells[last] = cell.replace(value, this.hide(value));
+    return `${line.slice(0, openEnd)}${cells.join('|')}`;
   }
 }
 
