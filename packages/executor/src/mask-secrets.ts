@@ -752,6 +752,11 @@ export class SecretMasker {
     }
     const row = splitTableRow(line);
     if (row === undefined) return this.maskOpenTableRow(line);
+    // `|  SecretString|  `: the CLI ends a row with its pipe, so blanks after a secret's name and its pipe are the
+    // start of a value that begins with a newline, not a one-cell title row.
+    if (!row.inside.includes('|') && / +$/.test(line) && isSecretFieldName(row.inside.trim())) {
+      return this.maskOpenTableRow(line);
+    }
     const cells = row.inside.split('|');
     if (cells.length === 1) {
       this.afterTitle = true;
@@ -780,6 +785,15 @@ export class SecretMasker {
       for (const index of this.tableHeader.secretColumns) maskCell(index);
     } else if (cells.length === 2 && isSecretColumn(0) && !isSecretColumn(1)) {
       maskCell(1);
+    } else if (cells.length > 2 && this.tableCandidate === undefined && isSecretColumn(0)) {
+      // A structure's row is a key and its value, so a value with pipes of its own (`| a | b |`) is one value:
+      // all after the key's cell. (A header row, where a secret's name may stand first, is the candidate above.)
+      const value = cells.slice(1).join('|');
+      const trimmed = value.trim();
+      if (trimmed !== '' && !trimmed.includes(maskedValue)) {
+        const shown = value.replace(trimmed, this.hide(trimmed).padEnd(trimmed.length));
+        return `${row.open}${cells[0]}|${shown}${row.close}`;
+      }
     }
     return masked === undefined ? line : `${row.open}${masked.join('|')}${row.close}`;
   }
@@ -800,11 +814,13 @@ export class SecretMasker {
     const secret =
       (cells.length === 2 && isSecretFieldName((cells[0] as string).trim())) ||
       (this.tableHeader?.cells === cells.length && this.tableHeader.secretColumns.has(last));
-    const value = (cells[last] as string).trim();
-    if (!secret || value === '') return line;
+    if (!secret) return line;
     this.secretCellContinues = true;
     const cell = cells[last] as string;
-    cells[last] = cell.replace(value, this.hide(value));
+    const value = cell.trim();
+    // A value that starts with a newline shows nothing here: it is counted once, and masked on the next lines.
+    if (value === '') this.count += 1;
+    else cells[last] = cell.replace(value, this.hide(value));
     return `${line.slice(0, openEnd)}${cells.join('|')}`;
   }
 }
