@@ -425,14 +425,16 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
     subprocess.stdin?.on('error', () => {});
     void subprocess.then((ended) => {
       started.alive = false;
+      const how = ended.signal === undefined ? `exit code ${ended.exitCode}` : `signal ${ended.signal}`;
+      // Its last line of stderr says why (a Python traceback's last line, a limit's message).
+      const said = started.stderrTail.trim().split('\n').at(-1)?.slice(0, 300);
+      const why = `${how}${said ? `: ${said}` : ''}`;
       if (!started.retired && !stopping) {
-        const how = ended.signal === undefined ? `exit code ${ended.exitCode}` : `signal ${ended.signal}`;
         if (started.ready)
-          noteRestart(`the warm CLI exited by itself (${how}); the next call starts a new one`);
+          noteRestart(`the warm CLI exited by itself (${why}); the next call starts a new one`);
         else {
           // It could not import the CLI: that does not change by trying again, so every call runs cold.
-          const said = started.stderrTail.trim().split('\n').at(-1)?.slice(0, 300);
-          startFailure = `the warm CLI exited before it was ready (${how}${said ? `: ${said}` : ''})`;
+          startFailure = `the warm CLI exited before it was ready (${why})`;
           noteRestart(`${startFailure}; calls run cold`);
         }
       }
@@ -440,7 +442,7 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
       for (const call of started.pending.values()) {
         // A call whose child never started ran nothing: it runs cold, unless the warm CLI is being stopped.
         call.exited({
-          error: 'the warm CLI exited during the call (the next call starts a new one); run it again',
+          error: `the warm CLI exited during the call (${why}; the next call starts a new one); run it again`,
           ...(call.hasStarted || stopping ? {} : { nothingRan: true }),
         });
       }
