@@ -132,8 +132,8 @@ describe('the secret word tables', () => {
     ['secretReferenceEnds', secretReferenceEnds],
     ['secretConfigKeys', secretConfigKeys],
     ['secretFieldWords', secretFieldWords],
-  ])('%s has one row per word, each with its reason', (_, rows) => {
-    const words = rows.map((row) => row.word);
+  ])('%s has one row per word and way of matching it, each with its reason', (_, rows) => {
+    const words = rows.map((row) => `${row.word} ${row.match}`);
     expect(new Set(words).size).toBe(words.length);
     for (const row of rows) expect(row.reason.length).toBeGreaterThan(10);
   });

@@ -6,7 +6,11 @@
  */
 
 /** How a row's word is matched against a name. */
-export type SecretWordMatch = 'whole' | 'part' | 'end';
+/**
+ * `whole`: the full name; `part`: anywhere in it; `end`: its last words; `last-word`: the last word of a name
+ * written with separators (`GITHUB_TOKEN`, `api-token`), where CamelCase output fields (`NextToken`) are not.
+ */
+export type SecretWordMatch = 'whole' | 'part' | 'end' | 'last-word';
 
 /** One secret word: the word, how it is matched, and why a value under such a name is treated as secret. */
 export interface SecretWordRow {
@@ -107,7 +111,8 @@ export const secretConfigKeys: readonly (SecretWordRow & { secretValue: boolean 
 /**
  * Field names in the CLI's output whose values are secrets, lower case without separators (`SecretAccessKey`,
  * `secret_access_key` and `Secret-Access-Key` are all `secretaccesskey`): `end` matches a name ending so
- * (`MasterUserPassword`), `whole` only the whole name (`Token`, not `NextToken`).
+ * (`MasterUserPassword`), `whole` only the whole name (`Token`, not `NextToken`), `last-word` the last word of a
+ * name with separators (`GITHUB_TOKEN`, not `NextToken`).
  */
 export const secretFieldWords: readonly SecretWordRow[] = [
   { word: 'secretaccesskey', match: 'end', reason: 'the secret half of an access key' },
@@ -129,7 +134,25 @@ export const secretFieldWords: readonly SecretWordRow[] = [
   { word: 'privatekey', match: 'end', reason: 'a private key (`iot create-keys-and-certificate`)' },
   { word: 'keymaterial', match: 'end', reason: 'a private key (`ec2 create-key-pair`)' },
   { word: 'token', match: 'whole', reason: 'a token (`sts get-web-identity-token`), but not `NextToken`' },
-  { word: 'secret', match: 'whole', reason: 'a secret, but not `SecretId` or `SecretName`' },
+  {
+    word: 'token',
+    match: 'last-word',
+    reason:
+      'an environment variable that holds a token (`GITHUB_TOKEN`, `NPM_TOKEN`), in a Lambda or ECS definition',
+  },
+  {
+    word: 'secret',
+    match: 'end',
+    reason: 'a secret (`SharedSecret`, `WebhookSecret`, `JWT_SECRET`), but not `SecretId` or `SecretName`',
+  },
+  { word: 'secretkey', match: 'end', reason: 'a secret key (`SECRET_KEY`, `STRIPE_SECRET_KEY`)' },
+  {
+    word: 'apikey',
+    match: 'end',
+    reason: 'an API key (`API_KEY`, `OPENAI_API_KEY`, `ApiKey`), not `ApiKeyId`',
+  },
+  { word: 'authtoken', match: 'end', reason: 'an auth token (ElastiCache `AuthToken`, `AUTH_TOKEN`)' },
+  { word: 'apitoken', match: 'end', reason: 'an API token (`API_TOKEN`)' },
 ];
 
 function escapeRegExp(text: string): string {

@@ -6,6 +6,7 @@
 // else in the output contains.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { MotoEmulator } from '@aws-mcp/emulators';
 import { type EmulatedAws, motoMissing, startEmulatedAws } from '@aws-mcp/test-support';
@@ -43,6 +44,22 @@ const clis = [
     : []),
 ];
 
+/**
+ * A Lambda function's environment, whose variables are named as people name them: each secret one holds a
+ * `sekrit` word (with a pipe, a newline, quotes or blanks), the others plain words that must stay.
+ */
+const environment: Record<string, string> = {
+  DB_PASSWORD: 'sekritpw | with pipe',
+  API_TOKEN: 'sekrittok\nsecond sekritline',
+  GITHUB_TOKEN: '"sekritgh"',
+  SECRET_KEY: '  sekritsk  ',
+  OPENAI_API_KEY: 'sk-proj-sekrit0penai',
+  JWT_SECRET: 'sekritjwt',
+  AUTH_TOKEN: 'sekritauth',
+  TABLE_NAME: 'orders-visible',
+  NEXT_PAGE: 'page-visible',
+};
+
 /** The lines that still show a secret's words, for the failure message. */
 function readable(masked: string): string[] {
   return masked.split('\n').filter((line) => /sekrit/i.test(line));
@@ -68,6 +85,45 @@ describe.skipIf(motoMissing !== undefined)(
             env,
           },
         );
+      }
+      // The function's code is never run (moto's Lambda needs Docker for that), only described.
+      const zip = join(aws.home, 'function.zip');
+      await run('python3', [
+        '-c',
+        'import sys,zipfile; zipfile.ZipFile(sys.argv[1], "w").writestr("h.py", "def h(e, c):\\n  return 1\\n")',
+        zip,
+      ]);
+      await run(
+        'aws',
+        [...endpoint, 'iam', 'create-role', '--role-name', 'r', '--assume-role-policy-document', '{}'],
+        { env },
+      );
+      await run(
+        'aws',
+        [
+          ...endpoint,
+          ...[
+            'lambda',
+            'create-function',
+            '--function-name',
+            'f',
+            '--runtime',
+            'python3.11',
+            '--handler',
+            'h.h',
+          ],
+          ...['--role', 'arn:aws:iam::123456789012:role/r', '--zip-file', `fileb://${zip}`],
+          ...['--environment', JSON.stringify({ Variables: environment })],
+        ],
+        { env },
+      );
+      for (const cli of clis) {
+        // Text output prints a map's values without their names: only the masking inside the CLI can tell them.
+        for (const format of cli.formats.filter((each) => each !== 'text')) {
+          const args = [...endpoint, 'lambda', 'get-function-configuration', '--function-name', 'f'];
+          const { stdout } = await run(cli.file, [...args, '--output', format], { env, encoding: 'utf8' });
+          printed.set(`lambda ${cli.name} ${format}`, stdout);
+        }
       }
       const calls = clis.flatMap((cli) =>
         cli.formats.flatMap((format) => secrets.map((_, index) => ({ cli, format, index }))),
@@ -106,6 +162,23 @@ describe.skipIf(motoMissing !== undefined)(
         // Line for line, but for a private key's block, which is masked whole between its markers.
         if (!output.includes('PRIVATE KEY')) {
           expect(masked.text.split('\n')).toHaveLength(output.split('\n').length);
+        }
+      },
+    );
+
+    it.each(
+      clis.flatMap((cli) =>
+        cli.formats.filter((each) => each !== 'text').map((format) => ({ cli: cli.name, format })),
+      ),
+    )(
+      '$cli --output $format, a Lambda environment: every secret variable masked by its name, the others kept',
+      ({ cli, format }) => {
+        const output = printed.get(`lambda ${cli} ${format}`) as string;
+        expect(output).toMatch(/sekrit/);
+        const masked = maskSecrets(output).text;
+        expect(readable(masked)).toEqual([]);
+        for (const kept of ['orders-visible', 'page-visible', 'DB_PASSWORD', 'OPENAI_API_KEY']) {
+          expect(masked).toContain(kept);
         }
       },
     );

@@ -17,9 +17,12 @@ export const maxLineChars = 65_536;
 // The words are command's (secret-words.ts), one row each with its reason.
 const secretNameSuffixes = secretFieldWords.filter((row) => row.match === 'end').map((row) => row.word);
 const secretNames = new Set(secretFieldWords.filter((row) => row.match === 'whole').map((row) => row.word));
+const secretLastWords = new Set(
+  secretFieldWords.filter((row) => row.match === 'last-word').map((row) => row.word),
+);
 /** The letters those end with, to turn most names away without normalizing them. */
 const secretNameEnds = new Set(
-  [...secretNameSuffixes, ...secretNames].map((name) => name.charAt(name.length - 1)),
+  [...secretNameSuffixes, ...secretNames, ...secretLastWords].map((name) => name.charAt(name.length - 1)),
 );
 /**
  * Twice the longest member name in the aws CLI's service models (64 characters,
@@ -34,7 +37,8 @@ const maxFieldNameChars = 128;
  */
 const linearPatterns = {
   triggerWord: {
-    pattern: /akia|asia|passw|secret|token|private[-_ ]?key|key[-_ ]?material/i,
+    // Each word of the secret field names holds one of these (mask-secrets.test.ts checks every row).
+    pattern: /akia|asia|passw|secret|token|private[-_ ]?key|key[-_ ]?material|api[-_ ]?key/i,
     linear: 'literals and one optional character: an attempt reads at most 12 characters',
   },
   tableStart: {
@@ -83,7 +87,10 @@ export function isSecretFieldName(name: string): boolean {
   let last = name.length - 1;
   while (last >= 0 && '-_ '.includes(name.charAt(last))) last -= 1;
   if (!secretNameEnds.has(name.charAt(last).toLowerCase())) return false;
-  const normalized = name.toLowerCase().replace(linearPatterns.nameSeparator.pattern, '');
+  const lower = name.slice(0, last + 1).toLowerCase();
+  const separator = Math.max(lower.lastIndexOf('_'), lower.lastIndexOf('-'), lower.lastIndexOf(' '));
+  if (separator !== -1 && secretLastWords.has(lower.slice(separator + 1))) return true;
+  const normalized = lower.replace(linearPatterns.nameSeparator.pattern, '');
   return secretNames.has(normalized) || secretNameSuffixes.some((suffix) => normalized.endsWith(suffix));
 }
 
@@ -785,9 +792,9 @@ export class SecretMasker {
       for (const index of this.tableHeader.secretColumns) maskCell(index);
     } else if (cells.length === 2 && isSecretColumn(0) && !isSecretColumn(1)) {
       maskCell(1);
-    } else if (cells.length > 2 && this.tableCandidate === undefined && isSecretColumn(0)) {
+    } else if (cells.length > 2 && isSecretColumn(0)) {
       // A structure's row is a key and its value, so a value with pipes of its own (`| a | b |`) is one value:
-      // all after the key's cell. (A header row, where a secret's name may stand first, is the candidate above.)
+      // all after the key's cell. (A header row whose first column is a secret's name loses its other names.)
       const value = cells.slice(1).join('|');
       const trimmed = value.trim();
       if (trimmed !== '' && !trimmed.includes(maskedValue)) {
@@ -814,6 +821,9 @@ export class SecretMasker {
     const secret =
       (cells.length === 2 && isSecretFieldName((cells[0] as string).trim())) ||
       (this.tableHeader?.cells === cells.length && this.tableHeader.secretColumns.has(last));
+    // A row: the one after a title is no longer next (as in maskTableLine).
+    this.afterTitle = false;
+    this.tableCandidate = undefined;
     if (!secret) return line;
     this.secretCellContinues = true;
     const cell = cells[last] as string;

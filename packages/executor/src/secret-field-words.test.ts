@@ -56,7 +56,31 @@ describe('isSecretFieldName, from command’s secretFieldWords', () => {
     expect(isSecretFieldName(name)).toBe(false);
   });
 
-  it('means what the former list meant, for every name of up to three of its words', () => {
+  /** What the rows added since mean: a name ending in one of these words, or with `token` as its last word. */
+  function addedSince(name: string): boolean {
+    const normalized = name.toLowerCase().replace(/[-_ ]+$/, '');
+    const lastWord = normalized.split(/[-_ ]/).at(-1) ?? '';
+    const joined = normalized.replace(/[-_ ]/g, '');
+    return (
+      (/[-_ ]/.test(normalized) && lastWord === 'token') ||
+      ['secret', 'secretkey', 'apikey', 'authtoken', 'apitoken'].some((word) => joined.endsWith(word))
+    );
+  }
+
+  it.each([
+    'GITHUB_TOKEN',
+    'api-token',
+    'SharedSecret',
+    'JWT_SECRET',
+    'SECRET_KEY',
+    'OPENAI_API_KEY',
+    'AuthToken',
+  ])('%s is a secret field since the rows for tokens, secrets and keys people name so', (name) => {
+    expect(formerIsSecretFieldName(name)).toBe(false);
+    expect(isSecretFieldName(name)).toBe(true);
+  });
+
+  it('means what the former list meant, and more only where a row added since says so, for every name of up to three of its words', () => {
     const fragments = [
       ...formerSuffixes,
       'token',
@@ -74,10 +98,11 @@ describe('isSecretFieldName, from command’s secretFieldWords', () => {
     for (let length = 0; length < 3; length++) {
       for (const name of [...names]) for (const fragment of fragments) names.push(name + fragment);
     }
-    let differing = names.filter((name) => isSecretFieldName(name) !== formerIsSecretFieldName(name));
+    const expected = (name: string) => formerIsSecretFieldName(name) || addedSince(name);
+    let differing = names.filter((name) => isSecretFieldName(name) !== expected(name));
     differing = [
       ...differing,
-      ...names.filter((name) => isSecretFieldName(name.toUpperCase()) !== formerIsSecretFieldName(name)),
+      ...names.filter((name) => isSecretFieldName(name.toUpperCase()) !== expected(name)),
     ];
     expect(names.length).toBeGreaterThan(10_000);
     expect(differing).toEqual([]);
@@ -86,7 +111,8 @@ describe('isSecretFieldName, from command’s secretFieldWords', () => {
   it.each(secretFieldWords.map((row) => [row.word, row.match] as const))(
     'masks the value of a field named by the row %s (%s) in JSON output',
     (word, match) => {
-      const name = match === 'end' ? `Master_${word}` : word;
+      const name =
+        match === 'end' ? `Master_${word}` : match === 'last-word' ? `MY_${word.toUpperCase()}` : word;
       const output = `{\n    "${name}": "hunter2-very-private",\n    "Region": "us-east-1"\n}\n`;
       const masked = maskSecrets(output).text;
       expect(masked).not.toContain('hunter2-very-private');
