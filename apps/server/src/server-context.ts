@@ -380,6 +380,9 @@ export async function createServerContext({
     close: async () => {
       await warmCli?.stop();
       await watcher?.close();
+      // Their background work writes into the cache folder under HOME: ended before the caller removes anything.
+      await models.close();
+      await catalog.close();
       await audit?.close();
     },
   };

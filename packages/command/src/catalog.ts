@@ -292,6 +292,7 @@ export async function buildCatalogFromBotocoreAsync(options: BotocoreCatalogSour
     const step = steps.next();
     if (step.done) return step.value;
     await new Promise((resolve) => setImmediate(resolve));
+    options.signal?.throwIfAborted();
   }
 }
 
@@ -300,6 +301,8 @@ export interface BotocoreCatalogSource {
   dataDirectory: string;
   version: string;
   source?: string;
+  /** The asynchronous build stops (rejects) at the next model once this is aborted. */
+  signal?: AbortSignal;
 }
 
 /** A catalog as built from botocore models: its data and its descriptions. */
@@ -423,7 +426,12 @@ export function loadCatalogForCli(options: CliCatalogOptions): Catalog {
 export async function loadCatalogForCliAsync(options: CliCatalogOptions): Promise<Catalog> {
   const current = loadSnapshotCatalog();
   if (options.version === current.version) return current;
-  return readCachedCatalog(options) ?? cacheCatalog(options, await buildCatalogFromBotocoreAsync(options));
+  const cached = readCachedCatalog(options);
+  if (cached !== undefined) return cached;
+  const built = await buildCatalogFromBotocoreAsync(options);
+  // Aborted while building: nothing is written into the cache.
+  options.signal?.throwIfAborted();
+  return cacheCatalog(options, built);
 }
 
 /** Options for {@link loadCatalogForCli}: the installed CLI's models and version, and where to cache its catalog. */
@@ -431,6 +439,8 @@ export interface CliCatalogOptions {
   dataDirectory: string;
   version: string;
   cacheDirectory: string;
+  /** For {@link loadCatalogForCliAsync}: stop building (reject) and write nothing once aborted. */
+  signal?: AbortSignal;
 }
 
 function catalogCacheFiles(options: CliCatalogOptions): { catalogFile: string; descriptionsFile: string } {

@@ -197,6 +197,24 @@ describe.skipIf(!existsSync(join(debianData, 'endpoints.json')) || !existsSync('
         }
       });
 
+      it('writes no index once its signal is aborted, stopping between two models', async () => {
+        const other = mkdtempSync(join(tmpdir(), 'frozen-cli-cache-'));
+        try {
+          const stop = new AbortController();
+          const indexing = indexFrozenCliModel({
+            dataDirectory: data,
+            cacheDirectory: other,
+            cliVersion,
+            signal: stop.signal,
+          });
+          stop.abort();
+          await expect(indexing).rejects.toMatchObject({ name: 'AbortError' });
+          expect(readdirSync(other)).toEqual([]);
+        } finally {
+          rmSync(other, { recursive: true, force: true });
+        }
+      });
+
       it('does not use the index of another CLI version or another data folder', () => {
         withUnreadableEc2(() => {
           const version = loadFrozenCliModel({

@@ -134,17 +134,19 @@ function currentEntry(index: FrozenIndex | undefined, dataDirectory: string, api
  * Writes the operations index of a frozen CLI's models into `cacheDirectory` (created when missing, mode 0700),
  * reading one service model per turn of the event loop, so a server keeps answering meanwhile. Entries of an
  * earlier index whose model file did not change are kept without reading the model. The file is written whole
- * and renamed into place. Returns its path and how many service models were read. File-system errors reject.
+ * and renamed into place. Returns its path and how many service models were read. File-system errors reject, and
+ * so does `signal` once aborted (between two models, or before the write: nothing is written then).
  */
 export async function indexFrozenCliModel(
-  options: FrozenCliModelOptions & { cacheDirectory: string },
+  options: FrozenCliModelOptions & { cacheDirectory: string; signal?: AbortSignal },
 ): Promise<{ file: string; servicesRead: number }> {
-  const { dataDirectory, cacheDirectory } = options;
+  const { dataDirectory, cacheDirectory, signal } = options;
   const earlier = readFrozenIndex(options);
   const services: FrozenIndex['services'] = {};
   let servicesRead = 0;
   for (const apiService of (await readdir(dataDirectory)).sort()) {
     await new Promise((resolve) => setImmediate(resolve));
+    signal?.throwIfAborted();
     const info = await stat(join(dataDirectory, apiService));
     if (!info.isDirectory()) continue;
     const file = findServiceModel(dataDirectory, apiService);
@@ -167,6 +169,7 @@ export async function indexFrozenCliModel(
     services[apiService] = entry;
   }
   const index: FrozenIndex = { format: 1, cliVersion: options.cliVersion, dataDirectory, services };
+  signal?.throwIfAborted();
   await mkdir(cacheDirectory, { recursive: true, mode: 0o700 });
   const target = frozenCliIndexFile(options);
   const temporary = `${target}.${process.pid}.${Date.now()}.tmp`;

@@ -49,6 +49,21 @@ describe('learnCliCatalog', { timeout: 120_000 }, () => {
   );
 
   it.skipIf(!existsSync(debianCli))(
+    'writes nothing into the cache once closed, while it was building the catalog',
+    async () => {
+      const cache = await createTempDir('learn-cli-catalog-');
+      const { learner, reported } = await learnOn(debianCli, cache);
+      // The build reads a model per turn of the event loop: it has started, and is far from done.
+      await sleep(50);
+      await learner.close();
+      await sleep(3000);
+      expect(await readdir(cache)).toEqual([]);
+      expect(learner.current()).toBe(loadSnapshotCatalog());
+      expect(reported).toEqual([]);
+    },
+  );
+
+  it.skipIf(!existsSync(debianCli))(
     'keeps the snapshot and says why when the catalog cannot be cached',
     async () => {
       const folder = await createTempDir('learn-cli-catalog-');

@@ -13,6 +13,8 @@ export function cliCatalogCacheDirectory(env: NodeJS.ProcessEnv): string {
 export interface CliCatalogLearner {
   /** The installed CLI's catalog once built (or read from the cache), the committed snapshot until then. */
   current(): Catalog;
+  /** Stops building the installed CLI's catalog and resolves once nothing more will be written into the cache. */
+  close(): Promise<void>;
 }
 
 export interface LearnCliCatalogOptions {
@@ -42,22 +44,35 @@ export function learnCliCatalog({
     catalog ??= loadSnapshotCatalog();
     return catalog;
   };
-  void awsCli.available.then(async (status) => {
-    if (status.version === current().version) return;
+  const closing = new AbortController();
+  let building: Promise<void> | undefined;
+  void awsCli.available.then((status) => {
+    if (closing.signal.aborted || status.version === current().version) return;
     const location = findBotocoreDataDir({ env, awsPath: status.path });
     if (location === undefined) return;
-    try {
-      catalog = await loadCatalogForCliAsync({
-        dataDirectory: location.dataDir,
-        version: status.version,
-        cacheDirectory,
-      });
-    } catch (error) {
-      report(
-        `could not read the installed CLI's models, using the built-in catalog: ${String(error)}`,
-        'warning',
-      );
-    }
+    building = loadCatalogForCliAsync({
+      dataDirectory: location.dataDir,
+      version: status.version,
+      cacheDirectory,
+      signal: closing.signal,
+    }).then(
+      (built) => {
+        catalog = built;
+      },
+      (error: unknown) => {
+        if (closing.signal.aborted) return;
+        report(
+          `could not read the installed CLI's models, using the built-in catalog: ${String(error)}`,
+          'warning',
+        );
+      },
+    );
   });
-  return { current };
+  return {
+    current,
+    async close() {
+      closing.abort();
+      await building;
+    },
+  };
 }

@@ -63,6 +63,12 @@ export interface CliModelLearner {
    * model is being learned or when it cannot be, saying which.
    */
   current(): Promise<CliModel>;
+  /**
+   * Stops the work it does in the background (a frozen CLI's operations index) and resolves once that has ended,
+   * so nothing is written into the cache folder afterwards. A model being generated with the CLI's own Python runs
+   * on to its end (its process writes into a folder of its own, renamed into place).
+   */
+  close(): Promise<void>;
 }
 
 export interface LearnCliModelOptions {
@@ -95,6 +101,8 @@ export function learnCliModel({
   const refuse = () => new CommandError({ code: 'CLI_MODEL_UNAVAILABLE', message: `Not run: ${problem}.` });
   // Settles once the snapshot or the cache decided, or generation started: a call waits that long, not longer.
   let decision: Promise<void> | undefined;
+  const closing = new AbortController();
+  const background = new Set<Promise<void>>();
   const learn = (status: AvailableAwsCli): Promise<void> => {
     decision ??= new Promise<void>((decided) => {
       learnFrom(status, decided)
@@ -137,6 +145,11 @@ export function learnCliModel({
           indexed: (indexed) => {
             model = indexed;
           },
+          signal: closing.signal,
+          track: (work) => {
+            background.add(work);
+            void work.finally(() => background.delete(work));
+          },
         });
         return;
       }
@@ -169,6 +182,10 @@ export function learnCliModel({
       if (model === undefined) throw refuse();
       return model;
     },
+    async close() {
+      closing.abort();
+      await Promise.all(background);
+    },
   };
 }
 
@@ -183,16 +200,26 @@ function readFrozenCliModel({
   snapshotVersion,
   report,
   indexed,
+  signal,
+  track,
 }: {
   frozen: FrozenCliModelOptions & { cacheDirectory: string };
   snapshotVersion: string;
   report: NonNullable<LearnCliModelOptions['report']>;
   indexed: (model: CliModel) => void;
+  /** Aborted when the learner closes: the index stops between two models and is not written. */
+  signal: AbortSignal;
+  /** Told of the background work, which never rejects. */
+  track: (work: Promise<void>) => void;
 }): CliModel {
   const model = loadFrozenCliModel(frozen);
-  void indexFrozenCliModel(frozen).then(
-    () => indexed(loadFrozenCliModel(frozen)),
-    (error: unknown) => report(`could not index the frozen CLI's models: ${String(error)}`, 'warning'),
+  track(
+    indexFrozenCliModel({ ...frozen, signal }).then(
+      () => indexed(loadFrozenCliModel(frozen)),
+      (error: unknown) => {
+        if (!signal.aborted) report(`could not index the frozen CLI's models: ${String(error)}`, 'warning');
+      },
+    ),
   );
   report(
     `AWS CLI ${frozen.cliVersion} is a frozen build: its commands are read with the committed CLI ` +
