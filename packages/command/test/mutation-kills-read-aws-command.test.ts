@@ -9,15 +9,18 @@ import { CommandError, parseCommandLine } from '../src/index.js';
 
 type Seen = { argv: string[]; path: string[]; isHelp: boolean } | { code: string };
 
-function read(line: string, major: 1 | 2): Seen {
+/** What a person sees of `line` read with `model`: the argv that runs, or the refusal's code. */
+function readWith(line: string, model: CliModel): Seen {
   try {
-    const { aws } = parseCommandLine(line, { model: loadSnapshotCliModel(major) });
+    const { aws } = parseCommandLine(line, { model });
     return { argv: aws.argv, path: aws.path, isHelp: aws.isHelp };
   } catch (error) {
     if (CommandError.isInstance(error)) return { code: error.code };
     throw error;
   }
 }
+
+const read = (line: string, major: 1 | 2): Seen => readWith(line, loadSnapshotCliModel(major));
 
 const help = (argv: string, path: string[] = []): Seen => ({ argv: argv.split(' '), path, isHelp: true });
 const runs = (argv: string, path: string[]): Seen => ({ argv: argv.split(' '), path, isHelp: false });
@@ -121,20 +124,12 @@ describe('readAwsCommand through parseCommandLine', () => {
  */
 describe('a customization with its own options and a subcommand', () => {
   const v1 = loadSnapshotCliModel(1);
-  const readBy = (line: string, cliMajor: 1 | 2): Seen => {
-    const model = {
+  const readBy = (line: string, cliMajor: 1 | 2): Seen =>
+    readWith(line, {
       ...v1,
       index: { ...v1.index, cliMajor },
       loadService: (name: string) => v1.loadService(name),
-    };
-    try {
-      const { aws } = parseCommandLine(line, { model });
-      return { argv: aws.argv, path: aws.path, isHelp: aws.isHelp };
-    } catch (error) {
-      if (CommandError.isInstance(error)) return { code: error.code };
-      throw error;
-    }
-  };
+    });
   const own =
     'aws cloudformation deploy --template-file t --stack-name s push --application-name A --s3-location s3://b/k';
   const bare = 'aws cloudformation deploy push --application-name A --s3-location s3://b/k';
@@ -311,16 +306,7 @@ describe('a model without the help and subcommand positionals', () => {
       const full = loadSnapshotCliModel(major);
       const stripped = withoutAdded(full);
       expect(stripped.loadService(line.split(' ')[1] as string)?.commands).toBeDefined();
-      const seen = (model: CliModel): Seen => {
-        try {
-          const { aws } = parseCommandLine(line, { model });
-          return { argv: aws.argv, path: aws.path, isHelp: aws.isHelp };
-        } catch (error) {
-          if (CommandError.isInstance(error)) return { code: error.code };
-          throw error;
-        }
-      };
-      expect(seen(stripped)).toEqual(seen(full));
+      expect(readWith(line, stripped)).toEqual(readWith(line, full));
     },
   );
 });
