@@ -105,6 +105,16 @@ const cases: Array<[string, number, (size: number) => () => void]> = [
     6_000,
     (size) => masks(`${'ab: '.repeat(size / 4)}token\n`),
   ],
+  [
+    'blanks on a line of a secret table cell that runs over lines',
+    3_000,
+    (size) => masks(`|  SecretString|  first\n${' '.repeat(size)}x\n`),
+  ],
+  [
+    'blanks after a one-cell table row',
+    3_000,
+    (size) => masks(`|  Name|${' '.repeat(size)}x|\n|  SecretString|${' '.repeat(size)}\n`),
+  ],
   ['one-word values joined by =', 6_000, (size) => masks(`${'a=b '.repeat(size / 4)}token\n`)],
   ['pairs inside a bare value, read again', 6_000, (size) => masks(`note: ${'a='.repeat(size / 2)}token\n`)],
   [

@@ -590,12 +590,12 @@ export class SecretMasker {
     }
     if (this.secretCellContinues) {
       // The value goes on until the line that closes its row: what stands before that line's padding and pipes.
-      const close = /\s*\|+\s*$/.exec(line);
-      if (close === null) return line.trim() === '' ? line + newline : `${this.hideMore(line)}${newline}`;
+      const close = findRowClose(line);
+      if (close === -1) return line.trim() === '' ? line + newline : `${this.hideMore(line)}${newline}`;
       this.secretCellContinues = false;
-      const value = line.slice(0, close.index);
+      const value = line.slice(0, close);
       const shown = value === '' ? '' : this.hideMore(value).padEnd(value.length);
-      return `${shown}${line.slice(close.index)}${newline}`;
+      return `${shown}${line.slice(close)}${newline}`;
     }
     if (this.secretTextContinues) {
       const tab = line.lastIndexOf('\t');
@@ -761,7 +761,7 @@ export class SecretMasker {
     if (row === undefined) return this.maskOpenTableRow(line);
     // `|  SecretString|  `: the CLI ends a row with its pipe, so blanks after a secret's name and its pipe are the
     // start of a value that begins with a newline, not a one-cell title row.
-    if (!row.inside.includes('|') && / +$/.test(line) && isSecretFieldName(row.inside.trim())) {
+    if (line.endsWith(' ') && !row.inside.includes('|') && isSecretFieldName(row.inside.trim())) {
       return this.maskOpenTableRow(line);
     }
     const cells = row.inside.split('|');
@@ -1045,6 +1045,20 @@ function isTableSeparator(trimmed: string): boolean {
  * A table row: leading blanks and `|`s, the cells, and the trailing `|`s and blanks. The same split as
  * `/^(\s*\|+)(.*?)(\|+\s*)$/` (all leading pipes open, the last run closes), found from both ends at once.
  */
+/**
+ * Where the blanks and pipes that close a table row begin (`third    |||`), read back from the end once; -1 for a
+ * line that ends in no pipe.
+ */
+function findRowClose(line: string): number {
+  let at = line.length;
+  while (at > 0 && isSpace(line.charCodeAt(at - 1))) at -= 1;
+  const pipesEnd = at;
+  while (at > 0 && line.charCodeAt(at - 1) === pipe) at -= 1;
+  if (at === pipesEnd) return -1;
+  while (at > 0 && isSpace(line.charCodeAt(at - 1))) at -= 1;
+  return at;
+}
+
 function splitTableRow(line: string): { open: string; inside: string; close: string } | undefined {
   const start = skipSpaces(line, 0);
   if (line.charCodeAt(start) !== pipe) return undefined;
