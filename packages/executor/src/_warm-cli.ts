@@ -20,6 +20,7 @@ import { killProcessGroup } from './_process-group.js';
 import { type PidsCgroup, probePidsCgroup } from './_stage-limits.js';
 import { type CallCgroup, createCallCgroup, findHostPid } from './_warm-cgroups.js';
 import { warmServerSource } from './_warm-cli-source.js';
+import { maskSecrets } from './mask-secrets.js';
 import type { KeptCapability, Sandbox, SandboxedCommand, SandboxStage } from './sandbox.js';
 
 /** What the warm CLI is started with: the CLI's own Python and the binds every call it runs may need. */
@@ -426,8 +427,9 @@ export function createWarmCli(options: WarmCliOptions): WarmCli {
     void subprocess.then((ended) => {
       started.alive = false;
       const how = ended.signal === undefined ? `exit code ${ended.exitCode}` : `signal ${ended.signal}`;
-      // Its last line of stderr says why (a Python traceback's last line, a limit's message).
-      const said = started.stderrTail.trim().split('\n').at(-1)?.slice(0, 300);
+      // Its last line of stderr says why (a Python traceback's last line, a limit's message), masked as any output.
+      const last = started.stderrTail.trim().split('\n').at(-1)?.slice(0, 300);
+      const said = last === undefined ? undefined : maskSecrets(last).text;
       const why = `${how}${said ? `: ${said}` : ''}`;
       if (!started.retired && !stopping) {
         if (started.ready)

@@ -259,6 +259,10 @@ describe.skipIf(sandbox === undefined || python === undefined)(
           code: 'SPAWN_FAILED',
           message: expect.stringContaining('the warm CLI exited during the call'),
         });
+        // And how it ended, so the reason of an unexpected exit is in the message.
+        await expect(slow).rejects.toMatchObject({
+          message: expect.stringMatching(/exited during the call \((exit code \d+|signal SIG\w+)/),
+        });
         expect((await warm('aws sts get-caller-identity')).exitCode).toBe(0);
       } finally {
         silent.close();
