@@ -2,7 +2,7 @@ import { homedir, tmpdir, userInfo } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { findExecutable } from './_find-executable.js';
 import { buildBubblewrapArguments, createBubblewrapSandbox } from './bubblewrap-sandbox.js';
-import type { SandboxStage } from './sandbox.js';
+import { noSandbox, type SandboxStage } from './sandbox.js';
 
 // What bubblewrap is asked to do, read from its arguments: nothing here starts a process (the escapes that run a
 // real bwrap are in bubblewrap-sandbox.test.ts), so these rows are what mutation testing of the builder runs.
@@ -375,5 +375,22 @@ describe('createBubblewrapSandbox, what wrap returns', () => {
     expect(args).toContain(`--tmpfs ${passwdHome}`);
     expect(args).toContain('--tmpfs /nowhere/else');
     expect(homedir()).toBeTruthy();
+  });
+});
+
+describe('noSandbox', () => {
+  it('runs the stage as it is, and grants no capability it asks to keep', () => {
+    expect(noSandbox.name).toBe('none');
+    expect(noSandbox.wrap({ ...awsStage, keepCapabilities: ['CAP_SYS_ADMIN'] })).toEqual({
+      file: awsStage.file,
+      args: awsStage.args,
+      cwd: awsStage.cwd,
+    });
+  });
+
+  it('refuses a capability no stage may keep, as every backend does (INVALID_OPTIONS)', () => {
+    expect(() => noSandbox.wrap({ ...filterStage, keepCapabilities: ['CAP_SYS_ADMIN'] })).toThrow(
+      expect.objectContaining({ code: 'INVALID_OPTIONS' }),
+    );
   });
 });
