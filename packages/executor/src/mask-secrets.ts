@@ -250,7 +250,6 @@ class ValueAutomaton {
     this.fail = new Int32Array(capacity);
     this.longest = new Int32Array(capacity);
     this.reach = new Int32Array(capacity);
-    const depth = new Int32Array(capacity);
     const firstChild = new Int32Array(capacity).fill(-1);
     const nextSibling = new Int32Array(capacity).fill(-1);
     const label = new Uint16Array(capacity);
@@ -265,7 +264,6 @@ class ValueAutomaton {
           child = states;
           states += 1;
           this.link(state, code, child);
-          depth[child] = (depth[state] as number) + 1;
           label[child] = code;
           nextSibling[child] = firstChild[state] as number;
           firstChild[state] = child;
