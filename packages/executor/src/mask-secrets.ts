@@ -512,7 +512,8 @@ export class SecretMasker {
       // The rest of a line seen in pieces: passed until a piece needs scanning, then masked to its end.
       if (newline !== '') this.longLine = undefined;
       if (continued === 'pass' && !linearPatterns.triggerWord.pattern.test(this.longLineTail + line)) {
-        if (newline === '') this.longLineTail = line.slice(-triggerOverlap);
+        // The tail runs over every piece so far: a word may span pieces shorter than the overlap.
+        if (newline === '') this.longLineTail = (this.longLineTail + line).slice(-triggerOverlap);
         return line + newline;
       }
       if (newline === '') this.longLine = 'masked';
