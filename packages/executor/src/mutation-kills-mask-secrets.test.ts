@@ -2,7 +2,13 @@
 // real input through the real masking and the exact text a person then sees. Rows are numbered: Stryker matches
 // tests by title.
 import { describe, expect, it } from 'vitest';
-import { maskSecrets } from './mask-secrets.js';
+import {
+  isSecretFieldName,
+  LearnedSecrets,
+  maskSecrets,
+  maxLineChars,
+  SecretMasker,
+} from './mask-secrets.js';
 
 // Every character JavaScript's `\s` matches (but `\n`, which ends a line), as the masking's `isSpace` lists them.
 const spaces = [
@@ -46,4 +52,144 @@ describe('maskSecrets: characters that are not blanks (mutants of isSpace)', () 
       expect(maskSecrets(`password=${character}hunter2${character}tail\n`).text).toBe('password=[MASKED]\n');
     },
   );
+});
+
+// A name is a secret's by its last word (after `_`, `-` or a blank), by an ending, or whole; trailing separators do
+// not count, and a name longer than 128 characters is data.
+describe('isSecretFieldName: last words, separators and length', () => {
+  it.each([
+    [1, 'GITHUB_TOKEN', true],
+    [2, 'deploy-ci_token', true],
+    [3, 'ci_deploy-token', true],
+    [4, 'auth token', true],
+    [5, 'next_token_count', false],
+    [6, 'NextToken', false],
+    [7, 'password_', true],
+    [8, 'password-', true],
+    [9, 'password ', true],
+    [10, 'PASSWORD', true],
+    [11, `${'x'.repeat(120)}password`, true],
+    [12, `${'x'.repeat(121)}password`, false],
+  ])("%i: %s is a secret's name: %s", (_, name, secret) => {
+    expect(isSecretFieldName(name as string)).toBe(secret);
+  });
+
+  it.each([
+    [1, 'GITHUB_TOKEN=ghp_abcdef123456\n', 'GITHUB_TOKEN=[MASKED]\n'],
+    [2, 'deploy-ci_token=abcdef123456\n', 'deploy-ci_token=[MASKED]\n'],
+    [3, 'auth token = abcdef123456\n', 'auth token = [MASKED]\n'],
+    [4, 'next_token_count=abcdef123456\n', 'next_token_count=abcdef123456\n'],
+    [5, 'password-: hunter2hunter\n', 'password-: [MASKED]\n'],
+    [6, `${'a'.repeat(120)}password=hunter2\n`, `${'a'.repeat(120)}password=[MASKED]\n`],
+    [7, `${'a'.repeat(121)}password=hunter2\n`, `${'a'.repeat(121)}password=hunter2\n`],
+  ])('%i: masked in a line as its name says', (_, line, expected) => {
+    expect(maskSecrets(line as string).text).toBe(expected);
+  });
+});
+
+// `--output text` has no names: a secret key is a 40-character run with upper and lower case and digits on a line
+// with an access key id; a long token (80 or more) there too; secretsmanager's row by its ARN and tab-separated
+// fields (ARN, CreatedDate, Name, the secret, VersionId).
+describe('maskSecrets: text output (mutants of maskTextOutput)', () => {
+  const key = 'AKIAIOSFODNN7EXAMPLE';
+  it.each([
+    [
+      1,
+      `ACCESSKEY\t${key}\twJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\tActive\n`,
+      `ACCESSKEY\t${key}\t[MASKED]\tActive\n`,
+    ],
+    [2, `ACCESSKEY\t${key}\ta94a8fe5ccb19ba61c4c0873d391e987982fbbd3\tActive\n`, null],
+    [3, `ACCESSKEY\t${key}\tABCDEFGHIJ0123456789ABCDEFGHIJ0123456789\tActive\n`, null],
+    [4, `ACCESSKEY\t${key}\tabcdefghijABCDEFGHIJabcdefghijABCDEFGHIJ\tActive\n`, null],
+    [5, `ACCESSKEY\t${key}\twJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEYX\tActive\n`, null],
+    [6, 'no key id here wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n', null],
+    [
+      7,
+      `CREDENTIALS\tASIAQNZGKIQY56JQ7WML\t${'IQoJb3JpZ2luX2VjEOz'.repeat(5)}\n`,
+      'CREDENTIALS\tASIAQNZGKIQY56JQ7WML\t[MASKED]\n',
+    ],
+    [
+      8,
+      'arn:aws:secretsmanager:us-east-1:1:secret:db\t2024\tdb\tpart one\tpart two\tv1\n',
+      'arn:aws:secretsmanager:us-east-1:1:secret:db\t2024\tdb\t[MASKED]\tv1\n',
+    ],
+    [
+      9,
+      'arn:aws:secretsmanager:us-east-1:1:secret:db\t2024\tdb\tSingleLineValue\tv1\n',
+      'arn:aws:secretsmanager:us-east-1:1:secret:db\t2024\tdb\t[MASKED]\tv1\n',
+    ],
+    [10, 'arn:aws:secretsmanager:us-east-1:1:secret:db\t2024\tdb\n', null],
+    [11, 'arn:aws:secretsmanager:us-east-1:1:secret:db 2024 db value v1\n', null],
+    [12, 'SECRETLIST\tarn:aws:secretsmanager:us-east-1:1:secret:db\tdb\n', null],
+    [
+      13,
+      'arn:aws:secretsmanager:us-east-1:1:secret:db\t2024\tdb\tline one\nline two\tv1\nafter\n',
+      'arn:aws:secretsmanager:us-east-1:1:secret:db\t2024\tdb\t[MASKED]\n[MASKED]\tv1\nafter\n',
+    ],
+    [
+      14,
+      'arn:aws:secretsmanager:us-east-1:1:secret:db\t2024\tdb\tline one\nline two\nline three\tv1\n',
+      'arn:aws:secretsmanager:us-east-1:1:secret:db\t2024\tdb\t[MASKED]\n[MASKED]\n[MASKED]\tv1\n',
+    ],
+  ])('%i: as a person then reads it', (_, line, expected) => {
+    expect(maskSecrets(line as string).text).toBe(expected ?? line);
+  });
+});
+
+/** What a masker that learns (the aws stage's) learned from one text, and what it printed. */
+function learnFrom(text: string) {
+  const learned = new LearnedSecrets();
+  const masker = new SecretMasker(learned, true);
+  const masked = masker.maskBlock(text);
+  return { masked, values: [...learned.values], missed: learned.missed };
+}
+
+// The aws stage's masker learns each value it masks, so a filter that prints it without its name (`jq -r
+// .SecretString`) still gets it masked; one that masks a line whole without reading it counts a miss.
+describe('SecretMasker learning what it masks', () => {
+  it.each([
+    [1, 'password=hunter2secret\n', ['hunter2secret'], 0],
+    [2, '{"SecretString": "my-secret-value"}\n', ['my-secret-value'], 0],
+    [3, 'SecretString: first part\n  second part of it\nName: x\n', ['first part', 'second part of it'], 0],
+    [
+      4,
+      'SecretString: |\n  line one here\n\n  line two here\nName: x\n',
+      ['line one here', 'line two here'],
+      0,
+    ],
+    [
+      5,
+      '|  SecretString|  first line\nsecond line of it\nthird line        |\n|  Name  |  db  |\n',
+      ['first line', 'second line of it', 'third line'],
+      0,
+    ],
+    [
+      6,
+      'arn:aws:secretsmanager:us-east-1:1:secret:db\t2024\tdb\tline one here\nline two here\tv1\n',
+      ['line one here', 'line two here'],
+      0,
+    ],
+    [7, '|  SecretAccessKey |  wJalrXUtnFEMI/K7MDENG  |\n', ['wJalrXUtnFEMI/K7MDENG'], 0],
+    [8, `${'x'.repeat(maxLineChars)} password=a\n`, [], 1],
+    [9, 'Name: db\nVersionId: v1\n', [], 0],
+  ])('%i: learns the values it masked, and counts what it could not read', (_, text, values, missed) => {
+    const learnt = learnFrom(text as string);
+    expect({ values: learnt.values, missed: learnt.missed }).toEqual({ values, missed });
+  });
+
+  it('learns nothing when it is not the learning masker', () => {
+    const learned = new LearnedSecrets();
+    const masker = new SecretMasker(learned);
+    expect(masker.maskBlock('password=hunter2secret\n')).toBe('password=[MASKED]\n');
+    masker.maskBlock(`${'x'.repeat(maxLineChars)} password=a\n`);
+    expect({ values: [...learned.values], missed: learned.missed }).toEqual({ values: [], missed: 0 });
+  });
+
+  it('masks a learned value wherever it comes again, without its name', () => {
+    const learned = new LearnedSecrets();
+    const masker = new SecretMasker(learned, true);
+    expect(masker.maskBlock('{"SecretString": "my-secret-value"}\n')).toBe('{"SecretString": "[MASKED]"}\n');
+    expect(masker.maskBlock('printed again: my-secret-value\n')).toBe('printed again: [MASKED]\n');
+    expect(masker.count).toBe(2);
+  });
 });
