@@ -789,7 +789,9 @@ export class SecretMasker {
     }
     if (this.tableHeader !== undefined && this.tableHeader.cells === cells.length) {
       for (const index of this.tableHeader.secretColumns) maskCell(index);
-    } else if (cells.length === 2 && isSecretColumn(0) && !isSecretColumn(1)) {
+    } else if (cells.length === 2 && isSecretColumn(0)) {
+      // A secret's value may read like a name (`supersecret`, `mypassword`): masked all the same. A two-column
+      // header whose both names are secrets' loses its second name, rather than a value being shown.
       maskCell(1);
     } else if (cells.length > 2 && isSecretColumn(0)) {
       // A structure's row is a key and its value, so a value with pipes of its own (`| a | b |`) is one value:

@@ -193,3 +193,33 @@ describe('SecretMasker learning what it masks', () => {
     expect(masker.count).toBe(2);
   });
 });
+
+// A key/value table row (`--output table` of one structure) whose value reads like a secret's name was shown: the
+// value of `secretsmanager get-secret-value --output table` for the secret `supersecret`, `mypassword`, `apikey`.
+describe('maskSecrets: a table value that reads like a name', () => {
+  const table = (value: string) =>
+    [
+      '-----------------------------------------------',
+      '|                GetSecretValue               |',
+      '+---------------+-----------------------------+',
+      '|  ARN          |  arn:aws:secretsmanager:us-east-1:1:secret:db  |',
+      '|  Name         |  db                         |',
+      `|  SecretString |  ${value.padEnd(27)}|`,
+      '|  VersionId    |  v1                         |',
+      '+---------------+-----------------------------+',
+      '',
+    ].join('\n');
+  it.each([
+    [1, 'supersecret'],
+    [2, 'mypassword'],
+    [3, 'letmein-token'],
+    [4, 'Secret'],
+    [5, 'apikey'],
+    [6, 'hunter2'],
+  ])('%i: the value %s is masked, the rest of the table kept', (_, value) => {
+    const masked = maskSecrets(table(value as string)).text;
+    expect(masked).toBe(
+      table(value as string).replace(`|  ${value} `, `|  ${'[MASKED]'.padEnd((value as string).length)} `),
+    );
+  });
+});
