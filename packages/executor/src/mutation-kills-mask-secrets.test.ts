@@ -223,3 +223,77 @@ describe('maskSecrets: a table value that reads like a name', () => {
     );
   });
 });
+
+// A YAML value is learned without its quotes when it is quoted on both ends with the same quote, as it is.
+describe('SecretMasker learning a YAML value (mutants of unquote)', () => {
+  it.each([
+    [1, "password: 'quoted secret'\n", 'quoted secret'],
+    [2, 'password: "dq secret here"\n', 'dq secret here'],
+    [3, "password: 'unclosed value\n", "'unclosed value"],
+    [4, 'password: \'mixed quotes"\n', '\'mixed quotes"'],
+    [5, 'password: plain value\n', 'plain value'],
+    [6, 'password: "\'inner\' kept"\n', "'inner' kept"],
+  ])('%i: learns the value as the text holds it', (_, text, value) => {
+    const learnt = learnFrom(text as string);
+    expect(learnt.masked).toBe('password: [MASKED]\n');
+    expect(learnt.values[0]).toBe(value);
+  });
+});
+
+// PEM private keys: a BEGIN marker whose label (capitals, digits, blanks, at most 64 characters) ends in PRIVATE
+// KEY, masked up to its END marker on the same line, or to the END line below.
+describe('maskSecrets: PEM private keys (mutants of findPemLabel)', () => {
+  it.each([
+    [
+      1,
+      '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PRIVATE KEY-----\n',
+      '-----BEGIN PRIVATE KEY-----\n[MASKED]\n-----END PRIVATE KEY-----\n',
+    ],
+    [
+      2,
+      '-----BEGIN PKCS8 PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END PKCS8 PRIVATE KEY-----\n',
+      '-----BEGIN PKCS8 PRIVATE KEY-----\n[MASKED]\n-----END PKCS8 PRIVATE KEY-----\n',
+    ],
+    [3, '-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAw\n-----END CERTIFICATE-----\n', null],
+    [4, '-----BEGIN rsa PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END rsa PRIVATE KEY-----\n', null],
+    [5, '-----BEGIN RSA PRIVATE KEY----\nMIIEvQIBADANBg\n', null],
+    [
+      6,
+      `-----BEGIN ${'A'.repeat(52)} PRIVATE KEY-----\nMIIEvQIBADANBg\n-----END ${'A'.repeat(52)} PRIVATE KEY-----\n`,
+      `-----BEGIN ${'A'.repeat(52)} PRIVATE KEY-----\n[MASKED]\n-----END ${'A'.repeat(52)} PRIVATE KEY-----\n`,
+    ],
+    [7, `-----BEGIN ${'A'.repeat(53)} PRIVATE KEY-----\nMIIEvQIBADANBg\n`, null],
+    [
+      8,
+      'x -----BEGIN RSA PRIVATE KEY-----abc-----END RSA PRIVATE KEY----- y -----BEGIN EC PRIVATE KEY-----def-----END EC PRIVATE KEY----- z\n',
+      'x -----BEGIN RSA PRIVATE KEY-----[MASKED]-----END RSA PRIVATE KEY----- y -----BEGIN EC PRIVATE KEY-----[MASKED]-----END EC PRIVATE KEY----- z\n',
+    ],
+    [
+      9,
+      'x -----BEGIN -----BEGIN RSA PRIVATE KEY-----abc-----END RSA PRIVATE KEY----- y\n',
+      'x -----BEGIN -----BEGIN RSA PRIVATE KEY-----[MASKED]-----END RSA PRIVATE KEY----- y\n',
+    ],
+    [
+      10,
+      '-----BEGIN RSA PRIVATE KEY-----abc-----END EC PRIVATE KEY----- still\nmore\n-----END RSA PRIVATE KEY-----\nafter\n',
+      '-----BEGIN RSA PRIVATE KEY-----\n[MASKED]\n-----END RSA PRIVATE KEY-----\nafter\n',
+    ],
+    [
+      11,
+      '{"KeyMaterial": "-----BEGIN RSA PRIVATE KEY-----\\nMIIEow\\n-----END RSA PRIVATE KEY-----"}\n',
+      '{"KeyMaterial": "-----BEGIN RSA PRIVATE KEY-----[MASKED]-----END RSA PRIVATE KEY-----"}\n',
+    ],
+    [
+      12,
+      '-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----tail\n',
+      '-----BEGIN RSA PRIVATE KEY-----\n[MASKED]\n-----END RSA PRIVATE KEY-----tail\n',
+    ],
+    [
+      13,
+      '-----BEGIN 9 PRIVATE KEY-----\nMIIE\n-----END 9 PRIVATE KEY-----\n',
+      '-----BEGIN 9 PRIVATE KEY-----\n[MASKED]\n-----END 9 PRIVATE KEY-----\n',
+    ],
+  ])('%i: as a person then reads it', (_, text, expected) => {
+    expect(maskSecrets(text as string).text).toBe(expected ?? text);
+  });
+});
