@@ -297,3 +297,28 @@ describe('maskSecrets: PEM private keys (mutants of findPemLabel)', () => {
     expect(maskSecrets(text as string).text).toBe(expected ?? text);
   });
 });
+
+// The row after a title is a header only when a separator (`+---+`, inside any enclosing pipes) follows it; then a
+// column it names as a secret's is masked in the rows below.
+describe('maskSecrets: what makes the row after a title a header (mutants of isTableSeparator)', () => {
+  const table = (separator: string) =>
+    `|  Things  |\n|  Name  |  Password  |\n${separator}\n|  db  |  hunter2xyz  |\n`;
+  it.each([
+    [1, '+--+', true],
+    [2, '|+--+|', true],
+    [3, '+-+-+', true],
+    [4, '||+----+||', true],
+    [5, '  +---+  ', true],
+    [6, '+-+', true],
+    [7, '++', false],
+    [8, '+-x-+', false],
+    [9, '+--', false],
+    [10, '--+', false],
+    [11, '|+--', false],
+    [12, '+', false],
+    [13, '|++|', false],
+  ])('%i: after %s the Password column is masked: %s', (_, separator, masked) => {
+    const row = maskSecrets(table(separator as string)).text.split('\n')[3];
+    expect(row).toBe(masked ? '|  db  |  [MASKED]    |' : '|  db  |  hunter2xyz  |');
+  });
+});
