@@ -322,3 +322,40 @@ describe('maskSecrets: what makes the row after a title a header (mutants of isT
     expect(row).toBe(masked ? '|  db  |  [MASKED]    |' : '|  db  |  hunter2xyz  |');
   });
 });
+
+describe('maskSecrets: labels, block scalars and table values left alone', () => {
+  it.each([
+    [
+      1,
+      '-----BEGIN ZZ PRIVATE KEY-----\nMIIE\n-----END ZZ PRIVATE KEY-----\n',
+      '-----BEGIN ZZ PRIVATE KEY-----\n[MASKED]\n-----END ZZ PRIVATE KEY-----\n',
+      1,
+    ],
+    [
+      2,
+      '-----BEGIN 0 PRIVATE KEY-----\nMIIE\n-----END 0 PRIVATE KEY-----\n',
+      '-----BEGIN 0 PRIVATE KEY-----\n[MASKED]\n-----END 0 PRIVATE KEY-----\n',
+      1,
+    ],
+    // A block scalar's header stays; its lines are the value.
+    [3, 'SecretString: >-\n  folded text\nName: x\n', 'SecretString: >-\n  [MASKED]\nName: x\n', 1],
+    [4, 'SecretString: |2\n  kept text\nName: x\n', 'SecretString: |2\n  [MASKED]\nName: x\n', 1],
+    [5, 'SecretString: >\n  folded text\nName: x\n', 'SecretString: >\n  [MASKED]\nName: x\n', 1],
+    [6, 'SecretString: |x\nName: x\n', 'SecretString: [MASKED]\nName: x\n', 1],
+    // Nothing to hide: a null, an empty cell, a value already masked.
+    [7, '|  Password |  null  |\n', '|  Password |  null  |\n', 0],
+    [8, '|  Password |        |\n', '|  Password |        |\n', 0],
+    [9, '|  Password |  [MASKED]  |\n', '|  Password |  [MASKED]  |\n', 0],
+    [10, '|  Password |  None  |\n', '|  Password |  None  |\n', 0],
+    [11, '|  Password |  [MASKED] | x |\n', '|  Password |  [MASKED] | x |\n', 0],
+    // A value that starts on the next line is counted once, at its row.
+    [
+      12,
+      '|  SecretString|  \nfirst line\nsecond  |\n|  Name  |  db  |\n',
+      '|  SecretString|  \n[MASKED]\n[MASKED]  |\n|  Name  |  db  |\n',
+      1,
+    ],
+  ])('%i: as a person then reads it, with what was counted', (_, text, expected, count) => {
+    expect(maskSecrets(text as string)).toEqual({ text: expected, count });
+  });
+});
