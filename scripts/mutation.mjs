@@ -37,9 +37,20 @@ const packages = {
       'src/mask-secrets.ts',
       'src/_mask-members.ts',
       'src/bubblewrap-sandbox.ts',
+      'src/sandbox.ts',
     ],
-    // Their own tests (bubblewrap-sandbox.test.ts runs a real bwrap, and nothing else).
-    pureTests: ['src/_judge-pipeline.test.ts', 'src/mask-secrets.test.ts', 'src/bubblewrap-sandbox.test.ts'],
+    // Their own tests, none of which starts a process (the builder's rows are bubblewrap-arguments.test.ts; the
+    // escapes that run a real bwrap stay in bubblewrap-sandbox.test.ts, for `pnpm test`).
+    pureTests: [
+      'src/_judge-pipeline.test.ts',
+      'src/mutation-kills.test.ts',
+      'src/mask-secrets.test.ts',
+      'src/mutation-kills-mask-secrets.test.ts',
+      'src/learned-secrets.test.ts',
+      'src/mask-streaming.test.ts',
+      'src/_source-masking.test.ts',
+      'src/bubblewrap-arguments.test.ts',
+    ],
   },
   server: { folder: 'apps/server', safety: {} },
 };
