@@ -7,8 +7,12 @@ import { noSandbox, type SandboxStage } from './sandbox.js';
 // What bubblewrap is asked to do, read from its arguments: nothing here starts a process (the escapes that run a
 // real bwrap are in bubblewrap-sandbox.test.ts), so these rows are what mutation testing of the builder runs.
 const bwrapPath = findExecutable('bwrap', process.env.PATH) ?? '/usr/bin/bwrap';
-const defaultSandbox = createBubblewrapSandbox({ bwrapPath });
-const processesOff = defaultSandbox.limitsOff?.find((off) => off.option === 'processes')?.reason;
+// Each test makes its own (a sandbox made at load would be covered by no test, so mutation testing would not see
+// which test reads it); this one only says, for the titles, what this machine cannot apply.
+const processesOff = createBubblewrapSandbox({ bwrapPath }).limitsOff?.find(
+  (off) => off.option === 'processes',
+)?.reason;
+const newSandbox = () => createBubblewrapSandbox({ bwrapPath });
 
 const layout = { links: [{ path: '/lib', target: 'usr/lib' }], folders: [] };
 const limits = { addressSpaceBytes: 1000, cpuSeconds: 2, openFiles: 3, processes: 4, temporaryBytes: 5 };
@@ -69,6 +73,7 @@ describe('buildBubblewrapArguments', () => {
 
   it('sizes /tmp, /var/tmp and /dev/shm, and makes /dev read-only', () => {
     const args = build(filterStage).join(' ');
+    expect(args).toContain('--remount-ro /dev --proc /proc');
     expect(args).toContain('--dev /dev --size 5 --tmpfs /dev/shm --remount-ro /dev');
     expect(args).toContain('--size 5 --tmpfs /tmp --size 5 --tmpfs /var/tmp');
   });
@@ -82,7 +87,12 @@ describe('buildBubblewrapArguments', () => {
     ['a read-only path that holds a home', { ...awsStage, readOnlyPaths: ['/home'] }, 'INVALID_OPTIONS'],
   ])('refuses %s', (_, stage, code) => {
     expect(() => build(stage)).toThrow(
-      expect.objectContaining({ code, message: expect.stringMatching(/would see the home/) }),
+      expect.objectContaining({
+        code,
+        message: expect.stringMatching(
+          /would see the home \S+ through \S+, which the sandbox hides\. Use a dedicated folder, e\.g\. one under ~\/\.cache, and give only the files the CLI needs\.$/,
+        ),
+      }),
     );
   });
 
@@ -105,8 +115,9 @@ describe('createBubblewrapSandbox', () => {
       readOnlyPaths: [],
       writablePaths: [],
     };
-    expect(defaultSandbox.wrap(stage).env).toEqual({ PATH: '/usr/bin', HOME: homedir() });
-    expect(defaultSandbox.wrap({ ...stage, env: { HOME: '/x' } }).env).toBeUndefined();
+    expect(newSandbox().wrap(stage).env).toEqual({ PATH: '/usr/bin', HOME: homedir() });
+    expect(newSandbox().wrap({ ...stage, env: { HOME: '/x' } }).env).toBeUndefined();
+    expect(newSandbox().wrap({ ...stage, kind: 'filter' }).env).toBeUndefined();
   });
 
   it('refuses the real home as the working directory when HOME points elsewhere', () => {
@@ -115,7 +126,7 @@ describe('createBubblewrapSandbox', () => {
     try {
       const realHome = userInfo().homedir;
       expect(() =>
-        defaultSandbox.wrap({
+        newSandbox().wrap({
           kind: 'aws',
           file: '/usr/bin/aws',
           args: [],
@@ -131,7 +142,7 @@ describe('createBubblewrapSandbox', () => {
   });
 
   it('says which limits the wrapped stage runs under', () => {
-    const command = defaultSandbox.wrap({
+    const command = newSandbox().wrap({
       kind: 'filter',
       file: '/usr/bin/jq',
       args: [],
@@ -207,7 +218,7 @@ describe('buildBubblewrapArguments, argument by argument', () => {
     [
       'a filter that asks to keep a capability',
       { ...filterStage, keepCapabilities: ['CAP_SYS_ADMIN'] as const },
-      /A filter stage keeps no capabilities; only the aws stage may keep CAP_SYS_ADMIN/,
+      /^A filter stage keeps no capabilities; only the aws stage may keep CAP_SYS_ADMIN\.$/,
     ],
     [
       "bubblewrap's ALL as a capability to keep",
@@ -218,6 +229,15 @@ describe('buildBubblewrapArguments, argument by argument', () => {
     expect(() => build(stage)).toThrow(
       expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringMatching(message) }),
     );
+  });
+
+  it('says why an unknown capability is refused', () => {
+    expect(() =>
+      build({
+        ...awsStage,
+        keepCapabilities: ['CAP_NET_RAW'] as unknown as SandboxStage['keepCapabilities'],
+      }),
+    ).toThrow(expect.objectContaining({ reason: 'the capability CAP_NET_RAW is not one a stage may keep' }));
   });
 
   it('runs the aws stage in its working directory and a filter in its private /tmp', () => {
@@ -292,6 +312,16 @@ describe('buildBubblewrapArguments, argument by argument', () => {
   ])('with %s, runs the program without prlimit and does not bind it', (_, host, tmp) => {
     const args = buildBubblewrapArguments(filterStage, { homes: [], layout, ...host });
     expect(args).not.toContain('/usr/bin/prlimit');
+    expect(args.filter((word) => word === '--')).toHaveLength(1);
+    // Every path bound is absolute: nothing else reaches bwrap as a path.
+    args.forEach((word, index) => {
+      if (['--ro-bind-try', '--bind-try', '--bind', '--ro-bind'].includes(word)) {
+        expect([args[index + 1], args[index + 2]]).toEqual([
+          expect.stringMatching(/^\//),
+          expect.stringMatching(/^\//),
+        ]);
+      }
+    });
     expect(args.slice(-3)).toEqual(['--', filterStage.file, ...filterStage.args]);
     expect(positionsOf(args, ...tmp)).toBeGreaterThanOrEqual(0);
   });
@@ -319,25 +349,27 @@ describe('createBubblewrapSandbox, what wrap returns', () => {
   };
 
   it('names itself, binds private copies, and reports signals as exit statuses (bwrap does)', () => {
-    expect(defaultSandbox.name).toBe('bubblewrap');
-    expect(defaultSandbox.bindsPrivateCopies).toBe(true);
-    const command = defaultSandbox.wrap(plainAws);
+    expect(newSandbox().name).toBe('bubblewrap');
+    expect(newSandbox().bindsPrivateCopies).toBe(true);
+    const command = newSandbox().wrap(plainAws);
     expect(command.signalsAsExitStatus).toBe(true);
     expect(command.cwd).toBe('/srv/aws-mcp-work');
     expect(command.keptCapabilities).toBeUndefined();
-    expect(defaultSandbox.wrap({ ...filterStage, file: '/usr/bin/jq' }).cwd).toBe('/');
+    expect(newSandbox().wrap({ ...filterStage, file: '/usr/bin/jq' }).cwd).toBe('/');
   });
 
   it('runs bwrap itself, or its cgroup helper that starts bwrap, with the arguments the builder gives', () => {
-    const command = defaultSandbox.wrap(plainAws);
+    const command = newSandbox().wrap(plainAws);
     const all = [command.file, ...command.args];
     expect(all).toContain(bwrapPath);
     expect(all.slice(-2)).toEqual(['/usr/bin/aws', '--version']);
     if (processesOff !== undefined) expect(command.file).toBe(bwrapPath);
+    // With a pids cgroup, a shell helper puts the stage in its cgroup and then runs bwrap.
+    else expect(command.file).not.toBe(bwrapPath);
   });
 
   it('says which capabilities the stage keeps', () => {
-    const command = defaultSandbox.wrap({ ...plainAws, keepCapabilities: ['CAP_SYS_ADMIN'] });
+    const command = newSandbox().wrap({ ...plainAws, keepCapabilities: ['CAP_SYS_ADMIN'] });
     expect(command.keptCapabilities).toEqual(['CAP_SYS_ADMIN']);
   });
 
@@ -346,10 +378,12 @@ describe('createBubblewrapSandbox, what wrap returns', () => {
       bwrapPath,
       capabilitiesOff: 'a setuid bwrap run by another user',
     });
-    expect(() => setuid.wrap({ ...plainAws, keepCapabilities: ['CAP_SETPCAP'] })).toThrow(
+    expect(() => setuid.wrap({ ...plainAws, keepCapabilities: ['CAP_SETPCAP', 'CAP_SYS_ADMIN'] })).toThrow(
       expect.objectContaining({
         code: 'SANDBOX_UNAVAILABLE',
-        message: 'This bubblewrap cannot let a stage keep CAP_SETPCAP: a setuid bwrap run by another user.',
+        message:
+          'This bubblewrap cannot let a stage keep CAP_SYS_ADMIN and CAP_SETPCAP: a setuid bwrap run by another user.',
+        reason: 'a setuid bwrap run by another user',
       }),
     );
     expect(setuid.wrap(plainAws).keptCapabilities).toBeUndefined();
@@ -369,12 +403,20 @@ describe('createBubblewrapSandbox, what wrap returns', () => {
     expect(filter.args.join(' ')).toMatch(/--size \d+ --tmpfs \/tmp/);
   });
 
-  it("hides the server user's home from the user database as well as the stage's HOME", () => {
+  it("hides the server user's home from the user database, with the server's HOME and the stage's elsewhere", () => {
     const passwdHome = userInfo().homedir;
-    const args = defaultSandbox.wrap({ ...plainAws, env: { HOME: '/nowhere/else' } }).args.join(' ');
-    expect(args).toContain(`--tmpfs ${passwdHome}`);
-    expect(args).toContain('--tmpfs /nowhere/else');
-    expect(homedir()).toBeTruthy();
+    const saved = process.env.HOME;
+    process.env.HOME = '/nowhere/server';
+    try {
+      const args = newSandbox()
+        .wrap({ ...plainAws, env: { HOME: '/nowhere/else' } })
+        .args.join(' ');
+      expect(homedir()).toBe('/nowhere/server');
+      for (const home of [passwdHome, '/nowhere/server', '/nowhere/else'])
+        expect(args).toContain(`--tmpfs ${home}`);
+    } finally {
+      process.env.HOME = saved;
+    }
   });
 });
 
