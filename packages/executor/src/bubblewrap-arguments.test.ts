@@ -411,9 +411,8 @@ describe('createBubblewrapSandbox, what wrap returns', () => {
       const args = newSandbox()
         .wrap({ ...plainAws, env: { HOME: '/nowhere/else' } })
         .args.join(' ');
-      expect(homedir()).toBe('/nowhere/server');
-      for (const home of [passwdHome, '/nowhere/server', '/nowhere/else'])
-        expect(args).toContain(`--tmpfs ${home}`);
+      // os.homedir() follows HOME in a child process, not in a worker thread: whichever it says is hidden too.
+      for (const home of [passwdHome, homedir(), '/nowhere/else']) expect(args).toContain(`--tmpfs ${home}`);
     } finally {
       process.env.HOME = saved;
     }

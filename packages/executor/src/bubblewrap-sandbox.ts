@@ -1,4 +1,4 @@
-import { homedir, userInfo } from 'node:os';
+import { homedir } from 'node:os';
 import { listHomes } from './_aws-paths.js';
 import { findExecutable } from './_find-executable.js';
 import {
@@ -131,15 +131,6 @@ export function buildBubblewrapArguments(stage: SandboxStage, host: BubblewrapHo
 
 const systemPath = '/usr/bin:/bin:/usr/sbin:/sbin';
 
-function readPasswdHome(): string | undefined {
-  try {
-    return userInfo().homedir;
-  } catch {
-    // No entry for this uid in the user database (e.g. a container started with --user).
-    return undefined;
-  }
-}
-
 function listLimitsOff(prlimitPath: string | undefined, processesOff: string | undefined): StageLimitOff[] {
   const off: StageLimitOff[] = [];
   const push = (option: keyof StageLimits, reason: string) =>
@@ -173,7 +164,6 @@ export function createBubblewrapSandbox({
   const stageLimits = resolveStageLimits(limits);
   const layout = readSystemLayout();
   const prlimitPath = findExecutable('prlimit', systemPath);
-  const passwdHome = readPasswdHome();
   const tools = {
     sh: findExecutable('sh', '/bin:/usr/bin'),
     mkdir: findExecutable('mkdir', systemPath),
@@ -191,7 +181,8 @@ export function createBubblewrapSandbox({
     bindsPrivateCopies: true,
     wrap(stage: SandboxStage): SandboxedCommand {
       const kindLimits = stageLimits[stage.kind];
-      const homes = [...listHomes(stage.env), ...(passwdHome === undefined ? [] : [passwdHome])];
+      // The stage's HOME, the server's and the account's own in the user database (listHomes).
+      const homes = listHomes(stage.env);
       const args = buildBubblewrapArguments(stage, { homes, layout, limits: kindLimits, prlimitPath });
       const keptCapabilities = checkKeptCapabilities(stage);
       if (keptCapabilities.length > 0 && capabilitiesOff !== undefined) {
