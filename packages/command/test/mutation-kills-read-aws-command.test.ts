@@ -3,7 +3,7 @@
 // CLI v1 and v2 snapshots. Rows are numbered, not named by their line: Stryker picks the tests a mutant meets by title.
 import { describe, expect, it } from 'vitest';
 import { readAwsCommand } from '../src/_read-aws-command.js';
-import { loadSnapshotCliModel } from '../src/cli-model.js';
+import { loadCliModel } from '../src/cli-model.js';
 import type { CliAction, CliModel, CliServiceModel } from '../src/cli-model-types.js';
 import { CommandError, parseCommandLine } from '../src/index.js';
 
@@ -20,7 +20,15 @@ function readWith(line: string, model: CliModel): Seen {
   }
 }
 
-const read = (line: string, major: 1 | 2): Seen => readWith(line, loadSnapshotCliModel(major));
+/**
+ * A model of the committed snapshot, read afresh for each row: the reader builds a parser once per model object and
+ * keeps it, so with one shared model only the first row to reach a parser would be credited with its code, and
+ * mutation testing would run none of the others against a mutant there.
+ */
+const freshModel = (major: 1 | 2): CliModel =>
+  loadCliModel(new URL(`../cli-model/v${major}/`, import.meta.url));
+
+const read = (line: string, major: 1 | 2): Seen => readWith(line, freshModel(major));
 
 const help = (argv: string, path: string[] = []): Seen => ({ argv: argv.split(' '), path, isHelp: true });
 const runs = (argv: string, path: string[]): Seen => ({ argv: argv.split(' '), path, isHelp: false });
@@ -123,13 +131,14 @@ describe('readAwsCommand through parseCommandLine', () => {
  * then gets every word but its own name) hands `--template-file` to `push`, which has no such option.
  */
 describe('a customization with its own options and a subcommand', () => {
-  const v1 = loadSnapshotCliModel(1);
-  const readBy = (line: string, cliMajor: 1 | 2): Seen =>
-    readWith(line, {
+  const readBy = (line: string, cliMajor: 1 | 2): Seen => {
+    const v1 = freshModel(1);
+    return readWith(line, {
       ...v1,
       index: { ...v1.index, cliMajor },
       loadService: (name: string) => v1.loadService(name),
     });
+  };
   const own =
     'aws cloudformation deploy --template-file t --stack-name s push --application-name A --s3-location s3://b/k';
   const bare = 'aws cloudformation deploy push --application-name A --s3-location s3://b/k';
@@ -164,7 +173,7 @@ describe('a customization with its own options and a subcommand', () => {
 describe('readAwsCommand word by word', () => {
   type Seen = { kind: string; command?: string[]; parses: string[]; actions: string[] };
   const describeReading = (major: 1 | 2, line: string): Seen => {
-    const reading = readAwsCommand(loadSnapshotCliModel(major), line.split(' '));
+    const reading = readAwsCommand(freshModel(major), line.split(' '));
     return {
       kind: reading.kind,
       ...(reading.command === undefined ? {} : { command: [reading.command.name, reading.command.kind] }),
@@ -303,7 +312,7 @@ describe('a model without the help and subcommand positionals', () => {
   it.each(([1, 2] as const).flatMap((major) => lines.map((line) => [major, line] as const)))(
     'CLI v%i: %s',
     (major, line) => {
-      const full = loadSnapshotCliModel(major);
+      const full = freshModel(major);
       const stripped = withoutAdded(full);
       expect(stripped.loadService(line.split(' ')[1] as string)?.commands).toBeDefined();
       expect(readWith(line, stripped)).toEqual(readWith(line, full));
