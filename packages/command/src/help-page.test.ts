@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
+import { createRandom } from '@aws-mcp/test-support';
 import { getEncoding } from 'js-tiktoken';
 import { describe, expect, it } from 'vitest';
-import { createRandom } from '../test/seeded-random.js';
 import {
   CommandError,
   createHelpSources,

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { createRandom, pickJoined } from '@aws-mcp/test-support';
 import { describe, expect, it } from 'vitest';
-import { createRandom, pickJoined } from '../test/seeded-random.js';
 import { splitCommandLine } from './_tokenize.js';
 import { CommandError, type CommandErrorCode, parseCommandLine } from './index.js';
 

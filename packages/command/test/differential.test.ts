@@ -1,3 +1,4 @@
+import { createRandom } from '@aws-mcp/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArgparseError } from '../src/_argparse.js';
 import { type AwsCommandReading, ReadingError, readAwsCommand } from '../src/_read-aws-command.js';
@@ -10,7 +11,6 @@ import {
   probeCliPython,
   startCliOracle,
 } from './cli-oracle.js';
-import { createRandom } from './seeded-random.js';
 
 /**
  * The CLI is the oracle: generated argv variants go to this package's reading and to the installed CLI's own

@@ -2,11 +2,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRandom, pickJoined } from '@aws-mcp/test-support';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tokenizeAwk } from '../src/_awk-lexer.js';
 import { tokenizeJq } from '../src/_jq-lexer.js';
 import { CommandError, parseCommandLine } from '../src/index.js';
-import { createRandom, pickJoined } from './seeded-random.js';
 
 /**
  * The real jq and gawk are the oracles for the filter lexers: whatever they treat as code, the check must have

@@ -1,3 +1,4 @@
+import { createRandom } from '@aws-mcp/test-support';
 import { describe, expect, it } from 'vitest';
 import { LearnedSecrets, maskedValue } from './mask-secrets.js';
 
@@ -28,19 +29,12 @@ function maskPlainly(values: Iterable<string>, text: string): { text: string; co
   return { text: masked, count };
 }
 
-/** A small seeded generator (mulberry32), so a failing row names its seed and runs again the same. */
+/** Seeded (test-support's mulberry32), so a failing row names its seed and runs again the same. */
 function randomFrom(seed: number) {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const next = createRandom(seed);
   const below = (limit: number) => Math.floor(next() * limit);
   const pick = <T>(items: readonly T[]) => items[below(items.length)] as T;
-  return { next, below, pick };
+  return { below, pick };
 }
 
 // Few letters, so values share prefixes and suffixes and overlap in the text; code units past ASCII and a

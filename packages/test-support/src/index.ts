@@ -35,5 +35,6 @@ export {
 } from './processes.js';
 export type { RecordedRequest, RecordingProxy } from './recording-proxy.js';
 export { startRecordingProxy } from './recording-proxy.js';
+export { createRandom, pickJoined } from './seeded-random.js';
 export type { TempDirRef } from './temp.js';
 export { createTempDir, createTempDirSync, useTempDir } from './temp.js';
