@@ -34,6 +34,8 @@ const secrets: Array<[string, string]> = [
   ['a leading newline', '\nsekritstartnl starts with a newline'],
   ['CRLF', 'mixed\r\nsekritcrlf line endings'],
   ['paragraphs', 'first sekritp1\n\nsecond sekritp2\n\n\nthird sekritp3'],
+  // Reads like a secret's name (it ends in `password`): a table's key/value row masks it all the same.
+  ['a name-like word', 'sekritpassword'],
 ];
 
 /** Each installed CLI with the formats it has (`yaml` came with v2). */

@@ -513,7 +513,8 @@ export class SecretMasker {
       if (newline !== '') this.longLine = undefined;
       if (continued === 'pass' && !linearPatterns.triggerWord.pattern.test(this.longLineTail + line)) {
         // The tail runs over every piece so far: a word may span pieces shorter than the overlap.
-        if (newline === '') this.longLineTail = (this.longLineTail + line).slice(-triggerOverlap);
+        if (newline === '')
+          this.longLineTail = (this.longLineTail + line.slice(-triggerOverlap)).slice(-triggerOverlap);
         return line + newline;
       }
       if (newline === '') this.longLine = 'masked';
@@ -790,8 +791,8 @@ export class SecretMasker {
     if (this.tableHeader !== undefined && this.tableHeader.cells === cells.length) {
       for (const index of this.tableHeader.secretColumns) maskCell(index);
     } else if (cells.length === 2 && isSecretColumn(0)) {
-      // A secret's value may read like a name (`supersecret`, `mypassword`): masked all the same. A two-column
-      // header whose both names are secrets' loses its second name, rather than a value being shown.
+      // A secret's value may read like a name (`supersecret`, `mypassword`): masked all the same, so a two-column
+      // header whose first name is a secret's loses its second, rather than a value being shown.
       maskCell(1);
     } else if (cells.length > 2 && isSecretColumn(0)) {
       // A structure's row is a key and its value, so a value with pipes of its own (`| a | b |`) is one value:
