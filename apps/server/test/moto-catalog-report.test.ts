@@ -5,11 +5,16 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import type { MotoEmulator } from '@aws-mcp/emulators';
-import { type ConnectedClient, type EmulatedAws, motoMissing, startEmulatedAws } from '@aws-mcp/test-support';
+import {
+  type ConnectedClient,
+  createRandom,
+  type EmulatedAws,
+  motoMissing,
+  startEmulatedAws,
+} from '@aws-mcp/test-support';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findCliPython } from '../../../packages/command/test/cli-oracle.js';
-import { createRandom } from '../../../packages/command/test/seeded-random.js';
 import {
   type FamilyReader,
   familyRead,
